@@ -1,0 +1,487 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+// State is where an order is in Orderbrug.
+type State string
+
+// Order states. Every order observed ends in one of them.
+const (
+	// Parked: seen, not (yet) to be booked; shown in the Open tab.
+	Parked State = "parked"
+	// Queued: to be booked; the outbox has its booking.
+	Queued State = "queued"
+	// Booked: in the ledger.
+	Booked State = "booked"
+	// Failed: booking failed for a reason a person must fix.
+	Failed State = "failed"
+	// Ignored: a person (or the start date) decided it is not booked.
+	Ignored State = "ignored"
+)
+
+// ValidState reports whether s names a state.
+func ValidState(s string) bool {
+	switch State(s) {
+	case Parked, Queued, Booked, Failed, Ignored:
+		return true
+	}
+	return false
+}
+
+// Record is an order as Orderbrug keeps it.
+type Record struct {
+	ShopID   int64
+	Shop     string
+	ExtID    string
+	Number   string
+	Status   order.Status
+	Created  time.Time
+	Modified time.Time
+	Customer string
+	Total    order.Money
+	Currency string
+	State    State
+	// Reason is a machine code (see the engine), ReasonArg its argument, and
+	// Detail the technical detail; the UI makes the sentence.
+	Reason      string
+	ReasonArg   string
+	Detail      string
+	FirstSeen   time.Time
+	LastChecked time.Time
+	StateAt     time.Time
+	InvoiceID   string
+	InvoiceDate time.Time
+	BookingRef  string
+	// Snapshot is the normalized order; only filled by OrderRecord.
+	Snapshot []byte
+}
+
+// Order decodes the snapshot.
+func (r Record) Order() (order.Order, error) {
+	var o order.Order
+	if len(r.Snapshot) == 0 {
+		return o, errors.New("record has no snapshot loaded")
+	}
+	err := json.Unmarshal(r.Snapshot, &o)
+	return o, err
+}
+
+// Observation is one snapshot of an order reported by a source.
+type Observation struct {
+	ShopID int64
+	Order  order.Order
+	// Raw is the source's payload, kept for support and replay.
+	Raw []byte
+}
+
+// Booking is an outbox entry a decision asks for.
+type Booking struct {
+	Key      string
+	Kind     order.InvoiceKind
+	RefundID string
+}
+
+// Decision is what the engine decided for an observed order. Bookings whose
+// Key is already in the outbox are not added again; a failed one is retried
+// when RetryFailed is set (the order changed, so the cause may be fixed).
+type Decision struct {
+	State       State
+	Reason      string
+	ReasonArg   string
+	Detail      string
+	Bookings    []Booking
+	RetryFailed bool
+	Events      []Event
+}
+
+// DecideFunc decides for an order observed new or changed. prev is nil for a
+// new order.
+type DecideFunc func(prev *Record, o order.Order) Decision
+
+// Outcome tells what Apply did with one observation.
+type Outcome int
+
+// Outcomes.
+const (
+	// New: first time seen.
+	New Outcome = iota + 1
+	// Changed: newer than what was kept.
+	Changed
+	// Repeat: the same snapshot again; nothing changed.
+	Repeat
+	// Stale: older than what is kept; ignored.
+	Stale
+)
+
+func (o Outcome) String() string {
+	return [...]string{"", "new", "changed", "repeat", "stale"}[o]
+}
+
+// Apply keeps the newest snapshot of each observed order and stores the
+// decision for it, all in one transaction: either every observation is
+// applied or none. An older snapshot (by the source's modified time) never
+// overwrites a newer one, and a repeat changes nothing.
+func (s *Store) Apply(ctx context.Context, obs []Observation, decide DecideFunc) ([]Outcome, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.now()
+	out := make([]Outcome, len(obs))
+	for i, ob := range obs {
+		o, err := s.applyOne(ctx, tx, ob, decide, now)
+		if err != nil {
+			return nil, fmt.Errorf("apply order %s: %w", ob.Order.ID, err)
+		}
+		out[i] = o
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) applyOne(ctx context.Context, tx *sql.Tx, ob Observation, decide DecideFunc, now int64) (Outcome, error) {
+	o := ob.Order
+	snap, err := json.Marshal(o)
+	if err != nil {
+		return 0, err
+	}
+	prev, err := recordTx(ctx, tx, ob.ShopID, o.ID, true)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, err
+	}
+	outcome := New
+	if prev != nil {
+		switch {
+		case o.Modified.Before(prev.Modified):
+			return Stale, nil
+		case o.Modified.Equal(prev.Modified) && bytes.Equal(snap, prev.Snapshot):
+			_, err := tx.ExecContext(ctx, `UPDATE orders SET last_checked=? WHERE shop_id=? AND ext_id=?`, now, ob.ShopID, o.ID)
+			return Repeat, err
+		}
+		outcome = Changed
+	}
+	d := decide(prev, o)
+	if d.State == "" {
+		return 0, errors.New("decision without a state")
+	}
+	customer := o.Buyer.Company
+	if customer == "" {
+		customer = o.Buyer.Name
+	}
+	stateAt := now
+	if prev != nil && prev.State == d.State && prev.Reason == d.Reason {
+		stateAt = ms(prev.StateAt)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO orders(shop_id, ext_id, number, status, created, modified, customer, total,
+		currency, state, reason, reason_arg, detail, snapshot, raw, first_seen, last_checked, state_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT(shop_id, ext_id) DO UPDATE SET number=excluded.number, status=excluded.status,
+			created=excluded.created, modified=excluded.modified, customer=excluded.customer, total=excluded.total,
+			currency=excluded.currency, state=excluded.state, reason=excluded.reason, reason_arg=excluded.reason_arg,
+			detail=excluded.detail, snapshot=excluded.snapshot, raw=excluded.raw, last_checked=excluded.last_checked,
+			state_at=excluded.state_at`,
+		ob.ShopID, o.ID, o.Number, o.Status, ms(o.Created), ms(o.Modified), customer, int64(o.Total), o.Currency,
+		d.State, d.Reason, d.ReasonArg, d.Detail, snap, ob.Raw, now, now, stateAt)
+	if err != nil {
+		return 0, err
+	}
+	for _, b := range d.Bookings {
+		q := `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
+			VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO NOTHING`
+		if d.RetryFailed {
+			q = `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
+			VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO UPDATE SET state='pending', attempts=0,
+			next_at=excluded.next_at, last_error='' WHERE outbox.state='failed'`
+		}
+		if _, err := tx.ExecContext(ctx, q, b.Key, ob.ShopID, o.ID, b.Kind, b.RefundID, now, now); err != nil {
+			return 0, err
+		}
+	}
+	for _, e := range d.Events {
+		if err := addEventTx(ctx, tx, now, e); err != nil {
+			return 0, err
+		}
+	}
+	return outcome, nil
+}
+
+const recordCols = `o.shop_id, s.name, o.ext_id, o.number, o.status, o.created, o.modified, o.customer, o.total,
+	o.currency, o.state, o.reason, o.reason_arg, o.detail, o.first_seen, o.last_checked, o.state_at,
+	o.invoice_id, o.invoice_date, o.booking_ref`
+
+func scanRecord(row interface{ Scan(...any) error }, extra ...any) (Record, error) {
+	var r Record
+	var created, modified, firstSeen, lastChecked, stateAt, invDate int64
+	dest := []any{&r.ShopID, &r.Shop, &r.ExtID, &r.Number, &r.Status, &created, &modified, &r.Customer, &r.Total,
+		&r.Currency, &r.State, &r.Reason, &r.ReasonArg, &r.Detail, &firstSeen, &lastChecked, &stateAt,
+		&r.InvoiceID, &invDate, &r.BookingRef}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return r, err
+	}
+	r.Created, r.Modified, r.FirstSeen = fromMS(created), fromMS(modified), fromMS(firstSeen)
+	r.LastChecked, r.StateAt, r.InvoiceDate = fromMS(lastChecked), fromMS(stateAt), fromMS(invDate)
+	return r, nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func recordTx(ctx context.Context, q querier, shopID int64, extID string, withSnapshot bool) (*Record, error) {
+	var snap []byte
+	r, err := scanRecord(q.QueryRowContext(ctx, `SELECT `+recordCols+`, o.snapshot FROM orders o JOIN shops s ON s.id=o.shop_id
+		WHERE o.shop_id=? AND o.ext_id=?`, shopID, extID), &snap)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("order %s: %w", extID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if withSnapshot {
+		r.Snapshot = snap
+	}
+	return &r, nil
+}
+
+// Record returns one order with its snapshot, by the source's id.
+func (s *Store) Record(ctx context.Context, shopID int64, extID string) (Record, error) {
+	r, err := recordTx(ctx, s.db, shopID, extID, true)
+	if err != nil {
+		return Record{}, err
+	}
+	return *r, nil
+}
+
+// RecordByNumber returns one order with its snapshot, by its order number
+// (what people see), falling back to the source's id.
+func (s *Store) RecordByNumber(ctx context.Context, shopID int64, number string) (Record, error) {
+	var extID string
+	err := s.db.QueryRowContext(ctx, `SELECT ext_id FROM orders WHERE shop_id=? AND number=? ORDER BY created DESC LIMIT 1`,
+		shopID, number).Scan(&extID)
+	if errors.Is(err, sql.ErrNoRows) {
+		extID = number
+	} else if err != nil {
+		return Record{}, err
+	}
+	return s.Record(ctx, shopID, extID)
+}
+
+// Filter selects orders for a list.
+type Filter struct {
+	ShopID int64   // 0: all shops
+	States []State // empty: all states
+	Status order.Status
+	// Search matches the order number or the customer (case-insensitive).
+	Search string
+	Limit  int // 0: no limit
+	Offset int
+}
+
+// Records lists orders without their snapshots, newest first.
+func (s *Store) Records(ctx context.Context, f Filter) ([]Record, error) {
+	var where []string
+	var args []any
+	if f.ShopID != 0 {
+		where, args = append(where, "o.shop_id = ?"), append(args, f.ShopID)
+	}
+	if len(f.States) > 0 {
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(f.States)), ",")
+		where = append(where, "o.state IN ("+ph+")")
+		for _, st := range f.States {
+			args = append(args, st)
+		}
+	}
+	if f.Status != "" {
+		where, args = append(where, "o.status = ?"), append(args, f.Status)
+	}
+	if f.Search != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Search) + "%"
+		where = append(where, `(o.number LIKE ? ESCAPE '\' OR o.customer LIKE ? ESCAPE '\')`)
+		args = append(args, like, like)
+	}
+	q := `SELECT ` + recordCols + ` FROM orders o JOIN shops s ON s.id=o.shop_id`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY o.created DESC, o.ext_id DESC"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d OFFSET %d", f.Limit, f.Offset)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Counts are the number of orders per state, and booked since a time.
+type Counts struct {
+	ByState     map[State]int
+	BookedSince int
+}
+
+// Count counts a shop's orders (all shops for 0) per state, and those booked
+// at or after since.
+func (s *Store) Count(ctx context.Context, shopID int64, since time.Time) (Counts, error) {
+	c := Counts{ByState: map[State]int{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*), SUM(state='booked' AND state_at >= ?) FROM orders
+		WHERE (? = 0 OR shop_id = ?) GROUP BY state`, ms(since), shopID, shopID)
+	if err != nil {
+		return c, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st State
+		var n, booked int
+		if err := rows.Scan(&st, &n, &booked); err != nil {
+			return c, err
+		}
+		c.ByState[st] = n
+		c.BookedSince += booked
+	}
+	return c, rows.Err()
+}
+
+// SetState changes an order's state by a person's action (ignore, or back to
+// parked), with a reason code. It records the event too.
+func (s *Store) SetState(ctx context.Context, shopID int64, extID string, st State, reason string, ev Event) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := s.now()
+	res, err := tx.ExecContext(ctx, `UPDATE orders SET state=?, reason=?, reason_arg='', detail='', state_at=? WHERE shop_id=? AND ext_id=?`,
+		st, reason, now, shopID, extID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("order %s: %w", extID, ErrNotFound)
+	}
+	if err := addEventTx(ctx, tx, now, ev); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Queue puts an order in the queue with the given bookings, whatever its
+// status ("toch doorzetten", or a retry after a failure).
+func (s *Store) Queue(ctx context.Context, shopID int64, extID string, reason string, bookings []Booking, ev Event) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := s.now()
+	res, err := tx.ExecContext(ctx, `UPDATE orders SET state='queued', reason=?, reason_arg='', detail='', state_at=?
+		WHERE shop_id=? AND ext_id=?`, reason, now, shopID, extID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("order %s: %w", extID, ErrNotFound)
+	}
+	for _, b := range bookings {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
+			VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO UPDATE SET state='pending', attempts=0,
+			next_at=excluded.next_at, last_error='' WHERE outbox.state='failed'`,
+			b.Key, shopID, extID, b.Kind, b.RefundID, now, now); err != nil {
+			return err
+		}
+	}
+	if err := addEventTx(ctx, tx, now, ev); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// RecheckIDs lists the source ids of a shop's parked orders created at or
+// after since (all parked orders for a zero since).
+func (s *Store) RecheckIDs(ctx context.Context, shopID int64, since time.Time) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT ext_id FROM orders WHERE shop_id=? AND state='parked' AND created >= ?
+		ORDER BY created`, shopID, ms(since))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// Redecide runs decide again over a shop's orders in the given states, for
+// a changed forward set: parked orders whose status is now forwarded queue.
+func (s *Store) Redecide(ctx context.Context, shopID int64, states []State, decide DecideFunc) (int, error) {
+	recs, err := s.Records(ctx, Filter{ShopID: shopID, States: states})
+	if err != nil {
+		return 0, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	now := s.now()
+	changed := 0
+	for _, r := range recs {
+		full, err := recordTx(ctx, tx, shopID, r.ExtID, true)
+		if err != nil {
+			return 0, err
+		}
+		o, err := full.Order()
+		if err != nil {
+			return 0, err
+		}
+		d := decide(full, o)
+		if d.State == full.State && d.Reason == full.Reason && d.ReasonArg == full.ReasonArg {
+			continue
+		}
+		changed++
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET state=?, reason=?, reason_arg=?, detail=?, state_at=?
+			WHERE shop_id=? AND ext_id=?`, d.State, d.Reason, d.ReasonArg, d.Detail, now, shopID, r.ExtID); err != nil {
+			return 0, err
+		}
+		for _, b := range d.Bookings {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
+				VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO NOTHING`, b.Key, shopID, r.ExtID, b.Kind, b.RefundID, now, now); err != nil {
+				return 0, err
+			}
+		}
+		for _, e := range d.Events {
+			if err := addEventTx(ctx, tx, now, e); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return changed, tx.Commit()
+}
