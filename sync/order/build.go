@@ -1,0 +1,665 @@
+package order
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Errors of NewInvoice and NewCreditNote about the order itself. All of them
+// are permanent: the order or the settings must change before a retry can
+// succeed. They are wrapped with the order and line they concern.
+var (
+	ErrNoLines = errors.New("order has no lines")
+	// ErrLineCategory: a line's VAT category and rate contradict each other
+	// (S needs a positive rate, every other category 0 %), or the category is
+	// not one Orderbrug knows.
+	ErrLineCategory = errors.New("line VAT category and rate do not match")
+	// ErrLineVAT: VAT was charged on a line of a category without VAT
+	// (reverse charge, export, zero rate, exempt).
+	ErrLineVAT = errors.New("VAT charged on a line without VAT")
+	// ErrNegativeTotal: an invoice cannot have a negative total; that is a
+	// refund and needs a credit note.
+	ErrNegativeTotal = errors.New("order total is negative")
+	// ErrBuyerVATID: reverse charge (AE) and intra-EU supply (K) need the
+	// buyer's valid EU VAT id on the invoice.
+	ErrBuyerVATID = errors.New("reverse charge needs the buyer's EU VAT id")
+	// ErrBuyerName: the buyer has no name, company or e-mail address.
+	ErrBuyerName = errors.New("buyer has no name")
+	// ErrOutOfScopeMixed: a line not subject to VAT (O) cannot share an
+	// invoice with taxed lines (EN 16931 BR-O-11..14).
+	ErrOutOfScopeMixed = errors.New("lines not subject to VAT mixed with other VAT categories")
+	// ErrRefundAmount: a refund of zero or less.
+	ErrRefundAmount = errors.New("refund amount is not positive")
+	// ErrRefundTooLarge: the refunds exceed what was invoiced.
+	ErrRefundTooLarge = errors.New("refunds exceed the invoiced total")
+	// ErrRefundOrder: the invoice given for a refund is not this order's.
+	ErrRefundOrder = errors.New("invoice does not belong to the refunded order")
+)
+
+// ReconcileField names the figure that did not reconcile.
+type ReconcileField string
+
+// The figures NewInvoice and NewCreditNote reconcile.
+const (
+	// FieldTotal is the total incl. VAT (order: the shop's total; credit
+	// note: the refund's amount).
+	FieldTotal ReconcileField = "total"
+	// FieldTotalTax is the total VAT.
+	FieldTotalTax ReconcileField = "total_tax"
+	// FieldTaxSubtotal is the VAT of one category and rate, checked against
+	// taxable amount × rate as EN 16931 BR-CO-17 demands.
+	FieldTaxSubtotal ReconcileField = "tax_subtotal"
+)
+
+// ReconcileError says that an invoice made from an order does not add up to
+// the shop's own figures, or that the shop's VAT per rate is further from
+// taxable × rate than EN 16931 allows. Nothing is adjusted: a person must
+// look at the order.
+type ReconcileError struct {
+	Order string
+	Field ReconcileField
+	// Want is the figure the invoice must match (the shop's total, or
+	// taxable × rate for a subtotal); Got is what the lines add up to.
+	Want Money
+	Got  Money
+	// For FieldTaxSubtotal: the subtotal's category, rate and taxable amount.
+	Category Category
+	Rate     Rate
+	Taxable  Money
+}
+
+func (e *ReconcileError) Error() string {
+	switch e.Field {
+	case FieldTaxSubtotal:
+		return fmt.Sprintf("order %s: VAT %s on %s at %s%% (%s) is %s away from %s, more than EN 16931 BR-CO-17 allows",
+			e.Order, e.Got, e.Taxable, e.Rate.Percent(), e.Category, (e.Got - e.Want).Abs(), e.Want)
+	case FieldTotalTax:
+		return fmt.Sprintf("order %s: lines add up to VAT %s, the shop says %s (difference %s)",
+			e.Order, e.Got, e.Want, e.Got-e.Want)
+	default:
+		return fmt.Sprintf("order %s: lines add up to total %s, the shop says %s (difference %s)",
+			e.Order, e.Got, e.Want, e.Got-e.Want)
+	}
+}
+
+// brCO17Slack is how far a VAT subtotal may lie from round(taxable × rate):
+// the EN 16931 schematron (v1.3.16, BR-CO-17 and BR-S-09) accepts
+// |tax| - 1 < expected < |tax| + 1, strictly less than one currency unit.
+// A shop that rounds VAT per line drifts at most half a cent per line, so
+// only an order of 200 or more lines at one rate, or a shop that computes
+// VAT wrongly, can exceed it.
+const brCO17Slack Money = 100
+
+// SellerIncompleteError lists what is missing or malformed in the seller's
+// details. No invoice is made until they are complete, since an invoice
+// without them is not a valid Dutch invoice.
+type SellerIncompleteError struct {
+	// Missing names the empty fields, as Seller.Missing does.
+	Missing []string
+	// Invalid maps a field to its format error (wrapping ErrKvKFormat,
+	// ErrVATIDFormat, ErrIBANChecksum, ...).
+	Invalid map[string]error
+}
+
+func (e *SellerIncompleteError) Error() string {
+	var parts []string
+	if len(e.Missing) > 0 {
+		parts = append(parts, "missing "+strings.Join(e.Missing, ", "))
+	}
+	fields := make([]string, 0, len(e.Invalid))
+	for f := range e.Invalid {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
+		parts = append(parts, fmt.Sprintf("%s: %v", f, e.Invalid[f]))
+	}
+	return "seller details incomplete: " + strings.Join(parts, "; ")
+}
+
+// Seller field names as Missing and SellerIncompleteError report them.
+const (
+	SellerName     = "name"
+	SellerKvK      = "kvk"
+	SellerVATID    = "vat_id"
+	SellerStreet   = "street"
+	SellerPostcode = "postcode"
+	SellerCity     = "city"
+	SellerCountry  = "country"
+	SellerIBAN     = "iban"
+)
+
+// Missing names the seller's empty required fields, in the order a settings
+// form shows them: name, kvk, vat_id, street, postcode, city, country, iban.
+func (s Seller) Missing() []string {
+	var m []string
+	for _, f := range []struct {
+		name, value string
+	}{
+		{SellerName, s.LegalName()},
+		{SellerKvK, s.KvK},
+		{SellerVATID, s.VATID},
+		{SellerStreet, s.Address.Street},
+		{SellerPostcode, s.Address.Postcode},
+		{SellerCity, s.Address.City},
+		{SellerCountry, s.Address.Country},
+		{SellerIBAN, s.IBAN},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			m = append(m, f.name)
+		}
+	}
+	return m
+}
+
+// LegalName is the seller's registered name: Company when set, else Name.
+func (s Seller) LegalName() string {
+	if strings.TrimSpace(s.Company) != "" {
+		return s.Company
+	}
+	return s.Name
+}
+
+// Check returns a *SellerIncompleteError when a field is missing or
+// malformed, nil when the seller can issue invoices.
+func (s Seller) Check() error {
+	e := &SellerIncompleteError{Missing: s.Missing()}
+	bad := func(field string, err error) {
+		if err == nil {
+			return
+		}
+		if e.Invalid == nil {
+			e.Invalid = map[string]error{}
+		}
+		e.Invalid[field] = err
+	}
+	if strings.TrimSpace(s.KvK) != "" {
+		bad(SellerKvK, ValidKvK(s.KvK))
+	}
+	if strings.TrimSpace(s.VATID) != "" {
+		bad(SellerVATID, ValidVATID(s.VATID))
+	}
+	if strings.TrimSpace(s.IBAN) != "" {
+		bad(SellerIBAN, ValidIBAN(s.IBAN))
+	}
+	if c := strings.TrimSpace(s.Address.Country); c != "" && !isCountryCode(c) {
+		bad(SellerCountry, fmt.Errorf("%q is not an ISO 3166 two-letter code", c))
+	}
+	if len(e.Missing) == 0 && len(e.Invalid) == 0 {
+		return nil
+	}
+	return e
+}
+
+func isCountryCode(c string) bool {
+	return len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z'
+}
+
+// exemptionReasons are the EN 16931 standard texts (BT-120) for the VAT
+// categories that need one; the ledger adds the matching VATEX code.
+var exemptionReasons = map[Category]string{
+	ReverseCharge: "Reverse charge",
+	Export:        "Export outside the EU",
+	IntraEU:       "Intra-community supply",
+	Exempt:        "Exempt from VAT",
+	OutOfScope:    "Not subject to VAT",
+}
+
+// ExemptionReason is the standard text EN 16931 requires for a category
+// without VAT (AE, G, K, E, O), or "" for S and Z.
+func ExemptionReason(c Category) string { return exemptionReasons[c] }
+
+// NewInvoice makes the invoice for a booked order of shop, issued by seller.
+// Its number is the order's number (a shop's numbers are unique within the
+// shop; a seller with two shops that count alike should give one a number
+// prefix in the shop). It reconciles to the cent: the lines must add up to
+// the shop's Total and TotalTax, else a *ReconcileError says which figure
+// differs and by how much. A web shop order with a Paid time was paid at
+// checkout, so the invoice is prepaid and nothing is payable.
+func NewInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice, error) {
+	if err := seller.Check(); err != nil {
+		return Invoice{}, err
+	}
+	number := orderNumber(o)
+	if len(o.Lines) == 0 {
+		return Invoice{}, fmt.Errorf("order %s: %w", number, ErrNoLines)
+	}
+	buyer := o.Buyer
+	if buyer.Address.Country == "" {
+		// EN 16931 requires a buyer country (BR-11). A till sale or a
+		// download without an address is a sale in the seller's country.
+		buyer.Address.Country = seller.Address.Country
+	}
+	if buyer.VATID != "" {
+		buyer.VATID = NormalizeVATID(buyer.VATID)
+	}
+	if buyerName(buyer) == "" {
+		return Invoice{}, fmt.Errorf("order %s: %w", number, ErrBuyerName)
+	}
+
+	lines, err := invoiceLines(number, o.Lines)
+	if err != nil {
+		return Invoice{}, err
+	}
+	subs, err := taxSubtotals(number, lines, lineVATs(o.Lines))
+	if err != nil {
+		return Invoice{}, err
+	}
+	if err := checkBuyerForCategories(number, buyer, subs); err != nil {
+		return Invoice{}, err
+	}
+
+	inv := Invoice{
+		Key:           fmt.Sprintf("%s/%s/%s/invoice", o.Source, shop, o.ID),
+		Kind:          KindInvoice,
+		ID:            number,
+		IssueDate:     issued,
+		Shop:          shop,
+		Source:        o.Source,
+		OrderID:       o.ID,
+		OrderNumber:   number,
+		Currency:      currency(o.Currency),
+		Seller:        normalizeSeller(seller),
+		Buyer:         buyer,
+		Lines:         lines,
+		TaxSubtotals:  subs,
+		PaymentMethod: firstNonEmpty(o.PaymentMethodTitle, o.PaymentMethod),
+		PaymentID:     firstNonEmpty(o.TransactionID, number),
+	}
+	inv.sumTotals()
+	if inv.Total != o.Total {
+		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: o.Total, Got: inv.Total}
+	}
+	if inv.TaxTotal != o.TotalTax {
+		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotalTax, Want: o.TotalTax, Got: inv.TaxTotal}
+	}
+	if inv.Total < 0 {
+		return Invoice{}, fmt.Errorf("order %s: %w (%s)", number, ErrNegativeTotal, inv.Total)
+	}
+	if !o.Paid.IsZero() {
+		inv.Prepaid = inv.Total
+	}
+	inv.Payable = inv.Total - inv.Prepaid
+	return inv, nil
+}
+
+// NewCreditNote makes the credit note for refund r of order o, whose invoice
+// is inv. With r.Lines the credit note has those lines; without, r.Amount
+// (incl. VAT) is spread over the invoice's VAT breakdown in proportion to
+// each rate's gross amount, by largest remainder, so the credit note's total
+// is r.Amount to the cent and each rate's VAT is its net × rate. All refunds
+// of the order together may not exceed the invoice's total.
+func NewCreditNote(o Order, r Refund, inv Invoice, issued time.Time) (Invoice, error) {
+	number := inv.OrderNumber
+	if o.ID != inv.OrderID || o.Source != inv.Source || inv.Kind != KindInvoice {
+		return Invoice{}, fmt.Errorf("refund %s of order %s: %w (invoice %s)", r.ID, orderNumber(o), ErrRefundOrder, inv.ID)
+	}
+	if r.Amount <= 0 {
+		return Invoice{}, fmt.Errorf("refund %s of order %s: %w (%s)", r.ID, number, ErrRefundAmount, r.Amount)
+	}
+	refunded, seen := Money(0), false
+	for _, other := range o.Refunds {
+		if other.ID == r.ID {
+			seen = true
+			refunded += r.Amount
+			continue
+		}
+		refunded += other.Amount
+	}
+	if !seen {
+		refunded += r.Amount
+	}
+	if refunded > inv.Total {
+		return Invoice{}, fmt.Errorf("refund %s of order %s: %w (refunded %s, invoiced %s)",
+			r.ID, number, ErrRefundTooLarge, refunded, inv.Total)
+	}
+
+	cn := Invoice{
+		Key:                  fmt.Sprintf("%s/%s/%s/credit/%s", inv.Source, inv.Shop, inv.OrderID, r.ID),
+		Kind:                 KindCreditNote,
+		ID:                   inv.ID + "-C" + r.ID,
+		IssueDate:            issued,
+		Shop:                 inv.Shop,
+		Source:               inv.Source,
+		OrderID:              inv.OrderID,
+		OrderNumber:          inv.OrderNumber,
+		Currency:             inv.Currency,
+		Seller:               inv.Seller,
+		Buyer:                inv.Buyer,
+		PaymentMethod:        inv.PaymentMethod,
+		PaymentID:            inv.PaymentID,
+		BillingReference:     inv.ID,
+		BillingReferenceDate: inv.IssueDate,
+		Note:                 r.Reason,
+	}
+	if len(r.Lines) > 0 {
+		lines, err := invoiceLines(number, r.Lines)
+		if err != nil {
+			return Invoice{}, fmt.Errorf("refund %s: %w", r.ID, err)
+		}
+		subs, err := taxSubtotals(number, lines, lineVATs(r.Lines))
+		if err != nil {
+			return Invoice{}, fmt.Errorf("refund %s: %w", r.ID, err)
+		}
+		if err := checkBuyerForCategories(number, cn.Buyer, subs); err != nil {
+			return Invoice{}, err
+		}
+		cn.Lines, cn.TaxSubtotals = lines, subs
+	} else {
+		lines, subs, err := spreadRefund(number, r, inv.TaxSubtotals)
+		if err != nil {
+			return Invoice{}, err
+		}
+		cn.Lines, cn.TaxSubtotals = lines, subs
+	}
+	cn.sumTotals()
+	if cn.Total != r.Amount {
+		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: r.Amount, Got: cn.Total}
+	}
+	// The shop reports a refund once the money went back: nothing is due.
+	cn.Prepaid = cn.Total
+	cn.Payable = 0
+	return cn, nil
+}
+
+// sumTotals sets LineTotal, TaxTotal and Total from lines and subtotals.
+func (inv *Invoice) sumTotals() {
+	inv.LineTotal, inv.TaxTotal = 0, 0
+	for _, l := range inv.Lines {
+		inv.LineTotal += l.Net
+	}
+	for _, s := range inv.TaxSubtotals {
+		inv.TaxTotal += s.Tax
+	}
+	inv.Total = inv.LineTotal + inv.TaxTotal
+}
+
+// invoiceLines turns order lines into invoice lines: categories checked (an
+// empty one inferred from the rate), ids unique, names and quantities filled.
+func invoiceLines(number string, in []Line) ([]InvoiceLine, error) {
+	out := make([]InvoiceLine, 0, len(in))
+	ids := make(map[string]bool, len(in))
+	unique := true
+	for _, l := range in {
+		if l.ID == "" || ids[l.ID] {
+			unique = false
+		}
+		ids[l.ID] = true
+	}
+	hasO, hasOther := false, false
+	for i, l := range in {
+		cat, err := lineCategory(l)
+		if err != nil {
+			return nil, fmt.Errorf("order %s line %s: %w", number, lineRef(l, i), err)
+		}
+		if cat != Standard && l.VAT != 0 {
+			return nil, fmt.Errorf("order %s line %s: %w (%s VAT in category %s)", number, lineRef(l, i), ErrLineVAT, l.VAT, cat)
+		}
+		if cat == OutOfScope {
+			hasO = true
+		} else {
+			hasOther = true
+		}
+		id := l.ID
+		if !unique {
+			id = strconv.Itoa(i + 1)
+		}
+		qty := l.Quantity
+		if qty == 0 {
+			qty = 1 // shipping and fee lines carry no quantity
+		}
+		out = append(out, InvoiceLine{
+			ID:       id,
+			Name:     lineName(l),
+			SKU:      l.SKU,
+			Quantity: qty,
+			Net:      l.Net,
+			Category: cat,
+			Rate:     l.Rate,
+		})
+	}
+	if hasO && hasOther {
+		return nil, fmt.Errorf("order %s: %w", number, ErrOutOfScopeMixed)
+	}
+	return out, nil
+}
+
+func lineVATs(in []Line) []Money {
+	v := make([]Money, len(in))
+	for i, l := range in {
+		v[i] = l.VAT
+	}
+	return v
+}
+
+func lineRef(l Line, i int) string {
+	if l.ID != "" {
+		return l.ID
+	}
+	return "#" + strconv.Itoa(i+1)
+}
+
+// lineCategory checks a line's category against its rate. A source that does
+// not know the category leaves it empty: a positive rate is then standard,
+// 0 % zero-rated.
+func lineCategory(l Line) (Category, error) {
+	cat := l.Category
+	if cat == "" {
+		if l.Rate > 0 {
+			return Standard, nil
+		}
+		return ZeroRated, nil
+	}
+	switch cat {
+	case Standard:
+		if l.Rate <= 0 {
+			return "", fmt.Errorf("%w: category S at %s%%", ErrLineCategory, l.Rate.Percent())
+		}
+	case ZeroRated, Exempt, ReverseCharge, Export, IntraEU, OutOfScope:
+		if l.Rate != 0 {
+			return "", fmt.Errorf("%w: category %s at %s%%", ErrLineCategory, cat, l.Rate.Percent())
+		}
+	default:
+		return "", fmt.Errorf("%w: unknown category %q", ErrLineCategory, cat)
+	}
+	return cat, nil
+}
+
+func lineName(l Line) string {
+	if n := strings.TrimSpace(l.Name); n != "" {
+		return n
+	}
+	switch l.Kind {
+	case Shipping:
+		return "Shipping"
+	case Fee:
+		return "Fee"
+	}
+	if l.SKU != "" {
+		return l.SKU
+	}
+	return "Item"
+}
+
+// categoryOrder sorts the VAT breakdown: standard rates first, highest rate
+// first, then the categories without VAT.
+var categoryOrder = map[Category]int{Standard: 0, ZeroRated: 1, ReverseCharge: 2, IntraEU: 3, Export: 4, Exempt: 5, OutOfScope: 6}
+
+// taxSubtotals groups lines per (category, rate) with the shop's own line
+// VAT, and checks each group against BR-CO-17.
+func taxSubtotals(number string, lines []InvoiceLine, vat []Money) ([]TaxSubtotal, error) {
+	type key struct {
+		c Category
+		r Rate
+	}
+	idx := map[key]int{}
+	var subs []TaxSubtotal
+	for i, l := range lines {
+		k := key{l.Category, l.Rate}
+		j, ok := idx[k]
+		if !ok {
+			j = len(subs)
+			idx[k] = j
+			subs = append(subs, TaxSubtotal{Category: l.Category, Rate: l.Rate, ExemptionReason: ExemptionReason(l.Category)})
+		}
+		subs[j].Taxable += l.Net
+		subs[j].Tax += vat[i]
+	}
+	sort.SliceStable(subs, func(a, b int) bool {
+		if categoryOrder[subs[a].Category] != categoryOrder[subs[b].Category] {
+			return categoryOrder[subs[a].Category] < categoryOrder[subs[b].Category]
+		}
+		return subs[a].Rate > subs[b].Rate
+	})
+	for _, s := range subs {
+		if s.Rate == 0 {
+			continue // lines were checked: no VAT in a 0 % category
+		}
+		want := s.Rate.Of(s.Taxable.Abs())
+		got := s.Tax.Abs()
+		if !(got-brCO17Slack < want && got+brCO17Slack > want) || (s.Tax < 0) != (s.Taxable < 0) && s.Tax != 0 {
+			return nil, &ReconcileError{Order: number, Field: FieldTaxSubtotal, Want: signed(want, s.Taxable), Got: s.Tax,
+				Category: s.Category, Rate: s.Rate, Taxable: s.Taxable}
+		}
+	}
+	return subs, nil
+}
+
+func signed(m, like Money) Money {
+	if like < 0 {
+		return -m
+	}
+	return m
+}
+
+// checkBuyerForCategories enforces what the VAT categories demand of the
+// buyer: reverse charge and intra-EU supply need the buyer's EU VAT id
+// (BR-AE-02, BR-IC-02).
+func checkBuyerForCategories(number string, buyer Party, subs []TaxSubtotal) error {
+	for _, s := range subs {
+		if s.Category != ReverseCharge && s.Category != IntraEU {
+			continue
+		}
+		if strings.TrimSpace(buyer.VATID) == "" {
+			return fmt.Errorf("order %s: %w", number, ErrBuyerVATID)
+		}
+		if err := ValidVATID(buyer.VATID); err != nil {
+			return fmt.Errorf("order %s: %w: %w", number, ErrBuyerVATID, err)
+		}
+	}
+	return nil
+}
+
+// spreadRefund spreads a refund without lines over the invoice's VAT
+// breakdown. Each rate gets a share of r.Amount in proportion to its gross
+// amount (largest remainder, ties to the first rate), and its share is split
+// into net and VAT with net = round(gross / (1 + rate)), so VAT = gross - net
+// lies within a cent of net × rate.
+func spreadRefund(number string, r Refund, subs []TaxSubtotal) ([]InvoiceLine, []TaxSubtotal, error) {
+	weights := make([]uint64, len(subs))
+	var total uint64
+	for i, s := range subs {
+		if g := s.Taxable + s.Tax; g > 0 {
+			weights[i] = uint64(g)
+			total += uint64(g)
+		}
+	}
+	if total == 0 {
+		return nil, nil, fmt.Errorf("refund %s of order %s: %w (nothing invoiced)", r.ID, number, ErrRefundTooLarge)
+	}
+	amount := uint64(r.Amount)
+	shares := make([]uint64, len(subs))
+	rems := make([]uint64, len(subs))
+	var given uint64
+	for i, w := range weights {
+		hi, lo := bits.Mul64(amount, w)
+		shares[i], rems[i] = bits.Div64(hi, lo, total)
+		given += shares[i]
+	}
+	for left := amount - given; left > 0; left-- {
+		best := -1
+		for i := range rems {
+			if weights[i] > 0 && (best < 0 || rems[i] > rems[best]) {
+				best = i
+			}
+		}
+		shares[best]++
+		rems[best] = 0
+	}
+
+	var lines []InvoiceLine
+	var out []TaxSubtotal
+	for i, s := range subs {
+		gross := Money(shares[i])
+		if gross == 0 {
+			continue
+		}
+		net := grossToNet(gross, s.Rate)
+		name := "Refund"
+		if s.Rate > 0 {
+			name = fmt.Sprintf("Refund %s%% VAT", s.Rate.Percent())
+		} else if s.Category != ZeroRated {
+			name = fmt.Sprintf("Refund (%s)", ExemptionReason(s.Category))
+		}
+		lines = append(lines, InvoiceLine{
+			ID: strconv.Itoa(len(lines) + 1), Name: name, Quantity: 1,
+			Net: net, Category: s.Category, Rate: s.Rate,
+		})
+		out = append(out, TaxSubtotal{Category: s.Category, Rate: s.Rate, Taxable: net, Tax: gross - net,
+			ExemptionReason: s.ExemptionReason})
+	}
+	return lines, out, nil
+}
+
+// grossToNet is round(gross × 10000 / (10000 + rate)), half away from zero,
+// for a non-negative gross, without overflow.
+func grossToNet(gross Money, rate Rate) Money {
+	d := uint64(10000 + rate)
+	hi, lo := bits.Mul64(uint64(gross), 10000)
+	q, rem := bits.Div64(hi, lo, d)
+	if rem*2 >= d {
+		q++
+	}
+	return Money(q)
+}
+
+func orderNumber(o Order) string {
+	if o.Number != "" {
+		return o.Number
+	}
+	return o.ID
+}
+
+func buyerName(p Party) string {
+	return firstNonEmpty(strings.TrimSpace(p.Company), strings.TrimSpace(p.Name), strings.TrimSpace(p.Email))
+}
+
+func currency(c string) string {
+	if c == "" {
+		return "EUR"
+	}
+	return strings.ToUpper(c)
+}
+
+// normalizeSeller stores the seller's identifiers in their electronic form.
+func normalizeSeller(s Seller) Seller {
+	s.IBAN = NormalizeIBAN(s.IBAN)
+	s.VATID = NormalizeVATID(s.VATID)
+	s.KvK = strings.TrimSpace(s.KvK)
+	s.BIC = strings.ToUpper(strings.TrimSpace(s.BIC))
+	return s
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
