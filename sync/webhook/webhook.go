@@ -1,0 +1,293 @@
+// Package webhook receives shop webhooks over HTTP: it routes, limits, verifies and durably hands each delivery to an Inbox before it answers.
+package webhook
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+// WooCommerce webhook topics Orderbrug understands.
+const (
+	TopicOrderCreated  = "order.created"
+	TopicOrderUpdated  = "order.updated"
+	TopicOrderDeleted  = "order.deleted"
+	TopicOrderRestored = "order.restored"
+)
+
+// DefaultMaxBody is the largest request body the handler reads. A large
+// WooCommerce order (hundreds of lines, meta data) is a few hundred KiB.
+const DefaultMaxBody = 5 << 20
+
+// bodyPrefixLen is how much of a rejected body is kept for a person to see.
+const bodyPrefixLen = 512
+
+// ShopHooks is what the handler needs to know about one shop's webhooks.
+type ShopHooks struct {
+	// Secret verifies deliveries of every webhook that has no entry in
+	// Secrets. Orderbrug sets it itself when it registers the webhooks,
+	// because the shop's REST API never returns a webhook's secret.
+	Secret string
+	// Secrets holds a secret per webhook id (X-WC-Webhook-ID) for shops
+	// whose webhooks were made with different secrets (WooCommerce keeps
+	// one secret per webhook). An entry here wins over Secret.
+	Secrets map[string]string
+	// Topics are the enabled topics ("order.created", "order.updated",
+	// "order.deleted", "order.restored"). A verified delivery of any other
+	// topic is answered 200 and not stored, see Handler.
+	Topics map[string]bool
+}
+
+// secretFor returns the secret that verifies deliveries of webhook id.
+func (h ShopHooks) secretFor(webhookID string) string {
+	if s, ok := h.Secrets[webhookID]; ok && s != "" {
+		return s
+	}
+	return h.Secret
+}
+
+// Shops finds the webhook settings of a shop.
+type Shops interface {
+	// Lookup returns the settings of the shop named shop (the last segment
+	// of the delivery URL) for source, and false when there is no such shop
+	// or its webhooks are off. It must be safe for concurrent use and must
+	// not block on the network: it runs on every request.
+	Lookup(source order.Source, shop string) (ShopHooks, bool)
+}
+
+// Delivery is one verified webhook delivery, as it is handed to the Inbox.
+type Delivery struct {
+	Source order.Source
+	// Shop is the shop's name from the delivery URL.
+	Shop string
+	// Topic, Resource and Event come from the X-WC-Webhook-* headers.
+	Topic, Resource, Event string
+	// WebhookID is the shop's id of the webhook (X-WC-Webhook-ID).
+	WebhookID string
+	// DeliveryID is X-WC-Webhook-Delivery-ID. It is hash(webhook id . time)
+	// and NOT unique per event: never dedupe on it (use OrderID+Modified).
+	DeliveryID string
+	// Body is the exact request body as signed, never re-encoded.
+	Body []byte
+	// Headers are the X-WC-* request headers, without the signature: it is
+	// of no use once verified and need not sit in the database.
+	Headers http.Header
+	// ReceivedAt is when the handler read the request (Config.Now).
+	ReceivedAt time.Time
+	// OrderID is the order's id from the body ("13").
+	OrderID string
+	// Modified is the order's date_modified_gmt in UTC; zero for
+	// order.deleted, whose body carries only the id. The store dedupes on
+	// (Source, Shop, OrderID, Modified) and keeps the newest snapshot.
+	Modified time.Time
+}
+
+// Rejection is a request to a webhook route that was refused, kept so a
+// person can see why a shop's deliveries do not arrive.
+type Rejection struct {
+	Source order.Source
+	Shop   string
+	// Status is the HTTP status the handler answered.
+	Status int
+	// Code is a stable machine-readable kind (see Code constants) that the
+	// UI can translate.
+	Code Code
+	// Reason is a short English sentence. It never holds a secret or a
+	// signature value.
+	Reason     string
+	RemoteAddr string
+	ReceivedAt time.Time
+	// BodyPrefix is the first 512 bytes of the body, as far as it was read.
+	BodyPrefix []byte
+}
+
+// Inbox is where verified deliveries go. Implementations must be safe for
+// concurrent use.
+type Inbox interface {
+	// Accept stores d. When it returns nil the delivery must be durably
+	// committed (it survives a crash or kill -9): only then does the
+	// handler answer 2xx, and the sender will not send it again. A delivery
+	// that repeats one already stored (same order id and modified time) is
+	// not an error. Any error makes the handler answer 503.
+	Accept(ctx context.Context, d Delivery) error
+	// Reject records a refused request. Its error is only logged: the
+	// answer to the sender does not depend on it.
+	Reject(ctx context.Context, r Rejection) error
+}
+
+// Config configures the handler made by New.
+type Config struct {
+	Shops Shops
+	Inbox Inbox
+	// Notify, if set, is called after each successful Accept so the engine
+	// processes the inbox at once instead of at its next tick. It must not
+	// block.
+	Notify func()
+	// OnPing, if set, is called when a shop sends its webhook creation ping
+	// (webhookID as the shop numbered it). It must not block.
+	OnPing func(source order.Source, shop, webhookID string)
+	// MaxBody is the largest body read; DefaultMaxBody when zero.
+	MaxBody int64
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger receives one line per request; slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+// receiver handles one source's requests after the common steps (method,
+// shop lookup, body read). It returns the delivery to accept, or nil and an
+// ack (ping, disabled topic) with a nil error, or a typed error.
+type receiver func(r *http.Request, body []byte, hooks ShopHooks) (*Delivery, ack, error)
+
+// ack says why a request is answered 200 without storing anything.
+type ack struct {
+	kind   string // "ping" or "ignored"
+	detail string
+}
+
+// Handler serves the webhook routes. Make it with New.
+type Handler struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New returns the webhook handler with these routes:
+//
+//	POST /hooks/woocommerce/{shop}
+//
+// Every other path answers 404. Plug&Pay (/hooks/plugandpay/{shop}) and POS
+// (/hooks/pos/{shop}/{event}) are each one more h.route line when their
+// receivers exist.
+func New(cfg Config) *Handler {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h.route(order.WooCommerce, "/hooks/woocommerce/{shop}", receiveWoo)
+	// Unrouted paths are scanners and typos: answered 404 and logged at
+	// debug level, but not recorded as rejections, so noise cannot fill
+	// the database.
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.cfg.Logger.Debug("webhook: no route", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+		http.Error(w, "not found", http.StatusNotFound)
+	})
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, r)
+}
+
+// route registers pattern for source. The method is not part of the
+// pattern on purpose: a wrong method must reach serve, so that it is
+// answered and recorded in the same place as every other rejection.
+func (h *Handler) route(source order.Source, pattern string, recv receiver) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		h.serve(w, r, source, recv)
+	})
+}
+
+// serve runs the steps every source shares and answers.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, source order.Source, recv receiver) {
+	received := h.cfg.Now().UTC()
+	shop := r.PathValue("shop")
+	log := h.cfg.Logger.With("source", string(source), "shop", shop, "remote", r.RemoteAddr)
+
+	var body []byte
+	fail := func(err error) {
+		h.reject(w, r, log, source, shop, received, body, err)
+	}
+
+	if r.Method != http.MethodPost {
+		fail(&MethodError{Method: r.Method, Allow: http.MethodPost})
+		return
+	}
+	hooks, ok := h.cfg.Shops.Lookup(source, shop)
+	if !ok {
+		fail(&UnknownShopError{Shop: shop})
+		return
+	}
+	body, err := readBody(w, r, h.cfg.MaxBody)
+	if err != nil {
+		fail(err)
+		return
+	}
+	d, a, err := recv(r, body, hooks)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if d == nil {
+		switch a.kind {
+		case "ping":
+			log.Info("webhook: ping", "webhook_id", a.detail)
+			if h.cfg.OnPing != nil {
+				h.cfg.OnPing(source, shop, a.detail)
+			}
+		default:
+			log.Info("webhook: delivery ignored", "why", a.detail)
+		}
+		// WooCommerce counts only exactly 200 for a ping.
+		writeText(w, http.StatusOK, "ok")
+		return
+	}
+	d.Source, d.Shop, d.ReceivedAt = source, shop, received
+	if err := h.cfg.Inbox.Accept(r.Context(), *d); err != nil {
+		fail(&InboxError{Err: err})
+		return
+	}
+	if h.cfg.Notify != nil {
+		h.cfg.Notify()
+	}
+	log.Info("webhook: accepted", "topic", d.Topic, "order", d.OrderID, "webhook_id", d.WebhookID, "bytes", len(d.Body))
+	writeText(w, http.StatusOK, "ok")
+}
+
+// reject answers err, records it in the inbox and logs it.
+func (h *Handler) reject(w http.ResponseWriter, r *http.Request, log *slog.Logger, source order.Source, shop string, received time.Time, body []byte, err error) {
+	status, code := Classify(err)
+	reason := err.Error()
+	if m, ok := errorAs[*MethodError](err); ok {
+		w.Header().Set("Allow", m.Allow)
+	}
+	// The client may be gone; the record of why must still be written.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer cancel()
+	rej := Rejection{
+		Source: source, Shop: shop, Status: status, Code: code, Reason: reason,
+		RemoteAddr: r.RemoteAddr, ReceivedAt: received, BodyPrefix: prefix(body, bodyPrefixLen),
+	}
+	if rerr := h.cfg.Inbox.Reject(ctx, rej); rerr != nil {
+		log.Error("webhook: recording rejection failed", "err", rerr)
+	}
+	level := slog.LevelWarn
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	log.Log(r.Context(), level, "webhook: rejected", "status", status, "code", string(code), "reason", reason)
+	writeText(w, status, reason)
+}
+
+func writeText(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(msg + "\n"))
+}
+
+func prefix(b []byte, n int) []byte {
+	if len(b) > n {
+		b = b[:n]
+	}
+	return append([]byte(nil), b...)
+}
