@@ -1,0 +1,364 @@
+package woocommerce
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+// ErrIDOnly is returned (wrapped) by ParseOrder for a body that carries
+// only an order id, such as an order.deleted webhook delivery ({"id":13}).
+// Use ParseDeleted for those.
+var ErrIDOnly = errors.New("payload has only an order id")
+
+// wcMoney is an amount as WooCommerce writes it: a decimal string, or from
+// some plugins a JSON number. It keeps the text, so no float ever touches
+// the cents.
+type wcMoney string
+
+func (m *wcMoney) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*m = ""
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*m = wcMoney(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("amount %s is neither a string nor a number", b)
+	}
+	*m = wcMoney(n.String())
+	return nil
+}
+
+// wcID is a numeric id that some plugins send as a string.
+type wcID int64
+
+func (id *wcID) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
+	if s == "" || s == "null" {
+		*id = 0
+		return nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("id %s is not an integer", b)
+	}
+	*id = wcID(v)
+	return nil
+}
+
+type wcTax struct {
+	ID    wcID    `json:"id"`
+	Total wcMoney `json:"total"`
+}
+
+type wcLine struct {
+	ID          wcID            `json:"id"`
+	Name        string          `json:"name"`
+	MethodTitle string          `json:"method_title"`
+	SKU         string          `json:"sku"`
+	Quantity    json.Number     `json:"quantity"`
+	Total       wcMoney         `json:"total"`
+	TotalTax    wcMoney         `json:"total_tax"`
+	Taxes       []wcTax         `json:"taxes"`
+	Meta        json.RawMessage `json:"meta_data"`
+}
+
+type wcOrder struct {
+	ID               *wcID   `json:"id"`
+	Number           string  `json:"number"`
+	Status           *string `json:"status"`
+	Currency         string  `json:"currency"`
+	PricesIncludeTax bool    `json:"prices_include_tax"`
+	DateCreatedGMT   *string `json:"date_created_gmt"`
+	DateModifiedGMT  *string `json:"date_modified_gmt"`
+	DatePaidGMT      *string `json:"date_paid_gmt"`
+	Total            wcMoney `json:"total"`
+	TotalTax         wcMoney `json:"total_tax"`
+	Billing          struct {
+		FirstName string `json:"first_name"`
+		LastName  string `json:"last_name"`
+		Company   string `json:"company"`
+		Address1  string `json:"address_1"`
+		Address2  string `json:"address_2"`
+		City      string `json:"city"`
+		State     string `json:"state"`
+		Postcode  string `json:"postcode"`
+		Country   string `json:"country"`
+		Email     string `json:"email"`
+		Phone     string `json:"phone"`
+	} `json:"billing"`
+	PaymentMethod      string `json:"payment_method"`
+	PaymentMethodTitle string `json:"payment_method_title"`
+	TransactionID      string `json:"transaction_id"`
+	MetaData           []struct {
+		Key   string          `json:"key"`
+		Value json.RawMessage `json:"value"`
+	} `json:"meta_data"`
+	LineItems     []wcLine `json:"line_items"`
+	ShippingLines []wcLine `json:"shipping_lines"`
+	FeeLines      []wcLine `json:"fee_lines"`
+	TaxLines      []struct {
+		RateID      wcID         `json:"rate_id"`
+		RatePercent *json.Number `json:"rate_percent"`
+	} `json:"tax_lines"`
+	Refunds []struct {
+		ID     wcID    `json:"id"`
+		Reason string  `json:"reason"`
+		Total  wcMoney `json:"total"`
+	} `json:"refunds"`
+}
+
+// vatIDKeys are the order meta keys under which the common EU VAT plugins
+// store the buyer's VAT number.
+var vatIDKeys = []string{"_billing_vat_number", "_vat_number", "vat_number", "_billing_eu_vat_number", "billing_vat", "_billing_vat", "billing_vat_number", "_billing_vat_id"}
+
+// euCountries are the EU member states (ISO 3166-1 alpha-2; Greece is GR
+// in addresses, EL only in VAT numbers).
+var euCountries = map[string]bool{
+	"AT": true, "BE": true, "BG": true, "CY": true, "CZ": true, "DE": true, "DK": true, "EE": true, "ES": true,
+	"FI": true, "FR": true, "GR": true, "HR": true, "HU": true, "IE": true, "IT": true, "LT": true, "LU": true,
+	"LV": true, "MT": true, "NL": true, "PL": true, "PT": true, "RO": true, "SE": true, "SI": true, "SK": true,
+}
+
+// ParseOrder maps a WooCommerce order (the REST v3 JSON, which is also the
+// body of order.created/order.updated webhooks) to an order.Order. baseURL
+// is the shop's address, for the admin link. Amounts are read as decimal
+// text into exact cents; a malformed amount, date or document is an error.
+// A body with only an id (order.deleted) gives an error wrapping ErrIDOnly:
+// read those with ParseDeleted.
+func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
+	var w wcOrder
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return order.Order{}, fmt.Errorf("parse woocommerce order: %w", err)
+	}
+	if w.ID == nil || *w.ID <= 0 {
+		return order.Order{}, errors.New("parse woocommerce order: no positive id")
+	}
+	id := strconv.FormatInt(int64(*w.ID), 10)
+	if w.Status == nil && w.DateModifiedGMT == nil {
+		return order.Order{}, fmt.Errorf("parse woocommerce order %s: %w", id, ErrIDOnly)
+	}
+	fail := func(format string, a ...any) (order.Order, error) {
+		return order.Order{}, fmt.Errorf("parse woocommerce order "+id+": "+format, a...)
+	}
+	if w.Status == nil || *w.Status == "" {
+		return fail("no status")
+	}
+	o := order.Order{
+		Source: order.WooCommerce, ID: id, Number: w.Number,
+		Status:           order.Status(strings.TrimPrefix(*w.Status, "wc-")),
+		Currency:         strings.ToUpper(w.Currency),
+		PricesIncludeTax: w.PricesIncludeTax,
+		PaymentMethod:    w.PaymentMethod, PaymentMethodTitle: w.PaymentMethodTitle,
+		TransactionID: w.TransactionID,
+		ShopURL:       adminURL(baseURL, id),
+		Deleted:       *w.Status == "trash",
+	}
+	if o.Number == "" {
+		o.Number = id
+	}
+	var err error
+	if o.Modified, err = gmtTime(w.DateModifiedGMT); err != nil || o.Modified.IsZero() {
+		return fail("date_modified_gmt: missing or invalid")
+	}
+	if o.Created, err = gmtTime(w.DateCreatedGMT); err != nil {
+		return fail("date_created_gmt: %v", err)
+	}
+	if o.Paid, err = gmtTime(w.DatePaidGMT); err != nil {
+		return fail("date_paid_gmt: %v", err)
+	}
+	if o.Total, err = money(w.Total); err != nil {
+		return fail("total: %v", err)
+	}
+	if o.TotalTax, err = money(w.TotalTax); err != nil {
+		return fail("total_tax: %v", err)
+	}
+	b := w.Billing
+	o.Buyer = order.Party{
+		Name:    strings.TrimSpace(b.FirstName + " " + b.LastName),
+		Company: strings.TrimSpace(b.Company), Email: strings.TrimSpace(b.Email), Phone: strings.TrimSpace(b.Phone),
+		Address: order.Address{Street: b.Address1, Street2: b.Address2, Postcode: b.Postcode, City: b.City,
+			Region: b.State, Country: strings.ToUpper(strings.TrimSpace(b.Country))},
+	}
+	for _, key := range vatIDKeys {
+		for _, m := range w.MetaData {
+			var v string
+			if m.Key == key && json.Unmarshal(m.Value, &v) == nil && strings.TrimSpace(v) != "" {
+				o.Buyer.VATID = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(v), " ", ""))
+				break
+			}
+		}
+		if o.Buyer.VATID != "" {
+			break
+		}
+	}
+
+	rates := map[wcID]order.Rate{}
+	for _, tl := range w.TaxLines {
+		if tl.RatePercent == nil {
+			continue // before WooCommerce 5.7: the rate comes from the amounts
+		}
+		p, err := tl.RatePercent.Float64()
+		if err != nil {
+			return fail("tax_lines rate_percent %q: %v", tl.RatePercent.String(), err)
+		}
+		r, err := order.RateFromPercent(p)
+		if err != nil {
+			return fail("tax_lines: %v", err)
+		}
+		rates[tl.RateID] = r
+	}
+	groups := []struct {
+		kind  order.LineKind
+		lines []wcLine
+	}{{order.Product, w.LineItems}, {order.Shipping, w.ShippingLines}, {order.Fee, w.FeeLines}}
+	for _, g := range groups {
+		for _, l := range g.lines {
+			line, err := parseLine(g.kind, l, rates, o.Buyer)
+			if err != nil {
+				return fail("%v", err)
+			}
+			o.Lines = append(o.Lines, line)
+		}
+	}
+	// WooCommerce lists refunds newest first; Order.Refunds is oldest first.
+	for i := len(w.Refunds) - 1; i >= 0; i-- {
+		r := w.Refunds[i]
+		amt, err := money(r.Total)
+		if err != nil {
+			return fail("refund %d total: %v", r.ID, err)
+		}
+		o.Refunds = append(o.Refunds, order.Refund{ID: strconv.FormatInt(int64(r.ID), 10), Reason: r.Reason, Amount: amt.Abs()})
+	}
+	return o, nil
+}
+
+func parseLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate, buyer order.Party) (order.Line, error) {
+	line := order.Line{Kind: kind, ID: strconv.FormatInt(int64(l.ID), 10), SKU: l.SKU, Name: l.Name, Quantity: 1}
+	if kind == order.Shipping {
+		line.Name = l.MethodTitle
+	}
+	if kind == order.Product && l.Quantity != "" {
+		q, err := l.Quantity.Float64()
+		if err != nil || math.IsNaN(q) || math.Abs(q) > 1e12 {
+			return line, fmt.Errorf("%s line %d: quantity %q", kind, l.ID, l.Quantity)
+		}
+		line.Quantity = int64(math.Round(q))
+	}
+	var err error
+	if line.Net, err = money(l.Total); err != nil {
+		return line, fmt.Errorf("%s line %d total: %v", kind, l.ID, err)
+	}
+	if line.VAT, err = money(l.TotalTax); err != nil {
+		return line, fmt.Errorf("%s line %d total_tax: %v", kind, l.ID, err)
+	}
+	// The rate is the sum of the rates the line was taxed at (more than one
+	// only with compound or stacked rates); a line without tax is 0 %.
+	known := true
+	for _, t := range l.Taxes {
+		if _, err := money(t.Total); err != nil {
+			return line, fmt.Errorf("%s line %d tax %d: %v", kind, l.ID, t.ID, err)
+		}
+		r, ok := rates[t.ID]
+		if !ok {
+			known = false
+			continue
+		}
+		line.Rate += r
+	}
+	if !known || (line.Rate == 0 && line.VAT != 0) {
+		line.Rate = inferRate(line.Net, line.VAT)
+	}
+	line.Category = category(line.Rate, buyer)
+	return line, nil
+}
+
+// inferRate derives a rate from amounts when the shop does not report it
+// (WooCommerce before 5.7): VAT/Net as a whole percent.
+func inferRate(net, vat order.Money) order.Rate {
+	if net == 0 || vat == 0 {
+		return 0
+	}
+	p := math.Round(float64(vat) / float64(net) * 100)
+	if p < 0 || p > 100 {
+		return 0
+	}
+	return order.Rate(p * 100)
+}
+
+// category decides a line's VAT category: a positive rate is standard; at
+// 0 % an EU business with a VAT number outside the Netherlands is reverse
+// charge, a buyer outside the EU is export, anything else is zero-rated.
+func category(r order.Rate, buyer order.Party) order.Category {
+	c := buyer.Address.Country
+	switch {
+	case r > 0:
+		return order.Standard
+	case buyer.VATID != "" && euCountries[c] && c != "NL":
+		return order.ReverseCharge
+	case c != "" && !euCountries[c]:
+		return order.Export
+	default:
+		return order.ZeroRated
+	}
+}
+
+func money(m wcMoney) (order.Money, error) { return order.ParseMoney(string(m)) }
+
+// gmtTime reads WooCommerce's *_gmt dates ("2026-11-22T19:48:26", no zone,
+// UTC by definition); null or "" is the zero time.
+func gmtTime(s *string) (time.Time, error) {
+	if s == nil || *s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02T15:04:05", *s, time.UTC)
+	if err != nil {
+		if t2, err2 := time.Parse(time.RFC3339, *s); err2 == nil {
+			return t2.UTC(), nil
+		}
+		return time.Time{}, fmt.Errorf("%q is not a date", *s)
+	}
+	return t, nil
+}
+
+// adminURL is the order's edit screen. WooCommerce redirects this classic
+// link to the HPOS screen when a shop uses order tables.
+func adminURL(baseURL, id string) string {
+	if baseURL == "" {
+		return ""
+	}
+	return strings.TrimRight(baseURL, "/") + "/wp-admin/post.php?" + url.Values{"post": {id}, "action": {"edit"}}.Encode()
+}
+
+// ParseDeleted reads the body of an order.deleted delivery, which is only
+// {"id":N}, and returns the order id. It accepts any order body, so it can
+// also read the id of a full order.
+func ParseDeleted(raw []byte) (string, error) {
+	var w struct {
+		ID *wcID `json:"id"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return "", fmt.Errorf("parse woocommerce deletion: %w", err)
+	}
+	if w.ID == nil || *w.ID <= 0 {
+		return "", errors.New("parse woocommerce deletion: no positive id")
+	}
+	return strconv.FormatInt(int64(*w.ID), 10), nil
+}
