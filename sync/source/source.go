@@ -72,3 +72,13 @@ func KindOf(err error) Kind {
 	}
 	return Unknown
 }
+
+// WebhookParser is implemented by sources whose webhook deliveries carry the
+// order itself (WooCommerce). A source without it gets every delivery treated
+// as a hint: the engine fetches the order through the API.
+type WebhookParser interface {
+	// ParseWebhook returns the order a delivery of topic carries. ok is false
+	// when the body names the order but does not carry it (a deletion): o then
+	// has only its ID, and the engine fetches it.
+	ParseWebhook(topic string, body []byte) (o order.Order, ok bool, err error)
+}

@@ -134,3 +134,25 @@ func (s *Store) BookingFailed(ctx context.Context, it OutboxItem, permanent bool
 	}
 	return tx.Commit()
 }
+
+// RetryWaiting puts every booking of an order waiting or failed for reason
+// (e.g. seller details missing) back in the queue, due now. It returns how
+// many bookings it rescheduled.
+func (s *Store) RetryWaiting(ctx context.Context, reason string) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	now := s.now()
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state='pending', attempts=0, next_at=? WHERE state IN ('pending','failed')
+		AND EXISTS (SELECT 1 FROM orders o WHERE o.shop_id=outbox.shop_id AND o.ext_id=outbox.ext_id AND o.reason=?)`, now, reason)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET state='queued', state_at=? WHERE state='failed' AND reason=?`, now, reason); err != nil {
+		return 0, err
+	}
+	return int(n), tx.Commit()
+}

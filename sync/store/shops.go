@@ -34,9 +34,11 @@ type Shop struct {
 	LastPollAt time.Time
 	LastPollOK time.Time
 	LastError  string
-	Paused     bool
-	Webhook    WebhookConfig
-	CreatedAt  time.Time
+	// LastErrorCode classifies LastError (auth, network, ...).
+	LastErrorCode string
+	Paused        bool
+	Webhook       WebhookConfig
+	CreatedAt     time.Time
 }
 
 // WebhookConfig is a shop's real-time set-up.
@@ -71,7 +73,7 @@ func (sh Shop) Forwards(status order.Status) bool {
 var ErrShopExists = errors.New("a shop with that name exists")
 
 const shopCols = `id, name, source, base_url, api_key, api_secret, forward, poll_seconds, lookback_days,
-	start_at, cursor, last_poll_at, last_poll_ok, last_error, paused, webhook, created_at`
+	start_at, cursor, last_poll_at, last_poll_ok, last_error, last_error_code, paused, webhook, created_at`
 
 func scanShop(row interface{ Scan(...any) error }) (Shop, error) {
 	var sh Shop
@@ -79,7 +81,7 @@ func scanShop(row interface{ Scan(...any) error }) (Shop, error) {
 	var poll, start, cursor, lastPoll, lastOK, created int64
 	var paused int
 	err := row.Scan(&sh.ID, &sh.Name, &sh.Source, &sh.BaseURL, &sh.Key, &sh.Secret, &forward, &poll,
-		&sh.LookbackDays, &start, &cursor, &lastPoll, &lastOK, &sh.LastError, &paused, &webhook, &created)
+		&sh.LookbackDays, &start, &cursor, &lastPoll, &lastOK, &sh.LastError, &sh.LastErrorCode, &paused, &webhook, &created)
 	if err != nil {
 		return sh, err
 	}
@@ -151,16 +153,16 @@ func (s *Store) SaveWebhook(ctx context.Context, shopID int64, w WebhookConfig) 
 }
 
 // SavePoll records the outcome of a poll: on success the new cursor, on
-// failure the error text (which must hold no secret).
-func (s *Store) SavePoll(ctx context.Context, shopID int64, cursor time.Time, pollErr error) error {
+// failure the error text (which must hold no secret) and its code.
+func (s *Store) SavePoll(ctx context.Context, shopID int64, cursor time.Time, pollErr error, code string) error {
 	now := s.now()
 	var err error
 	if pollErr == nil {
-		_, err = s.db.ExecContext(ctx, `UPDATE shops SET cursor=MAX(cursor, ?), last_poll_at=?, last_poll_ok=?, last_error='' WHERE id=?`,
+		_, err = s.db.ExecContext(ctx, `UPDATE shops SET cursor=MAX(cursor, ?), last_poll_at=?, last_poll_ok=?, last_error='', last_error_code='' WHERE id=?`,
 			ms(cursor), now, now, shopID)
 	} else {
-		_, err = s.db.ExecContext(ctx, `UPDATE shops SET cursor=MAX(cursor, ?), last_poll_at=?, last_error=? WHERE id=?`,
-			ms(cursor), now, pollErr.Error(), shopID)
+		_, err = s.db.ExecContext(ctx, `UPDATE shops SET cursor=MAX(cursor, ?), last_poll_at=?, last_error=?, last_error_code=? WHERE id=?`,
+			ms(cursor), now, pollErr.Error(), code, shopID)
 	}
 	return err
 }

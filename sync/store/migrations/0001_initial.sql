@@ -20,6 +20,7 @@ CREATE TABLE shops (
 	last_poll_at  INTEGER NOT NULL DEFAULT 0,
 	last_poll_ok  INTEGER NOT NULL DEFAULT 0,
 	last_error    TEXT NOT NULL DEFAULT '',
+	last_error_code TEXT NOT NULL DEFAULT '',   -- machine code of last_error
 	paused        INTEGER NOT NULL DEFAULT 0,
 	webhook       TEXT NOT NULL DEFAULT '{}',   -- JSON: secret, topics, remote id, status
 	created_at    INTEGER NOT NULL

@@ -1,0 +1,97 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/orderbrug/orderbrug/sync/source"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// Error is an error of the service API with a stable Code that the GUI turns
+// into a sentence (lang key "error.<code>") and the CLI prints. Field names
+// the input at fault, if any. Err is the detail (English, no secrets).
+type Error struct {
+	Code  string
+	Field string
+	Err   error
+}
+
+func (e *Error) Error() string {
+	msg := e.Code
+	if e.Field != "" {
+		msg += " (" + e.Field + ")"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Error codes.
+const (
+	CodeInvalid      = "invalid"        // an input is not valid (see Field)
+	CodeRequired     = "required"       // an input is missing (see Field)
+	CodeShopExists   = "shop_exists"    // a shop with that name exists
+	CodeNoSuchShop   = "no_such_shop"   // no shop with that name
+	CodeNoSuchOrder  = "no_such_order"  // no such order in that shop
+	CodeAuth         = "auth"           // the shop refused the keys
+	CodeNotFound     = "not_found"      // the shop's API is not at that URL
+	CodeNetwork      = "network"        // the shop cannot be reached
+	CodeBadResponse  = "bad_response"   // the shop answered something else
+	CodeBadRequest   = "bad_request"    // the shop refused the request
+	CodeNotAllowed   = "not_allowed"    // the action does not fit the order's state
+	CodeNewerDB      = "newer_database" // the database is from a newer Orderbrug
+	CodeInternal     = "internal"       // anything else
+	CodeUnsupported  = "unsupported"    // a source or ledger kind not built in
+	CodeTunnelNeeded = "tunnel_needed"  // the action needs the tunnel to be up
+)
+
+// CodeOf gives the Code of any error the service returns.
+func CodeOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	switch {
+	case errors.Is(err, store.ErrNewerSchema):
+		return CodeNewerDB
+	case errors.Is(err, store.ErrShopExists):
+		return CodeShopExists
+	}
+	switch source.KindOf(err) {
+	case source.Auth:
+		return CodeAuth
+	case source.NotFound:
+		return CodeNotFound
+	case source.Network:
+		return CodeNetwork
+	case source.BadResponse:
+		return CodeBadResponse
+	case source.BadRequest:
+		return CodeBadRequest
+	}
+	return CodeInternal
+}
+
+// FieldOf gives the input field an error is about, if any.
+func FieldOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+func invalid(field string, err error) error {
+	return &Error{Code: CodeInvalid, Field: field, Err: err}
+}
+
+func required(field string) error {
+	return &Error{Code: CodeRequired, Field: field, Err: fmt.Errorf("%s is required", field)}
+}

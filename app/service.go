@@ -1,0 +1,309 @@
+// Package app is the composition root of Orderbrug's engine: it opens the
+// store, builds the engine, scheduler, webhook server and tunnel, and offers
+// the one service API that both the GUI and the CLI call. It imports no Fyne.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	gosync "sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/ubl"
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source"
+	"github.com/orderbrug/orderbrug/sync/source/woocommerce"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// Options configure Open.
+type Options struct {
+	// DataDir holds the database; default DefaultDataDir().
+	DataDir string
+	// Clock drives schedules and timestamps; default the real clock.
+	Clock clockwork.Clock
+	// HTTPClient is used for the shops' APIs; default a client with timeouts.
+	HTTPClient *http.Client
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultDataDir is $ORDERBRUG_DATA_DIR, or the user's config directory +
+// "orderbrug".
+func DefaultDataDir() (string, error) {
+	if d := os.Getenv("ORDERBRUG_DATA_DIR"); d != "" {
+		return d, nil
+	}
+	cfg, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no data directory: %w", err)
+	}
+	return filepath.Join(cfg, "orderbrug"), nil
+}
+
+// Service is Orderbrug's API: every action of the GUI and the CLI. It is safe
+// for concurrent use; every method may block on the database or the network,
+// so the GUI calls them off its UI goroutine.
+type Service struct {
+	store   *store.Store
+	engine  *engine.Engine
+	clock   clockwork.Clock
+	http    *http.Client
+	log     *slog.Logger
+	dataDir string
+
+	mu      gosync.Mutex
+	runner  *engine.Runner
+	subs    map[int]func()
+	tunnel  TunnelStatus
+	nextSub int
+}
+
+// Open opens the data directory's database and builds the engine. Nothing
+// runs until Start.
+func Open(ctx context.Context, opt Options) (*Service, error) {
+	if opt.DataDir == "" {
+		d, err := DefaultDataDir()
+		if err != nil {
+			return nil, err
+		}
+		opt.DataDir = d
+	}
+	if opt.Clock == nil {
+		opt.Clock = clockwork.NewRealClock()
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.HTTPClient == nil {
+		opt.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	st, err := store.Open(ctx, opt.DataDir)
+	if err != nil {
+		if errors.Is(err, store.ErrNewerSchema) {
+			return nil, &Error{Code: CodeNewerDB, Err: err}
+		}
+		return nil, err
+	}
+	st.Now = opt.Clock.Now
+	s := &Service{store: st, clock: opt.Clock, http: opt.HTTPClient, log: opt.Logger, dataDir: opt.DataDir,
+		subs: map[int]func(){}}
+	s.engine = &engine.Engine{
+		Store:   st,
+		Source:  s.sourceFor,
+		Ledger:  s.ledger,
+		Seller:  s.Seller,
+		Now:     opt.Clock.Now,
+		Log:     opt.Logger,
+		Changed: s.notify,
+	}
+	return s, nil
+}
+
+// DataDir is where the database lives.
+func (s *Service) DataDir() string { return s.dataDir }
+
+// Store gives tests and benchmarks the store.
+func (s *Service) Store() *store.Store { return s.store }
+
+// Engine gives tests and benchmarks the engine.
+func (s *Service) Engine() *engine.Engine { return s.engine }
+
+// Close stops everything and closes the database.
+func (s *Service) Close() error {
+	err := s.Stop()
+	return errors.Join(err, s.store.Close())
+}
+
+// Start runs the schedules: a catch-up poll of every shop at once, polls on
+// their intervals, the nightly recheck, and the booking worker.
+func (s *Service) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.runner != nil {
+		return nil
+	}
+	r, err := engine.NewRunner(s.engine, engine.RunnerOptions{Clock: s.clock})
+	if err != nil {
+		return err
+	}
+	if err := r.Start(ctx); err != nil {
+		return err
+	}
+	s.runner = r
+	return nil
+}
+
+// Stop stops the schedules, waiting for running work.
+func (s *Service) Stop() error {
+	s.mu.Lock()
+	r := s.runner
+	s.runner = nil
+	s.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	return r.Stop()
+}
+
+func (s *Service) running() *engine.Runner {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.runner
+}
+
+// Subscribe calls fn, from any goroutine, after anything changed that a view
+// shows. The returned func unsubscribes.
+func (s *Service) Subscribe(fn func()) (cancel func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextSub
+	s.nextSub++
+	s.subs[id] = fn
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.subs, id)
+	}
+}
+
+func (s *Service) notify() {
+	s.mu.Lock()
+	fns := make([]func(), 0, len(s.subs))
+	for _, fn := range s.subs {
+		fns = append(fns, fn)
+	}
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+func (s *Service) wake() {
+	if r := s.running(); r != nil {
+		r.Wake()
+	}
+}
+
+// sourceFor builds the client for a shop.
+func (s *Service) sourceFor(sh store.Shop) (source.Source, error) {
+	switch sh.Source {
+	case order.WooCommerce:
+		return woocommerce.New(woocommerce.Config{BaseURL: sh.BaseURL, Key: sh.Key, Secret: sh.Secret, HTTPClient: s.http})
+	}
+	return nil, &Error{Code: CodeUnsupported, Field: "source", Err: fmt.Errorf("source %q is not supported", sh.Source)}
+}
+
+// LedgerSettings say where bookings go.
+type LedgerSettings struct {
+	// Kind is "ubl" (files in a folder), the default.
+	Kind string `json:"kind"`
+	// Dir is the UBL folder.
+	Dir string `json:"dir"`
+}
+
+const (
+	keyLedger = "ledger"
+	keySeller = "seller"
+)
+
+func (s *Service) ledger(ctx context.Context) (ledger.Ledger, error) {
+	ls, err := s.LedgerSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ls.Dir == "" {
+		return nil, engine.ErrNoLedger
+	}
+	return ubl.New(ls.Dir), nil
+}
+
+// LedgerSettings returns where bookings go (Kind "ubl" and an empty Dir when
+// nothing is set up yet).
+func (s *Service) LedgerSettings(ctx context.Context) (LedgerSettings, error) {
+	ls := LedgerSettings{Kind: "ubl"}
+	if err := s.store.GetSetting(ctx, keyLedger, &ls); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return ls, err
+	}
+	return ls, nil
+}
+
+// SetUBLDir makes the UBL folder the ledger; the folder is created if needed
+// and must be writable. Bookings waiting for a ledger go at once.
+func (s *Service) SetUBLDir(ctx context.Context, dir string) error {
+	if dir == "" {
+		return required("dir")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return invalid("dir", err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return invalid("dir", err)
+	}
+	probe, err := os.CreateTemp(abs, ".orderbrug-probe-*")
+	if err != nil {
+		return invalid("dir", fmt.Errorf("folder is not writable: %w", err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	if err := s.store.SetSetting(ctx, keyLedger, LedgerSettings{Kind: "ubl", Dir: abs}); err != nil {
+		return err
+	}
+	return s.settingsChanged(ctx, engine.ReasonNoLedger)
+}
+
+// Seller returns the seller details for invoices (empty fields when not set).
+func (s *Service) Seller(ctx context.Context) (order.Seller, error) {
+	var sel order.Seller
+	if err := s.store.GetSetting(ctx, keySeller, &sel); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return sel, err
+	}
+	return sel, nil
+}
+
+// SetSeller validates and saves the seller details. Bookings that waited for
+// them go at once.
+func (s *Service) SetSeller(ctx context.Context, sel order.Seller) error {
+	if err := validateSeller(sel); err != nil {
+		return err
+	}
+	if err := s.store.SetSetting(ctx, keySeller, sel); err != nil {
+		return err
+	}
+	return s.settingsChanged(ctx, engine.ReasonSellerIncomplete)
+}
+
+// settingsChanged retries bookings that waited for a setting.
+func (s *Service) settingsChanged(ctx context.Context, reason string) error {
+	if _, err := s.store.RetryWaiting(ctx, reason); err != nil {
+		return err
+	}
+	s.wake()
+	s.notify()
+	return nil
+}
+
+// validateSeller refuses malformed details (a KvK that is not 8 digits, an
+// IBAN with wrong check digits, ...). Missing ones may be saved: bookings
+// wait, with that reason, until they are filled in.
+func validateSeller(sel order.Seller) error {
+	var si *order.SellerIncompleteError
+	if err := sel.Check(); errors.As(err, &si) && len(si.Invalid) > 0 {
+		for _, f := range []string{order.SellerKvK, order.SellerVATID, order.SellerIBAN, order.SellerCountry} {
+			if e, ok := si.Invalid[f]; ok {
+				return invalid(f, e)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,350 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// Defaults of a new shop, as in the original dashboard.
+var (
+	DefaultForward      = []order.Status{"processing", "completed"}
+	DefaultPollInterval = 15 * time.Minute
+	DefaultLookbackDays = 21
+)
+
+// ShopInput is what a person enters for a shop.
+type ShopInput struct {
+	Name   string       `json:"name"`
+	Source order.Source `json:"source"`
+	URL    string       `json:"url"`
+	Key    string       `json:"-"`
+	Secret string       `json:"-"`
+	// Forward is "Status doorzetten verkopen"; nil means the default.
+	Forward []order.Status `json:"forward"`
+	// Interval between polls; 0 means the default (15 min).
+	Interval time.Duration `json:"interval"`
+	// LookbackDays of the nightly recheck; nil means the default (21), 0 no limit.
+	LookbackDays *int `json:"lookback_days"`
+	// Since: orders created before it are not booked. Zero on a new shop
+	// means the start of the lookback window.
+	Since time.Time `json:"since"`
+}
+
+// ShopInfo is a shop as views show it: no secrets.
+type ShopInfo struct {
+	Name         string         `json:"name"`
+	Source       order.Source   `json:"source"`
+	URL          string         `json:"url"`
+	HasKeys      bool           `json:"has_keys"`
+	Forward      []order.Status `json:"forward"`
+	Interval     time.Duration  `json:"interval"`
+	LookbackDays int            `json:"lookback_days"`
+	Since        time.Time      `json:"since"`
+	LastPoll     time.Time      `json:"last_poll,omitempty"`
+	LastPollOK   time.Time      `json:"last_poll_ok,omitempty"`
+	NextPoll     time.Time      `json:"next_poll,omitempty"`
+	LastError    string         `json:"last_error,omitempty"`
+	// LastErrorCode classifies LastError for a sentence.
+	LastErrorCode string      `json:"last_error_code,omitempty"`
+	Paused        bool        `json:"paused"`
+	Webhook       WebhookInfo `json:"webhook"`
+}
+
+func (s *Service) shopInput(in ShopInput, isNew bool) (store.Shop, error) {
+	var sh store.Shop
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" {
+		return sh, required("name")
+	}
+	if strings.ContainsAny(in.Name, "/\\?#%") || len(in.Name) > 60 {
+		return sh, invalid("name", errors.New("use letters, digits, spaces, - and _ (at most 60)"))
+	}
+	if in.Source == "" {
+		in.Source = order.WooCommerce
+	}
+	if in.Source != order.WooCommerce {
+		return sh, &Error{Code: CodeUnsupported, Field: "source", Err: fmt.Errorf("source %q is not supported yet", in.Source)}
+	}
+	u, err := NormalizeShopURL(in.URL)
+	if err != nil {
+		return sh, err
+	}
+	if isNew && (in.Key == "" || in.Secret == "") {
+		if in.Key == "" {
+			return sh, required("key")
+		}
+		return sh, required("secret")
+	}
+	if in.Forward == nil {
+		in.Forward = DefaultForward
+	}
+	if in.Interval == 0 {
+		in.Interval = DefaultPollInterval
+	}
+	if in.Interval < time.Minute || in.Interval > 24*time.Hour {
+		return sh, invalid("interval", errors.New("between 1 minute and 24 hours"))
+	}
+	lookback := DefaultLookbackDays
+	if in.LookbackDays != nil {
+		lookback = *in.LookbackDays
+	}
+	if lookback < 0 || lookback > 3650 {
+		return sh, invalid("lookback", errors.New("between 0 and 3650 days"))
+	}
+	return store.Shop{Name: in.Name, Source: in.Source, BaseURL: u, Key: strings.TrimSpace(in.Key),
+		Secret: strings.TrimSpace(in.Secret), Forward: in.Forward, PollInterval: in.Interval, LookbackDays: lookback,
+		StartAt: in.Since}, nil
+}
+
+// NormalizeShopURL checks a shop's address and returns it without a trailing
+// slash. A bare host gets https://.
+func NormalizeShopURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", required("url")
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", invalid("url", errors.New("not a web address (https://jouwwinkel.nl)"))
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// AddShop connects a new shop. Its first poll starts at the start date, by
+// default the start of the lookback window: older orders are in the books
+// already.
+func (s *Service) AddShop(ctx context.Context, in ShopInput) (ShopInfo, error) {
+	sh, err := s.shopInput(in, true)
+	if err != nil {
+		return ShopInfo{}, err
+	}
+	if sh.StartAt.IsZero() {
+		days := sh.LookbackDays
+		if days == 0 {
+			days = DefaultLookbackDays
+		}
+		sh.StartAt = s.clock.Now().UTC().AddDate(0, 0, -days).Truncate(24 * time.Hour)
+	}
+	sh.Cursor = sh.StartAt
+	sh.Webhook = store.WebhookConfig{Topics: []string{"order.created", "order.updated"}}
+	sh, err = s.store.AddShop(ctx, sh)
+	if err != nil {
+		if errors.Is(err, store.ErrShopExists) {
+			return ShopInfo{}, &Error{Code: CodeShopExists, Field: "name", Err: err}
+		}
+		return ShopInfo{}, err
+	}
+	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_added"})
+	s.reload(ctx)
+	return s.info(sh), nil
+}
+
+// UpdateShop changes a shop's settings. Empty Key/Secret keep the stored ones.
+// A changed forward set takes effect for parked orders at once.
+func (s *Service) UpdateShop(ctx context.Context, name string, in ShopInput) error {
+	cur, err := s.shop(ctx, name)
+	if err != nil {
+		return err
+	}
+	if in.LookbackDays == nil {
+		in.LookbackDays = &cur.LookbackDays
+	}
+	sh, err := s.shopInput(in, false)
+	if err != nil {
+		return err
+	}
+	sh.ID, sh.Paused, sh.Webhook = cur.ID, cur.Paused, cur.Webhook
+	if sh.Key == "" {
+		sh.Key = cur.Key
+	}
+	if sh.Secret == "" {
+		sh.Secret = cur.Secret
+	}
+	if sh.StartAt.IsZero() {
+		sh.StartAt = cur.StartAt
+	}
+	if err := s.store.UpdateShop(ctx, sh); err != nil {
+		if errors.Is(err, store.ErrShopExists) {
+			return &Error{Code: CodeShopExists, Field: "name", Err: err}
+		}
+		return err
+	}
+	if _, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, engine.Decide(sh)); err != nil {
+		return err
+	}
+	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_changed"})
+	s.reload(ctx)
+	s.wake()
+	s.notify()
+	return nil
+}
+
+// SetForward sets a shop's "Status doorzetten verkopen". Parked orders whose
+// status is now forwarded are queued, and queued ones no longer forwarded are
+// parked; it returns how many orders changed.
+func (s *Service) SetForward(ctx context.Context, name string, forward []order.Status) (int, error) {
+	sh, err := s.shop(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	if forward == nil {
+		forward = []order.Status{}
+	}
+	sh.Forward = forward
+	if err := s.store.UpdateShop(ctx, sh); err != nil {
+		return 0, err
+	}
+	n, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, engine.Decide(sh))
+	if err != nil {
+		return 0, err
+	}
+	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "forward_changed",
+		Args: map[string]string{"statuses": joinStatuses(forward), "changed": fmt.Sprint(n)}})
+	s.wake()
+	s.notify()
+	return n, nil
+}
+
+func joinStatuses(st []order.Status) string {
+	parts := make([]string, len(st))
+	for i, x := range st {
+		parts[i] = string(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+// RemoveShop disconnects a shop and forgets its orders (the invoices written
+// stay where they are).
+func (s *Service) RemoveShop(ctx context.Context, name string) error {
+	sh, err := s.shop(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteShop(ctx, sh.ID); err != nil {
+		return err
+	}
+	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_removed"})
+	s.reload(ctx)
+	s.notify()
+	return nil
+}
+
+// Shops lists the shops.
+func (s *Service) Shops(ctx context.Context) ([]ShopInfo, error) {
+	shops, err := s.store.Shops(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ShopInfo, len(shops))
+	for i, sh := range shops {
+		out[i] = s.info(sh)
+	}
+	return out, nil
+}
+
+// Shop returns one shop.
+func (s *Service) Shop(ctx context.Context, name string) (ShopInfo, error) {
+	sh, err := s.shop(ctx, name)
+	if err != nil {
+		return ShopInfo{}, err
+	}
+	return s.info(sh), nil
+}
+
+func (s *Service) info(sh store.Shop) ShopInfo {
+	in := ShopInfo{Name: sh.Name, Source: sh.Source, URL: sh.BaseURL, HasKeys: sh.Key != "" && sh.Secret != "",
+		Forward: sh.Forward, Interval: sh.PollInterval, LookbackDays: sh.LookbackDays, Since: sh.StartAt,
+		LastPoll: sh.LastPollAt, LastPollOK: sh.LastPollOK, LastError: sh.LastError, Paused: sh.Paused,
+		Webhook: s.webhookInfo(sh)}
+	in.LastErrorCode = sh.LastErrorCode
+	if r := s.running(); r != nil {
+		in.NextPoll = r.NextPoll(sh.ID)
+	}
+	return in
+}
+
+// shop finds a shop by name, with the service's error.
+func (s *Service) shop(ctx context.Context, name string) (store.Shop, error) {
+	if name == "" {
+		shops, err := s.store.Shops(ctx)
+		if err != nil {
+			return store.Shop{}, err
+		}
+		if len(shops) == 1 {
+			return shops[0], nil
+		}
+		return store.Shop{}, required("shop")
+	}
+	sh, err := s.store.ShopByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return sh, &Error{Code: CodeNoSuchShop, Field: "shop", Err: err}
+	}
+	return sh, err
+}
+
+func (s *Service) reload(ctx context.Context) {
+	if r := s.running(); r != nil {
+		if err := r.Reload(ctx); err != nil {
+			s.log.Error("reschedule", "err", err)
+		}
+	}
+}
+
+// TestConnection checks a shop's address and keys without saving them and
+// returns the shop's statuses (for the forward checkboxes). Empty Key/Secret
+// with the name of an existing shop use the stored keys.
+func (s *Service) TestConnection(ctx context.Context, in ShopInput) ([]order.StatusInfo, error) {
+	if (in.Key == "" || in.Secret == "") && in.Name != "" {
+		if cur, err := s.store.ShopByName(ctx, strings.TrimSpace(in.Name)); err == nil {
+			in.Key, in.Secret = cur.Key, cur.Secret
+		}
+	}
+	sh, err := s.shopInput(in, true)
+	if err != nil {
+		return nil, err
+	}
+	src, err := s.sourceFor(sh)
+	if err != nil {
+		return nil, err
+	}
+	return src.Statuses(ctx)
+}
+
+// Statuses returns a shop's real order statuses, custom ones included.
+func (s *Service) Statuses(ctx context.Context, name string) ([]order.StatusInfo, error) {
+	sh, err := s.shop(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	src, err := s.sourceFor(sh)
+	if err != nil {
+		return nil, err
+	}
+	return src.Statuses(ctx)
+}
+
+// SetShopPaused pauses or resumes one shop's polling.
+func (s *Service) SetShopPaused(ctx context.Context, name string, paused bool) error {
+	sh, err := s.shop(ctx, name)
+	if err != nil {
+		return err
+	}
+	sh.Paused = paused
+	if err := s.store.UpdateShop(ctx, sh); err != nil {
+		return err
+	}
+	s.notify()
+	return nil
+}

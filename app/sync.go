@@ -1,0 +1,168 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// SyncResult tells what a sync did.
+type SyncResult struct {
+	Polls  []engine.PollResult `json:"polls"`
+	Booked engine.BookResult   `json:"booked"`
+}
+
+// Sync polls one shop (all shops for "") now, then books what is due. A shop
+// that fails does not stop the others; their errors are joined.
+func (s *Service) Sync(ctx context.Context, shop string, progress engine.Progress) (SyncResult, error) {
+	var res SyncResult
+	var shops []store.Shop
+	if shop != "" {
+		sh, err := s.shop(ctx, shop)
+		if err != nil {
+			return res, err
+		}
+		shops = []store.Shop{sh}
+	} else {
+		all, err := s.store.Shops(ctx)
+		if err != nil {
+			return res, err
+		}
+		shops = all
+	}
+	var errs []error
+	for _, sh := range shops {
+		pr, err := s.engine.Poll(ctx, sh, progress)
+		res.Polls = append(res.Polls, pr)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if _, err := s.engine.ProcessInbox(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	br, err := s.engine.BookDue(ctx)
+	res.Booked = br
+	if err != nil {
+		errs = append(errs, err)
+	}
+	s.notify()
+	return res, errors.Join(errs...)
+}
+
+// Recheck fetches every parked order within each shop's lookback window
+// again (what the nightly batch does), then books what is due.
+func (s *Service) Recheck(ctx context.Context) ([]engine.RecheckResult, engine.BookResult, error) {
+	shops, err := s.store.Shops(ctx)
+	if err != nil {
+		return nil, engine.BookResult{}, err
+	}
+	var out []engine.RecheckResult
+	var errs []error
+	for _, sh := range shops {
+		r, err := s.engine.Recheck(ctx, sh)
+		out = append(out, r)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	br, err := s.engine.BookDue(ctx)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	s.notify()
+	return out, br, errors.Join(errs...)
+}
+
+// Pause stops polling and booking until Resume (webhooks are still stored).
+func (s *Service) Pause() {
+	if r := s.running(); r != nil {
+		r.Pause()
+	}
+	s.notify()
+}
+
+// Resume undoes Pause, with a catch-up poll.
+func (s *Service) Resume() {
+	if r := s.running(); r != nil {
+		r.Resume()
+	}
+	s.notify()
+}
+
+// Paused reports whether the service is paused.
+func (s *Service) Paused() bool {
+	r := s.running()
+	return r != nil && r.Paused()
+}
+
+// ShopOverview is one shop's line on the Overzicht tab.
+type ShopOverview struct {
+	ShopInfo
+	BookedToday int `json:"booked_today"`
+	Parked      int `json:"parked"`
+	Queued      int `json:"queued"`
+	Failed      int `json:"failed"`
+}
+
+// Overview is what the Overzicht tab and the tray show.
+type Overview struct {
+	Shops  []ShopOverview `json:"shops"`
+	Recent []store.Event  `json:"recent"`
+	Paused bool           `json:"paused"`
+	// Health is "ok", "attention" (parked or waiting) or "error" (failed
+	// orders or a shop that cannot be reached).
+	Health string         `json:"health"`
+	Ledger LedgerSettings `json:"ledger"`
+	Tunnel TunnelStatus   `json:"tunnel"`
+}
+
+// Overview gathers the dashboard.
+func (s *Service) Overview(ctx context.Context) (Overview, error) {
+	var ov Overview
+	shops, err := s.Shops(ctx)
+	if err != nil {
+		return ov, err
+	}
+	y, m, d := s.clock.Now().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.Local)
+	ov.Health = "ok"
+	for _, si := range shops {
+		sh, err := s.store.ShopByName(ctx, si.Name)
+		if err != nil {
+			return ov, err
+		}
+		c, err := s.store.Count(ctx, sh.ID, today)
+		if err != nil {
+			return ov, err
+		}
+		so := ShopOverview{ShopInfo: si, BookedToday: c.BookedSince, Parked: c.ByState[store.Parked],
+			Queued: c.ByState[store.Queued], Failed: c.ByState[store.Failed]}
+		if so.Failed > 0 || si.LastError != "" {
+			ov.Health = "error"
+		} else if so.Parked > 0 && ov.Health == "ok" {
+			ov.Health = "attention"
+		}
+		ov.Shops = append(ov.Shops, so)
+	}
+	if ov.Recent, err = s.store.Events(ctx, store.EventFilter{Limit: 20}); err != nil {
+		return ov, err
+	}
+	if ov.Ledger, err = s.LedgerSettings(ctx); err != nil {
+		return ov, err
+	}
+	ov.Paused = s.Paused()
+	ov.Tunnel = s.TunnelStatus()
+	return ov, nil
+}
+
+// EventQuery selects log lines.
+type EventQuery = store.EventFilter
+
+// Events lists the event log, newest first.
+func (s *Service) Events(ctx context.Context, q EventQuery) ([]store.Event, error) {
+	return s.store.Events(ctx, q)
+}

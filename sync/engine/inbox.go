@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/orderbrug/orderbrug/sync/source"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// ProcessInbox applies every unprocessed webhook delivery, oldest first,
+// through the same apply/decide path as polling. A delivery that cannot be
+// used is marked with the reason and logged; the next poll covers its order.
+func (e *Engine) ProcessInbox(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		ds, err := e.Store.PendingDeliveries(ctx, 100)
+		if err != nil {
+			return n, err
+		}
+		if len(ds) == 0 {
+			return n, nil
+		}
+		for _, d := range ds {
+			result := e.processDelivery(ctx, d)
+			if err := e.Store.DeliveryProcessed(ctx, d.ID, result); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+}
+
+func (e *Engine) processDelivery(ctx context.Context, d store.Delivery) string {
+	sh, err := e.Store.ShopByName(ctx, d.Shop)
+	if err != nil {
+		return "unknown shop"
+	}
+	src, err := e.Source(sh)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	fail := func(err error) string {
+		_ = e.Store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, OrderNo: d.OrderID,
+			Code: "delivery_unusable", Detail: err.Error()})
+		return "error: " + err.Error()
+	}
+	if p, ok := src.(source.WebhookParser); ok {
+		o, full, err := p.ParseWebhook(d.Topic, d.Body)
+		if err != nil {
+			return fail(err)
+		}
+		if full {
+			out, err := e.ApplyOrder(ctx, sh, o, d.Body)
+			if err != nil {
+				return fail(err)
+			}
+			return out.String()
+		}
+		if o.ID == "" {
+			return fail(fmt.Errorf("delivery names no order"))
+		}
+		d.OrderID = o.ID
+	}
+	if d.OrderID == "" {
+		return fail(fmt.Errorf("delivery names no order"))
+	}
+	n, err := e.Check(ctx, sh, []string{d.OrderID})
+	if err != nil {
+		return fail(fmt.Errorf("fetch order %s: %w", d.OrderID, err))
+	}
+	if n > 0 {
+		return "changed"
+	}
+	return "repeat"
+}
