@@ -291,16 +291,24 @@ func parseLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate, buyer o
 }
 
 // inferRate derives a rate from amounts when the shop does not report it
-// (WooCommerce before 5.7): VAT/Net as a whole percent.
+// (WooCommerce before 5.7). VAT is rounded to the cent, so VAT/Net is only
+// near the rate: the roundest rate (whole, half, quarter percent) that
+// gives the same VAT within a cent wins, else the ratio in basis points.
 func inferRate(net, vat order.Money) order.Rate {
-	if net == 0 || vat == 0 {
+	if net == 0 || vat == 0 || (net < 0) != (vat < 0) {
 		return 0
 	}
-	p := math.Round(float64(vat) / float64(net) * 100)
-	if p < 0 || p > 100 {
+	ratio := math.Round(float64(vat) / float64(net) * 10000)
+	if ratio > 10000 {
 		return 0
 	}
-	return order.Rate(p * 100)
+	for _, step := range []float64{100, 50, 25} {
+		cand := order.Rate(math.Round(ratio/step) * step)
+		if d := cand.Of(net) - vat; d >= -1 && d <= 1 {
+			return cand
+		}
+	}
+	return order.Rate(ratio)
 }
 
 // category decides a line's VAT category: a positive rate is standard; at

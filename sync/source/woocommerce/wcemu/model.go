@@ -89,6 +89,9 @@ type Meta struct {
 	ID    int64  `json:"id"`
 	Key   string `json:"key"`
 	Value any    `json:"value"`
+	// DisplayKey and DisplayValue appear on line and coupon meta only.
+	DisplayKey   *string `json:"display_key,omitempty"`
+	DisplayValue any     `json:"display_value,omitempty"`
 }
 
 // Tax is one entry of a line's taxes: the tax rate id and its amounts, which
