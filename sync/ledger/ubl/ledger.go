@@ -1,0 +1,236 @@
+// Package ubl is the default ledger: it books each invoice and credit note as
+// a Peppol BIS Billing 3.0 UBL 2.1 file in a folder, written atomically.
+package ubl
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+var _ ledger.Ledger = (*Ledger)(nil)
+
+// ErrNotWritable is wrapped when the folder cannot be created or written
+// (permissions, a file in its place, a full or read-only disk). It is not
+// permanent: once a person fixes the folder, the retry succeeds.
+var ErrNotWritable = errors.New("invoice folder is not writable")
+
+// staleTemp is how old a temporary file must be before Book removes it: older
+// than any write in progress, so a crash's leftovers go and a concurrent
+// writer's file stays.
+const staleTemp = 10 * time.Minute
+
+// Ledger writes UBL files into one folder. It is safe for concurrent use,
+// also by several processes on the same folder.
+type Ledger struct {
+	dir     string
+	mu      sync.Mutex
+	cleaned bool
+}
+
+// New returns a Ledger that writes into dir. The folder is created (0700:
+// the files hold customers' names and addresses) on the first Book.
+func New(dir string) *Ledger { return &Ledger{dir: dir} }
+
+// Book writes inv as one UBL file and returns its path. It is idempotent on
+// inv.Key: every file carries a hash of its Key, and a Key that already has
+// a file returns that file's path without writing. The file appears whole or
+// not at all (temporary file in the same folder, fsync, hard link or rename,
+// fsync of the folder), so a crash never leaves a half file under the real
+// name. An invoice that cannot be a valid Peppol document is a permanent
+// error; a folder problem wraps ErrNotWritable and is retried.
+func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	data, err := Marshal(inv)
+	if err != nil {
+		return "", ledger.Permanent(fmt.Errorf("ubl: %w", err))
+	}
+	marker := []byte(KeyMarker(inv.Key))
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := os.MkdirAll(l.dir, 0o700); err != nil {
+		return "", fmt.Errorf("ubl: create folder %s: %w: %w", l.dir, ErrNotWritable, err)
+	}
+	if !l.cleaned {
+		l.removeStaleTemps()
+		l.cleaned = true
+	}
+	for _, name := range FileNames(inv) {
+		path := filepath.Join(l.dir, name)
+		switch owner, err := readMarker(path); {
+		case err == nil && bytes.Equal(owner, marker):
+			return path, nil // booked before
+		case err == nil:
+			continue // another invoice's file has this name
+		case !errors.Is(err, fs.ErrNotExist):
+			return "", fmt.Errorf("ubl: read %s: %w", path, err)
+		}
+		won, err := l.writeNew(path, data)
+		if err != nil {
+			return "", err
+		}
+		if won {
+			return path, nil
+		}
+		// Another process created the name between our check and our
+		// link: it may be this very invoice.
+		if owner, err := readMarker(path); err == nil && bytes.Equal(owner, marker) {
+			return path, nil
+		}
+	}
+	return "", ledger.Permanent(fmt.Errorf("ubl: every file name for invoice %s is taken by another invoice", inv.ID))
+}
+
+// writeNew writes data to a temporary file beside path and links it to path
+// only if path does not exist yet. won is false when path appeared meanwhile.
+func (l *Ledger) writeNew(path string, data []byte) (won bool, err error) {
+	tmp, err := os.CreateTemp(l.dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return false, fmt.Errorf("ubl: %w: %w", ErrNotWritable, err)
+	}
+	defer os.Remove(tmp.Name()) // after a link the file lives on under path
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return false, fmt.Errorf("ubl: write %s: %w: %w", tmp.Name(), ErrNotWritable, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return false, fmt.Errorf("ubl: sync %s: %w: %w", tmp.Name(), ErrNotWritable, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return false, fmt.Errorf("ubl: close %s: %w: %w", tmp.Name(), ErrNotWritable, err)
+	}
+	// A hard link creates path only if it does not exist: two processes
+	// booking the same Key cannot both win, and nothing is overwritten.
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return false, nil
+		}
+		// Some file systems (FAT on a USB stick, some network shares) have
+		// no hard links: fall back to rename, guarded by this process's
+		// lock and a fresh check.
+		if _, serr := os.Lstat(path); serr == nil {
+			return false, nil
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return false, fmt.Errorf("ubl: rename to %s: %w: %w", path, ErrNotWritable, err)
+		}
+	}
+	if err := syncDir(l.dir); err != nil {
+		return false, fmt.Errorf("ubl: sync folder %s: %w", l.dir, err)
+	}
+	return true, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) {
+		return err // some platforms cannot sync a directory: nothing to do there
+	}
+	return nil
+}
+
+// removeStaleTemps removes temporary files that a crashed Book left behind.
+// They never count as booked: Book looks only at final names.
+func (l *Ledger) removeStaleTemps() {
+	entries, err := os.ReadDir(l.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".tmp") || !strings.Contains(n, ".xml.") {
+			continue
+		}
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleTemp {
+			os.Remove(filepath.Join(l.dir, n))
+		}
+	}
+}
+
+// readMarker returns the key marker line of an existing file (its second
+// line), or an error wrapping fs.ErrNotExist.
+func readMarker(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 256)
+	for i := 0; i < 2; i++ {
+		line, err := r.ReadSlice('\n')
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			return []byte{}, nil // short or foreign file: not ours
+		}
+		if i == 1 {
+			return bytes.TrimRight(line, "\n"), nil
+		}
+	}
+	return []byte{}, nil
+}
+
+// FileNames are the names Book tries for inv, in order: the readable name
+// "<shop>_<number>.xml" or "<shop>_<number>_creditnota_<refund>.xml", then
+// the same with a hash of the Key, for when another invoice (another source
+// with the same shop name, or a name that sanitizes alike) holds the first.
+// Both follow from the Key and the order number, which never change for an
+// order.
+func FileNames(inv order.Invoice) []string {
+	base := safe(inv.Shop) + "_" + safe(inv.OrderNumber)
+	if inv.Kind == order.KindCreditNote {
+		refund := inv.ID
+		if i := strings.LastIndex(inv.Key, "/credit/"); i >= 0 {
+			refund = inv.Key[i+len("/credit/"):]
+		}
+		base += "_creditnota_" + safe(refund)
+	}
+	sum := KeyMarker(inv.Key)
+	hash := sum[len("<!-- orderbrug-key-sha256: "):][:12]
+	return []string{base + ".xml", base + "_" + hash + ".xml"}
+}
+
+// safe keeps letters, digits, '-' and '.' of s (ASCII only, so every file
+// system and archive takes the name), turns the rest into '-', and never
+// starts with a dot.
+func safe(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-'
+		if !ok {
+			if !dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = true
+			continue
+		}
+		b.WriteRune(r)
+		dash = false
+	}
+	out := strings.Trim(b.String(), ".-")
+	if len(out) > 60 {
+		out = strings.TrimRight(out[:60], ".-")
+	}
+	if out == "" {
+		return "x"
+	}
+	return out
+}
