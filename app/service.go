@@ -65,6 +65,7 @@ type Service struct {
 	runner  *engine.Runner
 	subs    map[int]func()
 	tunnel  TunnelStatus
+	bg      gosync.WaitGroup
 	nextSub int
 }
 

@@ -40,6 +40,8 @@ type TunnelStatus struct {
 	Since time.Time `json:"since,omitempty"`
 	// Local is the address of the local webhook server.
 	Local string `json:"local,omitempty"`
+	// LastDelivery is when the last webhook delivery was stored.
+	LastDelivery time.Time `json:"last_delivery,omitempty"`
 }
 
 // TunnelSettings are the ngrok settings. The authtoken is never shown again.

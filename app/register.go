@@ -1,0 +1,173 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source/woocommerce"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// wooTopics are the topics Orderbrug registers in WooCommerce; order.deleted
+// and order.restored only when switched on.
+var wooTopics = WebhookTopics
+
+// SetWebhook turns a shop's webhooks on or off. On: a secret is generated
+// (WooCommerce never returns one, so Orderbrug keeps its own) and, when the
+// tunnel is up, the webhooks are registered in the shop. Off: they are
+// deleted from the shop.
+func (s *Service) SetWebhook(ctx context.Context, shop string, on bool) error {
+	sh, err := s.shop(ctx, shop)
+	if err != nil {
+		return err
+	}
+	sh.Webhook.Enabled = on
+	if on && sh.Webhook.Secret == "" {
+		sh.Webhook.Secret = newSecret()
+	}
+	if len(sh.Webhook.Topics) == 0 {
+		sh.Webhook.Topics = []string{"order.created", "order.updated"}
+	}
+	if err := s.store.SaveWebhook(ctx, sh.ID, sh.Webhook); err != nil {
+		return err
+	}
+	code := "webhook_on"
+	if !on {
+		code = "webhook_off"
+	}
+	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: code})
+	if url := s.TunnelStatus().URL; url != "" || !on {
+		if err := s.registerWebhooks(ctx, sh, url); err != nil {
+			return err
+		}
+	}
+	s.notify()
+	return nil
+}
+
+// registerWebhooks makes the shop's registered webhooks match the settings:
+// one per enabled topic, delivering to publicURL + the shop's path, active.
+// A webhook WooCommerce disabled (after failed deliveries, e.g. while the
+// laptop slept) is set active again, but only with a public URL: WooCommerce
+// does not reset its failure count, so one more failure disables it again.
+// The catch-up poll fills the gap of what it did not deliver.
+func (s *Service) registerWebhooks(ctx context.Context, sh store.Shop, publicURL string) error {
+	if sh.Source != order.WooCommerce {
+		return nil
+	}
+	src, err := s.sourceFor(sh)
+	if err != nil {
+		return err
+	}
+	wc, ok := src.(*woocommerce.Client)
+	if !ok {
+		return nil
+	}
+	want := map[string]bool{}
+	if sh.Webhook.Enabled && publicURL != "" {
+		for _, t := range sh.Webhook.Topics {
+			want[t] = true
+		}
+	}
+	delivery := strings.TrimRight(publicURL, "/") + webhookPath(sh)
+	existing, err := wc.ListWebhooks(ctx)
+	if err != nil {
+		return fmt.Errorf("webhooks of %s: %w", sh.Name, err)
+	}
+	mine := map[int64]woocommerce.Webhook{}
+	for _, w := range existing {
+		mine[w.ID] = w
+	}
+	w := sh.Webhook
+	if w.RemoteIDs == nil {
+		w.RemoteIDs = map[string]int64{}
+	}
+	var errs []error
+	status := ""
+	for _, topic := range wooTopics {
+		id, registered := w.RemoteIDs[topic]
+		remote, exists := mine[id]
+		switch {
+		case !want[topic] && registered:
+			if exists {
+				if err := wc.DeleteWebhook(ctx, id); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+			}
+			delete(w.RemoteIDs, topic)
+		case want[topic] && (!registered || !exists):
+			created, err := wc.CreateWebhook(ctx, woocommerce.Webhook{Name: "Orderbrug " + topic, Topic: topic,
+				DeliveryURL: delivery, Secret: s.webhookSecret(sh), Status: woocommerce.WebhookActive})
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			w.RemoteIDs[topic] = created.ID
+			status = worst(status, created.Status)
+		case want[topic]:
+			upd := woocommerce.Webhook{}
+			if remote.DeliveryURL != delivery {
+				upd.DeliveryURL = delivery
+			}
+			if remote.Status == woocommerce.WebhookDisabled {
+				upd.Status = woocommerce.WebhookActive
+				w.Reactivated++
+				_ = s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "webhook_reactivated",
+					Args: map[string]string{"topic": topic}})
+			}
+			if upd != (woocommerce.Webhook{}) {
+				got, err := wc.UpdateWebhook(ctx, id, upd)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				remote = got
+			}
+			status = worst(status, remote.Status)
+		}
+	}
+	w.URL, w.Status = "", status
+	if len(w.RemoteIDs) > 0 {
+		w.URL = delivery
+	}
+	if err := s.store.SaveWebhook(ctx, sh.ID, w); err != nil {
+		return err
+	}
+	if err := errors.Join(errs...); err != nil {
+		_ = s.store.AddEvent(ctx, store.Event{Level: store.Error, Shop: sh.Name, Code: "webhook_register_failed", Detail: err.Error()})
+		return fmt.Errorf("register webhooks of %s: %w", sh.Name, err)
+	}
+	return nil
+}
+
+// worst keeps the status that needs attention most.
+func worst(a, b string) string {
+	rank := map[string]int{"": 0, woocommerce.WebhookActive: 1, woocommerce.WebhookPaused: 2, woocommerce.WebhookDisabled: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// syncWebhooks registers every enabled shop's webhooks at publicURL (after
+// the tunnel came up or its URL changed, and after each poll to catch a
+// webhook WooCommerce disabled).
+func (s *Service) syncWebhooks(ctx context.Context, publicURL string) {
+	shops, err := s.store.Shops(ctx)
+	if err != nil {
+		return
+	}
+	for _, sh := range shops {
+		if !sh.Webhook.Enabled || publicURL == "" {
+			continue
+		}
+		if err := s.registerWebhooks(ctx, sh, publicURL); err != nil {
+			s.log.Warn("webhook registration", "shop", sh.Name, "err", err)
+		}
+	}
+	s.notify()
+}
