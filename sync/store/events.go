@@ -53,8 +53,7 @@ func addEventTx(ctx context.Context, ex execer, now int64, e Event) error {
 		}
 		args = string(b)
 	}
-	_, err := ex.ExecContext(ctx, `INSERT INTO events(at, level, shop, order_no, code, args, detail) VALUES (?,?,?,?,?,?,?)`,
-		now, e.Level, e.Shop, e.OrderNo, e.Code, args, e.Detail)
+	_, err := ex.ExecContext(ctx, insertEvent, now, e.Level, e.Shop, e.OrderNo, e.Code, args, e.Detail)
 	return err
 }
 

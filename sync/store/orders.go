@@ -138,10 +138,15 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, decide DecideFunc)
 		return nil, fmt.Errorf("apply: %w", err)
 	}
 	defer tx.Rollback()
+	st, err := prepareApply(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	defer st.close()
 	now := s.now()
 	out := make([]Outcome, len(obs))
 	for i, ob := range obs {
-		o, err := s.applyOne(ctx, tx, ob, decide, now)
+		o, err := st.applyOne(ctx, ob, decide, now)
 		if err != nil {
 			return nil, fmt.Errorf("apply order %s: %w", ob.Order.ID, err)
 		}
@@ -153,14 +158,75 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, decide DecideFunc)
 	return out, nil
 }
 
-func (s *Store) applyOne(ctx context.Context, tx *sql.Tx, ob Observation, decide DecideFunc, now int64) (Outcome, error) {
+// applyStmts are Apply's statements, prepared once per transaction: parsing
+// the SQL again for every order costs more than running it.
+type applyStmts struct {
+	get, touch, upsert, book, rebook, event *sql.Stmt
+}
+
+const upsertOrder = `INSERT INTO orders(shop_id, ext_id, number, status, created, modified, customer, total,
+		currency, state, reason, reason_arg, detail, snapshot, raw, first_seen, last_checked, state_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT(shop_id, ext_id) DO UPDATE SET number=excluded.number, status=excluded.status,
+			created=excluded.created, modified=excluded.modified, customer=excluded.customer, total=excluded.total,
+			currency=excluded.currency, state=excluded.state, reason=excluded.reason, reason_arg=excluded.reason_arg,
+			detail=excluded.detail, snapshot=excluded.snapshot, raw=COALESCE(excluded.raw, orders.raw),
+			last_checked=excluded.last_checked, state_at=excluded.state_at`
+
+const insertBooking = `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
+		VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO NOTHING`
+
+const insertOrRetryBooking = `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
+		VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO UPDATE SET state='pending', attempts=0,
+		next_at=excluded.next_at, last_error='' WHERE outbox.state='failed'`
+
+const insertEvent = `INSERT INTO events(at, level, shop, order_no, code, args, detail) VALUES (?,?,?,?,?,?,?)`
+
+func prepareApply(ctx context.Context, tx *sql.Tx) (*applyStmts, error) {
+	st := &applyStmts{}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&st.get, `SELECT ` + recordCols + `, o.snapshot FROM orders o JOIN shops s ON s.id=o.shop_id WHERE o.shop_id=? AND o.ext_id=?`},
+		{&st.touch, `UPDATE orders SET last_checked=? WHERE shop_id=? AND ext_id=?`},
+		{&st.upsert, upsertOrder},
+		{&st.book, insertBooking},
+		{&st.rebook, insertOrRetryBooking},
+		{&st.event, insertEvent},
+	} {
+		stmt, err := tx.PrepareContext(ctx, p.q)
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		*p.dst = stmt
+	}
+	return st, nil
+}
+
+func (st *applyStmts) close() {
+	for _, x := range []*sql.Stmt{st.get, st.touch, st.upsert, st.book, st.rebook, st.event} {
+		if x != nil {
+			x.Close()
+		}
+	}
+}
+
+func (st *applyStmts) applyOne(ctx context.Context, ob Observation, decide DecideFunc, now int64) (Outcome, error) {
 	o := ob.Order
 	snap, err := json.Marshal(o)
 	if err != nil {
 		return 0, err
 	}
-	prev, err := recordTx(ctx, tx, ob.ShopID, o.ID, true)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	var prev *Record
+	var prevSnap []byte
+	r, err := scanRecord(st.get.QueryRowContext(ctx, ob.ShopID, o.ID), &prevSnap)
+	switch {
+	case err == nil:
+		r.Snapshot = prevSnap
+		prev = &r
+	case !errors.Is(err, sql.ErrNoRows):
 		return 0, err
 	}
 	outcome := New
@@ -169,7 +235,7 @@ func (s *Store) applyOne(ctx context.Context, tx *sql.Tx, ob Observation, decide
 		case o.Modified.Before(prev.Modified):
 			return Stale, nil
 		case o.Modified.Equal(prev.Modified) && bytes.Equal(snap, prev.Snapshot):
-			_, err := tx.ExecContext(ctx, `UPDATE orders SET last_checked=? WHERE shop_id=? AND ext_id=?`, now, ob.ShopID, o.ID)
+			_, err := st.touch.ExecContext(ctx, now, ob.ShopID, o.ID)
 			return Repeat, err
 		}
 		outcome = Changed
@@ -186,37 +252,32 @@ func (s *Store) applyOne(ctx context.Context, tx *sql.Tx, ob Observation, decide
 	if prev != nil && prev.State == d.State && prev.Reason == d.Reason {
 		stateAt = ms(prev.StateAt)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO orders(shop_id, ext_id, number, status, created, modified, customer, total,
-		currency, state, reason, reason_arg, detail, snapshot, raw, first_seen, last_checked, state_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-		ON CONFLICT(shop_id, ext_id) DO UPDATE SET number=excluded.number, status=excluded.status,
-			created=excluded.created, modified=excluded.modified, customer=excluded.customer, total=excluded.total,
-			currency=excluded.currency, state=excluded.state, reason=excluded.reason, reason_arg=excluded.reason_arg,
-			detail=excluded.detail, snapshot=excluded.snapshot, raw=excluded.raw, last_checked=excluded.last_checked,
-			state_at=excluded.state_at`,
-		ob.ShopID, o.ID, o.Number, o.Status, ms(o.Created), ms(o.Modified), customer, int64(o.Total), o.Currency,
-		d.State, d.Reason, d.ReasonArg, d.Detail, snap, ob.Raw, now, now, stateAt)
-	if err != nil {
+	if _, err := st.upsert.ExecContext(ctx, ob.ShopID, o.ID, o.Number, o.Status, ms(o.Created), ms(o.Modified), customer,
+		int64(o.Total), o.Currency, d.State, d.Reason, d.ReasonArg, d.Detail, snap, ob.Raw, now, now, stateAt); err != nil {
 		return 0, err
 	}
+	ins := st.book
+	if d.RetryFailed {
+		ins = st.rebook
+	}
 	for _, b := range d.Bookings {
-		q := `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
-			VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO NOTHING`
-		if d.RetryFailed {
-			q = `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
-			VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO UPDATE SET state='pending', attempts=0,
-			next_at=excluded.next_at, last_error='' WHERE outbox.state='failed'`
-		}
-		if _, err := tx.ExecContext(ctx, q, b.Key, ob.ShopID, o.ID, b.Kind, b.RefundID, now, now); err != nil {
+		if _, err := ins.ExecContext(ctx, b.Key, ob.ShopID, o.ID, b.Kind, b.RefundID, now, now); err != nil {
 			return 0, err
 		}
 	}
 	for _, e := range d.Events {
-		if err := addEventTx(ctx, tx, now, e); err != nil {
+		if err := addEventTx(ctx, stmtExecer{st.event}, now, e); err != nil {
 			return 0, err
 		}
 	}
 	return outcome, nil
+}
+
+// stmtExecer runs a prepared insertEvent as an execer.
+type stmtExecer struct{ st *sql.Stmt }
+
+func (x stmtExecer) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return x.st.ExecContext(ctx, args...)
 }
 
 const recordCols = `o.shop_id, s.name, o.ext_id, o.number, o.status, o.created, o.modified, o.customer, o.total,
@@ -406,10 +467,7 @@ func (s *Store) Queue(ctx context.Context, shopID int64, extID string, reason st
 		return fmt.Errorf("order %s: %w", extID, ErrNotFound)
 	}
 	for _, b := range bookings {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
-			VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO UPDATE SET state='pending', attempts=0,
-			next_at=excluded.next_at, last_error='' WHERE outbox.state='failed'`,
-			b.Key, shopID, extID, b.Kind, b.RefundID, now, now); err != nil {
+		if _, err := tx.ExecContext(ctx, insertOrRetryBooking, b.Key, shopID, extID, b.Kind, b.RefundID, now, now); err != nil {
 			return err
 		}
 	}
@@ -472,8 +530,7 @@ func (s *Store) Redecide(ctx context.Context, shopID int64, states []State, deci
 			return 0, err
 		}
 		for _, b := range d.Bookings {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
-				VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO NOTHING`, b.Key, shopID, r.ExtID, b.Kind, b.RefundID, now, now); err != nil {
+			if _, err := tx.ExecContext(ctx, insertBooking, b.Key, shopID, r.ExtID, b.Kind, b.RefundID, now, now); err != nil {
 				return 0, err
 			}
 		}
