@@ -1,0 +1,698 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+// configTab is Configuratie with its sub-tabs Winkelsysteem, Boekhouding,
+// Webhooks, Tunnel and Algemeen.
+type configTab struct {
+	u       *UI
+	content fyne.CanvasObject
+	tabs    *container.AppTabs
+	shops   *shopPanel
+	books   *booksPanel
+	hooks   *webhookPanel
+	tunnel  *tunnelPanel
+	general *generalPanel
+}
+
+func newConfigTab(u *UI) *configTab {
+	t := &configTab{u: u}
+	t.shops = newShopPanel(u)
+	t.books = newBooksPanel(u)
+	t.hooks = newWebhookPanel(u)
+	t.tunnel = newTunnelPanel(u)
+	t.general = newGeneralPanel(u)
+	t.tabs = container.NewAppTabs(
+		container.NewTabItem(lang.L("config.shop"), t.shops.content),
+		container.NewTabItem(lang.L("config.books"), t.books.content),
+		container.NewTabItem(lang.L("config.webhooks"), t.hooks.content),
+		container.NewTabItem(lang.L("config.tunnel"), t.tunnel.content),
+		container.NewTabItem(lang.L("config.general"), t.general.content),
+	)
+	t.tabs.SetTabLocation(container.TabLocationLeading)
+	t.content = t.tabs
+	t.shops.load("")
+	t.books.load()
+	t.hooks.load()
+	t.tunnel.load()
+	return t
+}
+
+// refreshStatus reloads what changes on its own: shops' webhook state and
+// the tunnel's status.
+func (t *configTab) refreshStatus() {
+	t.hooks.load()
+	t.tunnel.loadStatus()
+}
+
+// message is a label for the result of an action: red for an error.
+func message() *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func setMessage(l *widget.Label, err error, ok string) {
+	if err != nil {
+		l.Importance = widget.DangerImportance
+		l.SetText(errorText(err))
+		return
+	}
+	l.Importance = widget.SuccessImportance
+	l.SetText(ok)
+}
+
+// --- Winkelsysteem ---------------------------------------------------------
+
+// shopPanel connects and edits shops: address, keys, test connection, the
+// forward set from the shop's real statuses, poll interval and lookback.
+type shopPanel struct {
+	u        *UI
+	content  fyne.CanvasObject
+	pick     *widget.Select
+	editing  string // name of the shop being edited, "" for a new one
+	name     *widget.Entry
+	url      *widget.Entry
+	key      *widget.Entry
+	secret   *widget.Entry
+	interval *widget.Entry
+	lookback *widget.Entry
+	statuses *statusChecks
+	msg      *widget.Label
+	testBtn  *widget.Button
+	saveBtn  *widget.Button
+	delBtn   *widget.Button
+	shops    []app.ShopInfo
+}
+
+func newShopPanel(u *UI) *shopPanel {
+	p := &shopPanel{u: u}
+	p.pick = widget.NewSelect(nil, func(s string) {
+		if s == lang.L("shop.new") {
+			p.edit(app.ShopInfo{})
+			return
+		}
+		for _, sh := range p.shops {
+			if sh.Name == s {
+				p.edit(sh)
+			}
+		}
+	})
+	p.name, p.url, p.key = widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	p.url.SetPlaceHolder("https://jouwwinkel.nl")
+	p.key.SetPlaceHolder("ck_…")
+	p.secret = newPassword()
+	p.interval, p.lookback = widget.NewEntry(), widget.NewEntry()
+	p.statuses = newStatusChecks()
+	p.msg = message()
+	p.testBtn = widget.NewButtonWithIcon(lang.L("action.test"), theme.SearchIcon(), p.test)
+	p.saveBtn = widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), p.save)
+	p.saveBtn.Importance = widget.HighImportance
+	p.delBtn = widget.NewButtonWithIcon(lang.L("action.remove_shop"), theme.DeleteIcon(), p.remove)
+	form := widget.NewForm(
+		widget.NewFormItem(lang.L("shop.name"), p.name),
+		widget.NewFormItem(lang.L("shop.url"), p.url),
+		widget.NewFormItem(lang.L("shop.key"), p.key),
+		widget.NewFormItem(lang.L("shop.secret"), p.secret),
+		widget.NewFormItem(lang.L("shop.interval"), p.interval),
+		widget.NewFormItem(lang.L("shop.lookback"), p.lookback),
+	)
+	fwd := widget.NewCard(lang.L("shop.forward"), lang.L("shop.forward.hint"), p.statuses.content)
+	p.content = container.NewVScroll(container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewLabel(lang.L("shop.pick")), nil, p.pick),
+		form, container.NewHBox(p.testBtn, p.saveBtn, p.delBtn), p.msg, fwd))
+	return p
+}
+
+// load lists the shops and edits the one named (or the first).
+func (p *shopPanel) load(name string) {
+	run(p.u, func(ctx context.Context) ([]app.ShopInfo, error) { return p.u.svc.Shops(ctx) },
+		func(shops []app.ShopInfo, err error) {
+			if err != nil {
+				setMessage(p.msg, err, "")
+				return
+			}
+			p.shops = shops
+			opts := []string{}
+			for _, s := range shops {
+				opts = append(opts, s.Name)
+			}
+			p.pick.Options = append(opts, lang.L("shop.new"))
+			if name == "" && len(shops) > 0 {
+				name = shops[0].Name
+			}
+			if name == "" {
+				name = lang.L("shop.new")
+			}
+			p.pick.SetSelected(name)
+		})
+}
+
+// edit fills the form with a shop (empty for a new one) and loads its
+// statuses from the shop.
+func (p *shopPanel) edit(sh app.ShopInfo) {
+	p.editing = sh.Name
+	p.name.SetText(sh.Name)
+	p.url.SetText(sh.URL)
+	p.key.SetText("")
+	p.secret.SetText("")
+	if sh.HasKeys {
+		p.key.SetPlaceHolder(lang.L("shop.keys_kept"))
+		p.secret.SetPlaceHolder(lang.L("shop.keys_kept"))
+	} else {
+		p.key.SetPlaceHolder("ck_…")
+		p.secret.SetPlaceHolder("cs_…")
+	}
+	iv, lb := app.DefaultPollInterval, app.DefaultLookbackDays
+	if sh.Name != "" {
+		iv, lb = sh.Interval, sh.LookbackDays
+	}
+	p.interval.SetText(strconv.Itoa(int(iv / time.Minute)))
+	p.lookback.SetText(strconv.Itoa(lb))
+	fwd := sh.Forward
+	if sh.Name == "" {
+		fwd = app.DefaultForward
+	}
+	p.statuses.setForward(fwd)
+	p.msg.SetText("")
+	if sh.Name == "" {
+		p.delBtn.Disable()
+		return
+	}
+	p.delBtn.Enable()
+	name := sh.Name
+	run(p.u, func(ctx context.Context) ([]order.StatusInfo, error) { return p.u.svc.Statuses(ctx, name) },
+		func(st []order.StatusInfo, err error) {
+			if p.editing != name {
+				return
+			}
+			if err != nil {
+				setMessage(p.msg, err, "")
+				return
+			}
+			p.statuses.setOptions(st)
+		})
+}
+
+// input reads the form. Bad numbers are left to the service as 0/-1 so
+// its sentence comes back.
+func (p *shopPanel) input() app.ShopInput {
+	in := app.ShopInput{Name: strings.TrimSpace(p.name.Text), URL: p.url.Text, Key: strings.TrimSpace(p.key.Text),
+		Secret: strings.TrimSpace(p.secret.Text), Forward: p.statuses.forward()}
+	if m, err := strconv.Atoi(strings.TrimSpace(p.interval.Text)); err == nil {
+		in.Interval = time.Duration(m) * time.Minute
+	} else {
+		in.Interval = -1
+	}
+	if d, err := strconv.Atoi(strings.TrimSpace(p.lookback.Text)); err == nil {
+		in.LookbackDays = &d
+	} else {
+		bad := -1
+		in.LookbackDays = &bad
+	}
+	return in
+}
+
+// test connects with the entered (or stored) keys and offers the shop's
+// statuses as checkboxes.
+func (p *shopPanel) test() {
+	in := p.input()
+	if in.Name == "" {
+		in.Name = p.editing
+	}
+	p.testBtn.Disable()
+	p.msg.Importance = widget.MediumImportance
+	p.msg.SetText(lang.L("shop.testing"))
+	run(p.u, func(ctx context.Context) ([]order.StatusInfo, error) { return p.u.svc.TestConnection(ctx, in) },
+		func(st []order.StatusInfo, err error) {
+			p.testBtn.Enable()
+			if err == nil {
+				p.statuses.setOptions(st)
+			}
+			setMessage(p.msg, err, lang.N("shop.test_ok", len(st), map[string]any{"N": len(st)}))
+		})
+}
+
+// save adds the shop or saves the changes.
+func (p *shopPanel) save() {
+	in, editing := p.input(), p.editing
+	run(p.u, func(ctx context.Context) (string, error) {
+		if editing == "" {
+			sh, err := p.u.svc.AddShop(ctx, in)
+			return sh.Name, err
+		}
+		return in.Name, p.u.svc.UpdateShop(ctx, editing, in)
+	}, func(name string, err error) {
+		setMessage(p.msg, err, lang.L("saved"))
+		if err == nil {
+			p.load(name)
+			p.u.config.hooks.load()
+		}
+	})
+}
+
+func (p *shopPanel) remove() {
+	name := p.editing
+	if name == "" {
+		return
+	}
+	dialog.ShowConfirm(lang.L("action.remove_shop"), lang.L("shop.remove_confirm", map[string]any{"Name": name}),
+		func(yes bool) {
+			if !yes {
+				return
+			}
+			run(p.u, func(ctx context.Context) (struct{}, error) { return struct{}{}, p.u.svc.RemoveShop(ctx, name) },
+				func(_ struct{}, err error) {
+					setMessage(p.msg, err, lang.L("saved"))
+					p.load("")
+				})
+		}, p.u.win)
+}
+
+// statusChecks is "Status doorzetten verkopen": a checkbox per status the
+// shop really has, custom ones included.
+type statusChecks struct {
+	content *fyne.Container
+	group   *widget.CheckGroup
+	slugs   map[string]order.Status // label → slug
+	labels  map[order.Status]string
+	chosen  []order.Status
+}
+
+func newStatusChecks() *statusChecks {
+	s := &statusChecks{slugs: map[string]order.Status{}, labels: map[order.Status]string{}}
+	s.group = widget.NewCheckGroup(nil, nil)
+	s.content = container.NewVBox(s.group)
+	return s
+}
+
+// setOptions offers the shop's statuses, keeping the current choice.
+func (s *statusChecks) setOptions(st []order.StatusInfo) {
+	chosen := s.forward()
+	s.slugs, s.labels = map[string]order.Status{}, map[order.Status]string{}
+	var opts []string
+	for _, x := range st {
+		name := x.Name
+		if name == "" {
+			name = statusText(x.Slug)
+		}
+		label := lang.L("shop.status_option", map[string]any{"Name": name, "Slug": string(x.Slug),
+			"Count": formatNumber(x.Count)})
+		s.slugs[label], s.labels[x.Slug] = x.Slug, label
+		opts = append(opts, label)
+	}
+	s.group.Options = opts
+	s.setForward(chosen)
+}
+
+// setForward ticks the given statuses.
+func (s *statusChecks) setForward(fwd []order.Status) {
+	s.chosen = append([]order.Status(nil), fwd...)
+	var sel []string
+	for _, f := range fwd {
+		if l, ok := s.labels[f]; ok {
+			sel = append(sel, l)
+		}
+	}
+	s.group.OnChanged = nil
+	s.group.SetSelected(sel)
+	s.group.OnChanged = func(sel []string) {
+		s.chosen = s.chosen[:0]
+		for _, l := range sel {
+			s.chosen = append(s.chosen, s.slugs[l])
+		}
+	}
+	s.group.Refresh()
+}
+
+// forward is the ticked statuses (what was set before options came, if
+// they have not come yet).
+func (s *statusChecks) forward() []order.Status {
+	return append([]order.Status{}, s.chosen...)
+}
+
+// --- Boekhouding -----------------------------------------------------------
+
+// booksPanel sets where invoices go (the UBL folder) and the seller details.
+type booksPanel struct {
+	u       *UI
+	content fyne.CanvasObject
+	dir     *widget.Entry
+	dirMsg  *widget.Label
+	seller  *sellerForm
+	msg     *widget.Label
+}
+
+func newBooksPanel(u *UI) *booksPanel {
+	p := &booksPanel{u: u, seller: newSellerForm()}
+	p.dir = widget.NewEntry()
+	p.dirMsg, p.msg = message(), message()
+	browse := widget.NewButtonWithIcon(lang.L("action.browse"), theme.FolderOpenIcon(), func() {
+		dialog.ShowFolderOpen(func(l fyne.ListableURI, err error) {
+			if err == nil && l != nil {
+				p.dir.SetText(l.Path())
+			}
+		}, u.win)
+	})
+	saveDir := widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), p.saveDir)
+	saveSeller := widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), p.saveSeller)
+	saveSeller.Importance = widget.HighImportance
+	folder := widget.NewCard(lang.L("books.ubl"), lang.L("books.ubl.hint"),
+		container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(browse, saveDir), p.dir), p.dirMsg))
+	seller := widget.NewCard(lang.L("books.seller"), lang.L("books.seller.hint"),
+		container.NewVBox(p.seller.form, saveSeller, p.msg))
+	p.content = container.NewVScroll(container.NewVBox(folder, seller))
+	return p
+}
+
+func (p *booksPanel) load() {
+	type data struct {
+		ls app.LedgerSettings
+		s  order.Seller
+	}
+	run(p.u, func(ctx context.Context) (data, error) {
+		ls, err := p.u.svc.LedgerSettings(ctx)
+		if err != nil {
+			return data{}, err
+		}
+		s, err := p.u.svc.Seller(ctx)
+		return data{ls, s}, err
+	}, func(d data, err error) {
+		if err != nil {
+			setMessage(p.msg, err, "")
+			return
+		}
+		p.dir.SetText(d.ls.Dir)
+		if d.ls.Dir == "" {
+			p.dir.SetText(defaultInvoiceDir())
+		}
+		p.seller.set(d.s)
+	})
+}
+
+// defaultInvoiceDir proposes ~/Documents/Orderbrug/Facturen.
+func defaultInvoiceDir() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, "Documents", "Orderbrug", "Facturen")
+}
+
+func (p *booksPanel) saveDir() {
+	dir := strings.TrimSpace(p.dir.Text)
+	run(p.u, func(ctx context.Context) (struct{}, error) { return struct{}{}, p.u.svc.SetUBLDir(ctx, dir) },
+		func(_ struct{}, err error) { setMessage(p.dirMsg, err, lang.L("saved")) })
+}
+
+func (p *booksPanel) saveSeller() {
+	s := p.seller.get()
+	p.seller.clearErrors()
+	run(p.u, func(ctx context.Context) (struct{}, error) { return struct{}{}, p.u.svc.SetSeller(ctx, s) },
+		func(_ struct{}, err error) {
+			if err != nil && p.seller.showError(err) {
+				setMessage(p.msg, err, "")
+				return
+			}
+			setMessage(p.msg, err, lang.L("saved"))
+		})
+}
+
+// --- Webhooks --------------------------------------------------------------
+
+// webhookPanel shows per shop the address and secret to paste into the
+// shop, with copy buttons, the topic toggles and the registration state.
+type webhookPanel struct {
+	u       *UI
+	content fyne.CanvasObject
+	pick    *widget.Select
+	topics  *widget.CheckGroup
+	url     *widget.Label
+	secret  *widget.Label
+	state   *widget.Label
+	msg     *widget.Label
+	shops   []app.ShopInfo
+	info    app.WebhookInfo
+	shop    string
+}
+
+func newWebhookPanel(u *UI) *webhookPanel {
+	p := &webhookPanel{u: u}
+	p.pick = widget.NewSelect(nil, func(s string) { p.show(s) })
+	var opts []string
+	for _, t := range app.WebhookTopics {
+		opts = append(opts, lang.L("topic."+t))
+	}
+	p.topics = widget.NewCheckGroup(opts, nil)
+	p.url, p.secret, p.state = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
+	p.url.Wrapping, p.state.Wrapping = fyne.TextWrapBreak, fyne.TextWrapWord
+	p.msg = message()
+	copyURL := widget.NewButtonWithIcon(lang.L("action.copy"), theme.ContentCopyIcon(), func() {
+		u.app.Clipboard().SetContent(p.info.URL)
+		p.msg.SetText(lang.L("copied"))
+	})
+	copySecret := widget.NewButtonWithIcon(lang.L("action.copy"), theme.ContentCopyIcon(), func() {
+		u.app.Clipboard().SetContent(p.info.Secret)
+		p.msg.SetText(lang.L("copied"))
+	})
+	form := widget.NewForm(
+		widget.NewFormItem(lang.L("webhook.url"), container.NewBorder(nil, nil, nil, copyURL, p.url)),
+		widget.NewFormItem(lang.L("webhook.secret"), container.NewBorder(nil, nil, nil, copySecret, p.secret)),
+		widget.NewFormItem(lang.L("webhook.state"), p.state),
+		widget.NewFormItem(lang.L("webhook.topics"), p.topics),
+	)
+	p.content = container.NewVScroll(container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewLabel(lang.L("shop.pick")), nil, p.pick),
+		widget.NewLabel(lang.L("webhook.hint")), form, p.msg))
+	return p
+}
+
+func (p *webhookPanel) load() {
+	run(p.u, func(ctx context.Context) ([]app.ShopInfo, error) { return p.u.svc.Shops(ctx) },
+		func(shops []app.ShopInfo, err error) {
+			if err != nil {
+				setMessage(p.msg, err, "")
+				return
+			}
+			p.shops = shops
+			var opts []string
+			for _, s := range shops {
+				opts = append(opts, s.Name)
+			}
+			p.pick.Options = opts
+			sel := p.shop
+			if !contains(opts, sel) && len(opts) > 0 {
+				sel = opts[0]
+			}
+			if sel != "" {
+				p.pick.SetSelected(sel)
+				p.show(sel)
+			}
+		})
+}
+
+func (p *webhookPanel) show(name string) {
+	for _, s := range p.shops {
+		if s.Name != name {
+			continue
+		}
+		p.shop, p.info = name, s.Webhook
+		if s.Webhook.URL != "" {
+			p.url.SetText(s.Webhook.URL)
+		} else {
+			p.url.SetText(lang.L("webhook.no_tunnel", map[string]any{"Path": s.Webhook.Path}))
+		}
+		p.secret.SetText(maskSecret(s.Webhook.Secret))
+		st := s.Webhook.Status
+		if st == "" {
+			p.state.SetText(lang.L("webhook.status.none"))
+		} else {
+			p.state.SetText(lang.X("webhook.status."+st, st))
+		}
+		var sel []string
+		for _, t := range s.Webhook.Topics {
+			sel = append(sel, lang.L("topic."+t))
+		}
+		p.topics.OnChanged = nil
+		p.topics.SetSelected(sel)
+		p.topics.OnChanged = p.topicsChanged
+	}
+}
+
+// maskSecret shows only the end of a secret: the copy button copies it all.
+func maskSecret(s string) string {
+	if len(s) <= 4 {
+		return strings.Repeat("•", len(s))
+	}
+	return strings.Repeat("•", 8) + s[len(s)-4:]
+}
+
+func (p *webhookPanel) topicsChanged(sel []string) {
+	var topics []string
+	for _, t := range app.WebhookTopics {
+		if contains(sel, lang.L("topic."+t)) {
+			topics = append(topics, t)
+		}
+	}
+	shop := p.shop
+	run(p.u, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, p.u.svc.SetWebhookTopics(ctx, shop, topics)
+	}, func(_ struct{}, err error) { setMessage(p.msg, err, lang.L("saved")) })
+}
+
+// --- Tunnel ----------------------------------------------------------------
+
+// tunnelPanel sets the ngrok authtoken and static domain and shows the
+// tunnel's live state.
+type tunnelPanel struct {
+	u       *UI
+	content fyne.CanvasObject
+	token   *widget.Entry
+	domain  *widget.Entry
+	status  *widget.Label
+	msg     *widget.Label
+}
+
+func newTunnelPanel(u *UI) *tunnelPanel {
+	p := &tunnelPanel{u: u}
+	p.token = newPassword()
+	p.domain = widget.NewEntry()
+	p.domain.SetPlaceHolder("voorbeeld.ngrok-free.app")
+	p.status, p.msg = widget.NewLabel(""), message()
+	p.status.Wrapping = fyne.TextWrapWord
+	save := widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), p.save)
+	save.Importance = widget.HighImportance
+	form := widget.NewForm(
+		widget.NewFormItem(lang.L("tunnel.token"), p.token),
+		widget.NewFormItem(lang.L("tunnel.domain"), p.domain),
+		widget.NewFormItem(lang.L("tunnel.status"), p.status),
+	)
+	hint := widget.NewLabel(lang.L("tunnel.hint"))
+	hint.Wrapping = fyne.TextWrapWord
+	p.content = container.NewVScroll(container.NewVBox(hint, form, save, p.msg))
+	return p
+}
+
+func (p *tunnelPanel) load() {
+	run(p.u, func(ctx context.Context) (app.TunnelSettings, error) {
+		ts, has, err := p.u.svc.TunnelSettings(ctx)
+		if has {
+			ts.Authtoken = "set"
+		}
+		return ts, err
+	}, func(ts app.TunnelSettings, err error) {
+		if err != nil {
+			setMessage(p.msg, err, "")
+			return
+		}
+		p.domain.SetText(ts.Domain)
+		if ts.Authtoken != "" {
+			p.token.SetPlaceHolder(lang.L("tunnel.token_kept"))
+		}
+	})
+	p.loadStatus()
+}
+
+func (p *tunnelPanel) loadStatus() {
+	run(p.u, func(context.Context) (app.TunnelStatus, error) { return p.u.svc.TunnelStatus(), nil },
+		func(st app.TunnelStatus, _ error) {
+			s := tunnelText(st)
+			if st.URL != "" {
+				s += " — " + st.URL
+			}
+			if !st.Since.IsZero() {
+				s += " (" + lang.L("tunnel.since", map[string]any{"Time": formatDateTime(st.Since)}) + ")"
+			}
+			if st.Error != "" {
+				s += "\n" + st.Error
+			}
+			p.status.SetText(s)
+		})
+}
+
+func (p *tunnelPanel) save() {
+	token, domain := p.token.Text, p.domain.Text
+	run(p.u, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, p.u.svc.SetTunnel(ctx, token, domain)
+	}, func(_ struct{}, err error) {
+		setMessage(p.msg, err, lang.L("saved"))
+		if err == nil {
+			p.token.SetText("")
+			p.token.SetPlaceHolder(lang.L("tunnel.token_kept"))
+		}
+	})
+}
+
+// --- Algemeen --------------------------------------------------------------
+
+// generalPanel: language and "Start bij inloggen".
+type generalPanel struct {
+	u         *UI
+	content   fyne.CanvasObject
+	language  *widget.Select
+	autostart *widget.Check
+	msg       *widget.Label
+}
+
+func newGeneralPanel(u *UI) *generalPanel {
+	p := &generalPanel{u: u, msg: message()}
+	names := map[string]string{"nl": "Nederlands", "en": "English"}
+	p.language = widget.NewSelect([]string{names["nl"], names["en"]}, nil)
+	p.language.SetSelected(names[language()])
+	p.language.OnChanged = func(s string) {
+		for code, n := range names {
+			if n == s && code != language() {
+				u.setLanguage(code)
+			}
+		}
+	}
+	p.autostart = widget.NewCheck(lang.L("general.autostart"), nil)
+	as, err := app.NewAutostart(u.opt.AutostartArgs...)
+	if err != nil {
+		p.autostart.Disable()
+		p.msg.SetText(lang.L("general.autostart_unsupported"))
+	} else {
+		p.autostart.SetChecked(as.Enabled())
+		p.autostart.OnChanged = func(on bool) {
+			var err error
+			if on {
+				err = as.Enable()
+			} else {
+				err = as.Disable()
+			}
+			if err != nil {
+				p.msg.Importance = widget.DangerImportance
+				p.msg.SetText(lang.L("general.autostart_failed"))
+				return
+			}
+			setMessage(p.msg, nil, lang.L("saved"))
+		}
+	}
+	form := widget.NewForm(
+		widget.NewFormItem(lang.L("general.language"), p.language),
+		widget.NewFormItem("", p.autostart),
+		widget.NewFormItem(lang.L("general.datadir"), widget.NewLabel(u.svc.DataDir())),
+	)
+	p.content = container.NewVBox(form, p.msg)
+	return p
+}
+
+// newPassword is an entry that hides what is typed (keys, secrets, tokens).
+func newPassword() *widget.Entry { return widget.NewPasswordEntry() }

@@ -1,0 +1,102 @@
+package ui
+
+import (
+	"errors"
+	"os"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+
+	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/assets"
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+// prefLanguage is the fyne Preferences key of the language a person chose.
+const prefLanguage = "language"
+
+// systemLanguage is "nl" on a Dutch system and "en" anywhere else.
+func systemLanguage() string {
+	if strings.HasPrefix(strings.ToLower(lang.SystemLocale().LanguageString()), "nl") {
+		return "nl"
+	}
+	return "en"
+}
+
+// applyLanguage makes code ("nl", "en", or "" for the system's) the language
+// of every lang.L call from now on. Fyne picks the language from LANGUAGE
+// when translations are added, so it is set first.
+func applyLanguage(code string) string {
+	if code != "nl" && code != "en" {
+		code = systemLanguage()
+	}
+	_ = os.Setenv("LANGUAGE", code)
+	if err := lang.AddTranslationsFS(assets.Lang, "lang"); err != nil {
+		fyne.LogError("load translations", err)
+	}
+	current.Store(code)
+	return code
+}
+
+// errorText is the sentence for an error of the service: by its code, with
+// the field's name when it concerns one input, and for malformed seller
+// details the exact problem (KvK, VAT id, IBAN).
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	if s := identifierText(err); s != "" {
+		return s
+	}
+	code := app.CodeOf(err)
+	field := app.FieldOf(err)
+	if field != "" {
+		return lang.L("error."+code+".field", map[string]any{"Field": fieldName(field)})
+	}
+	return lang.L("error." + code)
+}
+
+// identifierText is the sentence for a malformed KvK number, VAT id or IBAN,
+// "" for any other error.
+func identifierText(err error) string {
+	for _, c := range []struct {
+		err error
+		key string
+	}{
+		{order.ErrKvKFormat, "error.kvk_format"},
+		{order.ErrVATIDCountry, "error.vat_country"},
+		{order.ErrVATIDFormat, "error.vat_format"},
+		{order.ErrIBANFormat, "error.iban_format"},
+		{order.ErrIBANLength, "error.iban_length"},
+		{order.ErrIBANChecksum, "error.iban_checksum"},
+	} {
+		if errors.Is(err, c.err) {
+			return lang.L(c.key)
+		}
+	}
+	return ""
+}
+
+// fieldNames are the input fields errors name (app.Error.Field).
+var fieldNames = []string{"name", "url", "key", "secret", "source", "interval", "lookback", "dir", "shop",
+	"order", "topic", "authtoken", "domain", order.SellerKvK, order.SellerVATID, order.SellerIBAN,
+	order.SellerCountry, order.SellerStreet, order.SellerPostcode, order.SellerCity}
+
+func fieldName(f string) string { return lang.L("field." + f) }
+
+// errorCodes are every app.Code*; each has a sentence.
+var errorCodes = []string{app.CodeInvalid, app.CodeRequired, app.CodeShopExists, app.CodeNoSuchShop,
+	app.CodeNoSuchOrder, app.CodeAuth, app.CodeNotFound, app.CodeNetwork, app.CodeBadResponse,
+	app.CodeBadRequest, app.CodeNotAllowed, app.CodeNewerDB, app.CodeInternal, app.CodeUnsupported,
+	app.CodeTunnelNeeded}
+
+// statusText names a shop status: WooCommerce's own ones translated, a
+// custom one as the shop calls it (or its slug).
+func statusText(s order.Status) string {
+	return lang.X("status."+string(s), string(s))
+}
+
+// coreStatuses are WooCommerce's statuses with a translated name.
+var coreStatuses = []string{"pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
+	"checkout-draft", "trash"}

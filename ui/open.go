@@ -1,0 +1,486 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// Columns of the Open table.
+const (
+	colSelect = iota
+	colNumber
+	colDate
+	colCustomer
+	colAmount
+	colStatus
+	colReason
+	colAge
+	colShop
+	openColumns
+)
+
+// openRow is a parked order with what filtering needs precomputed, so a
+// filter over 10,000 rows is a loop over strings already in memory.
+type openRow struct {
+	app.OrderView
+	key    string // shop + "/" + number
+	search string // lower-case number, customer and reason
+	reason string
+	amount string
+	date   string
+}
+
+// openTab is Open: parked orders with the reason they are not booked, and
+// the actions check now, book anyway, ignore, open in the shop.
+type openTab struct {
+	u       *UI
+	content fyne.CanvasObject
+
+	rows     []openRow // every parked order, loaded once per change
+	visible  []int     // indexes into rows that pass the filter
+	selected map[string]bool
+	current  int // row of the table's cursor, -1 when none
+
+	search   *widget.Entry
+	shop     *widget.Select
+	status   *widget.Select
+	table    *widget.Table
+	count    *widget.Label
+	detail   *widget.Label
+	all      *widget.Check
+	actions  []*widget.Button
+	checkBtn *widget.Button
+	bookBtn  *widget.Button
+	ignBtn   *widget.Button
+	openBtn  *widget.Button
+}
+
+func newOpenTab(u *UI) *openTab {
+	t := &openTab{u: u, selected: map[string]bool{}, current: -1}
+	t.search = widget.NewEntry()
+	t.search.SetPlaceHolder(lang.L("open.search"))
+	t.search.OnChanged = func(string) { t.filter() }
+	t.shop = widget.NewSelect(nil, func(string) { t.filter() })
+	t.status = widget.NewSelect(nil, func(string) { t.filter() })
+	t.setFilterOptions()
+	t.table = widget.NewTableWithHeaders(
+		func() (int, int) { return len(t.visible), openColumns },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return container.NewStack(widget.NewCheck("", nil), l)
+		},
+		t.updateCell)
+	t.table.ShowHeaderColumn = false
+	t.table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	t.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		o.(*widget.Label).SetText(openHeader(id.Col))
+	}
+	for col, w := range []float32{36, 80, 110, 200, 100, 110, 300, 80, 120} {
+		t.table.SetColumnWidth(col, w)
+	}
+	t.table.OnSelected = func(id widget.TableCellID) {
+		t.current = id.Row
+		t.showDetail()
+		t.updateActions()
+	}
+	t.count = widget.NewLabel("")
+	t.detail = widget.NewLabel("")
+	t.detail.Wrapping = fyne.TextWrapWord
+	t.all = widget.NewCheck(lang.L("open.select_all"), func(on bool) { t.selectAll(on) })
+	t.checkBtn = widget.NewButtonWithIcon(lang.L("action.check"), theme.ViewRefreshIcon(), t.checkSelected)
+	t.bookBtn = widget.NewButtonWithIcon(lang.L("action.book_anyway"), theme.ConfirmIcon(), t.bookSelected)
+	t.ignBtn = widget.NewButtonWithIcon(lang.L("action.ignore"), theme.CancelIcon(), t.ignoreSelected)
+	t.openBtn = widget.NewButtonWithIcon(lang.L("action.open_in_shop"), theme.ComputerIcon(), t.openInShop)
+	t.actions = []*widget.Button{t.checkBtn, t.bookBtn, t.ignBtn, t.openBtn}
+	filters := container.NewBorder(nil, nil, nil, container.NewHBox(t.shop, t.status), t.search)
+	bar := container.NewHBox(t.all, t.checkBtn, t.bookBtn, t.ignBtn, t.openBtn)
+	bottom := container.NewVBox(widget.NewSeparator(), t.detail, container.NewBorder(nil, nil, bar, t.count))
+	t.content = container.NewBorder(filters, bottom, nil, nil, t.table)
+	t.updateActions()
+	return t
+}
+
+func openHeader(col int) string {
+	switch col {
+	case colSelect:
+		return ""
+	case colNumber:
+		return lang.L("col.number")
+	case colDate:
+		return lang.L("col.date")
+	case colCustomer:
+		return lang.L("col.customer")
+	case colAmount:
+		return lang.L("col.amount")
+	case colStatus:
+		return lang.L("col.status")
+	case colReason:
+		return lang.L("col.reason")
+	case colAge:
+		return lang.L("col.age")
+	case colShop:
+		return lang.L("col.shop")
+	}
+	return ""
+}
+
+func (t *openTab) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	stack := o.(*fyne.Container)
+	check, label := stack.Objects[0].(*widget.Check), stack.Objects[1].(*widget.Label)
+	if id.Row >= len(t.visible) {
+		return
+	}
+	r := &t.rows[t.visible[id.Row]]
+	if id.Col == colSelect {
+		label.Hide()
+		check.Show()
+		check.OnChanged = nil
+		check.SetChecked(t.selected[r.key])
+		row := id.Row
+		check.OnChanged = func(on bool) { t.setSelected(row, on) }
+		return
+	}
+	check.Hide()
+	label.Show()
+	label.Alignment = fyne.TextAlignLeading
+	var s string
+	switch id.Col {
+	case colNumber:
+		s = r.Number
+	case colDate:
+		s = r.date
+	case colCustomer:
+		s = r.Customer
+	case colAmount:
+		s = r.amount
+		label.Alignment = fyne.TextAlignTrailing
+	case colStatus:
+		s = statusText(r.Status)
+	case colReason:
+		s = r.reason
+	case colAge:
+		s = formatAge(t.u.now(), r.Created)
+	case colShop:
+		s = r.Shop
+	}
+	label.SetText(s)
+}
+
+// load fetches every parked order once; filtering happens in memory.
+func (t *openTab) load() {
+	run(t.u, func(ctx context.Context) ([]openRow, error) {
+		vs, err := t.u.svc.Orders(ctx, app.OrderQuery{States: []store.State{store.Parked}})
+		if err != nil {
+			return nil, err
+		}
+		return makeOpenRows(vs), nil
+	}, func(rows []openRow, err error) {
+		if err != nil {
+			t.count.SetText(errorText(err))
+			return
+		}
+		t.setRows(rows)
+	})
+}
+
+// makeOpenRows precomputes the texts of each row (off the UI goroutine).
+func makeOpenRows(vs []app.OrderView) []openRow {
+	rows := make([]openRow, len(vs))
+	for i, v := range vs {
+		reason := reasonText(v.Reason, v.ReasonArg)
+		rows[i] = openRow{OrderView: v, key: v.Shop + "/" + v.Number, reason: reason,
+			amount: formatMoney(v.Total, v.Currency), date: formatDate(v.Created),
+			search: strings.ToLower(v.Number + " " + v.Customer + " " + reason + " " + string(v.Status))}
+	}
+	return rows
+}
+
+func (t *openTab) setRows(rows []openRow) {
+	t.rows = rows
+	keep := map[string]bool{}
+	for _, r := range rows {
+		if t.selected[r.key] {
+			keep[r.key] = true
+		}
+	}
+	t.selected = keep
+	t.setFilterOptions()
+	t.filter()
+}
+
+// setFilterOptions offers the shops and statuses present.
+func (t *openTab) setFilterOptions() {
+	allShops, allStatus := lang.L("filter.all_shops"), lang.L("filter.all_statuses")
+	shops, statuses := map[string]bool{}, map[order.Status]bool{}
+	for _, r := range t.rows {
+		shops[r.Shop] = true
+		statuses[r.Status] = true
+	}
+	so := []string{allShops}
+	for s := range shops {
+		so = append(so, s)
+	}
+	sort.Strings(so[1:])
+	st := []string{allStatus}
+	var ss []string
+	for s := range statuses {
+		ss = append(ss, string(s))
+	}
+	sort.Strings(ss)
+	st = append(st, ss...)
+	t.shop.Options, t.status.Options = so, st
+	if !contains(so, t.shop.Selected) {
+		t.shop.Selected = allShops
+	}
+	if !contains(st, t.status.Selected) {
+		t.status.Selected = allStatus
+	}
+	t.shop.Refresh()
+	t.status.Refresh()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// filter applies the search text and the shop and status choices.
+func (t *openTab) filter() {
+	if t.table == nil {
+		return
+	}
+	q := strings.ToLower(strings.TrimSpace(t.search.Text))
+	shop, status := t.shop.Selected, t.status.Selected
+	if t.shop.SelectedIndex() <= 0 {
+		shop = ""
+	}
+	if t.status.SelectedIndex() <= 0 {
+		status = ""
+	}
+	t.visible = filterRows(t.rows, q, shop, status, t.visible[:0])
+	t.current = -1
+	t.table.UnselectAll()
+	t.table.Refresh()
+	t.showDetail()
+	t.updateActions()
+}
+
+// filterRows returns the indexes of rows matching the lower-case query and
+// the shop and status ("" for any), reusing buf.
+func filterRows(rows []openRow, q, shop, status string, buf []int) []int {
+	out := buf
+	for i := range rows {
+		r := &rows[i]
+		if shop != "" && r.Shop != shop {
+			continue
+		}
+		if status != "" && string(r.Status) != status {
+			continue
+		}
+		if q != "" && !strings.Contains(r.search, q) {
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+func (t *openTab) setSelected(row int, on bool) {
+	if row >= len(t.visible) {
+		return
+	}
+	key := t.rows[t.visible[row]].key
+	if on {
+		t.selected[key] = true
+	} else {
+		delete(t.selected, key)
+	}
+	t.updateActions()
+}
+
+func (t *openTab) toggle(row int) {
+	if row >= len(t.visible) {
+		return
+	}
+	t.setSelected(row, !t.selected[t.rows[t.visible[row]].key])
+	t.table.RefreshItem(widget.TableCellID{Row: row, Col: colSelect})
+}
+
+// selectAll selects (or clears) every visible row.
+func (t *openTab) selectAll(on bool) {
+	if !on {
+		t.selected = map[string]bool{}
+	} else {
+		for _, i := range t.visible {
+			t.selected[t.rows[i].key] = true
+		}
+	}
+	t.table.Refresh()
+	t.updateActions()
+}
+
+// targets are the selected orders, or the one under the cursor.
+func (t *openTab) targets() []app.OrderView {
+	var out []app.OrderView
+	for _, i := range t.visible {
+		if t.selected[t.rows[i].key] {
+			out = append(out, t.rows[i].OrderView)
+		}
+	}
+	if len(out) == 0 && t.current >= 0 && t.current < len(t.visible) {
+		out = append(out, t.rows[t.visible[t.current]].OrderView)
+	}
+	return out
+}
+
+func (t *openTab) updateActions() {
+	n := len(t.targets())
+	for _, b := range t.actions {
+		if n == 0 {
+			b.Disable()
+		} else {
+			b.Enable()
+		}
+	}
+	if n != 1 {
+		t.openBtn.Disable()
+	}
+	t.count.SetText(lang.L("open.count", map[string]any{"Shown": formatNumber(len(t.visible)),
+		"Total": formatNumber(len(t.rows)), "Selected": formatNumber(len(t.selected))}))
+}
+
+func (t *openTab) showDetail() {
+	if t.current < 0 || t.current >= len(t.visible) {
+		t.detail.SetText(lang.L("open.hint"))
+		return
+	}
+	r := t.rows[t.visible[t.current]]
+	d := lang.L("open.detail", map[string]any{"Number": r.Number, "Customer": r.Customer, "Amount": r.amount,
+		"Reason": r.reason, "Since": formatDateTime(r.Since)})
+	if r.Detail != "" {
+		d += "\n" + r.Detail
+	}
+	t.detail.SetText(d)
+}
+
+// each runs fn for every target off the UI goroutine and reports what
+// failed; the list reloads through the service's change notice.
+func (t *openTab) each(targets []app.OrderView, fn func(context.Context, app.OrderView) error, done func(ok int)) {
+	for _, b := range t.actions {
+		b.Disable()
+	}
+	run(t.u, func(ctx context.Context) (int, error) {
+		ok := 0
+		var errs []error
+		for _, v := range targets {
+			if err := fn(ctx, v); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			ok++
+		}
+		return ok, errors.Join(errs...)
+	}, func(ok int, err error) {
+		if err != nil {
+			t.u.showError(firstError(err))
+		}
+		t.selected = map[string]bool{}
+		t.all.SetChecked(false)
+		if done != nil {
+			done(ok)
+		}
+		t.load()
+	})
+}
+
+// firstError takes the first of joined errors: one sentence is shown.
+func firstError(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) > 0 {
+		return j.Unwrap()[0]
+	}
+	return err
+}
+
+// checkSelected fetches the selected orders from the shop now.
+func (t *openTab) checkSelected() {
+	changed := 0
+	t.each(t.targets(), func(ctx context.Context, v app.OrderView) error {
+		c, err := t.u.svc.Check(ctx, v.Shop, v.Number)
+		if c {
+			changed++
+		}
+		return err
+	}, func(ok int) {
+		t.count.SetText(lang.L("open.checked", map[string]any{"N": formatNumber(ok), "Changed": formatNumber(changed)}))
+	})
+}
+
+// bookSelected books the selected orders whatever their status, after
+// asking: it puts orders in the books that the forward set keeps out.
+func (t *openTab) bookSelected() {
+	targets := t.targets()
+	if len(targets) == 0 {
+		return
+	}
+	msg := lang.N("open.book_confirm", len(targets), map[string]any{"N": len(targets), "Number": targets[0].Number})
+	dialog.ShowConfirm(lang.L("action.book_anyway"), msg, func(yes bool) {
+		if !yes {
+			return
+		}
+		t.each(targets, func(ctx context.Context, v app.OrderView) error {
+			return t.u.svc.BookAnyway(ctx, v.Shop, v.Number)
+		}, nil)
+	}, t.u.win)
+}
+
+// ignoreSelected marks the selected orders as not to be booked.
+func (t *openTab) ignoreSelected() {
+	t.each(t.targets(), func(ctx context.Context, v app.OrderView) error {
+		return t.u.svc.Ignore(ctx, v.Shop, v.Number)
+	}, nil)
+}
+
+// openInShop opens the order in the shop's admin in the browser.
+func (t *openTab) openInShop() {
+	ts := t.targets()
+	if len(ts) != 1 {
+		return
+	}
+	v := ts[0]
+	run(t.u, func(ctx context.Context) (string, error) { return t.u.svc.OrderURL(ctx, v.Shop, v.Number) },
+		func(raw string, err error) {
+			if err != nil {
+				t.u.showError(err)
+				return
+			}
+			u, err := url.Parse(raw)
+			if err != nil {
+				t.u.showError(err)
+				return
+			}
+			if err := t.u.openURL(u); err != nil {
+				t.u.showError(err)
+			}
+		})
+}

@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"context"
+	"net/url"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// doneLimit caps the Verwerkt list: the newest first, the rest is in the
+// invoice folder.
+const doneLimit = 2000
+
+// doneTab is Verwerkt: booked orders with their invoice file, and failed
+// ones with the reason and a retry button.
+type doneTab struct {
+	u       *UI
+	content fyne.CanvasObject
+	mode    *widget.RadioGroup
+	list    *widget.List
+	count   *widget.Label
+	rows    []app.OrderView
+	failed  bool
+}
+
+func newDoneTab(u *UI) *doneTab {
+	t := &doneTab{u: u}
+	booked, failed := lang.L("done.booked"), lang.L("done.failed")
+	t.mode = widget.NewRadioGroup([]string{booked, failed}, func(s string) {
+		t.failed = s == failed
+		t.load()
+	})
+	t.mode.Horizontal = true
+	t.mode.Selected = booked
+	t.count = widget.NewLabel("")
+	t.list = widget.NewList(func() int { return len(t.rows) }, t.newRow, t.updateRow)
+	t.content = container.NewBorder(container.NewBorder(nil, nil, t.mode, t.count), nil, nil, nil, t.list)
+	return t
+}
+
+// newRow: number, date, customer, amount, invoice or reason, and buttons.
+func (t *doneTab) newRow() fyne.CanvasObject {
+	lbl := func(w float32) fyne.CanvasObject {
+		l := widget.NewLabel("")
+		l.Truncation = fyne.TextTruncateEllipsis
+		return container.NewGridWrap(fyne.NewSize(w, 36), l)
+	}
+	info := widget.NewLabel("")
+	info.Truncation = fyne.TextTruncateEllipsis
+	b1 := widget.NewButtonWithIcon("", theme.FileIcon(), nil)
+	b2 := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), nil)
+	left := container.NewHBox(lbl(80), lbl(110), lbl(200), lbl(100))
+	return container.NewBorder(nil, nil, left, container.NewHBox(b1, b2), info)
+}
+
+func (t *doneTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	if i >= len(t.rows) {
+		return
+	}
+	v := t.rows[i]
+	// NewBorder keeps the centre first, then left and right.
+	c := o.(*fyne.Container)
+	info := c.Objects[0].(*widget.Label)
+	left, right := c.Objects[1].(*fyne.Container), c.Objects[2].(*fyne.Container)
+	set := func(j int, s string) {
+		left.Objects[j].(*fyne.Container).Objects[0].(*widget.Label).SetText(s)
+	}
+	set(0, v.Number)
+	set(1, formatDate(v.Created))
+	set(2, v.Customer)
+	set(3, formatMoney(v.Total, v.Currency))
+	b1, b2 := right.Objects[0].(*widget.Button), right.Objects[1].(*widget.Button)
+	if v.State == store.Failed {
+		s := reasonText(v.Reason, v.ReasonArg)
+		if v.Detail != "" {
+			s += " (" + v.Detail + ")"
+		}
+		info.SetText(s)
+		info.Importance = widget.DangerImportance
+		b1.SetText(lang.L("action.retry"))
+		b1.SetIcon(theme.ViewRefreshIcon())
+		b1.OnTapped = func() { t.retry(v) }
+		b2.Hide()
+		return
+	}
+	info.Importance = widget.MediumImportance
+	info.SetText(lang.L("done.invoice", map[string]any{"ID": v.InvoiceID, "File": filepath.Base(v.BookingRef)}))
+	b1.SetText(lang.L("action.open_file"))
+	b1.SetIcon(theme.FileIcon())
+	b1.OnTapped = func() { t.openPath(v.BookingRef) }
+	b2.Show()
+	b2.SetText(lang.L("action.open_folder"))
+	b2.OnTapped = func() { t.openPath(filepath.Dir(v.BookingRef)) }
+	if v.BookingRef == "" {
+		b1.Disable()
+		b2.Disable()
+	} else {
+		b1.Enable()
+		b2.Enable()
+	}
+}
+
+// load fetches the booked or the failed orders.
+func (t *doneTab) load() {
+	st := store.Booked
+	if t.failed {
+		st = store.Failed
+	}
+	run(t.u, func(ctx context.Context) ([]app.OrderView, error) {
+		return t.u.svc.Orders(ctx, app.OrderQuery{States: []store.State{st}, Limit: doneLimit})
+	}, func(rows []app.OrderView, err error) {
+		if err != nil {
+			t.count.SetText(errorText(err))
+			return
+		}
+		if (st == store.Failed) != t.failed {
+			return // the choice changed while loading
+		}
+		t.rows = rows
+		t.count.SetText(lang.N("done.count", len(rows), map[string]any{"N": formatNumber(len(rows))}))
+		t.list.Refresh()
+	})
+}
+
+func (t *doneTab) retry(v app.OrderView) {
+	run(t.u, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, t.u.svc.Retry(ctx, v.Shop, v.Number)
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			t.u.showError(err)
+		}
+		t.load()
+	})
+}
+
+// openPath opens an invoice file or its folder with the system's program.
+func (t *doneTab) openPath(p string) {
+	if p == "" {
+		return
+	}
+	u, err := url.Parse(storage.NewFileURI(p).String())
+	if err == nil {
+		err = t.u.openURL(u)
+	}
+	if err != nil {
+		t.u.showError(err)
+	}
+}
