@@ -443,6 +443,7 @@ type webhookPanel struct {
 	u       *UI
 	content fyne.CanvasObject
 	pick    *widget.Select
+	enabled *widget.Check
 	topics  *widget.CheckGroup
 	url     *widget.Label
 	secret  *widget.Label
@@ -461,6 +462,7 @@ func newWebhookPanel(u *UI) *webhookPanel {
 		opts = append(opts, lang.L("topic."+t))
 	}
 	p.topics = widget.NewCheckGroup(opts, nil)
+	p.enabled = widget.NewCheck(lang.L("webhook.enabled"), nil)
 	p.url, p.secret, p.state = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
 	p.url.Wrapping, p.state.Wrapping = fyne.TextWrapBreak, fyne.TextWrapWord
 	p.msg = message()
@@ -475,6 +477,7 @@ func newWebhookPanel(u *UI) *webhookPanel {
 	form := widget.NewForm(
 		widget.NewFormItem(lang.L("webhook.url"), container.NewBorder(nil, nil, nil, copyURL, p.url)),
 		widget.NewFormItem(lang.L("webhook.secret"), container.NewBorder(nil, nil, nil, copySecret, p.secret)),
+		widget.NewFormItem("", p.enabled),
 		widget.NewFormItem(lang.L("webhook.state"), p.state),
 		widget.NewFormItem(lang.L("webhook.topics"), p.topics),
 	)
@@ -524,7 +527,7 @@ func (p *webhookPanel) show(name string) {
 		if st == "" {
 			p.state.SetText(lang.L("webhook.status.none"))
 		} else {
-			p.state.SetText(lang.X("webhook.status."+st, st))
+			p.state.SetText(tr("webhook.status."+st, st))
 		}
 		var sel []string
 		for _, t := range s.Webhook.Topics {
@@ -533,6 +536,9 @@ func (p *webhookPanel) show(name string) {
 		p.topics.OnChanged = nil
 		p.topics.SetSelected(sel)
 		p.topics.OnChanged = p.topicsChanged
+		p.enabled.OnChanged = nil
+		p.enabled.SetChecked(s.Webhook.Enabled)
+		p.enabled.OnChanged = p.enabledChanged
 	}
 }
 
@@ -555,6 +561,18 @@ func (p *webhookPanel) topicsChanged(sel []string) {
 	run(p.u, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, p.u.svc.SetWebhookTopics(ctx, shop, topics)
 	}, func(_ struct{}, err error) { setMessage(p.msg, err, lang.L("saved")) })
+}
+
+// enabledChanged turns the shop's webhooks on (registering them in the
+// shop when the tunnel is up) or off.
+func (p *webhookPanel) enabledChanged(on bool) {
+	shop := p.shop
+	run(p.u, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, p.u.svc.SetWebhook(ctx, shop, on)
+	}, func(_ struct{}, err error) {
+		setMessage(p.msg, err, lang.L("saved"))
+		p.load()
+	})
 }
 
 // --- Tunnel ----------------------------------------------------------------

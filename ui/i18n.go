@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -94,9 +95,35 @@ var errorCodes = []string{app.CodeInvalid, app.CodeRequired, app.CodeShopExists,
 // statusText names a shop status: WooCommerce's own ones translated, a
 // custom one as the shop calls it (or its slug).
 func statusText(s order.Status) string {
-	return lang.X("status."+string(s), string(s))
+	return tr("status."+string(s), string(s))
 }
 
 // coreStatuses are WooCommerce's statuses with a translated name.
 var coreStatuses = []string{"pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
 	"checkout-draft", "trash"}
+
+// known holds every key of the translation files, so a lookup with a
+// fallback (lang.X) is only made for keys that exist: Fyne logs every miss.
+var known = func() map[string]bool {
+	m := map[string]bool{}
+	b, err := assets.Lang.ReadFile("lang/en.json")
+	if err != nil {
+		return m
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(b, &keys) == nil {
+		for k := range keys {
+			m[k] = true
+		}
+	}
+	return m
+}()
+
+// tr translates key, or gives fallback (not a template) when there is no
+// such key: for keys made from codes that may be new.
+func tr(key, fallback string, data ...any) string {
+	if !known[key] {
+		return fallback
+	}
+	return lang.L(key, data...)
+}

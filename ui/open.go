@@ -60,6 +60,7 @@ type openTab struct {
 	status   *widget.Select
 	table    *widget.Table
 	count    *widget.Label
+	result   *widget.Label // the outcome of the last action
 	detail   *widget.Label
 	all      *widget.Check
 	actions  []*widget.Button
@@ -101,6 +102,7 @@ func newOpenTab(u *UI) *openTab {
 		t.updateActions()
 	}
 	t.count = widget.NewLabel("")
+	t.result = widget.NewLabel("")
 	t.detail = widget.NewLabel("")
 	t.detail.Wrapping = fyne.TextWrapWord
 	t.all = widget.NewCheck(lang.L("open.select_all"), func(on bool) { t.selectAll(on) })
@@ -111,7 +113,7 @@ func newOpenTab(u *UI) *openTab {
 	t.actions = []*widget.Button{t.checkBtn, t.bookBtn, t.ignBtn, t.openBtn}
 	filters := container.NewBorder(nil, nil, nil, container.NewHBox(t.shop, t.status), t.search)
 	bar := container.NewHBox(t.all, t.checkBtn, t.bookBtn, t.ignBtn, t.openBtn)
-	bottom := container.NewVBox(widget.NewSeparator(), t.detail, container.NewBorder(nil, nil, bar, t.count))
+	bottom := container.NewVBox(widget.NewSeparator(), t.detail, container.NewBorder(nil, nil, bar, t.count, t.result))
 	t.content = container.NewBorder(filters, bottom, nil, nil, t.table)
 	t.updateActions()
 	return t
@@ -432,7 +434,7 @@ func (t *openTab) checkSelected() {
 		}
 		return err
 	}, func(ok int) {
-		t.count.SetText(lang.L("open.checked", map[string]any{"N": formatNumber(ok), "Changed": formatNumber(changed)}))
+		t.result.SetText(lang.L("open.checked", map[string]any{"N": formatNumber(ok), "Changed": formatNumber(changed)}))
 	})
 }
 

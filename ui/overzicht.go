@@ -122,12 +122,12 @@ func (t *overviewTab) shopCard(s app.ShopOverview) fyne.CanvasObject {
 		if st == "" {
 			st = "-"
 		}
-		hook = lang.L("overview.webhook.state", map[string]any{"State": lang.X("webhook.status."+st, st)})
+		hook = lang.L("overview.webhook.state", map[string]any{"State": tr("webhook.status."+st, st)})
 	}
 	lines := container.NewVBox(widget.NewLabel(counts), widget.NewLabel(syncs), widget.NewLabel(hook))
 	if s.LastError != "" {
 		msg := widget.NewLabel(lang.L("overview.shop_error", map[string]any{
-			"Error": lang.X("pollkind."+s.LastErrorCode, s.LastErrorCode)}))
+			"Error": tr("pollkind."+s.LastErrorCode, s.LastErrorCode)}))
 		msg.Importance = widget.DangerImportance
 		msg.Wrapping = fyne.TextWrapWord
 		lines.Add(msg)
@@ -143,7 +143,7 @@ func (t *overviewTab) syncNow() {
 	t.progText.SetText(lang.L("sync.running"))
 	run(t.u, func(ctx context.Context) (app.SyncResult, error) {
 		return t.u.svc.Sync(ctx, "", func(done int) {
-			fyne.Do(func() { t.progText.SetText(lang.L("sync.progress", map[string]any{"N": formatNumber(done)})) })
+			uiDo(func() { t.progText.SetText(lang.L("sync.progress", map[string]any{"N": formatNumber(done)})) })
 		})
 	}, func(res app.SyncResult, err error) {
 		t.progress.Stop()
@@ -212,4 +212,3 @@ func (u *UI) loadHealth() {
 			}
 		})
 }
-

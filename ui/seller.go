@@ -17,8 +17,8 @@ import (
 // on save and its error lands at the field it names.
 type sellerForm struct {
 	company, name, kvk, vat, street, postcode, city, country, iban, bic, email *widget.Entry
-	errs                                                                        map[string]*widget.Label
-	form                                                                        *widget.Form
+	errs                                                                       map[string]*widget.Label
+	form                                                                       *widget.Form
 }
 
 func newSellerForm() *sellerForm {

@@ -4,8 +4,6 @@ import (
 	"sort"
 	"strings"
 
-	"fyne.io/fyne/v2/lang"
-
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/store"
@@ -23,7 +21,7 @@ func reasonText(code, arg string) string {
 	if code == "" {
 		return ""
 	}
-	return lang.X("reason."+code, code+" "+arg, map[string]any{"Arg": arg, "Status": statusText(orderStatus(arg))})
+	return tr("reason."+code, code+" "+arg, map[string]any{"Arg": arg, "Status": statusText(orderStatus(arg))})
 }
 
 // eventCodes are the codes the engine and the service log; each has a
@@ -33,7 +31,7 @@ var eventCodes = []string{"order_parked", "order_queued", "order_before_start", 
 	"booking_retry", "booking_cancelled", "poll_failed", "poll_done", "recheck_done", "recheck_failed",
 	"shop_added", "shop_changed", "shop_removed", "forward_changed", "tunnel_set", "booked_by_user",
 	"ignored_by_user", "unignored_by_user", "retry_by_user", "deleted_after_booking", "status_after_booking",
-	"delivery_unusable"}
+	"delivery_unusable", "webhook_ping", "webhook_reactivated", "webhook_register_failed", "webhook_rejected"}
 
 // pollKinds are engine.KindName's answers; each has "pollkind.<kind>".
 var pollKinds = []string{"auth", "not_found", "network", "bad_response", "bad_request", "unknown"}
@@ -52,8 +50,8 @@ func eventText(e store.Event) string {
 		data["reason_text"] = reasonText(r, e.Args["status"])
 	}
 	if k := e.Args["kind"]; k != "" {
-		data["kind_text"] = lang.X("pollkind."+k, k)
-		data["doc_text"] = lang.X("kind."+k, k)
+		data["kind_text"] = tr("pollkind."+k, k)
+		data["doc_text"] = tr("kind."+k, k)
 	}
 	if s := e.Args["status"]; s != "" {
 		data["status_text"] = statusText(orderStatus(s))
@@ -67,7 +65,7 @@ func eventText(e store.Event) string {
 	} else {
 		data["statuses_text"] = "–"
 	}
-	return lang.X("event."+e.Code, fallbackEvent(e), data)
+	return tr("event."+e.Code, fallbackEvent(e), data)
 }
 
 // fallbackEvent shows an unknown event as its code, arguments and detail.
@@ -88,15 +86,14 @@ func fallbackEvent(e store.Event) string {
 	if e.Detail != "" {
 		b.WriteString(": " + e.Detail)
 	}
-	// A template would read {{ in a detail as an action; keep it literal.
-	return strings.ReplaceAll(b.String(), "{{", "{ {")
+	return b.String()
 }
 
 // levelText names an event level.
-func levelText(l store.Level) string { return lang.X("level."+string(l), string(l)) }
+func levelText(l store.Level) string { return tr("level."+string(l), string(l)) }
 
 // healthText names an Overview.Health.
-func healthText(h string) string { return lang.X("health."+h, h) }
+func healthText(h string) string { return tr("health."+h, h) }
 
 // tunnelText names a tunnel state.
 func tunnelText(t app.TunnelStatus) string {
@@ -104,7 +101,7 @@ func tunnelText(t app.TunnelStatus) string {
 	if s == "" {
 		s = "off"
 	}
-	return lang.X("tunnel.state."+s, s)
+	return tr("tunnel.state."+s, s)
 }
 
 // tunnelStates are TunnelStatus.State's values.

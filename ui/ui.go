@@ -122,7 +122,7 @@ func New(a fyne.App, svc *app.Service, opt Options) *UI {
 	u.build()
 	u.unsubscribe = svc.Subscribe(u.changed)
 	if opt.Instance != nil {
-		opt.Instance.OnShow(func() { fyne.Do(u.showWindow) })
+		opt.Instance.OnShow(func() { uiDo(u.showWindow) })
 	}
 	return u
 }
@@ -225,7 +225,7 @@ func (u *UI) changed() {
 		u.refreshMu.Lock()
 		u.refreshing = false
 		u.refreshMu.Unlock()
-		fyne.Do(u.refreshAll)
+		uiDo(u.refreshAll)
 	})
 }
 
@@ -288,13 +288,28 @@ func (u *UI) notify(title, body string) {
 	u.app.SendNotification(fyne.NewNotification(title, body))
 }
 
+// uiMu makes callbacks from background work one at a time. fyne.Do does
+// that by itself in the real driver (it runs them on the main goroutine),
+// but the test driver runs them on the calling goroutine; the lock keeps
+// the two the same.
+var uiMu sync.Mutex
+
+// uiDo runs fn on the UI goroutine.
+func uiDo(fn func()) {
+	fyne.Do(func() {
+		uiMu.Lock()
+		defer uiMu.Unlock()
+		fn()
+	})
+}
+
 // run calls work off the UI goroutine and done with its result on it.
 func run[T any](u *UI, work func(context.Context) (T, error), done func(T, error)) {
 	u.bg.add()
 	go func() {
 		defer u.bg.done()
 		v, err := work(u.ctx)
-		fyne.Do(func() { done(v, err) })
+		uiDo(func() { done(v, err) })
 	}()
 }
 

@@ -1,0 +1,219 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// parked returns the service's parked orders.
+func parked(t *testing.T, svc *app.Service) []app.OrderView {
+	t.Helper()
+	vs, err := svc.Orders(context.Background(), app.OrderQuery{States: []store.State{store.Parked}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+func stateOf(t *testing.T, svc *app.Service, number string) store.State {
+	t.Helper()
+	d, err := svc.Order(context.Background(), "Theehuis", number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.State
+}
+
+// openSetup: a shop forwarding only "completed", so most orders park.
+func openSetup(t *testing.T) (*UI, *app.Service, *openTab) {
+	_, url := newShop(t, 40)
+	svc := newService(t)
+	connect(t, svc, url, "completed")
+	u := newTestUI(t, svc, "nl")
+	if u.open == nil {
+		t.Fatal("tabs not shown although a shop exists")
+	}
+	return u, svc, u.open
+}
+
+func TestOpenListsParkedOrdersWithTheirReason(t *testing.T) {
+	_, svc, o := openSetup(t)
+	want := parked(t, svc)
+	if len(want) == 0 {
+		t.Fatal("the emulator's orders did not park")
+	}
+	if len(o.visible) != len(want) || len(o.rows) != len(want) {
+		t.Fatalf("open shows %d of %d, service has %d parked", len(o.visible), len(o.rows), len(want))
+	}
+	r := o.rows[0]
+	if !strings.Contains(r.reason, "wordt niet doorgezet") {
+		t.Errorf("reason %q is not the Dutch sentence", r.reason)
+	}
+	if !strings.HasPrefix(r.amount, "€ ") || !strings.Contains(r.amount, ",") {
+		t.Errorf("amount %q not in Dutch form", r.amount)
+	}
+	if !strings.Contains(o.count.Text, "van") {
+		t.Errorf("count %q", o.count.Text)
+	}
+	// Every action needs a choice first.
+	if !o.bookBtn.Disabled() || !o.ignBtn.Disabled() {
+		t.Error("actions enabled with nothing selected")
+	}
+}
+
+func TestOpenSearchAndFilter(t *testing.T) {
+	_, _, o := openSetup(t)
+	total := len(o.visible)
+	first := o.rows[0]
+	test.Type(o.search, first.Number)
+	if len(o.visible) == 0 || len(o.visible) >= total {
+		t.Fatalf("search %q shows %d of %d", first.Number, len(o.visible), total)
+	}
+	for _, i := range o.visible {
+		if !strings.Contains(o.rows[i].search, strings.ToLower(first.Number)) {
+			t.Errorf("row %s does not match", o.rows[i].Number)
+		}
+	}
+	o.search.SetText("")
+	if len(o.visible) != total {
+		t.Fatalf("clearing the search shows %d of %d", len(o.visible), total)
+	}
+	// Filter on a status: only that status stays.
+	st := string(first.Status)
+	o.status.SetSelected(st)
+	for _, i := range o.visible {
+		if string(o.rows[i].Status) != st {
+			t.Errorf("status filter %s shows %s", st, o.rows[i].Status)
+		}
+	}
+	if len(o.visible) == 0 {
+		t.Fatal("status filter hides everything")
+	}
+	o.shop.SetSelected("Theehuis")
+	o.status.SetSelectedIndex(0)
+	if len(o.visible) != total {
+		t.Errorf("all statuses of the one shop: %d of %d", len(o.visible), total)
+	}
+}
+
+func TestOpenIgnoreSeveral(t *testing.T) {
+	u, svc, o := openSetup(t)
+	before := len(o.rows)
+	a, b := o.rows[o.visible[0]].Number, o.rows[o.visible[1]].Number
+	o.setSelected(0, true)
+	o.setSelected(1, true)
+	if got := len(o.targets()); got != 2 {
+		t.Fatalf("%d targets", got)
+	}
+	test.Tap(o.ignBtn)
+	u.bg.wait()
+	for _, n := range []string{a, b} {
+		if st := stateOf(t, svc, n); st != store.Ignored {
+			t.Errorf("order %s is %s after Negeren", n, st)
+		}
+	}
+	if len(o.rows) != before-2 {
+		t.Errorf("open list has %d rows, want %d", len(o.rows), before-2)
+	}
+	if len(o.selected) != 0 {
+		t.Error("selection kept after the action")
+	}
+}
+
+func TestOpenBookAnywayAsksFirst(t *testing.T) {
+	u, svc, o := openSetup(t)
+	n := o.rows[o.visible[0]].Number
+	o.table.Select(tableCell(0, colNumber))
+	test.Tap(o.bookBtn)
+	// Answering No books nothing.
+	tapDialogButton(t, u, "Nee")
+	if st := stateOf(t, svc, n); st != store.Parked {
+		t.Fatalf("order %s is %s after declining", n, st)
+	}
+	o.table.Select(tableCell(0, colNumber))
+	test.Tap(o.bookBtn)
+	if top := u.win.Canvas().Overlays().Top(); top == nil || !hasText(top, "Bestelling "+n+" boeken") {
+		t.Fatal("the confirm dialog does not name the order in Dutch")
+	}
+	tapDialogButton(t, u, "Ja")
+	if st := stateOf(t, svc, n); st != store.Queued && st != store.Booked {
+		t.Fatalf("order %s is %s after Toch doorzetten", n, st)
+	}
+	for _, r := range o.rows {
+		if r.Number == n {
+			t.Errorf("order %s still in Open", n)
+		}
+	}
+}
+
+func TestOpenCheckNowPicksUpAStatusChange(t *testing.T) {
+	shop, url := newShop(t, 20)
+	svc := newService(t)
+	connect(t, svc, url, "completed")
+	u := newTestUI(t, svc, "nl")
+	o := u.open
+	r := o.rows[o.visible[0]]
+	id := r.ID
+	var idNum int64
+	for _, c := range id {
+		idNum = idNum*10 + int64(c-'0')
+	}
+	if !shop.SetStatus(idNum, "completed") {
+		t.Fatal("emulator has no order", id)
+	}
+	o.setSelected(0, true)
+	test.Tap(o.checkBtn)
+	u.bg.wait()
+	if st := stateOf(t, svc, r.Number); st != store.Booked && st != store.Queued {
+		t.Fatalf("order %s is %s after Nu controleren", r.Number, st)
+	}
+	if !strings.Contains(o.result.Text, "1 gecontroleerd, 1 gewijzigd") {
+		t.Errorf("no result shown: %q", o.result.Text)
+	}
+}
+
+func TestOpenInShopOpensTheAdminURL(t *testing.T) {
+	u, svc, o := openSetup(t)
+	var opened string
+	u.openURL = func(x *urlURL) error { opened = x.String(); return nil }
+	r := o.rows[o.visible[2]]
+	o.table.Select(tableCell(2, colCustomer))
+	test.Tap(o.openBtn)
+	u.bg.wait()
+	want, err := svc.OrderURL(context.Background(), r.Shop, r.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opened != want || opened == "" {
+		t.Fatalf("opened %q, want %q", opened, want)
+	}
+	// With two selected, opening is off: which one would it be?
+	o.setSelected(0, true)
+	o.setSelected(1, true)
+	if !o.openBtn.Disabled() {
+		t.Error("open in shop enabled for two orders")
+	}
+}
+
+func TestOpenSelectAllSelectsVisibleOnly(t *testing.T) {
+	_, _, o := openSetup(t)
+	o.status.SetSelected(string(o.rows[0].Status))
+	shown := len(o.visible)
+	test.Tap(o.all)
+	if len(o.selected) != shown {
+		t.Fatalf("select all: %d selected, %d shown", len(o.selected), shown)
+	}
+	test.Tap(o.all)
+	if len(o.selected) != 0 {
+		t.Fatalf("unselect all left %d", len(o.selected))
+	}
+}
+
+var _ = order.WooCommerce
