@@ -309,8 +309,10 @@ func (s *statusChecks) setOptions(st []order.StatusInfo) {
 	s.slugs, s.labels = map[string]order.Status{}, map[order.Status]string{}
 	var opts []string
 	for _, x := range st {
+		// WooCommerce's own statuses in the interface's language; a
+		// custom one as the shop names it.
 		name := x.Name
-		if name == "" {
+		if known["status."+string(x.Slug)] || name == "" {
 			name = statusText(x.Slug)
 		}
 		label := lang.L("shop.status_option", map[string]any{"Name": name, "Slug": string(x.Slug),

@@ -86,7 +86,7 @@ func connect(t testing.TB, svc *app.Service, url string, forward ...order.Status
 func newTestUI(t testing.TB, svc *app.Service, language string) *UI {
 	t.Helper()
 	a := test.NewTempApp(t)
-	u := New(a, svc, Options{Language: language})
+	u := New(a, svc, Options{Language: language, queued: true})
 	u.debounce = time.Millisecond
 	u.now = func() time.Time { return testNow }
 	t.Cleanup(func() {

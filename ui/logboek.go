@@ -84,7 +84,7 @@ func newLogTab(u *UI) *logTab {
 		}
 		t.list.UnselectAll()
 	}
-	t.content = container.NewBorder(container.NewHBox(t.shop, t.level), nil, nil, nil, t.list)
+	t.content = container.NewBorder(container.NewHBox(wide(t.shop, 200), wide(t.level, 190)), nil, nil, nil, t.list)
 	t.loadShops()
 	return t
 }

@@ -79,7 +79,7 @@ func newOpenTab(u *UI) *openTab {
 	t.status = widget.NewSelect(nil, func(string) { t.filter() })
 	t.setFilterOptions()
 	t.table = widget.NewTableWithHeaders(
-		func() (int, int) { return len(t.visible), openColumns },
+		func() (int, int) { return len(t.visible), t.columns() },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			l.Truncation = fyne.TextTruncateEllipsis
@@ -93,7 +93,7 @@ func newOpenTab(u *UI) *openTab {
 	t.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		o.(*widget.Label).SetText(openHeader(id.Col))
 	}
-	for col, w := range []float32{36, 80, 110, 200, 100, 110, 300, 80, 120} {
+	for col, w := range []float32{36, 70, 100, 190, 95, 130, 300, 100, 130} {
 		t.table.SetColumnWidth(col, w)
 	}
 	t.table.OnSelected = func(id widget.TableCellID) {
@@ -111,12 +111,25 @@ func newOpenTab(u *UI) *openTab {
 	t.ignBtn = widget.NewButtonWithIcon(lang.L("action.ignore"), theme.CancelIcon(), t.ignoreSelected)
 	t.openBtn = widget.NewButtonWithIcon(lang.L("action.open_in_shop"), theme.ComputerIcon(), t.openInShop)
 	t.actions = []*widget.Button{t.checkBtn, t.bookBtn, t.ignBtn, t.openBtn}
-	filters := container.NewBorder(nil, nil, nil, container.NewHBox(t.shop, t.status), t.search)
+	filters := container.NewBorder(nil, nil, nil, container.NewHBox(wide(t.shop, 170), wide(t.status, 190)), t.search)
 	bar := container.NewHBox(t.all, t.checkBtn, t.bookBtn, t.ignBtn, t.openBtn)
 	bottom := container.NewVBox(widget.NewSeparator(), t.detail, container.NewBorder(nil, nil, bar, t.count, t.result))
 	t.content = container.NewBorder(filters, bottom, nil, nil, t.table)
 	t.updateActions()
 	return t
+}
+
+// columns leaves out the shop column while there is only one shop.
+func (t *openTab) columns() int {
+	if len(t.shop.Options) > 2 {
+		return openColumns
+	}
+	return openColumns - 1
+}
+
+// wide gives a select a width that fits its longest choice.
+func wide(o fyne.CanvasObject, w float32) fyne.CanvasObject {
+	return container.NewGridWrap(fyne.NewSize(w, o.MinSize().Height), o)
 }
 
 func openHeader(col int) string {

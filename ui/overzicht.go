@@ -143,7 +143,7 @@ func (t *overviewTab) syncNow() {
 	t.progText.SetText(lang.L("sync.running"))
 	run(t.u, func(ctx context.Context) (app.SyncResult, error) {
 		return t.u.svc.Sync(ctx, "", func(done int) {
-			uiDo(func() { t.progText.SetText(lang.L("sync.progress", map[string]any{"N": formatNumber(done)})) })
+			t.u.post(func() { t.progText.SetText(lang.L("sync.progress", map[string]any{"N": formatNumber(done)})) })
 		})
 	}, func(res app.SyncResult, err error) {
 		t.progress.Stop()

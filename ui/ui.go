@@ -46,6 +46,10 @@ type Options struct {
 	// AutostartArgs are the arguments the login start passes (for example
 	// "--hidden"); the "Start bij inloggen" option writes them.
 	AutostartArgs []string
+	// queued makes callbacks of background work wait in a queue that
+	// tests run on their own goroutine (see pending.wait), as the real
+	// driver runs them on the main goroutine.
+	queued bool
 	// Tab selects the tab shown first by its name ("overzicht", "open",
 	// "verwerkt", "configuratie", "logboek"); Run takes
 	// $ORDERBRUG_SCREENSHOT_TAB when empty, for .ci/gui-smoke.sh.
@@ -63,6 +67,8 @@ type UI struct {
 	cancel context.CancelFunc
 	bg     pending
 
+	// post runs a function on the UI goroutine: fyne.Do, or the test queue.
+	post func(func())
 	// openURL opens a web address or a file; tests replace it.
 	openURL func(*url.URL) error
 	// now is the clock of ages shown; tests replace it.
@@ -113,6 +119,10 @@ func New(a fyne.App, svc *app.Service, opt Options) *UI {
 	applyLanguage(code)
 	a.SetIcon(assets.Icon)
 	u := &UI{app: a, svc: svc, opt: opt, openURL: a.OpenURL, now: time.Now, debounce: 300 * time.Millisecond}
+	u.post = fyne.Do
+	if opt.queued {
+		u.post = u.bg.push
+	}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	u.win = a.NewWindow(lang.L("app.title"))
 	u.win.SetIcon(assets.Icon)
@@ -122,7 +132,7 @@ func New(a fyne.App, svc *app.Service, opt Options) *UI {
 	u.build()
 	u.unsubscribe = svc.Subscribe(u.changed)
 	if opt.Instance != nil {
-		opt.Instance.OnShow(func() { uiDo(u.showWindow) })
+		opt.Instance.OnShow(func() { u.post(u.showWindow) })
 	}
 	return u
 }
@@ -225,7 +235,7 @@ func (u *UI) changed() {
 		u.refreshMu.Lock()
 		u.refreshing = false
 		u.refreshMu.Unlock()
-		uiDo(u.refreshAll)
+		u.post(u.refreshAll)
 	})
 }
 
@@ -288,36 +298,25 @@ func (u *UI) notify(title, body string) {
 	u.app.SendNotification(fyne.NewNotification(title, body))
 }
 
-// uiMu makes callbacks from background work one at a time. fyne.Do does
-// that by itself in the real driver (it runs them on the main goroutine),
-// but the test driver runs them on the calling goroutine; the lock keeps
-// the two the same.
-var uiMu sync.Mutex
-
-// uiDo runs fn on the UI goroutine.
-func uiDo(fn func()) {
-	fyne.Do(func() {
-		uiMu.Lock()
-		defer uiMu.Unlock()
-		fn()
-	})
-}
-
 // run calls work off the UI goroutine and done with its result on it.
 func run[T any](u *UI, work func(context.Context) (T, error), done func(T, error)) {
 	u.bg.add()
 	go func() {
 		defer u.bg.done()
 		v, err := work(u.ctx)
-		uiDo(func() { done(v, err) })
+		u.post(func() { done(v, err) })
 	}()
 }
 
-// pending counts background work, so tests can wait until the UI is idle.
+// pending counts background work, so tests can wait until the UI is idle;
+// in tests it also holds the callbacks that work posts, and wait runs them
+// on the test's goroutine, one at a time, as the real driver does on its
+// main goroutine.
 type pending struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	n    int
+	mu    sync.Mutex
+	cond  *sync.Cond
+	n     int
+	queue []func()
 }
 
 func (p *pending) init() {
@@ -337,17 +336,32 @@ func (p *pending) done() {
 	p.mu.Lock()
 	p.init()
 	p.n--
-	if p.n == 0 {
-		p.cond.Broadcast()
-	}
+	p.cond.Broadcast()
 	p.mu.Unlock()
 }
 
-// wait blocks until no background work is left.
+// push queues a UI callback for wait to run.
+func (p *pending) push(fn func()) {
+	p.mu.Lock()
+	p.init()
+	p.queue = append(p.queue, fn)
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// wait runs queued callbacks until no background work is left.
 func (p *pending) wait() {
 	p.mu.Lock()
 	p.init()
-	for p.n > 0 {
+	for p.n > 0 || len(p.queue) > 0 {
+		if len(p.queue) > 0 {
+			fn := p.queue[0]
+			p.queue = p.queue[1:]
+			p.mu.Unlock()
+			fn()
+			p.mu.Lock()
+			continue
+		}
 		p.cond.Wait()
 	}
 	p.mu.Unlock()

@@ -78,7 +78,7 @@ func TestLanguageSwitchRebuildsAndIsRemembered(t *testing.T) {
 	}
 	tapDialogButton(t, u, "Nee")
 	// A new window with no explicit language takes the saved choice.
-	u2 := New(u.app, svc, Options{})
+	u2 := New(u.app, svc, Options{queued: true})
 	u2.bg.wait()
 	defer u2.Close()
 	if language() != "nl" {

@@ -267,7 +267,7 @@ func (w *wizard) finish() {
 			return outcome{step: stepShop}, err
 		}
 		res, err := w.u.svc.Sync(ctx, in.Name, func(done int) {
-			uiDo(func() { w.result.SetText(lang.L("sync.progress", map[string]any{"N": formatNumber(done)})) })
+			w.u.post(func() { w.result.SetText(lang.L("sync.progress", map[string]any{"N": formatNumber(done)})) })
 		})
 		return outcome{step: stepFinish, res: res}, err
 	}, func(o outcome, err error) {

@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
+)
+
+// TestSmokeSeed is a tool for .ci/gui-smoke.sh, not a check: with
+// ORDERBRUG_SMOKE_SEED=<data dir> it serves an emulated shop on
+// ORDERBRUG_SMOKE_SHOP (default 127.0.0.1:18088), connects it to a new data
+// directory, syncs, and keeps serving for ORDERBRUG_SMOKE_SERVE seconds so
+// the GUI under test polls a live shop.
+func TestSmokeSeed(t *testing.T) {
+	dir := os.Getenv("ORDERBRUG_SMOKE_SEED")
+	if dir == "" {
+		t.Skip("set ORDERBRUG_SMOKE_SEED to seed a data directory for .ci/gui-smoke.sh")
+	}
+	addr := os.Getenv("ORDERBRUG_SMOKE_SHOP")
+	if addr == "" {
+		addr = "127.0.0.1:18088"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop := wcemu.New(testKey, testSecret)
+	shop.AddDutch(400, 11)
+	shop.SetURL("http://" + addr)
+	srv := &http.Server{Handler: shop}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	ctx := context.Background()
+	svc, err := app.Open(ctx, app.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SetSeller(ctx, goodSeller()); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SetUBLDir(ctx, filepath.Join(dir, "facturen")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddShop(ctx, app.ShopInput{Name: "Theehuis De Linde", URL: "http://" + addr, Key: testKey,
+		Secret: testSecret, Forward: []order.Status{"processing", "completed"},
+		Since: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Sync(ctx, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	secs, _ := strconv.Atoi(os.Getenv("ORDERBRUG_SMOKE_SERVE"))
+	if secs > 0 {
+		if f := os.Getenv("ORDERBRUG_SMOKE_READY"); f != "" {
+			_ = os.WriteFile(f, []byte("ready\n"), 0o600)
+		}
+		time.Sleep(time.Duration(secs) * time.Second)
+	}
+}
