@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,13 +16,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/ubl/ubltest"
 	"github.com/orderbrug/orderbrug/sync/order"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// validator is the shared UBL validation kit (XSD + EN 16931 schematron).
-const validator = "/work/shared/ubl/validate"
 
 func TestGolden(t *testing.T) {
 	for _, c := range cases(t) {
@@ -119,15 +116,6 @@ func TestPeppolRulesCanFail(t *testing.T) {
 // TestValidator books every case into one folder and runs the shared
 // validator once over all files: XSD and EN 16931 rules must pass.
 func TestValidator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("validator takes ~4 s per file")
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		t.Skip("java is not installed: the validator cannot run (apt-get install default-jre-headless libsaxonhe-java libxml2-utils)")
-	}
-	if _, err := os.Stat(validator); err != nil {
-		t.Skipf("validator kit missing: %v", err)
-	}
 	l := New(t.TempDir())
 	var files []string
 	for _, c := range cases(t) {
@@ -137,14 +125,7 @@ func TestValidator(t *testing.T) {
 		}
 		files = append(files, path)
 	}
-	out, err := exec.Command(validator, files...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("validator: %v\n%s", err, out)
-	}
-	if n := strings.Count(string(out), "fatal=0"); n != len(files) {
-		t.Fatalf("validator passed %d of %d files:\n%s", n, len(files), out)
-	}
-	t.Logf("validator:\n%s", out)
+	ubltest.Validate(t, files...)
 }
 
 func TestFileNames(t *testing.T) {
