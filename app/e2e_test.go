@@ -71,7 +71,7 @@ func (w *world) open() {
 
 func testSeller() order.Seller {
 	return order.Seller{Party: order.Party{Company: "Koffiebar De Boon B.V.", KvK: "12345678", VATID: "NL123456789B01",
-		Email: "boekhouding@deboon.example",
+		Email:   "boekhouding@deboon.example",
 		Address: order.Address{Street: "Oudegracht 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}},
 		IBAN: "NL91ABNA0417164300"}
 }

@@ -25,7 +25,7 @@ func (h hookShops) Lookup(src order.Source, name string) (webhook.ShopHooks, boo
 	for _, t := range sh.Webhook.Topics {
 		topics[t] = true
 	}
-	return webhook.ShopHooks{Secret: h.s.webhookSecret(sh), Topics: topics}, true
+	return webhook.ShopHooks{Secret: h.s.webhookSecret(sh), Secrets: sh.Webhook.Secrets, Topics: topics}, true
 }
 
 // hookInbox is the durable inbox: a delivery is committed to SQLite before
@@ -86,12 +86,17 @@ func (s *Service) StartWebhooks(ctx context.Context, listen string) error {
 	if listen == "" {
 		listen = "127.0.0.1:0"
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	s.mu.Lock()
+	s.stopHooks, s.tunnelCtx = cancel, ctx
+	s.mu.Unlock()
 	ln, err := net.Listen("tcp", listen)
 	if err != nil && listen == ts.Listen {
 		// The kept port is taken (another program): take a new one.
 		ln, err = net.Listen("tcp", "127.0.0.1:0")
 	}
 	if err != nil {
+		cancel()
 		return &Error{Code: CodeInvalid, Field: "listen", Err: err}
 	}
 	addr := ln.Addr().String()

@@ -23,6 +23,7 @@ import (
 	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce"
 	"github.com/orderbrug/orderbrug/sync/store"
+	"github.com/orderbrug/orderbrug/sync/tunnel"
 )
 
 // Options configure Open.
@@ -35,6 +36,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Logger; default slog.Default().
 	Logger *slog.Logger
+	// Tunnel makes the tunnel from its settings; default ngrok. Tests pass a
+	// local one, since ngrok cannot be reached from a test.
+	Tunnel func(TunnelSettings) tunnel.Tunnel
 }
 
 // DefaultDataDir is $ORDERBRUG_DATA_DIR, or the user's config directory +
@@ -61,12 +65,19 @@ type Service struct {
 	log     *slog.Logger
 	dataDir string
 
-	mu      gosync.Mutex
-	runner  *engine.Runner
-	subs    map[int]func()
-	tunnel  TunnelStatus
-	bg      gosync.WaitGroup
-	nextSub int
+	mu     gosync.Mutex
+	runner *engine.Runner
+	subs   map[int]func()
+	tunnel TunnelStatus
+	bg     gosync.WaitGroup
+	// stopTunnel stops the running tunnel manager; tunnelCtx is the context
+	// webhooks were started with (nil before StartWebhooks).
+	stopTunnel func()
+	tunnelCtx  context.Context
+	stopHooks  context.CancelFunc
+	// newTunnel makes the tunnel (tests: a local one instead of ngrok).
+	newTunnel func(TunnelSettings) tunnel.Tunnel
+	nextSub   int
 }
 
 // Open opens the data directory's database and builds the engine. Nothing
@@ -97,7 +108,7 @@ func Open(ctx context.Context, opt Options) (*Service, error) {
 	}
 	st.Now = opt.Clock.Now
 	s := &Service{store: st, clock: opt.Clock, http: opt.HTTPClient, log: opt.Logger, dataDir: opt.DataDir,
-		subs: map[int]func(){}}
+		subs: map[int]func(){}, newTunnel: opt.Tunnel}
 	s.engine = &engine.Engine{
 		Store:   st,
 		Source:  s.sourceFor,
@@ -144,12 +155,22 @@ func (s *Service) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops the schedules, waiting for running work.
+// Stop stops the schedules, the webhook server and the tunnel, waiting for
+// running work.
 func (s *Service) Stop() error {
 	s.mu.Lock()
 	r := s.runner
 	s.runner = nil
+	stopTunnel, stopHooks := s.stopTunnel, s.stopHooks
+	s.stopTunnel, s.stopHooks, s.tunnelCtx = nil, nil, nil
 	s.mu.Unlock()
+	if stopTunnel != nil {
+		stopTunnel()
+	}
+	if stopHooks != nil {
+		stopHooks()
+	}
+	s.bg.Wait()
 	if r == nil {
 		return nil
 	}

@@ -158,7 +158,7 @@ func (s *Service) SetTunnel(ctx context.Context, authtoken, domain string) error
 	}
 	_ = s.store.AddEvent(ctx, store.Event{Code: "tunnel_set"})
 	s.notify()
-	return nil
+	return s.RestartTunnel(ctx)
 }
 
 // TunnelStatus is the tunnel's live state.
@@ -166,4 +166,21 @@ func (s *Service) TunnelStatus() TunnelStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.tunnel
+}
+
+// SetTunnelEnabled turns the tunnel on or off, keeping the authtoken.
+func (s *Service) SetTunnelEnabled(ctx context.Context, on bool) error {
+	ts, err := s.tunnelSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if on && ts.Authtoken == "" {
+		return required("authtoken")
+	}
+	ts.Enabled = on
+	if err := s.store.SetSetting(ctx, keyTunnel, ts); err != nil {
+		return err
+	}
+	s.notify()
+	return s.RestartTunnel(ctx)
 }
