@@ -230,7 +230,7 @@ func TestShopDownLosesNothing(t *testing.T) {
 		t.Fatalf("shop does not show the error: %+v", info)
 	}
 	// Orders placed while we could not see the shop.
-	more := w.emu.AddDutch(10, 99)
+	more := w.emu.PlaceDutch(10, 99)
 	w.emu.SetDown(false)
 	w.sync()
 	all := w.orders()

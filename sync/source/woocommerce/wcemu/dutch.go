@@ -82,6 +82,23 @@ func (s *Shop) AddDutch(n int, seed uint64) []int64 {
 	return ids
 }
 
+// PlaceDutch places n new orders in the shop now, as customers would: like
+// DutchOrders(n, seed) but with fresh ids (AddDutch's start at 1000 and
+// replace orders with those ids), created and modified now, and without
+// refunds.
+func (s *Shop) PlaceDutch(n int, seed uint64) []int64 {
+	orders := DutchOrders(n, seed)
+	for i := range orders {
+		o := &orders[i]
+		o.ID, o.Number, o.Refunds = 0, "", nil
+		o.DateCreatedGMT, o.DateModifiedGMT = "", ""
+		if o.Status == "refunded" {
+			o.Status = "completed"
+		}
+	}
+	return s.Add(orders...)
+}
+
 // taxMicro is the unrounded VAT in millionths of a euro, as WooCommerce
 // keeps it in taxes[].total: on a gross amount (incl) or a net one.
 func taxMicro(amount, rate int64, incl bool) int64 {

@@ -1,0 +1,78 @@
+package engine_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+func TestDecide(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	sh := store.Shop{ID: 3, Name: "w", Source: order.WooCommerce, Forward: []order.Status{"processing", "completed"}, StartAt: start}
+	o := func(status order.Status, refunds ...string) order.Order {
+		x := order.Order{ID: "13", Number: "13", Status: status, Created: start.Add(time.Hour)}
+		for _, r := range refunds {
+			x.Refunds = append(x.Refunds, order.Refund{ID: r, Amount: 500})
+		}
+		return x
+	}
+	rec := func(st store.State, reason string) *store.Record {
+		return &store.Record{State: st, Reason: reason, Status: "processing"}
+	}
+	old := o("processing")
+	old.Created = start.Add(-time.Hour)
+	deleted := o("processing")
+	deleted.Deleted = true
+	for _, tt := range []struct {
+		name     string
+		prev     *store.Record
+		in       order.Order
+		state    store.State
+		reason   string
+		bookings []string
+	}{
+		{"forwarded status is queued with its invoice", nil, o("processing"), store.Queued, "", []string{"woocommerce/3/13/invoice"}},
+		{"refunds come with credit notes", nil, o("completed", "14"), store.Queued, "", []string{"woocommerce/3/13/invoice", "woocommerce/3/13/credit/14"}},
+		{"other status is parked", nil, o("on-hold"), store.Parked, engine.ReasonNotForwarded, nil},
+		{"custom status is parked", nil, o("wacht-op-betaling"), store.Parked, engine.ReasonNotForwarded, nil},
+		{"checkout draft is parked", nil, o("checkout-draft"), store.Parked, engine.ReasonCheckoutDraft, nil},
+		{"deleted is parked for a person", nil, deleted, store.Parked, engine.ReasonDeleted, nil},
+		{"before the start date is not booked", nil, old, store.Ignored, engine.ReasonBeforeStart, nil},
+		{"booked stays booked, a new refund is credited", rec(store.Booked, ""), o("refunded", "14"), store.Booked, "", []string{"woocommerce/3/13/credit/14"}},
+		{"booked stays booked when cancelled", rec(store.Booked, ""), o("cancelled"), store.Booked, "", nil},
+		{"a person's ignore holds", rec(store.Ignored, engine.ReasonIgnoredByUser), o("processing"), store.Ignored, engine.ReasonIgnoredByUser, nil},
+		{"book anyway holds", rec(store.Queued, engine.ReasonBookedByUser), o("on-hold"), store.Queued, engine.ReasonBookedByUser, nil},
+		{"failed and changed is retried", rec(store.Failed, engine.ReasonMismatch), o("completed"), store.Queued, "", []string{"woocommerce/3/13/invoice"}},
+		{"queued then cancelled is parked", rec(store.Queued, ""), o("cancelled"), store.Parked, engine.ReasonNotForwarded, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := engine.Decide(sh)(tt.prev, tt.in)
+			if d.State != tt.state || d.Reason != tt.reason {
+				t.Fatalf("decision %s/%s, want %s/%s", d.State, d.Reason, tt.state, tt.reason)
+			}
+			var keys []string
+			for _, b := range d.Bookings {
+				keys = append(keys, b.Key)
+			}
+			if len(keys) != len(tt.bookings) {
+				t.Fatalf("bookings %v, want %v", keys, tt.bookings)
+			}
+			for i := range keys {
+				if keys[i] != tt.bookings[i] {
+					t.Fatalf("bookings %v, want %v", keys, tt.bookings)
+				}
+			}
+		})
+	}
+}
+
+func TestDefaultBackoff(t *testing.T) {
+	for n, want := range map[int]time.Duration{1: time.Minute, 2: 2 * time.Minute, 3: 4 * time.Minute, 7: time.Hour, 50: time.Hour} {
+		if got := engine.DefaultBackoff(n); got != want {
+			t.Errorf("backoff(%d) = %v, want %v", n, got, want)
+		}
+	}
+}
