@@ -684,7 +684,7 @@ func newGeneralPanel(u *UI) *generalPanel {
 		}
 	}
 	p.autostart = widget.NewCheck(lang.L("general.autostart"), nil)
-	as, err := app.NewAutostart(u.opt.AutostartArgs...)
+	as, err := app.NewAutostart(autostartArgs(u.opt)...)
 	if err != nil {
 		p.autostart.Disable()
 		p.msg.SetText(lang.L("general.autostart_unsupported"))
@@ -712,6 +712,19 @@ func newGeneralPanel(u *UI) *generalPanel {
 	)
 	p.content = container.NewVBox(form, p.msg)
 	return p
+}
+
+// autostartArgs: the login start runs hidden in the tray, on the same data
+// directory as this run.
+func autostartArgs(opt Options) []string {
+	if opt.AutostartArgs != nil {
+		return opt.AutostartArgs
+	}
+	args := []string{"--hidden"}
+	if def, err := app.DefaultDataDir(); opt.DataDir != "" && (err != nil || filepath.Clean(def) != filepath.Clean(opt.DataDir)) {
+		args = append(args, "--data-dir", opt.DataDir)
+	}
+	return args
 }
 
 // newPassword is an entry that hides what is typed (keys, secrets, tokens).

@@ -53,7 +53,8 @@ type openTab struct {
 	rows     []openRow // every parked order, loaded once per change
 	visible  []int     // indexes into rows that pass the filter
 	selected map[string]bool
-	current  int // row of the table's cursor, -1 when none
+	slugs    map[string]string // status filter label → slug
+	current  int               // row of the table's cursor, -1 when none
 
 	search   *widget.Entry
 	shop     *widget.Select
@@ -255,8 +256,14 @@ func (t *openTab) setFilterOptions() {
 	sort.Strings(so[1:])
 	st := []string{allStatus}
 	var ss []string
+	t.slugs = map[string]string{}
 	for s := range statuses {
-		ss = append(ss, string(s))
+		label := statusText(s)
+		if label != string(s) {
+			label += " (" + string(s) + ")"
+		}
+		t.slugs[label] = string(s)
+		ss = append(ss, label)
 	}
 	sort.Strings(ss)
 	st = append(st, ss...)
@@ -286,7 +293,7 @@ func (t *openTab) filter() {
 		return
 	}
 	q := strings.ToLower(strings.TrimSpace(t.search.Text))
-	shop, status := t.shop.Selected, t.status.Selected
+	shop, status := t.shop.Selected, t.slugs[t.status.Selected]
 	if t.shop.SelectedIndex() <= 0 {
 		shop = ""
 	}

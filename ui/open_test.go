@@ -87,7 +87,7 @@ func TestOpenSearchAndFilter(t *testing.T) {
 	}
 	// Filter on a status: only that status stays.
 	st := string(first.Status)
-	o.status.SetSelected(st)
+	o.status.SetSelected(statusText(first.Status) + " (" + st + ")")
 	for _, i := range o.visible {
 		if string(o.rows[i].Status) != st {
 			t.Errorf("status filter %s shows %s", st, o.rows[i].Status)
@@ -124,6 +124,21 @@ func TestOpenIgnoreSeveral(t *testing.T) {
 	}
 	if len(o.selected) != 0 {
 		t.Error("selection kept after the action")
+	}
+	// Verwerkt › Genegeerd puts one back.
+	d := u.done
+	d.mode.SetSelected("Genegeerd")
+	u.bg.wait()
+	if len(d.rows) != 2 {
+		t.Fatalf("%d ignored rows", len(d.rows))
+	}
+	row := d.newRow()
+	d.updateRow(0, row)
+	back := d.rows[0].Number
+	test.Tap(findButton(row, "Niet meer negeren"))
+	u.bg.wait()
+	if st := stateOf(t, svc, back); st != store.Parked || len(o.rows) != before-1 {
+		t.Errorf("after unignore: %s, open has %d", st, len(o.rows))
 	}
 }
 
@@ -204,7 +219,7 @@ func TestOpenInShopOpensTheAdminURL(t *testing.T) {
 
 func TestOpenSelectAllSelectsVisibleOnly(t *testing.T) {
 	_, _, o := openSetup(t)
-	o.status.SetSelected(string(o.rows[0].Status))
+	o.status.SetSelectedIndex(1)
 	shown := len(o.visible)
 	test.Tap(o.all)
 	if len(o.selected) != shown {

@@ -43,8 +43,9 @@ type Options struct {
 	// Instance, if set, is the single-instance guard: a second start asks
 	// this one to show its window.
 	Instance *app.Instance
-	// AutostartArgs are the arguments the login start passes (for example
-	// "--hidden"); the "Start bij inloggen" option writes them.
+	// AutostartArgs are the arguments the login start passes; nil means
+	// "--hidden" (plus "--data-dir DataDir" when that is not the default).
+	// The "Start bij inloggen" option writes them.
 	AutostartArgs []string
 	// queued makes callbacks of background work wait in a queue that
 	// tests run on their own goroutine (see pending.wait), as the real

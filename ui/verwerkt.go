@@ -29,14 +29,16 @@ type doneTab struct {
 	list    *widget.List
 	count   *widget.Label
 	rows    []app.OrderView
-	failed  bool
+	state   store.State
 }
 
 func newDoneTab(u *UI) *doneTab {
-	t := &doneTab{u: u}
-	booked, failed := lang.L("done.booked"), lang.L("done.failed")
-	t.mode = widget.NewRadioGroup([]string{booked, failed}, func(s string) {
-		t.failed = s == failed
+	t := &doneTab{u: u, state: store.Booked}
+	modes := map[string]store.State{lang.L("done.booked"): store.Booked, lang.L("done.failed"): store.Failed,
+		lang.L("done.ignored"): store.Ignored}
+	booked := lang.L("done.booked")
+	t.mode = widget.NewRadioGroup([]string{booked, lang.L("done.failed"), lang.L("done.ignored")}, func(s string) {
+		t.state = modes[s]
 		t.load()
 	})
 	t.mode.Horizontal = true
@@ -79,6 +81,16 @@ func (t *doneTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	set(2, v.Customer)
 	set(3, formatMoney(v.Total, v.Currency))
 	b1, b2 := right.Objects[0].(*widget.Button), right.Objects[1].(*widget.Button)
+	b1.Enable()
+	if v.State == store.Ignored {
+		info.Importance = widget.MediumImportance
+		info.SetText(reasonText(v.Reason, v.ReasonArg))
+		b1.SetText(lang.L("action.unignore"))
+		b1.SetIcon(theme.ContentUndoIcon())
+		b1.OnTapped = func() { t.unignore(v) }
+		b2.Hide()
+		return
+	}
 	if v.State == store.Failed {
 		s := reasonText(v.Reason, v.ReasonArg)
 		if v.Detail != "" {
@@ -111,10 +123,7 @@ func (t *doneTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 
 // load fetches the booked or the failed orders.
 func (t *doneTab) load() {
-	st := store.Booked
-	if t.failed {
-		st = store.Failed
-	}
+	st := t.state
 	run(t.u, func(ctx context.Context) ([]app.OrderView, error) {
 		return t.u.svc.Orders(ctx, app.OrderQuery{States: []store.State{st}, Limit: doneLimit})
 	}, func(rows []app.OrderView, err error) {
@@ -122,7 +131,7 @@ func (t *doneTab) load() {
 			t.count.SetText(errorText(err))
 			return
 		}
-		if (st == store.Failed) != t.failed {
+		if st != t.state {
 			return // the choice changed while loading
 		}
 		t.rows = rows
@@ -134,6 +143,18 @@ func (t *doneTab) load() {
 func (t *doneTab) retry(v app.OrderView) {
 	run(t.u, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, t.u.svc.Retry(ctx, v.Shop, v.Number)
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			t.u.showError(err)
+		}
+		t.load()
+	})
+}
+
+// unignore puts an ignored order back in the Open tab.
+func (t *doneTab) unignore(v app.OrderView) {
+	run(t.u, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, t.u.svc.Unignore(ctx, v.Shop, v.Number)
 	}, func(_ struct{}, err error) {
 		if err != nil {
 			t.u.showError(err)

@@ -167,6 +167,12 @@ func TestVerwerktOpensInvoicesAndRetriesFailures(t *testing.T) {
 	}
 	test.Tap(findButton(row, "Opnieuw proberen"))
 	u.bg.wait()
+	// Ignored orders can be put back in Open.
+	d.mode.SetSelected("Genegeerd")
+	u.bg.wait()
+	if len(d.rows) != 0 {
+		t.Fatalf("%d ignored before ignoring any", len(d.rows))
+	}
 	evs, _ := svc.Events(context.Background(), app.EventQuery{Order: n})
 	found := false
 	for _, e := range evs {
