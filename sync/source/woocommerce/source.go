@@ -80,7 +80,10 @@ func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order)
 
 // Fetch returns the current snapshot of each id, asking 100 at a time with
 // include= and status=any. WooCommerce's "any" leaves out trashed orders, so
-// an id it does not return (trashed or deleted) comes back with Deleted set.
+// the ids it does not return are asked again with status=trash: a trashed
+// order comes back as it is (Deleted set, with the modified time of the
+// trashing, so it is newer than what was kept). An id neither returns
+// (deleted for good) comes back with only Deleted set.
 func (c *Client) Fetch(ctx context.Context, ids []string) ([]order.Order, error) {
 	var out []order.Order
 	for start := 0; start < len(ids); start += perPage {
@@ -90,25 +93,20 @@ func (c *Client) Fetch(ctx context.Context, ids []string) ([]order.Order, error)
 				return out, &source.Error{Kind: source.BadRequest, Message: fmt.Sprintf("fetch: %q is not a WooCommerce order id", id)}
 			}
 		}
-		q := url.Values{
-			"include":  {strings.Join(batch, ",")},
-			"status":   {"any"},
-			"per_page": {strconv.Itoa(perPage)},
-		}
-		var raws []json.RawMessage
-		if _, err := c.get(ctx, "orders", q, &raws); err != nil {
-			return out, fmt.Errorf("fetch: %w", err)
-		}
 		got := map[string]order.Order{}
-		for _, raw := range raws {
-			o, err := ParseOrder(raw, c.base.String())
-			if err != nil {
-				return out, &source.Error{Kind: source.BadResponse, Message: "fetch: order in list", Err: err}
+		if err := c.fetchInto(ctx, batch, "any", got); err != nil {
+			return out, err
+		}
+		var missing []string
+		for _, id := range batch {
+			if _, ok := got[id]; !ok {
+				missing = append(missing, id)
 			}
-			if err := c.addRefundLines(ctx, &o); err != nil {
-				return out, fmt.Errorf("fetch: %w", err)
+		}
+		if len(missing) > 0 {
+			if err := c.fetchInto(ctx, missing, "trash", got); err != nil {
+				return out, err
 			}
-			got[o.ID] = o
 		}
 		for _, id := range batch {
 			if o, ok := got[id]; ok {
@@ -120,6 +118,30 @@ func (c *Client) Fetch(ctx context.Context, ids []string) ([]order.Order, error)
 		}
 	}
 	return out, nil
+}
+
+// fetchInto asks for the orders ids with status and adds them to got.
+func (c *Client) fetchInto(ctx context.Context, ids []string, status string, got map[string]order.Order) error {
+	q := url.Values{
+		"include":  {strings.Join(ids, ",")},
+		"status":   {status},
+		"per_page": {strconv.Itoa(perPage)},
+	}
+	var raws []json.RawMessage
+	if _, err := c.get(ctx, "orders", q, &raws); err != nil {
+		return fmt.Errorf("fetch: %w", err)
+	}
+	for _, raw := range raws {
+		o, err := ParseOrder(raw, c.base.String())
+		if err != nil {
+			return &source.Error{Kind: source.BadResponse, Message: "fetch: order in list", Err: err}
+		}
+		if err := c.addRefundLines(ctx, &o); err != nil {
+			return fmt.Errorf("fetch: %w", err)
+		}
+		got[o.ID] = o
+	}
+	return nil
 }
 
 // Statuses lists the shop's order statuses with their counts from
