@@ -107,7 +107,7 @@ func (s *Service) StartWebhooks(ctx context.Context, listen string) error {
 			return err
 		}
 	}
-	srv := webhook.NewServer(s.WebhookHandler())
+	srv := webhook.NewServer(s.httpHandler())
 	s.mu.Lock()
 	s.tunnel.Local = addr
 	s.mu.Unlock()

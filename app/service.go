@@ -77,6 +77,7 @@ type Service struct {
 	stopHooks  context.CancelFunc
 	// newTunnel makes the tunnel (tests: a local one instead of ngrok).
 	newTunnel func(TunnelSettings) tunnel.Tunnel
+	connects  map[string]*pendingConnect
 	nextSub   int
 }
 

@@ -36,12 +36,14 @@ func (s *Service) startTunnel(ctx context.Context, ts TunnelSettings) error {
 	newTunnel := s.newTunnel
 	if newTunnel == nil {
 		newTunnel = func(ts TunnelSettings) tunnel.Tunnel {
-			return &tunnel.Ngrok{Authtoken: ts.Authtoken, Domain: ts.Domain, StartTimeout: TunnelStartTimeout, Logger: s.log}
+			policy, _ := tunnel.Policy(append(append([]string{}, tunnel.DefaultPrefixes...), connectPath)...)
+			return &tunnel.Ngrok{Authtoken: ts.Authtoken, Domain: ts.Domain, TrafficPolicy: policy,
+				StartTimeout: TunnelStartTimeout, Logger: s.log}
 		}
 	}
 	m := tunnel.NewManager(tunnel.ManagerConfig{
 		Tunnel:  newTunnel(ts),
-		Handler: s.WebhookHandler(),
+		Handler: s.httpHandler(),
 		Logger:  s.log,
 		Now:     s.clock.Now,
 		OnStatus: func(st tunnel.Status) {
