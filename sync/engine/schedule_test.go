@@ -30,7 +30,9 @@ type rig struct {
 	clock *clockwork.FakeClock
 }
 
-func newRig(t *testing.T, start time.Time) *rig {
+func newRig(t *testing.T, start time.Time) *rig { return newRigTB(t, start) }
+
+func newRigTB(t testing.TB, start time.Time) *rig {
 	t.Helper()
 	ctx := context.Background()
 	emu := wcemu.New(key, secret)
