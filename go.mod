@@ -7,6 +7,7 @@ toolchain go1.26.11
 require (
 	fyne.io/fyne/v2 v2.7.1
 	github.com/go-co-op/gocron/v2 v2.21.2
+	github.com/godbus/dbus/v5 v5.1.0
 	github.com/jonboulle/clockwork v0.5.0
 	golang.ngrok.com/ngrok/v2 v2.4.0
 	modernc.org/sqlite v1.62.0
@@ -27,7 +28,6 @@ require (
 	github.com/go-gl/glfw/v3.3/glfw v0.0.0-20240506104042-037f3cc74f2a // indirect
 	github.com/go-text/render v0.2.0 // indirect
 	github.com/go-text/typesetting v0.2.1 // indirect
-	github.com/godbus/dbus/v5 v5.1.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/hack-pad/go-indexeddb v0.3.2 // indirect
 	github.com/hack-pad/safejs v0.1.0 // indirect

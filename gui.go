@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	fyneapp "fyne.io/fyne/v2/app"
@@ -10,9 +11,26 @@ import (
 	"github.com/orderbrug/orderbrug/ui"
 )
 
-// runGUI opens the window (or, when Orderbrug runs already, brings that
-// one's window forward) with the engine running behind it.
+// runGUI opens the window with the engine running behind it or, when
+// Orderbrug runs already on this data directory, brings that one's window
+// forward and returns.
 func runGUI(ctx context.Context, dataDir string, hidden bool, logger *slog.Logger) error {
+	if dataDir == "" {
+		d, err := app.DefaultDataDir()
+		if err != nil {
+			return err
+		}
+		dataDir = d
+	}
+	inst, err := app.ClaimInstance(dataDir)
+	if errors.Is(err, app.ErrAlreadyRunning) {
+		logger.Info("Orderbrug runs already; its window is brought forward")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer inst.Close()
 	a := fyneapp.NewWithID("nl.orderbrug.app")
 	svc, err := app.Open(ctx, app.Options{DataDir: dataDir, Logger: logger})
 	if err != nil {
@@ -28,5 +46,5 @@ func runGUI(ctx context.Context, dataDir string, hidden bool, logger *slog.Logge
 		// The window still works: polling needs no webhook server.
 		logger.Warn("webhook server not started", "err", err)
 	}
-	return ui.Run(a, svc, ui.Options{DataDir: svc.DataDir(), StartHidden: hidden})
+	return ui.Run(a, svc, ui.Options{DataDir: svc.DataDir(), StartHidden: hidden, Instance: inst})
 }

@@ -172,6 +172,19 @@ func cmdServe(ctx context.Context, c *CLI, opt Options, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	if opt.DataDir == "" {
+		d, err := DefaultDataDir()
+		if err != nil {
+			return err
+		}
+		opt.DataDir = d
+	}
+	// One engine per data directory: the window or serve, not both.
+	inst, err := ClaimInstance(opt.DataDir)
+	if err != nil {
+		return err
+	}
+	defer inst.Close()
 	svc, err := open(ctx, opt)
 	if err != nil {
 		return err
