@@ -53,6 +53,9 @@ fi
 fail=0
 for tab in $tabs; do
 	log="$out/$tab.log"
+	if [ "$tab" = open ]; then
+		parked=$("$bin" --data-dir "$data" orders --state parked --json | grep -c '"number"' || true)
+	fi
 	LANGUAGE=$lang LANG=${lang}_NL.UTF-8 ORDERBRUG_SCREENSHOT_TAB=$tab \
 		"$bin" --data-dir "$data" >"$log" 2>&1 &
 	app=$!
@@ -71,9 +74,14 @@ for tab in $tabs; do
 		echo "gui-smoke: $tab: blank screenshot (sd $sd)" >&2
 		fail=1
 	fi
+	if [ "$tab" = open ] && ! grep -qE "msg=\"open tab loaded\" parked=$parked\$" "$log"; then
+		echo "gui-smoke: open: the window does not show the $parked parked orders; log:" >&2
+		cat "$log" >&2
+		fail=1
+	fi
 	kill "$app"
 	wait "$app" 2>/dev/null || true
 	app=""
-	echo "gui-smoke: $tab: ok ($png)"
+	[ $fail -eq 0 ] && echo "gui-smoke: $tab: ok ($png)"
 done
 exit $fail

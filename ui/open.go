@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/url"
 	"sort"
 	"strings"
@@ -213,6 +214,9 @@ func (t *openTab) load() {
 			return
 		}
 		t.setRows(rows)
+		// One line in the log, for support and for the Xvfb smoke test
+		// that checks the window shows the parked orders.
+		slog.Info("open tab loaded", "parked", len(rows))
 	})
 }
 
