@@ -70,6 +70,8 @@ type Service struct {
 	subs   map[int]func()
 	tunnel TunnelStatus
 	bg     gosync.WaitGroup
+	// tunnelStart serialises tunnel (re)starts.
+	tunnelStart gosync.Mutex
 	// stopTunnel stops the running tunnel manager; tunnelCtx is the context
 	// webhooks were started with (nil before StartWebhooks).
 	stopTunnel func()

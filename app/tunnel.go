@@ -17,11 +17,19 @@ var TunnelStartTimeout = 15 * time.Second
 // status says so. It returns at once: the tunnel comes up (or reports why
 // not, and retries with backoff) in the background while polling goes on.
 func (s *Service) startTunnel(ctx context.Context, ts TunnelSettings) error {
+	// One start at a time, and the old manager is stopped without holding
+	// mu: its last status report (off) takes mu, so stopping it under mu
+	// would wait forever.
+	s.tunnelStart.Lock()
+	defer s.tunnelStart.Unlock()
 	s.mu.Lock()
-	if s.stopTunnel != nil {
-		s.stopTunnel()
-		s.stopTunnel = nil
+	stop := s.stopTunnel
+	s.stopTunnel = nil
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
 	}
+	s.mu.Lock()
 	if ts.Authtoken == "" || !ts.Enabled {
 		s.tunnel.State, s.tunnel.URL, s.tunnel.Error = string(tunnel.StateOff), "", ""
 		s.mu.Unlock()
