@@ -58,6 +58,13 @@ func (s *Service) registerWebhooks(ctx context.Context, sh store.Shop, publicURL
 	if sh.Source != order.WooCommerce {
 		return nil
 	}
+	// A poll and a new tunnel URL may both register at once: one at a
+	// time, each with the shop as stored, or both would create webhooks.
+	s.registering.Lock()
+	defer s.registering.Unlock()
+	if cur, err := s.store.ShopByID(ctx, sh.ID); err == nil {
+		sh.Webhook = cur.Webhook
+	}
 	src, err := s.sourceFor(sh)
 	if err != nil {
 		return err
@@ -170,4 +177,18 @@ func (s *Service) syncWebhooks(ctx context.Context, publicURL string) {
 		}
 	}
 	s.notify()
+}
+
+// checkWebhooks re-checks a shop's registered webhooks after a successful
+// poll while the tunnel has a public URL: WooCommerce disables a webhook by
+// itself after failed deliveries, and nothing but a registration sets it
+// active again, even when the tunnel's URL did not change.
+func (s *Service) checkWebhooks(ctx context.Context, sh store.Shop) {
+	url := s.TunnelStatus().URL
+	if url == "" || !sh.Webhook.Enabled {
+		return
+	}
+	if err := s.registerWebhooks(ctx, sh, url); err != nil {
+		s.log.Warn("webhook check after poll", "shop", sh.Name, "err", err)
+	}
 }

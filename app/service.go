@@ -70,8 +70,10 @@ type Service struct {
 	subs   map[int]func()
 	tunnel TunnelStatus
 	bg     gosync.WaitGroup
-	// tunnelStart serialises tunnel (re)starts.
+	// tunnelStart serialises tunnel (re)starts; registering the webhook
+	// registrations in the shops.
 	tunnelStart gosync.Mutex
+	registering gosync.Mutex
 	// stopTunnel stops the running tunnel manager; tunnelCtx is the context
 	// webhooks were started with (nil before StartWebhooks).
 	stopTunnel func()
@@ -120,6 +122,7 @@ func Open(ctx context.Context, opt Options) (*Service, error) {
 		Now:     opt.Clock.Now,
 		Log:     opt.Logger,
 		Changed: s.notify,
+		Polled:  s.checkWebhooks,
 	}
 	return s, nil
 }

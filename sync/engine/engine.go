@@ -33,6 +33,9 @@ type Engine struct {
 	BatchSize int
 	// Changed, when set, is called after anything changed (for the GUI).
 	Changed func()
+	// Polled, when set, is called after each successful poll of a shop, on
+	// the polling goroutine (the app re-checks the shop's webhooks then).
+	Polled func(ctx context.Context, sh store.Shop)
 }
 
 // ErrNoLedger means no ledger is set up yet.
@@ -144,6 +147,9 @@ func (e *Engine) Poll(ctx context.Context, sh store.Shop, progress Progress) (Po
 		_ = e.Store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "poll_done",
 			Args: map[string]string{"new": fmt.Sprint(res.New), "changed": fmt.Sprint(res.Changed)}})
 		e.changed()
+	}
+	if e.Polled != nil {
+		e.Polled(ctx, sh)
 	}
 	return res, nil
 }
