@@ -25,8 +25,13 @@ type OutboxItem struct {
 
 // DueBookings lists pending bookings whose time has come, oldest first.
 func (s *Store) DueBookings(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, key, shop_id, ext_id, kind, refund_id, state, attempts, next_at,
-		last_error, ref FROM outbox WHERE state='pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?`, ms(now), limit)
+	return s.outbox(ctx, `WHERE state='pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?`, ms(now), limit)
+}
+
+const outboxCols = `id, key, shop_id, ext_id, kind, refund_id, state, attempts, next_at, last_error, ref`
+
+func (s *Store) outbox(ctx context.Context, where string, args ...any) ([]OutboxItem, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
@@ -54,24 +59,7 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
 
 // Bookings lists the outbox entries of one order.
 func (s *Store) Bookings(ctx context.Context, shopID int64, extID string) ([]OutboxItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, key, shop_id, ext_id, kind, refund_id, state, attempts, next_at,
-		last_error, ref FROM outbox WHERE shop_id=? AND ext_id=? ORDER BY id`, shopID, extID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []OutboxItem
-	for rows.Next() {
-		var it OutboxItem
-		var next int64
-		if err := rows.Scan(&it.ID, &it.Key, &it.ShopID, &it.ExtID, &it.Kind, &it.RefundID, &it.State, &it.Attempts,
-			&next, &it.LastError, &it.Ref); err != nil {
-			return nil, err
-		}
-		it.NextAt = fromMS(next)
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return s.outbox(ctx, `WHERE shop_id=? AND ext_id=? ORDER BY id`, shopID, extID)
 }
 
 // BookingDone records a successful booking. For an invoice the order becomes
