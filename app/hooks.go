@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	gosync "sync"
+	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/store"
@@ -37,13 +39,108 @@ func (h hookInbox) Accept(ctx context.Context, d webhook.Delivery) error {
 	for k, v := range d.Headers {
 		headers[k] = strings.Join(v, ", ")
 	}
-	_, err := h.s.store.AddDelivery(ctx, store.Delivery{Source: string(d.Source), Shop: d.Shop, Topic: d.Topic,
+	err := h.s.inbox.add(ctx, store.Delivery{Source: string(d.Source), Shop: d.Shop, Topic: d.Topic,
 		WebhookID: d.WebhookID, DeliveryID: d.DeliveryID, OrderID: d.OrderID, Modified: d.Modified,
 		Headers: headers, Body: d.Body, ReceivedAt: d.ReceivedAt})
 	if err == nil {
 		h.s.markDelivery()
 	}
 	return err
+}
+
+// maxInboxBatch bounds how many deliveries share one transaction.
+const maxInboxBatch = 256
+
+// errInboxClosed answers deliveries that arrive while the service closes.
+var errInboxClosed = errors.New("inbox is closed")
+
+// groupCommit writes the inbox for every webhook handler of the service,
+// many concurrent deliveries per transaction. A commit costs an fsync
+// (synchronous=FULL) and SQLite has one writer at a time: with a commit per
+// delivery, concurrent handlers queue on the write lock, whose busy handler
+// sleeps up to 100 ms between tries, and the shop waits for its 2xx. One
+// writer that takes whatever arrived while it was committing answers each
+// delivery after the commit that holds it, as durable as before; a lone
+// delivery is written at once, without waiting for company.
+type groupCommit struct {
+	st    *store.Store
+	queue chan inboxWrite // unbuffered: a delivery is queued only when the writer takes it
+	stop  chan struct{}
+	done  chan struct{}
+	once  gosync.Once
+}
+
+type inboxWrite struct {
+	d    store.Delivery
+	done chan error
+}
+
+func newGroupCommit(st *store.Store) *groupCommit {
+	g := &groupCommit{st: st, queue: make(chan inboxWrite), stop: make(chan struct{}), done: make(chan struct{})}
+	go g.run()
+	return g
+}
+
+// add returns once d is committed, or with why not.
+func (g *groupCommit) add(ctx context.Context, d store.Delivery) error {
+	w := inboxWrite{d: d, done: make(chan error, 1)}
+	select {
+	case g.queue <- w:
+	case <-g.stop:
+		return errInboxClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Taken: it is written whatever the client does now.
+	return <-w.done
+}
+
+func (g *groupCommit) run() {
+	defer close(g.done)
+	batch := make([]inboxWrite, 0, maxInboxBatch)
+	ds := make([]store.Delivery, 0, maxInboxBatch)
+	for {
+		batch, ds = batch[:0], ds[:0]
+		select {
+		case w := <-g.queue:
+			batch = append(batch, w)
+		case <-g.stop:
+			return
+		}
+	fill:
+		for len(batch) < maxInboxBatch {
+			select {
+			case w := <-g.queue:
+				batch = append(batch, w)
+			default:
+				break fill
+			}
+		}
+		for _, w := range batch {
+			ds = append(ds, w.d)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := g.st.AddDeliveries(ctx, ds)
+		if err != nil && len(batch) > 1 {
+			// One bad row must not refuse the others: write them one by one.
+			for _, w := range batch {
+				_, err := g.st.AddDelivery(ctx, w.d)
+				w.done <- err
+			}
+		} else {
+			for _, w := range batch {
+				w.done <- err
+			}
+		}
+		cancel()
+	}
+}
+
+// close stops the writer after the batch in progress; later deliveries are
+// refused (503).
+func (g *groupCommit) close() {
+	g.once.Do(func() { close(g.stop) })
+	<-g.done
 }
 
 func (h hookInbox) Reject(ctx context.Context, r webhook.Rejection) error {

@@ -70,6 +70,8 @@ type Service struct {
 	subs   map[int]func()
 	tunnel TunnelStatus
 	bg     gosync.WaitGroup
+	// inbox commits webhook deliveries, many per transaction.
+	inbox *groupCommit
 	// tunnelStart serialises tunnel (re)starts; registering the webhook
 	// registrations in the shops.
 	tunnelStart gosync.Mutex
@@ -113,7 +115,7 @@ func Open(ctx context.Context, opt Options) (*Service, error) {
 	}
 	st.Now = opt.Clock.Now
 	s := &Service{store: st, clock: opt.Clock, http: opt.HTTPClient, log: opt.Logger, dataDir: opt.DataDir,
-		subs: map[int]func(){}, newTunnel: opt.Tunnel}
+		subs: map[int]func(){}, newTunnel: opt.Tunnel, inbox: newGroupCommit(st)}
 	s.engine = &engine.Engine{
 		Store:   st,
 		Source:  s.sourceFor,
@@ -139,6 +141,7 @@ func (s *Service) Engine() *engine.Engine { return s.engine }
 // Close stops everything and closes the database.
 func (s *Service) Close() error {
 	err := s.Stop()
+	s.inbox.close()
 	return errors.Join(err, s.store.Close())
 }
 
