@@ -393,3 +393,39 @@ func TestWrongKeysClearError(t *testing.T) {
 		t.Fatalf("statuses %v %v", sts, err)
 	}
 }
+
+// TestOrderDeletedForGood: an order deleted permanently in the shop (not
+// trashed) has no modified time to compare; a check still records it, as
+// parked with the reason, so a person sees it and it is not booked.
+func TestOrderDeletedForGood(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	ids := w.emu.AddDutch(20, 12)
+	w.sync()
+	parked := w.orders(store.Parked)
+	var target app.OrderView
+	for _, v := range parked {
+		if v.Reason == engine.ReasonNotForwarded {
+			target = v
+			break
+		}
+	}
+	if target.ID == "" {
+		t.Fatalf("no parked order among %d", len(ids))
+	}
+	n, _ := strconv.ParseInt(target.ID, 10, 64)
+	if !w.emu.Delete(n) {
+		t.Fatal("emulator could not delete")
+	}
+	changed, err := w.svc.Check(ctx, w.shop, target.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := w.orders()[target.ID]
+	if !changed || v.State != store.Parked || v.Reason != engine.ReasonDeleted {
+		t.Fatalf("after deletion: changed %v, %s/%s", changed, v.State, v.Reason)
+	}
+	if v.Customer == "" || v.Total == 0 {
+		t.Fatalf("the deleted order lost what was known of it: %+v", v)
+	}
+}

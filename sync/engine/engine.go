@@ -222,9 +222,25 @@ func (e *Engine) Check(ctx context.Context, sh store.Shop, ids []string) (int, e
 		if err != nil {
 			return changed, err
 		}
-		obs := make([]store.Observation, len(orders))
-		for i, o := range orders {
-			obs[i] = store.Observation{ShopID: sh.ID, Order: o}
+		obs := make([]store.Observation, 0, len(orders))
+		for _, o := range orders {
+			if o.Deleted && o.Modified.IsZero() {
+				// Gone for good: the shop reports no time, so the deletion
+				// would look older than what is kept. It is news about the
+				// order we know: keep that snapshot, marked deleted.
+				prev, err := e.Store.Record(ctx, sh.ID, o.ID)
+				if errors.Is(err, store.ErrNotFound) {
+					continue // never seen, nothing to tell
+				}
+				if err != nil {
+					return changed, err
+				}
+				if o, err = prev.Order(); err != nil {
+					return changed, err
+				}
+				o.Deleted = true
+			}
+			obs = append(obs, store.Observation{ShopID: sh.ID, Order: o})
 		}
 		outcomes, err := e.Store.Apply(ctx, obs, Decide(sh))
 		if err != nil {
