@@ -671,6 +671,9 @@ func cmdWebhook(ctx context.Context, c *CLI, opt Options, args []string) error {
 		if w.Reactivated > 0 {
 			fmt.Fprintf(c.Stdout, ", re-activated %d times", w.Reactivated)
 		}
+		if w.Rejected > 0 {
+			fmt.Fprintf(c.Stdout, ", %d requests refused in 7 days (orderbrug inbox --rejected)", w.Rejected)
+		}
 		fmt.Fprintln(c.Stdout)
 	}
 	return nil

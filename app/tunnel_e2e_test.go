@@ -287,6 +287,17 @@ func TestRejectionsAreKeptWithoutSecrets(t *testing.T) {
 	if len(rejs) != len(cases) {
 		t.Fatalf("%d rejections stored, want %d", len(rejs), len(cases))
 	}
+	// They are counted per shop for the Webhooks view (unknown-shop ones
+	// count for the name they were sent to).
+	perShop := 0
+	for _, r := range rejs {
+		if r.Shop == w.shop {
+			perShop++
+		}
+	}
+	if info, _ := w.svc.Shop(ctx, w.shop); info.Webhook.Rejected != perShop || perShop == 0 {
+		t.Fatalf("webhook info counts %d rejections, %d were for %s", info.Webhook.Rejected, perShop, w.shop)
+	}
 	evs, err := w.svc.Events(ctx, app.EventQuery{Limit: 500})
 	if err != nil {
 		t.Fatal(err)

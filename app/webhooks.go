@@ -29,6 +29,9 @@ type WebhookInfo struct {
 	// disabled, ...), "" when not registered.
 	Status      string `json:"status,omitempty"`
 	Reactivated int    `json:"reactivated,omitempty"`
+	// Rejected counts the requests refused in the last 7 days (bad
+	// signature, unknown shop, ...): the event log says why.
+	Rejected int `json:"rejected"`
 }
 
 // TunnelStatus is the ngrok tunnel's live state.
@@ -59,6 +62,9 @@ const keyTunnel = "tunnel"
 func (s *Service) webhookInfo(sh store.Shop) WebhookInfo {
 	w := WebhookInfo{Enabled: sh.Webhook.Enabled, Topics: sh.Webhook.Topics, Path: webhookPath(sh),
 		Secret: s.webhookSecret(sh), Status: sh.Webhook.Status, Reactivated: sh.Webhook.Reactivated}
+	if n, err := s.store.CountRejections(context.Background(), sh.Name, s.clock.Now().AddDate(0, 0, -7)); err == nil {
+		w.Rejected = n
+	}
 	if u := s.TunnelStatus().URL; u != "" {
 		w.URL = strings.TrimRight(u, "/") + w.Path
 	}

@@ -178,3 +178,12 @@ func (s *Store) Rejections(ctx context.Context, limit int) ([]Rejection, error) 
 	}
 	return out, rows.Err()
 }
+
+// CountRejections counts a shop's refused requests received at or after
+// since.
+func (s *Store) CountRejections(ctx context.Context, shop string, since time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM rejections WHERE shop = ? AND received_at >= ?`,
+		shop, ms(since)).Scan(&n)
+	return n, err
+}
