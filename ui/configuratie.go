@@ -99,7 +99,10 @@ type shopPanel struct {
 	testBtn  *widget.Button
 	saveBtn  *widget.Button
 	delBtn   *widget.Button
-	shops    []app.ShopInfo
+	connect  *wcConnect
+	// notice is shown once the next edit has cleared the message line.
+	notice string
+	shops  []app.ShopInfo
 }
 
 func newShopPanel(u *UI) *shopPanel {
@@ -134,11 +137,49 @@ func newShopPanel(u *UI) *shopPanel {
 		widget.NewFormItem(lang.L("shop.interval"), p.interval),
 		widget.NewFormItem(lang.L("shop.lookback"), p.lookback),
 	)
+	p.connect = newWCConnect(u, p.msg, wcConnectHost{
+		input: p.connectInput,
+		busy: func(on bool) {
+			for _, b := range []*widget.Button{p.testBtn, p.saveBtn} {
+				if on {
+					b.Disable()
+				} else {
+					b.Enable()
+				}
+			}
+		},
+		done: func(name string) {
+			p.notice = lang.L("connect.done")
+			p.load(name)
+			u.config.hooks.load()
+		},
+		alive: func() bool { return u.config != nil && u.config.shops == p },
+	})
+	p.connect.content.Hide() // only for a new shop
 	fwd := widget.NewCard(lang.L("shop.forward"), lang.L("shop.forward.hint"), p.statuses.content)
 	p.content = container.NewVScroll(container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(lang.L("shop.pick")), nil, p.pick),
-		form, container.NewHBox(p.testBtn, p.saveBtn, p.delBtn), p.msg, fwd))
+		form, p.connect.content, container.NewHBox(p.testBtn, p.saveBtn, p.delBtn), p.msg, fwd))
 	return p
+}
+
+// connectInput is the new shop "Koppel met WooCommerce" is for: name and
+// address first, and the form's numbers checked now, since the shop is
+// added only when WooCommerce sends the keys, after the owner approved.
+func (p *shopPanel) connectInput() (app.ShopInput, error) {
+	in := p.input()
+	in.Key, in.Secret = "", ""
+	switch {
+	case in.Name == "":
+		return in, &app.Error{Code: app.CodeRequired, Field: "name"}
+	case strings.TrimSpace(in.URL) == "":
+		return in, &app.Error{Code: app.CodeRequired, Field: "url"}
+	case in.Interval < 0:
+		return in, &app.Error{Code: app.CodeInvalid, Field: "interval"}
+	case *in.LookbackDays < 0:
+		return in, &app.Error{Code: app.CodeInvalid, Field: "lookback"}
+	}
+	return in, nil
 }
 
 // load lists the shops and edits the one named (or the first).
@@ -192,10 +233,17 @@ func (p *shopPanel) edit(sh app.ShopInfo) {
 	}
 	p.statuses.setForward(fwd)
 	p.msg.SetText("")
+	if p.notice != "" {
+		setMessage(p.msg, nil, p.notice)
+		p.notice = ""
+	}
 	if sh.Name == "" {
 		p.delBtn.Disable()
+		p.connect.content.Show()
 		return
 	}
+	p.connect.stopWaiting()
+	p.connect.content.Hide()
 	p.delBtn.Enable()
 	name := sh.Name
 	run(p.u, func(ctx context.Context) ([]order.StatusInfo, error) { return p.u.svc.Statuses(ctx, name) },

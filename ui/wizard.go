@@ -2,7 +2,11 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"net/url"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -41,14 +45,18 @@ type wizard struct {
 
 	name, url, key *widget.Entry
 	secret         *widget.Entry
-	statuses       *statusChecks
-	tested         bool
-	seller         *sellerForm
-	dir            *widget.Entry
-	token, domain  *widget.Entry
-	progress       *widget.ProgressBarInfinite
-	result         *widget.Label
-	finished       bool
+	connect        *wcConnect
+	// connected is the shop "Koppel met WooCommerce" added: it exists
+	// with its keys, so finishing sets its forward set instead of adding it.
+	connected     string
+	statuses      *statusChecks
+	tested        bool
+	seller        *sellerForm
+	dir           *widget.Entry
+	token, domain *widget.Entry
+	progress      *widget.ProgressBarInfinite
+	result        *widget.Label
+	finished      bool
 
 	pages [wizardSteps]fyne.CanvasObject
 }
@@ -72,11 +80,23 @@ func newWizard(u *UI) *wizard {
 	}
 	intro := widget.NewLabel(lang.L("wizard.shop.intro"))
 	intro.Wrapping = fyne.TextWrapWord
+	w.connect = newWCConnect(u, w.msg, wcConnectHost{
+		input: w.connectInput,
+		busy: func(on bool) {
+			if on {
+				w.next.Disable()
+			} else {
+				w.next.Enable()
+			}
+		},
+		done:  w.connectDone,
+		alive: func() bool { return u.wizard == w },
+	})
 	w.pages[stepShop] = container.NewVBox(intro, widget.NewForm(
 		widget.NewFormItem(lang.L("shop.name"), w.name),
 		widget.NewFormItem(lang.L("shop.url"), w.url),
 		widget.NewFormItem(lang.L("shop.key"), w.key),
-		widget.NewFormItem(lang.L("shop.secret"), w.secret)))
+		widget.NewFormItem(lang.L("shop.secret"), w.secret)), w.connect.content)
 
 	w.statuses = newStatusChecks()
 	w.statuses.setForward(app.DefaultForward)
@@ -168,6 +188,10 @@ func (w *wizard) input() app.ShopInput {
 func (w *wizard) forward() {
 	switch w.step {
 	case stepShop:
+		if w.connected != "" {
+			w.loadConnected()
+			return
+		}
 		w.testShop()
 	case stepStatuses, stepTunnel:
 		if w.step == stepTunnel {
@@ -243,6 +267,7 @@ func (w *wizard) checkSeller() {
 func (w *wizard) finish() {
 	in, seller, dir := w.input(), w.seller.get(), strings.TrimSpace(w.dir.Text)
 	token, domain := strings.TrimSpace(w.token.Text), strings.TrimSpace(w.domain.Text)
+	connected := w.connected
 	w.show(stepFinish)
 	w.next.Disable()
 	w.progress.Start()
@@ -263,7 +288,14 @@ func (w *wizard) finish() {
 				return outcome{step: stepTunnel}, err
 			}
 		}
-		if _, err := w.u.svc.AddShop(ctx, in); err != nil {
+		if connected != "" {
+			// The shop exists since WooCommerce sent its keys; only the
+			// statuses chosen since are left to save.
+			in.Name = connected
+			if _, err := w.u.svc.SetForward(ctx, connected, in.Forward); err != nil {
+				return outcome{step: stepStatuses}, err
+			}
+		} else if _, err := w.u.svc.AddShop(ctx, in); err != nil {
 			return outcome{step: stepShop}, err
 		}
 		res, err := w.u.svc.Sync(ctx, in.Name, func(done int) {
@@ -286,4 +318,270 @@ func (w *wizard) finish() {
 		w.next.Enable()
 		w.result.SetText(lang.L("wizard.done") + "\n\n" + syncSummary(o.res, err))
 	})
+}
+
+// connectInput is the shop "Koppel met WooCommerce" is for. Unlike the
+// test with pasted keys, the name is not defaulted: WooCommerce is asked
+// for keys of exactly this shop, so the person names it first.
+func (w *wizard) connectInput() (app.ShopInput, error) {
+	in := w.input()
+	in.Key, in.Secret = "", ""
+	if strings.TrimSpace(w.name.Text) == "" {
+		return in, &app.Error{Code: app.CodeRequired, Field: "name"}
+	}
+	if strings.TrimSpace(w.url.Text) == "" {
+		return in, &app.Error{Code: app.CodeRequired, Field: "url"}
+	}
+	return in, nil
+}
+
+// connectDone: WooCommerce sent the keys and the shop was added. The shop
+// step's fields no longer apply (the keys are stored, not typed), so they
+// are locked and the wizard goes on as after a good test.
+func (w *wizard) connectDone(name string) {
+	w.connected = name
+	for _, e := range []*widget.Entry{w.name, w.url, w.key, w.secret} {
+		e.Disable()
+	}
+	w.connect.lock()
+	w.loadConnected()
+}
+
+// loadConnected loads the connected shop's statuses for the next step.
+func (w *wizard) loadConnected() {
+	name := w.connected
+	w.next.Disable()
+	w.msg.Importance = widget.MediumImportance
+	w.msg.SetText(lang.L("shop.testing"))
+	run(w.u, func(ctx context.Context) ([]order.StatusInfo, error) { return w.u.svc.Statuses(ctx, name) },
+		func(st []order.StatusInfo, err error) {
+			w.next.Enable()
+			if err != nil {
+				setMessage(w.msg, err, "")
+				return
+			}
+			w.tested = true
+			w.statuses.setOptions(st)
+			w.show(stepStatuses)
+			setMessage(w.msg, nil, lang.L("connect.done")+" "+
+				lang.N("shop.test_ok", len(st), map[string]any{"N": len(st)}))
+		})
+}
+
+// connectTimeout bounds the wait for the owner's approval in the shop:
+// long enough to log in to WordPress first. A variable for tests.
+var connectTimeout = 10 * time.Minute
+
+// wcConnectHost is what a shop form gives "Koppel met WooCommerce".
+type wcConnectHost struct {
+	// input reads the form: the shop to connect, or a field error.
+	input func() (app.ShopInput, error)
+	// busy is told when the wait starts and ends, so the form can keep
+	// its own buttons from adding the same shop meanwhile.
+	busy func(bool)
+	// done is told the name of the shop added with the keys.
+	done func(name string)
+	// alive tells whether the form is still shown; when not, the button
+	// stops following the tunnel.
+	alive func() bool
+}
+
+// wcConnect is "Koppel met WooCommerce" beside a shop form's key fields:
+// the owner approves in the shop and WooCommerce posts the keys to the
+// tunnel, so nothing is copied. WooCommerce accepts only a callback it can
+// reach, so the button works only while the tunnel is online; otherwise a
+// sentence says the keys can be pasted by hand. The wizard and
+// Winkelsysteem's new-shop form share it.
+type wcConnect struct {
+	u       *UI
+	host    wcConnectHost
+	msg     *widget.Label // the form's message line, for errors
+	content *fyne.Container
+	button  *widget.Button
+	note    *widget.Label
+	waiting *fyne.Container
+	wait    *widget.ProgressBarInfinite
+	stop    *widget.Button
+
+	online  bool
+	active  bool
+	locked  bool
+	attempt int // a result of an earlier attempt (cancelled) is dropped
+	cancel  context.CancelFunc
+
+	state       atomic.Value // last tunnel state seen by the subscription
+	unsubscribe func()
+}
+
+func newWCConnect(u *UI, msg *widget.Label, host wcConnectHost) *wcConnect {
+	c := &wcConnect{u: u, host: host, msg: msg}
+	c.button = widget.NewButtonWithIcon(lang.L("connect.button"), theme.LoginIcon(), c.start)
+	c.button.Disable()
+	c.note = wrapLabel(lang.L("connect.needs_tunnel"))
+	c.wait = widget.NewProgressBarInfinite()
+	c.wait.Stop()
+	c.stop = widget.NewButtonWithIcon(lang.L("action.cancel"), theme.CancelIcon(), c.abort)
+	c.waiting = container.NewVBox(wrapLabel(lang.L("connect.waiting")),
+		container.NewBorder(nil, nil, nil, c.stop, c.wait))
+	c.waiting.Hide()
+	c.content = container.NewVBox(container.NewBorder(nil, nil, c.button, nil, c.note), c.waiting)
+	c.state.Store("")
+	// The tunnel comes and goes on its own; the service tells of every
+	// change, but only a change of the tunnel's state concerns the button.
+	c.unsubscribe = u.svc.Subscribe(func() {
+		if st := u.svc.TunnelStatus().State; c.state.Swap(st) != st {
+			u.post(c.refresh)
+		}
+	})
+	c.load()
+	return c
+}
+
+// refresh follows a change of the tunnel while the form is shown; on the
+// UI goroutine.
+func (c *wcConnect) refresh() {
+	if c.u.ctx.Err() != nil || !c.host.alive() {
+		c.unsubscribe()
+		return
+	}
+	c.load()
+}
+
+// load reads the tunnel's state.
+func (c *wcConnect) load() {
+	run(c.u, func(context.Context) (app.TunnelStatus, error) { return c.u.svc.TunnelStatus(), nil },
+		func(st app.TunnelStatus, _ error) {
+			c.online = st.State == "online"
+			c.update()
+		})
+}
+
+// update shows the button's state: usable only with the tunnel online and
+// no connect running.
+func (c *wcConnect) update() {
+	if c.online && !c.active && !c.locked {
+		c.button.Enable()
+	} else {
+		c.button.Disable()
+	}
+	if c.online {
+		c.note.SetText(lang.L("connect.hint"))
+	} else {
+		c.note.SetText(lang.L("connect.needs_tunnel"))
+	}
+	if c.active {
+		c.waiting.Show()
+		c.wait.Start()
+	} else {
+		c.wait.Stop()
+		c.waiting.Hide()
+	}
+}
+
+// lock keeps the button off once a shop is connected through it.
+func (c *wcConnect) lock() {
+	c.locked = true
+	c.update()
+}
+
+// connectStart is ConnectURL's answer.
+type connectStart struct{ page, id string }
+
+// start asks the service for the shop's authorize page, opens it in the
+// browser and waits in the background for WooCommerce to send the keys.
+func (c *wcConnect) start() {
+	in, err := c.host.input()
+	if err != nil {
+		setMessage(c.msg, err, "")
+		return
+	}
+	c.attempt++
+	n := c.attempt
+	ctx, cancel := context.WithTimeout(c.u.ctx, connectTimeout)
+	c.cancel = cancel
+	c.setActive(true)
+	c.msg.SetText("")
+	run(c.u, func(context.Context) (connectStart, error) {
+		page, id, err := c.u.svc.ConnectURL(ctx, in)
+		return connectStart{page, id}, err
+	}, func(s connectStart, err error) {
+		if n != c.attempt {
+			return
+		}
+		if err != nil {
+			c.finish(in.Name, err)
+			return
+		}
+		if err := c.open(s.page); err != nil {
+			c.finish(in.Name, err)
+			return
+		}
+		run(c.u, func(context.Context) (struct{}, error) { return struct{}{}, c.u.svc.WaitConnect(ctx, s.id) },
+			func(_ struct{}, err error) {
+				if n == c.attempt {
+					c.finish(in.Name, err)
+				}
+			})
+	})
+}
+
+// errOpenBrowser is a browser that did not open the authorize page.
+var errOpenBrowser = errors.New("open the authorize page")
+
+func (c *wcConnect) open(page string) error {
+	u, err := url.Parse(page)
+	if err == nil {
+		err = c.u.openURL(u)
+	}
+	if err != nil {
+		return errors.Join(errOpenBrowser, err)
+	}
+	return nil
+}
+
+// abort stops waiting; the form's own fields were usable all along.
+func (c *wcConnect) abort() {
+	if !c.active {
+		return
+	}
+	c.attempt++
+	c.cancel()
+	c.setActive(false)
+	c.msg.Importance = widget.MediumImportance
+	c.msg.SetText(lang.L("connect.cancelled"))
+}
+
+// stopWaiting ends a running connect without a message (the form moved on).
+func (c *wcConnect) stopWaiting() {
+	if c.active {
+		c.attempt++
+		c.cancel()
+		c.setActive(false)
+	}
+}
+
+func (c *wcConnect) setActive(on bool) {
+	c.active = on
+	c.update()
+	if c.host.busy != nil {
+		c.host.busy(on)
+	}
+}
+
+// finish shows how the connect ended.
+func (c *wcConnect) finish(name string, err error) {
+	c.cancel()
+	c.setActive(false)
+	switch {
+	case err == nil:
+		c.host.done(name)
+	case errors.Is(err, context.DeadlineExceeded):
+		c.msg.Importance = widget.DangerImportance
+		c.msg.SetText(lang.L("connect.timeout", map[string]any{"Minutes": int(connectTimeout / time.Minute)}))
+	case errors.Is(err, errOpenBrowser):
+		c.msg.Importance = widget.DangerImportance
+		c.msg.SetText(lang.L("connect.open_failed"))
+	default:
+		setMessage(c.msg, err, "")
+	}
 }
