@@ -11,6 +11,9 @@ import (
 // Money is an amount in cents. Never a float: 0.1 + 0.2 must be 0.30.
 type Money int64
 
+// maxCents is the largest amount ParseMoney accepts: 15 digits of euros.
+const maxCents = 999_999_999_999_999_99
+
 // ErrBadAmount is wrapped by ParseMoney for text that is not a decimal amount.
 var ErrBadAmount = errors.New("not a decimal amount")
 
@@ -55,6 +58,9 @@ func ParseMoney(s string) (Money, error) {
 	v := units*100 + cents
 	if len(frac) > 2 && frac[2] >= '5' {
 		v++
+	}
+	if v > maxCents { // rounding can carry into a 16th digit
+		return 0, fmt.Errorf("%q: %w (too large)", s, ErrBadAmount)
 	}
 	if neg {
 		v = -v
