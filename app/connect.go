@@ -38,14 +38,18 @@ func (s *Service) ConnectURL(ctx context.Context, in ShopInput) (string, string,
 	if st.State != "online" || st.URL == "" {
 		return "", "", &Error{Code: CodeTunnelNeeded, Err: errors.New("connecting needs the tunnel online")}
 	}
+	// Check everything AddShop will check now, before the owner approves
+	// in the shop: the keys are the only thing still to come.
+	probe := in
+	probe.Key, probe.Secret = "pending", "pending"
+	if _, err := s.shopInput(probe, true); err != nil {
+		return "", "", err
+	}
 	base, err := NormalizeShopURL(in.URL)
 	if err != nil {
 		return "", "", err
 	}
 	in.URL = base
-	if strings.TrimSpace(in.Name) == "" {
-		return "", "", required("name")
-	}
 	if _, err := s.store.ShopByName(ctx, strings.TrimSpace(in.Name)); err == nil {
 		return "", "", &Error{Code: CodeShopExists, Field: "name", Err: store.ErrShopExists}
 	}
@@ -88,6 +92,18 @@ func (s *Service) WaitConnect(ctx context.Context, id string) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// CancelConnect withdraws a connect in progress: keys WooCommerce posts for
+// it later are refused, and WaitConnect returns an error.
+func (s *Service) CancelConnect(id string) {
+	s.mu.Lock()
+	p := s.connects[id]
+	if p != nil && !p.used {
+		p.used = true
+		p.done <- &Error{Code: CodeNotAllowed, Err: errors.New("connect cancelled")}
+	}
+	s.mu.Unlock()
 }
 
 // wcAuthKeys is what WooCommerce posts to the callback URL.

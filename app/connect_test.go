@@ -77,6 +77,28 @@ func TestConnectWithoutCopyingKeys(t *testing.T) {
 	if code := post(callback, keys); code != http.StatusNotFound {
 		t.Fatalf("second callback answered %d", code)
 	}
+	// Bad settings are refused before the owner is sent to the shop.
+	noLimit := 0
+	if _, _, err := svc.ConnectURL(ctx, app.ShopInput{Name: "Later", URL: w.srv.URL, Interval: time.Second}); app.CodeOf(err) != app.CodeInvalid {
+		t.Fatalf("an interval of 1 s: %v", err)
+	}
+	// A cancelled connect refuses the keys that come after.
+	page2, id2, err := svc.ConnectURL(ctx, app.ShopInput{Name: "Later", URL: w.srv.URL, LookbackDays: &noLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.CancelConnect(id2)
+	u2, _ := url.Parse(page2)
+	keys["user_id"] = u2.Query().Get("user_id")
+	if code := post(u2.Query().Get("callback_url"), keys); code != http.StatusNotFound {
+		t.Fatalf("keys after cancel answered %d", code)
+	}
+	if err := svc.WaitConnect(ctx, id2); app.CodeOf(err) != app.CodeNotAllowed {
+		t.Fatalf("wait after cancel: %v", err)
+	}
+	if _, err := svc.Shop(ctx, "Later"); app.CodeOf(err) != app.CodeNoSuchShop {
+		t.Fatalf("a cancelled connect added the shop: %v", err)
+	}
 	info, err := svc.Shop(ctx, "Nieuw")
 	if err != nil || !info.HasKeys {
 		t.Fatalf("shop after connect: %+v %v", info, err)

@@ -408,6 +408,9 @@ type wcConnect struct {
 	locked  bool
 	attempt int // a result of an earlier attempt (cancelled) is dropped
 	cancel  context.CancelFunc
+	// id is the service's connect in progress, withdrawn on cancel so keys
+	// approved later are refused.
+	id string
 
 	state       atomic.Value // last tunnel state seen by the subscription
 	unsubscribe func()
@@ -512,6 +515,7 @@ func (c *wcConnect) start() {
 			c.finish(in.Name, err)
 			return
 		}
+		c.id = s.id
 		if err := c.open(s.page); err != nil {
 			c.finish(in.Name, err)
 			return
@@ -546,6 +550,7 @@ func (c *wcConnect) abort() {
 	}
 	c.attempt++
 	c.cancel()
+	c.withdraw()
 	c.setActive(false)
 	c.msg.Importance = widget.MediumImportance
 	c.msg.SetText(lang.L("connect.cancelled"))
@@ -556,7 +561,16 @@ func (c *wcConnect) stopWaiting() {
 	if c.active {
 		c.attempt++
 		c.cancel()
+		c.withdraw()
 		c.setActive(false)
+	}
+}
+
+// withdraw tells the service to refuse the keys of the abandoned connect.
+func (c *wcConnect) withdraw() {
+	if c.id != "" {
+		c.u.svc.CancelConnect(c.id) // only takes a lock: fine on the UI goroutine
+		c.id = ""
 	}
 }
 
@@ -571,6 +585,10 @@ func (c *wcConnect) setActive(on bool) {
 // finish shows how the connect ended.
 func (c *wcConnect) finish(name string, err error) {
 	c.cancel()
+	if err != nil {
+		c.withdraw()
+	}
+	c.id = ""
 	c.setActive(false)
 	switch {
 	case err == nil:
