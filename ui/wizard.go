@@ -218,21 +218,27 @@ func (w *wizard) forward() {
 // its statuses as the checkboxes of the next step.
 func (w *wizard) testShop() {
 	in := w.input()
+	w.loadStatuses(func(ctx context.Context) ([]order.StatusInfo, error) { return w.u.svc.TestConnection(ctx, in) }, "")
+}
+
+// loadStatuses runs load off the UI goroutine and, when it works, offers
+// the statuses as the next step's checkboxes; prefix goes before the
+// success sentence.
+func (w *wizard) loadStatuses(load func(context.Context) ([]order.StatusInfo, error), prefix string) {
 	w.next.Disable()
 	w.msg.Importance = widget.MediumImportance
 	w.msg.SetText(lang.L("shop.testing"))
-	run(w.u, func(ctx context.Context) ([]order.StatusInfo, error) { return w.u.svc.TestConnection(ctx, in) },
-		func(st []order.StatusInfo, err error) {
-			w.next.Enable()
-			if err != nil {
-				setMessage(w.msg, err, "")
-				return
-			}
-			w.tested = true
-			w.statuses.setOptions(st)
-			w.show(stepStatuses)
-			setMessage(w.msg, nil, lang.N("shop.test_ok", len(st), map[string]any{"N": len(st)}))
-		})
+	run(w.u, load, func(st []order.StatusInfo, err error) {
+		w.next.Enable()
+		if err != nil {
+			setMessage(w.msg, err, "")
+			return
+		}
+		w.tested = true
+		w.statuses.setOptions(st)
+		w.show(stepStatuses)
+		setMessage(w.msg, nil, prefix+lang.N("shop.test_ok", len(st), map[string]any{"N": len(st)}))
+	})
 }
 
 // checkSeller validates the details locally (KvK, VAT id, IBAN as the
@@ -350,22 +356,8 @@ func (w *wizard) connectDone(name string) {
 // loadConnected loads the connected shop's statuses for the next step.
 func (w *wizard) loadConnected() {
 	name := w.connected
-	w.next.Disable()
-	w.msg.Importance = widget.MediumImportance
-	w.msg.SetText(lang.L("shop.testing"))
-	run(w.u, func(ctx context.Context) ([]order.StatusInfo, error) { return w.u.svc.Statuses(ctx, name) },
-		func(st []order.StatusInfo, err error) {
-			w.next.Enable()
-			if err != nil {
-				setMessage(w.msg, err, "")
-				return
-			}
-			w.tested = true
-			w.statuses.setOptions(st)
-			w.show(stepStatuses)
-			setMessage(w.msg, nil, lang.L("connect.done")+" "+
-				lang.N("shop.test_ok", len(st), map[string]any{"N": len(st)}))
-		})
+	w.loadStatuses(func(ctx context.Context) ([]order.StatusInfo, error) { return w.u.svc.Statuses(ctx, name) },
+		lang.L("connect.done")+" ")
 }
 
 // connectTimeout bounds the wait for the owner's approval in the shop:
