@@ -17,7 +17,7 @@ import (
 
 // TestSmokeSeed is a tool for .ci/gui-smoke.sh, not a check: with
 // ORDERBRUG_SMOKE_SEED=<data dir> it serves an emulated shop on
-// ORDERBRUG_SMOKE_SHOP (default 127.0.0.1:18088), connects it to a new data
+// ORDERBRUG_SMOKE_SHOP (default: a free port on 127.0.0.1), connects it to a new data
 // directory, syncs, and keeps serving for ORDERBRUG_SMOKE_SERVE seconds so
 // the GUI under test polls a live shop.
 func TestSmokeSeed(t *testing.T) {
@@ -27,12 +27,13 @@ func TestSmokeSeed(t *testing.T) {
 	}
 	addr := os.Getenv("ORDERBRUG_SMOKE_SHOP")
 	if addr == "" {
-		addr = "127.0.0.1:18088"
+		addr = "127.0.0.1:0" // any free port: the data directory keeps the shop's URL
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	addr = ln.Addr().String()
 	shop := wcemu.New(testKey, testSecret)
 	shop.AddDutch(400, 11)
 	shop.SetURL("http://" + addr)
