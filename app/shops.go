@@ -138,7 +138,7 @@ func (s *Service) AddShop(ctx context.Context, in ShopInput) (ShopInfo, error) {
 		sh.StartAt = s.clock.Now().UTC().AddDate(0, 0, -days).Truncate(24 * time.Hour)
 	}
 	sh.Cursor = sh.StartAt
-	sh.Webhook = store.WebhookConfig{Topics: []string{"order.created", "order.updated"}}
+	sh.Webhook = store.WebhookConfig{Topics: []string{"order.created", "order.updated"}, Secret: newSecret()}
 	sh, err = s.store.AddShop(ctx, sh)
 	if err != nil {
 		if errors.Is(err, store.ErrShopExists) {

@@ -75,14 +75,13 @@ func webhookPath(sh store.Shop) string {
 	return "/hooks/" + string(sh.Source) + "/" + url.PathEscape(sh.Name)
 }
 
-// webhookSecret is the secret deliveries are signed with: the one Orderbrug
-// generated when it registered the webhook, else the shop's consumer secret
-// (as the original service asked people to paste).
+// webhookSecret is the secret deliveries are signed with, generated for
+// the shop when it is added. The original service asked people to reuse the
+// REST consumer secret here; Orderbrug does not: a webhook's secret is shown
+// to every WooCommerce admin in the webhook settings and pasted by hand, and
+// the API secret should be in neither place.
 func (s *Service) webhookSecret(sh store.Shop) string {
-	if sh.Webhook.Secret != "" {
-		return sh.Webhook.Secret
-	}
-	return sh.Secret
+	return sh.Webhook.Secret
 }
 
 func newSecret() string {
