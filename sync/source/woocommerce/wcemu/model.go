@@ -255,94 +255,55 @@ type Webhook struct {
 // normalize replaces nil slices by empty ones: PHP writes [] where Go would
 // write null.
 func (o *Order) normalize() {
-	if o.MetaData == nil {
-		o.MetaData = []Meta{}
-	}
-	if o.LineItems == nil {
-		o.LineItems = []LineItem{}
-	}
+	o.MetaData = orEmpty(o.MetaData)
+	o.LineItems = orEmpty(o.LineItems)
 	for i := range o.LineItems {
-		if o.LineItems[i].Taxes == nil {
-			o.LineItems[i].Taxes = []Tax{}
-		}
-		if o.LineItems[i].MetaData == nil {
-			o.LineItems[i].MetaData = []Meta{}
-		}
+		o.LineItems[i].Taxes = orEmpty(o.LineItems[i].Taxes)
+		o.LineItems[i].MetaData = orEmpty(o.LineItems[i].MetaData)
 		if o.LineItems[i].Image.ID == nil {
 			o.LineItems[i].Image.ID = ""
 		}
 	}
-	if o.TaxLines == nil {
-		o.TaxLines = []TaxLine{}
-	}
+	o.TaxLines = orEmpty(o.TaxLines)
 	for i := range o.TaxLines {
-		if o.TaxLines[i].MetaData == nil {
-			o.TaxLines[i].MetaData = []Meta{}
-		}
+		o.TaxLines[i].MetaData = orEmpty(o.TaxLines[i].MetaData)
 	}
-	if o.ShippingLines == nil {
-		o.ShippingLines = []ShipLine{}
-	}
+	o.ShippingLines = orEmpty(o.ShippingLines)
 	for i := range o.ShippingLines {
-		if o.ShippingLines[i].Taxes == nil {
-			o.ShippingLines[i].Taxes = []Tax{}
-		}
-		if o.ShippingLines[i].MetaData == nil {
-			o.ShippingLines[i].MetaData = []Meta{}
-		}
+		o.ShippingLines[i].Taxes = orEmpty(o.ShippingLines[i].Taxes)
+		o.ShippingLines[i].MetaData = orEmpty(o.ShippingLines[i].MetaData)
 	}
-	if o.FeeLines == nil {
-		o.FeeLines = []FeeLine{}
-	}
+	o.FeeLines = orEmpty(o.FeeLines)
 	for i := range o.FeeLines {
-		if o.FeeLines[i].Taxes == nil {
-			o.FeeLines[i].Taxes = []Tax{}
-		}
-		if o.FeeLines[i].MetaData == nil {
-			o.FeeLines[i].MetaData = []Meta{}
-		}
+		o.FeeLines[i].Taxes = orEmpty(o.FeeLines[i].Taxes)
+		o.FeeLines[i].MetaData = orEmpty(o.FeeLines[i].MetaData)
 	}
-	if o.CouponLines == nil {
-		o.CouponLines = []CouponLine{}
-	}
+	o.CouponLines = orEmpty(o.CouponLines)
 	for i := range o.CouponLines {
-		if o.CouponLines[i].MetaData == nil {
-			o.CouponLines[i].MetaData = []Meta{}
-		}
+		o.CouponLines[i].MetaData = orEmpty(o.CouponLines[i].MetaData)
 	}
-	if o.Refunds == nil {
-		o.Refunds = []RefundBrief{}
-	}
-	if o.Links.Self == nil {
-		o.Links.Self = []Link{}
-	}
-	if o.Links.Collection == nil {
-		o.Links.Collection = []Link{}
-	}
+	o.Refunds = orEmpty(o.Refunds)
+	o.Links.Self = orEmpty(o.Links.Self)
+	o.Links.Collection = orEmpty(o.Links.Collection)
 }
 
 func (r *Refund) normalize() {
-	if r.MetaData == nil {
-		r.MetaData = []Meta{}
-	}
-	if r.LineItems == nil {
-		r.LineItems = []RefundLineItem{}
-	}
+	r.MetaData = orEmpty(r.MetaData)
+	r.LineItems = orEmpty(r.LineItems)
 	for i := range r.LineItems {
-		if r.LineItems[i].Taxes == nil {
-			r.LineItems[i].Taxes = []Tax{}
-		}
-		if r.LineItems[i].MetaData == nil {
-			r.LineItems[i].MetaData = []Meta{}
-		}
+		r.LineItems[i].Taxes = orEmpty(r.LineItems[i].Taxes)
+		r.LineItems[i].MetaData = orEmpty(r.LineItems[i].MetaData)
 	}
-	if r.ShippingLines == nil {
-		r.ShippingLines = []ShipLine{}
+	r.ShippingLines = orEmpty(r.ShippingLines)
+	r.TaxLines = orEmpty(r.TaxLines)
+	r.FeeLines = orEmpty(r.FeeLines)
+}
+
+// orEmpty makes a nil slice an empty one, so it encodes as [] like PHP's
+// empty arrays, never null.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	if r.TaxLines == nil {
-		r.TaxLines = []TaxLine{}
-	}
-	if r.FeeLines == nil {
-		r.FeeLines = []FeeLine{}
-	}
+	return s
 }
