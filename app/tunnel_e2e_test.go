@@ -86,7 +86,13 @@ func (w *world) deliverAndWaitBooked(id int64, number string) time.Duration {
 		_, err := os.Stat(file)
 		return err == nil
 	})
-	return time.Since(start)
+	took := time.Since(start)
+	// The file is written before the booking is recorded: wait for that too.
+	key := strconv.FormatInt(id, 10)
+	waitFor(w.t, 2*time.Second, "order "+number+" recorded as booked", func() bool {
+		return w.orders()[key].State == store.Booked
+	})
+	return took
 }
 
 // TestShopDeliversThroughTunnel: with the tunnel up, turning webhooks on
