@@ -160,6 +160,19 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseN is parse for commands that take exactly n positional arguments;
+// usage is the message for any other count.
+func parseN(fs *flag.FlagSet, args []string, n int, usage string) ([]string, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != n {
+		return nil, usageError{usage}
+	}
+	return pos, nil
+}
+
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -219,12 +232,9 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		interval := fs.Duration("interval", DefaultPollInterval, "poll interval")
 		lookback := fs.Int("lookback", DefaultLookbackDays, "recheck parked orders of the last N days (0: all)")
 		since := fs.String("since", "", "book orders created from this date (YYYY-MM-DD; default: lookback days ago)")
-		pos, err := parse(fs, args[1:])
+		pos, err := parseN(fs, args[1:], 1, "shop add woocommerce --name N --url URL --key CK --secret CS")
 		if err != nil {
 			return err
-		}
-		if len(pos) != 1 {
-			return usagef("shop add woocommerce --name N --url URL --key CK --secret CS")
 		}
 		in := ShopInput{Name: *name, Source: order.Source(pos[0]), URL: *u, Key: *key, Secret: *secret,
 			Interval: *interval, LookbackDays: lookback}
@@ -282,12 +292,9 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		}
 		return tw.Flush()
 	case "forward":
-		pos, err := parse(newFlags("shop forward", c), args[1:])
+		pos, err := parseN(newFlags("shop forward", c), args[1:], 2, "shop forward NAME status1,status2")
 		if err != nil {
 			return err
-		}
-		if len(pos) != 2 {
-			return usagef("shop forward NAME status1,status2")
 		}
 		svc, err := open(ctx, opt)
 		if err != nil {
@@ -304,12 +311,9 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		fmt.Fprintf(c.Stdout, "forward set of %s is now %s; %d orders changed state\n", pos[0], pos[1], n)
 		return nil
 	case "remove":
-		pos, err := parse(newFlags("shop remove", c), args[1:])
+		pos, err := parseN(newFlags("shop remove", c), args[1:], 1, "shop remove NAME")
 		if err != nil {
 			return err
-		}
-		if len(pos) != 1 {
-			return usagef("shop remove NAME")
 		}
 		svc, err := open(ctx, opt)
 		if err != nil {
@@ -514,12 +518,9 @@ func cmdOrders(ctx context.Context, c *CLI, opt Options, args []string) error {
 func cmdOrder(ctx context.Context, c *CLI, opt Options, args []string) error {
 	fs := newFlags("order", c)
 	asJSON := fs.Bool("json", false, "JSON output (show)")
-	pos, err := parse(fs, args)
+	pos, err := parseN(fs, args, 3, "order book|ignore|unignore|check|retry|show SHOP NUMBER")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 3 {
-		return usagef("order book|ignore|unignore|check|retry|show SHOP NUMBER")
 	}
 	action, shop, number := pos[0], pos[1], pos[2]
 	svc, err := open(ctx, opt)
@@ -615,12 +616,9 @@ func cmdWebhook(ctx context.Context, c *CLI, opt Options, args []string) error {
 	shop := fs.String("shop", "", "the shop (needed when there are several)")
 	topics := fs.String("topics", "", "topics to act on, comma separated (order.created,order.updated,order.deleted,order.restored)")
 	asJSON := fs.Bool("json", false, "JSON output")
-	pos, err := parse(fs, args)
+	pos, err := parseN(fs, args, 1, "webhook status|on|off [--shop N]")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("webhook status|on|off [--shop N]")
 	}
 	svc, err := open(ctx, opt)
 	if err != nil {
