@@ -77,6 +77,9 @@ type InvoiceLine struct {
 	Net      Money    `json:"net"`
 	Category Category `json:"category"`
 	Rate     Rate     `json:"rate"`
+	// Note explains the line, such as the shop's rounding carried on it
+	// ("Afronding webwinkel: -0,01").
+	Note string `json:"note,omitempty"`
 }
 
 // TaxSubtotal is the VAT of one category and rate.
