@@ -41,6 +41,10 @@ type Invoice struct {
 	OrderID     string `json:"order_id"`
 	OrderNumber string `json:"order_number"`
 	Currency    string `json:"currency"`
+	// EURRate is EUR per unit of Currency, as a person gave it, for an
+	// invoice not in EUR; TaxTotalEUR is TaxTotal at that rate (BT-111).
+	EURRate     string `json:"eur_rate,omitempty"`
+	TaxTotalEUR Money  `json:"tax_total_eur,omitempty"`
 
 	Seller Seller `json:"seller"`
 	Buyer  Party  `json:"buyer"`
