@@ -233,6 +233,11 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 	if len(o.Lines) == 0 {
 		return Invoice{}, failf(ErrNoLines, nil, nil, "order %s", number)
 	}
+	if c := currency(o.Currency); c != "EUR" {
+		if _, ok := parseRate(opt.EURRate); !ok {
+			return Invoice{}, &CurrencyError{Order: number, Currency: c, Rate: opt.EURRate}
+		}
+	}
 	buyer := o.Buyer
 	if buyer.Address.Country == "" {
 		// EN 16931 requires a buyer country (BR-11). A till sale or a
@@ -290,6 +295,10 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 	}
 	if inv.Total < 0 {
 		return Invoice{}, failf(ErrNegativeTotal, nil, map[string]string{"total": inv.Total.String()}, "order %s (total %s)", number, inv.Total)
+	}
+	if inv.Currency != "EUR" {
+		eur, _ := eurAmount(inv.TaxTotal, opt.EURRate) // the rate was checked above
+		inv.EURRate, inv.TaxTotalEUR = strings.ReplaceAll(strings.TrimSpace(opt.EURRate), ",", "."), eur
 	}
 	if !o.Paid.IsZero() {
 		inv.Prepaid = inv.Total
@@ -375,6 +384,13 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 	cn.sumTotals()
 	if cn.Total != r.Amount {
 		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: r.Amount, Got: cn.Total}
+	}
+	if cn.Currency != "EUR" {
+		eur, ok := eurAmount(cn.TaxTotal, inv.EURRate)
+		if !ok {
+			return Invoice{}, &CurrencyError{Order: number, Currency: cn.Currency, Rate: inv.EURRate}
+		}
+		cn.EURRate, cn.TaxTotalEUR = inv.EURRate, eur
 	}
 	// The shop reports a refund once the money went back: nothing is due.
 	cn.Prepaid = cn.Total

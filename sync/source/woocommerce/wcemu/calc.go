@@ -93,6 +93,10 @@ type Cart struct {
 	Fees     []CartFee
 	Billing  Billing
 	Meta     []Meta
+	// Exempt is a customer exempt from VAT (an EU business with a VAT
+	// number, a buyer abroad): no taxes at all, and in an incl. shop the
+	// base VAT comes off the item prices (remove_item_base_taxes).
+	Exempt bool
 }
 
 // Checkout is the order WooCommerce's checkout makes of c, with id and
@@ -120,13 +124,17 @@ func Checkout(c Cart, id int64, created time.Time) Order {
 		li := LineItem{ID: next(), Name: it.Name, ProductID: int64(10 + i), Quantity: it.Qty, TaxClass: taxClass(it.Rate),
 			Subtotal: centsHalfUp(l.subNet), SubtotalTax: centsHalfUp(l.subTax), Total: centsHalfUp(l.net), TotalTax: centsHalfUp(l.lineTax),
 			SKU: it.SKU, Price: float64(l.net) / float64(it.Qty) / 1e6}
-		li.Taxes = []Tax{{ID: taxRates[it.Rate].id, Total: micro(l.tax), Subtotal: micro(l.subTaxRaw)}}
+		if !c.Exempt {
+			li.Taxes = []Tax{{ID: taxRates[it.Rate].id, Total: micro(l.tax), Subtotal: micro(l.subTaxRaw)}}
+		}
 		o.LineItems = append(o.LineItems, li)
 	}
 	if c.Shipping != nil {
 		s := ShipLine{ID: next(), MethodTitle: "Verzending", MethodID: "flat_rate", InstanceID: "1",
 			Total: cents(*c.Shipping), TotalTax: centsHalfUp(m.shipTax)}
-		s.Taxes = []Tax{{ID: taxRates[m.shipRate].id, Total: micro(m.shipTax), Subtotal: ""}}
+		if !c.Exempt {
+			s.Taxes = []Tax{{ID: taxRates[m.shipRate].id, Total: micro(m.shipTax), Subtotal: ""}}
+		}
 		o.ShippingLines = append(o.ShippingLines, s)
 	}
 	for i, f := range c.Fees {
@@ -134,6 +142,9 @@ func Checkout(c Cart, id int64, created time.Time) Order {
 		line := FeeLine{ID: next(), Name: f.Name, TaxClass: taxClass(f.Rate), TaxStatus: "taxable",
 			Total: cents(f.Amount), TotalTax: centsHalfUp(fl.total)}
 		for _, r := range sortedRates(fl.taxes) {
+			if c.Exempt {
+				break
+			}
 			line.Taxes = append(line.Taxes, Tax{ID: taxRates[r].id, Total: micro(fl.taxes[r]), Subtotal: ""})
 		}
 		o.FeeLines = append(o.FeeLines, line)
@@ -234,6 +245,28 @@ func centsHalfUp(m int64) string { return cents(halfUp(m)) }
 func computeCart(c Cart) cartModel {
 	incl, sub := c.PricesIncludeTax, c.RoundAtSubtotal
 	m := cartModel{lineTaxes: map[int64]int64{}, lineShipTaxes: map[int64]int64{}}
+	if c.Exempt {
+		// No VAT is calculated; incl. prices lose their base VAT, rounded
+		// to the cent.
+		items := make([]CartItem, len(c.Items))
+		for i, it := range c.Items {
+			if c.PricesIncludeTax {
+				it.Price = divRound(it.Price*10000, 10000+it.Rate)
+			}
+			it.Rate = 0
+			items[i] = it
+		}
+		fees := make([]CartFee, len(c.Fees))
+		for i, f := range c.Fees {
+			f.Rate = 0
+			fees[i] = f
+		}
+		c.Items, c.Fees, c.PricesIncludeTax = items, fees, false
+		c.Exempt = false
+		m = computeCart(c)
+		m.lineTaxes, m.lineShipTaxes = map[int64]int64{}, map[int64]int64{}
+		return m
+	}
 	// round_line_tax and round_item_subtotal.
 	lineTax := func(t int64) int64 {
 		if sub {
