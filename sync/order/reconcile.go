@@ -186,6 +186,11 @@ func allZeroExcept(per map[Rate]Money, seen map[Rate]bool) bool {
 	return true
 }
 
+// Apportion splits total (cents) over parts in proportion to their exact
+// amounts in millionths, as apportion does; for sources that must split a
+// line the shop taxed at several rates.
+func Apportion(total Money, exact []int64) []Money { return apportion(total, exact) }
+
 // apportion splits total (cents) over parts in proportion to their exact
 // amounts in millionths: each part gets its exact amount rounded down to the
 // cent, and the cents left over (or missing) go one by one to the parts
