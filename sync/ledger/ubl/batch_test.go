@@ -208,3 +208,22 @@ func BenchmarkBookNewLedgerEach(b *testing.B) {
 		})
 	}
 }
+
+// TestBuyerVATIDOnlyWhenValid: a buyer's VAT id that is not an EU VAT id
+// would break BR-CO-09; it stays off a domestic invoice.
+func TestBuyerVATIDOnlyWhenValid(t *testing.T) {
+	inv := cases(t)[0].inv
+	for _, tt := range []struct {
+		vat  string
+		want bool
+	}{{"NL987654321B01", true}, {"123456789", false}, {"XX123", false}} {
+		inv.Buyer.VATID = tt.vat
+		data, err := Marshal(inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(data), "<cbc:CompanyID>"+tt.vat+"</cbc:CompanyID>"); got != tt.want {
+			t.Errorf("buyer VAT id %q written: %v, want %v", tt.vat, got, tt.want)
+		}
+	}
+}
