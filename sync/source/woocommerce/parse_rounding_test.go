@@ -125,55 +125,65 @@ func TestRoundingModesBookAndValidate(t *testing.T) {
 			cart := c.cart
 			cart.Rounding = r
 			w := wcemu.Checkout(cart, id, created)
-			raw, err := wcemu.EncodePHP(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o, err := ParseOrder(raw, "https://shop.example.nl")
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			var lineNet, lineVAT order.Money
-			for _, l := range o.Lines {
-				lineNet += l.Net
-				lineVAT += l.VAT
-			}
-			if lineNet+lineVAT != o.Total || lineVAT != o.TotalTax {
-				differ++
-			}
-			inv, err := order.NewInvoice(o, order.InvoiceOptions{Key: fmt.Sprintf("woocommerce/1/%d/invoice", id), Shop: "webwinkel",
-				Seller: testSeller(), Sells: c.sells})
-			if err != nil {
-				code, args := order.Failure(err)
-				t.Errorf("%s: %v (%s %v)\n%s", name, err, code, args, raw)
-				continue
-			}
-			if inv.Total != o.Total || inv.TaxTotal != o.TotalTax {
-				t.Errorf("%s: invoice %s / VAT %s, shop %s / %s", name, inv.Total, inv.TaxTotal, o.Total, o.TotalTax)
-			}
-			if got := inv.IssueDate.Format("2006-01-02"); got != "2027-01-01" {
-				t.Errorf("%s: dated %s, want the shop's local date 2027-01-01", name, got)
-			}
-			for _, l := range inv.Lines {
-				if l.Note != "" {
-					notes++
-					if !strings.HasPrefix(l.Note, "Afronding webwinkel: ") {
-						t.Errorf("%s: note %q", name, l.Note)
+			for _, path := range []string{"checkout", "recalculated"} {
+				if path == "recalculated" {
+					// The same order after the admin's Recalculate (or made
+					// through the REST API): VAT computed anew on the nets.
+					id++
+					w = wcemu.Recalculate(w, r)
+					w.ID, w.Number = id, fmt.Sprint(id)
+				}
+				name := name + ", " + path
+				raw, err := wcemu.EncodePHP(w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				o, err := ParseOrder(raw, "https://shop.example.nl")
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				var lineNet, lineVAT order.Money
+				for _, l := range o.Lines {
+					lineNet += l.Net
+					lineVAT += l.VAT
+				}
+				if lineNet+lineVAT != o.Total || lineVAT != o.TotalTax {
+					differ++
+				}
+				inv, err := order.NewInvoice(o, order.InvoiceOptions{Key: fmt.Sprintf("woocommerce/1/%d/invoice", id), Shop: "webwinkel",
+					Seller: testSeller(), Sells: c.sells})
+				if err != nil {
+					code, args := order.Failure(err)
+					t.Errorf("%s: %v (%s %v)\n%s", name, err, code, args, raw)
+					continue
+				}
+				if inv.Total != o.Total || inv.TaxTotal != o.TotalTax {
+					t.Errorf("%s: invoice %s / VAT %s, shop %s / %s", name, inv.Total, inv.TaxTotal, o.Total, o.TotalTax)
+				}
+				if got := inv.IssueDate.Format("2006-01-02"); got != "2027-01-01" {
+					t.Errorf("%s: dated %s, want the shop's local date 2027-01-01", name, got)
+				}
+				for _, l := range inv.Lines {
+					if l.Note != "" {
+						notes++
+						if !strings.HasPrefix(l.Note, "Afronding webwinkel: ") {
+							t.Errorf("%s: note %q", name, l.Note)
+						}
+					}
+					if c.cat != "" && l.Rate == 0 && l.Category != c.cat {
+						t.Errorf("%s: line %s category %s, want %s", name, l.Name, l.Category, c.cat)
 					}
 				}
-				if c.cat != "" && l.Rate == 0 && l.Category != c.cat {
-					t.Errorf("%s: line %s category %s, want %s", name, l.Name, l.Category, c.cat)
+				data, err := ubl.Marshal(inv)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
 				}
+				f := filepath.Join(dir, fmt.Sprintf("%d.xml", id))
+				if err := os.WriteFile(f, data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				files = append(files, f)
 			}
-			data, err := ubl.Marshal(inv)
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			f := filepath.Join(dir, fmt.Sprintf("%d.xml", id))
-			if err := os.WriteFile(f, data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			files = append(files, f)
 		}
 	}
 	// The table must hold what it claims: orders whose rounded lines miss
@@ -261,27 +271,30 @@ func TestRandomCartsReconcile(t *testing.T) {
 		cart.Billing = consumerNL
 		for _, r := range wcemu.Roundings {
 			cart.Rounding = r
-			raw, err := wcemu.EncodePHP(wcemu.Checkout(cart, int64(10000+n), time.Now()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			o, err := ParseOrder(raw, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if o.Total < 0 {
-				continue // a discount larger than the cart: WooCommerce caps it, the model does not
-			}
-			inv, err := order.NewInvoice(o, order.InvoiceOptions{Shop: "s", Seller: testSeller()})
-			if err != nil {
-				t.Fatalf("cart %d %s: %v\n%s", n, r, err, raw)
-			}
-			if inv.Total != o.Total || inv.TaxTotal != o.TotalTax {
-				t.Fatalf("cart %d %s: invoice %s/%s, shop %s/%s", n, r, inv.Total, inv.TaxTotal, o.Total, o.TotalTax)
-			}
-			for _, l := range inv.Lines {
-				if l.Note != "" {
-					notes++
+			w := wcemu.Checkout(cart, int64(10000+n), time.Now())
+			for _, w := range []wcemu.Order{w, wcemu.Recalculate(w, r)} {
+				raw, err := wcemu.EncodePHP(w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				o, err := ParseOrder(raw, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o.Total < 0 {
+					continue // a discount larger than the cart: WooCommerce caps it, the model does not
+				}
+				inv, err := order.NewInvoice(o, order.InvoiceOptions{Shop: "s", Seller: testSeller()})
+				if err != nil {
+					t.Fatalf("cart %d %s: %v\n%s", n, r, err, raw)
+				}
+				if inv.Total != o.Total || inv.TaxTotal != o.TotalTax {
+					t.Fatalf("cart %d %s: invoice %s/%s, shop %s/%s", n, r, inv.Total, inv.TaxTotal, o.Total, o.TotalTax)
+				}
+				for _, l := range inv.Lines {
+					if l.Note != "" {
+						notes++
+					}
 				}
 			}
 		}
