@@ -314,7 +314,9 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 // is r.Amount to the cent and each rate's VAT is its net × rate. All refunds
 // of the order together may not exceed the invoice's total. inv is the
 // invoice as it was booked; key is the credit note's idempotency key (the
-// outbox key, engine.CreditKey); issued is the refund's date.
+// outbox key, engine.CreditKey); issued is the refund's time, dated on the
+// shop's wall clock: a time in UTC is read in Europe/Amsterdam, a time in
+// another zone (t.In(shopZone)) in that zone.
 func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time) (Invoice, error) {
 	number := inv.OrderNumber
 	if o.ID != inv.OrderID || o.Source != inv.Source || inv.Kind != KindInvoice {
@@ -347,7 +349,7 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 		Key:                  key,
 		Kind:                 KindCreditNote,
 		ID:                   inv.ID + "-C" + r.ID,
-		IssueDate:            issued,
+		IssueDate:            calendarDate(issued),
 		Shop:                 inv.Shop,
 		Source:               inv.Source,
 		OrderID:              inv.OrderID,
