@@ -1,5 +1,6 @@
 // Package ubl is the default ledger: it books each invoice and credit note as
-// a Peppol BIS Billing 3.0 UBL 2.1 file in a folder, written atomically.
+// a UBL 2.1 file in a folder, written atomically: Peppol BIS Billing 3.0 for
+// business buyers, plain EN 16931 for consumers (who have no Peppol address).
 package ubl
 
 import (

@@ -549,3 +549,17 @@ func micros(s string) (int64, error) {
 	}
 	return int64(math.Round(f * 1e6)), nil
 }
+
+// AddCheckout places carts in the shop as its checkout would (Checkout),
+// created now, with fresh ids, and returns the ids.
+func (s *Shop) AddCheckout(carts ...Cart) []int64 {
+	orders := make([]Order, len(carts))
+	now := s.now().UTC().Truncate(time.Second)
+	for i, c := range carts {
+		o := Checkout(c, 0, now)
+		o.ID, o.Number = 0, ""
+		o.DateCreatedGMT, o.DateModifiedGMT = "", "" // Add dates them in the shop's zone
+		orders[i] = o
+	}
+	return s.Add(orders...)
+}

@@ -111,3 +111,18 @@ func compareOrders(t *testing.T, got, want Order) {
 		}
 	}
 }
+
+func TestAddCheckout(t *testing.T) {
+	s := New("ck", "cs")
+	cart := Cart{Rounding: Rounding{PricesIncludeTax: true, RoundAtSubtotal: true},
+		Items:    []CartItem{{Name: "Drop", Price: 100, Qty: 1, Rate: 900}, {Name: "Drop1", Price: 100, Qty: 1, Rate: 900}, {Name: "Drop2", Price: 100, Qty: 1, Rate: 900}},
+		Shipping: ptr(int64(409))}
+	ids := s.AddCheckout(cart, cart)
+	if len(ids) != 2 || ids[0] == ids[1] {
+		t.Fatalf("ids %v", ids)
+	}
+	o, ok := s.Order(ids[1])
+	if !ok || o.Total != "7.46" || o.TotalTax != "0.62" || o.DateCreated == "" || o.DateCreatedGMT == "" || o.Number == "" {
+		t.Errorf("placed order %+v", o)
+	}
+}
