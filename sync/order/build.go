@@ -71,6 +71,8 @@ type ReconcileError struct {
 	Category Category
 	Rate     Rate
 	Taxable  Money
+	// Lines is the number of lines the figures were summed over.
+	Lines int
 }
 
 func (e *ReconcileError) Error() string {
@@ -79,11 +81,11 @@ func (e *ReconcileError) Error() string {
 		return fmt.Sprintf("order %s: VAT %s on %s at %s%% (%s) is %s away from %s, more than EN 16931 BR-CO-17 allows",
 			e.Order, e.Got, e.Taxable, e.Rate.Percent(), e.Category, (e.Got - e.Want).Abs(), e.Want)
 	case FieldTotalTax:
-		return fmt.Sprintf("order %s: lines add up to VAT %s, the shop says %s (difference %s)",
-			e.Order, e.Got, e.Want, e.Got-e.Want)
+		return fmt.Sprintf("order %s: lines add up to VAT %s, the shop says %s (difference %s, more than a cent per line of %d)",
+			e.Order, e.Got, e.Want, e.Got-e.Want, e.Lines)
 	default:
-		return fmt.Sprintf("order %s: lines add up to total %s, the shop says %s (difference %s)",
-			e.Order, e.Got, e.Want, e.Got-e.Want)
+		return fmt.Sprintf("order %s: lines add up to total %s, the shop says %s (difference %s, more than a cent per line of %d)",
+			e.Order, e.Got, e.Want, e.Got-e.Want, e.Lines)
 	}
 }
 
@@ -214,20 +216,27 @@ var exemptionReasons = map[Category]string{
 // without VAT (AE, G, K, E, O), or "" for S and Z.
 func ExemptionReason(c Category) string { return exemptionReasons[c] }
 
-// NewInvoice makes the invoice for a booked order of shop, issued by seller.
-// Its number is the order's number (a shop's numbers are unique within the
+// NewInvoice makes the invoice for a booked order, issued by opt.Seller and
+// dated by the order's local date (Order.CreatedLocal, else Created in
+// opt.Location). Its number is the order's number (a shop's numbers are unique within the
 // shop; a seller with two shops that count alike should give one a number
 // prefix in the shop). It reconciles to the cent: the lines must add up to
 // the shop's Total and TotalTax, else a *ReconcileError says which figure
 // differs and by how much. A web shop order with a Paid time was paid at
 // checkout, so the invoice is prepaid and nothing is payable.
-func NewInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice, error) {
+func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
+	seller, shop := opt.Seller, opt.Shop
 	if err := seller.Check(); err != nil {
 		return Invoice{}, err
 	}
 	number := orderNumber(o)
 	if len(o.Lines) == 0 {
-		return Invoice{}, fmt.Errorf("order %s: %w", number, ErrNoLines)
+		return Invoice{}, failf(ErrNoLines, nil, nil, "order %s", number)
+	}
+	if c := currency(o.Currency); c != "EUR" {
+		if _, ok := parseRate(opt.EURRate); !ok {
+			return Invoice{}, &CurrencyError{Order: number, Currency: c, Rate: opt.EURRate}
+		}
 	}
 	buyer := o.Buyer
 	if buyer.Address.Country == "" {
@@ -239,14 +248,14 @@ func NewInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice,
 		buyer.VATID = NormalizeVATID(buyer.VATID)
 	}
 	if buyerName(buyer) == "" {
-		return Invoice{}, fmt.Errorf("order %s: %w", number, ErrBuyerName)
+		return Invoice{}, failf(ErrBuyerName, nil, nil, "order %s", number)
 	}
 
-	lines, err := invoiceLines(number, o.Lines)
+	lines, err := invoiceLines(number, o.Lines, SaleCategory(o, seller, opt.Sells))
 	if err != nil {
 		return Invoice{}, err
 	}
-	subs, err := taxSubtotals(number, lines, lineVATs(o.Lines))
+	subs, err := reconcile(number, o, lines)
 	if err != nil {
 		return Invoice{}, err
 	}
@@ -254,8 +263,16 @@ func NewInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice,
 		return Invoice{}, err
 	}
 
+	issued, err := issueDate(o, opt.Location)
+	if err != nil {
+		return Invoice{}, err
+	}
+	key := opt.Key
+	if key == "" {
+		key = fmt.Sprintf("%s/%s/%s/invoice", o.Source, shop, o.ID)
+	}
 	inv := Invoice{
-		Key:           fmt.Sprintf("%s/%s/%s/invoice", o.Source, shop, o.ID),
+		Key:           key,
 		Kind:          KindInvoice,
 		ID:            number,
 		IssueDate:     issued,
@@ -272,14 +289,16 @@ func NewInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice,
 		PaymentID:     firstNonEmpty(o.TransactionID, number),
 	}
 	inv.sumTotals()
-	if inv.Total != o.Total {
-		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: o.Total, Got: inv.Total}
-	}
-	if inv.TaxTotal != o.TotalTax {
-		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotalTax, Want: o.TotalTax, Got: inv.TaxTotal}
+	if inv.Total != o.Total || inv.TaxTotal != o.TotalTax {
+		// reconcile makes both match; this guards its arithmetic.
+		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: o.Total, Got: inv.Total, Lines: len(lines)}
 	}
 	if inv.Total < 0 {
-		return Invoice{}, fmt.Errorf("order %s: %w (%s)", number, ErrNegativeTotal, inv.Total)
+		return Invoice{}, failf(ErrNegativeTotal, nil, map[string]string{"total": inv.Total.String()}, "order %s (total %s)", number, inv.Total)
+	}
+	if inv.Currency != "EUR" {
+		eur, _ := eurAmount(inv.TaxTotal, opt.EURRate) // the rate was checked above
+		inv.EURRate, inv.TaxTotalEUR = strings.ReplaceAll(strings.TrimSpace(opt.EURRate), ",", "."), eur
 	}
 	if !o.Paid.IsZero() {
 		inv.Prepaid = inv.Total
@@ -293,14 +312,18 @@ func NewInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice,
 // (incl. VAT) is spread over the invoice's VAT breakdown in proportion to
 // each rate's gross amount, by largest remainder, so the credit note's total
 // is r.Amount to the cent and each rate's VAT is its net × rate. All refunds
-// of the order together may not exceed the invoice's total.
-func NewCreditNote(o Order, r Refund, inv Invoice, issued time.Time) (Invoice, error) {
+// of the order together may not exceed the invoice's total. inv is the
+// invoice as it was booked; key is the credit note's idempotency key (the
+// outbox key, engine.CreditKey); issued is the refund's time, dated on the
+// shop's wall clock: a time in UTC is read in Europe/Amsterdam, a time in
+// another zone (t.In(shopZone)) in that zone.
+func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time) (Invoice, error) {
 	number := inv.OrderNumber
 	if o.ID != inv.OrderID || o.Source != inv.Source || inv.Kind != KindInvoice {
 		return Invoice{}, fmt.Errorf("refund %s of order %s: %w (invoice %s)", r.ID, orderNumber(o), ErrRefundOrder, inv.ID)
 	}
 	if r.Amount <= 0 {
-		return Invoice{}, fmt.Errorf("refund %s of order %s: %w (%s)", r.ID, number, ErrRefundAmount, r.Amount)
+		return Invoice{}, failf(ErrRefundAmount, nil, map[string]string{"amount": r.Amount.String()}, "refund %s of order %s (%s)", r.ID, number, r.Amount)
 	}
 	refunded, seen := Money(0), false
 	for _, other := range o.Refunds {
@@ -315,15 +338,18 @@ func NewCreditNote(o Order, r Refund, inv Invoice, issued time.Time) (Invoice, e
 		refunded += r.Amount
 	}
 	if refunded > inv.Total {
-		return Invoice{}, fmt.Errorf("refund %s of order %s: %w (refunded %s, invoiced %s)",
-			r.ID, number, ErrRefundTooLarge, refunded, inv.Total)
+		return Invoice{}, failf(ErrRefundTooLarge, nil, map[string]string{"refunded": refunded.String(), "invoiced": inv.Total.String()},
+			"refund %s of order %s (refunded %s, invoiced %s)", r.ID, number, refunded, inv.Total)
 	}
 
+	if key == "" {
+		key = fmt.Sprintf("%s/%s/%s/credit/%s", inv.Source, inv.Shop, inv.OrderID, r.ID)
+	}
 	cn := Invoice{
-		Key:                  fmt.Sprintf("%s/%s/%s/credit/%s", inv.Source, inv.Shop, inv.OrderID, r.ID),
+		Key:                  key,
 		Kind:                 KindCreditNote,
 		ID:                   inv.ID + "-C" + r.ID,
-		IssueDate:            issued,
+		IssueDate:            calendarDate(issued),
 		Shop:                 inv.Shop,
 		Source:               inv.Source,
 		OrderID:              inv.OrderID,
@@ -338,11 +364,18 @@ func NewCreditNote(o Order, r Refund, inv Invoice, issued time.Time) (Invoice, e
 		Note:                 r.Reason,
 	}
 	if len(r.Lines) > 0 {
-		lines, err := invoiceLines(number, r.Lines)
+		lines, err := invoiceLines(number, r.Lines, invoicedZeroCategory(inv))
 		if err != nil {
 			return Invoice{}, fmt.Errorf("refund %s: %w", r.ID, err)
 		}
-		subs, err := taxSubtotals(number, lines, lineVATs(r.Lines))
+		// The refund's amount is what went back; its lines' VAT is what the
+		// shop credited. A shop that rounds at subtotal can miss the amount
+		// by a cent per line: that cent goes onto a line, as on invoices.
+		var vat Money
+		for _, l := range r.Lines {
+			vat += l.VAT
+		}
+		subs, err := reconcile(number, Order{Lines: r.Lines, Total: r.Amount, TotalTax: vat}, lines)
 		if err != nil {
 			return Invoice{}, fmt.Errorf("refund %s: %w", r.ID, err)
 		}
@@ -360,6 +393,13 @@ func NewCreditNote(o Order, r Refund, inv Invoice, issued time.Time) (Invoice, e
 	cn.sumTotals()
 	if cn.Total != r.Amount {
 		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: r.Amount, Got: cn.Total}
+	}
+	if cn.Currency != "EUR" {
+		eur, ok := eurAmount(cn.TaxTotal, inv.EURRate)
+		if !ok {
+			return Invoice{}, &CurrencyError{Order: number, Currency: cn.Currency, Rate: inv.EURRate}
+		}
+		cn.EURRate, cn.TaxTotalEUR = inv.EURRate, eur
 	}
 	// The shop reports a refund once the money went back: nothing is due.
 	cn.Prepaid = cn.Total
@@ -380,8 +420,9 @@ func (inv *Invoice) sumTotals() {
 }
 
 // invoiceLines turns order lines into invoice lines: categories checked (an
-// empty one inferred from the rate), ids unique, names and quantities filled.
-func invoiceLines(number string, in []Line) ([]InvoiceLine, error) {
+// empty one at 0 % is zero, the category of the sale), ids unique, names and
+// quantities filled.
+func invoiceLines(number string, in []Line, zero Category) ([]InvoiceLine, error) {
 	out := make([]InvoiceLine, 0, len(in))
 	ids := make(map[string]bool, len(in))
 	unique := true
@@ -393,12 +434,17 @@ func invoiceLines(number string, in []Line) ([]InvoiceLine, error) {
 	}
 	hasO, hasOther := false, false
 	for i, l := range in {
+		if l.Category == "" && l.Rate == 0 && l.VAT == 0 {
+			l.Category = zero
+		}
 		cat, err := lineCategory(l)
 		if err != nil {
-			return nil, fmt.Errorf("order %s line %s: %w", number, lineRef(l, i), err)
+			return nil, failf(ErrLineCategory, err, map[string]string{"line": lineRef(l, i), "category": string(l.Category), "rate": l.Rate.Percent()},
+				"order %s line %s", number, lineRef(l, i))
 		}
 		if cat != Standard && l.VAT != 0 {
-			return nil, fmt.Errorf("order %s line %s: %w (%s VAT in category %s)", number, lineRef(l, i), ErrLineVAT, l.VAT, cat)
+			return nil, failf(ErrLineVAT, nil, map[string]string{"line": lineRef(l, i), "category": string(cat), "vat": l.VAT.String()},
+				"order %s line %s (%s VAT in category %s)", number, lineRef(l, i), l.VAT, cat)
 		}
 		if cat == OutOfScope {
 			hasO = true
@@ -424,7 +470,7 @@ func invoiceLines(number string, in []Line) ([]InvoiceLine, error) {
 		})
 	}
 	if hasO && hasOther {
-		return nil, fmt.Errorf("order %s: %w", number, ErrOutOfScopeMixed)
+		return nil, failf(ErrOutOfScopeMixed, nil, nil, "order %s", number)
 	}
 	return out, nil
 }
@@ -458,14 +504,14 @@ func lineCategory(l Line) (Category, error) {
 	switch cat {
 	case Standard:
 		if l.Rate <= 0 {
-			return "", fmt.Errorf("%w: category S at %s%%", ErrLineCategory, l.Rate.Percent())
+			return "", fmt.Errorf("category S at %s%%", l.Rate.Percent())
 		}
 	case ZeroRated, Exempt, ReverseCharge, Export, IntraEU, OutOfScope:
 		if l.Rate != 0 {
-			return "", fmt.Errorf("%w: category %s at %s%%", ErrLineCategory, cat, l.Rate.Percent())
+			return "", fmt.Errorf("category %s at %s%%", cat, l.Rate.Percent())
 		}
 	default:
-		return "", fmt.Errorf("%w: unknown category %q", ErrLineCategory, cat)
+		return "", fmt.Errorf("unknown category %q", cat)
 	}
 	return cat, nil
 }
@@ -510,22 +556,9 @@ func taxSubtotals(number string, lines []InvoiceLine, vat []Money) ([]TaxSubtota
 		subs[j].Taxable += l.Net
 		subs[j].Tax += vat[i]
 	}
-	sort.SliceStable(subs, func(a, b int) bool {
-		if categoryOrder[subs[a].Category] != categoryOrder[subs[b].Category] {
-			return categoryOrder[subs[a].Category] < categoryOrder[subs[b].Category]
-		}
-		return subs[a].Rate > subs[b].Rate
-	})
-	for _, s := range subs {
-		if s.Rate == 0 {
-			continue // lines were checked: no VAT in a 0 % category
-		}
-		want := s.Rate.Of(s.Taxable.Abs())
-		got := s.Tax.Abs()
-		if !(got-brCO17Slack < want && got+brCO17Slack > want) || (s.Tax < 0) != (s.Taxable < 0) && s.Tax != 0 {
-			return nil, &ReconcileError{Order: number, Field: FieldTaxSubtotal, Want: signed(want, s.Taxable), Got: s.Tax,
-				Category: s.Category, Rate: s.Rate, Taxable: s.Taxable}
-		}
+	sortSubtotals(subs)
+	if err := checkBRCO17(number, subs); err != nil {
+		return nil, err
 	}
 	return subs, nil
 }
@@ -546,10 +579,10 @@ func checkBuyerForCategories(number string, buyer Party, subs []TaxSubtotal) err
 			continue
 		}
 		if strings.TrimSpace(buyer.VATID) == "" {
-			return fmt.Errorf("order %s: %w", number, ErrBuyerVATID)
+			return failf(ErrBuyerVATID, nil, map[string]string{"category": string(s.Category)}, "order %s", number)
 		}
 		if err := ValidVATID(buyer.VATID); err != nil {
-			return fmt.Errorf("order %s: %w: %w", number, ErrBuyerVATID, err)
+			return failf(ErrBuyerVATID, err, map[string]string{"category": string(s.Category), "vat_id": buyer.VATID}, "order %s", number)
 		}
 	}
 	return nil
@@ -570,7 +603,8 @@ func spreadRefund(number string, r Refund, subs []TaxSubtotal) ([]InvoiceLine, [
 		}
 	}
 	if total == 0 {
-		return nil, nil, fmt.Errorf("refund %s of order %s: %w (nothing invoiced)", r.ID, number, ErrRefundTooLarge)
+		return nil, nil, failf(ErrRefundTooLarge, nil, map[string]string{"refunded": r.Amount.String(), "invoiced": "0.00"},
+			"refund %s of order %s (nothing invoiced)", r.ID, number)
 	}
 	amount := uint64(r.Amount)
 	shares := make([]uint64, len(subs))
