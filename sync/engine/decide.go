@@ -39,6 +39,16 @@ const (
 	ReasonCancelled = "cancelled"
 	// ReasonWaitingForInvoice: a credit note waits for its invoice.
 	ReasonWaitingForInvoice = "waiting_for_invoice"
+	// ReasonCurrency: parked because the order is not in EUR (arg: the
+	// currency); a person books it with a rate.
+	ReasonCurrency = "currency_not_eur"
+	// ReasonUnparseable: the shop's payload could not be read; the raw
+	// payload is kept.
+	ReasonUnparseable = "unparseable"
+	// ReasonCreditFailed: a credit note of a booked order failed; the order
+	// stays booked and the credit note can be retried (arg: JSON with the
+	// failure's code and figures).
+	ReasonCreditFailed = "credit_note_failed"
 )
 
 // InvoiceKey is the idempotency key of an order's invoice.

@@ -63,8 +63,35 @@ type Record struct {
 	InvoiceID   string
 	InvoiceDate time.Time
 	BookingRef  string
-	// Snapshot is the normalized order; only filled by OrderRecord.
+	// ChangedAfterBooking is set when the shop changed the order after its
+	// invoice was booked (cancelled, trashed, refunded by an edit, or an
+	// edited total); ChangeNote says what changed ("status cancelled",
+	// "total 40.00 -> 35.00"). It is cleared when a person has the change
+	// credited (Engine.CreditChange).
+	ChangedAfterBooking bool
+	ChangeNote          string
+	// EURRate is the rate a person gave for a non-EUR order: EUR per one unit
+	// of the order's currency, as typed ("0.9213").
+	EURRate string
+	// Snapshot is the normalized order; only filled by Record and
+	// RecordByNumber.
 	Snapshot []byte
+	// BookedInvoice is the JSON of the order.Invoice as it was booked (nil
+	// until booked); only filled with Snapshot. Credit notes are spread over
+	// it, never over an order edited after booking.
+	BookedInvoice []byte
+}
+
+// Invoice decodes the invoice as it was booked; ok is false when none is
+// kept (not booked yet, or booked before Orderbrug kept it).
+func (r Record) Invoice() (inv order.Invoice, ok bool, err error) {
+	if len(r.BookedInvoice) == 0 {
+		return inv, false, nil
+	}
+	if err := json.Unmarshal(r.BookedInvoice, &inv); err != nil {
+		return inv, false, fmt.Errorf("booked invoice of order %s: %w", r.ExtID, err)
+	}
+	return inv, true, nil
 }
 
 // Order decodes the snapshot.
@@ -188,7 +215,7 @@ func prepareApply(ctx context.Context, tx *sql.Tx) (*applyStmts, error) {
 		dst **sql.Stmt
 		q   string
 	}{
-		{&st.get, `SELECT ` + recordCols + `, o.snapshot FROM orders o JOIN shops s ON s.id=o.shop_id WHERE o.shop_id=? AND o.ext_id=?`},
+		{&st.get, `SELECT ` + recordCols + `, o.snapshot, o.booked_invoice FROM orders o JOIN shops s ON s.id=o.shop_id WHERE o.shop_id=? AND o.ext_id=?`},
 		{&st.touch, `UPDATE orders SET last_checked=? WHERE shop_id=? AND ext_id=?`},
 		{&st.upsert, upsertOrder},
 		{&st.book, insertBooking},
@@ -220,11 +247,11 @@ func (st *applyStmts) applyOne(ctx context.Context, ob Observation, decide Decid
 		return 0, err
 	}
 	var prev *Record
-	var prevSnap []byte
-	r, err := scanRecord(st.get.QueryRowContext(ctx, ob.ShopID, o.ID), &prevSnap)
+	var prevSnap, prevInv []byte
+	r, err := scanRecord(st.get.QueryRowContext(ctx, ob.ShopID, o.ID), &prevSnap, &prevInv)
 	switch {
 	case err == nil:
-		r.Snapshot = prevSnap
+		r.Snapshot, r.BookedInvoice = prevSnap, prevInv
 		prev = &r
 	case !errors.Is(err, sql.ErrNoRows):
 		return 0, err
@@ -282,14 +309,14 @@ func (x stmtExecer) ExecContext(ctx context.Context, _ string, args ...any) (sql
 
 const recordCols = `o.shop_id, s.name, o.ext_id, o.number, o.status, o.created, o.modified, o.customer, o.total,
 	o.currency, o.state, o.reason, o.reason_arg, o.detail, o.first_seen, o.last_checked, o.state_at,
-	o.invoice_id, o.invoice_date, o.booking_ref`
+	o.invoice_id, o.invoice_date, o.booking_ref, o.changed_after_booking, o.change_note, o.eur_rate`
 
 func scanRecord(row interface{ Scan(...any) error }, extra ...any) (Record, error) {
 	var r Record
 	var created, modified, firstSeen, lastChecked, stateAt, invDate int64
 	dest := []any{&r.ShopID, &r.Shop, &r.ExtID, &r.Number, &r.Status, &created, &modified, &r.Customer, &r.Total,
 		&r.Currency, &r.State, &r.Reason, &r.ReasonArg, &r.Detail, &firstSeen, &lastChecked, &stateAt,
-		&r.InvoiceID, &invDate, &r.BookingRef}
+		&r.InvoiceID, &invDate, &r.BookingRef, &r.ChangedAfterBooking, &r.ChangeNote, &r.EURRate}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return r, err
 	}
@@ -303,9 +330,9 @@ type querier interface {
 }
 
 func recordTx(ctx context.Context, q querier, shopID int64, extID string, withSnapshot bool) (*Record, error) {
-	var snap []byte
-	r, err := scanRecord(q.QueryRowContext(ctx, `SELECT `+recordCols+`, o.snapshot FROM orders o JOIN shops s ON s.id=o.shop_id
-		WHERE o.shop_id=? AND o.ext_id=?`, shopID, extID), &snap)
+	var snap, inv []byte
+	r, err := scanRecord(q.QueryRowContext(ctx, `SELECT `+recordCols+`, o.snapshot, o.booked_invoice FROM orders o
+		JOIN shops s ON s.id=o.shop_id WHERE o.shop_id=? AND o.ext_id=?`, shopID, extID), &snap, &inv)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("order %s: %w", extID, ErrNotFound)
 	}
@@ -313,7 +340,7 @@ func recordTx(ctx context.Context, q querier, shopID int64, extID string, withSn
 		return nil, err
 	}
 	if withSnapshot {
-		r.Snapshot = snap
+		r.Snapshot, r.BookedInvoice = snap, inv
 	}
 	return &r, nil
 }
@@ -348,8 +375,10 @@ type Filter struct {
 	Status order.Status
 	// Search matches the order number or the customer (case-insensitive).
 	Search string
-	Limit  int // 0: no limit
-	Offset int
+	// Changed selects only orders changed after booking.
+	Changed bool
+	Limit   int // 0: no limit
+	Offset  int
 }
 
 // Records lists orders without their snapshots, newest first.
@@ -368,6 +397,9 @@ func (s *Store) Records(ctx context.Context, f Filter) ([]Record, error) {
 	}
 	if f.Status != "" {
 		where, args = append(where, "o.status = ?"), append(args, f.Status)
+	}
+	if f.Changed {
+		where = append(where, "o.changed_after_booking = 1")
 	}
 	if f.Search != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Search) + "%"
@@ -541,4 +573,17 @@ func (s *Store) Redecide(ctx context.Context, shopID int64, states []State, deci
 		}
 	}
 	return changed, tx.Commit()
+}
+
+// SetEURRate stores the rate a person gave for a non-EUR order (EUR per one
+// unit of its currency, as typed); the engine passes it to the invoice.
+func (s *Store) SetEURRate(ctx context.Context, shopID int64, extID, rate string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE orders SET eur_rate=? WHERE shop_id=? AND ext_id=?`, rate, shopID, extID)
+	if err != nil {
+		return fmt.Errorf("set EUR rate of order %s: %w", extID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("order %s: %w", extID, ErrNotFound)
+	}
+	return nil
 }
