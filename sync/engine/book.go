@@ -114,8 +114,7 @@ func (e *Engine) book(ctx context.Context, it store.OutboxItem) (bookOutcome, er
 		// Not the order's fault: it waits until the details are filled in.
 		return fail(false, ReasonSellerIncomplete, err)
 	}
-	issued := o.Created
-	inv, err := order.NewInvoice(o, sh.Name, seller, issued)
+	inv, err := order.NewInvoice(o, order.InvoiceOptions{Key: InvoiceKey(sh, o.ID), Shop: sh.Name, Seller: seller})
 	if err != nil {
 		return fail(true, ReasonMismatch, err)
 	}
@@ -133,7 +132,7 @@ func (e *Engine) book(ctx context.Context, it store.OutboxItem) (bookOutcome, er
 		if credited.IsZero() {
 			credited = o.Modified
 		}
-		inv, err = order.NewCreditNote(o, refund, inv, credited)
+		inv, err = order.NewCreditNote(o, refund, inv, it.Key, credited)
 		if err != nil {
 			return fail(true, ReasonMismatch, err)
 		}

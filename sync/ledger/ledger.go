@@ -34,3 +34,13 @@ type permanentError struct{ err error }
 
 func (p permanentError) Error() string   { return p.err.Error() }
 func (p permanentError) Unwrap() []error { return []error{p.err, ErrPermanent} }
+
+// BatchLedger is a Ledger that books many invoices at once, cheaper than one
+// by one (a file ledger syncs its files as a group). It is optional: check
+// for it with a type assertion. refs[i] and errs[i] belong to invs[i]; every
+// ref without an error is durable (file and folder synced) when BookBatch
+// returns. Each booking is idempotent on its Key, as with Book.
+type BatchLedger interface {
+	Ledger
+	BookBatch(ctx context.Context, invs []order.Invoice) (refs []string, errs []error)
+}

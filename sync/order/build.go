@@ -71,6 +71,8 @@ type ReconcileError struct {
 	Category Category
 	Rate     Rate
 	Taxable  Money
+	// Lines is the number of lines the figures were summed over.
+	Lines int
 }
 
 func (e *ReconcileError) Error() string {
@@ -214,20 +216,22 @@ var exemptionReasons = map[Category]string{
 // without VAT (AE, G, K, E, O), or "" for S and Z.
 func ExemptionReason(c Category) string { return exemptionReasons[c] }
 
-// NewInvoice makes the invoice for a booked order of shop, issued by seller.
-// Its number is the order's number (a shop's numbers are unique within the
+// NewInvoice makes the invoice for a booked order, issued by opt.Seller and
+// dated by the order's local date (Order.CreatedLocal, else Created in
+// opt.Location). Its number is the order's number (a shop's numbers are unique within the
 // shop; a seller with two shops that count alike should give one a number
 // prefix in the shop). It reconciles to the cent: the lines must add up to
 // the shop's Total and TotalTax, else a *ReconcileError says which figure
 // differs and by how much. A web shop order with a Paid time was paid at
 // checkout, so the invoice is prepaid and nothing is payable.
-func NewInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice, error) {
+func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
+	seller, shop := opt.Seller, opt.Shop
 	if err := seller.Check(); err != nil {
 		return Invoice{}, err
 	}
 	number := orderNumber(o)
 	if len(o.Lines) == 0 {
-		return Invoice{}, fmt.Errorf("order %s: %w", number, ErrNoLines)
+		return Invoice{}, failf(ErrNoLines, nil, nil, "order %s", number)
 	}
 	buyer := o.Buyer
 	if buyer.Address.Country == "" {
@@ -239,7 +243,7 @@ func NewInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice,
 		buyer.VATID = NormalizeVATID(buyer.VATID)
 	}
 	if buyerName(buyer) == "" {
-		return Invoice{}, fmt.Errorf("order %s: %w", number, ErrBuyerName)
+		return Invoice{}, failf(ErrBuyerName, nil, nil, "order %s", number)
 	}
 
 	lines, err := invoiceLines(number, o.Lines)
@@ -254,8 +258,16 @@ func NewInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice,
 		return Invoice{}, err
 	}
 
+	issued, err := issueDate(o, opt.Location)
+	if err != nil {
+		return Invoice{}, err
+	}
+	key := opt.Key
+	if key == "" {
+		key = fmt.Sprintf("%s/%s/%s/invoice", o.Source, shop, o.ID)
+	}
 	inv := Invoice{
-		Key:           fmt.Sprintf("%s/%s/%s/invoice", o.Source, shop, o.ID),
+		Key:           key,
 		Kind:          KindInvoice,
 		ID:            number,
 		IssueDate:     issued,
@@ -279,7 +291,7 @@ func NewInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice,
 		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotalTax, Want: o.TotalTax, Got: inv.TaxTotal}
 	}
 	if inv.Total < 0 {
-		return Invoice{}, fmt.Errorf("order %s: %w (%s)", number, ErrNegativeTotal, inv.Total)
+		return Invoice{}, failf(ErrNegativeTotal, nil, map[string]string{"total": inv.Total.String()}, "order %s (total %s)", number, inv.Total)
 	}
 	if !o.Paid.IsZero() {
 		inv.Prepaid = inv.Total
@@ -293,14 +305,16 @@ func NewInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice,
 // (incl. VAT) is spread over the invoice's VAT breakdown in proportion to
 // each rate's gross amount, by largest remainder, so the credit note's total
 // is r.Amount to the cent and each rate's VAT is its net × rate. All refunds
-// of the order together may not exceed the invoice's total.
-func NewCreditNote(o Order, r Refund, inv Invoice, issued time.Time) (Invoice, error) {
+// of the order together may not exceed the invoice's total. inv is the
+// invoice as it was booked; key is the credit note's idempotency key (the
+// outbox key, engine.CreditKey); issued is the refund's date.
+func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time) (Invoice, error) {
 	number := inv.OrderNumber
 	if o.ID != inv.OrderID || o.Source != inv.Source || inv.Kind != KindInvoice {
 		return Invoice{}, fmt.Errorf("refund %s of order %s: %w (invoice %s)", r.ID, orderNumber(o), ErrRefundOrder, inv.ID)
 	}
 	if r.Amount <= 0 {
-		return Invoice{}, fmt.Errorf("refund %s of order %s: %w (%s)", r.ID, number, ErrRefundAmount, r.Amount)
+		return Invoice{}, failf(ErrRefundAmount, nil, map[string]string{"amount": r.Amount.String()}, "refund %s of order %s (%s)", r.ID, number, r.Amount)
 	}
 	refunded, seen := Money(0), false
 	for _, other := range o.Refunds {
@@ -315,12 +329,15 @@ func NewCreditNote(o Order, r Refund, inv Invoice, issued time.Time) (Invoice, e
 		refunded += r.Amount
 	}
 	if refunded > inv.Total {
-		return Invoice{}, fmt.Errorf("refund %s of order %s: %w (refunded %s, invoiced %s)",
-			r.ID, number, ErrRefundTooLarge, refunded, inv.Total)
+		return Invoice{}, failf(ErrRefundTooLarge, nil, map[string]string{"refunded": refunded.String(), "invoiced": inv.Total.String()},
+			"refund %s of order %s (refunded %s, invoiced %s)", r.ID, number, refunded, inv.Total)
 	}
 
+	if key == "" {
+		key = fmt.Sprintf("%s/%s/%s/credit/%s", inv.Source, inv.Shop, inv.OrderID, r.ID)
+	}
 	cn := Invoice{
-		Key:                  fmt.Sprintf("%s/%s/%s/credit/%s", inv.Source, inv.Shop, inv.OrderID, r.ID),
+		Key:                  key,
 		Kind:                 KindCreditNote,
 		ID:                   inv.ID + "-C" + r.ID,
 		IssueDate:            issued,
@@ -395,10 +412,12 @@ func invoiceLines(number string, in []Line) ([]InvoiceLine, error) {
 	for i, l := range in {
 		cat, err := lineCategory(l)
 		if err != nil {
-			return nil, fmt.Errorf("order %s line %s: %w", number, lineRef(l, i), err)
+			return nil, failf(ErrLineCategory, err, map[string]string{"line": lineRef(l, i), "category": string(l.Category), "rate": l.Rate.Percent()},
+				"order %s line %s", number, lineRef(l, i))
 		}
 		if cat != Standard && l.VAT != 0 {
-			return nil, fmt.Errorf("order %s line %s: %w (%s VAT in category %s)", number, lineRef(l, i), ErrLineVAT, l.VAT, cat)
+			return nil, failf(ErrLineVAT, nil, map[string]string{"line": lineRef(l, i), "category": string(cat), "vat": l.VAT.String()},
+				"order %s line %s (%s VAT in category %s)", number, lineRef(l, i), l.VAT, cat)
 		}
 		if cat == OutOfScope {
 			hasO = true
@@ -424,7 +443,7 @@ func invoiceLines(number string, in []Line) ([]InvoiceLine, error) {
 		})
 	}
 	if hasO && hasOther {
-		return nil, fmt.Errorf("order %s: %w", number, ErrOutOfScopeMixed)
+		return nil, failf(ErrOutOfScopeMixed, nil, nil, "order %s", number)
 	}
 	return out, nil
 }
@@ -458,14 +477,14 @@ func lineCategory(l Line) (Category, error) {
 	switch cat {
 	case Standard:
 		if l.Rate <= 0 {
-			return "", fmt.Errorf("%w: category S at %s%%", ErrLineCategory, l.Rate.Percent())
+			return "", fmt.Errorf("category S at %s%%", l.Rate.Percent())
 		}
 	case ZeroRated, Exempt, ReverseCharge, Export, IntraEU, OutOfScope:
 		if l.Rate != 0 {
-			return "", fmt.Errorf("%w: category %s at %s%%", ErrLineCategory, cat, l.Rate.Percent())
+			return "", fmt.Errorf("category %s at %s%%", cat, l.Rate.Percent())
 		}
 	default:
-		return "", fmt.Errorf("%w: unknown category %q", ErrLineCategory, cat)
+		return "", fmt.Errorf("unknown category %q", cat)
 	}
 	return cat, nil
 }
@@ -546,10 +565,10 @@ func checkBuyerForCategories(number string, buyer Party, subs []TaxSubtotal) err
 			continue
 		}
 		if strings.TrimSpace(buyer.VATID) == "" {
-			return fmt.Errorf("order %s: %w", number, ErrBuyerVATID)
+			return failf(ErrBuyerVATID, nil, map[string]string{"category": string(s.Category)}, "order %s", number)
 		}
 		if err := ValidVATID(buyer.VATID); err != nil {
-			return fmt.Errorf("order %s: %w: %w", number, ErrBuyerVATID, err)
+			return failf(ErrBuyerVATID, err, map[string]string{"category": string(s.Category), "vat_id": buyer.VATID}, "order %s", number)
 		}
 	}
 	return nil
@@ -570,7 +589,8 @@ func spreadRefund(number string, r Refund, subs []TaxSubtotal) ([]InvoiceLine, [
 		}
 	}
 	if total == 0 {
-		return nil, nil, fmt.Errorf("refund %s of order %s: %w (nothing invoiced)", r.ID, number, ErrRefundTooLarge)
+		return nil, nil, failf(ErrRefundTooLarge, nil, map[string]string{"refunded": r.Amount.String(), "invoiced": "0.00"},
+			"refund %s of order %s (nothing invoiced)", r.ID, number)
 	}
 	amount := uint64(r.Amount)
 	shares := make([]uint64, len(subs))

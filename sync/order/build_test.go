@@ -60,7 +60,7 @@ func realOrder13() Order {
 
 func TestRealOrder13(t *testing.T) {
 	o := realOrder13()
-	inv, err := NewInvoice(o, "webwinkel", testSeller(), issued)
+	inv, err := newInvoice(o, "webwinkel", testSeller(), issued)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestRealOrder13(t *testing.T) {
 		t.Errorf("shipping line %+v: quantity 0 must become 1", inv.Lines[2])
 	}
 
-	cn, err := NewCreditNote(o, o.Refunds[0], inv, issued.Add(time.Hour))
+	cn, err := NewCreditNote(o, o.Refunds[0], inv, "", issued.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestRealOrder13(t *testing.T) {
 	if cn.Kind != KindCreditNote || cn.Key != "woocommerce/webwinkel/13/credit/14" || cn.ID != "13-C14" {
 		t.Errorf("kind %q key %q id %q", cn.Kind, cn.Key, cn.ID)
 	}
-	if cn.BillingReference != "13" || !cn.BillingReferenceDate.Equal(issued) || cn.Note != "Beschadigd" {
+	if cn.BillingReference != "13" || !cn.BillingReferenceDate.Equal(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)) || cn.Note != "Beschadigd" {
 		t.Errorf("reference %q %v note %q", cn.BillingReference, cn.BillingReferenceDate, cn.Note)
 	}
 	if cn.Prepaid != 500 || cn.Payable != 0 {
@@ -335,7 +335,7 @@ func TestNewInvoice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			inv, err := NewInvoice(tt.order(), "shop", testSeller(), issued)
+			inv, err := newInvoice(tt.order(), "shop", testSeller(), issued)
 			if tt.rec != nil {
 				var re *ReconcileError
 				if !errors.As(err, &re) {
@@ -389,7 +389,7 @@ func TestSellerIncomplete(t *testing.T) {
 	s.KvK = ""
 	s.IBAN = "NL91ABNA0417164301" // one digit off
 	s.Address.City = " "
-	_, err := NewInvoice(realOrder13(), "webwinkel", s, issued)
+	_, err := newInvoice(realOrder13(), "webwinkel", s, issued)
 	var se *SellerIncompleteError
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %v, want *SellerIncompleteError", err)
@@ -412,7 +412,7 @@ func TestSellerIncomplete(t *testing.T) {
 func TestBuyerDefaults(t *testing.T) {
 	o := order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1210, 210)
 	o.Buyer = Party{Email: "anon@example.nl"} // a download sale: no name, no address
-	inv, err := NewInvoice(o, "shop", testSeller(), issued)
+	inv, err := newInvoice(o, "shop", testSeller(), issued)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func TestBuyerDefaults(t *testing.T) {
 		t.Errorf("buyer country %q, want the seller's NL", inv.Buyer.Address.Country)
 	}
 	o.Buyer = Party{}
-	if _, err := NewInvoice(o, "shop", testSeller(), issued); !errors.Is(err, ErrBuyerName) {
+	if _, err := newInvoice(o, "shop", testSeller(), issued); !errors.Is(err, ErrBuyerName) {
 		t.Errorf("anonymous buyer: err = %v, want ErrBuyerName", err)
 	}
 }
@@ -501,11 +501,11 @@ func TestNewCreditNote(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := tt.order
-			inv, err := NewInvoice(o, "shop", testSeller(), issued)
+			inv, err := newInvoice(o, "shop", testSeller(), issued)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cn, err := NewCreditNote(o, tt.r, inv, issued)
+			cn, err := NewCreditNote(o, tt.r, inv, "", issued)
 			if tt.rec != nil {
 				var re *ReconcileError
 				if !errors.As(err, &re) || *re != *tt.rec {
@@ -538,10 +538,10 @@ func TestNewCreditNote(t *testing.T) {
 	}
 
 	o := realOrder13()
-	inv, _ := NewInvoice(o, "shop", testSeller(), issued)
+	inv, _ := newInvoice(o, "shop", testSeller(), issued)
 	other := o
 	other.ID = "99"
-	if _, err := NewCreditNote(other, o.Refunds[0], inv, issued); !errors.Is(err, ErrRefundOrder) {
+	if _, err := NewCreditNote(other, o.Refunds[0], inv, "", issued); !errors.Is(err, ErrRefundOrder) {
 		t.Errorf("refund against another order's invoice: err = %v", err)
 	}
 }
@@ -554,12 +554,12 @@ func TestSpreadRefundProperties(t *testing.T) {
 		line(Product, "b", 1, 1001, 210, RateHigh, Standard),
 		line(Product, "c", 1, 333, 0, 0, ZeroRated),
 	}, 3544, 375)
-	inv, err := NewInvoice(o, "shop", testSeller(), issued)
+	inv, err := newInvoice(o, "shop", testSeller(), issued)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for amount := Money(1); amount <= inv.Total; amount++ {
-		cn, err := NewCreditNote(o, Refund{ID: "r", Amount: amount}, inv, issued)
+		cn, err := NewCreditNote(o, Refund{ID: "r", Amount: amount}, inv, "", issued)
 		if err != nil {
 			t.Fatalf("refund %s: %v", amount, err)
 		}
@@ -587,4 +587,13 @@ func TestGrossToNet(t *testing.T) {
 			t.Errorf("grossToNet(%d, %d) = %d, want %d", tt.gross, tt.rate, got, tt.net)
 		}
 	}
+}
+
+// newInvoice is NewInvoice for an order created at issued (unless the order
+// has its own date), with the key derived from shop.
+func newInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice, error) {
+	if o.Created.IsZero() && o.CreatedLocal == "" {
+		o.Created = issued
+	}
+	return NewInvoice(o, InvoiceOptions{Shop: shop, Seller: seller})
 }

@@ -1,6 +1,9 @@
 package order
 
-import "time"
+import (
+	"time"
+	_ "time/tzdata" // shop time zones on any machine, Windows too
+)
 
 // InvoiceKind says whether an Invoice charges or credits.
 type InvoiceKind string

@@ -54,8 +54,12 @@ type Order struct {
 	Status Status `json:"status"`
 	// Created and Modified are in UTC. Modified decides which of two
 	// snapshots is newer.
-	Created  time.Time `json:"created"`
-	Modified time.Time `json:"modified"`
+	Created time.Time `json:"created"`
+	// CreatedLocal is the order's creation time on the shop's own wall
+	// clock, without zone ("2026-01-01T00:30:00", WooCommerce date_created),
+	// or "" when the source gives only UTC. It dates the invoice.
+	CreatedLocal string    `json:"created_local,omitempty"`
+	Modified     time.Time `json:"modified"`
 	// Paid is zero while the order is unpaid.
 	Paid time.Time `json:"paid,omitempty"`
 	// Currency is an ISO 4217 code, "EUR" for nearly every Dutch shop.

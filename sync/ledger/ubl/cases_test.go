@@ -71,14 +71,14 @@ type ublCase struct {
 func cases(t testing.TB) []ublCase {
 	t.Helper()
 	mustInvoice := func(o order.Order, shop string) order.Invoice {
-		inv, err := order.NewInvoice(o, shop, seller(), issued)
+		inv, err := newInvoice(o, shop, seller(), issued)
 		if err != nil {
 			t.Fatalf("NewInvoice: %v", err)
 		}
 		return inv
 	}
 	mustCredit := func(o order.Order, r order.Refund, inv order.Invoice) order.Invoice {
-		cn, err := order.NewCreditNote(o, r, inv, issued.Add(24*time.Hour))
+		cn, err := order.NewCreditNote(o, r, inv, "", issued.Add(24*time.Hour))
 		if err != nil {
 			t.Fatalf("NewCreditNote: %v", err)
 		}
@@ -139,4 +139,13 @@ func cases(t testing.TB) []ublCase {
 		line(order.Product, "1", "Kantoorkoffie", 1, 1199, 252, order.RateHigh, order.Standard),
 	}}, invB2B)})
 	return cs
+}
+
+// newInvoice is NewInvoice for an order created at issued (unless the order
+// has its own date), with the key derived from shop.
+func newInvoice(o order.Order, shop string, seller order.Seller, issued time.Time) (order.Invoice, error) {
+	if o.Created.IsZero() && o.CreatedLocal == "" {
+		o.Created = issued
+	}
+	return order.NewInvoice(o, order.InvoiceOptions{Shop: shop, Seller: seller})
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/orderbrug/orderbrug/sync/order"
 )
 
-var _ ledger.Ledger = (*Ledger)(nil)
+var _ ledger.BatchLedger = (*Ledger)(nil)
 
 // ErrNotWritable is wrapped when the folder cannot be created or written
 // (permissions, a file in its place, a full or read-only disk). It is not
@@ -93,6 +93,15 @@ func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 		}
 	}
 	return "", ledger.Permanent(fmt.Errorf("ubl: every file name for invoice %s is taken by another invoice", inv.ID))
+}
+
+// BookBatch books invs as Book does, one result per invoice.
+func (l *Ledger) BookBatch(ctx context.Context, invs []order.Invoice) (refs []string, errs []error) {
+	refs, errs = make([]string, len(invs)), make([]error, len(invs))
+	for i, inv := range invs {
+		refs[i], errs[i] = l.Book(ctx, inv)
+	}
+	return refs, errs
 }
 
 // writeNew writes data to a temporary file beside path and links it to path
