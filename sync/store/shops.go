@@ -25,7 +25,7 @@ type Shop struct {
 	// Sells is what the shop sells: "goods" (the default) or "services";
 	// it decides reverse charge (AE, services) against intra-community
 	// supply (K, goods) for EU business buyers.
-	Sells   string
+	Sells   order.Sells
 	Source  order.Source
 	BaseURL string
 	// Key and Secret are the API credentials. Never log them.
@@ -54,21 +54,20 @@ type Shop struct {
 	RemovedAt time.Time
 }
 
-// Sells values.
-const (
-	SellsGoods    = "goods"
-	SellsServices = "services"
-)
-
 // ErrSells is returned for a Sells value other than goods or services.
 var ErrSells = errors.New(`sells must be "goods" or "services"`)
 
-func normSells(v string) (string, error) {
+// ParseSells checks a Sells value; "" is goods.
+func ParseSells(v string) (order.Sells, error) {
+	return normSells(order.Sells(v))
+}
+
+func normSells(v order.Sells) (order.Sells, error) {
 	switch v {
-	case "", SellsGoods:
-		return SellsGoods, nil
-	case SellsServices:
-		return SellsServices, nil
+	case "", order.SellsGoods:
+		return order.SellsGoods, nil
+	case order.SellsServices:
+		return order.SellsServices, nil
 	}
 	return "", fmt.Errorf("%q: %w", v, ErrSells)
 }

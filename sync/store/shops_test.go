@@ -34,7 +34,7 @@ func TestAddShopSlugUniqueAndImmutable(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
 	a := addShop(t, s)
-	if a.Slug != "winkel" || a.Sells != store.SellsGoods {
+	if a.Slug != "winkel" || a.Sells != order.SellsGoods {
 		t.Fatalf("first shop: slug %q sells %q", a.Slug, a.Sells)
 	}
 	b, err := s.AddShop(ctx, store.Shop{Name: "Winkel!", Source: order.WooCommerce, BaseURL: "https://b.example"})
@@ -56,12 +56,12 @@ func TestAddShopSlugUniqueAndImmutable(t *testing.T) {
 	}
 	// UpdateShop never writes the slug, whatever the caller passes.
 	got.Slug = "other"
-	got.Sells = store.SellsServices
+	got.Sells = order.SellsServices
 	if err := s.UpdateShop(ctx, got); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.ShopByID(ctx, a.ID)
-	if got.Slug != "winkel" || got.Sells != store.SellsServices {
+	if got.Slug != "winkel" || got.Sells != order.SellsServices {
 		t.Fatalf("after update: slug %q sells %q", got.Slug, got.Sells)
 	}
 	if err := s.RenameShop(ctx, a.ID, "Winkel!"); !errors.Is(err, store.ErrShopExists) {
@@ -150,7 +150,7 @@ func TestMigrationSlugFromName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sh.Slug != "Bakker Één" || sh.Sells != store.SellsGoods {
+	if sh.Slug != "Bakker Één" || sh.Sells != order.SellsGoods {
 		t.Fatalf("migrated shop: slug %q sells %q", sh.Slug, sh.Sells)
 	}
 }
