@@ -225,14 +225,14 @@ func joinStatuses(st []order.Status) string {
 	return strings.Join(parts, ",")
 }
 
-// RemoveShop disconnects a shop and forgets its orders (the invoices written
-// stay where they are).
+// RemoveShop disconnects a shop and keeps its books: its orders, booking
+// records and log stay (see store.RemoveShop), and so do its invoice files.
 func (s *Service) RemoveShop(ctx context.Context, name string) error {
 	sh, err := s.shop(ctx, name)
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteShop(ctx, sh.ID); err != nil {
+	if err := s.store.RemoveShop(ctx, sh.ID); err != nil {
 		return err
 	}
 	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_removed"})
