@@ -51,41 +51,42 @@ func (e *Engine) BookDue(ctx context.Context) (BookResult, error) {
 }
 
 // bookRound books one round of due items. A credit note whose invoice is in
-// the same round waits until that invoice is recorded (the round is split
-// there), so it never has to wait for a retry.
+// the same round is prepared once that invoice is recorded (in a second
+// group), so it never has to wait for a retry.
 func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *BookResult) error {
-	var group []*job
-	inGroup := map[string]bool{}
 	rd := &round{shops: map[int64]store.Shop{}}
-	flush := func() error {
-		err := e.bookGroup(ctx, group, res)
-		group, inGroup = group[:0], map[string]bool{}
-		return err
-	}
-	for _, it := range items {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		key := fmt.Sprintf("%d/%s", it.ShopID, it.ExtID)
-		if it.Kind == order.KindCreditNote && inGroup[key] {
-			if err := flush(); err != nil {
+	for len(items) > 0 {
+		var group []*job
+		var later []store.OutboxItem
+		invoices := map[string]bool{}
+		for _, it := range items {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
+			key := fmt.Sprintf("%d/%s", it.ShopID, it.ExtID)
+			if it.Kind == order.KindCreditNote && invoices[key] {
+				later = append(later, it)
+				continue
+			}
+			j, err := e.prepare(ctx, rd, it)
+			if err != nil {
+				return err
+			}
+			if j.done {
+				res.count(j.outcome)
+				continue
+			}
+			if it.Kind == order.KindInvoice {
+				invoices[key] = true
+			}
+			group = append(group, j)
 		}
-		j, err := e.prepare(ctx, rd, it)
-		if err != nil {
+		if err := e.bookGroup(ctx, group, res); err != nil {
 			return err
 		}
-		if j.done {
-			res.count(j.outcome)
-			continue
-		}
-		if it.Kind == order.KindInvoice {
-			inGroup[key] = true
-		}
-		group = append(group, j)
+		items = later
 	}
-	return flush()
+	return nil
 }
 
 func (r *BookResult) count(o bookOutcome) {

@@ -651,7 +651,7 @@ func (s *Store) KeepUnreadable(ctx context.Context, us []Unreadable, reason stri
 				reason=CASE WHEN orders.state='booked' THEN orders.reason ELSE excluded.reason END,
 				detail=CASE WHEN orders.state='booked' THEN orders.detail ELSE excluded.detail END,
 				state_at=CASE WHEN orders.state IN ('booked','failed') THEN orders.state_at ELSE excluded.state_at END`,
-			u.ShopID, u.ExtID, ms(u.Modified), ms(u.Modified), reason, u.Detail, snap, u.Raw, now, now, now); err != nil {
+			u.ShopID, u.ExtID, u.ExtID, ms(u.Modified), ms(u.Modified), reason, u.Detail, snap, u.Raw, now, now, now); err != nil {
 			return fmt.Errorf("keep unreadable order %s: %w", u.ExtID, err)
 		}
 		e := ev
