@@ -22,8 +22,10 @@ type OrderQuery struct {
 	Search string
 	// Changed selects only orders changed in the shop after booking.
 	Changed bool
-	Limit   int
-	Offset  int
+	// Reason selects only orders with this reason code (engine.Reason*).
+	Reason string
+	Limit  int
+	Offset int
 }
 
 // OrderView is an order as lists show it.
@@ -64,7 +66,7 @@ func view(r store.Record) OrderView {
 
 // Orders lists orders, newest first.
 func (s *Service) Orders(ctx context.Context, q OrderQuery) ([]OrderView, error) {
-	f := store.Filter{States: q.States, Status: q.Status, Search: strings.TrimSpace(q.Search), Changed: q.Changed,
+	f := store.Filter{States: q.States, Status: q.Status, Search: strings.TrimSpace(q.Search), Changed: q.Changed, Reason: q.Reason,
 		Limit: q.Limit, Offset: q.Offset}
 	if q.Shop != "" {
 		sh, err := s.shop(ctx, q.Shop)

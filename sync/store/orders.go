@@ -396,8 +396,10 @@ type Filter struct {
 	Search string
 	// Changed selects only orders changed after booking.
 	Changed bool
-	Limit   int // 0: no limit
-	Offset  int
+	// Reason selects only orders with this reason code ("" for any).
+	Reason string
+	Limit  int // 0: no limit
+	Offset int
 }
 
 // Records lists orders without their snapshots, newest first.
@@ -419,6 +421,9 @@ func (s *Store) Records(ctx context.Context, f Filter) ([]Record, error) {
 	}
 	if f.Changed {
 		where = append(where, "o.changed_after_booking = 1")
+	}
+	if f.Reason != "" {
+		where, args = append(where, "o.reason = ?"), append(args, f.Reason)
 	}
 	if f.Search != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Search) + "%"
