@@ -233,6 +233,11 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 	if len(o.Lines) == 0 {
 		return Invoice{}, failf(ErrNoLines, nil, nil, "order %s", number)
 	}
+	if c := currency(o.Currency); c != "EUR" {
+		if _, ok := parseRate(opt.EURRate); !ok {
+			return Invoice{}, &CurrencyError{Order: number, Currency: c, Rate: opt.EURRate}
+		}
+	}
 	buyer := o.Buyer
 	if buyer.Address.Country == "" {
 		// EN 16931 requires a buyer country (BR-11). A till sale or a
@@ -246,11 +251,11 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 		return Invoice{}, failf(ErrBuyerName, nil, nil, "order %s", number)
 	}
 
-	lines, err := invoiceLines(number, o.Lines)
+	lines, err := invoiceLines(number, o.Lines, SaleCategory(o, seller, opt.Sells))
 	if err != nil {
 		return Invoice{}, err
 	}
-	subs, err := taxSubtotals(number, lines, lineVATs(o.Lines))
+	subs, err := reconcile(number, o, lines)
 	if err != nil {
 		return Invoice{}, err
 	}
@@ -284,14 +289,16 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 		PaymentID:     firstNonEmpty(o.TransactionID, number),
 	}
 	inv.sumTotals()
-	if inv.Total != o.Total {
-		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: o.Total, Got: inv.Total}
-	}
-	if inv.TaxTotal != o.TotalTax {
-		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotalTax, Want: o.TotalTax, Got: inv.TaxTotal}
+	if inv.Total != o.Total || inv.TaxTotal != o.TotalTax {
+		// reconcile makes both match; this guards its arithmetic.
+		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: o.Total, Got: inv.Total, Lines: len(lines)}
 	}
 	if inv.Total < 0 {
 		return Invoice{}, failf(ErrNegativeTotal, nil, map[string]string{"total": inv.Total.String()}, "order %s (total %s)", number, inv.Total)
+	}
+	if inv.Currency != "EUR" {
+		eur, _ := eurAmount(inv.TaxTotal, opt.EURRate) // the rate was checked above
+		inv.EURRate, inv.TaxTotalEUR = strings.ReplaceAll(strings.TrimSpace(opt.EURRate), ",", "."), eur
 	}
 	if !o.Paid.IsZero() {
 		inv.Prepaid = inv.Total
@@ -355,7 +362,7 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 		Note:                 r.Reason,
 	}
 	if len(r.Lines) > 0 {
-		lines, err := invoiceLines(number, r.Lines)
+		lines, err := invoiceLines(number, r.Lines, invoicedZeroCategory(inv))
 		if err != nil {
 			return Invoice{}, fmt.Errorf("refund %s: %w", r.ID, err)
 		}
@@ -378,6 +385,13 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 	if cn.Total != r.Amount {
 		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: r.Amount, Got: cn.Total}
 	}
+	if cn.Currency != "EUR" {
+		eur, ok := eurAmount(cn.TaxTotal, inv.EURRate)
+		if !ok {
+			return Invoice{}, &CurrencyError{Order: number, Currency: cn.Currency, Rate: inv.EURRate}
+		}
+		cn.EURRate, cn.TaxTotalEUR = inv.EURRate, eur
+	}
 	// The shop reports a refund once the money went back: nothing is due.
 	cn.Prepaid = cn.Total
 	cn.Payable = 0
@@ -397,8 +411,9 @@ func (inv *Invoice) sumTotals() {
 }
 
 // invoiceLines turns order lines into invoice lines: categories checked (an
-// empty one inferred from the rate), ids unique, names and quantities filled.
-func invoiceLines(number string, in []Line) ([]InvoiceLine, error) {
+// empty one at 0 % is zero, the category of the sale), ids unique, names and
+// quantities filled.
+func invoiceLines(number string, in []Line, zero Category) ([]InvoiceLine, error) {
 	out := make([]InvoiceLine, 0, len(in))
 	ids := make(map[string]bool, len(in))
 	unique := true
@@ -410,6 +425,9 @@ func invoiceLines(number string, in []Line) ([]InvoiceLine, error) {
 	}
 	hasO, hasOther := false, false
 	for i, l := range in {
+		if l.Category == "" && l.Rate == 0 && l.VAT == 0 {
+			l.Category = zero
+		}
 		cat, err := lineCategory(l)
 		if err != nil {
 			return nil, failf(ErrLineCategory, err, map[string]string{"line": lineRef(l, i), "category": string(l.Category), "rate": l.Rate.Percent()},
@@ -529,22 +547,9 @@ func taxSubtotals(number string, lines []InvoiceLine, vat []Money) ([]TaxSubtota
 		subs[j].Taxable += l.Net
 		subs[j].Tax += vat[i]
 	}
-	sort.SliceStable(subs, func(a, b int) bool {
-		if categoryOrder[subs[a].Category] != categoryOrder[subs[b].Category] {
-			return categoryOrder[subs[a].Category] < categoryOrder[subs[b].Category]
-		}
-		return subs[a].Rate > subs[b].Rate
-	})
-	for _, s := range subs {
-		if s.Rate == 0 {
-			continue // lines were checked: no VAT in a 0 % category
-		}
-		want := s.Rate.Of(s.Taxable.Abs())
-		got := s.Tax.Abs()
-		if !(got-brCO17Slack < want && got+brCO17Slack > want) || (s.Tax < 0) != (s.Taxable < 0) && s.Tax != 0 {
-			return nil, &ReconcileError{Order: number, Field: FieldTaxSubtotal, Want: signed(want, s.Taxable), Got: s.Tax,
-				Category: s.Category, Rate: s.Rate, Taxable: s.Taxable}
-		}
+	sortSubtotals(subs)
+	if err := checkBRCO17(number, subs); err != nil {
+		return nil, err
 	}
 	return subs, nil
 }

@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 )
@@ -66,4 +67,40 @@ func amsterdam() *time.Location {
 		return l
 	}
 	return time.FixedZone("CET", 3600)
+}
+
+// eurAmount converts m (cents of another currency) to EUR cents at rate, as
+// a person typed it ("0.9213", "0,9213"): rounded half away from zero.
+func eurAmount(m Money, rate string) (Money, bool) {
+	r, ok := parseRate(rate)
+	if !ok {
+		return 0, false
+	}
+	v := new(big.Rat).Mul(new(big.Rat).SetInt64(int64(m)), r)
+	num, den := v.Num(), v.Denom()
+	q, rem := new(big.Int).QuoRem(num, den, new(big.Int))
+	if new(big.Int).Mul(new(big.Int).Abs(rem), big.NewInt(2)).Cmp(den) >= 0 {
+		if num.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	if !q.IsInt64() {
+		return 0, false
+	}
+	return Money(q.Int64()), true
+}
+
+// parseRate reads a positive decimal exchange rate.
+func parseRate(s string) (*big.Rat, bool) {
+	t := strings.ReplaceAll(strings.TrimSpace(s), ",", ".")
+	if t == "" || strings.Trim(t, "0123456789.") != "" || strings.Count(t, ".") > 1 || len(t) > 30 {
+		return nil, false
+	}
+	r, ok := new(big.Rat).SetString(t)
+	if !ok || r.Sign() <= 0 {
+		return nil, false
+	}
+	return r, true
 }
