@@ -527,18 +527,35 @@ func TestNonEURIsParkedUntilARateIsGiven(t *testing.T) {
 	if rec.State != store.Parked || rec.Reason != engine.ReasonCurrency || rec.ReasonArg != "USD" {
 		t.Fatalf("%s/%s(%s)", rec.State, rec.Reason, rec.ReasonArg)
 	}
+	queue := func() {
+		t.Helper()
+		if err := r.st.Queue(ctx, r.sh.ID, "11", engine.ReasonBookedByUser,
+			[]store.Booking{{Key: engine.InvoiceKey(r.sh, "11"), Kind: order.KindInvoice}}, store.Event{Code: "booked_by_user"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Queued without a rate, the invoice cannot be made: it fails with the
+	// currency, for a person to give the rate.
+	queue()
+	if res := r.bookDue(t); res.Failed != 1 {
+		t.Fatalf("without a rate: %+v", res)
+	}
+	if rec := r.rec(t, "11"); rec.State != store.Failed || rec.Reason != order.ReasonCurrencyRate || reasonArgs(t, rec)["currency"] != "USD" {
+		t.Fatalf("without a rate: %s/%s(%s)", rec.State, rec.Reason, rec.ReasonArg)
+	}
 	if err := r.st.SetEURRate(ctx, r.sh.ID, "11", "0.9213"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.st.Queue(ctx, r.sh.ID, "11", engine.ReasonBookedByUser,
-		[]store.Booking{{Key: engine.InvoiceKey(r.sh, "11"), Kind: order.KindInvoice}}, store.Event{Code: "booked_by_user"}); err != nil {
-		t.Fatal(err)
-	}
+	queue()
 	if res := r.bookDue(t); res.Booked != 1 {
 		t.Fatalf("%+v (%s)", res, r.rec(t, "11").Detail)
 	}
 	if rec := r.rec(t, "11"); rec.EURRate != "0.9213" || rec.State != store.Booked {
 		t.Fatalf("rate %q state %s", rec.EURRate, rec.State)
+	}
+	inv := l.booked[len(l.booked)-1]
+	if inv.Currency != "USD" || inv.EURRate != "0.9213" || inv.TaxTotalEUR == 0 {
+		t.Fatalf("invoice in %s at rate %q, VAT in EUR %s", inv.Currency, inv.EURRate, inv.TaxTotalEUR)
 	}
 	// A new snapshot of a queued order with a rate does not park it again.
 	o.Modified = o.Modified.Add(time.Minute)
