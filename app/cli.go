@@ -118,14 +118,19 @@ func init() {
 func Explain(err error) string {
 	code := CodeOf(err)
 	field := FieldOf(err)
+	use := SuggestedURL(err)
 	msg := map[string]string{
-		CodeAuth:        "the shop refused the API keys",
-		CodeNotFound:    "no WooCommerce REST API at that address (is the URL right, are permalinks on?)",
-		CodeNetwork:     "the shop cannot be reached",
-		CodeBadResponse: "the shop's answer is not a WooCommerce REST API answer",
-		CodeNewerDB:     "the database was written by a newer Orderbrug; update Orderbrug",
+		CodeAuth:            "the shop refused the API keys",
+		CodeNotFound:        "no WooCommerce REST API at that address (is the URL right, are permalinks on?)",
+		CodeNetwork:         "the shop cannot be reached",
+		CodeBadResponse:     "the shop's answer is not a WooCommerce REST API answer",
+		CodeNewerDB:         "the database was written by a newer Orderbrug; update Orderbrug",
+		CodeMoved:           "the shop lives at " + use + ": use that address (--url " + use + ")",
+		CodeNoHTTPS:         "the shop does not speak HTTPS at that address; it answers at " + use + " (--url " + use + ")",
+		CodeWordPressAt:     "WordPress lives at " + use + ", not at the address given: use that address (--url " + use + ")",
+		CodePlainPermalinks: "the shop's permalinks are set to \"plain\", which hides the REST API: choose any other setting in WordPress (Instellingen > Permalinks)",
 	}[code]
-	if field != "" && (code == CodeInvalid || code == CodeRequired) {
+	if msg == "" && field != "" && (code == CodeInvalid || code == CodeRequired) {
 		msg = code + " " + field
 	}
 	if msg == "" {

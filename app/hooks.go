@@ -15,11 +15,12 @@ import (
 	"github.com/orderbrug/orderbrug/sync/webhook"
 )
 
-// hookShops answers the webhook handler's shop look-ups from the store.
+// hookShops answers the webhook handler's shop look-ups from the store. A
+// delivery path names the shop by its slug (see webhookPath).
 type hookShops struct{ s *Service }
 
-func (h hookShops) Lookup(src order.Source, name string) (webhook.ShopHooks, bool) {
-	sh, err := h.s.store.ShopByName(context.Background(), name)
+func (h hookShops) Lookup(src order.Source, slug string) (webhook.ShopHooks, bool) {
+	sh, err := h.s.store.ShopBySlug(context.Background(), slug)
 	if err != nil || sh.Source != src || !sh.Webhook.Enabled {
 		return webhook.ShopHooks{}, false
 	}

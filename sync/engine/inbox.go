@@ -32,7 +32,7 @@ func (e *Engine) ProcessInbox(ctx context.Context) (int, error) {
 }
 
 func (e *Engine) processDelivery(ctx context.Context, d store.Delivery) string {
-	sh, err := e.Store.ShopByName(ctx, d.Shop)
+	sh, err := e.Store.ShopBySlug(ctx, d.Shop) // the delivery path names the shop by its slug
 	if err != nil {
 		return "unknown shop"
 	}

@@ -325,6 +325,38 @@ func (s *Store) RenameShop(ctx context.Context, id int64, name string) error {
 	return nil
 }
 
+// SetStartAt changes the date from which a shop's orders are booked.
+// Moving it earlier is a backfill: orders ignored as created before the old
+// date that are created at or after the new one are parked again, without
+// a reason, for the caller to decide again (engine.Decide through
+// Redecide), and the poll cursor moves back to the new date so that orders
+// modified since then are fetched again. Moving it later changes only the
+// date: the caller's Redecide ignores what is not booked yet. It returns how
+// many orders were parked again.
+func (s *Store) SetStartAt(ctx context.Context, id int64, start time.Time) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("set start: %w", err)
+	}
+	defer tx.Rollback()
+	at := ms(start)
+	res, err := tx.ExecContext(ctx, `UPDATE shops SET start_at=?,
+		cursor=CASE WHEN cursor=0 OR cursor>? THEN ? ELSE cursor END WHERE id=? AND removed_at=0`, at, at, at, id)
+	if err != nil {
+		return 0, fmt.Errorf("set start: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, fmt.Errorf("shop %d: %w", id, ErrNotFound)
+	}
+	res, err = tx.ExecContext(ctx, `UPDATE orders SET state='parked', reason='', reason_arg='', state_at=?
+		WHERE shop_id=? AND state='ignored' AND reason='before_start' AND created >= ?`, s.now(), id, at)
+	if err != nil {
+		return 0, fmt.Errorf("set start: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), tx.Commit()
+}
+
 // RemoveShop removes a shop from use and keeps its books. A bookkeeper
 // must be able to answer for every invoice written: the orders, booking
 // records and event log of a removed shop stay (orders would otherwise be
