@@ -231,7 +231,7 @@ func (e *Engine) prepare(ctx context.Context, rd *round, it store.OutboxItem) (*
 		// cannot be read) after this booking was made: do not book it. A new
 		// forward queues it again.
 		j.done, j.outcome = true, cancelled
-		err := e.Store.BookingFailed(ctx, it, true, ReasonCancelled, "", "order is "+string(rec.State), e.now(),
+		err := e.Store.BookingCancelled(ctx, it, "order is "+string(rec.State),
 			store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "booking_cancelled", Args: j.evArgs})
 		return j, err
 	}

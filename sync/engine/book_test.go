@@ -320,6 +320,23 @@ func TestBookingStep(t *testing.T) {
 				t.Fatalf("ledger booked %v in %d attempts", got, r.l.attempts[key])
 			}
 		}},
+		{"an order whose newest payload cannot be read is not booked from its old snapshot", func(t *testing.T, r *bookRig) {
+			r.apply(t, dutchOrder("7", r.t0))
+			if err := r.st.KeepUnreadable(context.Background(), []store.Unreadable{{ShopID: r.sh.ID, ExtID: "7",
+				Modified: r.t0.Add(time.Minute), Raw: []byte(`{"id":7}`), Detail: "bad total"}},
+				engine.ReasonUnparseable, order.WooCommerce, store.Event{Code: "order_unreadable"}); err != nil {
+				t.Fatal(err)
+			}
+			if res := r.bookDue(t); res.Cancelled != 1 || res.Booked != 0 {
+				t.Fatalf("%+v", res)
+			}
+			if rec := r.rec(t, "7"); rec.State != store.Failed || rec.Reason != engine.ReasonUnparseable {
+				t.Fatalf("order %s/%s", rec.State, rec.Reason)
+			}
+			if len(r.l.bookedKeys()) != 0 {
+				t.Fatal("booked from the old snapshot")
+			}
+		}},
 		{"a failed credit note after a booked invoice: the order stays booked", func(t *testing.T, r *bookRig) {
 			o := dutchOrder("6", r.t0)
 			r.apply(t, o)

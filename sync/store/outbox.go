@@ -255,3 +255,23 @@ func (s *Store) RetryWaiting(ctx context.Context, reason string) (int, error) {
 	}
 	return int(n), tx.Commit()
 }
+
+// BookingCancelled marks a booking failed without touching its order: the
+// order left the queue (parked, ignored, unreadable) before the booking ran,
+// and its state says why. A new forward queues the booking again.
+func (s *Store) BookingCancelled(ctx context.Context, it OutboxItem, detail string, ev Event) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("cancel booking: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state='failed', attempts=attempts+1, next_at=?, last_error=? WHERE id=?`,
+		now, detail, it.ID); err != nil {
+		return fmt.Errorf("cancel booking: %w", err)
+	}
+	if err := addEventTx(ctx, tx, now, ev); err != nil {
+		return fmt.Errorf("cancel booking: %w", err)
+	}
+	return tx.Commit()
+}
