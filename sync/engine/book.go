@@ -56,6 +56,11 @@ func (e *Engine) BookDue(ctx context.Context) (BookResult, error) {
 func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *BookResult) error {
 	rd := &round{shops: map[int64]store.Shop{}}
 	for len(items) > 0 {
+		recs, err := e.Store.RecordsOf(ctx, items)
+		if err != nil {
+			return err
+		}
+		rd.recs = recs
 		var group []*job
 		var later []store.OutboxItem
 		invoices := map[string]bool{}
@@ -179,6 +184,7 @@ func invoiceFailure(err error) failure {
 // are read once per round, not once per booking.
 type round struct {
 	shops     map[int64]store.Shop
+	recs      map[store.RecordKey]store.Record
 	seller    order.Seller
 	sellerErr error
 	sellerSet bool
@@ -217,9 +223,9 @@ func (e *Engine) prepare(ctx context.Context, rd *round, it store.OutboxItem) (*
 		return nil, err
 	}
 	j.sh = sh
-	rec, err := e.Store.Record(ctx, it.ShopID, it.ExtID)
-	if err != nil {
-		return nil, err
+	rec, ok := rd.recs[store.RecordKey{ShopID: it.ShopID, ExtID: it.ExtID}]
+	if !ok {
+		return nil, fmt.Errorf("booking %s: order %s: %w", it.Key, it.ExtID, store.ErrNotFound)
 	}
 	j.number = rec.Number
 	o, err := rec.Order()

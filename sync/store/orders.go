@@ -677,3 +677,45 @@ func (s *Store) Raw(ctx context.Context, shopID int64, extID string) ([]byte, er
 	}
 	return raw, err
 }
+
+// RecordKey names an order across shops.
+type RecordKey struct {
+	ShopID int64
+	ExtID  string
+}
+
+// RecordsOf returns the orders of the given outbox items with their
+// snapshots and booked invoices, in one query, by shop and source id. An
+// order that does not exist is absent from the map.
+func (s *Store) RecordsOf(ctx context.Context, items []OutboxItem) (map[RecordKey]Record, error) {
+	out := make(map[RecordKey]Record, len(items))
+	for start := 0; start < len(items); start += 400 {
+		chunk := items[start:min(start+400, len(items))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, it := range chunk {
+			args = append(args, it.ShopID, it.ExtID)
+		}
+		ph := strings.TrimSuffix(strings.Repeat("(?,?),", len(chunk)), ",")
+		rows, err := s.db.QueryContext(ctx, `SELECT `+recordCols+`, o.snapshot, o.booked_invoice FROM orders o
+			JOIN shops s ON s.id=o.shop_id WHERE (o.shop_id, o.ext_id) IN (VALUES `+ph+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("orders of bookings: %w", err)
+		}
+		for rows.Next() {
+			var snap, inv []byte
+			r, err := scanRecord(rows, &snap, &inv)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("orders of bookings: %w", err)
+			}
+			r.Snapshot, r.BookedInvoice = snap, inv
+			out[RecordKey{r.ShopID, r.ExtID}] = r
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("orders of bookings: %w", err)
+		}
+	}
+	return out, nil
+}
