@@ -81,11 +81,11 @@ func (e *ReconcileError) Error() string {
 		return fmt.Sprintf("order %s: VAT %s on %s at %s%% (%s) is %s away from %s, more than EN 16931 BR-CO-17 allows",
 			e.Order, e.Got, e.Taxable, e.Rate.Percent(), e.Category, (e.Got - e.Want).Abs(), e.Want)
 	case FieldTotalTax:
-		return fmt.Sprintf("order %s: lines add up to VAT %s, the shop says %s (difference %s)",
-			e.Order, e.Got, e.Want, e.Got-e.Want)
+		return fmt.Sprintf("order %s: lines add up to VAT %s, the shop says %s (difference %s, more than a cent per line of %d)",
+			e.Order, e.Got, e.Want, e.Got-e.Want, e.Lines)
 	default:
-		return fmt.Sprintf("order %s: lines add up to total %s, the shop says %s (difference %s)",
-			e.Order, e.Got, e.Want, e.Got-e.Want)
+		return fmt.Sprintf("order %s: lines add up to total %s, the shop says %s (difference %s, more than a cent per line of %d)",
+			e.Order, e.Got, e.Want, e.Got-e.Want, e.Lines)
 	}
 }
 
@@ -314,7 +314,9 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 // is r.Amount to the cent and each rate's VAT is its net × rate. All refunds
 // of the order together may not exceed the invoice's total. inv is the
 // invoice as it was booked; key is the credit note's idempotency key (the
-// outbox key, engine.CreditKey); issued is the refund's date.
+// outbox key, engine.CreditKey); issued is the refund's time, dated on the
+// shop's wall clock: a time in UTC is read in Europe/Amsterdam, a time in
+// another zone (t.In(shopZone)) in that zone.
 func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time) (Invoice, error) {
 	number := inv.OrderNumber
 	if o.ID != inv.OrderID || o.Source != inv.Source || inv.Kind != KindInvoice {
@@ -347,7 +349,7 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 		Key:                  key,
 		Kind:                 KindCreditNote,
 		ID:                   inv.ID + "-C" + r.ID,
-		IssueDate:            issued,
+		IssueDate:            calendarDate(issued),
 		Shop:                 inv.Shop,
 		Source:               inv.Source,
 		OrderID:              inv.OrderID,
@@ -366,7 +368,14 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 		if err != nil {
 			return Invoice{}, fmt.Errorf("refund %s: %w", r.ID, err)
 		}
-		subs, err := taxSubtotals(number, lines, lineVATs(r.Lines))
+		// The refund's amount is what went back; its lines' VAT is what the
+		// shop credited. A shop that rounds at subtotal can miss the amount
+		// by a cent per line: that cent goes onto a line, as on invoices.
+		var vat Money
+		for _, l := range r.Lines {
+			vat += l.VAT
+		}
+		subs, err := reconcile(number, Order{Lines: r.Lines, Total: r.Amount, TotalTax: vat}, lines)
 		if err != nil {
 			return Invoice{}, fmt.Errorf("refund %s: %w", r.ID, err)
 		}

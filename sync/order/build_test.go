@@ -473,7 +473,20 @@ func TestNewCreditNote(t *testing.T) {
 			r: Refund{ID: "14", Amount: 1000, Lines: []Line{
 				{Kind: Product, ID: "1", Name: "Koffiemok", Quantity: 1, Net: 900, VAT: 189, Rate: RateHigh, Category: Standard},
 			}},
-			rec: &ReconcileError{Order: "13", Field: FieldTotal, Want: 1000, Got: 1089},
+			rec: &ReconcileError{Order: "13", Field: FieldTotal, Want: 1000, Got: 1089, Lines: 1},
+		},
+		{
+			// Round at subtotal: two refunded lines of 0.92 + 0.08 that the
+			// shop refunded as 1.99 in all; the cent goes onto a line.
+			name:  "refund lines a cent off: the shop's rounding",
+			order: realOrder13(),
+			r: Refund{ID: "15", Amount: 199, Lines: []Line{
+				{Kind: Product, ID: "1", Name: "Koffiemok", Quantity: 1, Net: 92, VAT: 8, Rate: RateLow, Category: Standard,
+					Exact: &Exact{Net: 917431, VAT: 82569}},
+				{Kind: Product, ID: "2", Name: "Thee", Quantity: 1, Net: 92, VAT: 8, Rate: RateLow, Category: Standard,
+					Exact: &Exact{Net: 917431, VAT: 82569}},
+			}},
+			subs: []TaxSubtotal{{Category: Standard, Rate: RateLow, Taxable: 183, Tax: 16}},
 		},
 		{
 			name:  "refund larger than the invoice",

@@ -33,7 +33,8 @@ type Invoice struct {
 	// ID is the invoice number.
 	ID        string    `json:"id"`
 	IssueDate time.Time `json:"issue_date"`
-	// Shop is the shop's name in Orderbrug; Source its kind.
+	// Shop is the shop's immutable slug in Orderbrug (file names); Source its
+	// kind.
 	Shop   string `json:"shop"`
 	Source Source `json:"source"`
 	// OrderID and OrderNumber are the shop's; OrderNumber is the UBL

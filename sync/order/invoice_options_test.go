@@ -111,3 +111,30 @@ func TestCurrency(t *testing.T) {
 		t.Errorf("EUR order: rate must be ignored, got %+v %v", inv.EURRate, err)
 	}
 }
+
+// TestCreditNoteDateIsLocal: a refund at 00:30 on 1 January in Amsterdam is
+// dated 1 January.
+func TestCreditNoteDateIsLocal(t *testing.T) {
+	o := order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1210, 210)
+	o.CreatedLocal = "2026-12-30T12:00:00"
+	inv, err := NewInvoice(o, InvoiceOptions{Shop: "s", Seller: testSeller()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	for _, tt := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC), "2027-01-01"},
+		{time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC).In(ny), "2026-12-31"},
+	} {
+		cn, err := NewCreditNote(o, Refund{ID: "r", Amount: 100}, inv, "k", tt.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cn.IssueDate.Format("2006-01-02"); got != tt.want || cn.BillingReferenceDate.Format("2006-01-02") != "2026-12-30" {
+			t.Errorf("refund at %v dated %s (invoice %s), want %s", tt.at, got, cn.BillingReferenceDate.Format("2006-01-02"), tt.want)
+		}
+	}
+}

@@ -60,6 +60,19 @@ func issueDate(o Order, loc *time.Location) (time.Time, error) {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 }
 
+// calendarDate is t's date on the shop's wall clock (UTC read as
+// Europe/Amsterdam), as midnight UTC of that day.
+func calendarDate(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	if t.Location() == time.UTC {
+		t = t.In(amsterdam())
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
 // amsterdam is Europe/Amsterdam, or a fixed CET (UTC+1) when the system has
 // no time zone database (the binary embeds none).
 func amsterdam() *time.Location {

@@ -37,13 +37,9 @@ func reconcile(number string, o Order, lines []InvoiceLine) ([]TaxSubtotal, erro
 			src := o.Lines[i]
 			g.net += lines[i].Net
 			g.vat += src.VAT
-			if src.Exact != nil {
-				g.exactNet += src.Exact.Net
-				g.exactVAT += src.Exact.VAT
-			} else {
-				g.exactNet += int64(src.Net) * MicroPerCent
-				g.exactVAT += int64(src.VAT) * MicroPerCent
-			}
+			net, vat := exactOf(src)
+			g.exactNet += net
+			g.exactVAT += vat
 		}
 	}
 	var sumNet, sumVAT Money
@@ -111,6 +107,26 @@ func reconcile(number string, o Order, lines []InvoiceLine) ([]TaxSubtotal, erro
 	return subs, nil
 }
 
+// exactOf is a line's unrounded net and VAT in millionths: its Exact when
+// that lies within a cent of the rounded figures (or of their negation),
+// else the rounded ones.
+func exactOf(l Line) (net, vat int64) {
+	net, vat = int64(l.Net)*MicroPerCent, int64(l.VAT)*MicroPerCent
+	if l.Exact == nil {
+		return net, vat
+	}
+	near := func(a, b int64) bool { return a-b >= -MicroPerCent && a-b <= MicroPerCent }
+	switch {
+	case near(l.Exact.Net, net) && near(l.Exact.VAT, vat):
+		return l.Exact.Net, l.Exact.VAT
+	case near(-l.Exact.Net, net) && near(-l.Exact.VAT, vat):
+		// A refund line read as the shop stores it (negative), made
+		// positive without its Exact.
+		return -l.Exact.Net, -l.Exact.VAT
+	}
+	return net, vat
+}
+
 // groupLines groups invoice lines by category and rate, in the order of
 // their first line.
 func groupLines(lines []InvoiceLine) []*group {
@@ -169,6 +185,11 @@ func allZeroExcept(per map[Rate]Money, seen map[Rate]bool) bool {
 	}
 	return true
 }
+
+// Apportion splits total (cents) over parts in proportion to their exact
+// amounts in millionths, as apportion does; for sources that must split a
+// line the shop taxed at several rates.
+func Apportion(total Money, exact []int64) []Money { return apportion(total, exact) }
 
 // apportion splits total (cents) over parts in proportion to their exact
 // amounts in millionths: each part gets its exact amount rounded down to the
@@ -234,10 +255,8 @@ func spreadCents(lines []InvoiceLine, src []Line, idx []int, d Money) {
 	// millionths: for d < 0 the lines rounded up, for d > 0 those rounded
 	// down.
 	off := func(i int) int64 {
-		if src[i].Exact == nil {
-			return 0
-		}
-		o := int64(src[i].Net)*MicroPerCent - src[i].Exact.Net
+		exact, _ := exactOf(src[i])
+		o := int64(src[i].Net)*MicroPerCent - exact
 		if d > 0 {
 			o = -o
 		}

@@ -343,7 +343,10 @@ func writeBuyer(w *writer, p order.Party, outOfScope, peppol bool) {
 	w.leaf("cbc:Name", buyerName(p))
 	w.close("cac:PartyName")
 	writeAddress(w, p.Address)
-	if p.VATID != "" && !outOfScope {
+	// A VAT id that is no EU VAT id (a typing error, a number from
+	// elsewhere) stays off: BR-CO-09 wants a country prefix, and an S or Z
+	// invoice needs none. K and AE invoices have a valid one (NewInvoice).
+	if p.VATID != "" && !outOfScope && order.ValidVATID(p.VATID) == nil {
 		w.open("cac:PartyTaxScheme")
 		w.leaf("cbc:CompanyID", order.NormalizeVATID(p.VATID))
 		taxScheme(w)

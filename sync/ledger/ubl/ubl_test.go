@@ -442,25 +442,6 @@ func validXMLText(s string) bool {
 	return true
 }
 
-// BenchmarkBook books distinct invoices into one folder: files per second
-// with fsync of file and folder, as in production.
-func BenchmarkBook(b *testing.B) {
-	l := New(b.TempDir())
-	inv := cases(b)[0].inv
-	ctx := context.Background()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		v := inv
-		v.Key = fmt.Sprintf("woocommerce/webwinkel/%d/invoice", i)
-		v.OrderNumber = fmt.Sprint(i)
-		v.ID = v.OrderNumber
-		if _, err := l.Book(ctx, v); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "files/s")
-}
-
 // BenchmarkMarshal is the document alone, without the disk.
 func BenchmarkMarshal(b *testing.B) {
 	inv := cases(b)[2].inv

@@ -266,7 +266,7 @@ func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
 			if err != nil {
 				return fail("%v", err)
 			}
-			o.Lines = append(o.Lines, line)
+			o.Lines = append(o.Lines, splitRates(line, l, rates)...)
 		}
 	}
 	// WooCommerce lists refunds newest first; Order.Refunds is oldest first.
@@ -328,6 +328,87 @@ func parseLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate, _ order
 	} // at 0 % NewInvoice decides the category from the buyer and the shop
 	line.Exact = exactLine(kind, l, line, exactVAT)
 	return line, nil
+}
+
+// splitRates splits a line that WooCommerce taxed at several rates into one
+// line per rate. WooCommerce does this with a negative fee (a discount): its
+// VAT is spread over the cart's rates in proportion to their cost, so the
+// fee line carries taxes[] of each rate. Each part's net is its tax / rate
+// (the rest at 0 %), the line's rounded net and VAT split in proportion to
+// the unrounded parts. A line of one rate, or of rates stacked on one amount
+// (compound taxes, whose parts do not make up the net), is returned as it is.
+func splitRates(line order.Line, l wcLine, rates map[wcID]order.Rate) []order.Line {
+	if len(l.Taxes) < 2 || line.Exact == nil {
+		return []order.Line{line}
+	}
+	per := map[order.Rate]int64{}
+	var seq []order.Rate
+	for _, t := range l.Taxes {
+		r, ok := rates[t.ID]
+		if !ok {
+			return []order.Line{line}
+		}
+		m, _ := micros(string(t.Total))
+		if _, seen := per[r]; !seen {
+			seq = append(seq, r)
+		}
+		per[r] += m
+	}
+	if len(per) < 2 {
+		return []order.Line{line}
+	}
+	nets := make([]int64, len(seq))
+	vats := make([]int64, len(seq))
+	rest := line.Exact.Net
+	zero := -1
+	for i, r := range seq {
+		vats[i] = per[r]
+		if r == 0 {
+			zero = i
+			continue
+		}
+		nets[i] = int64(math.Round(float64(per[r]) * 10000 / float64(r)))
+		rest -= nets[i]
+	}
+	if zero >= 0 {
+		nets[zero] = rest
+	} else {
+		// No 0 % part: the parts must make up the net, else the rates
+		// were stacked on one amount (compound taxes), not split.
+		if rest < -order.MicroPerCent*int64(len(seq)) || rest > order.MicroPerCent*int64(len(seq)) {
+			return []order.Line{line}
+		}
+		big := 0
+		for i := range nets {
+			if abs64(nets[i]) > abs64(nets[big]) {
+				big = i
+			}
+		}
+		nets[big] += rest
+	}
+	netCents := order.Apportion(line.Net, nets)
+	vatCents := order.Apportion(line.VAT, vats)
+	out := make([]order.Line, len(seq))
+	for i, r := range seq {
+		p := line
+		p.ID = fmt.Sprintf("%s-%s", line.ID, r.Percent())
+		p.Name = fmt.Sprintf("%s (%s%%)", line.Name, r.Percent())
+		p.Rate, p.Net, p.VAT = r, netCents[i], vatCents[i]
+		p.Category = ""
+		if r > 0 {
+			p.Category = order.Standard
+		}
+		p.Exact = &order.Exact{Net: nets[i], VAT: vats[i]}
+		out[i] = p
+	}
+	return out
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // exactLine is the line as WooCommerce computed it before rounding: the

@@ -254,3 +254,43 @@ func TestEncodePHPReproducesRealDelivery(t *testing.T) {
 		})
 	}
 }
+
+// TestParseSplitsNegativeFeeOverRates: WooCommerce spreads a negative fee's
+// VAT over the cart's rates; the fee becomes one line per rate, whose nets
+// and VAT add up to the fee's.
+func TestParseSplitsNegativeFeeOverRates(t *testing.T) {
+	for _, r := range wcemu.Roundings {
+		cart := wcemu.Cart{Rounding: r, Billing: wcemu.Billing{FirstName: "A", LastName: "B", Country: "NL", Email: "a@example.nl"},
+			Items: []wcemu.CartItem{{Name: "Mok", Price: 1210, Qty: 2, Rate: 2100}, {Name: "Thee", Price: 484, Qty: 3, Rate: 900},
+				{Name: "Bon", Price: 1000, Qty: 1, Rate: 0}},
+			Fees: []wcemu.CartFee{{Name: "Korting", Amount: -300, Rate: 2100}}}
+		raw, err := wcemu.EncodePHP(wcemu.Checkout(cart, 77, time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := ParseOrder(raw, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []order.Line
+		var net, vat order.Money
+		for _, l := range o.Lines {
+			if l.Kind == order.Fee {
+				parts = append(parts, l)
+				net += l.Net
+				vat += l.VAT
+			}
+		}
+		if len(parts) != 3 || net != -300 {
+			t.Fatalf("%s: fee parts %+v (net %s), want three rates adding up to -3.00", r, parts, net)
+		}
+		for _, p := range parts {
+			if p.Rate > 0 && (p.VAT >= 0 || p.Category != order.Standard) || p.Rate == 0 && p.VAT != 0 {
+				t.Errorf("%s: part %+v", r, p)
+			}
+		}
+		if _, err := order.NewInvoice(o, order.InvoiceOptions{Shop: "s", Seller: testSeller()}); err != nil {
+			t.Errorf("%s: %v", r, err)
+		}
+	}
+}

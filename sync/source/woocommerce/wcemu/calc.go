@@ -2,6 +2,7 @@ package wcemu
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"time"
@@ -453,4 +454,112 @@ func sortedRates[V any](m map[int64]V) []int64 {
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a] > out[b] })
 	return out
+}
+
+// Recalculate is WooCommerce's order-level computation
+// (WC_Abstract_Order::calculate_totals, as the admin's "Recalculate" button,
+// the REST API's order create and many plugins run it) applied to o, an
+// order in the set-up r: every line's VAT is computed anew on its net
+// (exclusive, also in an incl. shop), rounded per line with
+// wc_round_tax_total (half down in an incl. shop), shipping VAT too, and
+// kept unrounded in taxes[]; tax_lines, cart_tax, shipping_tax, total_tax
+// and total follow as in update_taxes and calculate_totals.
+func Recalculate(o Order, r Rounding) Order {
+	incl, sub := r.PricesIncludeTax, r.RoundAtSubtotal
+	rateOf := map[int64]int64{}
+	for rate, tr := range taxRates {
+		rateOf[tr.id] = rate
+	}
+	lineTax := func(t int64) int64 { // round_line_tax / set_taxes
+		if sub {
+			return t
+		}
+		return taxRound(t, incl) * perCent
+	}
+	cartTaxes, shipTaxes := map[int64]int64{}, map[int64]int64{}
+	var cartTotal, cartTax, shipTax, fees, shipping int64
+	for i := range o.LineItems {
+		li := &o.LineItems[i]
+		net := int64(math.Round(li.Price * float64(li.Quantity) * 1e6))
+		if sub {
+			cartTotal += net
+		} else {
+			cartTotal += halfUp(net) * perCent
+		}
+		var counted int64
+		for k := range li.Taxes {
+			rate := rateOf[li.Taxes[k].ID]
+			t := divRound(net*rate, 10000)
+			li.Taxes[k].Total = micro(t)
+			counted += lineTax(t)
+			cartTaxes[rate] += lineTax(t)
+		}
+		li.TotalTax = centsHalfUp(counted)
+		cartTax += counted
+	}
+	for i := range o.FeeLines {
+		f := &o.FeeLines[i]
+		net := mustCents(f.Total) * perCent
+		fees += net
+		var counted int64
+		for k := range f.Taxes {
+			rate := rateOf[f.Taxes[k].ID]
+			t := divRound(net*rate, 10000)
+			if net < 0 {
+				t, _ = micros(f.Taxes[k].Total) // a negative fee keeps its split
+			}
+			f.Taxes[k].Total = micro(t)
+			counted += lineTax(t)
+			cartTaxes[rate] += lineTax(t)
+		}
+		f.TotalTax = centsHalfUp(counted)
+		cartTax += counted
+	}
+	for i := range o.ShippingLines {
+		s := &o.ShippingLines[i]
+		net := mustCents(s.Total) * perCent
+		shipping += net
+		var counted int64
+		for k := range s.Taxes {
+			rate := rateOf[s.Taxes[k].ID]
+			t := net * rate / 10000
+			s.Taxes[k].Total = micro(t)
+			counted += lineTax(t)
+			shipTaxes[rate] += lineTax(t)
+		}
+		s.TotalTax = centsHalfUp(counted)
+		shipTax += counted
+	}
+	for i := range o.TaxLines {
+		tl := &o.TaxLines[i]
+		rate := rateOf[tl.RateID]
+		tl.TaxTotal, tl.ShippingTaxTotal = centsHalfUp(cartTaxes[rate]), centsHalfUp(shipTaxes[rate])
+	}
+	o.CartTax, o.ShippingTax = centsHalfUp(cartTax), centsHalfUp(shipTax)
+	o.TotalTax = centsHalfUp(cartTax + shipTax)
+	o.Total = cents(halfUp(cartTotal + fees + shipping + cartTax + shipTax))
+	return o
+}
+
+// micros reads a decimal ("0.082569") into millionths.
+func micros(s string) (int64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, err
+	}
+	return int64(math.Round(f * 1e6)), nil
+}
+
+// AddCheckout places carts in the shop as its checkout would (Checkout),
+// created now, with fresh ids, and returns the ids.
+func (s *Shop) AddCheckout(carts ...Cart) []int64 {
+	orders := make([]Order, len(carts))
+	now := s.now().UTC().Truncate(time.Second)
+	for i, c := range carts {
+		o := Checkout(c, 0, now)
+		o.ID, o.Number = 0, ""
+		o.DateCreatedGMT, o.DateModifiedGMT = "", "" // Add dates them in the shop's zone
+		orders[i] = o
+	}
+	return s.Add(orders...)
 }
