@@ -332,6 +332,10 @@ func (s *Service) Retry(ctx context.Context, shop, number string) error {
 		return &Error{Code: CodeNotAllowed, Err: fmt.Errorf("order %s has not failed", rec.Number)}
 	}
 	if rec.Reason == engine.ReasonUnparseable {
+		if engine.Unidentified(rec.ExtID) {
+			return &Error{Code: CodeNotAllowed, Err: fmt.Errorf("the shop's payload %s names no order: it is kept for support, "+
+				"and the order comes in with the next poll once the shop returns it readable", rec.ExtID)}
+		}
 		// Nothing to book yet: ask the shop again for what it has now.
 		if _, err := s.Check(ctx, shop, number); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
@@ -207,6 +208,14 @@ func (e *Engine) Poll(ctx context.Context, sh store.Shop, progress Progress) (Po
 	return res, nil
 }
 
+// unidentifiedPrefix starts the id under which a payload that names no
+// order is kept.
+const unidentifiedPrefix = "unreadable-"
+
+// Unidentified reports whether extID is not the shop's id of an order but
+// one Orderbrug made for a payload that names none: it cannot be fetched.
+func Unidentified(extID string) bool { return strings.HasPrefix(extID, unidentifiedPrefix) }
+
 // unreadableOf is what the store keeps of an order that cannot be parsed.
 // A payload without a usable id is kept under one made from its bytes, so
 // it is still listed (and the same payload is kept once).
@@ -214,7 +223,7 @@ func unreadableOf(sh store.Shop, u *source.UnparseableError) store.Unreadable {
 	id := u.ID
 	if id == "" {
 		sum := sha256.Sum256(u.Raw)
-		id = "unreadable-" + hex.EncodeToString(sum[:6])
+		id = unidentifiedPrefix + hex.EncodeToString(sum[:6])
 	}
 	return store.Unreadable{ShopID: sh.ID, ExtID: id, Modified: u.Modified, Raw: u.Raw, Detail: u.Err.Error()}
 }
@@ -275,9 +284,15 @@ func (e *Engine) Recheck(ctx context.Context, sh store.Shop) (RecheckResult, err
 	if sh.LookbackDays > 0 {
 		since = e.now().AddDate(0, 0, -sh.LookbackDays)
 	}
-	ids, err := e.Store.RecheckIDs(ctx, sh.ID, since)
+	all, err := e.Store.RecheckIDs(ctx, sh.ID, since)
 	if err != nil {
 		return res, fmt.Errorf("recheck %s: %w", sh.Name, err)
+	}
+	ids := all[:0]
+	for _, id := range all {
+		if !Unidentified(id) {
+			ids = append(ids, id)
+		}
 	}
 	if len(ids) == 0 {
 		return res, nil

@@ -145,6 +145,12 @@ func TestPollKeepsAnUnparseableOrder(t *testing.T) {
 		t.Fatalf("after booking: %s/%s", rec.State, rec.Reason)
 	}
 
+	// A payload that named no order is kept too, but never asked for again.
+	if err := r.st.KeepUnreadable(ctx, []store.Unreadable{{ShopID: sh.ID, ExtID: "unreadable-0a1b2c", Raw: []byte(`[`),
+		Detail: "truncated"}}, engine.ReasonUnparseable, "woocommerce", store.Event{Code: "order_unreadable"}); err != nil {
+		t.Fatal(err)
+	}
+
 	// The shop's plugin is fixed: the nightly recheck reads it and decides.
 	breaking.Store(false)
 	if _, err := r.e.Recheck(ctx, sh); err != nil {
