@@ -63,12 +63,12 @@ func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *B
 		rd.recs = recs
 		var group []*job
 		var later []store.OutboxItem
-		invoices := map[string]bool{}
+		invoices := map[store.RecordKey]bool{}
 		for _, it := range items {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			key := fmt.Sprintf("%d/%s", it.ShopID, it.ExtID)
+			key := store.RecordKey{ShopID: it.ShopID, ExtID: it.ExtID}
 			if it.Kind == order.KindCreditNote && invoices[key] {
 				later = append(later, it)
 				continue
