@@ -252,3 +252,21 @@ func TestCLIShopSetUp(t *testing.T) {
 		t.Errorf("%d invoice files, %d booked orders", invoices, c.ByState[store.Booked])
 	}
 }
+
+// TestUpdateShopTestsNewKeys: new keys (or a new address) are tested
+// before they replace the ones that work.
+func TestUpdateShopTestsNewKeys(t *testing.T) {
+	w := newWorldWith(t, app.Options{})
+	ctx := context.Background()
+	err := w.svc.UpdateShop(ctx, w.shop, app.ShopInput{Name: w.shop, URL: w.srv.URL, Key: testKey, Secret: "cs_wrong"})
+	if app.CodeOf(err) != app.CodeAuth || app.FieldOf(err) != "key" {
+		t.Fatalf("wrong secret: %v (code %s, field %s)", err, app.CodeOf(err), app.FieldOf(err))
+	}
+	sh, err := w.svc.Store().ShopByName(ctx, w.shop)
+	if err != nil || sh.Secret != testSecret {
+		t.Fatalf("the working secret was replaced: %v", err)
+	}
+	if err := w.svc.UpdateShop(ctx, w.shop, app.ShopInput{Name: w.shop, URL: w.srv.URL, Key: testKey, Secret: testSecret}); err != nil {
+		t.Fatalf("the right keys again: %v", err)
+	}
+}

@@ -350,12 +350,13 @@ func TestReplayRealWooCommerceDeliveries(t *testing.T) {
 		t.Fatalf("UBL files of order 13: %v, want %v", files13, wantFiles)
 	}
 	// The deletion was fetched and seen: still booked (a booked invoice is
-	// never taken back silently), with a warning for a person.
+	// never taken back silently), marked as changed after booking, with a
+	// warning for a person.
 	if d13.Status != "trash" {
 		t.Errorf("order 13 has status %q after its deletion, want trash", d13.Status)
 	}
-	if !hasEvent(d13.Events, "deleted_after_booking") {
-		t.Errorf("no deleted_after_booking event for order 13: %v", eventCodes(d13.Events))
+	if !hasEvent(d13.Events, "changed_after_booking") {
+		t.Errorf("no changed_after_booking event for order 13: %v", eventCodes(d13.Events))
 	}
 	d15, err := w.svc.Order(ctx, w.shop, "15")
 	if err != nil {
