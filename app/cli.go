@@ -555,13 +555,26 @@ func cmdSync(ctx context.Context, c *CLI, opt Options, args []string) error {
 			fmt.Fprintf(c.Stdout, "%s: %d orders seen, %d new, %d changed\n", p.Shop, p.Seen, p.New, p.Changed)
 		}
 		b := res.Booked
-		fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d\n", b.Booked, b.Failed, b.Retrying)
+		fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d%s\n", b.Booked, b.Failed, b.Retrying, waitingNote(res.Attention))
 		printAttention(c.Stdout, res.Attention)
 	}
 	if err != nil {
 		return err
 	}
 	return waitingError(res.Attention)
+}
+
+// waitingNote is ", N wait on you (below)" for the summary line, "" when
+// nothing waits.
+func waitingNote(att []Attention) string {
+	n := 0
+	for _, a := range att {
+		n += a.Count
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d %s on you (below)", n, plural(n, "order waits", "orders wait"))
 }
 
 // printAttention tells what waits on a person and how to fix it.
@@ -589,14 +602,15 @@ func cmdRecheck(ctx context.Context, c *CLI, opt Options, args []string) error {
 	for _, r := range res {
 		fmt.Fprintf(c.Stdout, "%s: %d parked orders checked, %d changed\n", r.Shop, r.Checked, r.Changed)
 	}
-	fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d\n", b.Booked, b.Failed, b.Retrying)
 	if err != nil {
+		fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d\n", b.Booked, b.Failed, b.Retrying)
 		return err
 	}
 	att, err := svc.Attention(ctx)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d%s\n", b.Booked, b.Failed, b.Retrying, waitingNote(att))
 	printAttention(c.Stdout, att)
 	return waitingError(att)
 }

@@ -195,6 +195,7 @@ func TestCLIShopSetUp(t *testing.T) {
 	// wait for the VAT number, and sync says so with exit code 3.
 	run(0, "shop", "set", "Koffiebar", "--since", "2020-01-01")
 	out, errOut = run(3, "sync")
+	t.Logf("sync waiting for the VAT number:\n%s%s", out, errOut)
 	if !strings.Contains(out, "Koffiebar: 25 orders seen") || !strings.Contains(out, "missing: vat_id") ||
 		!strings.Contains(out, "--vat") || !strings.Contains(errOut, "wait on you") {
 		t.Fatalf("sync waiting for the VAT number: stdout %q stderr %q", out, errOut)
