@@ -81,11 +81,11 @@ func (e *ReconcileError) Error() string {
 		return fmt.Sprintf("order %s: VAT %s on %s at %s%% (%s) is %s away from %s, more than EN 16931 BR-CO-17 allows",
 			e.Order, e.Got, e.Taxable, e.Rate.Percent(), e.Category, (e.Got - e.Want).Abs(), e.Want)
 	case FieldTotalTax:
-		return fmt.Sprintf("order %s: lines add up to VAT %s, the shop says %s (difference %s)",
-			e.Order, e.Got, e.Want, e.Got-e.Want)
+		return fmt.Sprintf("order %s: lines add up to VAT %s, the shop says %s (difference %s, more than a cent per line of %d)",
+			e.Order, e.Got, e.Want, e.Got-e.Want, e.Lines)
 	default:
-		return fmt.Sprintf("order %s: lines add up to total %s, the shop says %s (difference %s)",
-			e.Order, e.Got, e.Want, e.Got-e.Want)
+		return fmt.Sprintf("order %s: lines add up to total %s, the shop says %s (difference %s, more than a cent per line of %d)",
+			e.Order, e.Got, e.Want, e.Got-e.Want, e.Lines)
 	}
 }
 
@@ -233,6 +233,11 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 	if len(o.Lines) == 0 {
 		return Invoice{}, failf(ErrNoLines, nil, nil, "order %s", number)
 	}
+	if c := currency(o.Currency); c != "EUR" {
+		if _, ok := parseRate(opt.EURRate); !ok {
+			return Invoice{}, &CurrencyError{Order: number, Currency: c, Rate: opt.EURRate}
+		}
+	}
 	buyer := o.Buyer
 	if buyer.Address.Country == "" {
 		// EN 16931 requires a buyer country (BR-11). A till sale or a
@@ -246,11 +251,11 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 		return Invoice{}, failf(ErrBuyerName, nil, nil, "order %s", number)
 	}
 
-	lines, err := invoiceLines(number, o.Lines)
+	lines, err := invoiceLines(number, o.Lines, SaleCategory(o, seller, opt.Sells))
 	if err != nil {
 		return Invoice{}, err
 	}
-	subs, err := taxSubtotals(number, lines, lineVATs(o.Lines))
+	subs, err := reconcile(number, o, lines)
 	if err != nil {
 		return Invoice{}, err
 	}
@@ -284,14 +289,16 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 		PaymentID:     firstNonEmpty(o.TransactionID, number),
 	}
 	inv.sumTotals()
-	if inv.Total != o.Total {
-		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: o.Total, Got: inv.Total}
-	}
-	if inv.TaxTotal != o.TotalTax {
-		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotalTax, Want: o.TotalTax, Got: inv.TaxTotal}
+	if inv.Total != o.Total || inv.TaxTotal != o.TotalTax {
+		// reconcile makes both match; this guards its arithmetic.
+		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: o.Total, Got: inv.Total, Lines: len(lines)}
 	}
 	if inv.Total < 0 {
 		return Invoice{}, failf(ErrNegativeTotal, nil, map[string]string{"total": inv.Total.String()}, "order %s (total %s)", number, inv.Total)
+	}
+	if inv.Currency != "EUR" {
+		eur, _ := eurAmount(inv.TaxTotal, opt.EURRate) // the rate was checked above
+		inv.EURRate, inv.TaxTotalEUR = strings.ReplaceAll(strings.TrimSpace(opt.EURRate), ",", "."), eur
 	}
 	if !o.Paid.IsZero() {
 		inv.Prepaid = inv.Total
@@ -307,7 +314,9 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 // is r.Amount to the cent and each rate's VAT is its net × rate. All refunds
 // of the order together may not exceed the invoice's total. inv is the
 // invoice as it was booked; key is the credit note's idempotency key (the
-// outbox key, engine.CreditKey); issued is the refund's date.
+// outbox key, engine.CreditKey); issued is the refund's time, dated on the
+// shop's wall clock: a time in UTC is read in Europe/Amsterdam, a time in
+// another zone (t.In(shopZone)) in that zone.
 func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time) (Invoice, error) {
 	number := inv.OrderNumber
 	if o.ID != inv.OrderID || o.Source != inv.Source || inv.Kind != KindInvoice {
@@ -340,7 +349,7 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 		Key:                  key,
 		Kind:                 KindCreditNote,
 		ID:                   inv.ID + "-C" + r.ID,
-		IssueDate:            issued,
+		IssueDate:            calendarDate(issued),
 		Shop:                 inv.Shop,
 		Source:               inv.Source,
 		OrderID:              inv.OrderID,
@@ -355,11 +364,18 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 		Note:                 r.Reason,
 	}
 	if len(r.Lines) > 0 {
-		lines, err := invoiceLines(number, r.Lines)
+		lines, err := invoiceLines(number, r.Lines, invoicedZeroCategory(inv))
 		if err != nil {
 			return Invoice{}, fmt.Errorf("refund %s: %w", r.ID, err)
 		}
-		subs, err := taxSubtotals(number, lines, lineVATs(r.Lines))
+		// The refund's amount is what went back; its lines' VAT is what the
+		// shop credited. A shop that rounds at subtotal can miss the amount
+		// by a cent per line: that cent goes onto a line, as on invoices.
+		var vat Money
+		for _, l := range r.Lines {
+			vat += l.VAT
+		}
+		subs, err := reconcile(number, Order{Lines: r.Lines, Total: r.Amount, TotalTax: vat}, lines)
 		if err != nil {
 			return Invoice{}, fmt.Errorf("refund %s: %w", r.ID, err)
 		}
@@ -377,6 +393,13 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 	cn.sumTotals()
 	if cn.Total != r.Amount {
 		return Invoice{}, &ReconcileError{Order: number, Field: FieldTotal, Want: r.Amount, Got: cn.Total}
+	}
+	if cn.Currency != "EUR" {
+		eur, ok := eurAmount(cn.TaxTotal, inv.EURRate)
+		if !ok {
+			return Invoice{}, &CurrencyError{Order: number, Currency: cn.Currency, Rate: inv.EURRate}
+		}
+		cn.EURRate, cn.TaxTotalEUR = inv.EURRate, eur
 	}
 	// The shop reports a refund once the money went back: nothing is due.
 	cn.Prepaid = cn.Total
@@ -397,8 +420,9 @@ func (inv *Invoice) sumTotals() {
 }
 
 // invoiceLines turns order lines into invoice lines: categories checked (an
-// empty one inferred from the rate), ids unique, names and quantities filled.
-func invoiceLines(number string, in []Line) ([]InvoiceLine, error) {
+// empty one at 0 % is zero, the category of the sale), ids unique, names and
+// quantities filled.
+func invoiceLines(number string, in []Line, zero Category) ([]InvoiceLine, error) {
 	out := make([]InvoiceLine, 0, len(in))
 	ids := make(map[string]bool, len(in))
 	unique := true
@@ -410,6 +434,9 @@ func invoiceLines(number string, in []Line) ([]InvoiceLine, error) {
 	}
 	hasO, hasOther := false, false
 	for i, l := range in {
+		if l.Category == "" && l.Rate == 0 && l.VAT == 0 {
+			l.Category = zero
+		}
 		cat, err := lineCategory(l)
 		if err != nil {
 			return nil, failf(ErrLineCategory, err, map[string]string{"line": lineRef(l, i), "category": string(l.Category), "rate": l.Rate.Percent()},
@@ -529,22 +556,9 @@ func taxSubtotals(number string, lines []InvoiceLine, vat []Money) ([]TaxSubtota
 		subs[j].Taxable += l.Net
 		subs[j].Tax += vat[i]
 	}
-	sort.SliceStable(subs, func(a, b int) bool {
-		if categoryOrder[subs[a].Category] != categoryOrder[subs[b].Category] {
-			return categoryOrder[subs[a].Category] < categoryOrder[subs[b].Category]
-		}
-		return subs[a].Rate > subs[b].Rate
-	})
-	for _, s := range subs {
-		if s.Rate == 0 {
-			continue // lines were checked: no VAT in a 0 % category
-		}
-		want := s.Rate.Of(s.Taxable.Abs())
-		got := s.Tax.Abs()
-		if !(got-brCO17Slack < want && got+brCO17Slack > want) || (s.Tax < 0) != (s.Taxable < 0) && s.Tax != 0 {
-			return nil, &ReconcileError{Order: number, Field: FieldTaxSubtotal, Want: signed(want, s.Taxable), Got: s.Tax,
-				Category: s.Category, Rate: s.Rate, Taxable: s.Taxable}
-		}
+	sortSubtotals(subs)
+	if err := checkBRCO17(number, subs); err != nil {
+		return nil, err
 	}
 	return subs, nil
 }

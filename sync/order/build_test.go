@@ -284,18 +284,18 @@ func TestNewInvoice(t *testing.T) {
 			rec: &ReconcileError{Order: "2026-100", Field: FieldTaxSubtotal, Want: 2100, Got: 2000, Category: Standard, Rate: RateHigh, Taxable: 10000},
 		},
 		{
-			name: "shop total one cent off",
+			name: "shop total two cents off one line: more than rounding",
 			order: func() Order {
-				return order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1211, 210)
+				return order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1212, 210)
 			},
-			rec: &ReconcileError{Order: "2026-100", Field: FieldTotal, Want: 1211, Got: 1210},
+			rec: &ReconcileError{Order: "2026-100", Field: FieldTotal, Want: 1212, Got: 1210, Lines: 1},
 		},
 		{
-			name: "shop VAT total off, grand total right",
+			name: "shop VAT total two cents off one line, grand total right",
 			order: func() Order {
-				return order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1210, 211)
+				return order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1210, 212)
 			},
-			rec: &ReconcileError{Order: "2026-100", Field: FieldTotalTax, Want: 211, Got: 210},
+			rec: &ReconcileError{Order: "2026-100", Field: FieldTotalTax, Want: 212, Got: 210, Lines: 1},
 		},
 		{
 			name: "category S at 0 %",
@@ -473,7 +473,20 @@ func TestNewCreditNote(t *testing.T) {
 			r: Refund{ID: "14", Amount: 1000, Lines: []Line{
 				{Kind: Product, ID: "1", Name: "Koffiemok", Quantity: 1, Net: 900, VAT: 189, Rate: RateHigh, Category: Standard},
 			}},
-			rec: &ReconcileError{Order: "13", Field: FieldTotal, Want: 1000, Got: 1089},
+			rec: &ReconcileError{Order: "13", Field: FieldTotal, Want: 1000, Got: 1089, Lines: 1},
+		},
+		{
+			// Round at subtotal: two refunded lines of 0.92 + 0.08 that the
+			// shop refunded as 1.99 in all; the cent goes onto a line.
+			name:  "refund lines a cent off: the shop's rounding",
+			order: realOrder13(),
+			r: Refund{ID: "15", Amount: 199, Lines: []Line{
+				{Kind: Product, ID: "1", Name: "Koffiemok", Quantity: 1, Net: 92, VAT: 8, Rate: RateLow, Category: Standard,
+					Exact: &Exact{Net: 917431, VAT: 82569}},
+				{Kind: Product, ID: "2", Name: "Thee", Quantity: 1, Net: 92, VAT: 8, Rate: RateLow, Category: Standard,
+					Exact: &Exact{Net: 917431, VAT: 82569}},
+			}},
+			subs: []TaxSubtotal{{Category: Standard, Rate: RateLow, Taxable: 183, Tax: 16}},
 		},
 		{
 			name:  "refund larger than the invoice",

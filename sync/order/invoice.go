@@ -33,7 +33,8 @@ type Invoice struct {
 	// ID is the invoice number.
 	ID        string    `json:"id"`
 	IssueDate time.Time `json:"issue_date"`
-	// Shop is the shop's name in Orderbrug; Source its kind.
+	// Shop is the shop's immutable slug in Orderbrug (file names); Source its
+	// kind.
 	Shop   string `json:"shop"`
 	Source Source `json:"source"`
 	// OrderID and OrderNumber are the shop's; OrderNumber is the UBL
@@ -41,6 +42,10 @@ type Invoice struct {
 	OrderID     string `json:"order_id"`
 	OrderNumber string `json:"order_number"`
 	Currency    string `json:"currency"`
+	// EURRate is EUR per unit of Currency, as a person gave it, for an
+	// invoice not in EUR; TaxTotalEUR is TaxTotal at that rate (BT-111).
+	EURRate     string `json:"eur_rate,omitempty"`
+	TaxTotalEUR Money  `json:"tax_total_eur,omitempty"`
 
 	Seller Seller `json:"seller"`
 	Buyer  Party  `json:"buyer"`
@@ -77,6 +82,9 @@ type InvoiceLine struct {
 	Net      Money    `json:"net"`
 	Category Category `json:"category"`
 	Rate     Rate     `json:"rate"`
+	// Note explains the line, such as the shop's rounding carried on it
+	// ("Afronding webwinkel: -0,01").
+	Note string `json:"note,omitempty"`
 }
 
 // TaxSubtotal is the VAT of one category and rate.

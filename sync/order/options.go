@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 )
@@ -59,6 +60,19 @@ func issueDate(o Order, loc *time.Location) (time.Time, error) {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 }
 
+// calendarDate is t's date on the shop's wall clock (UTC read as
+// Europe/Amsterdam), as midnight UTC of that day.
+func calendarDate(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	if t.Location() == time.UTC {
+		t = t.In(amsterdam())
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
 // amsterdam is Europe/Amsterdam, or a fixed CET (UTC+1) when the system has
 // no time zone database (the binary embeds none).
 func amsterdam() *time.Location {
@@ -66,4 +80,40 @@ func amsterdam() *time.Location {
 		return l
 	}
 	return time.FixedZone("CET", 3600)
+}
+
+// eurAmount converts m (cents of another currency) to EUR cents at rate, as
+// a person typed it ("0.9213", "0,9213"): rounded half away from zero.
+func eurAmount(m Money, rate string) (Money, bool) {
+	r, ok := parseRate(rate)
+	if !ok {
+		return 0, false
+	}
+	v := new(big.Rat).Mul(new(big.Rat).SetInt64(int64(m)), r)
+	num, den := v.Num(), v.Denom()
+	q, rem := new(big.Int).QuoRem(num, den, new(big.Int))
+	if new(big.Int).Mul(new(big.Int).Abs(rem), big.NewInt(2)).Cmp(den) >= 0 {
+		if num.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	if !q.IsInt64() {
+		return 0, false
+	}
+	return Money(q.Int64()), true
+}
+
+// parseRate reads a positive decimal exchange rate.
+func parseRate(s string) (*big.Rat, bool) {
+	t := strings.ReplaceAll(strings.TrimSpace(s), ",", ".")
+	if t == "" || strings.Trim(t, "0123456789.") != "" || strings.Count(t, ".") > 1 || len(t) > 30 {
+		return nil, false
+	}
+	r, ok := new(big.Rat).SetString(t)
+	if !ok || r.Sign() <= 0 {
+		return nil, false
+	}
+	return r, true
 }

@@ -77,6 +77,9 @@ type Order struct {
 	// An invoice must reconcile with them to the cent.
 	Total    Money `json:"total"`
 	TotalTax Money `json:"total_tax"`
+	// Taxes is the shop's VAT per rate, when it reports it; NewInvoice uses
+	// it to split TotalTax over the rates.
+	Taxes []RateTax `json:"taxes,omitempty"`
 
 	PaymentMethod      string `json:"payment_method,omitempty"`
 	PaymentMethodTitle string `json:"payment_method_title,omitempty"`
@@ -101,8 +104,30 @@ type Line struct {
 	VAT Money `json:"vat"`
 	// Rate is the VAT rate in basis points: 2100 = 21 %, 900 = 9 %, 0.
 	Rate Rate `json:"rate"`
-	// Category is the VAT category of the line (S, Z, E, AE, G, O, K).
+	// Category is the VAT category of the line (S, Z, E, AE, G, O, K), or
+	// "" to let NewInvoice decide it from the rate, the buyer and what the
+	// shop sells.
 	Category Category `json:"category"`
+	// Exact, when the source reports it, is the line before the shop
+	// rounded it to the cent.
+	Exact *Exact `json:"exact,omitempty"`
+}
+
+// Exact amounts are in millionths of the currency unit (WooCommerce keeps
+// line taxes unrounded, "0.082569"): what the shop computed before rounding.
+type Exact struct {
+	Net int64 `json:"net"`
+	VAT int64 `json:"vat"`
+}
+
+// MicroPerCent is how many millionths of a currency unit one cent is.
+const MicroPerCent = 10_000
+
+// RateTax is the VAT the shop reports for one rate (WooCommerce tax_lines:
+// tax_total + shipping_tax_total).
+type RateTax struct {
+	Rate Rate  `json:"rate"`
+	Tax  Money `json:"tax"`
 }
 
 // Gross is the line's amount including VAT.

@@ -138,6 +138,23 @@ func cases(t testing.TB) []ublCase {
 	cs = append(cs, ublCase{"b2b_nl_refund_lines", mustCredit(b2bNL, order.Refund{ID: "9", Amount: 1451, Reason: "1 zak te veel", Lines: []order.Line{
 		line(order.Product, "1", "Kantoorkoffie", 1, 1199, 252, order.RateHigh, order.Standard),
 	}}, invB2B)})
+
+	usd := base("2026-0047", []order.Line{
+		line(order.Product, "1", "Fietstas", 2, 14793, 3107, order.RateHigh, order.Standard),
+		line(order.Shipping, "2", "PostNL", 0, 995, 209, order.RateHigh, order.Standard),
+	}, 19104, 3316)
+	usd.Currency = "USD"
+	usd.Buyer = b2bNL.Buyer
+	usd.Created = issued
+	invUSD, err := order.NewInvoice(usd, order.InvoiceOptions{Shop: "webwinkel", Seller: seller(), EURRate: "0.9213"})
+	if err != nil {
+		t.Fatalf("NewInvoice USD: %v", err)
+	}
+	if invUSD.TaxTotalEUR != 3055 { // 33.16 USD × 0.9213 = 30.550308 EUR
+		t.Fatalf("VAT in EUR %s, want 30.55", invUSD.TaxTotalEUR)
+	}
+	cs = append(cs, ublCase{"usd_peppol_vat_in_eur", invUSD})
+	cs = append(cs, ublCase{"usd_refund_vat_in_eur", mustCredit(usd, order.Refund{ID: "5", Amount: 1204, Reason: "Verzending terug"}, invUSD)})
 	return cs
 }
 

@@ -1,5 +1,6 @@
 // Package ubl is the default ledger: it books each invoice and credit note as
-// a Peppol BIS Billing 3.0 UBL 2.1 file in a folder, written atomically.
+// a UBL 2.1 file in a folder, written atomically: Peppol BIS Billing 3.0 for
+// business buyers, plain EN 16931 for consumers (who have no Peppol address).
 package ubl
 
 import (
@@ -58,17 +59,22 @@ func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 	if err != nil {
 		return "", ledger.Permanent(fmt.Errorf("ubl: %w", err))
 	}
-	marker := []byte(KeyMarker(inv.Key))
-
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := os.MkdirAll(l.dir, 0o700); err != nil {
 		return "", fmt.Errorf("ubl: create folder %s: %w: %w", l.dir, ErrNotWritable, err)
 	}
 	if !l.cleaned {
+		// Once per Ledger value: booking never rescans the folder.
 		l.removeStaleTemps()
 		l.cleaned = true
 	}
+	return l.bookLocked(inv, data)
+}
+
+// bookLocked is Book with l.mu held and the folder made.
+func (l *Ledger) bookLocked(inv order.Invoice, data []byte) (string, error) {
+	marker := []byte(KeyMarker(inv.Key))
 	for _, name := range FileNames(inv) {
 		path := filepath.Join(l.dir, name)
 		switch owner, err := readMarker(path); {
@@ -95,13 +101,192 @@ func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 	return "", ledger.Permanent(fmt.Errorf("ubl: every file name for invoice %s is taken by another invoice", inv.ID))
 }
 
-// BookBatch books invs as Book does, one result per invoice.
+// BookBatch books invs as Book does, one result per invoice, but makes them
+// durable as a group: it writes every new file to a temporary file, syncs
+// them all (concurrently, so the file system commits them together), links
+// each under its name and syncs the folder once. Every ref without an error
+// is durable when BookBatch returns; an invoice whose Key was booked before
+// (or earlier in the same batch) gets the first booking's ref.
 func (l *Ledger) BookBatch(ctx context.Context, invs []order.Invoice) (refs []string, errs []error) {
 	refs, errs = make([]string, len(invs)), make([]error, len(invs))
+	if err := ctx.Err(); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return refs, errs
+	}
+	type pending struct {
+		i    int
+		path string
+		data []byte
+		tmp  string
+	}
+	var todo []*pending
+	datas := make([][]byte, len(invs))
 	for i, inv := range invs {
-		refs[i], errs[i] = l.Book(ctx, inv)
+		data, err := Marshal(inv)
+		if err != nil {
+			errs[i] = ledger.Permanent(fmt.Errorf("ubl: %w", err))
+			continue
+		}
+		datas[i] = data
+	}
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := os.MkdirAll(l.dir, 0o700); err != nil {
+		err = fmt.Errorf("ubl: create folder %s: %w: %w", l.dir, ErrNotWritable, err)
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+		return refs, errs
+	}
+	if !l.cleaned {
+		l.removeStaleTemps()
+		l.cleaned = true
+	}
+	byKey := map[string]int{}     // first index of each key in this batch
+	reserved := map[string]bool{} // names this batch will create
+	dupOf := map[int]int{}
+	for i, inv := range invs {
+		if errs[i] != nil {
+			continue
+		}
+		if first, ok := byKey[inv.Key]; ok {
+			dupOf[i] = first
+			continue
+		}
+		byKey[inv.Key] = i
+		marker := []byte(KeyMarker(inv.Key))
+		found := false
+		for _, name := range FileNames(inv) {
+			path := filepath.Join(l.dir, name)
+			if reserved[path] {
+				continue
+			}
+			owner, err := readMarker(path)
+			if err == nil && bytes.Equal(owner, marker) {
+				refs[i], found = path, true // booked before
+				break
+			}
+			if err == nil {
+				continue // another invoice's file has this name
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
+				errs[i], found = fmt.Errorf("ubl: read %s: %w", path, err), true
+				break
+			}
+			reserved[path] = true
+			todo = append(todo, &pending{i: i, path: path, data: datas[i]})
+			found = true
+			break
+		}
+		if !found {
+			errs[i] = ledger.Permanent(fmt.Errorf("ubl: every file name for invoice %s is taken by another invoice", inv.ID))
+		}
+	}
+
+	// Write every temporary file, then sync them as a group.
+	for _, p := range todo {
+		tmp, err := os.CreateTemp(l.dir, "."+filepath.Base(p.path)+".*.tmp")
+		if err != nil {
+			errs[p.i] = fmt.Errorf("ubl: %w: %w", ErrNotWritable, err)
+			continue
+		}
+		p.tmp = tmp.Name()
+		_, err = tmp.Write(p.data)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			errs[p.i] = fmt.Errorf("ubl: write %s: %w: %w", tmp.Name(), ErrNotWritable, err)
+		}
+	}
+	defer func() {
+		for _, p := range todo {
+			if p.tmp != "" {
+				os.Remove(p.tmp) // after a link the file lives on under its name
+			}
+		}
+	}()
+	syncFiles(todo, func(p *pending) string { return p.tmp }, func(p *pending, err error) {
+		errs[p.i] = fmt.Errorf("ubl: sync %s: %w: %w", p.tmp, ErrNotWritable, err)
+	}, func(p *pending) bool { return p.tmp != "" && errs[p.i] == nil })
+
+	// Link each under its name; a name that appeared meanwhile (another
+	// process) is resolved the slow way, by Book's own path.
+	var linked []*pending
+	for _, p := range todo {
+		if errs[p.i] != nil {
+			continue
+		}
+		if err := os.Link(p.tmp, p.path); err != nil {
+			if _, serr := os.Lstat(p.path); serr == nil || errors.Is(err, fs.ErrExist) {
+				refs[p.i], errs[p.i] = l.bookLocked(invs[p.i], p.data)
+				continue
+			}
+			if err := os.Rename(p.tmp, p.path); err != nil {
+				errs[p.i] = fmt.Errorf("ubl: rename to %s: %w: %w", p.path, ErrNotWritable, err)
+				continue
+			}
+			p.tmp = ""
+		}
+		linked = append(linked, p)
+	}
+	if len(linked) > 0 {
+		if err := syncDir(l.dir); err != nil {
+			for _, p := range linked {
+				errs[p.i] = fmt.Errorf("ubl: sync folder %s: %w", l.dir, err)
+			}
+		} else {
+			for _, p := range linked {
+				refs[p.i] = p.path
+			}
+		}
+	}
+	for i, first := range dupOf {
+		refs[i], errs[i] = refs[first], errs[first]
 	}
 	return refs, errs
+}
+
+// syncFiles fsyncs the files of items (those for which want holds)
+// concurrently: the file system then commits them in one go instead of one
+// journal commit per file.
+func syncFiles[T any](items []T, name func(T) string, fail func(T, error), want func(T) bool) {
+	const workers = 8
+	work := make(chan T)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range work {
+				f, err := os.OpenFile(name(it), os.O_RDWR, 0)
+				if err == nil {
+					err = f.Sync()
+					if cerr := f.Close(); err == nil {
+						err = cerr
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					fail(it, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, it := range items {
+		if want(it) {
+			work <- it
+		}
+	}
+	close(work)
+	wg.Wait()
 }
 
 // writeNew writes data to a temporary file beside path and links it to path

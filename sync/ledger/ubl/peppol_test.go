@@ -88,7 +88,9 @@ func peppolViolations(doc []byte) ([]string, error) {
 				fail("PEPPOL-EN16931-F001", "date %q", n.Text)
 			}
 		}
-		if c := n.attr("currencyID"); c != "" && c != root.text("DocumentCurrencyCode") {
+		// BT-111, the VAT in the accounting currency, is the exception.
+		if c := n.attr("currencyID"); c != "" && c != root.text("DocumentCurrencyCode") &&
+			!(n.XMLName.Local == "TaxAmount" && c == root.text("TaxCurrencyCode")) {
 			fail("PEPPOL-EN16931-R051", "currency %s", c)
 		}
 	})

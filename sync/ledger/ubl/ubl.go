@@ -11,21 +11,18 @@ import (
 	"github.com/orderbrug/orderbrug/sync/order"
 )
 
-// Peppol BIS Billing 3.0 identifiers (BT-24, BT-23).
+// Peppol BIS Billing 3.0 identifiers (BT-24, BT-23), and the plain EN 16931
+// specification identifier of an invoice to a consumer.
 const (
 	CustomizationID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 	ProfileID       = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+	EN16931ID       = "urn:cen.eu:en16931:2017"
 )
 
 // ErrInvalid is wrapped by Marshal (and so by Book, as a permanent error) for
 // an invoice that cannot become a valid Peppol document: totals that do not
 // add up, missing seller details, no way to address the buyer.
 var ErrInvalid = errors.New("invoice cannot be written as Peppol UBL")
-
-// ErrNoBuyerEndpoint: Peppol requires a buyer electronic address
-// (PEPPOL-EN16931-R010); a buyer with no KvK number, no EU VAT id and no
-// e-mail address has none.
-var ErrNoBuyerEndpoint = errors.New("buyer has no KvK number, VAT id or e-mail address for the electronic address")
 
 // unitCode is UN/ECE Rec 20 "one": shops sell pieces, shipping and fees.
 const unitCode = "C62"
@@ -38,7 +35,7 @@ var vatEAS = map[string]string{
 	"BG": "9926", "CY": "9928", "CZ": "9929", "EE": "9931", "EL": "9933", "HR": "9934",
 	"IE": "9935", "LT": "9937", "LU": "9938", "LV": "9939", "MT": "9943", "PL": "9945",
 	"PT": "9946", "RO": "9947", "SI": "9949", "SK": "9950", "HU": "9910", "BE": "9925",
-	"XI": "9932",
+	"XI": "9932", "FI": "0213", "DK": "0198",
 }
 
 // vatex are the exemption reason codes (BT-121, CEF VATEX list) of the
@@ -59,10 +56,11 @@ func KeyMarker(key string) string {
 	return "<!-- orderbrug-key-sha256: " + hex.EncodeToString(sum[:]) + " -->"
 }
 
-// Marshal writes inv as a Peppol BIS Billing 3.0 UBL 2.1 Invoice (type 380)
-// or CreditNote (type 381). Amounts are positive in both, as the Invoice type
-// holds them; a negative line (a discount fee) gets a negative quantity so
-// that its price stays positive (BR-27).
+// Marshal writes inv as a UBL 2.1 Invoice (type 380) or CreditNote (type
+// 381): Peppol BIS Billing 3.0 for a business buyer with a Peppol address
+// (see Peppol), plain EN 16931 for anyone else. Amounts are positive in
+// both, as the Invoice type holds them; a negative line (a discount fee) gets
+// a negative quantity so that its price stays positive (BR-27).
 func Marshal(inv order.Invoice) ([]byte, error) {
 	if err := check(inv); err != nil {
 		return nil, err
@@ -86,8 +84,13 @@ func Marshal(inv order.Invoice) ([]byte, error) {
 		"xmlns", "urn:oasis:names:specification:ubl:schema:xsd:"+root+"-2",
 		"xmlns:cac", "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
 		"xmlns:cbc", "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2")
-	w.leaf("cbc:CustomizationID", CustomizationID)
-	w.leaf("cbc:ProfileID", ProfileID)
+	peppol := Peppol(inv.Buyer)
+	if peppol {
+		w.leaf("cbc:CustomizationID", CustomizationID)
+		w.leaf("cbc:ProfileID", ProfileID)
+	} else {
+		w.leaf("cbc:CustomizationID", EN16931ID)
+	}
 	w.leaf("cbc:ID", inv.ID)
 	w.leaf("cbc:IssueDate", date(inv.IssueDate))
 	if !credit && inv.Payable > 0 {
@@ -98,6 +101,10 @@ func Marshal(inv order.Invoice) ([]byte, error) {
 	w.leaf(typeTag, typeCode)
 	w.leaf("cbc:Note", inv.Note) // Peppol allows one note (R002)
 	w.leaf("cbc:DocumentCurrencyCode", inv.Currency)
+	taxEUR := inv.Currency != "EUR" && inv.EURRate != ""
+	if taxEUR {
+		w.leaf("cbc:TaxCurrencyCode", "EUR") // BT-6: VAT also stated in EUR
+	}
 	// The order number is the OrderReference, which also meets Peppol's
 	// "buyer reference or order reference" (R003).
 	w.open("cac:OrderReference")
@@ -115,7 +122,7 @@ func Marshal(inv order.Invoice) ([]byte, error) {
 	}
 
 	writeSeller(w, inv.Seller, outOfScope)
-	writeBuyer(w, inv.Buyer, outOfScope)
+	writeBuyer(w, inv.Buyer, outOfScope, peppol)
 
 	if intraEU {
 		// BR-IC-11, BR-IC-12: intra-community supply states when and to
@@ -165,6 +172,13 @@ func Marshal(inv order.Invoice) ([]byte, error) {
 		w.close("cac:TaxSubtotal")
 	}
 	w.close("cac:TaxTotal")
+	if taxEUR {
+		// BT-111: the total VAT in the accounting currency, in a second
+		// TaxTotal without subtotals (PEPPOL-EN16931-R054).
+		w.open("cac:TaxTotal")
+		w.leaf("cbc:TaxAmount", inv.TaxTotalEUR.String(), "currencyID", "EUR")
+		w.close("cac:TaxTotal")
+	}
 
 	w.open("cac:LegalMonetaryTotal")
 	w.amount("cbc:LineExtensionAmount", inv.LineTotal)
@@ -180,6 +194,7 @@ func Marshal(inv order.Invoice) ([]byte, error) {
 		qty, price, base := linePrice(l)
 		w.open(lineTag)
 		w.leaf("cbc:ID", l.ID)
+		w.leaf("cbc:Note", l.Note)
 		w.leaf(qtyTag, strconv.FormatInt(qty, 10), "unitCode", unitCode)
 		w.amount("cbc:LineExtensionAmount", l.Net)
 		w.open("cac:Item")
@@ -280,11 +295,10 @@ func writeSeller(w *writer, s order.Seller, outOfScope bool) {
 	w.close("cac:AccountingSupplierParty")
 }
 
-// buyerEndpoint picks the buyer's electronic address: the KvK number of a
-// Dutch company, else an EU VAT id under its country's Peppol scheme, else
-// the e-mail address (scheme EM). EM is in the EN 16931 code list (BR-CL-25)
-// but not in Peppol's EAS list (CL008): a consumer has no Peppol address, and
-// an invoice to one is never sent over the Peppol network.
+// buyerEndpoint picks the buyer's Peppol electronic address: the KvK number
+// of a Dutch company (0106), else an EU VAT id under its country's Peppol
+// scheme (NL 9944, BE 9925, DE 9930, ...). A buyer with neither (a consumer)
+// has no Peppol address: "" and "".
 func buyerEndpoint(p order.Party) (scheme, id string) {
 	if strings.EqualFold(p.Address.Country, "NL") && order.ValidKvK(p.KvK) == nil {
 		return "0106", strings.TrimSpace(p.KvK)
@@ -295,26 +309,44 @@ func buyerEndpoint(p order.Party) (scheme, id string) {
 			return s, v
 		}
 	}
-	if e := strings.TrimSpace(p.Email); e != "" {
-		return "EM", e
-	}
 	return "", ""
+}
+
+// Peppol reports whether an invoice to p is a Peppol BIS Billing 3.0
+// document: p is a business with a Peppol address (a KvK number or an EU VAT
+// id with an EAS scheme) and, in the Netherlands, a full address (NL-R-004).
+// Anyone else (a consumer, who has no Peppol address) gets a plain EN 16931
+// invoice, which Peppol's rules do not apply to.
+func Peppol(p order.Party) bool {
+	if s, _ := buyerEndpoint(p); s == "" {
+		return false
+	}
+	a := p.Address
+	if strings.EqualFold(a.Country, "NL") && (strings.TrimSpace(a.Street) == "" || strings.TrimSpace(a.City) == "" || strings.TrimSpace(a.Postcode) == "") {
+		return false
+	}
+	return true
 }
 
 func buyerName(p order.Party) string {
 	return firstNonEmpty(strings.TrimSpace(p.Company), strings.TrimSpace(p.Name), strings.TrimSpace(p.Email))
 }
 
-func writeBuyer(w *writer, p order.Party, outOfScope bool) {
+func writeBuyer(w *writer, p order.Party, outOfScope, peppol bool) {
 	w.open("cac:AccountingCustomerParty")
 	w.open("cac:Party")
-	scheme, id := buyerEndpoint(p)
-	w.leaf("cbc:EndpointID", id, "schemeID", scheme)
+	if peppol {
+		scheme, id := buyerEndpoint(p)
+		w.leaf("cbc:EndpointID", id, "schemeID", scheme)
+	}
 	w.open("cac:PartyName")
 	w.leaf("cbc:Name", buyerName(p))
 	w.close("cac:PartyName")
 	writeAddress(w, p.Address)
-	if p.VATID != "" && !outOfScope {
+	// A VAT id that is no EU VAT id (a typing error, a number from
+	// elsewhere) stays off: BR-CO-09 wants a country prefix, and an S or Z
+	// invoice needs none. K and AE invoices have a valid one (NewInvoice).
+	if p.VATID != "" && !outOfScope && order.ValidVATID(p.VATID) == nil {
 		w.open("cac:PartyTaxScheme")
 		w.leaf("cbc:CompanyID", order.NormalizeVATID(p.VATID))
 		taxScheme(w)
@@ -394,8 +426,8 @@ func check(inv order.Invoice) error {
 	if buyerName(inv.Buyer) == "" || len(inv.Buyer.Address.Country) != 2 {
 		return bad("buyer needs a name and a country code")
 	}
-	if s, _ := buyerEndpoint(inv.Buyer); s == "" {
-		return fmt.Errorf("%w: invoice %s: %w", ErrInvalid, inv.ID, ErrNoBuyerEndpoint)
+	if inv.Currency != "EUR" && inv.EURRate == "" {
+		return bad("an invoice in %s must state its VAT in EUR too (BT-6, BT-111): no EUR rate", inv.Currency)
 	}
 	var lines, taxable, tax order.Money
 	ids := map[string]bool{}

@@ -74,6 +74,7 @@ type wcLine struct {
 	MethodTitle string          `json:"method_title"`
 	SKU         string          `json:"sku"`
 	Quantity    json.Number     `json:"quantity"`
+	Price       *json.Number    `json:"price"`
 	Total       wcMoney         `json:"total"`
 	TotalTax    wcMoney         `json:"total_tax"`
 	Taxes       []wcTax         `json:"taxes"`
@@ -86,6 +87,7 @@ type wcOrder struct {
 	Status           *string `json:"status"`
 	Currency         string  `json:"currency"`
 	PricesIncludeTax bool    `json:"prices_include_tax"`
+	DateCreated      *string `json:"date_created"`
 	DateCreatedGMT   *string `json:"date_created_gmt"`
 	DateModifiedGMT  *string `json:"date_modified_gmt"`
 	DatePaidGMT      *string `json:"date_paid_gmt"`
@@ -115,8 +117,10 @@ type wcOrder struct {
 	ShippingLines []wcLine `json:"shipping_lines"`
 	FeeLines      []wcLine `json:"fee_lines"`
 	TaxLines      []struct {
-		RateID      wcID         `json:"rate_id"`
-		RatePercent *json.Number `json:"rate_percent"`
+		RateID           wcID         `json:"rate_id"`
+		RatePercent      *json.Number `json:"rate_percent"`
+		TaxTotal         wcMoney      `json:"tax_total"`
+		ShippingTaxTotal wcMoney      `json:"shipping_tax_total"`
 	} `json:"tax_lines"`
 	Refunds []struct {
 		ID     wcID    `json:"id"`
@@ -129,13 +133,10 @@ type wcOrder struct {
 // store the buyer's VAT number.
 var vatIDKeys = []string{"_billing_vat_number", "_vat_number", "vat_number", "_billing_eu_vat_number", "billing_vat", "_billing_vat", "billing_vat_number", "_billing_vat_id"}
 
-// euCountries are the EU member states (ISO 3166-1 alpha-2; Greece is GR
-// in addresses, EL only in VAT numbers).
-var euCountries = map[string]bool{
-	"AT": true, "BE": true, "BG": true, "CY": true, "CZ": true, "DE": true, "DK": true, "EE": true, "ES": true,
-	"FI": true, "FR": true, "GR": true, "HR": true, "HU": true, "IE": true, "IT": true, "LT": true, "LU": true,
-	"LV": true, "MT": true, "NL": true, "PL": true, "PT": true, "RO": true, "SE": true, "SI": true, "SK": true,
-}
+// kvkKeys are the order meta keys under which the common Dutch checkout
+// plugins (and shops' own checkout fields) store the buyer's KvK number.
+var kvkKeys = []string{"_billing_kvk", "billing_kvk", "_billing_kvk_nummer", "billing_kvk_nummer", "kvk_nummer", "_kvk_nummer",
+	"_billing_coc", "billing_coc", "_billing_coc_number", "coc_number", "_kvk", "kvk"}
 
 // ParseOrder maps a WooCommerce order (the REST v3 JSON, which is also the
 // body of order.created/order.updated webhooks) to an order.Order. baseURL
@@ -181,6 +182,14 @@ func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
 	if o.Created, err = gmtTime(w.DateCreatedGMT); err != nil {
 		return fail("date_created_gmt: %v", err)
 	}
+	if w.DateCreated != nil && *w.DateCreated != "" {
+		// The shop's own wall clock: the invoice date.
+		local, err := gmtTime(w.DateCreated)
+		if err != nil {
+			return fail("date_created: %v", err)
+		}
+		o.CreatedLocal = local.Format(order.LocalLayout)
+	}
 	if o.Paid, err = gmtTime(w.DatePaidGMT); err != nil {
 		return fail("date_paid_gmt: %v", err)
 	}
@@ -197,17 +206,27 @@ func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
 		Address: order.Address{Street: b.Address1, Street2: b.Address2, Postcode: b.Postcode, City: b.City,
 			Region: b.State, Country: strings.ToUpper(strings.TrimSpace(b.Country))},
 	}
-	for _, key := range vatIDKeys {
-		for _, m := range w.MetaData {
-			var v string
-			if m.Key == key && json.Unmarshal(m.Value, &v) == nil && strings.TrimSpace(v) != "" {
-				o.Buyer.VATID = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(v), " ", ""))
-				break
+	meta := func(keys []string) string {
+		for _, key := range keys {
+			for _, m := range w.MetaData {
+				var v string
+				if m.Key == key && json.Unmarshal(m.Value, &v) == nil && strings.TrimSpace(v) != "" {
+					return strings.TrimSpace(v)
+				}
 			}
 		}
-		if o.Buyer.VATID != "" {
-			break
-		}
+		return ""
+	}
+	if v := meta(vatIDKeys); v != "" {
+		o.Buyer.VATID = order.NormalizeVATID(v)
+	}
+	if v := meta(kvkKeys); v != "" {
+		o.Buyer.KvK = strings.Map(func(r rune) rune {
+			if r == ' ' || r == '.' || r == '-' {
+				return -1
+			}
+			return r
+		}, v)
 	}
 
 	rates := map[wcID]order.Rate{}
@@ -224,6 +243,18 @@ func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
 			return fail("tax_lines: %v", err)
 		}
 		rates[tl.RateID] = r
+		tax, err := money(tl.TaxTotal)
+		if err != nil {
+			return fail("tax_lines tax_total: %v", err)
+		}
+		ship, err := money(tl.ShippingTaxTotal)
+		if err != nil {
+			return fail("tax_lines shipping_tax_total: %v", err)
+		}
+		o.Taxes = append(o.Taxes, order.RateTax{Rate: r, Tax: tax + ship})
+	}
+	if len(o.Taxes) != len(w.TaxLines) {
+		o.Taxes = nil // some rates unknown: the lines decide
 	}
 	groups := []struct {
 		kind  order.LineKind
@@ -235,7 +266,7 @@ func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
 			if err != nil {
 				return fail("%v", err)
 			}
-			o.Lines = append(o.Lines, line)
+			o.Lines = append(o.Lines, splitRates(line, l, rates)...)
 		}
 	}
 	// WooCommerce lists refunds newest first; Order.Refunds is oldest first.
@@ -250,7 +281,10 @@ func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
 	return o, nil
 }
 
-func parseLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate, buyer order.Party) (order.Line, error) {
+// parseLine reads one line. The buyer no longer matters here (NewInvoice
+// decides the category of a line without VAT); the parameter stays for the
+// callers that pass it.
+func parseLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate, _ order.Party) (order.Line, error) {
 	line := order.Line{Kind: kind, ID: strconv.FormatInt(int64(l.ID), 10), SKU: l.SKU, Name: l.Name, Quantity: 1}
 	if kind == order.Shipping {
 		line.Name = l.MethodTitle
@@ -272,10 +306,13 @@ func parseLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate, buyer o
 	// The rate is the sum of the rates the line was taxed at (more than one
 	// only with compound or stacked rates); a line without tax is 0 %.
 	known := true
+	var exactVAT int64
 	for _, t := range l.Taxes {
-		if _, err := money(t.Total); err != nil {
+		m, err := micros(string(t.Total))
+		if err != nil {
 			return line, fmt.Errorf("%s line %d tax %d: %v", kind, l.ID, t.ID, err)
 		}
+		exactVAT += m
 		r, ok := rates[t.ID]
 		if !ok {
 			known = false
@@ -286,8 +323,149 @@ func parseLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate, buyer o
 	if !known || (line.Rate == 0 && line.VAT != 0) {
 		line.Rate = inferRate(line.Net, line.VAT)
 	}
-	line.Category = category(line.Rate, buyer)
+	if line.Rate > 0 {
+		line.Category = order.Standard
+	} // at 0 % NewInvoice decides the category from the buyer and the shop
+	line.Exact = exactLine(kind, l, line, exactVAT)
 	return line, nil
+}
+
+// splitRates splits a line that WooCommerce taxed at several rates into one
+// line per rate. WooCommerce does this with a negative fee (a discount): its
+// VAT is spread over the cart's rates in proportion to their cost, so the
+// fee line carries taxes[] of each rate. Each part's net is its tax / rate
+// (the rest at 0 %), the line's rounded net and VAT split in proportion to
+// the unrounded parts. A line of one rate, or of rates stacked on one amount
+// (compound taxes, whose parts do not make up the net), is returned as it is.
+func splitRates(line order.Line, l wcLine, rates map[wcID]order.Rate) []order.Line {
+	if len(l.Taxes) < 2 || line.Exact == nil {
+		return []order.Line{line}
+	}
+	per := map[order.Rate]int64{}
+	var seq []order.Rate
+	for _, t := range l.Taxes {
+		r, ok := rates[t.ID]
+		if !ok {
+			return []order.Line{line}
+		}
+		m, _ := micros(string(t.Total))
+		if _, seen := per[r]; !seen {
+			seq = append(seq, r)
+		}
+		per[r] += m
+	}
+	if len(per) < 2 {
+		return []order.Line{line}
+	}
+	nets := make([]int64, len(seq))
+	vats := make([]int64, len(seq))
+	rest := line.Exact.Net
+	zero := -1
+	for i, r := range seq {
+		vats[i] = per[r]
+		if r == 0 {
+			zero = i
+			continue
+		}
+		nets[i] = int64(math.Round(float64(per[r]) * 10000 / float64(r)))
+		rest -= nets[i]
+	}
+	if zero >= 0 {
+		nets[zero] = rest
+	} else {
+		// No 0 % part: the parts must make up the net, else the rates
+		// were stacked on one amount (compound taxes), not split.
+		if rest < -order.MicroPerCent*int64(len(seq)) || rest > order.MicroPerCent*int64(len(seq)) {
+			return []order.Line{line}
+		}
+		big := 0
+		for i := range nets {
+			if abs64(nets[i]) > abs64(nets[big]) {
+				big = i
+			}
+		}
+		nets[big] += rest
+	}
+	netCents := order.Apportion(line.Net, nets)
+	vatCents := order.Apportion(line.VAT, vats)
+	out := make([]order.Line, len(seq))
+	for i, r := range seq {
+		p := line
+		p.ID = fmt.Sprintf("%s-%s", line.ID, r.Percent())
+		p.Name = fmt.Sprintf("%s (%s%%)", line.Name, r.Percent())
+		p.Rate, p.Net, p.VAT = r, netCents[i], vatCents[i]
+		p.Category = ""
+		if r > 0 {
+			p.Category = order.Standard
+		}
+		p.Exact = &order.Exact{Net: nets[i], VAT: vats[i]}
+		out[i] = p
+	}
+	return out
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// exactLine is the line as WooCommerce computed it before rounding: the
+// taxes[] totals are unrounded, and a product's unrounded net is its price
+// (total / quantity, unrounded) × quantity. Shipping and fee nets are
+// entered amounts, exact already. Figures that stray more than a cent from
+// the rounded ones are not trusted: the line then has no Exact.
+func exactLine(kind order.LineKind, l wcLine, line order.Line, exactVAT int64) *order.Exact {
+	e := &order.Exact{Net: int64(line.Net) * order.MicroPerCent, VAT: int64(line.VAT) * order.MicroPerCent}
+	if len(l.Taxes) > 0 {
+		e.VAT = exactVAT
+	}
+	if kind == order.Product && l.Price != nil && line.Quantity != 0 {
+		if p, err := l.Price.Float64(); err == nil && !math.IsNaN(p) && !math.IsInf(p, 0) && math.Abs(p) < 1e12 {
+			e.Net = int64(math.Round(p * float64(line.Quantity) * 1e6))
+		}
+	}
+	near := func(exact int64, m order.Money) bool {
+		d := exact - int64(m)*order.MicroPerCent
+		return d >= -order.MicroPerCent && d <= order.MicroPerCent
+	}
+	if !near(e.Net, line.Net) || !near(e.VAT, line.VAT) {
+		return nil
+	}
+	return e
+}
+
+// micros reads a decimal amount ("0.082569", "-2.5", "") into millionths,
+// rounding half away from zero beyond the sixth decimal.
+func micros(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, nil
+	}
+	neg := strings.HasPrefix(t, "-")
+	t = strings.TrimPrefix(strings.TrimPrefix(t, "-"), "+")
+	ip, fp, _ := strings.Cut(t, ".")
+	if ip == "" && fp == "" || strings.Trim(ip, "0123456789") != "" || strings.Trim(fp, "0123456789") != "" || len(ip) > 12 {
+		return 0, fmt.Errorf("%q is not a decimal amount", s)
+	}
+	var v int64
+	for _, c := range ip {
+		v = v*10 + int64(c-'0')
+	}
+	for i := 0; i < 6; i++ {
+		v *= 10
+		if i < len(fp) {
+			v += int64(fp[i] - '0')
+		}
+	}
+	if len(fp) > 6 && fp[6] >= '5' {
+		v++
+	}
+	if neg {
+		v = -v
+	}
+	return v, nil
 }
 
 // inferRate derives a rate from amounts when the shop does not report it
@@ -309,23 +487,6 @@ func inferRate(net, vat order.Money) order.Rate {
 		}
 	}
 	return order.Rate(ratio)
-}
-
-// category decides a line's VAT category: a positive rate is standard; at
-// 0 % an EU business with a VAT number outside the Netherlands is reverse
-// charge, a buyer outside the EU is export, anything else is zero-rated.
-func category(r order.Rate, buyer order.Party) order.Category {
-	c := buyer.Address.Country
-	switch {
-	case r > 0:
-		return order.Standard
-	case buyer.VATID != "" && euCountries[c] && c != "NL":
-		return order.ReverseCharge
-	case c != "" && !euCountries[c]:
-		return order.Export
-	default:
-		return order.ZeroRated
-	}
 }
 
 func money(m wcMoney) (order.Money, error) { return order.ParseMoney(string(m)) }

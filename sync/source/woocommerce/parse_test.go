@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -36,17 +37,28 @@ func TestParseRealOrder13(t *testing.T) {
 		t.Errorf("buyer = %+v", o.Buyer)
 	}
 	want := []order.Line{
-		{Kind: order.Product, ID: "1", SKU: "MOK-01", Name: "Koffiemok", Quantity: 2, Net: 1800, VAT: 378, Rate: 2100, Category: order.Standard},
-		{Kind: order.Product, ID: "2", SKU: "THEE/EG", Name: "Thee \u2013 Earl Grey (\u20ac)", Quantity: 3, Net: 1080, VAT: 227, Rate: 2100, Category: order.Standard},
-		{Kind: order.Shipping, ID: "3", Name: "Verzending", Quantity: 1, Net: 496, VAT: 104, Rate: 2100, Category: order.Standard},
-		{Kind: order.Fee, ID: "4", Name: "Verpakkingskosten", Quantity: 1, Net: 100, VAT: 21, Rate: 2100, Category: order.Standard},
+		{Kind: order.Product, ID: "1", SKU: "MOK-01", Name: "Koffiemok", Quantity: 2, Net: 1800, VAT: 378, Rate: 2100, Category: order.Standard,
+			Exact: &order.Exact{Net: 18_000000, VAT: 3_780000}},
+		{Kind: order.Product, ID: "2", SKU: "THEE/EG", Name: "Thee \u2013 Earl Grey (\u20ac)", Quantity: 3, Net: 1080, VAT: 227, Rate: 2100, Category: order.Standard,
+			// price 3.600551 × 3 and taxes[] 2.268347: the unrounded line
+			Exact: &order.Exact{Net: 10_801653, VAT: 2_268347}},
+		{Kind: order.Shipping, ID: "3", Name: "Verzending", Quantity: 1, Net: 496, VAT: 104, Rate: 2100, Category: order.Standard,
+			Exact: &order.Exact{Net: 4_960000, VAT: 1_041600}},
+		{Kind: order.Fee, ID: "4", Name: "Verpakkingskosten", Quantity: 1, Net: 100, VAT: 21, Rate: 2100, Category: order.Standard,
+			Exact: &order.Exact{Net: 1_000000, VAT: 210000}},
+	}
+	if o.CreatedLocal != "2026-11-22T20:48:26" {
+		t.Errorf("created local %q, want the shop's wall clock 2026-11-22T20:48:26", o.CreatedLocal)
+	}
+	if want := []order.RateTax{{Rate: 2100, Tax: 730}}; !reflect.DeepEqual(o.Taxes, want) {
+		t.Errorf("taxes %+v, want %+v (tax_total 6.26 + shipping_tax_total 1.04)", o.Taxes, want)
 	}
 	if len(o.Lines) != len(want) {
 		t.Fatalf("lines = %+v", o.Lines)
 	}
 	for i := range want {
-		if o.Lines[i] != want[i] {
-			t.Errorf("line %d = %+v, want %+v", i, o.Lines[i], want[i])
+		if !reflect.DeepEqual(o.Lines[i], want[i]) {
+			t.Errorf("line %d = %+v %+v, want %+v %+v", i, o.Lines[i], o.Lines[i].Exact, want[i], want[i].Exact)
 		}
 	}
 	if len(o.Refunds) != 1 || o.Refunds[0].ID != "14" || o.Refunds[0].Amount != 500 || o.Refunds[0].Reason != "Beschadigd" {
@@ -127,9 +139,13 @@ func TestParseInfersRateWithoutRatePercent(t *testing.T) {
 		if l.VAT != 0 && (l.Rate != 750 || l.Category != order.Standard) {
 			t.Errorf("line %+v", l)
 		}
-		if l.VAT == 0 && l.Category != order.Export {
-			t.Errorf("untaxed US line %+v should be export", l)
+		if l.VAT == 0 && l.Category != "" {
+			t.Errorf("untaxed line %+v: the category is NewInvoice's to decide", l)
 		}
+	}
+	if c := order.SaleCategory(o, order.Seller{Party: order.Party{Address: order.Address{Country: "NL"}}}, order.SellsGoods); c != order.ZeroRated {
+		// The order charges VAT on other lines: its untaxed lines are 0 %.
+		t.Errorf("sale category %s, want Z", c)
 	}
 }
 
@@ -145,13 +161,17 @@ func TestParseGeneratedDutchOrders(t *testing.T) {
 			t.Fatalf("order %d: %v", i, err)
 		}
 		checkSums(t, o)
+		sale := order.SaleCategory(o, order.Seller{Party: order.Party{Address: order.Address{Country: "NL"}}}, order.SellsGoods)
 		for _, l := range o.Lines {
+			if l.Category == "" {
+				l.Category = sale
+			}
 			cats[l.Category]++
 			if l.Rate > 0 && l.Category != order.Standard || l.Rate != 0 && l.Rate != 2100 && l.Rate != 900 {
 				t.Errorf("order %s line %+v", o.ID, l)
 			}
 			switch {
-			case o.Buyer.Address.Country != "NL" && o.Buyer.VATID != "" && l.Category != order.ReverseCharge && o.Buyer.Address.Country != "":
+			case o.Buyer.Address.Country != "NL" && o.Buyer.VATID != "" && l.Category != order.IntraEU && o.Buyer.Address.Country != "":
 				t.Errorf("EU B2B order %s line %+v", o.ID, l)
 			}
 		}
@@ -163,7 +183,7 @@ func TestParseGeneratedDutchOrders(t *testing.T) {
 			t.Errorf("order %s refunds %v of %v", o.ID, refunded, o.Total)
 		}
 	}
-	for _, c := range []order.Category{order.Standard, order.ZeroRated, order.ReverseCharge, order.Export} {
+	for _, c := range []order.Category{order.Standard, order.ZeroRated, order.IntraEU, order.Export} {
 		if cats[c] == 0 {
 			t.Errorf("no %s lines in 2000 orders: %v", c, cats)
 		}
@@ -232,5 +252,45 @@ func TestEncodePHPReproducesRealDelivery(t *testing.T) {
 				t.Errorf("Sign = %s, captured %s", got, sig)
 			}
 		})
+	}
+}
+
+// TestParseSplitsNegativeFeeOverRates: WooCommerce spreads a negative fee's
+// VAT over the cart's rates; the fee becomes one line per rate, whose nets
+// and VAT add up to the fee's.
+func TestParseSplitsNegativeFeeOverRates(t *testing.T) {
+	for _, r := range wcemu.Roundings {
+		cart := wcemu.Cart{Rounding: r, Billing: wcemu.Billing{FirstName: "A", LastName: "B", Country: "NL", Email: "a@example.nl"},
+			Items: []wcemu.CartItem{{Name: "Mok", Price: 1210, Qty: 2, Rate: 2100}, {Name: "Thee", Price: 484, Qty: 3, Rate: 900},
+				{Name: "Bon", Price: 1000, Qty: 1, Rate: 0}},
+			Fees: []wcemu.CartFee{{Name: "Korting", Amount: -300, Rate: 2100}}}
+		raw, err := wcemu.EncodePHP(wcemu.Checkout(cart, 77, time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := ParseOrder(raw, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []order.Line
+		var net, vat order.Money
+		for _, l := range o.Lines {
+			if l.Kind == order.Fee {
+				parts = append(parts, l)
+				net += l.Net
+				vat += l.VAT
+			}
+		}
+		if len(parts) != 3 || net != -300 {
+			t.Fatalf("%s: fee parts %+v (net %s), want three rates adding up to -3.00", r, parts, net)
+		}
+		for _, p := range parts {
+			if p.Rate > 0 && (p.VAT >= 0 || p.Category != order.Standard) || p.Rate == 0 && p.VAT != 0 {
+				t.Errorf("%s: part %+v", r, p)
+			}
+		}
+		if _, err := order.NewInvoice(o, order.InvoiceOptions{Shop: "s", Seller: testSeller()}); err != nil {
+			t.Errorf("%s: %v", r, err)
+		}
 	}
 }

@@ -1,5 +1,6 @@
-// Package ubltest runs the shared UBL validation kit (XSD + EN 16931
-// schematron) from tests: every invoice a test writes must pass it.
+// Package ubltest runs the shared UBL validation kit (XSD, EN 16931 and, for
+// files that claim Peppol BIS, the Peppol BIS Billing 3.0 rules with the
+// Dutch NL-R rules) from tests: every invoice a test writes must pass it.
 package ubltest
 
 import (
@@ -56,8 +57,9 @@ func XMLFiles(tb testing.TB, dir string) []string {
 //
 // The kit's script starts a JVM per file (about 2 s each). For many files
 // the same checks run batched: xmllint with the kit's XSD over all files of
-// a root element at once, and Saxon once over a folder with the kit's EN 16931
-// stylesheet, failing on any fatal assertion exactly as the script does. The
+// a root element at once, and Saxon once per rule set over a folder of the
+// files that set applies to (the same sets as the script: RuleSets), failing
+// on any fatal assertion exactly as the script does. The
 // script itself still runs on the first file, so the two cannot drift apart
 // unnoticed.
 func Validate(tb testing.TB, files ...string) {
@@ -104,26 +106,77 @@ func validateBatch(tb testing.TB, kit string, files []string) {
 			tb.Fatalf("UBL XSD validation failed: %v\n%s", err, strings.TrimSpace(string(out)))
 		}
 	}
-	// Saxon transforms a whole folder in one JVM: copy the files into one.
+	// The script's --rules auto: EN 16931 for every file, Peppol BIS for the
+	// files whose CustomizationID claims it, SI-UBL for NLCIUS files. Saxon
+	// transforms a whole folder in one JVM: copy each set's files into one.
+	sets := map[string][]string{}
+	for _, f := range files {
+		for _, r := range RuleSets(tb, f) {
+			sets[r] = append(sets[r], f)
+		}
+	}
+	for _, r := range []string{"en16931", "peppol", "si-ubl"} {
+		if len(sets[r]) > 0 {
+			runRules(tb, kit, r, sets[r])
+		}
+	}
+}
+
+// ruleXSLT are the kit's compiled rule sets, as the script names them.
+var ruleXSLT = map[string]string{
+	"en16931": filepath.Join("en16931", "EN16931-UBL-validation.xslt"),
+	"peppol":  filepath.Join("peppol", "PEPPOL-EN16931-UBL.xslt"),
+	"si-ubl":  filepath.Join("si-ubl", "si-ubl-2.0.xsl"),
+}
+
+var customizationRE = regexp.MustCompile(`<(?:cbc:)?CustomizationID[^>]*>([^<]*)<`)
+
+// RuleSets are the rule sets the kit's script runs on file with --rules
+// auto: en16931 always, peppol when the CustomizationID contains "peppol",
+// si-ubl when it contains "nlcius".
+func RuleSets(tb testing.TB, file string) []string {
+	tb.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sets := []string{"en16931"}
+	if m := customizationRE.FindSubmatch(b); m != nil {
+		if strings.Contains(string(m[1]), "peppol") {
+			sets = append(sets, "peppol")
+		}
+		if strings.Contains(string(m[1]), "nlcius") {
+			sets = append(sets, "si-ubl")
+		}
+	}
+	return sets
+}
+
+// runRules runs one compiled rule set over files in one JVM and fails the
+// test on every fatal assertion, as the script does.
+func runRules(tb testing.TB, kit, set string, files []string) {
+	tb.Helper()
 	in, out := tb.TempDir(), tb.TempDir()
+	names := map[string]string{}
 	for i, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		name := filepath.Join(in, strings.TrimSuffix(filepath.Base(f), ".xml")+"-"+strconv.Itoa(i)+".xml")
-		if err := os.WriteFile(name, b, 0o600); err != nil {
+		base := strings.TrimSuffix(filepath.Base(f), ".xml") + "-" + strconv.Itoa(i) + ".xml"
+		names[base] = f
+		if err := os.WriteFile(filepath.Join(in, base), b, 0o600); err != nil {
 			tb.Fatal(err)
 		}
 	}
 	saxon := "/usr/share/java/Saxon-HE.jar"
-	xslt := filepath.Join(kit, "en16931", "EN16931-UBL-validation.xslt")
+	xslt := filepath.Join(kit, ruleXSLT[set])
 	if o, err := exec.Command("java", "-jar", saxon, "-warnings:silent", "-s:"+in, "-xsl:"+xslt, "-o:"+out).CombinedOutput(); err != nil {
-		tb.Fatalf("schematron run failed: %v\n%s", err, o)
+		tb.Fatalf("%s rules run failed: %v\n%s", set, err, o)
 	}
 	reports, _ := filepath.Glob(filepath.Join(out, "*"))
 	if len(reports) != len(files) {
-		tb.Fatalf("schematron wrote %d reports for %d files", len(reports), len(files))
+		tb.Fatalf("%s rules wrote %d reports for %d files", set, len(reports), len(files))
 	}
 	failed := regexp.MustCompile(`(?s)<svrl:failed-assert[^>]*flag="fatal".*?<svrl:text>(.*?)</svrl:text>`)
 	for _, r := range reports {
@@ -132,7 +185,14 @@ func validateBatch(tb testing.TB, kit string, files []string) {
 			tb.Fatal(err)
 		}
 		for _, m := range failed.FindAllSubmatch(b, -1) {
-			tb.Errorf("%s: fatal rule: %s", filepath.Base(r), m[1])
+			tb.Errorf("%s: fatal %s rule: %s", firstNonEmpty(names[filepath.Base(r)], filepath.Base(r)), set, m[1])
 		}
 	}
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -61,3 +61,48 @@ func TestBatchCatchesBrokenTotal(t *testing.T) {
 	}
 	validateBatch(t, kit, files)
 }
+
+// TestBatchRunsPeppolRulesOnPeppolFiles: a file that claims Peppol BIS gets
+// Peppol's rules in the batch, as in the script: an e-mail endpoint (EM),
+// which EN 16931 accepts and Peppol's EAS list does not (CL008), fails it;
+// the same file as plain EN 16931 passes.
+func TestBatchRunsPeppolRulesOnPeppolFiles(t *testing.T) {
+	kitScript, err := ValidatorPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kit := filepath.Dir(kitScript)
+	good, err := os.ReadFile(filepath.Join(kit, "examples", "base-example.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	em := strings.Replace(string(good), `<cbc:EndpointID schemeID="0002">FR23342</cbc:EndpointID>`, `<cbc:EndpointID schemeID="EM">koper@example.fr</cbc:EndpointID>`, 1)
+	if em == string(good) {
+		t.Fatal("example has no buyer endpoint to change")
+	}
+	plain := strings.Replace(em, "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0", "urn:cen.eu:en16931:2017", 1)
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	peppolFile, plainFile := write("peppol.xml", em), write("plain.xml", plain)
+	if got := RuleSets(t, peppolFile); strings.Join(got, ",") != "en16931,peppol" {
+		t.Errorf("rule sets of a Peppol file: %v", got)
+	}
+	if got := RuleSets(t, plainFile); strings.Join(got, ",") != "en16931" {
+		t.Errorf("rule sets of a plain EN 16931 file: %v", got)
+	}
+	r := &recorder{TB: t}
+	func() {
+		defer func() { _ = recover() }()
+		validateBatch(r, kit, []string{peppolFile, plainFile})
+	}()
+	if len(r.failed) != 1 {
+		t.Errorf("want exactly the Peppol file to fail, got %d failures: %v", len(r.failed), r.failed)
+	}
+	validateBatch(t, kit, []string{plainFile})
+}

@@ -50,7 +50,8 @@ var (
 // JSON shape, the same for the same seed: prices entered incl. or excl.
 // VAT, 21 %, 9 % and 0 % lines, percentage coupons (discounted line
 // totals), shipping with VAT, fees (some negative), Dutch consumers and
-// companies, EU companies with a VAT number (no VAT: reverse charge),
+// companies, EU companies with a VAT number (no VAT: an intra-community
+// supply, K, for this goods shop),
 // buyers outside the EU (no VAT: export), refunds and the custom statuses
 // of DutchStatuses. Ids start at 1000; modified dates increase from
 // 2024-01-01 (sometimes several in one second). Totals are consistent as
