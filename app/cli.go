@@ -51,8 +51,8 @@ Commands:
   ledger ubl --dir DIR               write UBL invoices into DIR
   sync [--shop N]                    poll now and book, then exit
   recheck                            recheck parked orders (the nightly batch), then exit
-  orders [--state S] [--shop N] [--search Q] [--json]
-  order book|ignore|unignore|check|retry|show SHOP NUMBER
+  orders [--state S] [--shop N] [--search Q] [--changed] [--json]
+  order book|ignore|unignore|check|retry|credit|show SHOP NUMBER [--rate R]
   log [--shop N] [--limit 50] [--json]
   webhook status|on|off [--shop N] [--topics order.created,order.updated]
   tunnel set --authtoken T [--domain D]
@@ -620,12 +620,13 @@ func cmdOrders(ctx context.Context, c *CLI, opt Options, args []string) error {
 	state := fs.String("state", "", "parked|queued|booked|failed|ignored (comma separated)")
 	shop := fs.String("shop", "", "only this shop")
 	search := fs.String("search", "", "order number or customer")
+	changed := fs.Bool("changed", false, "only orders changed in the shop after booking")
 	limit := fs.Int("limit", 0, "at most this many")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	q := OrderQuery{Shop: *shop, Search: *search, Limit: *limit}
+	q := OrderQuery{Shop: *shop, Search: *search, Changed: *changed, Limit: *limit}
 	if *state != "" {
 		for _, s := range strings.Split(*state, ",") {
 			if !store.ValidState(s) {
@@ -656,6 +657,9 @@ func cmdOrders(ctx context.Context, c *CLI, opt Options, args []string) error {
 		if o.ReasonArg != "" {
 			reason += " (" + o.ReasonArg + ")"
 		}
+		if o.ChangedAfterBooking {
+			reason = strings.TrimSpace(reason + " changed after booking: " + o.ChangeNote)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\t%s\t%s\t%s\t%s\n", o.Shop, o.Number, o.Created.Local().Format("2006-01-02"),
 			o.Customer, o.Currency, o.Total, o.Status, o.State, reason, o.BookingRef)
 	}
@@ -665,11 +669,15 @@ func cmdOrders(ctx context.Context, c *CLI, opt Options, args []string) error {
 func cmdOrder(ctx context.Context, c *CLI, opt Options, args []string) error {
 	fs := newFlags("order", c)
 	asJSON := fs.Bool("json", false, "JSON output (show)")
-	pos, err := parseN(fs, args, 3, "order book|ignore|unignore|check|retry|show SHOP NUMBER")
+	rate := fs.String("rate", "", "book: EUR per 1 unit of the order's currency, for an order not in EUR (0.9213)")
+	pos, err := parseN(fs, args, 3, "order book|ignore|unignore|check|retry|credit|show SHOP NUMBER")
 	if err != nil {
 		return err
 	}
 	action, shop, number := pos[0], pos[1], pos[2]
+	if *rate != "" && action != "book" {
+		return usagef("--rate is only for order book")
+	}
 	svc, err := open(ctx, opt)
 	if err != nil {
 		return err
@@ -677,7 +685,9 @@ func cmdOrder(ctx context.Context, c *CLI, opt Options, args []string) error {
 	defer svc.Close()
 	switch action {
 	case "book":
-		err = svc.BookAnyway(ctx, shop, number)
+		err = svc.BookAnywayAt(ctx, shop, number, *rate)
+	case "credit":
+		err = svc.CreditChange(ctx, shop, number)
 	case "ignore":
 		err = svc.Ignore(ctx, shop, number)
 	case "unignore":
@@ -693,7 +703,7 @@ func cmdOrder(ctx context.Context, c *CLI, opt Options, args []string) error {
 	if err != nil {
 		return err
 	}
-	if action == "book" || action == "retry" || action == "unignore" {
+	if action == "book" || action == "retry" || action == "unignore" || action == "credit" {
 		if _, err := svc.engine.BookDue(ctx); err != nil {
 			return err
 		}
@@ -711,6 +721,9 @@ func cmdOrder(ctx context.Context, c *CLI, opt Options, args []string) error {
 	}
 	if d.BookingRef != "" {
 		fmt.Fprintf(c.Stdout, ", booked as %s", d.BookingRef)
+	}
+	if d.ChangedAfterBooking {
+		fmt.Fprintf(c.Stdout, ", changed after booking: %s (orderbrug order credit %s %s makes the credit note)", d.ChangeNote, d.Shop, d.Number)
 	}
 	fmt.Fprintln(c.Stdout)
 	if d.Detail != "" {

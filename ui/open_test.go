@@ -231,4 +231,89 @@ func TestOpenSelectAllSelectsVisibleOnly(t *testing.T) {
 	}
 }
 
-var _ = order.WooCommerce
+// TestOpenChangedAfterBookingView: an order cancelled in the shop after it
+// was booked shows in Open › Na boeking gewijzigd with the change in Dutch;
+// it stays booked, is neither ignored nor booked again there, and "Creditnota
+// maken" books the credit note for the whole invoice.
+func TestOpenChangedAfterBookingView(t *testing.T) {
+	shop, url := newShop(t, 30)
+	svc := newService(t)
+	connect(t, svc, url, "completed", "processing")
+	u := newTestUI(t, svc, "nl")
+	o := u.open
+	ctx := context.Background()
+	booked, err := svc.Orders(ctx, app.OrderQuery{States: []store.State{store.Booked}})
+	if err != nil || len(booked) == 0 {
+		t.Fatalf("nothing booked: %v", err)
+	}
+	v := booked[0]
+	var id int64
+	for _, c := range v.ID {
+		id = id*10 + int64(c-'0')
+	}
+	if !shop.SetStatus(id, "cancelled") {
+		t.Fatal("emulator has no order", v.ID)
+	}
+	if _, err := svc.Sync(ctx, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	u.bg.wait()
+	for _, r := range o.rows {
+		if r.Number == v.Number {
+			t.Fatalf("booked order %s listed as parked", v.Number)
+		}
+	}
+
+	o.view.SetSelectedIndex(1)
+	u.bg.wait()
+	if len(o.rows) != 1 || o.rows[0].Number != v.Number {
+		t.Fatalf("changed view shows %d rows", len(o.rows))
+	}
+	r := o.rows[0]
+	if !strings.Contains(r.reason, "Na boeking gewijzigd") || !strings.Contains(r.reason, "Geannuleerd") {
+		t.Errorf("reason %q does not say in Dutch what changed", r.reason)
+	}
+	if o.bookBtn.Visible() || o.ignBtn.Visible() || !o.creditBtn.Visible() {
+		t.Error("book anyway or ignore offered for a booked order")
+	}
+	o.table.Select(tableCell(0, colNumber))
+	if o.creditBtn.Disabled() || !o.retryBtn.Disabled() {
+		t.Fatalf("credit %v retry %v", o.creditBtn.Disabled(), o.retryBtn.Disabled())
+	}
+	test.Tap(o.creditBtn)
+	tapDialogButton(t, u, "Ja")
+	d, err := svc.Order(ctx, "Theehuis", v.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.State != store.Booked || d.ChangedAfterBooking {
+		t.Fatalf("after the credit note: %s changed=%v", d.State, d.ChangedAfterBooking)
+	}
+	credits := 0
+	for _, b := range d.Bookings {
+		if b.Kind == order.KindCreditNote && b.State != "failed" && b.Amount == d.Total { // booked by the runner
+			credits++
+		}
+	}
+	if credits != 1 {
+		t.Fatalf("bookings %+v: want one credit note of the whole invoice", d.Bookings)
+	}
+	if len(o.rows) != 0 {
+		t.Errorf("still %d rows in the changed view", len(o.rows))
+	}
+	o.view.SetSelectedIndex(0)
+	u.bg.wait()
+	if !o.bookBtn.Visible() || o.creditBtn.Visible() {
+		t.Error("parked view shows the wrong actions")
+	}
+}
+
+func TestOpenChangeText(t *testing.T) {
+	newTestUI(t, newService(t), "nl")
+	got := changeText("status cancelled; total 40.00 -> 35.00")
+	for _, want := range []string{"Na boeking gewijzigd", "Geannuleerd", "€ 40,00", "€ 35,00"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+}

@@ -51,41 +51,47 @@ func (e *Engine) BookDue(ctx context.Context) (BookResult, error) {
 }
 
 // bookRound books one round of due items. A credit note whose invoice is in
-// the same round waits until that invoice is recorded (the round is split
-// there), so it never has to wait for a retry.
+// the same round is prepared once that invoice is recorded (in a second
+// group), so it never has to wait for a retry.
 func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *BookResult) error {
-	var group []*job
-	inGroup := map[string]bool{}
 	rd := &round{shops: map[int64]store.Shop{}}
-	flush := func() error {
-		err := e.bookGroup(ctx, group, res)
-		group, inGroup = group[:0], map[string]bool{}
-		return err
-	}
-	for _, it := range items {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		key := fmt.Sprintf("%d/%s", it.ShopID, it.ExtID)
-		if it.Kind == order.KindCreditNote && inGroup[key] {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		j, err := e.prepare(ctx, rd, it)
+	for len(items) > 0 {
+		recs, err := e.Store.RecordsOf(ctx, items)
 		if err != nil {
 			return err
 		}
-		if j.done {
-			res.count(j.outcome)
-			continue
+		rd.recs = recs
+		var group []*job
+		var later []store.OutboxItem
+		invoices := map[string]bool{}
+		for _, it := range items {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			key := fmt.Sprintf("%d/%s", it.ShopID, it.ExtID)
+			if it.Kind == order.KindCreditNote && invoices[key] {
+				later = append(later, it)
+				continue
+			}
+			j, err := e.prepare(ctx, rd, it)
+			if err != nil {
+				return err
+			}
+			if j.done {
+				res.count(j.outcome)
+				continue
+			}
+			if it.Kind == order.KindInvoice {
+				invoices[key] = true
+			}
+			group = append(group, j)
 		}
-		if it.Kind == order.KindInvoice {
-			inGroup[key] = true
+		if err := e.bookGroup(ctx, group, res); err != nil {
+			return err
 		}
-		group = append(group, j)
+		items = later
 	}
-	return flush()
+	return nil
 }
 
 func (r *BookResult) count(o bookOutcome) {
@@ -178,6 +184,7 @@ func invoiceFailure(err error) failure {
 // are read once per round, not once per booking.
 type round struct {
 	shops     map[int64]store.Shop
+	recs      map[store.RecordKey]store.Record
 	seller    order.Seller
 	sellerErr error
 	sellerSet bool
@@ -216,9 +223,9 @@ func (e *Engine) prepare(ctx context.Context, rd *round, it store.OutboxItem) (*
 		return nil, err
 	}
 	j.sh = sh
-	rec, err := e.Store.Record(ctx, it.ShopID, it.ExtID)
-	if err != nil {
-		return nil, err
+	rec, ok := rd.recs[store.RecordKey{ShopID: it.ShopID, ExtID: it.ExtID}]
+	if !ok {
+		return nil, fmt.Errorf("booking %s: order %s: %w", it.Key, it.ExtID, store.ErrNotFound)
 	}
 	j.number = rec.Number
 	o, err := rec.Order()
@@ -230,7 +237,7 @@ func (e *Engine) prepare(ctx context.Context, rd *round, it store.OutboxItem) (*
 		// cannot be read) after this booking was made: do not book it. A new
 		// forward queues it again.
 		j.done, j.outcome = true, cancelled
-		err := e.Store.BookingFailed(ctx, it, true, ReasonCancelled, "", "order is "+string(rec.State), e.now(),
+		err := e.Store.BookingCancelled(ctx, it, "order is "+string(rec.State),
 			store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "booking_cancelled", Args: j.evArgs})
 		return j, err
 	}

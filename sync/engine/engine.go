@@ -148,7 +148,7 @@ func (e *Engine) Poll(ctx context.Context, sh store.Shop, progress Progress) (Po
 			// Fetched before the cursor moves over them: if the shop cannot
 			// be asked now, the poll fails here and the next one sees them
 			// again.
-			n, err := e.resolve(ctx, sh, src, conflicts)
+			n, err := e.resolve(ctx, sh, conflicts)
 			if err != nil {
 				return fmt.Errorf("two snapshots in one second: %w", err)
 			}
@@ -234,38 +234,9 @@ func (e *Engine) keepUnreadable(ctx context.Context, sh store.Shop, us []store.U
 
 // resolve fetches orders whose observed snapshot conflicted with the one
 // kept (same modified time, other body) and applies what the shop says now,
-// as authoritative. It returns how many changed.
-func (e *Engine) resolve(ctx context.Context, sh store.Shop, src source.Fetcher, ids []string) (int, error) {
-	orders, err := src.Fetch(ctx, ids)
-	bad, err := source.Unparseables(err)
-	if err != nil {
-		return 0, err
-	}
-	us := make([]store.Unreadable, len(bad))
-	for i, b := range bad {
-		us[i] = unreadableOf(sh, b)
-	}
-	if err := e.keepUnreadable(ctx, sh, us); err != nil {
-		return 0, err
-	}
-	obs := make([]store.Observation, 0, len(orders))
-	for _, o := range orders {
-		if o.Deleted && o.Modified.IsZero() {
-			continue // gone since: the next check sees it
-		}
-		obs = append(obs, store.Observation{ShopID: sh.ID, Order: o, Authoritative: true})
-	}
-	outcomes, err := e.Store.Apply(ctx, obs, Decide(sh))
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, o := range outcomes {
-		if o == store.New || o == store.Changed {
-			n++
-		}
-	}
-	return n, nil
+// as authoritative (Check). It returns how many changed.
+func (e *Engine) resolve(ctx context.Context, sh store.Shop, ids []string) (int, error) {
+	return e.check(ctx, sh, ids)
 }
 
 // KindName is a short code for a source error's kind ("auth", "network",
@@ -326,6 +297,14 @@ func (e *Engine) Recheck(ctx context.Context, sh store.Shop) (RecheckResult, err
 // what the shop says now (authoritative); it returns how many were new or
 // changed. One that cannot be parsed is kept as failed with its payload.
 func (e *Engine) Check(ctx context.Context, sh store.Shop, ids []string) (int, error) {
+	changed, err := e.check(ctx, sh, ids)
+	if changed > 0 {
+		e.changed()
+	}
+	return changed, err
+}
+
+func (e *Engine) check(ctx context.Context, sh store.Shop, ids []string) (int, error) {
 	src, err := e.Source(sh)
 	if err != nil {
 		return 0, err
@@ -375,9 +354,6 @@ func (e *Engine) Check(ctx context.Context, sh store.Shop, ids []string) (int, e
 			}
 		}
 	}
-	if changed > 0 {
-		e.changed()
-	}
 	return changed, nil
 }
 
@@ -391,11 +367,7 @@ func (e *Engine) ApplyOrder(ctx context.Context, sh store.Shop, o order.Order, r
 		return 0, err
 	}
 	if out[0] == store.Conflict {
-		src, err := e.Source(sh)
-		if err != nil {
-			return 0, err
-		}
-		n, err := e.resolve(ctx, sh, src, []string{o.ID})
+		n, err := e.resolve(ctx, sh, []string{o.ID})
 		if err != nil {
 			return 0, fmt.Errorf("order %s seen twice in one second: fetch it: %w", o.ID, err)
 		}

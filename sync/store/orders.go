@@ -396,8 +396,10 @@ type Filter struct {
 	Search string
 	// Changed selects only orders changed after booking.
 	Changed bool
-	Limit   int // 0: no limit
-	Offset  int
+	// Reason selects only orders with this reason code ("" for any).
+	Reason string
+	Limit  int // 0: no limit
+	Offset int
 }
 
 // Records lists orders without their snapshots, newest first.
@@ -419,6 +421,9 @@ func (s *Store) Records(ctx context.Context, f Filter) ([]Record, error) {
 	}
 	if f.Changed {
 		where = append(where, "o.changed_after_booking = 1")
+	}
+	if f.Reason != "" {
+		where, args = append(where, "o.reason = ?"), append(args, f.Reason)
 	}
 	if f.Search != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Search) + "%"
@@ -651,7 +656,7 @@ func (s *Store) KeepUnreadable(ctx context.Context, us []Unreadable, reason stri
 				reason=CASE WHEN orders.state='booked' THEN orders.reason ELSE excluded.reason END,
 				detail=CASE WHEN orders.state='booked' THEN orders.detail ELSE excluded.detail END,
 				state_at=CASE WHEN orders.state IN ('booked','failed') THEN orders.state_at ELSE excluded.state_at END`,
-			u.ShopID, u.ExtID, ms(u.Modified), ms(u.Modified), reason, u.Detail, snap, u.Raw, now, now, now); err != nil {
+			u.ShopID, u.ExtID, u.ExtID, ms(u.Modified), ms(u.Modified), reason, u.Detail, snap, u.Raw, now, now, now); err != nil {
 			return fmt.Errorf("keep unreadable order %s: %w", u.ExtID, err)
 		}
 		e := ev
@@ -671,4 +676,46 @@ func (s *Store) Raw(ctx context.Context, shopID int64, extID string) ([]byte, er
 		return nil, fmt.Errorf("order %s: %w", extID, ErrNotFound)
 	}
 	return raw, err
+}
+
+// RecordKey names an order across shops.
+type RecordKey struct {
+	ShopID int64
+	ExtID  string
+}
+
+// RecordsOf returns the orders of the given outbox items with their
+// snapshots and booked invoices, in one query, by shop and source id. An
+// order that does not exist is absent from the map.
+func (s *Store) RecordsOf(ctx context.Context, items []OutboxItem) (map[RecordKey]Record, error) {
+	out := make(map[RecordKey]Record, len(items))
+	for start := 0; start < len(items); start += 400 {
+		chunk := items[start:min(start+400, len(items))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, it := range chunk {
+			args = append(args, it.ShopID, it.ExtID)
+		}
+		ph := strings.TrimSuffix(strings.Repeat("(?,?),", len(chunk)), ",")
+		rows, err := s.db.QueryContext(ctx, `SELECT `+recordCols+`, o.snapshot, o.booked_invoice FROM orders o
+			JOIN shops s ON s.id=o.shop_id WHERE (o.shop_id, o.ext_id) IN (VALUES `+ph+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("orders of bookings: %w", err)
+		}
+		for rows.Next() {
+			var snap, inv []byte
+			r, err := scanRecord(rows, &snap, &inv)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("orders of bookings: %w", err)
+			}
+			r.Snapshot, r.BookedInvoice = snap, inv
+			out[RecordKey{r.ShopID, r.ExtID}] = r
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("orders of bookings: %w", err)
+		}
+	}
+	return out, nil
 }

@@ -95,8 +95,13 @@ func (s *Store) BookingsDone(ctx context.Context, ds []Done) error {
 	}
 	defer tx.Rollback()
 	now := s.now()
+	st, err := prepareDone(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("record bookings: %w", err)
+	}
+	defer st.close()
 	for _, d := range ds {
-		if err := bookingDoneTx(ctx, tx, now, d); err != nil {
+		if err := st.done(ctx, now, d); err != nil {
 			return fmt.Errorf("record booking %s: %w", d.Item.Key, err)
 		}
 	}
@@ -106,10 +111,47 @@ func (s *Store) BookingsDone(ctx context.Context, ds []Done) error {
 	return nil
 }
 
-func bookingDoneTx(ctx context.Context, tx *sql.Tx, now int64, d Done) error {
+// doneStmts are BookingsDone's statements, prepared once per transaction.
+type doneStmts struct{ outbox, invoice, credit, event *sql.Stmt }
+
+func prepareDone(ctx context.Context, tx *sql.Tx) (*doneStmts, error) {
+	st := &doneStmts{}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&st.outbox, `UPDATE outbox SET state='done', ref=?, done_at=?, attempts=attempts+1, last_error='' WHERE id=?`},
+		{&st.invoice, `UPDATE orders SET state='booked', reason='', reason_arg='', detail='', state_at=?,
+			invoice_id=?, invoice_date=?, booking_ref=?, booked_invoice=? WHERE shop_id=? AND ext_id=?`},
+		{&st.credit, `UPDATE orders SET reason='', reason_arg='', detail=''
+			WHERE shop_id=? AND ext_id=? AND state='booked' AND reason=?
+			AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.shop_id=orders.shop_id AND b.ext_id=orders.ext_id AND b.state='failed')`},
+		{&st.event, insertEvent},
+	} {
+		stmt, err := tx.PrepareContext(ctx, p.q)
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		*p.dst = stmt
+	}
+	return st, nil
+}
+
+func (st *doneStmts) close() {
+	for _, x := range []*sql.Stmt{st.outbox, st.invoice, st.credit, st.event} {
+		if x != nil {
+			x.Close()
+		}
+	}
+}
+
+// done records one booking: the outbox entry done; for an invoice the order
+// booked with the invoice as booked; for a credit note, a booked order's
+// credit_note_failed cleared once no credit note is failed any more.
+func (st *doneStmts) done(ctx context.Context, now int64, d Done) error {
 	it := d.Item
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state='done', ref=?, done_at=?, attempts=attempts+1, last_error=''
-		WHERE id=?`, d.Ref, now, it.ID); err != nil {
+	if _, err := st.outbox.ExecContext(ctx, d.Ref, now, it.ID); err != nil {
 		return err
 	}
 	if it.Kind == order.KindInvoice {
@@ -117,18 +159,14 @@ func bookingDoneTx(ctx context.Context, tx *sql.Tx, now int64, d Done) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE orders SET state='booked', reason='', reason_arg='', detail='', state_at=?,
-			invoice_id=?, invoice_date=?, booking_ref=?, booked_invoice=? WHERE shop_id=? AND ext_id=?`,
-			now, d.Invoice.ID, ms(d.Invoice.IssueDate), d.Ref, booked, it.ShopID, it.ExtID); err != nil {
+		if _, err := st.invoice.ExecContext(ctx, now, d.Invoice.ID, ms(d.Invoice.IssueDate), d.Ref, booked,
+			it.ShopID, it.ExtID); err != nil {
 			return err
 		}
-	} else if _, err := tx.ExecContext(ctx, `UPDATE orders SET reason='', reason_arg='', detail=''
-		WHERE shop_id=? AND ext_id=? AND state='booked' AND reason=?
-		AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.shop_id=orders.shop_id AND b.ext_id=orders.ext_id AND b.state='failed')`,
-		it.ShopID, it.ExtID, reasonCreditFailed); err != nil {
+	} else if _, err := st.credit.ExecContext(ctx, it.ShopID, it.ExtID, reasonCreditFailed); err != nil {
 		return err
 	}
-	return addEventTx(ctx, tx, now, d.Event)
+	return addEventTx(ctx, stmtExecer{st.event}, now, d.Event)
 }
 
 // reasonCreditFailed is engine.ReasonCreditFailed: a booked order whose
@@ -254,4 +292,24 @@ func (s *Store) RetryWaiting(ctx context.Context, reason string) (int, error) {
 		return 0, err
 	}
 	return int(n), tx.Commit()
+}
+
+// BookingCancelled marks a booking failed without touching its order: the
+// order left the queue (parked, ignored, unreadable) before the booking ran,
+// and its state says why. A new forward queues the booking again.
+func (s *Store) BookingCancelled(ctx context.Context, it OutboxItem, detail string, ev Event) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("cancel booking: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state='failed', attempts=attempts+1, next_at=?, last_error=? WHERE id=?`,
+		now, detail, it.ID); err != nil {
+		return fmt.Errorf("cancel booking: %w", err)
+	}
+	if err := addEventTx(ctx, tx, now, ev); err != nil {
+		return fmt.Errorf("cancel booking: %w", err)
+	}
+	return tx.Commit()
 }
