@@ -289,8 +289,11 @@ func (s *Service) SetSells(ctx context.Context, name string, sells order.Sells) 
 	return nil
 }
 
-// UpdateShop changes a shop's settings. Empty Key/Secret keep the stored ones.
-// A changed forward set takes effect for parked orders at once.
+// UpdateShop changes a shop's settings. Empty Key/Secret keep the stored ones;
+// a new address or new keys are tested first (nothing is saved when they
+// fail). A new name is a rename (see RenameShop); an earlier Since a
+// backfill (see SetSince). A changed forward set takes effect for parked
+// orders at once.
 func (s *Service) UpdateShop(ctx context.Context, name string, in ShopInput) error {
 	cur, err := s.shop(ctx, name)
 	if err != nil {
@@ -312,6 +315,13 @@ func (s *Service) UpdateShop(ctx context.Context, name string, in ShopInput) err
 	}
 	if sh.Secret == "" {
 		sh.Secret = cur.Secret
+	}
+	if sh.BaseURL != cur.BaseURL || sh.Key != cur.Key || sh.Secret != cur.Secret {
+		// A new address or new keys are tested before they are saved, as
+		// for a new shop.
+		if err := s.testShop(ctx, sh); err != nil {
+			return err
+		}
 	}
 	newStart := sh.StartAt
 	sh.StartAt = cur.StartAt

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -453,4 +454,69 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// ReasonCount is how many of a shop's orders are in one state for one
+// reason.
+type ReasonCount struct {
+	ShopID int64
+	State  State
+	Reason string
+	// Arg is the reason argument of one of them; for orders changed after
+	// booking, the change note of one of them.
+	Arg   string
+	Count int
+}
+
+// ReasonChangedAfterBooking is the Reason of the ReasonCount of booked
+// orders the shop changed afterwards.
+const ReasonChangedAfterBooking = "changed_after_booking"
+
+// OwnerWaits counts, per shop (all shops for shopID 0), state and reason,
+// the orders that wait on a person: every failed order, orders in a state
+// of waits for one of its reasons (queued: seller details or a ledger
+// missing; parked: a currency rate; booked: a credit note that failed), and
+// booked orders the shop changed afterwards (Reason
+// ReasonChangedAfterBooking).
+func (s *Store) OwnerWaits(ctx context.Context, shopID int64, waits map[State][]string) ([]ReasonCount, error) {
+	cond := []string{"o.state = 'failed'"}
+	args := []any{shopID, shopID}
+	states := make([]string, 0, len(waits))
+	for st := range waits {
+		states = append(states, string(st))
+	}
+	sort.Strings(states)
+	for _, st := range states {
+		reasons := waits[State(st)]
+		if len(reasons) == 0 || st == string(Failed) {
+			continue
+		}
+		cond = append(cond, "(o.state = ? AND o.reason IN ("+strings.TrimSuffix(strings.Repeat("?,", len(reasons)), ",")+"))")
+		args = append(args, st)
+		for _, r := range reasons {
+			args = append(args, r)
+		}
+	}
+	args = append(args, shopID, shopID)
+	rows, err := s.db.QueryContext(ctx, `SELECT o.shop_id, o.state, o.reason, MAX(o.reason_arg), COUNT(*) FROM orders o
+		WHERE (? = 0 OR o.shop_id = ?) AND (`+strings.Join(cond, " OR ")+`)
+		GROUP BY o.shop_id, o.state, o.reason
+		UNION ALL
+		SELECT shop_id, 'booked', '`+ReasonChangedAfterBooking+`', MAX(change_note), COUNT(*) FROM orders
+		WHERE (? = 0 OR shop_id = ?) AND changed_after_booking = 1 AND state = 'booked'
+		GROUP BY shop_id
+		ORDER BY 1, 2, 3`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("owner waits: %w", err)
+	}
+	defer rows.Close()
+	var out []ReasonCount
+	for rows.Next() {
+		var rc ReasonCount
+		if err := rows.Scan(&rc.ShopID, &rc.State, &rc.Reason, &rc.Arg, &rc.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, rc)
+	}
+	return out, rows.Err()
 }
