@@ -171,7 +171,10 @@ func decideBooked(sh store.Shop, prev *store.Record, o order.Order, ev func(stor
 		notes = append(notes, fmt.Sprintf("total %s -> %s", bookedTotal, o.Total))
 	}
 	note := strings.Join(notes, "; ")
-	moved := o.Status != was.Status || o.Total != was.Total || o.Deleted != was.Deleted
+	// Only a change this snapshot brings marks the order again once its
+	// earlier change was credited: a later save (completed, a note) does not.
+	moved := o.Total != was.Total || o.Deleted != was.Deleted ||
+		o.Status != was.Status && (gone(o) || o.Status == "refunded")
 	d.ChangedAfterBooking = note != "" && (prev.ChangedAfterBooking || moved)
 	if d.ChangedAfterBooking {
 		d.ChangeNote = note
