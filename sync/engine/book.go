@@ -284,6 +284,19 @@ func (e *Engine) prepare(ctx context.Context, rd *round, it store.OutboxItem) (*
 		return j, e.fail(ctx, j, failure{permanent: true, reason: ReasonRefundGone,
 			cause: fmt.Errorf("refund %s is no longer in the order", it.RefundID)})
 	}
+	if !strings.HasPrefix(it.RefundID, changePrefix) {
+		// A refund after a change was credited must not credit it twice.
+		changes, err := e.changeCredits(ctx, it.ShopID, it.ExtID)
+		if err != nil {
+			return nil, err
+		}
+		if total := refunded(o) + changes; changes > 0 && total > inv.Total {
+			return j, e.fail(ctx, j, failure{permanent: true, reason: order.ReasonRefundTooLarge,
+				args: map[string]string{"refunded": total.String(), "invoiced": inv.Total.String()},
+				cause: fmt.Errorf("refund %s of order %s: refunds and credited changes %s exceed the invoiced %s",
+					refund.ID, rec.Number, total, inv.Total)})
+		}
+	}
 	credited := refund.Created
 	if credited.IsZero() {
 		credited = o.Modified

@@ -526,6 +526,16 @@ func TestChangeAfterBooking(t *testing.T) {
 	if err := r.e.CreditChange(ctx, r.sh, "9"); err == nil {
 		t.Fatal("credited more than the invoice")
 	}
+	// The shop records a refund afterwards: everything is credited already.
+	late := withRefund(cancelled, "21", 1000, r.t0.Add(4*time.Hour))
+	r.apply(t, late)
+	if res := r.bookDue(t); res.Failed != 1 || res.Booked != 0 {
+		t.Fatalf("a refund after the whole invoice was credited: %+v", res)
+	}
+	if rec := r.rec(t, "9"); rec.State != store.Booked || rec.Reason != engine.ReasonCreditFailed ||
+		reasonArgs(t, rec)["code"] != order.ReasonRefundTooLarge {
+		t.Fatalf("late refund: %s/%s %s", rec.State, rec.Reason, rec.ReasonArg)
+	}
 	if invoices := r.bookings(t, "9")[engine.InvoiceKey(r.sh, "9")]; invoices.Attempts != 1 {
 		t.Fatalf("invoice booked %d times", invoices.Attempts)
 	}

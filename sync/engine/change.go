@@ -55,8 +55,8 @@ func (e *Engine) CreditChange(ctx context.Context, sh store.Shop, extID string) 
 	n := 1
 	for _, b := range bs {
 		if strings.HasPrefix(b.RefundID, changePrefix) {
-			earlier += b.Amount
 			n++
+			earlier += b.Amount // a failed one counts too: it can be retried
 		}
 	}
 	var amount order.Money
@@ -76,4 +76,20 @@ func (e *Engine) CreditChange(ctx context.Context, sh store.Shop, extID string) 
 	}
 	e.changed()
 	return nil
+}
+
+// changeCredits sums the credit notes for changes after booking of an order,
+// failed ones included (they can be retried).
+func (e *Engine) changeCredits(ctx context.Context, shopID int64, extID string) (order.Money, error) {
+	bs, err := e.Store.Bookings(ctx, shopID, extID)
+	if err != nil {
+		return 0, err
+	}
+	var sum order.Money
+	for _, b := range bs {
+		if strings.HasPrefix(b.RefundID, changePrefix) {
+			sum += b.Amount
+		}
+	}
+	return sum, nil
 }
