@@ -5,10 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
@@ -315,5 +318,75 @@ func TestOpenChangeText(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("%q lacks %q", got, want)
 		}
+	}
+}
+
+// findEntry finds the first visible entry under o.
+func findEntry(o fyne.CanvasObject) *widget.Entry {
+	if e, ok := o.(*widget.Entry); ok && e.Visible() {
+		return e
+	}
+	for _, c := range children(o) {
+		if e := findEntry(c); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// TestOpenBookAnywayAsksTheRateOfANonEUROrder: a USD order parks for its
+// currency; Toch doorzetten asks for the EUR rate (refusing one that is no
+// positive decimal) and books at the rate given.
+func TestOpenBookAnywayAsksTheRateOfANonEUROrder(t *testing.T) {
+	shop, url := newShop(t, 20)
+	var usd string
+	for id := int64(1000); id < 1020; id++ {
+		if o, ok := shop.Order(id); ok && o.Status == "completed" {
+			shop.Update(id, func(o *wcemu.Order) { o.Currency = "USD" })
+			usd = o.Number
+			break
+		}
+	}
+	if usd == "" {
+		t.Fatal("no completed order in the emulator")
+	}
+	svc := newService(t)
+	connect(t, svc, url, "completed")
+	u := newTestUI(t, svc, "nl")
+	o := u.open
+	row := -1
+	for i, idx := range o.visible {
+		if o.rows[idx].Number == usd {
+			row = i
+		}
+	}
+	if row < 0 {
+		t.Fatalf("USD order %s not in Open", usd)
+	}
+	if r := o.rows[o.visible[row]]; !strings.Contains(r.reason, "USD") || !strings.Contains(r.reason, "niet in euro") {
+		t.Errorf("reason %q", r.reason)
+	}
+	o.table.Select(tableCell(row, colNumber))
+	test.Tap(o.bookBtn)
+	top := u.win.Canvas().Overlays().Top()
+	if top == nil || !hasText(top, "EUR per 1 USD") {
+		t.Fatal("no rate asked")
+	}
+	rate := findEntry(top)
+	if rate == nil {
+		t.Fatal("no rate field")
+	}
+	test.Type(rate, "nul")
+	if rate.Validate() == nil {
+		t.Error("a rate of letters is accepted")
+	}
+	rate.SetText("0,9213")
+	tapDialogButton(t, u, "Toch doorzetten")
+	d, err := svc.Order(context.Background(), "Theehuis", usd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.EURRate != "0.9213" || (d.State != store.Queued && d.State != store.Booked) {
+		t.Fatalf("after booking at a rate: %s, rate %q (%s)", d.State, d.EURRate, d.Detail)
 	}
 }
