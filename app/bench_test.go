@@ -112,7 +112,7 @@ func benchDeliveries(b *testing.B, senders, rate int) {
 	if err := w.svc.StartWebhooks(ctx, "127.0.0.1:0"); err != nil {
 		b.Fatal(err)
 	}
-	url := "http://" + w.svc.TunnelStatus().Local + "/hooks/woocommerce/" + w.shop
+	url := "http://" + w.svc.TunnelStatus().Local + "/hooks/woocommerce/" + w.slug()
 	sig := wcemu.Sign(body, secrets[hookID])
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders}}
 	defer client.CloseIdleConnections()
@@ -209,7 +209,7 @@ func BenchmarkWebhookToUBL(b *testing.B) {
 	if err := w.svc.StartWebhooks(ctx, "127.0.0.1:0"); err != nil {
 		b.Fatal(err)
 	}
-	url := "http://" + w.svc.TunnelStatus().Local + "/hooks/woocommerce/" + w.shop
+	url := "http://" + w.svc.TunnelStatus().Local + "/hooks/woocommerce/" + w.slug()
 
 	// The orders come from another shop: the served one stays empty, so
 	// no poll can book them.
@@ -224,7 +224,7 @@ func BenchmarkWebhookToUBL(b *testing.B) {
 		o, _ := gen.Order(id)
 		body, _ := gen.OrderJSON(id)
 		ds[i] = delivery{body: string(body), sig: wcemu.Sign(body, info.Webhook.Secret),
-			file: filepath.Join(w.ubl, w.shop+"_"+o.Number+".xml")}
+			file: filepath.Join(w.ubl, w.slug()+"_"+o.Number+".xml")}
 	}
 	client := &http.Client{}
 	lat := make([]time.Duration, 0, b.N)

@@ -37,25 +37,35 @@ Commands:
   serve [--listen ADDR]              run the engine headless until SIGINT/SIGTERM
   shop add woocommerce --name N --url URL --key CK --secret CS
            [--forward s1,s2] [--interval 15m] [--lookback 21] [--since 2026-01-01]
+           [--sells goods|services]  tests the connection, then saves; books from now
+                                     unless --since is earlier
   shop list [--json]                 the connected shops
+  shop show NAME [--json]            one shop
+  shop rename NAME NEW               change the name people see (files and webhook URL stay)
+  shop set NAME [--since DATE] [--sells goods|services]
+                                     --since earlier than before: backfill from DATE
   shop forward NAME s1,s2            set "Status doorzetten verkopen"
-  shop remove NAME
+  shop remove NAME                   stop using a shop; what was booked is kept
   seller set --name --kvk --vat --street --postcode --city --country --iban
   seller show [--json]
   ledger ubl --dir DIR               write UBL invoices into DIR
   sync [--shop N]                    poll now and book, then exit
   recheck                            recheck parked orders (the nightly batch), then exit
-  orders [--state S] [--shop N] [--search Q] [--json]
-  order book|ignore|unignore|check|retry|show SHOP NUMBER
+  orders [--state S] [--shop N] [--search Q] [--changed] [--json]
+  order book|ignore|unignore|check|retry|credit|show SHOP NUMBER [--rate R]
   log [--shop N] [--limit 50] [--json]
   webhook status|on|off [--shop N] [--topics order.created,order.updated]
   tunnel set --authtoken T [--domain D]
   tunnel status [--json]
   inbox [--rejected] [--json]
+
+Exit codes: 0 done; 1 the action failed; 2 the command line is wrong;
+3 done, but bookings wait on something a person must fix (sync, recheck: see the summary).
 `
 
 // Run runs one command line (without the program name) and returns the exit
-// code: 0 ok, 1 the action failed, 2 the command line is wrong.
+// code: 0 ok, 1 the action failed, 2 the command line is wrong, 3 the action
+// was done but bookings wait on something a person must fix.
 func (c *CLI) Run(ctx context.Context, args []string) int {
 	global := flag.NewFlagSet("orderbrug", flag.ContinueOnError)
 	global.SetOutput(c.Stderr)
@@ -89,6 +99,11 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(c.Stderr, "orderbrug %s: %s\n", cmd, ue.msg)
 		return 2
+	case CodeOf(err) == CodeWaiting:
+		var we *WaitingError
+		errors.As(err, &we)
+		fmt.Fprintf(c.Stderr, "orderbrug %s: %s\n", cmd, we)
+		return 3
 	default:
 		fmt.Fprintf(c.Stderr, "orderbrug %s: %s\n", cmd, Explain(err))
 		return 1
@@ -118,14 +133,19 @@ func init() {
 func Explain(err error) string {
 	code := CodeOf(err)
 	field := FieldOf(err)
+	use := SuggestedURL(err)
 	msg := map[string]string{
-		CodeAuth:        "the shop refused the API keys",
-		CodeNotFound:    "no WooCommerce REST API at that address (is the URL right, are permalinks on?)",
-		CodeNetwork:     "the shop cannot be reached",
-		CodeBadResponse: "the shop's answer is not a WooCommerce REST API answer",
-		CodeNewerDB:     "the database was written by a newer Orderbrug; update Orderbrug",
+		CodeAuth:            "the shop refused the API keys",
+		CodeNotFound:        "no WooCommerce REST API at that address (is the URL right, are permalinks on?)",
+		CodeNetwork:         "the shop cannot be reached",
+		CodeBadResponse:     "the shop's answer is not a WooCommerce REST API answer",
+		CodeNewerDB:         "the database was written by a newer Orderbrug; update Orderbrug",
+		CodeMoved:           "the shop lives at " + use + ": use that address (--url " + use + ")",
+		CodeNoHTTPS:         "the shop does not speak HTTPS at that address; it answers at " + use + " (--url " + use + ")",
+		CodeWordPressAt:     "WordPress lives at " + use + ", not at the address given: use that address (--url " + use + ")",
+		CodePlainPermalinks: "the shop's permalinks are set to \"plain\", which hides the REST API: choose any other setting in WordPress (Instellingen > Permalinks)",
 	}[code]
-	if field != "" && (code == CodeInvalid || code == CodeRequired) {
+	if msg == "" && field != "" && (code == CodeInvalid || code == CodeRequired) {
 		msg = code + " " + field
 	}
 	if msg == "" {
@@ -219,7 +239,7 @@ func cmdServe(ctx context.Context, c *CLI, opt Options, args []string) error {
 
 func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 	if len(args) == 0 {
-		return usagef("shop add|list|forward|remove")
+		return usagef("shop add|list|show|rename|set|forward|remove")
 	}
 	switch args[0] {
 	case "add":
@@ -231,22 +251,23 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		forward := fs.String("forward", "", "statuses to book, comma separated (default processing,completed)")
 		interval := fs.Duration("interval", DefaultPollInterval, "poll interval")
 		lookback := fs.Int("lookback", DefaultLookbackDays, "recheck parked orders of the last N days (0: all)")
-		since := fs.String("since", "", "book orders created from this date (YYYY-MM-DD; default: lookback days ago)")
+		since := fs.String("since", "", "book orders created from this date (YYYY-MM-DD; default: from now, older orders are in the books already)")
+		sells := fs.String("sells", "goods", "what the shop sells: goods or services")
 		pos, err := parseN(fs, args[1:], 1, "shop add woocommerce --name N --url URL --key CK --secret CS")
 		if err != nil {
 			return err
 		}
 		in := ShopInput{Name: *name, Source: order.Source(pos[0]), URL: *u, Key: *key, Secret: *secret,
-			Interval: *interval, LookbackDays: lookback}
+			Interval: *interval, LookbackDays: lookback, Sells: order.Sells(*sells)}
 		if *forward != "" {
 			in.Forward = splitStatuses(*forward)
 		}
 		if *since != "" {
-			t, err := time.ParseInLocation("2006-01-02", *since, time.Local)
+			t, err := parseDate(*since)
 			if err != nil {
-				return usagef("--since %q: use YYYY-MM-DD", *since)
+				return err
 			}
-			in.Since = t.UTC()
+			in.Since = t
 		}
 		svc, err := open(ctx, opt)
 		if err != nil {
@@ -257,8 +278,83 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.Stdout, "shop %s added; orders from %s are booked when their status is %s\n",
-			info.Name, info.Since.Local().Format("2006-01-02"), joinStatuses(info.Forward))
+		fmt.Fprintf(c.Stdout, "shop %s added (connection tested); orders created from %s are booked when their status is %s\n",
+			info.Name, info.Since.Local().Format("2006-01-02 15:04"), joinStatuses(info.Forward))
+		return nil
+	case "show":
+		fs := newFlags("shop show", c)
+		asJSON := fs.Bool("json", false, "JSON output")
+		pos, err := parseN(fs, args[1:], 1, "shop show NAME [--json]")
+		if err != nil {
+			return err
+		}
+		svc, err := open(ctx, opt)
+		if err != nil {
+			return err
+		}
+		defer svc.Close()
+		si, err := svc.Shop(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(c.Stdout, si)
+		}
+		fmt.Fprintf(c.Stdout, "%s (%s, slug %s)\nurl %s\nsells %s\nbooks orders created from %s\nforward %s, every %s, recheck %d days\nwebhook path %s\n",
+			si.Name, si.Source, si.Slug, si.URL, si.Sells, si.Since.Local().Format("2006-01-02 15:04"),
+			joinStatuses(si.Forward), si.Interval, si.LookbackDays, si.Webhook.Path)
+		return nil
+	case "rename":
+		pos, err := parseN(newFlags("shop rename", c), args[1:], 2, "shop rename NAME NEW")
+		if err != nil {
+			return err
+		}
+		svc, err := open(ctx, opt)
+		if err != nil {
+			return err
+		}
+		defer svc.Close()
+		if err := svc.RenameShop(ctx, pos[0], pos[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "shop %s is now called %s; its invoice file names and webhook URL stay as they are\n", pos[0], pos[1])
+		return nil
+	case "set":
+		fs := newFlags("shop set", c)
+		since := fs.String("since", "", "book orders created from this date (YYYY-MM-DD); earlier than before: backfill")
+		sells := fs.String("sells", "", "what the shop sells: goods or services")
+		pos, err := parseN(fs, args[1:], 1, "shop set NAME [--since YYYY-MM-DD] [--sells goods|services]")
+		if err != nil {
+			return err
+		}
+		if *since == "" && *sells == "" {
+			return usagef("shop set NAME: give --since and/or --sells")
+		}
+		var from time.Time
+		if *since != "" {
+			if from, err = parseDate(*since); err != nil {
+				return err
+			}
+		}
+		svc, err := open(ctx, opt)
+		if err != nil {
+			return err
+		}
+		defer svc.Close()
+		if *sells != "" {
+			if err := svc.SetSells(ctx, pos[0], order.Sells(*sells)); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "%s sells %s\n", pos[0], *sells)
+		}
+		if *since != "" {
+			n, err := svc.SetSince(ctx, pos[0], from)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "%s books orders created from %s; %d orders decided again; orders modified since then are fetched at the next sync\n",
+				pos[0], from.Local().Format("2006-01-02"), n)
+		}
 		return nil
 	case "list":
 		fs := newFlags("shop list", c)
@@ -282,13 +378,13 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 			return printJSON(c.Stdout, shops)
 		}
 		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tSOURCE\tURL\tFORWARD\tINTERVAL\tLAST POLL\tERROR")
+		fmt.Fprintln(tw, "NAME\tSOURCE\tURL\tSELLS\tFORWARD\tINTERVAL\tLAST POLL\tERROR")
 		for _, s := range shops {
 			last := "-"
 			if !s.LastPoll.IsZero() {
 				last = s.LastPoll.Local().Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Source, s.URL, joinStatuses(s.Forward), s.Interval, last, s.LastError)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Source, s.URL, s.Sells, joinStatuses(s.Forward), s.Interval, last, s.LastError)
 		}
 		return tw.Flush()
 	case "forward":
@@ -320,9 +416,23 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 			return err
 		}
 		defer svc.Close()
-		return svc.RemoveShop(ctx, pos[0])
+		if err := svc.RemoveShop(ctx, pos[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "shop %s removed; its booked orders and their records are kept (and its invoice files)\n", pos[0])
+		return nil
 	}
 	return usagef("unknown shop command %q", args[0])
+}
+
+// parseDate reads a --since date (YYYY-MM-DD, the start of that day in
+// local time).
+func parseDate(v string) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01-02", v, time.Local)
+	if err != nil {
+		return t, usagef("date %q: use YYYY-MM-DD", v)
+	}
+	return t.UTC(), nil
 }
 
 func splitStatuses(s string) []order.Status {
@@ -445,9 +555,37 @@ func cmdSync(ctx context.Context, c *CLI, opt Options, args []string) error {
 			fmt.Fprintf(c.Stdout, "%s: %d orders seen, %d new, %d changed\n", p.Shop, p.Seen, p.New, p.Changed)
 		}
 		b := res.Booked
-		fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d\n", b.Booked, b.Failed, b.Retrying)
+		fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d%s\n", b.Booked, b.Failed, b.Retrying, waitingNote(res.Attention))
+		printAttention(c.Stdout, res.Attention)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return waitingError(res.Attention)
+}
+
+// waitingNote is ", N wait on you (below)" for the summary line, "" when
+// nothing waits.
+func waitingNote(att []Attention) string {
+	n := 0
+	for _, a := range att {
+		n += a.Count
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d %s on you (below)", n, plural(n, "order waits", "orders wait"))
+}
+
+// printAttention tells what waits on a person and how to fix it.
+func printAttention(w io.Writer, att []Attention) {
+	if len(att) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "waiting on you:")
+	for _, l := range AttentionLines(att) {
+		fmt.Fprintln(w, "  "+l)
+	}
 }
 
 func cmdRecheck(ctx context.Context, c *CLI, opt Options, args []string) error {
@@ -464,8 +602,17 @@ func cmdRecheck(ctx context.Context, c *CLI, opt Options, args []string) error {
 	for _, r := range res {
 		fmt.Fprintf(c.Stdout, "%s: %d parked orders checked, %d changed\n", r.Shop, r.Checked, r.Changed)
 	}
-	fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d\n", b.Booked, b.Failed, b.Retrying)
-	return err
+	if err != nil {
+		fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d\n", b.Booked, b.Failed, b.Retrying)
+		return err
+	}
+	att, err := svc.Attention(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d%s\n", b.Booked, b.Failed, b.Retrying, waitingNote(att))
+	printAttention(c.Stdout, att)
+	return waitingError(att)
 }
 
 func cmdOrders(ctx context.Context, c *CLI, opt Options, args []string) error {
@@ -473,12 +620,13 @@ func cmdOrders(ctx context.Context, c *CLI, opt Options, args []string) error {
 	state := fs.String("state", "", "parked|queued|booked|failed|ignored (comma separated)")
 	shop := fs.String("shop", "", "only this shop")
 	search := fs.String("search", "", "order number or customer")
+	changed := fs.Bool("changed", false, "only orders changed in the shop after booking")
 	limit := fs.Int("limit", 0, "at most this many")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	q := OrderQuery{Shop: *shop, Search: *search, Limit: *limit}
+	q := OrderQuery{Shop: *shop, Search: *search, Changed: *changed, Limit: *limit}
 	if *state != "" {
 		for _, s := range strings.Split(*state, ",") {
 			if !store.ValidState(s) {
@@ -509,6 +657,9 @@ func cmdOrders(ctx context.Context, c *CLI, opt Options, args []string) error {
 		if o.ReasonArg != "" {
 			reason += " (" + o.ReasonArg + ")"
 		}
+		if o.ChangedAfterBooking {
+			reason = strings.TrimSpace(reason + " changed after booking: " + o.ChangeNote)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\t%s\t%s\t%s\t%s\n", o.Shop, o.Number, o.Created.Local().Format("2006-01-02"),
 			o.Customer, o.Currency, o.Total, o.Status, o.State, reason, o.BookingRef)
 	}
@@ -518,11 +669,15 @@ func cmdOrders(ctx context.Context, c *CLI, opt Options, args []string) error {
 func cmdOrder(ctx context.Context, c *CLI, opt Options, args []string) error {
 	fs := newFlags("order", c)
 	asJSON := fs.Bool("json", false, "JSON output (show)")
-	pos, err := parseN(fs, args, 3, "order book|ignore|unignore|check|retry|show SHOP NUMBER")
+	rate := fs.String("rate", "", "book: EUR per 1 unit of the order's currency, for an order not in EUR (0.9213)")
+	pos, err := parseN(fs, args, 3, "order book|ignore|unignore|check|retry|credit|show SHOP NUMBER")
 	if err != nil {
 		return err
 	}
 	action, shop, number := pos[0], pos[1], pos[2]
+	if *rate != "" && action != "book" {
+		return usagef("--rate is only for order book")
+	}
 	svc, err := open(ctx, opt)
 	if err != nil {
 		return err
@@ -530,7 +685,9 @@ func cmdOrder(ctx context.Context, c *CLI, opt Options, args []string) error {
 	defer svc.Close()
 	switch action {
 	case "book":
-		err = svc.BookAnyway(ctx, shop, number)
+		err = svc.BookAnywayAt(ctx, shop, number, *rate)
+	case "credit":
+		err = svc.CreditChange(ctx, shop, number)
 	case "ignore":
 		err = svc.Ignore(ctx, shop, number)
 	case "unignore":
@@ -546,7 +703,7 @@ func cmdOrder(ctx context.Context, c *CLI, opt Options, args []string) error {
 	if err != nil {
 		return err
 	}
-	if action == "book" || action == "retry" || action == "unignore" {
+	if action == "book" || action == "retry" || action == "unignore" || action == "credit" {
 		if _, err := svc.engine.BookDue(ctx); err != nil {
 			return err
 		}
@@ -564,6 +721,9 @@ func cmdOrder(ctx context.Context, c *CLI, opt Options, args []string) error {
 	}
 	if d.BookingRef != "" {
 		fmt.Fprintf(c.Stdout, ", booked as %s", d.BookingRef)
+	}
+	if d.ChangedAfterBooking {
+		fmt.Fprintf(c.Stdout, ", changed after booking: %s (orderbrug order credit %s %s makes the credit note)", d.ChangeNote, d.Shop, d.Number)
 	}
 	fmt.Fprintln(c.Stdout)
 	if d.Detail != "" {

@@ -156,7 +156,7 @@ func (s *Service) connectHandler(w http.ResponseWriter, r *http.Request) {
 	if in.Source == "" {
 		in.Source = order.WooCommerce
 	}
-	_, err = s.AddShop(r.Context(), in)
+	_, err = s.addShop(r.Context(), in, false)
 	p.done <- err
 	if err != nil {
 		http.Error(w, "could not store the keys", http.StatusInternalServerError)

@@ -133,7 +133,7 @@ func TestKill9LosesNothing(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	url := "http://" + addr + "/hooks/woocommerce/" + shop
+	url := "http://" + addr + "/hooks/woocommerce/" + sh.Slug
 	logPath := filepath.Join(base, "child.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {

@@ -59,6 +59,9 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
+// slug is the shop's slug: its webhook path and invoice file names.
+func (w *world) slug() string { return store.MakeSlug(w.shop) }
+
 func (w *world) open() {
 	w.t.Helper()
 	svc, err := app.Open(context.Background(), app.Options{DataDir: filepath.Join(w.dir, "data")})

@@ -47,7 +47,33 @@ const (
 	CodeInternal     = "internal"       // anything else
 	CodeUnsupported  = "unsupported"    // a source or ledger kind not built in
 	CodeTunnelNeeded = "tunnel_needed"  // the action needs the tunnel to be up
+	// The shop is at another address than the one given; SuggestedURL says
+	// which, when known.
+	CodeMoved           = "moved"            // the shop redirects to its home address
+	CodeNoHTTPS         = "no_https"         // https:// on a shop that speaks only HTTP
+	CodeWordPressAt     = "wordpress_at"     // WordPress lives at another path
+	CodePlainPermalinks = "plain_permalinks" // permalinks "plain" hide the REST API
+	// CodeWaiting: the command did its work, but bookings wait on something
+	// a person must fix (seller details, a ledger, a failed booking).
+	CodeWaiting = "waiting"
 )
+
+// addressHinter is implemented by source errors that know where the shop
+// really lives (woocommerce.AddressError).
+type addressHinter interface {
+	AddressHint() (code, use string)
+}
+
+// SuggestedURL is the address to use instead of the one given, for an
+// error with code CodeMoved, CodeNoHTTPS or CodeWordPressAt; "" otherwise.
+func SuggestedURL(err error) string {
+	var h addressHinter
+	if errors.As(err, &h) {
+		_, use := h.AddressHint()
+		return use
+	}
+	return ""
+}
 
 // CodeOf gives the Code of any error the service returns.
 func CodeOf(err error) string {
@@ -57,6 +83,14 @@ func CodeOf(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
+	}
+	var h addressHinter
+	if errors.As(err, &h) {
+		code, _ := h.AddressHint()
+		switch code {
+		case CodeMoved, CodeNoHTTPS, CodeWordPressAt, CodePlainPermalinks:
+			return code
+		}
 	}
 	switch {
 	case errors.Is(err, store.ErrNewerSchema):

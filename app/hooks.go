@@ -15,11 +15,12 @@ import (
 	"github.com/orderbrug/orderbrug/sync/webhook"
 )
 
-// hookShops answers the webhook handler's shop look-ups from the store.
+// hookShops answers the webhook handler's shop look-ups from the store. A
+// delivery path names the shop by its slug (see webhookPath).
 type hookShops struct{ s *Service }
 
-func (h hookShops) Lookup(src order.Source, name string) (webhook.ShopHooks, bool) {
-	sh, err := h.s.store.ShopByName(context.Background(), name)
+func (h hookShops) Lookup(src order.Source, slug string) (webhook.ShopHooks, bool) {
+	sh, err := h.s.store.ShopBySlug(context.Background(), slug)
 	if err != nil || sh.Source != src || !sh.Webhook.Enabled {
 		return webhook.ShopHooks{}, false
 	}
@@ -146,7 +147,7 @@ func (g *groupCommit) close() {
 func (h hookInbox) Reject(ctx context.Context, r webhook.Rejection) error {
 	err := h.s.store.AddRejection(ctx, store.Rejection{Source: string(r.Source), Shop: r.Shop, Status: r.Status,
 		Reason: string(r.Code) + ": " + r.Reason, Remote: r.RemoteAddr, BodyPrefix: r.BodyPrefix, ReceivedAt: r.ReceivedAt})
-	_ = h.s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: r.Shop, Code: "webhook_rejected",
+	_ = h.s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: h.s.shopName(ctx, r.Shop), Code: "webhook_rejected",
 		Args: map[string]string{"status": fmt.Sprint(r.Status), "code": string(r.Code)}, Detail: r.Reason})
 	h.s.notify()
 	return err
@@ -157,9 +158,18 @@ func (s *Service) WebhookHandler() http.Handler {
 	return webhook.New(webhook.Config{Shops: hookShops{s}, Inbox: hookInbox{s}, Notify: s.wake, Logger: s.log,
 		Now: s.clock.Now,
 		OnPing: func(src order.Source, shop, id string) {
-			_ = s.store.AddEvent(context.Background(), store.Event{Shop: shop, Code: "webhook_ping",
+			_ = s.store.AddEvent(context.Background(), store.Event{Shop: s.shopName(context.Background(), shop), Code: "webhook_ping",
 				Args: map[string]string{"id": id}})
 		}})
+}
+
+// shopName is the name people know the shop with this slug by (the log is
+// by name), or the slug itself when no shop has it.
+func (s *Service) shopName(ctx context.Context, slug string) string {
+	if sh, err := s.store.ShopBySlug(ctx, slug); err == nil {
+		return sh.Name
+	}
+	return slug
 }
 
 func (s *Service) markDelivery() {

@@ -20,6 +20,10 @@ type OrderQuery struct {
 	Status order.Status
 	// Search matches the order number or the customer.
 	Search string
+	// Changed selects only orders changed in the shop after booking.
+	Changed bool
+	// Reason selects only orders with this reason code (engine.Reason*).
+	Reason string
 	Limit  int
 	Offset int
 }
@@ -44,17 +48,26 @@ type OrderView struct {
 	InvoiceID string    `json:"invoice_id,omitempty"`
 	// BookingRef is the ledger's reference: the UBL file's path.
 	BookingRef string `json:"booking_ref,omitempty"`
+	// ChangedAfterBooking: the shop changed the order after its invoice was
+	// booked; ChangeNote says what ("status cancelled", "total 40.00 ->
+	// 35.00"). CreditChange makes the credit note.
+	ChangedAfterBooking bool   `json:"changed_after_booking"`
+	ChangeNote          string `json:"change_note,omitempty"`
+	// EURRate is the rate a person gave for a non-EUR order.
+	EURRate string `json:"eur_rate,omitempty"`
 }
 
 func view(r store.Record) OrderView {
 	return OrderView{Shop: r.Shop, ID: r.ExtID, Number: r.Number, Status: r.Status, Created: r.Created,
 		Customer: r.Customer, Total: r.Total, Currency: r.Currency, State: r.State, Reason: r.Reason,
-		ReasonArg: r.ReasonArg, Detail: r.Detail, Since: r.StateAt, InvoiceID: r.InvoiceID, BookingRef: r.BookingRef}
+		ReasonArg: r.ReasonArg, Detail: r.Detail, Since: r.StateAt, InvoiceID: r.InvoiceID, BookingRef: r.BookingRef,
+		ChangedAfterBooking: r.ChangedAfterBooking, ChangeNote: r.ChangeNote, EURRate: r.EURRate}
 }
 
 // Orders lists orders, newest first.
 func (s *Service) Orders(ctx context.Context, q OrderQuery) ([]OrderView, error) {
-	f := store.Filter{States: q.States, Status: q.Status, Search: strings.TrimSpace(q.Search), Limit: q.Limit, Offset: q.Offset}
+	f := store.Filter{States: q.States, Status: q.Status, Search: strings.TrimSpace(q.Search), Changed: q.Changed, Reason: q.Reason,
+		Limit: q.Limit, Offset: q.Offset}
 	if q.Shop != "" {
 		sh, err := s.shop(ctx, q.Shop)
 		if err != nil {
@@ -132,8 +145,18 @@ func orderURL(sh store.Shop, o order.Order) string {
 }
 
 // BookAnyway books an order whatever its status ("toch doorzetten"): for a
-// parked, ignored or failed order.
+// parked, ignored or failed order. An order not in EUR needs a rate:
+// BookAnywayAt.
 func (s *Service) BookAnyway(ctx context.Context, shop, number string) error {
+	return s.BookAnywayAt(ctx, shop, number, "")
+}
+
+// BookAnywayAt books an order whatever its status, as BookAnyway, with rate
+// the EUR per one unit of the order's currency ("0.9213"; a decimal comma is
+// taken too) for an order not in EUR: the invoice then also states its VAT
+// in EUR at that rate. rate is required for such an order and refused for
+// an order in EUR.
+func (s *Service) BookAnywayAt(ctx context.Context, shop, number, rate string) error {
 	sh, rec, err := s.record(ctx, shop, number)
 	if err != nil {
 		return err
@@ -146,12 +169,77 @@ func (s *Service) BookAnyway(ctx context.Context, shop, number string) error {
 	if err != nil {
 		return err
 	}
+	rate = strings.TrimSpace(rate)
+	eur := o.Currency == "" || strings.EqualFold(o.Currency, "EUR")
+	switch {
+	case eur && rate != "":
+		return &Error{Code: CodeInvalid, Field: "rate", Err: fmt.Errorf("order %s is in EUR: it needs no rate", rec.Number)}
+	case !eur && rate == "":
+		return &Error{Code: CodeRequired, Field: "rate",
+			Err: fmt.Errorf("order %s is in %s: give the EUR rate (EUR per 1 %s, e.g. --rate 0.9213)", rec.Number, o.Currency, o.Currency)}
+	case !eur:
+		if rate, err = ParseRate(rate); err != nil {
+			return &Error{Code: CodeInvalid, Field: "rate", Err: fmt.Errorf("order %s: %w", rec.Number, err)}
+		}
+		if err := s.store.SetEURRate(ctx, sh.ID, rec.ExtID, rate); err != nil {
+			return err
+		}
+	}
 	bookings := []store.Booking{{Key: engine.InvoiceKey(sh, rec.ExtID), Kind: order.KindInvoice}}
 	for _, r := range o.Refunds {
 		bookings = append(bookings, store.Booking{Key: engine.CreditKey(sh, rec.ExtID, r.ID), Kind: order.KindCreditNote, RefundID: r.ID})
 	}
-	if err := s.store.Queue(ctx, sh.ID, rec.ExtID, engine.ReasonBookedByUser, bookings,
-		store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "booked_by_user"}); err != nil {
+	ev := store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "booked_by_user"}
+	if rate != "" {
+		ev.Args = map[string]string{"rate": rate, "currency": o.Currency}
+	}
+	if err := s.store.Queue(ctx, sh.ID, rec.ExtID, engine.ReasonBookedByUser, bookings, ev); err != nil {
+		return err
+	}
+	s.wake()
+	s.notify()
+	return nil
+}
+
+// ErrRate is returned by ParseRate for a rate that is not a positive decimal.
+var ErrRate = errors.New("the EUR rate must be a positive decimal number, such as 0.9213")
+
+// ParseRate checks an EUR rate as a person types it and returns it with a
+// decimal point: digits, at most one decimal point or comma, greater than
+// zero, at most 10 decimals.
+func ParseRate(v string) (string, error) {
+	v = strings.ReplaceAll(strings.TrimSpace(v), ",", ".")
+	whole, frac, dot := strings.Cut(v, ".")
+	digits := func(s string) bool {
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	if whole == "" && frac == "" || !digits(whole) || !digits(frac) || dot && frac == "" || len(frac) > 10 ||
+		strings.Trim(whole+frac, "0") == "" {
+		return "", fmt.Errorf("%q: %w", v, ErrRate)
+	}
+	if whole == "" {
+		v = "0" + v
+	}
+	return v, nil
+}
+
+// CreditChange makes the credit note for what the shop changed after the
+// order was booked ("na boeking gewijzigd"): the whole invoice as booked for
+// a cancelled or trashed order, the difference for a lowered total.
+func (s *Service) CreditChange(ctx context.Context, shop, number string) error {
+	sh, rec, err := s.record(ctx, shop, number)
+	if err != nil {
+		return err
+	}
+	if err := s.engine.CreditChange(ctx, sh, rec.ExtID); err != nil {
+		if errors.Is(err, engine.ErrNotChanged) || errors.Is(err, engine.ErrNothingToCredit) {
+			return &Error{Code: CodeNotAllowed, Err: err}
+		}
 		return err
 	}
 	s.wake()
@@ -222,14 +310,37 @@ func (s *Service) Check(ctx context.Context, shop, number string) (bool, error) 
 	return n > 0, nil
 }
 
-// Retry puts a failed order's bookings back in the queue, due now.
+// Retry puts a failed order's bookings back in the queue, due now; for a
+// booked order whose credit note failed, only that credit note. An order
+// kept because the shop's payload could not be read is fetched again.
 func (s *Service) Retry(ctx context.Context, shop, number string) error {
 	sh, rec, err := s.record(ctx, shop, number)
 	if err != nil {
 		return err
 	}
+	if rec.State == store.Booked && rec.Reason == engine.ReasonCreditFailed {
+		// The invoice stays booked: only the failed credit notes go again.
+		if _, err := s.store.RetryBookings(ctx, sh.ID, rec.ExtID,
+			store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "retry_by_user"}); err != nil {
+			return err
+		}
+		s.wake()
+		s.notify()
+		return nil
+	}
 	if rec.State != store.Failed {
 		return &Error{Code: CodeNotAllowed, Err: fmt.Errorf("order %s has not failed", rec.Number)}
+	}
+	if rec.Reason == engine.ReasonUnparseable {
+		if engine.Unidentified(rec.ExtID) {
+			return &Error{Code: CodeNotAllowed, Err: fmt.Errorf("the shop's payload %s names no order: it is kept for support, "+
+				"and the order comes in with the next poll once the shop returns it readable", rec.ExtID)}
+		}
+		// Nothing to book yet: ask the shop again for what it has now.
+		if _, err := s.Check(ctx, shop, number); err != nil {
+			return err
+		}
+		return nil
 	}
 	bs, err := s.store.Bookings(ctx, sh.ID, rec.ExtID)
 	if err != nil {

@@ -85,6 +85,10 @@ type Service struct {
 	newTunnel func(TunnelSettings) tunnel.Tunnel
 	connects  map[string]*pendingConnect
 	nextSub   int
+	// ubl is the ledger of folder ublDir (see ledger).
+	ledgerMu gosync.Mutex
+	ubl      *ubl.Ledger
+	ublDir   string
 }
 
 // Open opens the data directory's database and builds the engine. Nothing
@@ -247,6 +251,11 @@ const (
 	keySeller = "seller"
 )
 
+// ledger is the ledger bookings go to. One ubl.Ledger is kept per folder
+// and made again only when the folder setting changes: a ledger learns
+// what its folder holds once, so a new one per booking would make every
+// booking cost more as the folder fills. ubl.Ledger is safe for concurrent
+// use.
 func (s *Service) ledger(ctx context.Context) (ledger.Ledger, error) {
 	ls, err := s.LedgerSettings(ctx)
 	if err != nil {
@@ -255,7 +264,12 @@ func (s *Service) ledger(ctx context.Context) (ledger.Ledger, error) {
 	if ls.Dir == "" {
 		return nil, engine.ErrNoLedger
 	}
-	return ubl.New(ls.Dir), nil
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if s.ubl == nil || s.ublDir != ls.Dir {
+		s.ubl, s.ublDir = ubl.New(ls.Dir), ls.Dir
+	}
+	return s.ubl, nil
 }
 
 // LedgerSettings returns where bookings go (Kind "ubl" and an empty Dir when

@@ -34,13 +34,23 @@ type ShopInput struct {
 	// LookbackDays of the nightly recheck; nil means the default (21), 0 no limit.
 	LookbackDays *int `json:"lookback_days"`
 	// Since: orders created before it are not booked. Zero on a new shop
-	// means the start of the lookback window.
+	// means the moment it is connected: older orders are in the books
+	// already (the owner moves here from another koppeling). An earlier
+	// date is a backfill.
 	Since time.Time `json:"since"`
+	// Sells is what the shop sells: goods (the default) or services; it
+	// decides intra-community supply (K) or reverse charge (AE) for EU
+	// business buyers. "" keeps the current setting (goods for a new shop).
+	Sells order.Sells `json:"sells"`
 }
 
 // ShopInfo is a shop as views show it: no secrets.
 type ShopInfo struct {
-	Name         string         `json:"name"`
+	Name string `json:"name"`
+	// Slug is the shop's immutable id in file names and webhook paths: a
+	// rename does not change it.
+	Slug         string         `json:"slug"`
+	Sells        order.Sells    `json:"sells"`
 	Source       order.Source   `json:"source"`
 	URL          string         `json:"url"`
 	HasKeys      bool           `json:"has_keys"`
@@ -61,11 +71,12 @@ type ShopInfo struct {
 func (s *Service) shopInput(in ShopInput, isNew bool) (store.Shop, error) {
 	var sh store.Shop
 	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" {
-		return sh, required("name")
+	if err := checkName(in.Name); err != nil {
+		return sh, err
 	}
-	if strings.ContainsAny(in.Name, "/\\?#%") || len(in.Name) > 60 {
-		return sh, invalid("name", errors.New("use letters, digits, spaces, - and _ (at most 60)"))
+	sells, err := store.ParseSells(string(in.Sells))
+	if err != nil {
+		return sh, invalid("sells", err)
 	}
 	if in.Source == "" {
 		in.Source = order.WooCommerce
@@ -101,7 +112,19 @@ func (s *Service) shopInput(in ShopInput, isNew bool) (store.Shop, error) {
 	}
 	return store.Shop{Name: in.Name, Source: in.Source, BaseURL: u, Key: strings.TrimSpace(in.Key),
 		Secret: strings.TrimSpace(in.Secret), Forward: in.Forward, PollInterval: in.Interval, LookbackDays: lookback,
-		StartAt: in.Since}, nil
+		StartAt: in.Since, Sells: sells}, nil
+}
+
+// checkName refuses an empty name and characters that read badly in a
+// list or a log.
+func checkName(name string) error {
+	if name == "" {
+		return required("name")
+	}
+	if strings.ContainsAny(name, "/\\?#%") || len(name) > 60 {
+		return invalid("name", errors.New("use letters, digits, spaces, - and _ (at most 60)"))
+	}
+	return nil
 }
 
 // NormalizeShopURL checks a shop's address and returns it without a trailing
@@ -122,20 +145,33 @@ func NormalizeShopURL(raw string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
-// AddShop connects a new shop. Its first poll starts at the start date, by
-// default the start of the lookback window: older orders are in the books
-// already.
+// AddShop connects a new shop. It first tests the address and keys: a
+// shop that cannot be reached, refuses the keys or lives at another
+// address is not saved, and the error says why (and where the shop lives,
+// see SuggestedURL). It books from the moment it is connected unless
+// in.Since is earlier (a backfill): older orders are in the books already.
 func (s *Service) AddShop(ctx context.Context, in ShopInput) (ShopInfo, error) {
+	return s.addShop(ctx, in, true)
+}
+
+// addShop is AddShop; test false skips the connection test, for keys the
+// shop itself just posted (the connect flow: the shop waits for our answer
+// and may not serve a request meanwhile).
+func (s *Service) addShop(ctx context.Context, in ShopInput, test bool) (ShopInfo, error) {
 	sh, err := s.shopInput(in, true)
 	if err != nil {
 		return ShopInfo{}, err
 	}
-	if sh.StartAt.IsZero() {
-		days := sh.LookbackDays
-		if days == 0 {
-			days = DefaultLookbackDays
+	if _, err := s.store.ShopByName(ctx, sh.Name); err == nil {
+		return ShopInfo{}, &Error{Code: CodeShopExists, Field: "name", Err: store.ErrShopExists}
+	}
+	if test {
+		if err := s.testShop(ctx, sh); err != nil {
+			return ShopInfo{}, err
 		}
-		sh.StartAt = s.clock.Now().UTC().AddDate(0, 0, -days).Truncate(24 * time.Hour)
+	}
+	if sh.StartAt.IsZero() {
+		sh.StartAt = s.clock.Now().UTC()
 	}
 	sh.Cursor = sh.StartAt
 	sh.Webhook = store.WebhookConfig{Topics: []string{"order.created", "order.updated"}, Secret: newSecret()}
@@ -146,13 +182,118 @@ func (s *Service) AddShop(ctx context.Context, in ShopInput) (ShopInfo, error) {
 		}
 		return ShopInfo{}, err
 	}
-	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_added"})
+	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_added",
+		Args: map[string]string{"since": sh.StartAt.Format(time.RFC3339)}})
 	s.reload(ctx)
 	return s.info(sh), nil
 }
 
-// UpdateShop changes a shop's settings. Empty Key/Secret keep the stored ones.
-// A changed forward set takes effect for parked orders at once.
+// testShop asks the shop for its statuses with sh's address and keys. Its
+// error names the input at fault: the keys when they are refused, else the
+// address.
+func (s *Service) testShop(ctx context.Context, sh store.Shop) error {
+	src, err := s.sourceFor(sh)
+	if err != nil {
+		return err
+	}
+	if _, err := src.Statuses(ctx); err != nil {
+		code, field := CodeOf(err), "url"
+		if code == CodeAuth {
+			field = "key"
+		}
+		return &Error{Code: code, Field: field, Err: err}
+	}
+	return nil
+}
+
+// RenameShop changes the name people see, and nothing else: the slug (the
+// invoice file names and the webhook URL the shop delivers to) and the
+// numeric id (the idempotency keys) stay, so nothing booked is booked again
+// and no webhook is lost.
+func (s *Service) RenameShop(ctx context.Context, name, newName string) error {
+	sh, err := s.shop(ctx, name)
+	if err != nil {
+		return err
+	}
+	newName = strings.TrimSpace(newName)
+	if err := checkName(newName); err != nil {
+		return err
+	}
+	if err := s.store.RenameShop(ctx, sh.ID, newName); err != nil {
+		if errors.Is(err, store.ErrShopExists) {
+			return &Error{Code: CodeShopExists, Field: "name", Err: err}
+		}
+		return err
+	}
+	_ = s.store.AddEvent(ctx, store.Event{Shop: newName, Code: "shop_renamed", Args: map[string]string{"old": sh.Name}})
+	s.reload(ctx)
+	s.notify()
+	return nil
+}
+
+// SetSince sets the date from which a shop's orders are booked. An earlier
+// date is a backfill: orders ignored as older than the start are decided
+// again, and orders modified since the new date are fetched again at the
+// next poll (which it starts). A later one leaves booked orders as they
+// are and ignores the rest that is older. It returns how many orders were
+// decided again.
+func (s *Service) SetSince(ctx context.Context, name string, since time.Time) (int, error) {
+	sh, err := s.shop(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	if since.IsZero() {
+		return 0, required("since")
+	}
+	if since.After(s.clock.Now()) {
+		return 0, invalid("since", errors.New("a date in the future"))
+	}
+	n, err := s.setSince(ctx, sh, since.UTC())
+	if err != nil {
+		return 0, err
+	}
+	s.wake()
+	s.notify()
+	return n, nil
+}
+
+func (s *Service) setSince(ctx context.Context, sh store.Shop, since time.Time) (int, error) {
+	if _, err := s.store.SetStartAt(ctx, sh.ID, since); err != nil {
+		return 0, err
+	}
+	sh.StartAt = since
+	n, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, engine.Decide(sh))
+	if err != nil {
+		return 0, err
+	}
+	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "since_changed",
+		Args: map[string]string{"since": since.Format(time.RFC3339), "changed": fmt.Sprint(n)}})
+	return n, nil
+}
+
+// SetSells says whether a shop sells goods or services. It applies to
+// bookings made from now on; what is booked stays as it was booked.
+func (s *Service) SetSells(ctx context.Context, name string, sells order.Sells) error {
+	sh, err := s.shop(ctx, name)
+	if err != nil {
+		return err
+	}
+	if sh.Sells, err = store.ParseSells(string(sells)); err != nil {
+		return invalid("sells", err)
+	}
+	if err := s.store.UpdateShop(ctx, sh); err != nil {
+		return err
+	}
+	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_changed"})
+	s.notify()
+	return nil
+}
+
+// UpdateShop changes a shop's settings. Empty Key/Secret keep the stored ones;
+// a new address or new keys are tested first (nothing is saved when they
+// fail). A new name is a rename (see RenameShop); an earlier Since a
+// backfill (see SetSince). A changed forward set takes effect for parked
+// orders at once.
 func (s *Service) UpdateShop(ctx context.Context, name string, in ShopInput) error {
 	cur, err := s.shop(ctx, name)
 	if err != nil {
@@ -166,20 +307,35 @@ func (s *Service) UpdateShop(ctx context.Context, name string, in ShopInput) err
 		return err
 	}
 	sh.ID, sh.Paused, sh.Webhook = cur.ID, cur.Paused, cur.Webhook
+	if in.Sells == "" {
+		sh.Sells = cur.Sells
+	}
 	if sh.Key == "" {
 		sh.Key = cur.Key
 	}
 	if sh.Secret == "" {
 		sh.Secret = cur.Secret
 	}
-	if sh.StartAt.IsZero() {
-		sh.StartAt = cur.StartAt
+	if sh.BaseURL != cur.BaseURL || sh.Key != cur.Key || sh.Secret != cur.Secret {
+		// A new address or new keys are tested before they are saved, as
+		// for a new shop.
+		if err := s.testShop(ctx, sh); err != nil {
+			return err
+		}
 	}
+	newStart := sh.StartAt
+	sh.StartAt = cur.StartAt
 	if err := s.store.UpdateShop(ctx, sh); err != nil {
 		if errors.Is(err, store.ErrShopExists) {
 			return &Error{Code: CodeShopExists, Field: "name", Err: err}
 		}
 		return err
+	}
+	if !newStart.IsZero() && !newStart.Equal(cur.StartAt) {
+		if _, err := s.setSince(ctx, sh, newStart.UTC()); err != nil {
+			return err
+		}
+		sh.StartAt = newStart.UTC()
 	}
 	if _, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, engine.Decide(sh)); err != nil {
 		return err
@@ -225,14 +381,14 @@ func joinStatuses(st []order.Status) string {
 	return strings.Join(parts, ",")
 }
 
-// RemoveShop disconnects a shop and forgets its orders (the invoices written
-// stay where they are).
+// RemoveShop disconnects a shop and keeps its books: its orders, booking
+// records and log stay (see store.RemoveShop), and so do its invoice files.
 func (s *Service) RemoveShop(ctx context.Context, name string) error {
 	sh, err := s.shop(ctx, name)
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteShop(ctx, sh.ID); err != nil {
+	if err := s.store.RemoveShop(ctx, sh.ID); err != nil {
 		return err
 	}
 	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_removed"})
@@ -264,7 +420,7 @@ func (s *Service) Shop(ctx context.Context, name string) (ShopInfo, error) {
 }
 
 func (s *Service) info(sh store.Shop) ShopInfo {
-	in := ShopInfo{Name: sh.Name, Source: sh.Source, URL: sh.BaseURL, HasKeys: sh.Key != "" && sh.Secret != "",
+	in := ShopInfo{Name: sh.Name, Slug: sh.Slug, Sells: sh.Sells, Source: sh.Source, URL: sh.BaseURL, HasKeys: sh.Key != "" && sh.Secret != "",
 		Forward: sh.Forward, Interval: sh.PollInterval, LookbackDays: sh.LookbackDays, Since: sh.StartAt,
 		LastPoll: sh.LastPollAt, LastPollOK: sh.LastPollOK, LastError: sh.LastError, Paused: sh.Paused,
 		Webhook: s.webhookInfo(sh)}

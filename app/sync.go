@@ -13,6 +13,10 @@ import (
 type SyncResult struct {
 	Polls  []engine.PollResult `json:"polls"`
 	Booked engine.BookResult   `json:"booked"`
+	// Attention is what waits on a person afterwards (seller details, a
+	// ledger, failed bookings, ...): `sync` exits non-zero while it is not
+	// empty.
+	Attention []Attention `json:"attention"`
 }
 
 // Sync polls one shop (all shops for "") now, then books what is due. A shop
@@ -47,6 +51,13 @@ func (s *Service) Sync(ctx context.Context, shop string, progress engine.Progres
 	br, err := s.engine.BookDue(ctx)
 	res.Booked = br
 	if err != nil {
+		errs = append(errs, err)
+	}
+	var shopID int64
+	if len(shops) == 1 && shop != "" {
+		shopID = shops[0].ID
+	}
+	if res.Attention, err = s.attention(ctx, shopID); err != nil {
 		errs = append(errs, err)
 	}
 	s.notify()
@@ -106,6 +117,8 @@ type ShopOverview struct {
 	Parked      int `json:"parked"`
 	Queued      int `json:"queued"`
 	Failed      int `json:"failed"`
+	// Waiting counts the orders that wait on a person (see Attention).
+	Waiting int `json:"waiting"`
 }
 
 // Overview is what the Overzicht tab and the tray show.
@@ -113,11 +126,14 @@ type Overview struct {
 	Shops  []ShopOverview `json:"shops"`
 	Recent []store.Event  `json:"recent"`
 	Paused bool           `json:"paused"`
-	// Health is "ok", "attention" (parked or waiting) or "error" (failed
-	// orders or a shop that cannot be reached).
-	Health string         `json:"health"`
-	Ledger LedgerSettings `json:"ledger"`
-	Tunnel TunnelStatus   `json:"tunnel"`
+	// Health is "ok", "attention" (parked orders, or orders that wait on a
+	// person: seller details, a ledger, a rate, a change after booking) or
+	// "error" (failed orders or a shop that cannot be reached).
+	Health string `json:"health"`
+	// Attention says what waits on a person, and why.
+	Attention []Attention    `json:"attention"`
+	Ledger    LedgerSettings `json:"ledger"`
+	Tunnel    TunnelStatus   `json:"tunnel"`
 }
 
 // Overview gathers the dashboard.
@@ -141,9 +157,17 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 		}
 		so := ShopOverview{ShopInfo: si, BookedToday: c.BookedSince, Parked: c.ByState[store.Parked],
 			Queued: c.ByState[store.Queued], Failed: c.ByState[store.Failed]}
+		att, err := s.attention(ctx, sh.ID)
+		if err != nil {
+			return ov, err
+		}
+		for _, a := range att {
+			so.Waiting += a.Count
+		}
+		ov.Attention = append(ov.Attention, att...)
 		if so.Failed > 0 || si.LastError != "" {
 			ov.Health = "error"
-		} else if so.Parked > 0 && ov.Health == "ok" {
+		} else if (so.Parked > 0 || so.Waiting > 0) && ov.Health == "ok" {
 			ov.Health = "attention"
 		}
 		ov.Shops = append(ov.Shops, so)

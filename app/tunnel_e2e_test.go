@@ -81,7 +81,7 @@ func (w *world) deliverAndWaitBooked(id int64, number string) time.Duration {
 	if err != nil || code != http.StatusOK {
 		w.t.Fatalf("delivery of order %d: %d %v", id, code, err)
 	}
-	file := filepath.Join(w.ubl, w.shop+"_"+number+".xml")
+	file := filepath.Join(w.ubl, w.slug()+"_"+number+".xml")
 	waitFor(w.t, 2*time.Second, "the UBL file of order "+number, func() bool {
 		_, err := os.Stat(file)
 		return err == nil
@@ -115,14 +115,14 @@ func TestShopDeliversThroughTunnel(t *testing.T) {
 		t.Fatalf("%d webhooks registered, want order.created and order.updated: %+v", len(hooks), hooks)
 	}
 	for topic, h := range hooks {
-		if h.DeliveryURL != url1+"/hooks/woocommerce/"+w.shop || h.Status != "active" {
-			t.Errorf("%s: delivery_url %q status %s, want %s/hooks/woocommerce/%s active", topic, h.DeliveryURL, h.Status, url1, w.shop)
+		if h.DeliveryURL != url1+"/hooks/woocommerce/"+w.slug() || h.Status != "active" {
+			t.Errorf("%s: delivery_url %q status %s, want %s/hooks/woocommerce/%s active", topic, h.DeliveryURL, h.Status, url1, w.slug())
 		}
 		if h.Secret == "" || h.Secret != info.Webhook.Secret || h.Secret == testSecret {
 			t.Errorf("%s: registered with another secret than the shop's own webhook secret", topic)
 		}
 	}
-	if info.Webhook.URL != url1+"/hooks/woocommerce/"+w.shop || info.Webhook.Status != "active" {
+	if info.Webhook.URL != url1+"/hooks/woocommerce/"+w.slug() || info.Webhook.Status != "active" {
 		t.Errorf("webhook info %+v", info.Webhook)
 	}
 
@@ -152,7 +152,7 @@ func TestShopDeliversThroughTunnel(t *testing.T) {
 	url2 := w.svc.TunnelStatus().URL
 	waitFor(t, 5*time.Second, "the delivery URLs to follow the tunnel", func() bool {
 		for _, h := range w.hooksByTopic() {
-			if h.DeliveryURL != url2+"/hooks/woocommerce/"+w.shop {
+			if h.DeliveryURL != url2+"/hooks/woocommerce/"+w.slug() {
 				return false
 			}
 		}
@@ -184,7 +184,7 @@ func TestShopDeliversThroughTunnel(t *testing.T) {
 	waitFor(t, 5*time.Second, "the webhook to be active again", func() bool {
 		h := w.hooksByTopic()["order.created"]
 		url := w.svc.TunnelStatus().URL
-		return h.Status == "active" && url != "" && h.DeliveryURL == url+"/hooks/woocommerce/"+w.shop
+		return h.Status == "active" && url != "" && h.DeliveryURL == url+"/hooks/woocommerce/"+w.slug()
 	})
 	evs, err := w.svc.Events(ctx, app.EventQuery{Shop: w.shop, Limit: 200})
 	if err != nil {
@@ -258,12 +258,12 @@ func TestRejectionsAreKeptWithoutSecrets(t *testing.T) {
 		sig                string
 		want               int
 	}{
-		{"bad signature", http.MethodPost, w.shop, body, forged, http.StatusUnauthorized},
-		{"no signature", http.MethodPost, w.shop, body, "", http.StatusUnauthorized},
+		{"bad signature", http.MethodPost, w.slug(), body, forged, http.StatusUnauthorized},
+		{"no signature", http.MethodPost, w.slug(), body, "", http.StatusUnauthorized},
 		{"unknown shop", http.MethodPost, "Nope", body, wcemu.Sign(body, secret), http.StatusNotFound},
-		{"wrong method", http.MethodGet, w.shop, nil, "", http.StatusMethodNotAllowed},
-		{"too large", http.MethodPost, w.shop, bytes.Repeat([]byte("x"), 5<<20+1), "", http.StatusRequestEntityTooLarge},
-		{"malformed JSON", http.MethodPost, w.shop, malformed, wcemu.Sign(malformed, secret), http.StatusBadRequest},
+		{"wrong method", http.MethodGet, w.slug(), nil, "", http.StatusMethodNotAllowed},
+		{"too large", http.MethodPost, w.slug(), bytes.Repeat([]byte("x"), 5<<20+1), "", http.StatusRequestEntityTooLarge},
+		{"malformed JSON", http.MethodPost, w.slug(), malformed, wcemu.Sign(malformed, secret), http.StatusBadRequest},
 	}
 	for _, c := range cases {
 		req, _ := http.NewRequest(c.method, base+c.shop, bytes.NewReader(c.body))
@@ -297,7 +297,7 @@ func TestRejectionsAreKeptWithoutSecrets(t *testing.T) {
 	// count for the name they were sent to).
 	perShop := 0
 	for _, r := range rejs {
-		if r.Shop == w.shop {
+		if r.Shop == w.slug() {
 			perShop++
 		}
 	}

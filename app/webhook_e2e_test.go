@@ -256,7 +256,7 @@ func TestReplayRealWooCommerceDeliveries(t *testing.T) {
 	if err := w.svc.StartWebhooks(ctx, "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	url := "http://" + w.svc.TunnelStatus().Local + "/hooks/woocommerce/" + w.shop
+	url := "http://" + w.svc.TunnelStatus().Local + "/hooks/woocommerce/" + w.slug()
 	// The shop's API answers the fetches a refund and a deletion need.
 	if _, err := w.emu.SeedFixtures(fix); err != nil {
 		t.Fatal(err)
@@ -321,7 +321,7 @@ func TestReplayRealWooCommerceDeliveries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return d, ublFor(t, w.ubl, w.shop, "13")
+		return d, ublFor(t, w.ubl, w.slug(), "13")
 	}
 	d13, files13 := check13()
 	if d13.State != store.Booked {
@@ -345,23 +345,24 @@ func TestReplayRealWooCommerceDeliveries(t *testing.T) {
 	if invoices != 1 || credits != 1 {
 		t.Fatalf("order 13 has %d invoices and %d credit notes, want 1 and 1", invoices, credits)
 	}
-	wantFiles := []string{filepath.Join(w.ubl, w.shop+"_13.xml"), filepath.Join(w.ubl, w.shop+"_13_creditnota_14.xml")}
+	wantFiles := []string{filepath.Join(w.ubl, w.slug()+"_13.xml"), filepath.Join(w.ubl, w.slug()+"_13_creditnota_14.xml")}
 	if strings.Join(files13, ",") != strings.Join(wantFiles, ",") {
 		t.Fatalf("UBL files of order 13: %v, want %v", files13, wantFiles)
 	}
 	// The deletion was fetched and seen: still booked (a booked invoice is
-	// never taken back silently), with a warning for a person.
+	// never taken back silently), marked as changed after booking, with a
+	// warning for a person.
 	if d13.Status != "trash" {
 		t.Errorf("order 13 has status %q after its deletion, want trash", d13.Status)
 	}
-	if !hasEvent(d13.Events, "deleted_after_booking") {
-		t.Errorf("no deleted_after_booking event for order 13: %v", eventCodes(d13.Events))
+	if !hasEvent(d13.Events, "changed_after_booking") {
+		t.Errorf("no changed_after_booking event for order 13: %v", eventCodes(d13.Events))
 	}
 	d15, err := w.svc.Order(ctx, w.shop, "15")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d15.State != store.Booked || len(d15.Bookings) != 1 || len(ublFor(t, w.ubl, w.shop, "15")) != 1 {
+	if d15.State != store.Booked || len(d15.Bookings) != 1 || len(ublFor(t, w.ubl, w.slug(), "15")) != 1 {
 		t.Fatalf("order 15 is %s with %d bookings", d15.State, len(d15.Bookings))
 	}
 	evs, err := w.svc.Events(ctx, app.EventQuery{Shop: w.shop, Limit: 500})
@@ -407,7 +408,7 @@ func TestReplayRealWooCommerceDeliveries(t *testing.T) {
 	if d13b.Status != "trash" || d13b.State != store.Booked || len(d13b.Bookings) != 2 {
 		t.Fatalf("after old deliveries order 13 is %s/%s with %d bookings", d13b.Status, d13b.State, len(d13b.Bookings))
 	}
-	ubltest.Validate(t, append(wantFiles, ublFor(t, w.ubl, w.shop, "15")...)...)
+	ubltest.Validate(t, append(wantFiles, ublFor(t, w.ubl, w.slug(), "15")...)...)
 }
 
 func lastDelivery(caps []capture) string {

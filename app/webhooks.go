@@ -62,7 +62,7 @@ const keyTunnel = "tunnel"
 func (s *Service) webhookInfo(sh store.Shop) WebhookInfo {
 	w := WebhookInfo{Enabled: sh.Webhook.Enabled, Topics: sh.Webhook.Topics, Path: webhookPath(sh),
 		Secret: s.webhookSecret(sh), Status: sh.Webhook.Status, Reactivated: sh.Webhook.Reactivated}
-	if n, err := s.store.CountRejections(context.Background(), sh.Name, s.clock.Now().AddDate(0, 0, -7)); err == nil {
+	if n, err := s.store.CountRejections(context.Background(), sh.Slug, s.clock.Now().AddDate(0, 0, -7)); err == nil {
 		w.Rejected = n
 	}
 	if u := s.TunnelStatus().URL; u != "" {
@@ -71,8 +71,10 @@ func (s *Service) webhookInfo(sh store.Shop) WebhookInfo {
 	return w
 }
 
+// webhookPath is where a shop delivers: by its slug, which a rename does not
+// change (a shop from before slugs has its name as slug: its URL stays).
 func webhookPath(sh store.Shop) string {
-	return "/hooks/" + string(sh.Source) + "/" + url.PathEscape(sh.Name)
+	return "/hooks/" + string(sh.Source) + "/" + url.PathEscape(sh.Slug)
 }
 
 // webhookSecret is the secret deliveries are signed with, generated for

@@ -94,12 +94,19 @@ type shopPanel struct {
 	secret   *widget.Entry
 	interval *widget.Entry
 	lookback *widget.Entry
-	statuses *statusChecks
-	msg      *widget.Label
-	testBtn  *widget.Button
-	saveBtn  *widget.Button
-	delBtn   *widget.Button
-	connect  *wcConnect
+	// sells: goods or services (intra-community supply or reverse charge).
+	sells *widget.Select
+	// since is "Boeken vanaf"; sinceShown what it showed for the shop, so
+	// only a changed date is a new start (a backfill when earlier).
+	since      *widget.Entry
+	sinceShown string
+	slug       *widget.Label
+	statuses   *statusChecks
+	msg        *widget.Label
+	testBtn    *widget.Button
+	saveBtn    *widget.Button
+	delBtn     *widget.Button
+	connect    *wcConnect
 	// notice is shown once the next edit has cleared the message line.
 	notice string
 	shops  []app.ShopInfo
@@ -123,6 +130,15 @@ func newShopPanel(u *UI) *shopPanel {
 	p.key.SetPlaceHolder("ck_…")
 	p.secret = newPassword()
 	p.interval, p.lookback = widget.NewEntry(), widget.NewEntry()
+	p.sells = widget.NewSelect([]string{lang.L("shop.sells.goods"), lang.L("shop.sells.services")}, nil)
+	p.since = widget.NewEntry()
+	p.since.SetPlaceHolder(lang.L("date.placeholder"))
+	p.slug = widget.NewLabel("")
+	p.slug.Wrapping = fyne.TextWrapWord
+	p.slug.Importance = widget.LowImportance
+	sinceHint := widget.NewLabel(lang.L("shop.since.hint"))
+	sinceHint.Wrapping = fyne.TextWrapWord
+	sinceHint.Importance = widget.LowImportance
 	p.statuses = newStatusChecks()
 	p.msg = message()
 	p.testBtn = widget.NewButtonWithIcon(lang.L("action.test"), theme.SearchIcon(), p.test)
@@ -136,6 +152,8 @@ func newShopPanel(u *UI) *shopPanel {
 		widget.NewFormItem(lang.L("shop.secret"), p.secret),
 		widget.NewFormItem(lang.L("shop.interval"), p.interval),
 		widget.NewFormItem(lang.L("shop.lookback"), p.lookback),
+		widget.NewFormItem(lang.L("shop.sells"), p.sells),
+		widget.NewFormItem(lang.L("shop.since"), container.NewVBox(p.since, sinceHint)),
 	)
 	p.connect = newWCConnect(u, p.msg, wcConnectHost{
 		input: p.connectInput,
@@ -159,7 +177,7 @@ func newShopPanel(u *UI) *shopPanel {
 	fwd := widget.NewCard(lang.L("shop.forward"), lang.L("shop.forward.hint"), p.statuses.content)
 	p.content = container.NewVScroll(container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(lang.L("shop.pick")), nil, p.pick),
-		form, p.connect.content, container.NewHBox(p.testBtn, p.saveBtn, p.delBtn), p.msg, fwd))
+		form, p.slug, p.connect.content, container.NewHBox(p.testBtn, p.saveBtn, p.delBtn), p.msg, fwd))
 	return p
 }
 
@@ -232,6 +250,19 @@ func (p *shopPanel) edit(sh app.ShopInfo) {
 		fwd = app.DefaultForward
 	}
 	p.statuses.setForward(fwd)
+	p.sells.SetSelected(lang.L("shop.sells.goods"))
+	if sh.Sells == order.SellsServices {
+		p.sells.SetSelected(lang.L("shop.sells.services"))
+	}
+	p.sinceShown = ""
+	p.slug.SetText("")
+	p.slug.Hide()
+	if sh.Name != "" {
+		p.sinceShown = sh.Since.Local().Format("02-01-2006")
+		p.slug.SetText(lang.L("shop.slug", map[string]any{"Slug": sh.Slug}))
+		p.slug.Show()
+	}
+	p.since.SetText(p.sinceShown)
 	p.msg.SetText("")
 	if p.notice != "" {
 		setMessage(p.msg, nil, p.notice)
@@ -275,7 +306,21 @@ func (p *shopPanel) input() app.ShopInput {
 		bad := -1
 		in.LookbackDays = &bad
 	}
+	in.Sells = order.SellsGoods
+	if p.sells.Selected == lang.L("shop.sells.services") {
+		in.Sells = order.SellsServices
+	}
 	return in
+}
+
+// sinceInput is the "Boeken vanaf" date when it was changed (zero when
+// not: a new shop then books from now, an existing one keeps its start).
+func (p *shopPanel) sinceInput() (time.Time, error) {
+	text := strings.TrimSpace(p.since.Text)
+	if text == "" || text == p.sinceShown {
+		return time.Time{}, nil
+	}
+	return parseDay(text)
 }
 
 // test connects with the entered (or stored) keys and offers the shop's
@@ -301,6 +346,13 @@ func (p *shopPanel) test() {
 // save adds the shop or saves the changes.
 func (p *shopPanel) save() {
 	in, editing := p.input(), p.editing
+	since, err := p.sinceInput()
+	if err != nil {
+		p.msg.Importance = widget.DangerImportance
+		p.msg.SetText(lang.L("shop.since.bad"))
+		return
+	}
+	in.Since = since
 	run(p.u, func(ctx context.Context) (string, error) {
 		if editing == "" {
 			sh, err := p.u.svc.AddShop(ctx, in)

@@ -52,10 +52,13 @@ func errorText(err error) string {
 	}
 	code := app.CodeOf(err)
 	field := app.FieldOf(err)
+	// URL: where the shop really lives, for the address errors.
+	data := map[string]any{"URL": app.SuggestedURL(err)}
 	if field != "" {
-		return lang.L("error."+code+".field", map[string]any{"Field": fieldName(field)})
+		data["Field"] = fieldName(field)
+		return lang.L("error."+code+".field", data)
 	}
-	return lang.L("error." + code)
+	return lang.L("error."+code, data)
 }
 
 // identifierText is the sentence for a malformed KvK number, VAT id or IBAN,
@@ -80,7 +83,7 @@ func identifierText(err error) string {
 }
 
 // fieldNames are the input fields errors name (app.Error.Field).
-var fieldNames = []string{"name", "url", "key", "secret", "source", "interval", "lookback", "dir", "shop",
+var fieldNames = []string{"name", "url", "key", "secret", "source", "interval", "lookback", "dir", "shop", "sells", "since",
 	"order", "topic", "authtoken", "domain", order.SellerKvK, order.SellerVATID, order.SellerIBAN,
 	order.SellerCountry, order.SellerStreet, order.SellerPostcode, order.SellerCity}
 
@@ -90,7 +93,8 @@ func fieldName(f string) string { return lang.L("field." + f) }
 var errorCodes = []string{app.CodeInvalid, app.CodeRequired, app.CodeShopExists, app.CodeNoSuchShop,
 	app.CodeNoSuchOrder, app.CodeAuth, app.CodeNotFound, app.CodeNetwork, app.CodeBadResponse,
 	app.CodeBadRequest, app.CodeNotAllowed, app.CodeNewerDB, app.CodeInternal, app.CodeUnsupported,
-	app.CodeTunnelNeeded}
+	app.CodeTunnelNeeded, app.CodeMoved, app.CodeNoHTTPS, app.CodeWordPressAt, app.CodePlainPermalinks,
+	app.CodeWaiting}
 
 // statusText names a shop status: WooCommerce's own ones translated, a
 // custom one as the shop calls it (or its slug).

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
@@ -46,10 +47,15 @@ type openRow struct {
 }
 
 // openTab is Open: parked orders with the reason they are not booked, and
-// the actions check now, book anyway, ignore, open in the shop.
+// the actions check now, book anyway, ignore, open in the shop. Its second
+// view, "na boeking gewijzigd", lists booked orders that need a person: the
+// shop changed them after booking (action: make the credit note), or one of
+// their credit notes failed (action: retry). They stay booked, so neither
+// ignore nor book anyway is offered there.
 type openTab struct {
 	u       *UI
 	content fyne.CanvasObject
+	view    *widget.Select
 
 	rows     []openRow // every parked order, loaded once per change
 	visible  []int     // indexes into rows that pass the filter
@@ -70,10 +76,23 @@ type openTab struct {
 	bookBtn  *widget.Button
 	ignBtn   *widget.Button
 	openBtn  *widget.Button
+	// The changed-after-booking view's actions.
+	creditBtn *widget.Button
+	retryBtn  *widget.Button
 }
+
+// changedView reports whether the tab shows the booked orders changed after
+// booking instead of the parked ones.
+func (t *openTab) changedView() bool { return t.view != nil && t.view.SelectedIndex() == 1 }
 
 func newOpenTab(u *UI) *openTab {
 	t := &openTab{u: u, selected: map[string]bool{}, current: -1}
+	t.view = widget.NewSelect([]string{lang.L("open.view.parked"), lang.L("open.view.changed")}, func(string) {
+		t.selected = map[string]bool{}
+		t.showViewActions()
+		t.load()
+	})
+	t.view.SetSelectedIndex(0)
 	t.search = widget.NewEntry()
 	t.search.SetPlaceHolder(lang.L("open.search"))
 	t.search.OnChanged = func(string) { t.filter() }
@@ -112,13 +131,40 @@ func newOpenTab(u *UI) *openTab {
 	t.bookBtn = widget.NewButtonWithIcon(lang.L("action.book_anyway"), theme.ConfirmIcon(), t.bookSelected)
 	t.ignBtn = widget.NewButtonWithIcon(lang.L("action.ignore"), theme.CancelIcon(), t.ignoreSelected)
 	t.openBtn = widget.NewButtonWithIcon(lang.L("action.open_in_shop"), theme.ComputerIcon(), t.openInShop)
-	t.actions = []*widget.Button{t.checkBtn, t.bookBtn, t.ignBtn, t.openBtn}
-	filters := container.NewBorder(nil, nil, nil, container.NewHBox(wide(t.shop, 170), wide(t.status, 190)), t.search)
-	bar := container.NewHBox(t.all, t.checkBtn, t.bookBtn, t.ignBtn, t.openBtn)
+	t.creditBtn = widget.NewButtonWithIcon(lang.L("action.credit_change"), theme.DocumentCreateIcon(), t.creditSelected)
+	t.retryBtn = widget.NewButtonWithIcon(lang.L("action.retry"), theme.ViewRefreshIcon(), t.retrySelected)
+	t.actions = []*widget.Button{t.checkBtn, t.bookBtn, t.ignBtn, t.openBtn, t.creditBtn, t.retryBtn}
+	filters := container.NewBorder(nil, nil, wide(t.view, 220),
+		container.NewHBox(wide(t.shop, 170), wide(t.status, 190)), t.search)
+	bar := container.NewHBox(t.all, t.checkBtn, t.bookBtn, t.ignBtn, t.creditBtn, t.retryBtn, t.openBtn)
 	bottom := container.NewVBox(widget.NewSeparator(), t.detail, container.NewBorder(nil, nil, bar, t.count, t.result))
 	t.content = container.NewBorder(filters, bottom, nil, nil, t.table)
+	t.showViewActions()
 	t.updateActions()
 	return t
+}
+
+// showViewActions shows the actions that fit the view: a booked order is
+// never ignored or booked again.
+func (t *openTab) showViewActions() {
+	if t.creditBtn == nil {
+		return
+	}
+	changed := t.changedView()
+	for _, b := range []*widget.Button{t.bookBtn, t.ignBtn} {
+		if changed {
+			b.Hide()
+		} else {
+			b.Show()
+		}
+	}
+	for _, b := range []*widget.Button{t.creditBtn, t.retryBtn} {
+		if changed {
+			b.Show()
+		} else {
+			b.Hide()
+		}
+	}
 }
 
 // columns leaves out the shop column while there is only one shop.
@@ -200,15 +246,40 @@ func (t *openTab) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	label.SetText(s)
 }
 
-// load fetches every parked order once; filtering happens in memory.
+// load fetches every order of the view once (parked, or booked and changed
+// after booking or with a failed credit note); filtering happens in memory.
 func (t *openTab) load() {
+	changed := t.changedView()
 	run(t.u, func(ctx context.Context) ([]openRow, error) {
-		vs, err := t.u.svc.Orders(ctx, app.OrderQuery{States: []store.State{store.Parked}})
+		if !changed {
+			vs, err := t.u.svc.Orders(ctx, app.OrderQuery{States: []store.State{store.Parked}})
+			if err != nil {
+				return nil, err
+			}
+			return makeOpenRows(vs), nil
+		}
+		vs, err := t.u.svc.Orders(ctx, app.OrderQuery{Changed: true})
 		if err != nil {
 			return nil, err
 		}
+		failed, err := t.u.svc.Orders(ctx, app.OrderQuery{States: []store.State{store.Booked}, Reason: engine.ReasonCreditFailed})
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for _, v := range vs {
+			seen[v.Shop+"/"+v.ID] = true
+		}
+		for _, v := range failed {
+			if !seen[v.Shop+"/"+v.ID] {
+				vs = append(vs, v)
+			}
+		}
 		return makeOpenRows(vs), nil
 	}, func(rows []openRow, err error) {
+		if changed != t.changedView() {
+			return // the view changed meanwhile; its own load follows
+		}
 		if err != nil {
 			t.count.SetText(errorText(err))
 			return
@@ -225,6 +296,9 @@ func makeOpenRows(vs []app.OrderView) []openRow {
 	rows := make([]openRow, len(vs))
 	for i, v := range vs {
 		reason := reasonText(v.Reason, v.ReasonArg)
+		if v.ChangedAfterBooking {
+			reason = strings.TrimSpace(changeText(v.ChangeNote) + " " + reason)
+		}
 		rows[i] = openRow{OrderView: v, key: v.Shop + "/" + v.Number, reason: reason,
 			amount: formatMoney(v.Total, v.Currency), date: formatDate(v.Created),
 			search: strings.ToLower(v.Number + " " + v.Customer + " " + reason + " " + string(v.Status))}
@@ -392,6 +466,17 @@ func (t *openTab) updateActions() {
 	if n != 1 {
 		t.openBtn.Disable()
 	}
+	var changed, creditFailed bool
+	for _, v := range t.targets() {
+		changed = changed || v.ChangedAfterBooking
+		creditFailed = creditFailed || v.Reason == engine.ReasonCreditFailed
+	}
+	if !changed {
+		t.creditBtn.Disable()
+	}
+	if !creditFailed {
+		t.retryBtn.Disable()
+	}
 	t.count.SetText(lang.L("open.count", map[string]any{"Shown": formatNumber(len(t.visible)),
 		"Total": formatNumber(len(t.rows)), "Selected": formatNumber(len(t.selected))}))
 }
@@ -469,6 +554,20 @@ func (t *openTab) bookSelected() {
 	if len(targets) == 0 {
 		return
 	}
+	currency := ""
+	for _, v := range targets {
+		if !isEUR(v.Currency) {
+			if currency != "" && !strings.EqualFold(currency, v.Currency) {
+				t.u.showError(errors.New(lang.L("open.rate_one_currency")))
+				return
+			}
+			currency = v.Currency
+		}
+	}
+	if currency != "" {
+		t.bookAtRate(targets, strings.ToUpper(currency))
+		return
+	}
 	msg := lang.N("open.book_confirm", len(targets), map[string]any{"N": len(targets), "Number": targets[0].Number})
 	dialog.ShowConfirm(lang.L("action.book_anyway"), msg, func(yes bool) {
 		if !yes {
@@ -478,6 +577,120 @@ func (t *openTab) bookSelected() {
 			return t.u.svc.BookAnyway(ctx, v.Shop, v.Number)
 		}, nil)
 	}, t.u.win)
+}
+
+// isEUR reports whether an order is in euros ("" counts as euros).
+func isEUR(c string) bool { return c == "" || strings.EqualFold(c, "EUR") }
+
+// bookAtRate asks for the EUR rate of orders in another currency and books
+// them at it: the invoice states its VAT in EUR at that rate.
+func (t *openTab) bookAtRate(targets []app.OrderView, currency string) {
+	rate := widget.NewEntry()
+	rate.SetPlaceHolder("0,9213")
+	rate.Validator = func(s string) error {
+		if _, err := app.ParseRate(s); err != nil {
+			return errors.New(lang.L("open.rate_invalid"))
+		}
+		return nil
+	}
+	items := []*widget.FormItem{{Text: lang.L("open.rate_label", map[string]any{"Currency": currency}), Widget: rate,
+		HintText: lang.L("open.rate_hint", map[string]any{"Currency": currency})}}
+	title := lang.N("open.book_confirm", len(targets), map[string]any{"N": len(targets), "Number": targets[0].Number})
+	dialog.ShowForm(title, lang.L("action.book_anyway"), lang.L("action.cancel"), items, func(ok bool) {
+		if !ok {
+			return
+		}
+		r, err := app.ParseRate(rate.Text)
+		if err != nil {
+			t.u.showError(err)
+			return
+		}
+		t.each(targets, func(ctx context.Context, v app.OrderView) error {
+			if isEUR(v.Currency) {
+				return t.u.svc.BookAnyway(ctx, v.Shop, v.Number)
+			}
+			return t.u.svc.BookAnywayAt(ctx, v.Shop, v.Number, r)
+		}, nil)
+	}, t.u.win)
+}
+
+// creditSelected makes the credit notes for what the shop changed after
+// booking, after asking: it books a credit note for each.
+func (t *openTab) creditSelected() {
+	var targets []app.OrderView
+	for _, v := range t.targets() {
+		if v.ChangedAfterBooking {
+			targets = append(targets, v)
+		}
+	}
+	if len(targets) == 0 {
+		return
+	}
+	msg := lang.N("open.credit_confirm", len(targets), map[string]any{"N": len(targets), "Number": targets[0].Number,
+		"Change": changeText(targets[0].ChangeNote)})
+	dialog.ShowConfirm(lang.L("action.credit_change"), msg, func(yes bool) {
+		if !yes {
+			return
+		}
+		t.each(targets, func(ctx context.Context, v app.OrderView) error {
+			return t.u.svc.CreditChange(ctx, v.Shop, v.Number)
+		}, func(ok int) {
+			t.result.SetText(lang.L("open.credited", map[string]any{"N": formatNumber(ok)}))
+		})
+	}, t.u.win)
+}
+
+// retrySelected books the failed credit notes of the selected orders again.
+func (t *openTab) retrySelected() {
+	var targets []app.OrderView
+	for _, v := range t.targets() {
+		if v.Reason == engine.ReasonCreditFailed {
+			targets = append(targets, v)
+		}
+	}
+	t.each(targets, func(ctx context.Context, v app.OrderView) error {
+		return t.u.svc.Retry(ctx, v.Shop, v.Number)
+	}, nil)
+}
+
+// changeText turns the engine's note of what changed after booking
+// ("status cancelled; total 40.00 -> 35.00") into a sentence.
+func changeText(note string) string {
+	if note == "" {
+		return ""
+	}
+	var parts []string
+	for _, p := range strings.Split(note, "; ") {
+		switch {
+		case p == "deleted":
+			parts = append(parts, lang.L("change.deleted"))
+		case strings.HasPrefix(p, "status refunded, "):
+			var refunded, total string
+			if f := strings.Fields(strings.TrimPrefix(p, "status refunded, ")); len(f) == 4 {
+				refunded, total = f[0], f[2]
+			}
+			parts = append(parts, lang.L("change.refunded_by_edit", map[string]any{
+				"Refunded": noteMoney(refunded), "Total": noteMoney(total)}))
+		case strings.HasPrefix(p, "status "):
+			st := order.Status(strings.TrimPrefix(p, "status "))
+			parts = append(parts, lang.L("change.status", map[string]any{"Status": statusText(st)}))
+		case strings.HasPrefix(p, "total "):
+			from, to, _ := strings.Cut(strings.TrimPrefix(p, "total "), " -> ")
+			parts = append(parts, lang.L("change.total", map[string]any{"From": noteMoney(from), "To": noteMoney(to)}))
+		default:
+			parts = append(parts, p)
+		}
+	}
+	return lang.L("change.after_booking", map[string]any{"Changes": strings.Join(parts, "; ")})
+}
+
+// noteMoney formats an amount of a change note ("35.00") as money.
+func noteMoney(s string) string {
+	m, err := order.ParseMoney(s)
+	if err != nil {
+		return s
+	}
+	return formatMoney(m, "EUR")
 }
 
 // ignoreSelected marks the selected orders as not to be booked.

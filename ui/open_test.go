@@ -5,10 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
@@ -231,4 +234,159 @@ func TestOpenSelectAllSelectsVisibleOnly(t *testing.T) {
 	}
 }
 
-var _ = order.WooCommerce
+// TestOpenChangedAfterBookingView: an order cancelled in the shop after it
+// was booked shows in Open › Na boeking gewijzigd with the change in Dutch;
+// it stays booked, is neither ignored nor booked again there, and "Creditnota
+// maken" books the credit note for the whole invoice.
+func TestOpenChangedAfterBookingView(t *testing.T) {
+	shop, url := newShop(t, 30)
+	svc := newService(t)
+	connect(t, svc, url, "completed", "processing")
+	u := newTestUI(t, svc, "nl")
+	o := u.open
+	ctx := context.Background()
+	booked, err := svc.Orders(ctx, app.OrderQuery{States: []store.State{store.Booked}})
+	if err != nil || len(booked) == 0 {
+		t.Fatalf("nothing booked: %v", err)
+	}
+	v := booked[0]
+	var id int64
+	for _, c := range v.ID {
+		id = id*10 + int64(c-'0')
+	}
+	if !shop.SetStatus(id, "cancelled") {
+		t.Fatal("emulator has no order", v.ID)
+	}
+	if _, err := svc.Sync(ctx, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	u.bg.wait()
+	for _, r := range o.rows {
+		if r.Number == v.Number {
+			t.Fatalf("booked order %s listed as parked", v.Number)
+		}
+	}
+
+	o.view.SetSelectedIndex(1)
+	u.bg.wait()
+	if len(o.rows) != 1 || o.rows[0].Number != v.Number {
+		t.Fatalf("changed view shows %d rows", len(o.rows))
+	}
+	r := o.rows[0]
+	if !strings.Contains(r.reason, "Na boeking gewijzigd") || !strings.Contains(r.reason, "Geannuleerd") {
+		t.Errorf("reason %q does not say in Dutch what changed", r.reason)
+	}
+	if o.bookBtn.Visible() || o.ignBtn.Visible() || !o.creditBtn.Visible() {
+		t.Error("book anyway or ignore offered for a booked order")
+	}
+	o.table.Select(tableCell(0, colNumber))
+	if o.creditBtn.Disabled() || !o.retryBtn.Disabled() {
+		t.Fatalf("credit %v retry %v", o.creditBtn.Disabled(), o.retryBtn.Disabled())
+	}
+	test.Tap(o.creditBtn)
+	tapDialogButton(t, u, "Ja")
+	d, err := svc.Order(ctx, "Theehuis", v.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.State != store.Booked || d.ChangedAfterBooking {
+		t.Fatalf("after the credit note: %s changed=%v", d.State, d.ChangedAfterBooking)
+	}
+	credits := 0
+	for _, b := range d.Bookings {
+		if b.Kind == order.KindCreditNote && b.State != "failed" && b.Amount == d.Total { // booked by the runner
+			credits++
+		}
+	}
+	if credits != 1 {
+		t.Fatalf("bookings %+v: want one credit note of the whole invoice", d.Bookings)
+	}
+	if len(o.rows) != 0 {
+		t.Errorf("still %d rows in the changed view", len(o.rows))
+	}
+	o.view.SetSelectedIndex(0)
+	u.bg.wait()
+	if !o.bookBtn.Visible() || o.creditBtn.Visible() {
+		t.Error("parked view shows the wrong actions")
+	}
+}
+
+func TestOpenChangeText(t *testing.T) {
+	newTestUI(t, newService(t), "nl")
+	got := changeText("status cancelled; total 40.00 -> 35.00")
+	for _, want := range []string{"Na boeking gewijzigd", "Geannuleerd", "€ 40,00", "€ 35,00"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+}
+
+// findEntry finds the first visible entry under o.
+func findEntry(o fyne.CanvasObject) *widget.Entry {
+	if e, ok := o.(*widget.Entry); ok && e.Visible() {
+		return e
+	}
+	for _, c := range children(o) {
+		if e := findEntry(c); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// TestOpenBookAnywayAsksTheRateOfANonEUROrder: a USD order parks for its
+// currency; Toch doorzetten asks for the EUR rate (refusing one that is no
+// positive decimal) and books at the rate given.
+func TestOpenBookAnywayAsksTheRateOfANonEUROrder(t *testing.T) {
+	shop, url := newShop(t, 20)
+	var usd string
+	for id := int64(1000); id < 1020; id++ {
+		if o, ok := shop.Order(id); ok && o.Status == "completed" {
+			shop.Update(id, func(o *wcemu.Order) { o.Currency = "USD" })
+			usd = o.Number
+			break
+		}
+	}
+	if usd == "" {
+		t.Fatal("no completed order in the emulator")
+	}
+	svc := newService(t)
+	connect(t, svc, url, "completed")
+	u := newTestUI(t, svc, "nl")
+	o := u.open
+	row := -1
+	for i, idx := range o.visible {
+		if o.rows[idx].Number == usd {
+			row = i
+		}
+	}
+	if row < 0 {
+		t.Fatalf("USD order %s not in Open", usd)
+	}
+	if r := o.rows[o.visible[row]]; !strings.Contains(r.reason, "USD") || !strings.Contains(r.reason, "niet in euro") {
+		t.Errorf("reason %q", r.reason)
+	}
+	o.table.Select(tableCell(row, colNumber))
+	test.Tap(o.bookBtn)
+	top := u.win.Canvas().Overlays().Top()
+	if top == nil || !hasText(top, "EUR per 1 USD") {
+		t.Fatal("no rate asked")
+	}
+	rate := findEntry(top)
+	if rate == nil {
+		t.Fatal("no rate field")
+	}
+	test.Type(rate, "nul")
+	if rate.Validate() == nil {
+		t.Error("a rate of letters is accepted")
+	}
+	rate.SetText("0,9213")
+	tapDialogButton(t, u, "Toch doorzetten")
+	d, err := svc.Order(context.Background(), "Theehuis", usd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.EURRate != "0.9213" || (d.State != store.Queued && d.State != store.Booked) {
+		t.Fatalf("after booking at a rate: %s, rate %q (%s)", d.State, d.EURRate, d.Detail)
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -16,24 +17,31 @@ import (
 // overviewTab is Overzicht: per shop the last and next sync and today's
 // counts, the tunnel and webhooks, recent activity, and "Nu synchroniseren".
 type overviewTab struct {
-	u        *UI
-	content  fyne.CanvasObject
-	health   *widget.Label
-	shops    *fyne.Container
-	tunnel   *widget.Label
-	recent   *widget.List
-	events   []store.Event
-	syncBtn  *widget.Button
-	pauseBtn *widget.Button
-	progress *widget.ProgressBarInfinite
-	progText *widget.Label
-	last     app.Overview
+	u       *UI
+	content fyne.CanvasObject
+	health  *widget.Label
+	// attention says what waits on the owner, and why (hidden when
+	// nothing does).
+	attention *widget.Label
+	shops     *fyne.Container
+	tunnel    *widget.Label
+	recent    *widget.List
+	events    []store.Event
+	syncBtn   *widget.Button
+	pauseBtn  *widget.Button
+	progress  *widget.ProgressBarInfinite
+	progText  *widget.Label
+	last      app.Overview
 }
 
 func newOverviewTab(u *UI) *overviewTab {
 	t := &overviewTab{u: u}
 	t.health = widget.NewLabel("")
 	t.health.TextStyle = fyne.TextStyle{Bold: true}
+	t.attention = widget.NewLabel("")
+	t.attention.Wrapping = fyne.TextWrapWord
+	t.attention.Importance = widget.WarningImportance
+	t.attention.Hide()
 	t.shops = container.NewVBox()
 	t.tunnel = widget.NewLabel("")
 	t.tunnel.Wrapping = fyne.TextWrapWord
@@ -58,7 +66,7 @@ func newOverviewTab(u *UI) *overviewTab {
 		})
 	top := container.NewBorder(nil, nil, t.health, container.NewHBox(t.pauseBtn, t.syncBtn))
 	prog := container.NewBorder(nil, nil, nil, t.progText, t.progress)
-	head := container.NewVBox(top, prog, widget.NewSeparator(), t.shops, t.tunnel, widget.NewSeparator(),
+	head := container.NewVBox(top, t.attention, prog, widget.NewSeparator(), t.shops, t.tunnel, widget.NewSeparator(),
 		widget.NewLabelWithStyle(lang.L("overview.recent"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	t.content = container.NewBorder(head, nil, nil, nil, t.recent)
 	return t
@@ -80,6 +88,15 @@ func (t *overviewTab) load() {
 func (t *overviewTab) show(ov app.Overview) {
 	t.last = ov
 	h := healthText(ov.Health)
+	if len(ov.Attention) > 0 && ov.Health != "error" {
+		h = lang.L("health.waiting")
+	}
+	t.attention.SetText(attentionLines(ov.Attention))
+	if len(ov.Attention) > 0 {
+		t.attention.Show()
+	} else {
+		t.attention.Hide()
+	}
 	if ov.Paused {
 		h += " · " + lang.L("overview.paused")
 		t.pauseBtn.SetText(lang.L("action.resume"))
@@ -154,6 +171,15 @@ func (t *overviewTab) syncNow() {
 	})
 }
 
+// attentionLines is one line per group of orders that wait on the owner.
+func attentionLines(att []app.Attention) string {
+	lines := make([]string, len(att))
+	for i, a := range att {
+		lines[i] = "• " + attentionText(a)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // syncSummary is one sentence about a sync.
 func syncSummary(res app.SyncResult, err error) string {
 	var seen, changed int
@@ -163,6 +189,13 @@ func syncSummary(res app.SyncResult, err error) string {
 	}
 	s := lang.L("sync.done", map[string]any{"Seen": formatNumber(seen), "Changed": formatNumber(changed),
 		"Booked": formatNumber(res.Booked.Booked), "Failed": formatNumber(res.Booked.Failed)})
+	waiting := 0
+	for _, a := range res.Attention {
+		waiting += a.Count
+	}
+	if waiting > 0 {
+		s += " " + lang.N("sync.waiting", waiting, map[string]any{"N": formatNumber(waiting)})
+	}
 	if err != nil {
 		s += " " + errorText(err)
 	}
@@ -193,6 +226,21 @@ func (u *UI) overviewLoaded(ov app.Overview) {
 			map[string]any{"N": failed - u.lastFailed}))
 	}
 	u.lastFailed = failed
+	// Orders that wait on the owner for another reason than a failure
+	// (which has its own notification): seller details, a ledger, a rate.
+	waiting, first := 0, -1
+	for i, a := range ov.Attention {
+		if a.State != store.Failed {
+			waiting += a.Count
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if waiting > u.lastWaiting && first >= 0 {
+		u.notify(lang.L("notify.waiting.title"), attentionText(ov.Attention[first]))
+	}
+	u.lastWaiting = waiting
 	if u.lastTunnel == "online" && ov.Tunnel.State != "online" {
 		u.notify(lang.L("notify.tunnel.title"), lang.L("notify.tunnel.body", map[string]any{"State": tunnelText(ov.Tunnel)}))
 	}

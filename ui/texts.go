@@ -4,24 +4,149 @@ import (
 	"sort"
 	"strings"
 
+	"fyne.io/fyne/v2/lang"
+
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
-// reasonCodes are every engine.Reason*; each has a sentence "reason.<code>".
+// reasonCodes are every engine.Reason* and order.Failure code; each has a
+// sentence "reason.<code>" that may use the code's figures by name
+// ({{.got}}, {{.want}}, ...), amounts written as the language does.
 var reasonCodes = []string{engine.ReasonNotForwarded, engine.ReasonCheckoutDraft, engine.ReasonDeleted,
 	engine.ReasonBeforeStart, engine.ReasonIgnoredByUser, engine.ReasonBookedByUser, engine.ReasonSellerIncomplete,
 	engine.ReasonMismatch, engine.ReasonLedgerRejected, engine.ReasonLedgerUnavailable, engine.ReasonNoLedger,
-	engine.ReasonCancelled, engine.ReasonWaitingForInvoice}
+	engine.ReasonCancelled, engine.ReasonWaitingForInvoice, engine.ReasonCurrency, engine.ReasonUnparseable,
+	engine.ReasonCreditFailed, engine.ReasonRefundGone, store.ReasonChangedAfterBooking,
+	order.ReasonTotalsMismatch, order.ReasonVATSubtotal, order.ReasonBuyerNameMissing, order.ReasonBuyerVATIDMissing,
+	order.ReasonBuyerVATIDInvalid, order.ReasonRefundTooLarge, order.ReasonRefundAmount, order.ReasonCurrencyRate,
+	order.ReasonLineCategory, order.ReasonLineVAT, order.ReasonOutOfScopeMixed, order.ReasonNoLines,
+	order.ReasonNegativeTotal, order.ReasonSellerIncomplete, order.ReasonInvoiceInvalid}
+
+// moneyArgs are the figures of reason codes that are amounts ("137.54").
+var moneyArgs = []string{"got", "want", "diff", "total", "refunded", "invoiced", "taxable", "amount"}
+
+// sellerFields are the seller details an invoice needs, in form order; each
+// has "sellerfield.<name>".
+var sellerFields = []string{order.SellerName, order.SellerKvK, order.SellerVATID, order.SellerStreet,
+	order.SellerPostcode, order.SellerCity, order.SellerCountry, order.SellerIBAN}
 
 // reasonText is the sentence for why an order is where it is ("Status
-// 'on-hold' wordt niet doorgezet."). An unknown code shows as is.
+// 'on-hold' wordt niet doorgezet."). arg is the order's reason argument: a
+// JSON object of figures for a booking failure, a plain string (a status, a
+// currency) for a parking reason. An unknown code shows as is.
 func reasonText(code, arg string) string {
+	return reasonSentence(code, app.ReasonArgs(arg))
+}
+
+// reasonSentence is reasonText with the figures already read.
+func reasonSentence(code string, args map[string]string) string {
 	if code == "" {
 		return ""
 	}
-	return tr("reason."+code, code+" "+arg, map[string]any{"Arg": arg, "Status": statusText(orderStatus(arg))})
+	plain := args["arg"]
+	data := map[string]any{"Arg": plain, "Status": statusText(orderStatus(plain))}
+	for k, v := range args {
+		data[k] = v
+	}
+	for _, k := range moneyArgs {
+		if v, ok := args[k]; ok {
+			if m, err := order.ParseMoney(v); err == nil {
+				if k == "diff" && m < 0 {
+					m = -m // "0,90 verschil", whichever way
+				}
+				data[k] = formatMoney(m, "")
+			}
+		}
+	}
+	if code == engine.ReasonCurrency && args["currency"] == "" && plain != "" {
+		args = copyArgs(args)
+		args["currency"] = plain
+		data["currency"] = plain
+	}
+	if k := args["kind"]; k != "" {
+		data["kind_text"] = tr("kind."+k, k)
+	} else {
+		data["kind_text"] = tr("kind.invoice", "invoice")
+	}
+	if f := args["field"]; f != "" {
+		data["field_text"] = tr("reason.field."+f, f)
+	}
+	if code == engine.ReasonSellerIncomplete {
+		data["fields_text"] = sellerFieldsText(args)
+	}
+	fallback := code
+	if plain != "" {
+		fallback += " " + plain
+	}
+	key := "reason." + code
+	for _, k := range reasonFigures[code] {
+		if args[k] == "" {
+			// A record from before figures were kept: the sentence
+			// without them.
+			key += ".plain"
+			break
+		}
+	}
+	return tr(key, fallback, data)
+}
+
+// reasonFigures are the figures each reason's sentence shows; without them
+// (older records) its ".plain" sentence is used.
+var reasonFigures = map[string][]string{
+	order.ReasonTotalsMismatch:    {"field", "got", "want", "diff"},
+	order.ReasonVATSubtotal:       {"rate", "got", "want"},
+	order.ReasonBuyerVATIDMissing: {"category"},
+	order.ReasonBuyerVATIDInvalid: {"vat_id"},
+	order.ReasonRefundTooLarge:    {"refunded", "invoiced"},
+	order.ReasonRefundAmount:      {"amount"},
+	order.ReasonCurrencyRate:      {"currency"},
+	order.ReasonLineCategory:      {"line", "category"},
+	order.ReasonLineVAT:           {"line"},
+	order.ReasonNegativeTotal:     {"total"},
+	engine.ReasonCurrency:         {"currency"},
+}
+
+func copyArgs(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// sellerFieldsText says which seller details are missing and which are
+// malformed: ": het btw-nummer ontbreekt", "" when the figures do not say.
+func sellerFieldsText(args map[string]string) string {
+	names := func(list string) string {
+		var out []string
+		for _, f := range strings.Split(list, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				out = append(out, tr("sellerfield."+f, f))
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	var parts []string
+	if m := names(args["missing"]); m != "" {
+		parts = append(parts, lang.L("reason.seller_missing", map[string]any{"Fields": m}))
+	}
+	if v := names(args["invalid"]); v != "" {
+		parts = append(parts, lang.L("reason.seller_invalid", map[string]any{"Fields": v}))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(parts, "; ")
+}
+
+// attentionText is one line of what waits on the owner: how many orders of
+// which shop, and why ("Koffiebar: 293 bestellingen wachten: ...").
+func attentionText(a app.Attention) string {
+	return lang.N("attention.line", a.Count, map[string]any{"Shop": a.Shop, "N": formatNumber(a.Count),
+		"Reason": reasonSentence(a.Reason, a.Args)})
 }
 
 // eventCodes are the codes the engine and the service log; each has a
@@ -31,7 +156,7 @@ var eventCodes = []string{"order_parked", "order_queued", "order_before_start", 
 	"booking_retry", "booking_cancelled", "poll_failed", "poll_done", "recheck_done", "recheck_failed",
 	"shop_added", "shop_changed", "shop_removed", "forward_changed", "tunnel_set", "booked_by_user",
 	"ignored_by_user", "unignored_by_user", "retry_by_user", "deleted_after_booking", "status_after_booking",
-	"delivery_unusable", "webhook_ping", "webhook_reactivated", "webhook_register_failed", "webhook_rejected", "tunnel_up", "tunnel_down", "shop_connected"}
+	"delivery_unusable", "shop_renamed", "since_changed", "change_credited", "order_unreadable", "changed_after_booking", "webhook_ping", "webhook_reactivated", "webhook_register_failed", "webhook_rejected", "tunnel_up", "tunnel_down", "shop_connected"}
 
 // pollKinds are engine.KindName's answers; each has "pollkind.<kind>".
 var pollKinds = []string{"auth", "not_found", "network", "bad_response", "bad_request", "unknown"}
@@ -47,7 +172,12 @@ func eventText(e store.Event) string {
 		data[k] = v
 	}
 	if r := e.Args["reason"]; r != "" {
-		data["reason_text"] = reasonText(r, e.Args["status"])
+		// The event's own arguments are the reason's figures.
+		figures := copyArgs(e.Args)
+		if st := e.Args["status"]; st != "" {
+			figures["arg"] = st
+		}
+		data["reason_text"] = reasonSentence(r, figures)
 	}
 	if k := e.Args["kind"]; k != "" {
 		data["kind_text"] = tr("pollkind."+k, k)

@@ -18,6 +18,9 @@ type tray struct {
 	health string
 	paused bool
 	pause  *fyne.MenuItem
+	// waiting is the first reason orders wait on the owner, shown at the
+	// top of the menu ("" when nothing waits).
+	waiting string
 }
 
 // setupTray adds the tray when the desktop has one. On Linux that needs a
@@ -51,20 +54,34 @@ func (t *tray) menu() {
 	}
 	quit := fyne.NewMenuItem(lang.L("tray.quit"), func() { t.u.app.Quit() })
 	quit.IsQuit = true
-	t.desk.SetSystemTrayMenu(fyne.NewMenu(lang.L("app.title"),
+	var items []*fyne.MenuItem
+	if t.waiting != "" {
+		// Opens the window, where Overzicht says the rest.
+		items = append(items, fyne.NewMenuItem(lang.L("tray.attention", map[string]any{"Text": t.waiting}), t.u.showWindow),
+			fyne.NewMenuItemSeparator())
+	}
+	t.desk.SetSystemTrayMenu(fyne.NewMenu(lang.L("app.title"), append(items,
 		fyne.NewMenuItem(lang.L("tray.open"), t.u.showWindow),
 		fyne.NewMenuItem(lang.L("action.sync_now"), t.syncNow),
 		t.pause,
 		fyne.NewMenuItemSeparator(),
 		quit,
-	))
+	)...))
 }
 
-// update follows the overview: icon colour and the pause item's label.
+// update follows the overview: icon colour, what waits on the owner and
+// the pause item's label.
 func (t *tray) update(ov app.Overview) {
 	t.setHealth(ov.Health)
-	if ov.Paused != t.paused {
-		t.paused = ov.Paused
+	waiting := ""
+	if len(ov.Attention) > 0 {
+		waiting = attentionText(ov.Attention[0])
+		if n := len(ov.Attention) - 1; n > 0 {
+			waiting += " " + lang.N("tray.attention.more", n, map[string]any{"N": n})
+		}
+	}
+	if ov.Paused != t.paused || waiting != t.waiting {
+		t.paused, t.waiting = ov.Paused, waiting
 		t.menu()
 	}
 }

@@ -91,7 +91,9 @@ type UI struct {
 	tray       *tray
 	health     string
 	lastFailed int
-	lastTunnel string
+	// lastWaiting is how many orders waited on the owner at the last overview.
+	lastWaiting int
+	lastTunnel  string
 }
 
 // Run builds the interface, shows it (unless StartHidden with a tray) and

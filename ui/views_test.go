@@ -162,8 +162,9 @@ func TestVerwerktOpensInvoicesAndRetriesFailures(t *testing.T) {
 	}
 	row = d.newRow()
 	d.updateRow(0, row)
-	if !hasText(row, "De factuur klopt niet met de totalen van de webwinkel.") {
-		t.Error("failed row without its reason")
+	// The reason with the figures: what the lines add up to, what the shop says.
+	if !hasText(row, "De regels tellen op tot een totaal van € 12,10, de webwinkel zegt € 13,00: € 0,90 verschil, meer dan de afronding van één cent per regel. Controleer de bestelling in de webwinkel.") {
+		t.Error("failed row without its reason and figures")
 	}
 	test.Tap(findButton(row, "Opnieuw proberen"))
 	u.bg.wait()

@@ -48,10 +48,14 @@ type wizard struct {
 	connect        *wcConnect
 	// connected is the shop "Koppel met WooCommerce" added: it exists
 	// with its keys, so finishing sets its forward set instead of adding it.
-	connected     string
-	statuses      *statusChecks
-	tested        bool
-	seller        *sellerForm
+	connected string
+	statuses  *statusChecks
+	tested    bool
+	since     *sinceChoice
+	seller    *sellerForm
+	// sellerWarned: the owner was told which seller details are missing;
+	// the next "Toch verder" goes on without them.
+	sellerWarned  bool
 	dir           *widget.Entry
 	token, domain *widget.Entry
 	progress      *widget.ProgressBarInfinite
@@ -100,7 +104,10 @@ func newWizard(u *UI) *wizard {
 
 	w.statuses = newStatusChecks()
 	w.statuses.setForward(app.DefaultForward)
-	w.pages[stepStatuses] = container.NewVBox(wrapLabel(lang.L("shop.forward.hint")), w.statuses.content)
+	w.since = newSinceChoice()
+	w.pages[stepStatuses] = container.NewVBox(wrapLabel(lang.L("shop.forward.hint")), w.statuses.content,
+		widget.NewSeparator(), widget.NewLabelWithStyle(lang.L("wizard.since"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		wrapLabel(lang.L("wizard.since.intro")), w.since.content)
 
 	w.seller = newSellerForm()
 	w.pages[stepSeller] = container.NewVBox(wrapLabel(lang.L("books.seller.hint")), w.seller.form)
@@ -161,6 +168,9 @@ func (w *wizard) show(step int) {
 		w.next.SetText(lang.L("wizard.test_next"))
 	case stepTunnel:
 		w.next.SetText(lang.L("wizard.start"))
+	case stepSeller:
+		w.sellerWarned = false
+		w.next.SetText(lang.L("wizard.next"))
 	case stepFinish:
 		w.next.SetText(lang.L("wizard.to_dashboard"))
 	default:
@@ -179,8 +189,9 @@ func (w *wizard) input() app.ShopInput {
 	if name == "" {
 		name = lang.L("wizard.default_name")
 	}
+	since, _ := w.since.value()
 	return app.ShopInput{Name: name, URL: w.url.Text, Key: strings.TrimSpace(w.key.Text),
-		Secret: strings.TrimSpace(w.secret.Text), Forward: w.statuses.forward()}
+		Secret: strings.TrimSpace(w.secret.Text), Forward: w.statuses.forward(), Since: since}
 }
 
 // forward checks the step and moves on; each check runs off the UI
@@ -193,12 +204,15 @@ func (w *wizard) forward() {
 			return
 		}
 		w.testShop()
-	case stepStatuses, stepTunnel:
-		if w.step == stepTunnel {
-			w.finish()
+	case stepStatuses:
+		if _, err := w.since.value(); err != nil {
+			w.msg.Importance = widget.DangerImportance
+			w.msg.SetText(lang.L("shop.since.bad"))
 			return
 		}
-		w.show(w.step + 1)
+		w.show(stepSeller)
+	case stepTunnel:
+		w.finish()
 	case stepSeller:
 		w.checkSeller()
 	case stepFolder:
@@ -266,7 +280,25 @@ func (w *wizard) checkSeller() {
 		w.msg.SetText(lang.L("wizard.fix_fields"))
 		return
 	}
+	// Missing details may be filled in later, but the owner is told first
+	// which ones, and that every booking waits for them.
+	if missing := s.Missing(); len(missing) > 0 && !w.sellerWarned {
+		w.sellerWarned = true
+		w.msg.Importance = widget.WarningImportance
+		w.msg.SetText(lang.L("wizard.seller_missing", map[string]any{"Fields": sellerFieldNames(missing)}))
+		w.next.SetText(lang.L("wizard.finish_anyway"))
+		return
+	}
 	w.show(stepFolder)
+}
+
+// sellerFieldNames names seller fields in the interface language.
+func sellerFieldNames(fields []string) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = tr("sellerfield."+f, f)
+	}
+	return strings.Join(names, ", ")
 }
 
 // finish saves everything, then runs the first sync and shows its result.
@@ -301,6 +333,11 @@ func (w *wizard) finish() {
 			if _, err := w.u.svc.SetForward(ctx, connected, in.Forward); err != nil {
 				return outcome{step: stepStatuses}, err
 			}
+			if !in.Since.IsZero() {
+				if _, err := w.u.svc.SetSince(ctx, connected, in.Since); err != nil {
+					return outcome{step: stepStatuses}, err
+				}
+			}
 		} else if _, err := w.u.svc.AddShop(ctx, in); err != nil {
 			return outcome{step: stepShop}, err
 		}
@@ -322,7 +359,17 @@ func (w *wizard) finish() {
 		}
 		w.finished = true
 		w.next.Enable()
-		w.result.SetText(lang.L("wizard.done") + "\n\n" + syncSummary(o.res, err))
+		text := lang.L("wizard.done") + "\n\n" + syncSummary(o.res, err)
+		if len(o.res.Attention) > 0 {
+			// What the first sync could not book, and why: not hidden in
+			// the activity list.
+			text += "\n\n" + lang.L("wizard.waiting")
+			for _, a := range o.res.Attention {
+				text += "\n• " + attentionText(a)
+			}
+			w.result.Importance = widget.WarningImportance
+		}
+		w.result.SetText(text)
 	})
 }
 

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/orderbrug/orderbrug/app"
@@ -49,6 +51,12 @@ func TestWizardFirstStart(t *testing.T) {
 	if got := w.statuses.forward(); len(got) != 2 {
 		t.Errorf("default forward set %v", got)
 	}
+	// "Vanaf wanneer boeken?": from now unless a date is chosen; the shop's
+	// orders are older, so book them from a date (a backfill).
+	if since, err := w.since.value(); err != nil || !since.IsZero() {
+		t.Fatalf("default start %v, %v: want from now", since, err)
+	}
+	w.since.fromDate(time.Date(2020, 1, 1, 0, 0, 0, 0, time.Local))
 	test.Tap(w.next)
 	if w.step != stepSeller {
 		t.Fatalf("step %d", w.step)
@@ -102,5 +110,75 @@ func TestWizardFirstStart(t *testing.T) {
 	u.bg.wait()
 	if u.open == nil || u.tabs == nil {
 		t.Fatal("no tabs after the wizard")
+	}
+}
+
+// TestWizardSaysWhatWaitsOnTheOwner: the VAT number left empty, as a new
+// user did on the real shop. The seller step says which detail is missing
+// and that bookings wait for it before it lets the owner go on; the last
+// step lists what waits and why, and Overzicht does not say "Alles in
+// orde" while it does.
+func TestWizardSaysWhatWaitsOnTheOwner(t *testing.T) {
+	_, url := newShop(t, 25)
+	svc := newService(t)
+	u := newTestUI(t, svc, "nl")
+	w := u.wizard
+	test.Type(w.name, "Theehuis")
+	test.Type(w.url, url)
+	test.Type(w.key, testKey)
+	test.Type(w.secret, testSecret)
+	test.Tap(w.next)
+	u.bg.wait()
+	if w.step != stepStatuses {
+		t.Fatalf("step %d, message %q", w.step, w.msg.Text)
+	}
+	w.since.choice.SetSelected(lang.L("wizard.since.date"))
+	w.since.date.SetText("31-02-2020x")
+	test.Tap(w.next)
+	if w.step != stepStatuses || !strings.Contains(w.msg.Text, "dd-mm-jjjj") {
+		t.Fatalf("a bad date: step %d, message %q", w.step, w.msg.Text)
+	}
+	w.since.date.SetText("01-01-2020")
+	test.Tap(w.next)
+	sel := goodSeller()
+	s := w.seller
+	test.Type(s.company, sel.Company)
+	test.Type(s.kvk, sel.KvK)
+	test.Type(s.street, sel.Address.Street)
+	test.Type(s.postcode, sel.Address.Postcode)
+	test.Type(s.city, sel.Address.City)
+	test.Type(s.iban, sel.IBAN)
+	test.Tap(w.next)
+	if w.step != stepSeller || !strings.Contains(w.msg.Text, "het btw-nummer") || !strings.Contains(w.msg.Text, "wachten") {
+		t.Fatalf("VAT number empty: step %d, message %q", w.step, w.msg.Text)
+	}
+	test.Tap(w.next) // Toch verder
+	if w.step != stepFolder {
+		t.Fatalf("finishing anyway: step %d", w.step)
+	}
+	w.dir.SetText(filepath.Join(t.TempDir(), "facturen"))
+	test.Tap(w.next)
+	test.Tap(w.next)
+	u.bg.wait()
+	if w.step != stepFinish || !w.finished {
+		t.Fatalf("finish: step %d, message %q", w.step, w.msg.Text)
+	}
+	for _, want := range []string{"wachten op jou", "het btw-nummer ontbreekt", "Theehuis"} {
+		if !strings.Contains(w.result.Text, want) {
+			t.Errorf("the last step does not say %q: %q", want, w.result.Text)
+		}
+	}
+	test.Tap(w.next)
+	u.bg.wait()
+	u.overview.load()
+	u.bg.wait()
+	if h := u.overview.health.Text; strings.Contains(h, "Alles in orde") || !strings.Contains(h, "wachten op jou") {
+		t.Errorf("Overzicht health %q while bookings wait for the VAT number", h)
+	}
+	if !strings.Contains(u.overview.attention.Text, "het btw-nummer ontbreekt") {
+		t.Errorf("Overzicht does not say why: %q", u.overview.attention.Text)
+	}
+	if u.health != "attention" {
+		t.Errorf("tray health %q", u.health)
 	}
 }

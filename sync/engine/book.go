@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
@@ -16,44 +18,95 @@ type BookResult struct {
 	Booked, Failed, Retrying, Cancelled int
 }
 
+// dueBatch is how many due bookings one round takes from the outbox: with a
+// BatchLedger one group sync and one transaction per round. 500 files are
+// ~1 MB of UBL; on a crash mid-round they are booked again idempotently.
+const dueBatch = 500
+
 // BookDue books every due outbox entry. Each booking stands alone: one that
 // fails never blocks the ones after it. Bookings are idempotent on their key,
 // so a crash between the ledger's write and the outbox's update books nothing
 // twice: the retry gets the first booking's reference back.
+//
+// A ledger that implements ledger.BatchLedger gets the due bookings of a
+// round in one BookBatch call, and the ones it booked are recorded in one
+// transaction once BookBatch returns: a booking is recorded only after its
+// file is durable.
 func (e *Engine) BookDue(ctx context.Context) (BookResult, error) {
 	var res BookResult
 	for {
-		items, err := e.Store.DueBookings(ctx, e.now(), 50)
+		items, err := e.Store.DueBookings(ctx, e.now(), dueBatch)
 		if err != nil {
 			return res, err
 		}
 		if len(items) == 0 {
 			break
 		}
-		for _, it := range items {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-			outcome, err := e.book(ctx, it)
-			if err != nil {
-				return res, err
-			}
-			switch outcome {
-			case booked:
-				res.Booked++
-			case failed:
-				res.Failed++
-			case retrying:
-				res.Retrying++
-			case cancelled:
-				res.Cancelled++
-			}
+		if err := e.bookRound(ctx, items, &res); err != nil {
+			return res, err
 		}
 	}
 	if res != (BookResult{}) {
 		e.changed()
 	}
 	return res, nil
+}
+
+// bookRound books one round of due items. A credit note whose invoice is in
+// the same round is prepared once that invoice is recorded (in a second
+// group), so it never has to wait for a retry.
+func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *BookResult) error {
+	rd := &round{shops: map[int64]store.Shop{}}
+	for len(items) > 0 {
+		recs, err := e.Store.RecordsOf(ctx, items)
+		if err != nil {
+			return err
+		}
+		rd.recs = recs
+		var group []*job
+		var later []store.OutboxItem
+		invoices := map[store.RecordKey]bool{}
+		for _, it := range items {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			key := store.RecordKey{ShopID: it.ShopID, ExtID: it.ExtID}
+			if it.Kind == order.KindCreditNote && invoices[key] {
+				later = append(later, it)
+				continue
+			}
+			j, err := e.prepare(ctx, rd, it)
+			if err != nil {
+				return err
+			}
+			if j.done {
+				res.count(j.outcome)
+				continue
+			}
+			if it.Kind == order.KindInvoice {
+				invoices[key] = true
+			}
+			group = append(group, j)
+		}
+		if err := e.bookGroup(ctx, group, res); err != nil {
+			return err
+		}
+		items = later
+	}
+	return nil
+}
+
+func (r *BookResult) count(o bookOutcome) {
+	switch o {
+	case booked:
+		r.Booked++
+	case failed:
+		r.Failed++
+	case retrying:
+		r.Retrying++
+	case cancelled:
+		r.Cancelled++
+	}
 }
 
 type bookOutcome int
@@ -65,97 +118,275 @@ const (
 	cancelled
 )
 
-// book tries one booking. Its error return is only for the store failing;
-// everything the ledger or the data does wrong is recorded on the booking.
-func (e *Engine) book(ctx context.Context, it store.OutboxItem) (bookOutcome, error) {
-	sh, err := e.Store.ShopByID(ctx, it.ShopID)
-	if err != nil {
-		return 0, err
+// job is one booking on its way to the ledger: the invoice or credit note
+// made, or, when done is set, the outcome already recorded.
+type job struct {
+	it      store.OutboxItem
+	sh      store.Shop
+	number  string
+	inv     order.Invoice
+	evArgs  map[string]string
+	done    bool
+	outcome bookOutcome
+}
+
+// failure is why a booking did not happen, as it is recorded.
+type failure struct {
+	permanent bool
+	reason    string
+	// args are the reason's figures (order.Failure's args); the kind of
+	// booking is added.
+	args  map[string]string
+	cause error
+}
+
+// fail records f for j and marks j done.
+func (e *Engine) fail(ctx context.Context, j *job, f failure) error {
+	it := j.it
+	level, code, next, out := store.Warn, "booking_retry", e.now().Add(e.backoff(it.Attempts+1)), retrying
+	if f.permanent {
+		level, code, next, out = store.Error, "booking_failed", e.now(), failed
 	}
-	rec, err := e.Store.Record(ctx, it.ShopID, it.ExtID)
-	if err != nil {
-		return 0, err
+	args := map[string]string{}
+	for k, v := range f.args {
+		args[k] = v
 	}
+	args["kind"] = string(it.Kind)
+	if it.RefundID != "" {
+		args["refund"] = it.RefundID
+	}
+	reason := f.reason
+	if f.permanent && it.Kind == order.KindCreditNote {
+		// A booked order stays booked (the store sees to that) and shows
+		// credit_note_failed; the failure's own code goes with the figures.
+		args["code"] = f.reason
+	}
+	arg, err := json.Marshal(args)
+	if err != nil {
+		return err
+	}
+	evArgs := map[string]string{"reason": f.reason}
+	for k, v := range args {
+		evArgs[k] = v
+	}
+	e.log().Warn("booking not done", "shop", j.sh.Name, "order", j.number, "kind", it.Kind, "permanent", f.permanent, "err", f.cause)
+	j.done, j.outcome = true, out
+	return e.Store.BookingFailed(ctx, it, f.permanent, reason, string(arg), f.cause.Error(), next,
+		store.Event{Level: level, Shop: j.sh.Name, OrderNo: j.number, Code: code, Args: evArgs, Detail: f.cause.Error()})
+}
+
+// invoiceFailure classifies an error of NewInvoice or NewCreditNote: a
+// permanent failure with order.Failure's code and figures.
+func invoiceFailure(err error) failure {
+	code, args := order.Failure(err)
+	return failure{permanent: true, reason: code, args: args, cause: err}
+}
+
+// round is what the bookings of one round share: the shops and the seller
+// are read once per round, not once per booking.
+type round struct {
+	shops     map[int64]store.Shop
+	recs      map[store.RecordKey]store.Record
+	seller    order.Seller
+	sellerErr error
+	sellerSet bool
+}
+
+func (e *Engine) roundShop(ctx context.Context, rd *round, id int64) (store.Shop, error) {
+	if sh, ok := rd.shops[id]; ok {
+		return sh, nil
+	}
+	sh, err := e.Store.ShopByID(ctx, id)
+	if err != nil {
+		return sh, err
+	}
+	rd.shops[id] = sh
+	return sh, nil
+}
+
+func (e *Engine) roundSeller(ctx context.Context, rd *round) (order.Seller, error) {
+	if !rd.sellerSet {
+		rd.seller, rd.sellerErr = e.Seller(ctx)
+		rd.sellerSet = true
+	}
+	return rd.seller, rd.sellerErr
+}
+
+// prepare makes the invoice or credit note of one booking. Its error return
+// is only for the store failing; everything the data does wrong is recorded
+// on the booking, and the job comes back done.
+func (e *Engine) prepare(ctx context.Context, rd *round, it store.OutboxItem) (*job, error) {
+	j := &job{it: it, evArgs: map[string]string{"kind": string(it.Kind)}}
+	if it.RefundID != "" {
+		j.evArgs["refund"] = it.RefundID
+	}
+	sh, err := e.roundShop(ctx, rd, it.ShopID)
+	if err != nil {
+		return nil, err
+	}
+	j.sh = sh
+	rec, ok := rd.recs[store.RecordKey{ShopID: it.ShopID, ExtID: it.ExtID}]
+	if !ok {
+		return nil, fmt.Errorf("booking %s: order %s: %w", it.Key, it.ExtID, store.ErrNotFound)
+	}
+	j.number = rec.Number
 	o, err := rec.Order()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	evArgs := map[string]string{"kind": string(it.Kind)}
-	if it.RefundID != "" {
-		evArgs["refund"] = it.RefundID
+	if it.Kind == order.KindInvoice && (rec.State != store.Queued && rec.State != store.Failed || rec.Reason == ReasonUnparseable) {
+		// The order left the queue (parked or ignored, or its newest payload
+		// cannot be read) after this booking was made: do not book it. A new
+		// forward queues it again.
+		j.done, j.outcome = true, cancelled
+		err := e.Store.BookingCancelled(ctx, it, "order is "+string(rec.State),
+			store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "booking_cancelled", Args: j.evArgs})
+		return j, err
 	}
-	if it.Kind == order.KindInvoice && rec.State != store.Queued && rec.State != store.Failed {
-		// The order left the queue (parked or ignored) after this booking was
-		// made: do not book it. A new forward queues it again.
-		err := e.Store.BookingFailed(ctx, it, true, ReasonCancelled, "order is "+string(rec.State), e.now(),
-			store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "booking_cancelled", Args: evArgs})
-		return cancelled, err
+	seller, err := e.roundSeller(ctx, rd)
+	if err != nil {
+		return j, e.fail(ctx, j, failure{reason: ReasonSellerIncomplete, cause: err})
 	}
-	fail := func(permanent bool, reason string, cause error) (bookOutcome, error) {
-		level, code, next, out := store.Warn, "booking_retry", e.now().Add(e.backoff(it.Attempts+1)), retrying
-		if permanent {
-			level, code, next, out = store.Error, "booking_failed", e.now(), failed
+	if err := seller.Check(); err != nil {
+		// Not the order's fault: it waits until the details are filled in,
+		// with the fields a person must fill in.
+		_, args := order.Failure(err)
+		return j, e.fail(ctx, j, failure{reason: ReasonSellerIncomplete, args: args, cause: err})
+	}
+	opt := order.InvoiceOptions{Key: InvoiceKey(sh, o.ID), Shop: sh.Slug, Seller: seller, Sells: sh.Sells, EURRate: rec.EURRate}
+	if it.Kind == order.KindInvoice {
+		inv, err := order.NewInvoice(o, opt)
+		if err != nil {
+			return j, e.fail(ctx, j, invoiceFailure(err))
 		}
-		args := map[string]string{"reason": reason}
-		for k, v := range evArgs {
-			args[k] = v
-		}
-		e.log().Warn("booking not done", "shop", sh.Name, "order", rec.Number, "kind", it.Kind, "permanent", permanent, "err", cause)
-		err := e.Store.BookingFailed(ctx, it, permanent, reason, cause.Error(), next,
-			store.Event{Level: level, Shop: sh.Name, OrderNo: rec.Number, Code: code, Args: args, Detail: cause.Error()})
-		return out, err
+		j.inv = inv
+		return j, nil
 	}
 
-	seller, err := e.Seller(ctx)
-	if err == nil {
-		err = seller.Check()
+	if rec.InvoiceID == "" {
+		// The invoice is not booked yet; the credit note waits for it.
+		return j, e.fail(ctx, j, failure{reason: ReasonWaitingForInvoice, cause: errors.New("the order's invoice is not booked yet")})
 	}
+	inv, ok, err := rec.Invoice()
 	if err != nil {
-		// Not the order's fault: it waits until the details are filled in.
-		return fail(false, ReasonSellerIncomplete, err)
+		return nil, err
 	}
-	inv, err := order.NewInvoice(o, order.InvoiceOptions{Key: InvoiceKey(sh, o.ID), Shop: sh.Name, Seller: seller})
-	if err != nil {
-		return fail(true, ReasonMismatch, err)
-	}
-	if it.Kind == order.KindCreditNote {
-		if rec.InvoiceID == "" {
-			// The invoice is not booked yet; the credit note waits for it.
-			return fail(false, ReasonWaitingForInvoice, errors.New("the order's invoice is not booked yet"))
+	if !ok {
+		// Booked before the invoice was kept: make it again from the
+		// snapshot, with the number and date it was booked with.
+		if inv, err = order.NewInvoice(o, opt); err != nil {
+			return j, e.fail(ctx, j, invoiceFailure(err))
 		}
 		inv.ID, inv.IssueDate = rec.InvoiceID, rec.InvoiceDate
-		refund, ok := findRefund(o, it.RefundID)
-		if !ok {
-			return fail(true, ReasonMismatch, fmt.Errorf("refund %s is no longer in the order", it.RefundID))
-		}
-		credited := refund.Created
-		if credited.IsZero() {
-			credited = o.Modified
-		}
-		inv, err = order.NewCreditNote(o, refund, inv, it.Key, credited)
+	}
+	refund, ok := creditOf(o, it)
+	if !ok {
+		return j, e.fail(ctx, j, failure{permanent: true, reason: ReasonRefundGone,
+			cause: fmt.Errorf("refund %s is no longer in the order", it.RefundID)})
+	}
+	if !strings.HasPrefix(it.RefundID, changePrefix) {
+		// A refund after a change was credited must not credit it twice.
+		changes, err := e.changeCredits(ctx, it.ShopID, it.ExtID)
 		if err != nil {
-			return fail(true, ReasonMismatch, err)
+			return nil, err
 		}
+		if total := refunded(o) + changes; changes > 0 && total > inv.Total {
+			return j, e.fail(ctx, j, failure{permanent: true, reason: order.ReasonRefundTooLarge,
+				args: map[string]string{"refunded": total.String(), "invoiced": inv.Total.String()},
+				cause: fmt.Errorf("refund %s of order %s: refunds and credited changes %s exceed the invoiced %s",
+					refund.ID, rec.Number, total, inv.Total)})
+		}
+	}
+	credited := refund.Created
+	if credited.IsZero() {
+		credited = o.Modified
+	}
+	cn, err := order.NewCreditNote(o, refund, inv, it.Key, credited)
+	if err != nil {
+		return j, e.fail(ctx, j, invoiceFailure(err))
+	}
+	j.inv = cn
+	return j, nil
+}
+
+// creditOf is what a credit note booking credits: the order's refund, or,
+// for a change after booking, the amount the booking carries.
+func creditOf(o order.Order, it store.OutboxItem) (order.Refund, bool) {
+	if strings.HasPrefix(it.RefundID, changePrefix) {
+		return order.Refund{ID: it.RefundID, Amount: it.Amount, Reason: it.Note, Created: o.Modified}, true
+	}
+	for _, r := range o.Refunds {
+		if r.ID == it.RefundID {
+			return r, true
+		}
+	}
+	return order.Refund{}, false
+}
+
+// bookGroup hands the prepared jobs to the ledger, in one batch when it can
+// take one, and records the outcomes.
+func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) error {
+	if len(group) == 0 {
+		return nil
 	}
 	l, err := e.Ledger(ctx)
 	if err != nil {
+		f := failure{reason: ReasonLedgerUnavailable, cause: err}
 		if errors.Is(err, ErrNoLedger) {
-			return fail(false, ReasonNoLedger, err)
+			f.reason = ReasonNoLedger
 		}
-		return fail(false, ReasonLedgerUnavailable, err)
-	}
-	ref, err := l.Book(ctx, inv)
-	if err != nil {
-		if errors.Is(err, ledger.ErrPermanent) {
-			return fail(true, ReasonLedgerRejected, err)
+		for _, j := range group {
+			if err := e.fail(ctx, j, f); err != nil {
+				return err
+			}
+			res.count(j.outcome)
 		}
-		return fail(false, ReasonLedgerUnavailable, err)
+		return nil
 	}
-	evArgs["ref"] = ref
-	evArgs["invoice"] = inv.ID
-	err = e.Store.BookingDone(ctx, it, ref, inv,
-		store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "booked", Args: evArgs})
-	return booked, err
+	refs := make([]string, len(group))
+	errs := make([]error, len(group))
+	if bl, ok := l.(ledger.BatchLedger); ok && len(group) > 1 {
+		invs := make([]order.Invoice, len(group))
+		for i, j := range group {
+			invs[i] = j.inv
+		}
+		refs, errs = bl.BookBatch(ctx, invs)
+		if len(refs) != len(group) || len(errs) != len(group) {
+			return fmt.Errorf("ledger returned %d refs and %d errors for %d bookings", len(refs), len(errs), len(group))
+		}
+	} else {
+		for i, j := range group {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			refs[i], errs[i] = l.Book(ctx, j.inv)
+		}
+	}
+	var done []store.Done
+	for i, j := range group {
+		if errs[i] != nil {
+			f := failure{reason: ReasonLedgerUnavailable, cause: errs[i]}
+			if errors.Is(errs[i], ledger.ErrPermanent) {
+				f.permanent, f.reason = true, ReasonLedgerRejected
+			}
+			if err := e.fail(ctx, j, f); err != nil {
+				return err
+			}
+			res.count(j.outcome)
+			continue
+		}
+		args := map[string]string{"ref": refs[i], "invoice": j.inv.ID}
+		for k, v := range j.evArgs {
+			args[k] = v
+		}
+		done = append(done, store.Done{Item: j.it, Ref: refs[i], Invoice: j.inv,
+			Event: store.Event{Shop: j.sh.Name, OrderNo: j.number, Code: "booked", Args: args}})
+	}
+	if err := e.Store.BookingsDone(ctx, done); err != nil {
+		return err
+	}
+	res.Booked += len(done)
+	return nil
 }
 
 func (e *Engine) backoff(n int) time.Duration {
@@ -163,13 +394,4 @@ func (e *Engine) backoff(n int) time.Duration {
 		return e.Backoff(n)
 	}
 	return DefaultBackoff(n)
-}
-
-func findRefund(o order.Order, id string) (order.Refund, bool) {
-	for _, r := range o.Refunds {
-		if r.ID == id {
-			return r, true
-		}
-	}
-	return order.Refund{}, false
 }

@@ -5,6 +5,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/store"
@@ -39,6 +40,19 @@ const (
 	ReasonCancelled = "cancelled"
 	// ReasonWaitingForInvoice: a credit note waits for its invoice.
 	ReasonWaitingForInvoice = "waiting_for_invoice"
+	// ReasonCurrency: parked because the order is not in EUR (arg: the
+	// currency); a person books it with a rate.
+	ReasonCurrency = "currency_not_eur"
+	// ReasonUnparseable: the shop's payload could not be read; the raw
+	// payload is kept.
+	ReasonUnparseable = "unparseable"
+	// ReasonCreditFailed: a credit note of a booked order failed; the order
+	// stays booked and the credit note can be retried (arg: JSON with the
+	// failure's code and figures).
+	ReasonCreditFailed = "credit_note_failed"
+	// ReasonRefundGone: a refund's credit note was to be booked, but the
+	// shop no longer has that refund.
+	ReasonRefundGone = "refund_gone"
 )
 
 // InvoiceKey is the idempotency key of an order's invoice.
@@ -63,13 +77,7 @@ func Decide(sh store.Shop) store.DecideFunc {
 		if prev != nil {
 			switch {
 			case prev.State == store.Booked:
-				d := store.Decision{State: store.Booked, Bookings: creditNotes(sh, o)}
-				if o.Deleted || o.Status == "trash" {
-					d.Events = ev(store.Warn, "deleted_after_booking", nil)
-				} else if o.Status != prev.Status && !sh.Forwards(o.Status) && len(o.Refunds) == 0 {
-					d.Events = ev(store.Warn, "status_after_booking", map[string]string{"status": string(o.Status)})
-				}
-				return d
+				return decideBooked(sh, prev, o, ev)
 			case prev.State == store.Ignored:
 				return store.Decision{State: store.Ignored, Reason: prev.Reason}
 			case prev.State == store.Queued && prev.Reason == ReasonBookedByUser:
@@ -85,6 +93,9 @@ func Decide(sh store.Shop) store.DecideFunc {
 			return parked(prev, ReasonDeleted, "", ev(store.Info, "order_parked", map[string]string{"reason": ReasonDeleted}))
 		case o.Status == "checkout-draft":
 			return parked(prev, ReasonCheckoutDraft, "", nil)
+		case sh.Forwards(o.Status) && !isEUR(o.Currency) && (prev == nil || prev.EURRate == ""):
+			return parked(prev, ReasonCurrency, o.Currency,
+				ev(store.Info, "order_parked", map[string]string{"reason": ReasonCurrency, "currency": o.Currency}))
 		case sh.Forwards(o.Status):
 			d := store.Decision{State: store.Queued, RetryFailed: true,
 				Bookings: append([]store.Booking{{Key: InvoiceKey(sh, o.ID), Kind: order.KindInvoice}}, creditNotes(sh, o)...)}
@@ -112,4 +123,67 @@ func creditNotes(sh store.Shop, o order.Order) []store.Booking {
 		bs = append(bs, store.Booking{Key: CreditKey(sh, o.ID, r.ID), Kind: order.KindCreditNote, RefundID: r.ID})
 	}
 	return bs
+}
+
+// isEUR reports whether an order's currency is the euro ("" is taken as the
+// euro: a source that does not say).
+func isEUR(c string) bool { return c == "" || strings.EqualFold(c, "EUR") }
+
+// gone reports whether an order's status undoes its sale.
+func gone(o order.Order) bool {
+	return o.Deleted || o.Status == "trash" || o.Status == "cancelled"
+}
+
+// refunded sums an order's refunds.
+func refunded(o order.Order) order.Money {
+	var sum order.Money
+	for _, r := range o.Refunds {
+		sum += r.Amount
+	}
+	return sum
+}
+
+// decideBooked decides for a new snapshot of a booked order. It stays
+// booked, whatever the shop did: its invoice is never booked again, and its
+// refunds become credit notes. What the shop changed that no refund stands
+// for (cancelled, trashed, set to refunded by hand, a total edited) marks
+// it changed after booking, with a note of what changed relative to the
+// invoice as booked, for a person to credit (CreditChange). The mark stays
+// until the change is credited or undone; the snapshot is the shop's newest.
+func decideBooked(sh store.Shop, prev *store.Record, o order.Order, ev func(store.Level, string, map[string]string) []store.Event) store.Decision {
+	d := store.Decision{State: store.Booked, Reason: prev.Reason, ReasonArg: prev.ReasonArg, Detail: prev.Detail,
+		Bookings: creditNotes(sh, o)}
+	was, _ := prev.Order()
+	bookedTotal := was.Total // booked before the invoice was kept: the last total seen
+	if inv, ok, err := prev.Invoice(); err == nil && ok {
+		bookedTotal = inv.Total
+	}
+	var notes []string
+	switch {
+	case o.Deleted:
+		notes = append(notes, "deleted")
+	case gone(o):
+		notes = append(notes, "status "+string(o.Status))
+	case o.Status == "refunded" && refunded(o) < o.Total:
+		notes = append(notes, fmt.Sprintf("status refunded, %s of %s refunded", refunded(o), o.Total))
+	}
+	if o.Total != bookedTotal {
+		notes = append(notes, fmt.Sprintf("total %s -> %s", bookedTotal, o.Total))
+	}
+	note := strings.Join(notes, "; ")
+	// Only a change this snapshot brings marks the order again once its
+	// earlier change was credited: a later save (completed, a note) does not.
+	moved := o.Total != was.Total || o.Deleted != was.Deleted ||
+		o.Status != was.Status && (gone(o) || o.Status == "refunded")
+	d.ChangedAfterBooking = note != "" && (prev.ChangedAfterBooking || moved)
+	if d.ChangedAfterBooking {
+		d.ChangeNote = note
+	}
+	switch {
+	case d.ChangedAfterBooking && (!prev.ChangedAfterBooking || prev.ChangeNote != note):
+		d.Events = ev(store.Warn, "changed_after_booking", map[string]string{"note": note, "status": string(o.Status)})
+	case o.Status != was.Status && !sh.Forwards(o.Status) && len(o.Refunds) == 0:
+		d.Events = ev(store.Info, "status_after_booking", map[string]string{"status": string(o.Status)})
+	}
+	return d
 }

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -74,5 +75,64 @@ func TestDefaultBackoff(t *testing.T) {
 		if got := engine.DefaultBackoff(n); got != want {
 			t.Errorf("backoff(%d) = %v, want %v", n, got, want)
 		}
+	}
+}
+
+// TestDecideBookedChanges: what a new snapshot of a booked order marks as
+// changed after booking, relative to the invoice as booked.
+func TestDecideBookedChanges(t *testing.T) {
+	sh := store.Shop{ID: 3, Name: "w", Source: order.WooCommerce, Forward: []order.Status{"processing", "completed"}}
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	base := order.Order{ID: "13", Number: "13", Status: "processing", Created: t0, Modified: t0, Total: 4000, Currency: "EUR"}
+	booked := func(prevOrder order.Order, flagged bool, note string) *store.Record {
+		snap, _ := json.Marshal(prevOrder)
+		inv, _ := json.Marshal(order.Invoice{ID: "13", Kind: order.KindInvoice, Total: 4000})
+		return &store.Record{State: store.Booked, Status: prevOrder.Status, Total: prevOrder.Total, Snapshot: snap,
+			BookedInvoice: inv, ChangedAfterBooking: flagged, ChangeNote: note}
+	}
+	with := func(f func(*order.Order)) order.Order {
+		o := base
+		o.Modified = t0.Add(time.Hour)
+		f(&o)
+		return o
+	}
+	lowered := with(func(o *order.Order) { o.Total = 3500 })
+	for _, tt := range []struct {
+		name    string
+		prev    *store.Record
+		in      order.Order
+		changed bool
+		note    string
+	}{
+		{"completed is no change", booked(base, false, ""), with(func(o *order.Order) { o.Status = "completed" }), false, ""},
+		{"cancelled", booked(base, false, ""), with(func(o *order.Order) { o.Status = "cancelled" }), true, "status cancelled"},
+		{"trashed", booked(base, false, ""), with(func(o *order.Order) { o.Status = "trash"; o.Deleted = true }), true, "deleted"},
+		{"refunded by hand, nothing refunded", booked(base, false, ""), with(func(o *order.Order) { o.Status = "refunded" }),
+			true, "status refunded, 0.00 of 40.00 refunded"},
+		{"refunded in full is the refund's credit note", booked(base, false, ""), with(func(o *order.Order) {
+			o.Status = "refunded"
+			o.Refunds = []order.Refund{{ID: "14", Amount: 4000}}
+		}), false, ""},
+		{"total lowered", booked(base, false, ""), lowered, true, "total 40.00 -> 35.00"},
+		{"total raised", booked(base, false, ""), with(func(o *order.Order) { o.Total = 4500 }), true, "total 40.00 -> 45.00"},
+		{"then cancelled too: against the booked invoice", booked(lowered, true, "total 40.00 -> 35.00"),
+			with(func(o *order.Order) { o.Total = 3500; o.Status = "cancelled"; o.Modified = t0.Add(2 * time.Hour) }),
+			true, "status cancelled; total 40.00 -> 35.00"},
+		{"the edit undone clears the mark", booked(lowered, true, "total 40.00 -> 35.00"),
+			with(func(o *order.Order) { o.Modified = t0.Add(2 * time.Hour) }), false, ""},
+		{"credited already: a save that changes nothing does not mark it again", booked(lowered, false, ""),
+			with(func(o *order.Order) { o.Total = 3500; o.Modified = t0.Add(2 * time.Hour); o.Status = "completed" }), false, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := engine.Decide(sh)(tt.prev, tt.in)
+			if d.State != store.Booked || d.ChangedAfterBooking != tt.changed || d.ChangeNote != tt.note {
+				t.Fatalf("got %s changed=%v note %q, want changed=%v note %q", d.State, d.ChangedAfterBooking, d.ChangeNote, tt.changed, tt.note)
+			}
+			for _, b := range d.Bookings {
+				if b.Kind == order.KindInvoice {
+					t.Fatal("a booked order's invoice was queued again")
+				}
+			}
+		})
 	}
 }

@@ -2,9 +2,12 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
@@ -74,7 +77,13 @@ func (e *Engine) changed() {
 type PollResult struct {
 	Shop                          string
 	Seen, New, Changed, Unchanged int
-	Cursor                        time.Time
+	// Unreadable counts orders the shop returned that could not be parsed:
+	// kept as failed with their raw payload.
+	Unreadable int
+	// Conflicts counts orders seen twice in one second with a different
+	// body, fetched again from the shop.
+	Conflicts int
+	Cursor    time.Time
 }
 
 // Progress is called with the number of orders processed so far.
@@ -83,6 +92,11 @@ type Progress func(done int)
 // Poll fetches every order of sh modified since its cursor and applies them,
 // a batch per transaction. The cursor advances only over applied orders, so
 // an error midway loses nothing: the next poll starts where this one stopped.
+// An order the shop returns that cannot be parsed does not stop it: it is
+// kept as failed, with its raw payload, and the poll goes on (for a source
+// that can report such an order, source.ReportingPoller). An order whose
+// snapshot has the modified time of the one kept but another body is
+// fetched again and what the shop says now is applied.
 func (e *Engine) Poll(ctx context.Context, sh store.Shop, progress Progress) (PollResult, error) {
 	res := PollResult{Shop: sh.Name, Cursor: sh.Cursor}
 	src, err := e.Source(sh)
@@ -95,26 +109,55 @@ func (e *Engine) Poll(ctx context.Context, sh store.Shop, progress Progress) (Po
 	}
 	decide := Decide(sh)
 	var pending []store.Observation
+	var unreadable []store.Unreadable
+	advance := func(m time.Time) {
+		if m.After(res.Cursor) {
+			res.Cursor = m
+		}
+	}
 	flush := func() error {
-		if len(pending) == 0 {
+		if len(pending) == 0 && len(unreadable) == 0 {
 			return nil
 		}
+		if err := e.keepUnreadable(ctx, sh, unreadable); err != nil {
+			return err
+		}
+		for _, u := range unreadable {
+			advance(u.Modified)
+		}
+		res.Unreadable += len(unreadable)
+		res.Seen += len(unreadable)
+		unreadable = unreadable[:0]
 		outcomes, err := e.Store.Apply(ctx, pending, decide)
 		if err != nil {
 			return err
 		}
+		var conflicts []string
 		for i, o := range outcomes {
 			switch o {
 			case store.New:
 				res.New++
 			case store.Changed:
 				res.Changed++
+			case store.Conflict:
+				conflicts = append(conflicts, pending[i].Order.ID)
 			default:
 				res.Unchanged++
 			}
-			if m := pending[i].Order.Modified; m.After(res.Cursor) {
-				res.Cursor = m
+		}
+		if len(conflicts) > 0 {
+			// Fetched before the cursor moves over them: if the shop cannot
+			// be asked now, the poll fails here and the next one sees them
+			// again.
+			n, err := e.resolve(ctx, sh, conflicts)
+			if err != nil {
+				return fmt.Errorf("two snapshots in one second: %w", err)
 			}
+			res.Conflicts += len(conflicts)
+			res.Changed += n
+		}
+		for _, ob := range pending {
+			advance(ob.Order.Modified)
 		}
 		res.Seen += len(pending)
 		pending = pending[:0]
@@ -123,13 +166,23 @@ func (e *Engine) Poll(ctx context.Context, sh store.Shop, progress Progress) (Po
 		}
 		return nil
 	}
-	_, pollErr := src.Poll(ctx, sh.Cursor, func(o order.Order) error {
-		pending = append(pending, store.Observation{ShopID: sh.ID, Order: o, Raw: nil})
-		if len(pending) >= batch {
+	add := func(p source.Polled) error {
+		if p.Err != nil {
+			unreadable = append(unreadable, unreadableOf(sh, p.Err))
+		} else {
+			pending = append(pending, store.Observation{ShopID: sh.ID, Order: p.Order})
+		}
+		if len(pending)+len(unreadable) >= batch {
 			return flush()
 		}
 		return nil
-	})
+	}
+	var pollErr error
+	if rp, ok := src.(source.ReportingPoller); ok {
+		_, pollErr = rp.PollEach(ctx, sh.Cursor, add)
+	} else {
+		_, pollErr = src.Poll(ctx, sh.Cursor, func(o order.Order) error { return add(source.Polled{Order: o}) })
+	}
 	if pollErr == nil {
 		pollErr = flush()
 	}
@@ -143,15 +196,56 @@ func (e *Engine) Poll(ctx context.Context, sh store.Shop, progress Progress) (Po
 		e.changed()
 		return res, fmt.Errorf("poll %s: %w", sh.Name, pollErr)
 	}
-	if res.New+res.Changed > 0 {
+	if res.New+res.Changed+res.Unreadable > 0 {
 		_ = e.Store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "poll_done",
-			Args: map[string]string{"new": fmt.Sprint(res.New), "changed": fmt.Sprint(res.Changed)}})
+			Args: map[string]string{"new": fmt.Sprint(res.New), "changed": fmt.Sprint(res.Changed),
+				"unreadable": fmt.Sprint(res.Unreadable)}})
 		e.changed()
 	}
 	if e.Polled != nil {
 		e.Polled(ctx, sh)
 	}
 	return res, nil
+}
+
+// unidentifiedPrefix starts the id under which a payload that names no
+// order is kept.
+const unidentifiedPrefix = "unreadable-"
+
+// Unidentified reports whether extID is not the shop's id of an order but
+// one Orderbrug made for a payload that names none: it cannot be fetched.
+func Unidentified(extID string) bool { return strings.HasPrefix(extID, unidentifiedPrefix) }
+
+// unreadableOf is what the store keeps of an order that cannot be parsed.
+// A payload without a usable id is kept under one made from its bytes, so
+// it is still listed (and the same payload is kept once).
+func unreadableOf(sh store.Shop, u *source.UnparseableError) store.Unreadable {
+	id := u.ID
+	if id == "" {
+		sum := sha256.Sum256(u.Raw)
+		id = unidentifiedPrefix + hex.EncodeToString(sum[:6])
+	}
+	return store.Unreadable{ShopID: sh.ID, ExtID: id, Modified: u.Modified, Raw: u.Raw, Detail: u.Err.Error()}
+}
+
+// keepUnreadable keeps orders the shop returned that cannot be parsed as
+// failed, with reason unparseable.
+func (e *Engine) keepUnreadable(ctx context.Context, sh store.Shop, us []store.Unreadable) error {
+	if len(us) == 0 {
+		return nil
+	}
+	for _, u := range us {
+		e.log().Warn("order cannot be read", "shop", sh.Name, "order", u.ExtID, "err", u.Detail)
+	}
+	return e.Store.KeepUnreadable(ctx, us, ReasonUnparseable, order.Source(sh.Source),
+		store.Event{Level: store.Error, Shop: sh.Name, Code: "order_unreadable"})
+}
+
+// resolve fetches orders whose observed snapshot conflicted with the one
+// kept (same modified time, other body) and applies what the shop says now,
+// as authoritative (Check). It returns how many changed.
+func (e *Engine) resolve(ctx context.Context, sh store.Shop, ids []string) (int, error) {
+	return e.check(ctx, sh, ids)
 }
 
 // KindName is a short code for a source error's kind ("auth", "network",
@@ -190,9 +284,15 @@ func (e *Engine) Recheck(ctx context.Context, sh store.Shop) (RecheckResult, err
 	if sh.LookbackDays > 0 {
 		since = e.now().AddDate(0, 0, -sh.LookbackDays)
 	}
-	ids, err := e.Store.RecheckIDs(ctx, sh.ID, since)
+	all, err := e.Store.RecheckIDs(ctx, sh.ID, since)
 	if err != nil {
 		return res, fmt.Errorf("recheck %s: %w", sh.Name, err)
+	}
+	ids := all[:0]
+	for _, id := range all {
+		if !Unidentified(id) {
+			ids = append(ids, id)
+		}
 	}
 	if len(ids) == 0 {
 		return res, nil
@@ -208,9 +308,18 @@ func (e *Engine) Recheck(ctx context.Context, sh store.Shop) (RecheckResult, err
 	return res, nil
 }
 
-// Check fetches the given orders of sh from the shop and applies them; it
-// returns how many were new or changed.
+// Check fetches the given orders of sh from the shop and applies them as
+// what the shop says now (authoritative); it returns how many were new or
+// changed. One that cannot be parsed is kept as failed with its payload.
 func (e *Engine) Check(ctx context.Context, sh store.Shop, ids []string) (int, error) {
+	changed, err := e.check(ctx, sh, ids)
+	if changed > 0 {
+		e.changed()
+	}
+	return changed, err
+}
+
+func (e *Engine) check(ctx context.Context, sh store.Shop, ids []string) (int, error) {
 	src, err := e.Source(sh)
 	if err != nil {
 		return 0, err
@@ -219,7 +328,15 @@ func (e *Engine) Check(ctx context.Context, sh store.Shop, ids []string) (int, e
 	for start := 0; start < len(ids); start += 100 {
 		chunk := ids[start:min(start+100, len(ids))]
 		orders, err := src.Fetch(ctx, chunk)
+		bad, err := source.Unparseables(err)
 		if err != nil {
+			return changed, err
+		}
+		us := make([]store.Unreadable, len(bad))
+		for i, b := range bad {
+			us[i] = unreadableOf(sh, b)
+		}
+		if err := e.keepUnreadable(ctx, sh, us); err != nil {
 			return changed, err
 		}
 		obs := make([]store.Observation, 0, len(orders))
@@ -240,7 +357,7 @@ func (e *Engine) Check(ctx context.Context, sh store.Shop, ids []string) (int, e
 				}
 				o.Deleted = true
 			}
-			obs = append(obs, store.Observation{ShopID: sh.ID, Order: o})
+			obs = append(obs, store.Observation{ShopID: sh.ID, Order: o, Authoritative: true})
 		}
 		outcomes, err := e.Store.Apply(ctx, obs, Decide(sh))
 		if err != nil {
@@ -252,17 +369,28 @@ func (e *Engine) Check(ctx context.Context, sh store.Shop, ids []string) (int, e
 			}
 		}
 	}
-	if changed > 0 {
-		e.changed()
-	}
 	return changed, nil
 }
 
-// ApplyOrder applies one order observed by other means (a webhook).
+// ApplyOrder applies one order observed by other means (a webhook). A
+// snapshot with the modified time of the one kept but another body (two
+// changes in one second) is not taken: the order is fetched from the shop
+// and what it says now is applied.
 func (e *Engine) ApplyOrder(ctx context.Context, sh store.Shop, o order.Order, raw []byte) (store.Outcome, error) {
 	out, err := e.Store.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o, Raw: raw}}, Decide(sh))
 	if err != nil {
 		return 0, err
+	}
+	if out[0] == store.Conflict {
+		n, err := e.resolve(ctx, sh, []string{o.ID})
+		if err != nil {
+			return 0, fmt.Errorf("order %s seen twice in one second: fetch it: %w", o.ID, err)
+		}
+		if n == 0 {
+			return store.Repeat, nil
+		}
+		e.changed()
+		return store.Changed, nil
 	}
 	if out[0] == store.New || out[0] == store.Changed {
 		e.changed()

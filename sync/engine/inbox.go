@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
@@ -32,7 +33,7 @@ func (e *Engine) ProcessInbox(ctx context.Context) (int, error) {
 }
 
 func (e *Engine) processDelivery(ctx context.Context, d store.Delivery) string {
-	sh, err := e.Store.ShopByName(ctx, d.Shop)
+	sh, err := e.Store.ShopBySlug(ctx, d.Shop) // the delivery path names the shop by its slug
 	if err != nil {
 		return "unknown shop"
 	}
@@ -47,8 +48,15 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery) string {
 	}
 	if p, ok := src.(source.WebhookParser); ok {
 		o, full, err := p.ParseWebhook(d.Topic, d.Body)
-		if err != nil {
+		switch {
+		case err != nil && d.OrderID == "":
 			return fail(err)
+		case err != nil:
+			// A body that cannot be read still names its order: ask the shop
+			// for it, which keeps it (as unreadable, with its payload, if the
+			// shop's answer cannot be read either) instead of dropping it.
+			_ = fail(err)
+			o, full = order.Order{ID: d.OrderID}, false
 		}
 		if full {
 			out, err := e.ApplyOrder(ctx, sh, o, d.Body)

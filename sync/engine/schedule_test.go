@@ -81,7 +81,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func (r *rig) count(t *testing.T, states ...store.State) int {
+func (r *rig) count(t testing.TB, states ...store.State) int {
 	t.Helper()
 	recs, err := r.st.Records(context.Background(), store.Filter{States: states})
 	if err != nil {

@@ -21,10 +21,80 @@ type Source interface {
 	// time of the orders fn accepted in full.
 	Poll(ctx context.Context, since time.Time, fn func(order.Order) error) (next time.Time, err error)
 	// Fetch returns the current snapshot of each order id. An id the shop no
-	// longer has is returned with Deleted set, not as an error.
-	Fetch(ctx context.Context, ids []string) ([]order.Order, error)
+	// longer has is returned with Deleted set, not as an error. An order the
+	// shop returns but that cannot be parsed is left out and reported as an
+	// *UnparseableError in err (see Unparseables), with the others returned.
+	Fetcher
 	// Statuses lists the shop's real order statuses, custom ones included.
 	Statuses(ctx context.Context) ([]order.StatusInfo, error)
+}
+
+// Fetcher fetches orders by id: what the shop says about them now. Every
+// Source is one; the engine asks for no more than it needs.
+type Fetcher interface {
+	Fetch(ctx context.Context, ids []string) ([]order.Order, error)
+}
+
+// Polled is one order a poll reports: the parsed order, or, when the shop's
+// payload for it could not be read, Err with that payload.
+type Polled struct {
+	Order order.Order
+	// Err is set for an order that could not be parsed; Order is then empty.
+	Err *UnparseableError
+}
+
+// ReportingPoller is implemented by sources that report an order they cannot
+// parse instead of stopping the poll: fn gets it as a Polled with Err set,
+// and the poll goes on with the rest. Its contract is otherwise Poll's; an
+// unparseable order counts as accepted once fn returns nil for it.
+type ReportingPoller interface {
+	PollEach(ctx context.Context, since time.Time, fn func(Polled) error) (next time.Time, err error)
+}
+
+// UnparseableError is an order the shop returned that could not be read.
+// It carries what is needed to keep the order as failed: its id (when the
+// payload names one), its modified time (zero when unreadable), the payload
+// as received, and the cause.
+type UnparseableError struct {
+	ID       string
+	Modified time.Time
+	Raw      []byte
+	Err      error
+}
+
+func (e *UnparseableError) Error() string {
+	id := e.ID
+	if id == "" {
+		id = "without an id"
+	}
+	return "order " + id + " cannot be read: " + e.Err.Error()
+}
+
+func (e *UnparseableError) Unwrap() error { return e.Err }
+
+// Unparseables splits err into the unparseable orders it reports (a single
+// *UnparseableError or several joined with errors.Join) and the rest, nil
+// when nothing else went wrong. Fetch reports an order it cannot parse this
+// way, with the orders it could parse still returned.
+func Unparseables(err error) (bad []*UnparseableError, rest error) {
+	if err == nil {
+		return nil, nil
+	}
+	if u, ok := err.(*UnparseableError); ok {
+		return []*UnparseableError{u}, nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var others []error
+		for _, e := range j.Unwrap() {
+			b, r := Unparseables(e)
+			bad = append(bad, b...)
+			if r != nil {
+				others = append(others, r)
+			}
+		}
+		return bad, errors.Join(others...)
+	}
+	return nil, err
 }
 
 // Kind classifies a source error so the engine and the user see what to do.

@@ -63,8 +63,35 @@ type Record struct {
 	InvoiceID   string
 	InvoiceDate time.Time
 	BookingRef  string
-	// Snapshot is the normalized order; only filled by OrderRecord.
+	// ChangedAfterBooking is set when the shop changed the order after its
+	// invoice was booked (cancelled, trashed, refunded by an edit, or an
+	// edited total); ChangeNote says what changed ("status cancelled",
+	// "total 40.00 -> 35.00"). It is cleared when a person has the change
+	// credited (Engine.CreditChange).
+	ChangedAfterBooking bool
+	ChangeNote          string
+	// EURRate is the rate a person gave for a non-EUR order: EUR per one unit
+	// of the order's currency, as typed ("0.9213").
+	EURRate string
+	// Snapshot is the normalized order; only filled by Record and
+	// RecordByNumber.
 	Snapshot []byte
+	// BookedInvoice is the JSON of the order.Invoice as it was booked (nil
+	// until booked); only filled with Snapshot. Credit notes are spread over
+	// it, never over an order edited after booking.
+	BookedInvoice []byte
+}
+
+// Invoice decodes the invoice as it was booked; ok is false when none is
+// kept (not booked yet, or booked before Orderbrug kept it).
+func (r Record) Invoice() (inv order.Invoice, ok bool, err error) {
+	if len(r.BookedInvoice) == 0 {
+		return inv, false, nil
+	}
+	if err := json.Unmarshal(r.BookedInvoice, &inv); err != nil {
+		return inv, false, fmt.Errorf("booked invoice of order %s: %w", r.ExtID, err)
+	}
+	return inv, true, nil
 }
 
 // Order decodes the snapshot.
@@ -83,6 +110,9 @@ type Observation struct {
 	Order  order.Order
 	// Raw is the source's payload, kept for support and replay.
 	Raw []byte
+	// Authoritative marks what the shop says now (fetched by id): an equal
+	// modified time with a different body is then taken, not a Conflict.
+	Authoritative bool
 }
 
 // Booking is an outbox entry a decision asks for.
@@ -90,6 +120,10 @@ type Booking struct {
 	Key      string
 	Kind     order.InvoiceKind
 	RefundID string
+	// Amount and Note are set for a credit note that no refund in the shop
+	// stands for (a change after booking): what it credits, and why.
+	Amount order.Money
+	Note   string
 }
 
 // Decision is what the engine decided for an observed order. Bookings whose
@@ -103,6 +137,9 @@ type Decision struct {
 	Bookings    []Booking
 	RetryFailed bool
 	Events      []Event
+	// ChangedAfterBooking and ChangeNote: see Record.
+	ChangedAfterBooking bool
+	ChangeNote          string
 }
 
 // DecideFunc decides for an order observed new or changed. prev is nil for a
@@ -122,10 +159,14 @@ const (
 	Repeat
 	// Stale: older than what is kept; ignored.
 	Stale
+	// Conflict: the same modified time as what is kept but a different
+	// body (two changes in one second): not applied. The caller fetches the
+	// order and applies what the shop says now, as Authoritative.
+	Conflict
 )
 
 func (o Outcome) String() string {
-	return [...]string{"", "new", "changed", "repeat", "stale"}[o]
+	return [...]string{"", "new", "changed", "repeat", "stale", "conflict"}[o]
 }
 
 // Apply keeps the newest snapshot of each observed order and stores the
@@ -165,19 +206,21 @@ type applyStmts struct {
 }
 
 const upsertOrder = `INSERT INTO orders(shop_id, ext_id, number, status, created, modified, customer, total,
-		currency, state, reason, reason_arg, detail, snapshot, raw, first_seen, last_checked, state_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		currency, state, reason, reason_arg, detail, snapshot, raw, first_seen, last_checked, state_at,
+		changed_after_booking, change_note)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT(shop_id, ext_id) DO UPDATE SET number=excluded.number, status=excluded.status,
 			created=excluded.created, modified=excluded.modified, customer=excluded.customer, total=excluded.total,
 			currency=excluded.currency, state=excluded.state, reason=excluded.reason, reason_arg=excluded.reason_arg,
 			detail=excluded.detail, snapshot=excluded.snapshot, raw=COALESCE(excluded.raw, orders.raw),
-			last_checked=excluded.last_checked, state_at=excluded.state_at`
+			last_checked=excluded.last_checked, state_at=excluded.state_at,
+			changed_after_booking=excluded.changed_after_booking, change_note=excluded.change_note`
 
-const insertBooking = `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
-		VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO NOTHING`
+const insertBooking = `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at, amount, note)
+		VALUES (?,?,?,?,?,'pending',?,?,?,?) ON CONFLICT(key) DO NOTHING`
 
-const insertOrRetryBooking = `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at)
-		VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT(key) DO UPDATE SET state='pending', attempts=0,
+const insertOrRetryBooking = `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at, amount, note)
+		VALUES (?,?,?,?,?,'pending',?,?,?,?) ON CONFLICT(key) DO UPDATE SET state='pending', attempts=0,
 		next_at=excluded.next_at, last_error='' WHERE outbox.state='failed'`
 
 const insertEvent = `INSERT INTO events(at, level, shop, order_no, code, args, detail) VALUES (?,?,?,?,?,?,?)`
@@ -188,7 +231,7 @@ func prepareApply(ctx context.Context, tx *sql.Tx) (*applyStmts, error) {
 		dst **sql.Stmt
 		q   string
 	}{
-		{&st.get, `SELECT ` + recordCols + `, o.snapshot FROM orders o JOIN shops s ON s.id=o.shop_id WHERE o.shop_id=? AND o.ext_id=?`},
+		{&st.get, `SELECT ` + recordCols + `, o.snapshot, o.booked_invoice FROM orders o JOIN shops s ON s.id=o.shop_id WHERE o.shop_id=? AND o.ext_id=?`},
 		{&st.touch, `UPDATE orders SET last_checked=? WHERE shop_id=? AND ext_id=?`},
 		{&st.upsert, upsertOrder},
 		{&st.book, insertBooking},
@@ -220,11 +263,11 @@ func (st *applyStmts) applyOne(ctx context.Context, ob Observation, decide Decid
 		return 0, err
 	}
 	var prev *Record
-	var prevSnap []byte
-	r, err := scanRecord(st.get.QueryRowContext(ctx, ob.ShopID, o.ID), &prevSnap)
+	var prevSnap, prevInv []byte
+	r, err := scanRecord(st.get.QueryRowContext(ctx, ob.ShopID, o.ID), &prevSnap, &prevInv)
 	switch {
 	case err == nil:
-		r.Snapshot = prevSnap
+		r.Snapshot, r.BookedInvoice = prevSnap, prevInv
 		prev = &r
 	case !errors.Is(err, sql.ErrNoRows):
 		return 0, err
@@ -237,6 +280,8 @@ func (st *applyStmts) applyOne(ctx context.Context, ob Observation, decide Decid
 		case o.Modified.Equal(prev.Modified) && bytes.Equal(snap, prev.Snapshot):
 			_, err := st.touch.ExecContext(ctx, now, ob.ShopID, o.ID)
 			return Repeat, err
+		case o.Modified.Equal(prev.Modified) && !ob.Authoritative:
+			return Conflict, nil
 		}
 		outcome = Changed
 	}
@@ -253,7 +298,8 @@ func (st *applyStmts) applyOne(ctx context.Context, ob Observation, decide Decid
 		stateAt = ms(prev.StateAt)
 	}
 	if _, err := st.upsert.ExecContext(ctx, ob.ShopID, o.ID, o.Number, o.Status, ms(o.Created), ms(o.Modified), customer,
-		int64(o.Total), o.Currency, d.State, d.Reason, d.ReasonArg, d.Detail, snap, ob.Raw, now, now, stateAt); err != nil {
+		int64(o.Total), o.Currency, d.State, d.Reason, d.ReasonArg, d.Detail, snap, ob.Raw, now, now, stateAt,
+		d.ChangedAfterBooking, d.ChangeNote); err != nil {
 		return 0, err
 	}
 	ins := st.book
@@ -261,7 +307,7 @@ func (st *applyStmts) applyOne(ctx context.Context, ob Observation, decide Decid
 		ins = st.rebook
 	}
 	for _, b := range d.Bookings {
-		if _, err := ins.ExecContext(ctx, b.Key, ob.ShopID, o.ID, b.Kind, b.RefundID, now, now); err != nil {
+		if _, err := ins.ExecContext(ctx, b.Key, ob.ShopID, o.ID, b.Kind, b.RefundID, now, now, int64(b.Amount), b.Note); err != nil {
 			return 0, err
 		}
 	}
@@ -282,14 +328,14 @@ func (x stmtExecer) ExecContext(ctx context.Context, _ string, args ...any) (sql
 
 const recordCols = `o.shop_id, s.name, o.ext_id, o.number, o.status, o.created, o.modified, o.customer, o.total,
 	o.currency, o.state, o.reason, o.reason_arg, o.detail, o.first_seen, o.last_checked, o.state_at,
-	o.invoice_id, o.invoice_date, o.booking_ref`
+	o.invoice_id, o.invoice_date, o.booking_ref, o.changed_after_booking, o.change_note, o.eur_rate`
 
 func scanRecord(row interface{ Scan(...any) error }, extra ...any) (Record, error) {
 	var r Record
 	var created, modified, firstSeen, lastChecked, stateAt, invDate int64
 	dest := []any{&r.ShopID, &r.Shop, &r.ExtID, &r.Number, &r.Status, &created, &modified, &r.Customer, &r.Total,
 		&r.Currency, &r.State, &r.Reason, &r.ReasonArg, &r.Detail, &firstSeen, &lastChecked, &stateAt,
-		&r.InvoiceID, &invDate, &r.BookingRef}
+		&r.InvoiceID, &invDate, &r.BookingRef, &r.ChangedAfterBooking, &r.ChangeNote, &r.EURRate}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return r, err
 	}
@@ -303,9 +349,9 @@ type querier interface {
 }
 
 func recordTx(ctx context.Context, q querier, shopID int64, extID string, withSnapshot bool) (*Record, error) {
-	var snap []byte
-	r, err := scanRecord(q.QueryRowContext(ctx, `SELECT `+recordCols+`, o.snapshot FROM orders o JOIN shops s ON s.id=o.shop_id
-		WHERE o.shop_id=? AND o.ext_id=?`, shopID, extID), &snap)
+	var snap, inv []byte
+	r, err := scanRecord(q.QueryRowContext(ctx, `SELECT `+recordCols+`, o.snapshot, o.booked_invoice FROM orders o
+		JOIN shops s ON s.id=o.shop_id WHERE o.shop_id=? AND o.ext_id=?`, shopID, extID), &snap, &inv)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("order %s: %w", extID, ErrNotFound)
 	}
@@ -313,7 +359,7 @@ func recordTx(ctx context.Context, q querier, shopID int64, extID string, withSn
 		return nil, err
 	}
 	if withSnapshot {
-		r.Snapshot = snap
+		r.Snapshot, r.BookedInvoice = snap, inv
 	}
 	return &r, nil
 }
@@ -348,6 +394,10 @@ type Filter struct {
 	Status order.Status
 	// Search matches the order number or the customer (case-insensitive).
 	Search string
+	// Changed selects only orders changed after booking.
+	Changed bool
+	// Reason selects only orders with this reason code ("" for any).
+	Reason string
 	Limit  int // 0: no limit
 	Offset int
 }
@@ -368,6 +418,12 @@ func (s *Store) Records(ctx context.Context, f Filter) ([]Record, error) {
 	}
 	if f.Status != "" {
 		where, args = append(where, "o.status = ?"), append(args, f.Status)
+	}
+	if f.Changed {
+		where = append(where, "o.changed_after_booking = 1")
+	}
+	if f.Reason != "" {
+		where, args = append(where, "o.reason = ?"), append(args, f.Reason)
 	}
 	if f.Search != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Search) + "%"
@@ -467,7 +523,8 @@ func (s *Store) Queue(ctx context.Context, shopID int64, extID string, reason st
 		return fmt.Errorf("order %s: %w", extID, ErrNotFound)
 	}
 	for _, b := range bookings {
-		if _, err := tx.ExecContext(ctx, insertOrRetryBooking, b.Key, shopID, extID, b.Kind, b.RefundID, now, now); err != nil {
+		if _, err := tx.ExecContext(ctx, insertOrRetryBooking, b.Key, shopID, extID, b.Kind, b.RefundID, now, now,
+			int64(b.Amount), b.Note); err != nil {
 			return err
 		}
 	}
@@ -477,10 +534,12 @@ func (s *Store) Queue(ctx context.Context, shopID int64, extID string, reason st
 	return tx.Commit()
 }
 
-// RecheckIDs lists the source ids of a shop's parked orders created at or
-// after since (all parked orders for a zero since).
+// RecheckIDs lists the source ids of a shop's parked orders, and of those
+// kept as failed because the shop's payload could not be read, created at
+// or after since (all of them for a zero since).
 func (s *Store) RecheckIDs(ctx context.Context, shopID int64, since time.Time) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT ext_id FROM orders WHERE shop_id=? AND state='parked' AND created >= ?
+	rows, err := s.db.QueryContext(ctx, `SELECT ext_id FROM orders WHERE shop_id=?
+		AND (state='parked' OR (state='failed' AND reason='unparseable')) AND created >= ?
 		ORDER BY created`, shopID, ms(since))
 	if err != nil {
 		return nil, err
@@ -530,7 +589,8 @@ func (s *Store) Redecide(ctx context.Context, shopID int64, states []State, deci
 			return 0, err
 		}
 		for _, b := range d.Bookings {
-			if _, err := tx.ExecContext(ctx, insertBooking, b.Key, shopID, r.ExtID, b.Kind, b.RefundID, now, now); err != nil {
+			if _, err := tx.ExecContext(ctx, insertBooking, b.Key, shopID, r.ExtID, b.Kind, b.RefundID, now, now,
+				int64(b.Amount), b.Note); err != nil {
 				return 0, err
 			}
 		}
@@ -541,4 +601,121 @@ func (s *Store) Redecide(ctx context.Context, shopID int64, states []State, deci
 		}
 	}
 	return changed, tx.Commit()
+}
+
+// SetEURRate stores the rate a person gave for a non-EUR order (EUR per one
+// unit of its currency, as typed); the engine passes it to the invoice.
+func (s *Store) SetEURRate(ctx context.Context, shopID int64, extID, rate string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE orders SET eur_rate=? WHERE shop_id=? AND ext_id=?`, rate, shopID, extID)
+	if err != nil {
+		return fmt.Errorf("set EUR rate of order %s: %w", extID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("order %s: %w", extID, ErrNotFound)
+	}
+	return nil
+}
+
+// Unreadable is an order a source returned that could not be parsed.
+type Unreadable struct {
+	ShopID int64
+	// ExtID is the source's id of the order, as far as the payload tells.
+	ExtID    string
+	Modified time.Time
+	Raw      []byte
+	// Detail is the parse error, for support.
+	Detail string
+}
+
+// KeepUnreadable keeps orders that could not be parsed, so that none is
+// lost: an order not seen before is kept as failed with reason, its raw
+// payload and the detail (its snapshot names only its id); a known order
+// that is not booked becomes failed with the reason, its last good snapshot
+// kept; a booked order stays booked, with the raw payload kept and ev
+// logged. One event per order is logged, with ev's fields and its number.
+func (s *Store) KeepUnreadable(ctx context.Context, us []Unreadable, reason string, src order.Source, ev Event) error {
+	if len(us) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("keep unreadable orders: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.now()
+	for _, u := range us {
+		snap, err := json.Marshal(order.Order{Source: src, ID: u.ExtID, Number: u.ExtID, Modified: u.Modified})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO orders(shop_id, ext_id, number, status, created, modified, total,
+			state, reason, detail, snapshot, raw, first_seen, last_checked, state_at)
+			VALUES (?,?,?,'',?,?,0,'failed',?,?,?,?,?,?,?)
+			ON CONFLICT(shop_id, ext_id) DO UPDATE SET raw=excluded.raw, last_checked=excluded.last_checked,
+				state=CASE WHEN orders.state='booked' THEN 'booked' ELSE 'failed' END,
+				reason=CASE WHEN orders.state='booked' THEN orders.reason ELSE excluded.reason END,
+				detail=CASE WHEN orders.state='booked' THEN orders.detail ELSE excluded.detail END,
+				state_at=CASE WHEN orders.state IN ('booked','failed') THEN orders.state_at ELSE excluded.state_at END`,
+			u.ShopID, u.ExtID, u.ExtID, ms(u.Modified), ms(u.Modified), reason, u.Detail, snap, u.Raw, now, now, now); err != nil {
+			return fmt.Errorf("keep unreadable order %s: %w", u.ExtID, err)
+		}
+		e := ev
+		e.OrderNo, e.Detail = u.ExtID, u.Detail
+		if err := addEventTx(ctx, tx, now, e); err != nil {
+			return fmt.Errorf("keep unreadable order %s: %w", u.ExtID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Raw returns the source's payload kept for an order (nil if none).
+func (s *Store) Raw(ctx context.Context, shopID int64, extID string) ([]byte, error) {
+	var raw []byte
+	err := s.db.QueryRowContext(ctx, `SELECT raw FROM orders WHERE shop_id=? AND ext_id=?`, shopID, extID).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("order %s: %w", extID, ErrNotFound)
+	}
+	return raw, err
+}
+
+// RecordKey names an order across shops.
+type RecordKey struct {
+	ShopID int64
+	ExtID  string
+}
+
+// RecordsOf returns the orders of the given outbox items with their
+// snapshots and booked invoices, in one query, by shop and source id. An
+// order that does not exist is absent from the map.
+func (s *Store) RecordsOf(ctx context.Context, items []OutboxItem) (map[RecordKey]Record, error) {
+	out := make(map[RecordKey]Record, len(items))
+	for start := 0; start < len(items); start += 400 {
+		chunk := items[start:min(start+400, len(items))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, it := range chunk {
+			args = append(args, it.ShopID, it.ExtID)
+		}
+		ph := strings.TrimSuffix(strings.Repeat("(?,?),", len(chunk)), ",")
+		rows, err := s.db.QueryContext(ctx, `SELECT `+recordCols+`, o.snapshot, o.booked_invoice FROM orders o
+			JOIN shops s ON s.id=o.shop_id WHERE (o.shop_id, o.ext_id) IN (VALUES `+ph+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("orders of bookings: %w", err)
+		}
+		for rows.Next() {
+			var snap, inv []byte
+			r, err := scanRecord(rows, &snap, &inv)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("orders of bookings: %w", err)
+			}
+			r.Snapshot, r.BookedInvoice = snap, inv
+			out[RecordKey{r.ShopID, r.ExtID}] = r
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("orders of bookings: %w", err)
+		}
+	}
+	return out, nil
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -21,6 +23,9 @@ type OutboxItem struct {
 	NextAt    time.Time
 	LastError string
 	Ref       string
+	// Amount and Note: see Booking.
+	Amount order.Money
+	Note   string
 }
 
 // DueBookings lists pending bookings whose time has come, oldest first.
@@ -28,7 +33,7 @@ func (s *Store) DueBookings(ctx context.Context, now time.Time, limit int) ([]Ou
 	return s.outbox(ctx, `WHERE state='pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?`, ms(now), limit)
 }
 
-const outboxCols = `id, key, shop_id, ext_id, kind, refund_id, state, attempts, next_at, last_error, ref`
+const outboxCols = `id, key, shop_id, ext_id, kind, refund_id, state, attempts, next_at, last_error, ref, amount, note`
 
 func (s *Store) outbox(ctx context.Context, where string, args ...any) ([]OutboxItem, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox `+where, args...)
@@ -41,7 +46,7 @@ func (s *Store) outbox(ctx context.Context, where string, args ...any) ([]Outbox
 		var it OutboxItem
 		var next int64
 		if err := rows.Scan(&it.ID, &it.Key, &it.ShopID, &it.ExtID, &it.Kind, &it.RefundID, &it.State, &it.Attempts,
-			&next, &it.LastError, &it.Ref); err != nil {
+			&next, &it.LastError, &it.Ref, &it.Amount, &it.Note); err != nil {
 			return nil, err
 		}
 		it.NextAt = fromMS(next)
@@ -62,39 +67,122 @@ func (s *Store) Bookings(ctx context.Context, shopID int64, extID string) ([]Out
 	return s.outbox(ctx, `WHERE shop_id=? AND ext_id=? ORDER BY id`, shopID, extID)
 }
 
+// Done is one successful booking to record: the outbox entry, the ledger's
+// reference, the invoice or credit note as booked, and the event to log.
+type Done struct {
+	Item    OutboxItem
+	Ref     string
+	Invoice order.Invoice
+	Event   Event
+}
+
 // BookingDone records a successful booking. For an invoice the order becomes
-// booked with the invoice's number, date and the ledger's reference.
+// booked with the invoice's number, date and the ledger's reference, and the
+// invoice as booked is kept (credit notes are spread over it).
 func (s *Store) BookingDone(ctx context.Context, it OutboxItem, ref string, inv order.Invoice, ev Event) error {
+	return s.BookingsDone(ctx, []Done{{Item: it, Ref: ref, Invoice: inv, Event: ev}})
+}
+
+// BookingsDone records several successful bookings in one transaction, as
+// BookingDone does for one.
+func (s *Store) BookingsDone(ctx context.Context, ds []Done) error {
+	if len(ds) == 0 {
+		return nil
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("record bookings: %w", err)
 	}
 	defer tx.Rollback()
 	now := s.now()
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state='done', ref=?, done_at=?, attempts=attempts+1, last_error=''
-		WHERE id=?`, ref, now, it.ID); err != nil {
+	st, err := prepareDone(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("record bookings: %w", err)
+	}
+	defer st.close()
+	for _, d := range ds {
+		if err := st.done(ctx, now, d); err != nil {
+			return fmt.Errorf("record booking %s: %w", d.Item.Key, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record bookings: %w", err)
+	}
+	return nil
+}
+
+// doneStmts are BookingsDone's statements, prepared once per transaction.
+type doneStmts struct{ outbox, invoice, credit, event *sql.Stmt }
+
+func prepareDone(ctx context.Context, tx *sql.Tx) (*doneStmts, error) {
+	st := &doneStmts{}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&st.outbox, `UPDATE outbox SET state='done', ref=?, done_at=?, attempts=attempts+1, last_error='' WHERE id=?`},
+		{&st.invoice, `UPDATE orders SET state='booked', reason='', reason_arg='', detail='', state_at=?,
+			invoice_id=?, invoice_date=?, booking_ref=?, booked_invoice=? WHERE shop_id=? AND ext_id=?`},
+		{&st.credit, `UPDATE orders SET reason='', reason_arg='', detail=''
+			WHERE shop_id=? AND ext_id=? AND state='booked' AND reason=?
+			AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.shop_id=orders.shop_id AND b.ext_id=orders.ext_id AND b.state='failed')`},
+		{&st.event, insertEvent},
+	} {
+		stmt, err := tx.PrepareContext(ctx, p.q)
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		*p.dst = stmt
+	}
+	return st, nil
+}
+
+func (st *doneStmts) close() {
+	for _, x := range []*sql.Stmt{st.outbox, st.invoice, st.credit, st.event} {
+		if x != nil {
+			x.Close()
+		}
+	}
+}
+
+// done records one booking: the outbox entry done; for an invoice the order
+// booked with the invoice as booked; for a credit note, a booked order's
+// credit_note_failed cleared once no credit note is failed any more.
+func (st *doneStmts) done(ctx context.Context, now int64, d Done) error {
+	it := d.Item
+	if _, err := st.outbox.ExecContext(ctx, d.Ref, now, it.ID); err != nil {
 		return err
 	}
 	if it.Kind == order.KindInvoice {
-		if _, err := tx.ExecContext(ctx, `UPDATE orders SET state='booked', reason='', reason_arg='', detail='', state_at=?,
-			invoice_id=?, invoice_date=?, booking_ref=? WHERE shop_id=? AND ext_id=?`,
-			now, inv.ID, ms(inv.IssueDate), ref, it.ShopID, it.ExtID); err != nil {
+		booked, err := json.Marshal(d.Invoice)
+		if err != nil {
 			return err
 		}
-	}
-	if err := addEventTx(ctx, tx, now, ev); err != nil {
+		if _, err := st.invoice.ExecContext(ctx, now, d.Invoice.ID, ms(d.Invoice.IssueDate), d.Ref, booked,
+			it.ShopID, it.ExtID); err != nil {
+			return err
+		}
+	} else if _, err := st.credit.ExecContext(ctx, it.ShopID, it.ExtID, reasonCreditFailed); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return addEventTx(ctx, stmtExecer{st.event}, now, d.Event)
 }
 
+// reasonCreditFailed is engine.ReasonCreditFailed: a booked order whose
+// credit note failed keeps its state and shows this reason.
+const reasonCreditFailed = "credit_note_failed"
+
 // BookingFailed records a failed attempt. A permanent failure marks the
-// booking and the order failed, with the reason; a transient one schedules
-// the next attempt at next and keeps the order queued, with the last error.
-func (s *Store) BookingFailed(ctx context.Context, it OutboxItem, permanent bool, reason, detail string, next time.Time, ev Event) error {
+// booking failed, and the order failed with reason and reasonArg, except
+// that a booked order stays booked: a failed credit note gives it reason
+// credit_note_failed (reasonArg then says which and why) and never un-books
+// it. A transient failure schedules the next attempt at next and notes the
+// reason on a queued order.
+func (s *Store) BookingFailed(ctx context.Context, it OutboxItem, permanent bool, reason, reasonArg, detail string, next time.Time, ev Event) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("record failed booking: %w", err)
 	}
 	defer tx.Rollback()
 	now := s.now()
@@ -104,21 +192,82 @@ func (s *Store) BookingFailed(ctx context.Context, it OutboxItem, permanent bool
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state=?, attempts=attempts+1, next_at=?, last_error=? WHERE id=?`,
 		state, ms(next), detail, it.ID); err != nil {
-		return err
+		return fmt.Errorf("record failed booking: %w", err)
 	}
-	if permanent {
+	switch {
+	case permanent && it.Kind == order.KindCreditNote:
+		_, err = tx.ExecContext(ctx, `UPDATE orders SET reason=?, reason_arg=?, detail=?, state_at=?
+			WHERE shop_id=? AND ext_id=? AND state='booked'`, reasonCreditFailed, reasonArg, detail, now, it.ShopID, it.ExtID)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `UPDATE orders SET state='failed', reason=?, reason_arg=?, detail=?, state_at=?
+				WHERE shop_id=? AND ext_id=? AND state='queued'`, reason, reasonArg, detail, now, it.ShopID, it.ExtID)
+		}
+	case permanent:
 		_, err = tx.ExecContext(ctx, `UPDATE orders SET state='failed', reason=?, reason_arg=?, detail=?, state_at=?
-			WHERE shop_id=? AND ext_id=? AND state IN ('queued','booked','failed')`,
-			reason, string(it.Kind), detail, now, it.ShopID, it.ExtID)
-	} else {
+			WHERE shop_id=? AND ext_id=? AND state IN ('queued','failed')`,
+			reason, reasonArg, detail, now, it.ShopID, it.ExtID)
+	default:
 		_, err = tx.ExecContext(ctx, `UPDATE orders SET reason=?, reason_arg=?, detail=? WHERE shop_id=? AND ext_id=? AND state='queued'`,
-			reason, string(it.Kind), detail, it.ShopID, it.ExtID)
+			reason, reasonArg, detail, it.ShopID, it.ExtID)
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("record failed booking: %w", err)
 	}
 	if err := addEventTx(ctx, tx, now, ev); err != nil {
-		return err
+		return fmt.Errorf("record failed booking: %w", err)
+	}
+	return tx.Commit()
+}
+
+// RetryBookings puts the failed bookings of an order back in the queue, due
+// now, without changing its state: for a booked order whose credit note
+// failed. It returns how many it rescheduled.
+func (s *Store) RetryBookings(ctx context.Context, shopID int64, extID string, ev Event) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("retry bookings: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.now()
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state='pending', attempts=0, next_at=?, last_error=''
+		WHERE shop_id=? AND ext_id=? AND state='failed'`, now, shopID, extID)
+	if err != nil {
+		return 0, fmt.Errorf("retry bookings: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET reason='', reason_arg='', detail='' WHERE shop_id=? AND ext_id=?
+		AND state='booked' AND reason=?`, shopID, extID, reasonCreditFailed); err != nil {
+		return 0, fmt.Errorf("retry bookings: %w", err)
+	}
+	if err := addEventTx(ctx, tx, now, ev); err != nil {
+		return 0, fmt.Errorf("retry bookings: %w", err)
+	}
+	return int(n), tx.Commit()
+}
+
+// QueueCredit adds a credit note booking for a change after booking (b has
+// Amount and Note) and clears the order's changed_after_booking mark: the
+// change is being credited.
+func (s *Store) QueueCredit(ctx context.Context, shopID int64, extID string, b Booking, ev Event) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("queue credit note: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.now()
+	res, err := tx.ExecContext(ctx, insertBooking, b.Key, shopID, extID, b.Kind, b.RefundID, now, now, int64(b.Amount), b.Note)
+	if err != nil {
+		return fmt.Errorf("queue credit note: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("queue credit note: booking %s exists already", b.Key)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET changed_after_booking=0, change_note='' WHERE shop_id=? AND ext_id=?`,
+		shopID, extID); err != nil {
+		return fmt.Errorf("queue credit note: %w", err)
+	}
+	if err := addEventTx(ctx, tx, now, ev); err != nil {
+		return fmt.Errorf("queue credit note: %w", err)
 	}
 	return tx.Commit()
 }
@@ -143,4 +292,24 @@ func (s *Store) RetryWaiting(ctx context.Context, reason string) (int, error) {
 		return 0, err
 	}
 	return int(n), tx.Commit()
+}
+
+// BookingCancelled marks a booking failed without touching its order: the
+// order left the queue (parked, ignored, unreadable) before the booking ran,
+// and its state says why. A new forward queues the booking again.
+func (s *Store) BookingCancelled(ctx context.Context, it OutboxItem, detail string, ev Event) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("cancel booking: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state='failed', attempts=attempts+1, next_at=?, last_error=? WHERE id=?`,
+		now, detail, it.ID); err != nil {
+		return fmt.Errorf("cancel booking: %w", err)
+	}
+	if err := addEventTx(ctx, tx, now, ev); err != nil {
+		return fmt.Errorf("cancel booking: %w", err)
+	}
+	return tx.Commit()
 }

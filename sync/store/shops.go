@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -14,8 +15,18 @@ import (
 
 // Shop is a connected shop and its settings.
 type Shop struct {
-	ID      int64
-	Name    string
+	ID int64
+	// Name is what people see; RenameShop changes it and nothing else.
+	Name string
+	// Slug is made once from the first name when the shop is added and
+	// never changes: invoice file names and webhook paths use it, so a
+	// rename moves no file and no URL a shop delivers to. Shops from before
+	// slugs have their name as slug.
+	Slug string
+	// Sells is what the shop sells: "goods" (the default) or "services";
+	// it decides reverse charge (AE, services) against intra-community
+	// supply (K, goods) for EU business buyers.
+	Sells   order.Sells
 	Source  order.Source
 	BaseURL string
 	// Key and Secret are the API credentials. Never log them.
@@ -39,6 +50,27 @@ type Shop struct {
 	Paused        bool
 	Webhook       WebhookConfig
 	CreatedAt     time.Time
+	// RemovedAt is when the shop was removed (zero: it is not). A removed
+	// shop keeps its orders and bookings; see RemoveShop.
+	RemovedAt time.Time
+}
+
+// ErrSells is returned for a Sells value other than goods or services.
+var ErrSells = errors.New(`sells must be "goods" or "services"`)
+
+// ParseSells checks a Sells value; "" is goods.
+func ParseSells(v string) (order.Sells, error) {
+	return normSells(order.Sells(v))
+}
+
+func normSells(v order.Sells) (order.Sells, error) {
+	switch v {
+	case "", order.SellsGoods:
+		return order.SellsGoods, nil
+	case order.SellsServices:
+		return order.SellsServices, nil
+	}
+	return "", fmt.Errorf("%q: %w", v, ErrSells)
 }
 
 // WebhookConfig is a shop's real-time set-up.
@@ -76,15 +108,17 @@ func (sh Shop) Forwards(status order.Status) bool {
 var ErrShopExists = errors.New("a shop with that name exists")
 
 const shopCols = `id, name, source, base_url, api_key, api_secret, forward, poll_seconds, lookback_days,
-	start_at, cursor, last_poll_at, last_poll_ok, last_error, last_error_code, paused, webhook, created_at`
+	start_at, cursor, last_poll_at, last_poll_ok, last_error, last_error_code, paused, webhook, created_at,
+	slug, sells, removed_at`
 
 func scanShop(row interface{ Scan(...any) error }) (Shop, error) {
 	var sh Shop
 	var forward, webhook string
-	var poll, start, cursor, lastPoll, lastOK, created int64
+	var poll, start, cursor, lastPoll, lastOK, created, removed int64
 	var paused int
 	err := row.Scan(&sh.ID, &sh.Name, &sh.Source, &sh.BaseURL, &sh.Key, &sh.Secret, &forward, &poll,
-		&sh.LookbackDays, &start, &cursor, &lastPoll, &lastOK, &sh.LastError, &sh.LastErrorCode, &paused, &webhook, &created)
+		&sh.LookbackDays, &start, &cursor, &lastPoll, &lastOK, &sh.LastError, &sh.LastErrorCode, &paused, &webhook, &created,
+		&sh.Slug, &sh.Sells, &removed)
 	if err != nil {
 		return sh, err
 	}
@@ -98,43 +132,144 @@ func scanShop(row interface{ Scan(...any) error }) (Shop, error) {
 	sh.StartAt, sh.Cursor = fromMS(start), fromMS(cursor)
 	sh.LastPollAt, sh.LastPollOK, sh.CreatedAt = fromMS(lastPoll), fromMS(lastOK), fromMS(created)
 	sh.Paused = paused != 0
+	sh.RemovedAt = fromMS(removed)
 	return sh, nil
 }
 
-// AddShop stores a new shop and returns it with its id.
+// AddShop stores a new shop and returns it with its id and slug. The slug
+// is made from sh.Slug when set, else from the name (see MakeSlug), and made
+// unique among every shop ever added, removed ones included, by a suffix
+// "-2", "-3", ...
 func (s *Store) AddShop(ctx context.Context, sh Shop) (Shop, error) {
 	forward, webhook, err := shopJSON(sh)
 	if err != nil {
 		return sh, err
 	}
+	if sh.Sells, err = normSells(sh.Sells); err != nil {
+		return sh, err
+	}
+	base := sh.Slug
+	if base == "" {
+		base = sh.Name
+	}
+	base = MakeSlug(base)
 	sh.CreatedAt = s.Now().UTC()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO shops(name, source, base_url, api_key, api_secret, forward,
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return sh, fmt.Errorf("add shop: %w", err)
+	}
+	defer tx.Rollback()
+	if sh.Slug, err = uniqueSlug(ctx, tx, base); err != nil {
+		return sh, fmt.Errorf("add shop: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO shops(name, slug, sells, source, base_url, api_key, api_secret, forward,
 		poll_seconds, lookback_days, start_at, cursor, paused, webhook, created_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		sh.Name, sh.Source, sh.BaseURL, sh.Key, sh.Secret, forward, int64(sh.PollInterval/time.Second),
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		sh.Name, sh.Slug, sh.Sells, sh.Source, sh.BaseURL, sh.Key, sh.Secret, forward, int64(sh.PollInterval/time.Second),
 		sh.LookbackDays, ms(sh.StartAt), ms(sh.Cursor), boolInt(sh.Paused), webhook, ms(sh.CreatedAt))
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint failed: shops.name") {
+		if isUniqueName(err) {
 			return sh, fmt.Errorf("shop %q: %w", sh.Name, ErrShopExists)
 		}
 		return sh, fmt.Errorf("add shop: %w", err)
 	}
 	sh.ID, _ = res.LastInsertId()
+	if err := tx.Commit(); err != nil {
+		return sh, fmt.Errorf("add shop: %w", err)
+	}
 	return sh, nil
 }
 
-// UpdateShop saves a shop's settings (not its poll state: see SavePoll).
+func isUniqueName(err error) bool {
+	return strings.Contains(err.Error(), "UNIQUE constraint failed: shops.name")
+}
+
+// uniqueSlug returns base, or base-N for the smallest N >= 2 that no shop
+// (removed ones included) has.
+func uniqueSlug(ctx context.Context, tx *sql.Tx, base string) (string, error) {
+	for n := 1; ; n++ {
+		slug := base
+		if n > 1 {
+			slug = fmt.Sprintf("%s-%d", base, n)
+		}
+		var taken int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM shops WHERE slug=?`, slug).Scan(&taken); err != nil {
+			return "", err
+		}
+		if taken == 0 {
+			return slug, nil
+		}
+	}
+}
+
+// maxSlug bounds a slug's length (it becomes part of file names).
+const maxSlug = 40
+
+// MakeSlug turns a shop's name into a slug: lowercase ASCII letters, digits
+// and single dashes, with common accented letters folded ("Café Één" ->
+// "cafe-een"); "shop" when nothing is left.
+func MakeSlug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if f, ok := slugFold[r]; ok {
+			b.WriteString(f)
+			dash = false
+			continue
+		}
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	slug := b.String()
+	if len(slug) > maxSlug {
+		slug = slug[:maxSlug]
+	}
+	slug = strings.Trim(slug, "-")
+	if slug == "" {
+		return "shop"
+	}
+	return slug
+}
+
+// slugFold spells accented Latin letters in ASCII.
+var slugFold = func() map[rune]string {
+	m := map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ĳ': "ij", 'ø': "o", 'ł': "l", 'đ': "d", 'þ': "th"}
+	for ascii, accented := range map[string]string{
+		"a": "àáâãäåāăą", "c": "çćĉċč", "e": "èéêëēĕėęě", "i": "ìíîïĩīĭįı", "n": "ñńņňŉ",
+		"o": "òóôõöōŏő", "u": "ùúûüũūŭůűų", "y": "ýÿŷ", "s": "śŝşš", "z": "źżž", "g": "ĝğġģ",
+		"r": "ŕŗř", "t": "ţťŧ", "l": "ĺļľŀ", "d": "ď", "h": "ĥħ", "j": "ĵ", "k": "ķ", "w": "ŵ",
+	} {
+		for _, r := range accented {
+			m[r] = ascii
+		}
+	}
+	return m
+}()
+
+// UpdateShop saves a shop's settings (not its poll state: see SavePoll, and
+// never its slug). A removed shop is not found.
 func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 	forward, webhook, err := shopJSON(sh)
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE shops SET name=?, base_url=?, api_key=?, api_secret=?, forward=?,
-		poll_seconds=?, lookback_days=?, start_at=?, paused=?, webhook=? WHERE id=?`,
-		sh.Name, sh.BaseURL, sh.Key, sh.Secret, forward, int64(sh.PollInterval/time.Second), sh.LookbackDays,
+	if sh.Sells, err = normSells(sh.Sells); err != nil {
+		return err
+	}
+	// The slug is not written: it never changes.
+	res, err := s.db.ExecContext(ctx, `UPDATE shops SET name=?, sells=?, base_url=?, api_key=?, api_secret=?, forward=?,
+		poll_seconds=?, lookback_days=?, start_at=?, paused=?, webhook=? WHERE id=? AND removed_at=0`,
+		sh.Name, sh.Sells, sh.BaseURL, sh.Key, sh.Secret, forward, int64(sh.PollInterval/time.Second), sh.LookbackDays,
 		ms(sh.StartAt), boolInt(sh.Paused), webhook, sh.ID)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint failed: shops.name") {
+		if isUniqueName(err) {
 			return fmt.Errorf("shop %q: %w", sh.Name, ErrShopExists)
 		}
 		return fmt.Errorf("update shop: %w", err)
@@ -170,15 +305,92 @@ func (s *Store) SavePoll(ctx context.Context, shopID int64, cursor time.Time, po
 	return err
 }
 
-// DeleteShop removes a shop and everything of it.
-func (s *Store) DeleteShop(ctx context.Context, shopID int64) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM shops WHERE id=?`, shopID)
-	return err
+// RenameShop changes only the name people see. The slug, and with it every
+// invoice file name and webhook URL, and the idempotency keys (the numeric
+// id) stay as they are.
+func (s *Store) RenameShop(ctx context.Context, id int64, name string) error {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return errors.New("rename shop: empty name")
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE shops SET name=? WHERE id=? AND removed_at=0`, name, id)
+	if err != nil {
+		if isUniqueName(err) {
+			return fmt.Errorf("shop %q: %w", name, ErrShopExists)
+		}
+		return fmt.Errorf("rename shop: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("shop %d: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
-// Shops lists every shop by name.
+// SetStartAt changes the date from which a shop's orders are booked.
+// Moving it earlier is a backfill: orders ignored as created before the old
+// date that are created at or after the new one are parked again, without
+// a reason, for the caller to decide again (engine.Decide through
+// Redecide), and the poll cursor moves back to the new date so that orders
+// modified since then are fetched again. Moving it later changes only the
+// date: the caller's Redecide ignores what is not booked yet. It returns how
+// many orders were parked again.
+func (s *Store) SetStartAt(ctx context.Context, id int64, start time.Time) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("set start: %w", err)
+	}
+	defer tx.Rollback()
+	at := ms(start)
+	res, err := tx.ExecContext(ctx, `UPDATE shops SET start_at=?,
+		cursor=CASE WHEN cursor=0 OR cursor>? THEN ? ELSE cursor END WHERE id=? AND removed_at=0`, at, at, at, id)
+	if err != nil {
+		return 0, fmt.Errorf("set start: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, fmt.Errorf("shop %d: %w", id, ErrNotFound)
+	}
+	res, err = tx.ExecContext(ctx, `UPDATE orders SET state='parked', reason='', reason_arg='', state_at=?
+		WHERE shop_id=? AND state='ignored' AND reason='before_start' AND created >= ?`, s.now(), id, at)
+	if err != nil {
+		return 0, fmt.Errorf("set start: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), tx.Commit()
+}
+
+// RemoveShop removes a shop from use and keeps its books. A bookkeeper
+// must be able to answer for every invoice written: the orders, booking
+// records and event log of a removed shop stay (orders would otherwise be
+// deleted with the shop by the schema's ON DELETE CASCADE), so nothing is
+// ever deleted. The shop is paused, its webhooks turned off, it is no longer
+// listed by Shops or found by ShopByName or ShopBySlug, and its name is
+// freed ("NAME (verwijderd #ID)") so the same shop can be connected again.
+// Its slug stays taken, so a new shop never writes files under its names.
+// ShopByID still finds it (RemovedAt set), for its records.
+func (s *Store) RemoveShop(ctx context.Context, id int64) error {
+	sh, err := s.ShopByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !sh.RemovedAt.IsZero() {
+		return fmt.Errorf("shop %d: %w", id, ErrNotFound)
+	}
+	sh.Webhook.Enabled = false
+	_, webhook, err := shopJSON(sh)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE shops SET name=?, paused=1, webhook=?, removed_at=? WHERE id=?`,
+		fmt.Sprintf("%s (verwijderd #%d)", sh.Name, sh.ID), webhook, s.now(), id)
+	if err != nil {
+		return fmt.Errorf("remove shop: %w", err)
+	}
+	return nil
+}
+
+// Shops lists every shop in use (not the removed ones) by name.
 func (s *Store) Shops(ctx context.Context) ([]Shop, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+shopCols+` FROM shops ORDER BY name`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+shopCols+` FROM shops WHERE removed_at=0 ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("shops: %w", err)
 	}
@@ -194,16 +406,26 @@ func (s *Store) Shops(ctx context.Context) ([]Shop, error) {
 	return out, rows.Err()
 }
 
-// ShopByName finds a shop by its name.
+// ShopByName finds a shop in use by its name.
 func (s *Store) ShopByName(ctx context.Context, name string) (Shop, error) {
-	sh, err := scanShop(s.db.QueryRowContext(ctx, `SELECT `+shopCols+` FROM shops WHERE name=?`, name))
+	sh, err := scanShop(s.db.QueryRowContext(ctx, `SELECT `+shopCols+` FROM shops WHERE name=? AND removed_at=0`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return sh, fmt.Errorf("shop %q: %w", name, ErrNotFound)
 	}
 	return sh, err
 }
 
-// ShopByID finds a shop by its id.
+// ShopBySlug finds a shop in use by its slug: webhook paths name a shop by
+// its slug, which a rename does not change.
+func (s *Store) ShopBySlug(ctx context.Context, slug string) (Shop, error) {
+	sh, err := scanShop(s.db.QueryRowContext(ctx, `SELECT `+shopCols+` FROM shops WHERE slug=? AND removed_at=0`, slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return sh, fmt.Errorf("shop %q: %w", slug, ErrNotFound)
+	}
+	return sh, err
+}
+
+// ShopByID finds a shop by its id, a removed one too (RemovedAt set).
 func (s *Store) ShopByID(ctx context.Context, id int64) (Shop, error) {
 	sh, err := scanShop(s.db.QueryRowContext(ctx, `SELECT `+shopCols+` FROM shops WHERE id=?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -232,4 +454,69 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// ReasonCount is how many of a shop's orders are in one state for one
+// reason.
+type ReasonCount struct {
+	ShopID int64
+	State  State
+	Reason string
+	// Arg is the reason argument of one of them; for orders changed after
+	// booking, the change note of one of them.
+	Arg   string
+	Count int
+}
+
+// ReasonChangedAfterBooking is the Reason of the ReasonCount of booked
+// orders the shop changed afterwards.
+const ReasonChangedAfterBooking = "changed_after_booking"
+
+// OwnerWaits counts, per shop (all shops for shopID 0), state and reason,
+// the orders that wait on a person: every failed order, orders in a state
+// of waits for one of its reasons (queued: seller details or a ledger
+// missing; parked: a currency rate; booked: a credit note that failed), and
+// booked orders the shop changed afterwards (Reason
+// ReasonChangedAfterBooking).
+func (s *Store) OwnerWaits(ctx context.Context, shopID int64, waits map[State][]string) ([]ReasonCount, error) {
+	cond := []string{"o.state = 'failed'"}
+	args := []any{shopID, shopID}
+	states := make([]string, 0, len(waits))
+	for st := range waits {
+		states = append(states, string(st))
+	}
+	sort.Strings(states)
+	for _, st := range states {
+		reasons := waits[State(st)]
+		if len(reasons) == 0 || st == string(Failed) {
+			continue
+		}
+		cond = append(cond, "(o.state = ? AND o.reason IN ("+strings.TrimSuffix(strings.Repeat("?,", len(reasons)), ",")+"))")
+		args = append(args, st)
+		for _, r := range reasons {
+			args = append(args, r)
+		}
+	}
+	args = append(args, shopID, shopID)
+	rows, err := s.db.QueryContext(ctx, `SELECT o.shop_id, o.state, o.reason, MAX(o.reason_arg), COUNT(*) FROM orders o
+		WHERE (? = 0 OR o.shop_id = ?) AND (`+strings.Join(cond, " OR ")+`)
+		GROUP BY o.shop_id, o.state, o.reason
+		UNION ALL
+		SELECT shop_id, 'booked', '`+ReasonChangedAfterBooking+`', MAX(change_note), COUNT(*) FROM orders
+		WHERE (? = 0 OR shop_id = ?) AND changed_after_booking = 1 AND state = 'booked'
+		GROUP BY shop_id
+		ORDER BY 1, 2, 3`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("owner waits: %w", err)
+	}
+	defer rows.Close()
+	var out []ReasonCount
+	for rows.Next() {
+		var rc ReasonCount
+		if err := rows.Scan(&rc.ShopID, &rc.State, &rc.Reason, &rc.Arg, &rc.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, rc)
+	}
+	return out, rows.Err()
 }

@@ -203,7 +203,7 @@ func TestBookingLifecycle(t *testing.T) {
 		t.Fatalf("due %d", len(due))
 	}
 	next := time.Now().Add(time.Hour)
-	if err := s.BookingFailed(ctx, due[0], false, "ledger_unavailable", "disk full", next, store.Event{Code: "booking_retry"}); err != nil {
+	if err := s.BookingFailed(ctx, due[0], false, "ledger_unavailable", "", "disk full", next, store.Event{Code: "booking_retry"}); err != nil {
 		t.Fatal(err)
 	}
 	if d, _ := s.DueBookings(ctx, time.Now(), 10); len(d) != 0 {

@@ -51,8 +51,8 @@ func (h ShopHooks) secretFor(webhookID string) string {
 
 // Shops finds the webhook settings of a shop.
 type Shops interface {
-	// Lookup returns the settings of the shop named shop (the last segment
-	// of the delivery URL) for source, and false when there is no such shop
+	// Lookup returns the settings of the shop whose slug is shop (the last
+	// segment of the delivery URL; a slug never changes, a name may) for source, and false when there is no such shop
 	// or its webhooks are off. It must be safe for concurrent use and must
 	// not block on the network: it runs on every request.
 	Lookup(source order.Source, shop string) (ShopHooks, bool)
@@ -61,7 +61,7 @@ type Shops interface {
 // Delivery is one verified webhook delivery, as it is handed to the Inbox.
 type Delivery struct {
 	Source order.Source
-	// Shop is the shop's name from the delivery URL.
+	// Shop is the shop's slug from the delivery URL.
 	Shop string
 	// Topic, Resource and Event come from the X-WC-Webhook-* headers.
 	Topic, Resource, Event string

@@ -8,6 +8,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/source"
@@ -76,11 +78,18 @@ func New(cfg Config) (*Client, error) {
 		return nil, &source.Error{Kind: source.Auth, Message: "consumer key and secret are required"}
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
-	c := &Client{base: u, key: cfg.Key, secret: cfg.Secret, http: cfg.HTTPClient, timeout: cfg.Timeout,
+	c := &Client{base: u, key: cfg.Key, secret: cfg.Secret, timeout: cfg.Timeout,
 		Now: time.Now, refundCache: map[string]refundEntry{}}
-	if c.http == nil {
-		c.http = &http.Client{}
+	// Redirects are never followed: a redirect to another host drops the
+	// Authorization header, one to another address breaks the OAuth
+	// signature (it signs the URL), and a followed request would reuse its
+	// nonce. A redirect says where the shop lives instead (see redirectError).
+	hc := http.Client{}
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient
 	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.http = &hc
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
@@ -99,14 +108,41 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, out any) (h
 	return c.do(ctx, http.MethodGet, path, q, nil, out)
 }
 
+// retryDelay is the pause before the one retry of a GET that failed on the
+// way (connection dropped, 502/503/504).
+var retryDelay = 250 * time.Millisecond
+
 // do sends one request to /wp-json/wc/v3/<path> and decodes the JSON answer
 // into out. Every failure is a *source.Error whose text has no query string
-// and no secret.
+// and no secret. A GET that fails on the way is tried once more, signed
+// anew: WooCommerce refuses an OAuth nonce it has seen, and a timestamp
+// from before the pause is older than it needs to be.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body any, out any) (http.Header, error) {
 	what := method + " " + c.base.Path + "/wp-json/wc/v3/" + path
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	var b []byte
+	if body != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			return nil, &source.Error{Kind: source.BadRequest, Message: what + ": encode request", Err: err}
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		h, retry, err := c.once(ctx, what, method, path, q, b, out)
+		if !retry || attempt > 0 || method != http.MethodGet {
+			return h, err
+		}
+		select {
+		case <-time.After(retryDelay):
+		case <-ctx.Done():
+			return h, err
+		}
+	}
+}
 
+// once is one attempt of do; retry says whether a GET may be tried again.
+func (c *Client) once(ctx context.Context, what, method, path string, q url.Values, body []byte, out any) (http.Header, bool, error) {
 	u := *c.base
 	u.Path = c.base.Path + "/wp-json/wc/v3/" + path
 	if q == nil {
@@ -114,19 +150,15 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	}
 	var rd io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, &source.Error{Kind: source.BadRequest, Message: what + ": encode request", Err: err}
-		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(body)
 	}
 	if u.Scheme == "http" {
-		q = c.sign(method, &u, q)
+		q = c.sign(method, &u, q) // a fresh nonce and timestamp for every attempt
 	}
 	u.RawQuery = encodeQuery(q)
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return nil, &source.Error{Kind: source.BadRequest, Message: what + ": build request"}
+		return nil, false, &source.Error{Kind: source.BadRequest, Message: what + ": build request"}
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "Orderbrug")
@@ -138,25 +170,50 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.transportError(what, err)
+		if herr := c.httpsOnHTTP(ctx, what, err); herr != nil {
+			return nil, false, herr
+		}
+		return nil, transient(err), c.transportError(what, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, c.transportError(what, err)
+		return nil, transient(err), c.transportError(what, err)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return nil, false, c.redirectError(what, req.URL, resp)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, c.statusError(what, resp.StatusCode, raw)
+		err := c.statusError(what, resp.StatusCode, raw)
+		if resp.StatusCode == http.StatusNotFound {
+			err = c.discover(ctx, what, resp.Header, err)
+		}
+		switch resp.StatusCode {
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return nil, true, err
+		}
+		return nil, false, err
 	}
 	if out != nil {
 		if !looksJSON(raw) {
-			return nil, &source.Error{Kind: source.BadResponse, Message: what + ": not a WooCommerce REST API (answer is not JSON" + contentHint(resp) + ")"}
+			err := &source.Error{Kind: source.BadResponse, Message: what + ": not a WooCommerce REST API (answer is not JSON" + contentHint(resp) + ")"}
+			return nil, false, c.discover(ctx, what, resp.Header, err)
 		}
 		if err := json.Unmarshal(raw, out); err != nil {
-			return nil, &source.Error{Kind: source.BadResponse, Message: what + ": not a WooCommerce REST API (unexpected JSON)", Err: errors.New(c.scrub(err.Error()))}
+			return nil, false, &source.Error{Kind: source.BadResponse, Message: what + ": not a WooCommerce REST API (unexpected JSON)", Err: errors.New(c.scrub(err.Error()))}
 		}
 	}
-	return resp.Header, nil
+	return resp.Header, false, nil
+}
+
+// transient reports whether a round-trip error is worth one more try: the
+// connection broke (reset, closed early), not a refusal, a timeout or a
+// certificate.
+func transient(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
 func contentHint(resp *http.Response) string {
@@ -322,4 +379,181 @@ func rfc3986(s string) string {
 		b.WriteByte(hex[ch&15])
 	}
 	return b.String()
+}
+
+// AddressError says that the shop's REST API is not at the address
+// configured, and where it is. It is the cause (Err) of a *source.Error;
+// callers find it with errors.As, or through its AddressHint method.
+type AddressError struct {
+	// Code is "moved" (the shop redirects to its home address, Use),
+	// "no_https" (nothing speaks HTTPS at that address; Use is its http://
+	// address), "wordpress_at" (WordPress lives at Use, not at the address
+	// given) or "plain_permalinks" (the REST API is only reachable with
+	// permalinks other than "plain"; Use is the site).
+	Code string
+	// Use is the address to enter instead; "" when unknown.
+	Use string
+}
+
+func (e *AddressError) Error() string {
+	switch e.Code {
+	case "moved":
+		return "the shop lives at " + e.Use + ": use that address"
+	case "no_https":
+		return "the shop does not speak HTTPS at this address; it answers plain HTTP at " + e.Use
+	case "wordpress_at":
+		return "WordPress lives at " + e.Use + ": use that address"
+	case "plain_permalinks":
+		return "the shop's permalinks are set to \"plain\", which hides the REST API: choose any other permalink setting in WordPress"
+	}
+	return "wrong shop address"
+}
+
+// AddressHint returns the code and the address to use instead.
+func (e *AddressError) AddressHint() (code, use string) { return e.Code, e.Use }
+
+// probeTimeout bounds each of the requests that find out where a shop
+// really is; they carry no credentials.
+const probeTimeout = 5 * time.Second
+
+// redirectError turns a 3xx into the address the shop wants to be reached
+// at. WordPress redirects every request to its home URL (another host,
+// www or not, http or https): the request must then be made there, not
+// followed (see New).
+func (c *Client) redirectError(what string, from *url.URL, resp *http.Response) error {
+	loc := resp.Header.Get("Location")
+	target, err := from.Parse(loc)
+	if loc == "" || err != nil || target.Host == "" {
+		return &source.Error{Kind: source.BadResponse, Message: fmt.Sprintf("%s: HTTP %d redirect without a usable Location", what, resp.StatusCode)}
+	}
+	use := siteOf(target)
+	if use == c.base.String() {
+		return &source.Error{Kind: source.BadResponse, Message: fmt.Sprintf("%s: HTTP %d redirects to the same address", what, resp.StatusCode)}
+	}
+	return &source.Error{Kind: source.NotFound, Message: fmt.Sprintf("%s: HTTP %d to %s", what, resp.StatusCode, redactURL(target)),
+		Err: &AddressError{Code: "moved", Use: use}}
+}
+
+// siteOf is the WordPress site address of a URL on it: the part before
+// /wp-json/ for a REST URL, else the URL without query and trailing slash.
+func siteOf(u *url.URL) string {
+	p := u.Path
+	if i := strings.Index(p, "/wp-json"); i >= 0 {
+		p = p[:i]
+	}
+	p = strings.TrimSuffix(strings.TrimRight(p, "/"), "/index.php")
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimRight(p, "/")}).String()
+}
+
+// httpsOnHTTP recognises an https:// address of a server that speaks only
+// plain HTTP: the TLS handshake gets an HTTP answer, or the server hangs up
+// (EOF), and a plain request to the same address gets an HTTP answer. It
+// returns nil when that is not the case.
+func (c *Client) httpsOnHTTP(ctx context.Context, what string, err error) error {
+	if c.base.Scheme != "https" {
+		return nil
+	}
+	var rh tls.RecordHeaderError
+	// net/http turns a TLS handshake answered in HTTP into this error.
+	sure := errors.As(err, &rh) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
+	if !sure && !transient(err) {
+		return nil
+	}
+	plain := *c.base
+	plain.Scheme = "http"
+	if !sure {
+		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		defer cancel()
+		if _, ok := c.probe(pctx, plain.String()+"/wp-json/"); !ok {
+			return nil
+		}
+	}
+	return &source.Error{Kind: source.Network, Message: what + ": no HTTPS at this address",
+		Err: &AddressError{Code: "no_https", Use: plain.String()}}
+}
+
+// probe GETs u without credentials and returns the answer's headers; ok is
+// false when no HTTP answer came.
+func (c *Client) probe(ctx context.Context, u string) (http.Header, bool) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, false
+	}
+	req.Header.Set("User-Agent", "Orderbrug")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, false
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return resp.Header, true
+}
+
+// discover finds where WordPress really is when the REST route is not at
+// the configured address. WordPress names its REST API root on every page
+// it serves, in `Link: <https://shop.nl/wp-json/>; rel="https://api.w.org/"`:
+// from the failed answer itself, else from the configured address's own
+// page, else from the pages of the folders above it. It returns orig when WordPress is
+// where it was looked for (then WooCommerce is what is missing) or cannot be
+// found at all.
+func (c *Client) discover(ctx context.Context, what string, h http.Header, orig error) error {
+	root := apiRoot(h)
+	if root == "" {
+		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		defer cancel()
+		// The address given, then each folder above it up to the host's
+		// front page (at most four requests).
+		var candidates []string
+		for p := c.base.Path; len(candidates) < 4; p = p[:strings.LastIndex(p, "/")] {
+			candidates = append(candidates, (&url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: p + "/"}).String())
+			if p == "" {
+				break
+			}
+		}
+		for _, u := range candidates {
+			if ph, ok := c.probe(pctx, u); ok {
+				if root = apiRoot(ph); root != "" {
+					break
+				}
+			}
+		}
+	}
+	if root == "" {
+		return orig
+	}
+	ru, err := c.base.Parse(root)
+	if err != nil || ru.Host == "" {
+		return orig
+	}
+	site := siteOf(ru)
+	if ru.Query().Get("rest_route") != "" || (!strings.Contains(ru.Path, "/wp-json") && strings.Contains(ru.RawQuery, "rest_route")) {
+		return &source.Error{Kind: source.NotFound, Message: what + ": WordPress found at " + site,
+			Err: &AddressError{Code: "plain_permalinks", Use: site}}
+	}
+	if site == c.base.String() {
+		return orig
+	}
+	return &source.Error{Kind: source.NotFound, Message: what + ": WordPress found at " + site,
+		Err: &AddressError{Code: "wordpress_at", Use: site}}
+}
+
+// apiRoot is the REST API root a WordPress answer names in its Link header
+// (rel="https://api.w.org/"), "" when there is none.
+func apiRoot(h http.Header) string {
+	for _, v := range h.Values("Link") {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if !strings.HasPrefix(part, "<") {
+				continue
+			}
+			end := strings.Index(part, ">")
+			if end < 0 {
+				continue
+			}
+			if strings.Contains(part[end:], `rel="https://api.w.org/"`) {
+				return part[1:end]
+			}
+		}
+	}
+	return ""
 }

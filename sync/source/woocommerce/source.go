@@ -3,6 +3,7 @@ package woocommerce
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -19,18 +20,36 @@ const perPage = 100
 const gmtLayout = "2006-01-02T15:04:05"
 
 // Poll calls fn for every order modified at or after since, oldest first,
-// and returns the newest modified time it saw (since when none).
+// and returns the newest modified time it saw (since when none). An order it
+// cannot parse stops it with an error wrapping *source.UnparseableError;
+// PollEach reports such an order and goes on.
+func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order) error) (time.Time, error) {
+	return c.PollEach(ctx, since, func(p source.Polled) error {
+		if p.Err != nil {
+			return &source.Error{Kind: source.BadResponse, Message: "poll: order in list", Err: p.Err}
+		}
+		return fn(p.Order)
+	})
+}
+
+var _ source.ReportingPoller = (*Client)(nil)
+
+// PollEach calls fn for every order modified at or after since, oldest
+// first, and returns the newest modified time it saw (since when none). An
+// order it cannot parse is passed to fn with its raw payload and the cause,
+// and the poll goes on with the rest of the page: one broken order never
+// holds up the ones after it.
 //
 // Paging by page number is unsafe while the shop works: an order modified
 // between two pages moves to the end and shifts every later order one place
-// forward, so one order would be skipped. Poll pages by key instead: after a
-// full page it asks again from the newest modified second it saw (minus one
-// second, since WooCommerce dates have second resolution and modified_after
-// is exclusive), at page 1. Only while a whole page shares one second, where
-// a new start would return the same page, does it move to the next page
-// number. Orders at the boundary second come twice; the caller ignores
-// repeats. A poll where nothing changed is one request.
-func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order) error) (time.Time, error) {
+// forward, so one order would be skipped. PollEach pages by key instead:
+// after a full page it asks again from the newest modified second it saw
+// (minus one second, since WooCommerce dates have second resolution and
+// modified_after is exclusive), at page 1. Only while a whole page shares
+// one second, where a new start would return the same page, does it move to
+// the next page number. Orders at the boundary second come twice; the
+// caller ignores repeats. A poll where nothing changed is one request.
+func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.Polled) error) (time.Time, error) {
 	since = since.UTC().Truncate(time.Second)
 	next := since
 	after := since.Add(-time.Second)
@@ -50,15 +69,20 @@ func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order)
 		}
 		var newest time.Time
 		for _, raw := range raws {
-			o, err := ParseOrder(raw, c.base.String())
-			if err != nil {
-				return next, &source.Error{Kind: source.BadResponse, Message: "poll: order in list", Err: err}
-			}
-			if err := c.addRefundLines(ctx, &o); err != nil {
+			o, err := c.parseFull(ctx, raw)
+			var bad *source.UnparseableError
+			switch {
+			case errors.As(err, &bad):
+				if err := fn(source.Polled{Err: bad}); err != nil {
+					return next, err
+				}
+				o.Modified = bad.Modified
+			case err != nil:
 				return next, fmt.Errorf("poll: %w", err)
-			}
-			if err := fn(o); err != nil {
-				return next, err
+			default:
+				if err := fn(source.Polled{Order: o}); err != nil {
+					return next, err
+				}
 			}
 			if o.Modified.After(next) {
 				next = o.Modified
@@ -78,6 +102,63 @@ func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order)
 	}
 }
 
+// parseFull parses one order of a list and completes its refunds. An order
+// that cannot be read (itself or its refunds) comes back as an
+// *source.UnparseableError; any other error is the request's.
+func (c *Client) parseFull(ctx context.Context, raw []byte) (order.Order, error) {
+	o, err := ParseOrder(raw, c.base.String())
+	if err != nil {
+		return o, unparseable(raw, err)
+	}
+	if err := c.addRefundLines(ctx, &o); err != nil {
+		var pe refundParseError
+		if errors.As(err, &pe) {
+			return o, unparseable(raw, err)
+		}
+		return o, err
+	}
+	return o, nil
+}
+
+// unparseable builds the report of an order that cannot be parsed, with the
+// id and modified time read leniently from raw where it has them.
+func unparseable(raw []byte, cause error) *source.UnparseableError {
+	u := &source.UnparseableError{Raw: append([]byte(nil), raw...), Err: cause}
+	var head struct {
+		ID       json.RawMessage `json:"id"`
+		Modified json.RawMessage `json:"date_modified_gmt"`
+	}
+	if json.Unmarshal(raw, &head) != nil {
+		return u
+	}
+	var id json.Number
+	if json.Unmarshal(head.ID, &id) == nil {
+		if n, err := id.Int64(); err == nil && n > 0 {
+			u.ID = strconv.FormatInt(n, 10)
+		}
+	} else {
+		var s string
+		if json.Unmarshal(head.ID, &s) == nil {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+				u.ID = strconv.FormatInt(n, 10)
+			}
+		}
+	}
+	var mod string
+	if json.Unmarshal(head.Modified, &mod) == nil {
+		if t, err := time.Parse(gmtLayout, mod); err == nil {
+			u.Modified = t.UTC()
+		}
+	}
+	return u
+}
+
+// refundParseError marks a refund WooCommerce returned that cannot be read.
+type refundParseError struct{ err error }
+
+func (e refundParseError) Error() string { return e.err.Error() }
+func (e refundParseError) Unwrap() error { return e.err }
+
 // Fetch returns the current snapshot of each id, asking 100 at a time with
 // include= and status=any. WooCommerce's "any" leaves out trashed orders, so
 // the ids it does not return are asked again with status=trash: a trashed
@@ -86,6 +167,7 @@ func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order)
 // (deleted for good) comes back with only Deleted set.
 func (c *Client) Fetch(ctx context.Context, ids []string) ([]order.Order, error) {
 	var out []order.Order
+	var unreadable []error
 	for start := 0; start < len(ids); start += perPage {
 		batch := ids[start:min(start+perPage, len(ids))]
 		for _, id := range batch {
@@ -94,34 +176,42 @@ func (c *Client) Fetch(ctx context.Context, ids []string) ([]order.Order, error)
 			}
 		}
 		got := map[string]order.Order{}
-		if err := c.fetchInto(ctx, batch, "any", got); err != nil {
-			return out, err
-		}
-		var missing []string
-		for _, id := range batch {
-			if _, ok := got[id]; !ok {
-				missing = append(missing, id)
+		for _, status := range []string{"any", "trash"} {
+			var ask []string
+			for _, id := range batch {
+				if _, ok := got[id]; !ok {
+					ask = append(ask, id)
+				}
 			}
-		}
-		if len(missing) > 0 {
-			if err := c.fetchInto(ctx, missing, "trash", got); err != nil {
+			if len(ask) == 0 {
+				break
+			}
+			bad, err := c.fetchInto(ctx, ask, status, got)
+			for _, b := range bad {
+				unreadable = append(unreadable, b)
+			}
+			if err != nil {
 				return out, err
 			}
 		}
 		for _, id := range batch {
-			if o, ok := got[id]; ok {
-				out = append(out, o)
-			} else {
+			o, ok := got[id]
+			switch {
+			case !ok:
 				out = append(out, order.Order{Source: order.WooCommerce, ID: id, Number: id, Deleted: true,
 					ShopURL: adminURL(c.base.String(), id)})
+			case o.ID != "": // a zero order stands for one that could not be read
+				out = append(out, o)
 			}
 		}
 	}
-	return out, nil
+	return out, errors.Join(unreadable...)
 }
 
-// fetchInto asks for the orders ids with status and adds them to got.
-func (c *Client) fetchInto(ctx context.Context, ids []string, status string, got map[string]order.Order) error {
+// fetchInto asks for the orders ids with status and adds them to got. The
+// orders it cannot parse are returned, not added (their id maps to a zero
+// order in got, so they are not taken for deleted).
+func (c *Client) fetchInto(ctx context.Context, ids []string, status string, got map[string]order.Order) ([]*source.UnparseableError, error) {
 	q := url.Values{
 		"include":  {strings.Join(ids, ",")},
 		"status":   {status},
@@ -129,19 +219,25 @@ func (c *Client) fetchInto(ctx context.Context, ids []string, status string, got
 	}
 	var raws []json.RawMessage
 	if _, err := c.get(ctx, "orders", q, &raws); err != nil {
-		return fmt.Errorf("fetch: %w", err)
+		return nil, fmt.Errorf("fetch: %w", err)
 	}
+	var unreadable []*source.UnparseableError
 	for _, raw := range raws {
-		o, err := ParseOrder(raw, c.base.String())
-		if err != nil {
-			return &source.Error{Kind: source.BadResponse, Message: "fetch: order in list", Err: err}
+		o, err := c.parseFull(ctx, raw)
+		var bad *source.UnparseableError
+		switch {
+		case errors.As(err, &bad):
+			if bad.ID != "" {
+				got[bad.ID] = order.Order{} // returned, so not missing: not asked again as trash
+			}
+			unreadable = append(unreadable, bad)
+		case err != nil:
+			return unreadable, fmt.Errorf("fetch: %w", err)
+		default:
+			got[o.ID] = o
 		}
-		if err := c.addRefundLines(ctx, &o); err != nil {
-			return fmt.Errorf("fetch: %w", err)
-		}
-		got[o.ID] = o
 	}
-	return nil
+	return unreadable, nil
 }
 
 // Statuses lists the shop's order statuses with their counts from
@@ -189,7 +285,7 @@ func (c *Client) addRefundLines(ctx context.Context, o *order.Order) error {
 	for _, raw := range raws {
 		r, err := ParseRefund(raw, *o)
 		if err != nil {
-			return &source.Error{Kind: source.BadResponse, Message: "refunds of order " + o.ID, Err: err}
+			return refundParseError{fmt.Errorf("refunds of order %s: %w", o.ID, err)}
 		}
 		byID[r.ID] = r
 	}

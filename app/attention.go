@@ -1,0 +1,244 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// Attention is a group of one shop's orders that wait on a person, and why:
+// the Overzicht tab, the tray, and the summary and exit code of sync.
+type Attention struct {
+	Shop  string      `json:"shop"`
+	State store.State `json:"state"`
+	// Reason is the reason code (the UI's sentence "reason.<code>"); Args
+	// its figures. For seller_incomplete they are the fields missing now
+	// ("missing": "vat_id,kvk", "invalid": ...), for a group of one order
+	// that order's figures.
+	Reason string            `json:"reason"`
+	Args   map[string]string `json:"args,omitempty"`
+	Count  int               `json:"count"`
+}
+
+// ownerWaits are the reasons, per state, for which an order waits on a
+// person; every failed order does too.
+var ownerWaits = map[store.State][]string{
+	store.Queued: {engine.ReasonSellerIncomplete, engine.ReasonNoLedger},
+	store.Parked: {engine.ReasonCurrency},
+	store.Booked: {engine.ReasonCreditFailed},
+}
+
+// Attention lists what waits on a person, per shop and reason: bookings
+// that wait for seller details or a ledger, failed bookings, orders in a
+// currency that needs a rate, and booked orders changed afterwards.
+func (s *Service) Attention(ctx context.Context) ([]Attention, error) {
+	return s.attention(ctx, 0)
+}
+
+func (s *Service) attention(ctx context.Context, shopID int64) ([]Attention, error) {
+	rcs, err := s.store.OwnerWaits(ctx, shopID, ownerWaits)
+	if err != nil || len(rcs) == 0 {
+		return nil, err
+	}
+	names := map[int64]string{}
+	var sellerArgs map[string]string
+	out := make([]Attention, 0, len(rcs))
+	for _, rc := range rcs {
+		name, ok := names[rc.ShopID]
+		if !ok {
+			sh, err := s.store.ShopByID(ctx, rc.ShopID)
+			if err != nil {
+				return nil, err
+			}
+			name, names[rc.ShopID] = sh.Name, sh.Name
+		}
+		a := Attention{Shop: name, State: rc.State, Reason: rc.Reason, Count: rc.Count}
+		switch {
+		case rc.Reason == engine.ReasonSellerIncomplete:
+			if sellerArgs == nil {
+				sellerArgs = s.sellerMissing(ctx)
+			}
+			a.Args = sellerArgs
+			if len(a.Args) == 0 {
+				a.Args = ReasonArgs(rc.Arg)
+			}
+		case rc.Reason == store.ReasonChangedAfterBooking:
+			if rc.Count == 1 {
+				a.Args = map[string]string{"note": rc.Arg}
+			}
+		case rc.Count == 1:
+			a.Args = ReasonArgs(rc.Arg)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// sellerMissing is the seller details missing and malformed now, as the
+// figures of reason seller_incomplete; empty when they are complete.
+func (s *Service) sellerMissing(ctx context.Context) map[string]string {
+	sel, err := s.Seller(ctx)
+	if err == nil {
+		err = sel.Check()
+	}
+	if err == nil {
+		return map[string]string{}
+	}
+	if _, args := order.Failure(err); len(args) > 0 {
+		return args
+	}
+	return map[string]string{}
+}
+
+// ReasonArgs reads an order's reason argument: a JSON object of figures for
+// a booking failure ({"field":"total","got":"137.54",...,"kind":"invoice"}),
+// a plain string for a parking reason (the status, the currency), returned
+// as {"arg": ...}. Empty gives nil.
+func ReasonArgs(arg string) map[string]string {
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		return nil
+	}
+	if strings.HasPrefix(arg, "{") {
+		var raw map[string]any
+		if json.Unmarshal([]byte(arg), &raw) == nil {
+			out := make(map[string]string, len(raw))
+			for k, v := range raw {
+				switch v := v.(type) {
+				case string:
+					out[k] = v
+				case nil:
+				default:
+					b, _ := json.Marshal(v)
+					out[k] = string(b)
+				}
+			}
+			return out
+		}
+	}
+	return map[string]string{"arg": arg}
+}
+
+// WaitingError is returned by Sync and Recheck when, after their work,
+// bookings wait on something a person must fix; its Attention says what.
+// Its code is CodeWaiting.
+type WaitingError struct {
+	Attention []Attention
+}
+
+func (e *WaitingError) Error() string {
+	n := 0
+	for _, a := range e.Attention {
+		n += a.Count
+	}
+	return fmt.Sprintf("%d orders wait on you: %s", n, strings.Join(AttentionLines(e.Attention), "; "))
+}
+
+// waitingError is a *WaitingError for att, nil when nothing waits.
+func waitingError(att []Attention) error {
+	if len(att) == 0 {
+		return nil
+	}
+	return &Error{Code: CodeWaiting, Err: &WaitingError{Attention: att}}
+}
+
+// AttentionOf returns what waits on a person according to err (a
+// *WaitingError in its chain), nil otherwise.
+func AttentionOf(err error) []Attention {
+	var we *WaitingError
+	if errors.As(err, &we) {
+		return we.Attention
+	}
+	return nil
+}
+
+// sellerFlags are the `seller set` flags of the seller fields.
+var sellerFlags = map[string]string{
+	order.SellerName: "--name", order.SellerKvK: "--kvk", order.SellerVATID: "--vat", order.SellerStreet: "--street",
+	order.SellerPostcode: "--postcode", order.SellerCity: "--city", order.SellerCountry: "--country",
+	order.SellerIBAN: "--iban",
+}
+
+// AttentionLines says in English, one line per group, what waits and what
+// to do: for a terminal (the GUI has Dutch sentences for the reasons).
+func AttentionLines(att []Attention) []string {
+	lines := make([]string, 0, len(att))
+	for _, a := range att {
+		what := fmt.Sprintf("%s: %d %s", a.Shop, a.Count, plural(a.Count, "order", "orders"))
+		var why string
+		switch a.Reason {
+		case engine.ReasonSellerIncomplete:
+			var flags []string
+			for _, f := range splitList(a.Args["missing"] + "," + a.Args["invalid"]) {
+				if fl, ok := sellerFlags[f]; ok {
+					flags = append(flags, fl)
+				} else {
+					flags = append(flags, f)
+				}
+			}
+			why = "wait for the seller details"
+			if m := a.Args["missing"]; m != "" {
+				why += "; missing: " + strings.ReplaceAll(m, ",", ", ")
+			}
+			if v := a.Args["invalid"]; v != "" {
+				why += "; not valid: " + strings.ReplaceAll(v, ",", ", ")
+			}
+			if len(flags) > 0 {
+				why += " (orderbrug seller set " + strings.Join(flags, " ... ") + " ...)"
+			}
+		case engine.ReasonNoLedger:
+			why = "wait for a ledger (orderbrug ledger ubl --dir DIR)"
+		case engine.ReasonCurrency:
+			why = "are not in EUR: book each with its rate (orderbrug order book SHOP NUMBER --rate R)"
+		case store.ReasonChangedAfterBooking:
+			why = "changed in the shop after booking (orderbrug orders --changed)"
+		case engine.ReasonCreditFailed:
+			why = "have a credit note that failed (orderbrug orders --state booked)"
+		default:
+			why = "failed: " + a.Reason
+			if len(a.Args) > 0 {
+				why += " (" + formatArgs(a.Args) + ")"
+			}
+			why += " (orderbrug orders --state failed)"
+		}
+		lines = append(lines, what+" "+why)
+	}
+	return lines
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func formatArgs(args map[string]string) string {
+	keys := make([]string, 0, len(args))
+	for k := range args {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + args[k]
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,156 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+func TestMakeSlug(t *testing.T) {
+	for name, want := range map[string]string{
+		"Winkel":                 "winkel",
+		"Café Één & Zonen":       "cafe-een-zonen",
+		"  De Bakker's Shop!!  ": "de-bakker-s-shop",
+		"Straße 12":              "strasse-12",
+		"日本":                     "shop",
+		"":                       "shop",
+		"a--b__c":                "a-b-c",
+		"Een hele lange winkelnaam die maar doorgaat en doorgaat": "een-hele-lange-winkelnaam-die-maar-doorg",
+	} {
+		if got := store.MakeSlug(name); got != want {
+			t.Errorf("MakeSlug(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestAddShopSlugUniqueAndImmutable(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	a := addShop(t, s)
+	if a.Slug != "winkel" || a.Sells != order.SellsGoods {
+		t.Fatalf("first shop: slug %q sells %q", a.Slug, a.Sells)
+	}
+	b, err := s.AddShop(ctx, store.Shop{Name: "Winkel!", Source: order.WooCommerce, BaseURL: "https://b.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Slug != "winkel-2" {
+		t.Fatalf("second shop slug %q, want winkel-2", b.Slug)
+	}
+	if err := s.RenameShop(ctx, a.ID, "Mijn Nieuwe Naam"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ShopByID(ctx, a.ID)
+	if err != nil || got.Name != "Mijn Nieuwe Naam" || got.Slug != "winkel" {
+		t.Fatalf("after rename: %+v, %v", got, err)
+	}
+	if _, err := s.ShopBySlug(ctx, "winkel"); err != nil {
+		t.Fatalf("by slug after rename: %v", err)
+	}
+	// UpdateShop never writes the slug, whatever the caller passes.
+	got.Slug = "other"
+	got.Sells = order.SellsServices
+	if err := s.UpdateShop(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.ShopByID(ctx, a.ID)
+	if got.Slug != "winkel" || got.Sells != order.SellsServices {
+		t.Fatalf("after update: slug %q sells %q", got.Slug, got.Sells)
+	}
+	if err := s.RenameShop(ctx, a.ID, "Winkel!"); !errors.Is(err, store.ErrShopExists) {
+		t.Fatalf("rename onto another shop's name: %v", err)
+	}
+	got.Sells = "diensten"
+	if err := s.UpdateShop(ctx, got); !errors.Is(err, store.ErrSells) {
+		t.Fatalf("bad sells: %v", err)
+	}
+}
+
+func TestRemoveShopKeepsBooksAndSlug(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	sh := addShop(t, s)
+	o := order.Order{ID: "13", Number: "13", Status: "processing", Created: time.Now().UTC(), Modified: time.Now().UTC()}
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO orders(shop_id, ext_id, number, status, created, modified, total, state,
+		snapshot, first_seen, last_checked, state_at, booking_ref) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		sh.ID, o.ID, o.Number, o.Status, 1, 1, 1210, "booked", []byte("{}"), 1, 1, 1, "winkel-13.xml"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveShop(ctx, sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM orders WHERE shop_id=? AND state='booked'`, sh.ID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("booked records after removal: %d, %v", n, err)
+	}
+	shops, err := s.Shops(ctx)
+	if err != nil || len(shops) != 0 {
+		t.Fatalf("shops after removal: %v, %v", shops, err)
+	}
+	if _, err := s.ShopByName(ctx, "winkel"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("by name after removal: %v", err)
+	}
+	if _, err := s.ShopBySlug(ctx, "winkel"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("by slug after removal: %v", err)
+	}
+	old, err := s.ShopByID(ctx, sh.ID)
+	if err != nil || old.RemovedAt.IsZero() || !old.Paused || old.Webhook.Enabled {
+		t.Fatalf("removed shop by id: %+v, %v", old, err)
+	}
+	// The same shop connected again: its name is free, its old slug is not.
+	again, err := s.AddShop(ctx, store.Shop{Name: "winkel", Source: order.WooCommerce, BaseURL: "https://winkel.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Slug != "winkel-2" {
+		t.Fatalf("re-added shop slug %q, want winkel-2 (the removed shop's files keep theirs)", again.Slug)
+	}
+	if err := s.RemoveShop(ctx, sh.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("removing twice: %v", err)
+	}
+}
+
+// TestMigrationSlugFromName opens a database written before slugs: its
+// shops get their name as slug (the name was in file names and webhook URLs
+// until then) and sell goods.
+func TestMigrationSlugFromName(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	schema1, err := os.ReadFile(filepath.Join("migrations", "0001_initial.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{string(schema1),
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`,
+		`INSERT INTO schema_migrations VALUES (1, '0001_initial.sql', 1)`,
+		`INSERT INTO shops(name, source, base_url, created_at) VALUES ('Bakker Één', 'woocommerce', 'https://b.example', 1)`} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			db.Close()
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := store.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sh, err := s.ShopByName(ctx, "Bakker Één")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.Slug != "Bakker Één" || sh.Sells != order.SellsGoods {
+		t.Fatalf("migrated shop: slug %q sells %q", sh.Slug, sh.Sells)
+	}
+}
