@@ -27,6 +27,15 @@ type Attention struct {
 	Count  int               `json:"count"`
 }
 
+// BookingWaits reports whether a booking (an invoice or credit note in the
+// outbox) waits on a person: one that waits for seller details or a
+// ledger, or one that failed. Those make sync and recheck exit non-zero;
+// parked orders (a currency rate) and changes after booking are work for
+// the Open tab, shown but not counted there.
+func (a Attention) BookingWaits() bool {
+	return a.State == store.Queued || a.State == store.Failed || a.Reason == engine.ReasonCreditFailed
+}
+
 // ownerWaits are the reasons, per state, for which an order waits on a
 // person; every failed order does too.
 var ownerWaits = map[store.State][]string{
@@ -126,9 +135,9 @@ func ReasonArgs(arg string) map[string]string {
 	return map[string]string{"arg": arg}
 }
 
-// WaitingError is returned by Sync and Recheck when, after their work,
-// bookings wait on something a person must fix; its Attention says what.
-// Its code is CodeWaiting.
+// WaitingError is what the sync and recheck commands return when, after
+// their work, bookings wait on something a person must fix; its Attention
+// says what. Its code is CodeWaiting (exit code 3).
 type WaitingError struct {
 	Attention []Attention
 }
@@ -141,12 +150,19 @@ func (e *WaitingError) Error() string {
 	return fmt.Sprintf("%d orders wait on you: %s", n, strings.Join(AttentionLines(e.Attention), "; "))
 }
 
-// waitingError is a *WaitingError for att, nil when nothing waits.
+// waitingError is a *WaitingError for the groups of att whose bookings
+// wait on a person (see BookingWaits), nil when none do.
 func waitingError(att []Attention) error {
-	if len(att) == 0 {
+	var waits []Attention
+	for _, a := range att {
+		if a.BookingWaits() {
+			waits = append(waits, a)
+		}
+	}
+	if len(waits) == 0 {
 		return nil
 	}
-	return &Error{Code: CodeWaiting, Err: &WaitingError{Attention: att}}
+	return &Error{Code: CodeWaiting, Err: &WaitingError{Attention: waits}}
 }
 
 // AttentionOf returns what waits on a person according to err (a

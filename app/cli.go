@@ -60,7 +60,8 @@ Commands:
   inbox [--rejected] [--json]
 
 Exit codes: 0 done; 1 the action failed; 2 the command line is wrong;
-3 done, but bookings wait on something a person must fix (sync, recheck: see the summary).
+3 done, but bookings wait on something a person must fix: seller details, a ledger, a failed
+booking (sync, recheck: the summary says what). Parked orders do not count.
 `
 
 // Run runs one command line (without the program name) and returns the exit
@@ -564,12 +565,14 @@ func cmdSync(ctx context.Context, c *CLI, opt Options, args []string) error {
 	return waitingError(res.Attention)
 }
 
-// waitingNote is ", N wait on you (below)" for the summary line, "" when
-// nothing waits.
+// waitingNote is "; N orders wait on you (below)" for the summary line, ""
+// when no booking waits.
 func waitingNote(att []Attention) string {
 	n := 0
 	for _, a := range att {
-		n += a.Count
+		if a.BookingWaits() {
+			n += a.Count
+		}
 	}
 	if n == 0 {
 		return ""

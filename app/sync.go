@@ -14,8 +14,8 @@ type SyncResult struct {
 	Polls  []engine.PollResult `json:"polls"`
 	Booked engine.BookResult   `json:"booked"`
 	// Attention is what waits on a person afterwards (seller details, a
-	// ledger, failed bookings, ...): `sync` exits non-zero while it is not
-	// empty.
+	// ledger, failed bookings, a rate, a change after booking): `sync` exits
+	// 3 while a booking waits (Attention.BookingWaits).
 	Attention []Attention `json:"attention"`
 }
 

@@ -154,3 +154,77 @@ func TestMigrationSlugFromName(t *testing.T) {
 		t.Fatalf("migrated shop: slug %q sells %q", sh.Slug, sh.Sells)
 	}
 }
+
+// insertOrder puts an order row straight into the table, in a state with a
+// reason, for tests of the shop-level queries.
+func insertOrder(t *testing.T, s *store.Store, shopID int64, id string, created time.Time, state, reason, arg string) {
+	t.Helper()
+	if _, err := s.DB().ExecContext(context.Background(), `INSERT INTO orders(shop_id, ext_id, number, status, created, modified, total, state,
+		reason, reason_arg, snapshot, first_seen, last_checked, state_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		shopID, id, id, "processing", created.UnixMilli(), created.UnixMilli(), 1210, state, reason, arg, []byte("{}"), 1, 1, 1); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSetStartAtBackfill(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	sh := addShop(t, s)
+	connected := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	if err := s.SavePoll(ctx, sh.ID, connected.Add(time.Hour), nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	insertOrder(t, s, sh.ID, "1", time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), "ignored", "before_start", "")
+	insertOrder(t, s, sh.ID, "2", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), "ignored", "before_start", "")
+	insertOrder(t, s, sh.ID, "3", time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), "ignored", "ignored_by_user", "")
+	n, err := s.SetStartAt(ctx, sh.ID, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || n != 1 {
+		t.Fatalf("backfill parked %d again, %v; want 1 (order 1 only)", n, err)
+	}
+	got, _ := s.ShopByID(ctx, sh.ID)
+	if !got.StartAt.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) || !got.Cursor.Equal(got.StartAt) {
+		t.Fatalf("start %v cursor %v: the next poll must fetch from the new start", got.StartAt, got.Cursor)
+	}
+	for id, want := range map[string]store.State{"1": store.Parked, "2": store.Ignored, "3": store.Ignored} {
+		if r, err := s.Record(ctx, sh.ID, id); err != nil || r.State != want {
+			t.Errorf("order %s: %s, %v; want %s", id, r.State, err, want)
+		}
+	}
+	// A later start moves the date only, never the cursor forward.
+	if _, err := s.SetStartAt(ctx, sh.ID, time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.ShopByID(ctx, sh.ID); !again.Cursor.Equal(got.Cursor) {
+		t.Fatalf("cursor moved to %v", again.Cursor)
+	}
+}
+
+func TestOwnerWaits(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	sh := addShop(t, s)
+	now := time.Now()
+	insertOrder(t, s, sh.ID, "1", now, "queued", "seller_incomplete", `{"missing":"vat_id","kind":"invoice"}`)
+	insertOrder(t, s, sh.ID, "2", now, "queued", "seller_incomplete", `{"missing":"vat_id","kind":"invoice"}`)
+	insertOrder(t, s, sh.ID, "3", now, "queued", "", "")
+	insertOrder(t, s, sh.ID, "4", now, "failed", "totals_mismatch", `{"got":"1.00"}`)
+	insertOrder(t, s, sh.ID, "5", now, "parked", "status_not_forwarded", "on-hold")
+	insertOrder(t, s, sh.ID, "6", now, "parked", "currency_not_eur", "USD")
+	rcs, err := s.OwnerWaits(ctx, 0, map[store.State][]string{store.Queued: {"seller_incomplete"}, store.Parked: {"currency_not_eur"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, rc := range rcs {
+		got[string(rc.State)+"/"+rc.Reason] = rc.Count
+	}
+	want := map[string]int{"queued/seller_incomplete": 2, "failed/totals_mismatch": 1, "parked/currency_not_eur": 1}
+	if len(got) != len(want) {
+		t.Fatalf("groups %v, want %v", got, want)
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: %d, want %d (all: %v)", k, got[k], n, got)
+		}
+	}
+}
