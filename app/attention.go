@@ -27,13 +27,16 @@ type Attention struct {
 	Count  int               `json:"count"`
 }
 
-// BookingWaits reports whether a booking (an invoice or credit note in the
-// outbox) waits on a person: one that waits for seller details or a
-// ledger, or one that failed. Those make sync and recheck exit non-zero;
-// parked orders (a currency rate) and changes after booking are work for
-// the Open tab, shown but not counted there.
+// BookingWaits reports whether the group keeps a booking from being made
+// until a person acts: a booking that waits for seller details or a ledger,
+// one that failed, an order in another currency that needs its rate, or a
+// booked order the shop changed afterwards (its credit note waits). Each of
+// them makes sync and recheck exit non-zero: the books are not complete
+// until someone acts. Orders parked for their status are not in the list:
+// they wait on the shop, not on a person.
 func (a Attention) BookingWaits() bool {
-	return a.State == store.Queued || a.State == store.Failed || a.Reason == engine.ReasonCreditFailed
+	return a.State == store.Queued || a.State == store.Failed || a.State == store.Booked ||
+		a.Reason == engine.ReasonCurrency
 }
 
 // ownerWaits are the reasons, per state, for which an order waits on a
