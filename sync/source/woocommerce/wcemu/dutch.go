@@ -370,10 +370,13 @@ func dutchOrders(n int, seed uint64) ([]Order, map[int64][]Refund) {
 func dutchRefund(o *Order, id int64, at time.Time, loc *time.Location, oneLine bool) Refund {
 	r := Refund{ID: 10_000_000 + id, DateCreated: at.In(loc).Format(gmtLayout), DateCreatedGMT: at.Format(gmtLayout),
 		Amount: "5.00", Reason: "Beschadigd", RefundedBy: 1}
-	if oneLine {
-		li := o.LineItems[0]
-		net := share(mustCents(li.Total), 1, li.Quantity)
-		tax := share(mustCents(li.TotalTax), 1, li.Quantity)
+	li := o.LineItems[0]
+	net := share(mustCents(li.Total), 1, li.Quantity)
+	tax := share(mustCents(li.TotalTax), 1, li.Quantity)
+	// WooCommerce refuses a refund larger than what is left of the order
+	// ("Invalid refund amount"); a negative fee can make one piece of the
+	// first line worth more than the whole order.
+	if oneLine && net+tax <= mustCents(o.Total) {
 		rl := RefundLineItem{ID: r.ID*10 + 1, Name: li.Name, ProductID: li.ProductID, Quantity: -1, TaxClass: li.TaxClass,
 			Subtotal: cents(-net), SubtotalTax: cents(-tax), Total: cents(-net), TotalTax: cents(-tax), SKU: li.SKU,
 			Price: -li.Price, RefundTotal: float64(net+tax) / 100,

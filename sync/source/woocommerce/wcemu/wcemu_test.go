@@ -47,8 +47,15 @@ func TestDutchOrdersAreConsistent(t *testing.T) {
 		return int64(v)
 	}
 	statuses := map[string]int{}
-	for _, o := range DutchOrders(2000, 99) {
+	for _, o := range DutchOrders(10000, 42) {
 		statuses[o.Status]++
+		var refunded int64
+		for _, r := range o.Refunds {
+			refunded -= m(r.Total)
+		}
+		if refunded > m(o.Total) {
+			t.Errorf("order %d: refunds %d exceed the total %s (WooCommerce refuses such a refund)", o.ID, refunded, o.Total)
+		}
 		var net, tax, cartTax, shipTax int64
 		for _, l := range o.LineItems {
 			net, tax = net+m(l.Total), tax+m(l.TotalTax)
