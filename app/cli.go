@@ -137,6 +137,7 @@ func Explain(err error) string {
 		CodeMoved:           "the shop lives at " + use + ": use that address (--url " + use + ")",
 		CodeNoHTTPS:         "the shop does not speak HTTPS at that address; it answers at " + use + " (--url " + use + ")",
 		CodeWordPressAt:     "WordPress lives at " + use + ", not at the address given: use that address (--url " + use + ")",
+		CodeNothingToCredit: "nothing is left to credit; the change is marked as handled (book a raised total yourself with an extra invoice)",
 		CodePlainPermalinks: "the shop's permalinks are set to \"plain\", which hides the REST API: choose any other setting in WordPress (Instellingen > Permalinks)",
 	}[code]
 	if msg == "" && field != "" && (code == CodeInvalid || code == CodeRequired) {

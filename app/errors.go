@@ -53,6 +53,9 @@ const (
 	CodeNoHTTPS         = "no_https"         // https:// on a shop that speaks only HTTP
 	CodeWordPressAt     = "wordpress_at"     // WordPress lives at another path
 	CodePlainPermalinks = "plain_permalinks" // permalinks "plain" hide the REST API
+	// CodeNothingToCredit: a change after booking leaves nothing to credit
+	// (a raised total, or all credited already); the mark is taken off.
+	CodeNothingToCredit = "nothing_to_credit"
 	// CodeWaiting: the command did its work, but bookings wait on something
 	// a person must fix (seller details, a ledger, a failed booking).
 	CodeWaiting = "waiting"

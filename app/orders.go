@@ -237,7 +237,11 @@ func (s *Service) CreditChange(ctx context.Context, shop, number string) error {
 		return err
 	}
 	if err := s.engine.CreditChange(ctx, sh, rec.ExtID); err != nil {
-		if errors.Is(err, engine.ErrNotChanged) || errors.Is(err, engine.ErrNothingToCredit) {
+		if errors.Is(err, engine.ErrNothingToCredit) {
+			s.notify() // the mark is off
+			return &Error{Code: CodeNothingToCredit, Err: err}
+		}
+		if errors.Is(err, engine.ErrNotChanged) {
 			return &Error{Code: CodeNotAllowed, Err: err}
 		}
 		return err

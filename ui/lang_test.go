@@ -194,6 +194,34 @@ func TestEventSentences(t *testing.T) {
 	}
 }
 
+// TestChangeNotesAreTranslated: the engine's change note is English (it
+// is also logged); every sentence that shows it writes it in the interface
+// language, and the VAT-per-rate sentence puts each figure in its place.
+func TestChangeNotesAreTranslated(t *testing.T) {
+	svc := newService(t)
+	newTestUI(t, svc, "nl")
+	note := "status cancelled; total 42.06 -> 35.00"
+	for name, got := range map[string]string{
+		"event":     eventText(store.Event{Code: "changed_after_booking", OrderNo: "9", Args: map[string]string{"note": note, "status": "cancelled"}}),
+		"credited":  eventText(store.Event{Code: "change_credited", OrderNo: "9", Args: map[string]string{"note": note, "amount": "7.06"}}),
+		"handled":   eventText(store.Event{Code: "change_handled", OrderNo: "9", Args: map[string]string{"note": "total 40.00 -> 45.00"}}),
+		"attention": attentionText(app.Attention{Shop: "Koffiebar", Reason: "changed_after_booking", Count: 1, Args: map[string]string{"note": note}}),
+	} {
+		for _, english := range []string{"status cancelled", "total ", "->", "7.06"} {
+			if strings.Contains(got, english) {
+				t.Errorf("%s: %q shows the engine's %q", name, got, english)
+			}
+		}
+		if !strings.Contains(got, "35,00") && !strings.Contains(got, "45,00") && !strings.Contains(got, "7,06") {
+			t.Errorf("%s: %q lost the figures", name, got)
+		}
+	}
+	got := reasonSentence("vat_subtotal", map[string]string{"rate": "21", "taxable": "100.00", "got": "21.50", "want": "21.00"})
+	if want := "De btw over 21% klopt niet: op de factuur € 21,50, berekend € 21,00 (grondslag € 100,00)."; got != want {
+		t.Errorf("vat_subtotal: %q, want %q (got is the shop's VAT, want taxable × rate)", got, want)
+	}
+}
+
 func TestErrorSentences(t *testing.T) {
 	svc := newService(t)
 	newTestUI(t, svc, "nl")

@@ -653,46 +653,6 @@ func (t *openTab) retrySelected() {
 	}, nil)
 }
 
-// changeText turns the engine's note of what changed after booking
-// ("status cancelled; total 40.00 -> 35.00") into a sentence.
-func changeText(note string) string {
-	if note == "" {
-		return ""
-	}
-	var parts []string
-	for _, p := range strings.Split(note, "; ") {
-		switch {
-		case p == "deleted":
-			parts = append(parts, lang.L("change.deleted"))
-		case strings.HasPrefix(p, "status refunded, "):
-			var refunded, total string
-			if f := strings.Fields(strings.TrimPrefix(p, "status refunded, ")); len(f) == 4 {
-				refunded, total = f[0], f[2]
-			}
-			parts = append(parts, lang.L("change.refunded_by_edit", map[string]any{
-				"Refunded": noteMoney(refunded), "Total": noteMoney(total)}))
-		case strings.HasPrefix(p, "status "):
-			st := order.Status(strings.TrimPrefix(p, "status "))
-			parts = append(parts, lang.L("change.status", map[string]any{"Status": statusText(st)}))
-		case strings.HasPrefix(p, "total "):
-			from, to, _ := strings.Cut(strings.TrimPrefix(p, "total "), " -> ")
-			parts = append(parts, lang.L("change.total", map[string]any{"From": noteMoney(from), "To": noteMoney(to)}))
-		default:
-			parts = append(parts, p)
-		}
-	}
-	return lang.L("change.after_booking", map[string]any{"Changes": strings.Join(parts, "; ")})
-}
-
-// noteMoney formats an amount of a change note ("35.00") as money.
-func noteMoney(s string) string {
-	m, err := order.ParseMoney(s)
-	if err != nil {
-		return s
-	}
-	return formatMoney(m, "EUR")
-}
-
 // ignoreSelected marks the selected orders as not to be booked.
 func (t *openTab) ignoreSelected() {
 	t.each(t.targets(), func(ctx context.Context, v app.OrderView) error {

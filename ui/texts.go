@@ -51,6 +51,9 @@ func reasonSentence(code string, args map[string]string) string {
 	for k, v := range args {
 		data[k] = v
 	}
+	if n := args["note"]; n != "" {
+		data["note"] = changeParts(n)
+	}
 	for _, k := range moneyArgs {
 		if v, ok := args[k]; ok {
 			if m, err := order.ParseMoney(v); err == nil {
@@ -156,7 +159,7 @@ var eventCodes = []string{"order_parked", "order_queued", "order_before_start", 
 	"booking_retry", "booking_cancelled", "poll_failed", "poll_done", "recheck_done", "recheck_failed",
 	"shop_added", "shop_changed", "shop_removed", "forward_changed", "tunnel_set", "booked_by_user",
 	"ignored_by_user", "unignored_by_user", "retry_by_user", "deleted_after_booking", "status_after_booking",
-	"delivery_unusable", "shop_renamed", "since_changed", "change_credited", "order_unreadable", "changed_after_booking", "webhook_ping", "webhook_reactivated", "webhook_register_failed", "webhook_rejected", "tunnel_up", "tunnel_down", "shop_connected"}
+	"delivery_unusable", "shop_renamed", "since_changed", "change_credited", "change_handled", "order_unreadable", "changed_after_booking", "webhook_ping", "webhook_reactivated", "webhook_register_failed", "webhook_rejected", "tunnel_up", "tunnel_down", "shop_connected"}
 
 // pollKinds are engine.KindName's answers; each has "pollkind.<kind>".
 var pollKinds = []string{"auth", "not_found", "network", "bad_response", "bad_request", "unknown"}
@@ -178,6 +181,12 @@ func eventText(e store.Event) string {
 			figures["arg"] = st
 		}
 		data["reason_text"] = reasonSentence(r, figures)
+	}
+	if n := e.Args["note"]; n != "" {
+		data["note"] = changeParts(n)
+	}
+	if a := e.Args["amount"]; a != "" {
+		data["amount"] = noteMoney(a)
 	}
 	if k := e.Args["kind"]; k != "" {
 		data["kind_text"] = tr("pollkind."+k, k)
@@ -236,3 +245,53 @@ func tunnelText(t app.TunnelStatus) string {
 
 // tunnelStates are TunnelStatus.State's values.
 var tunnelStates = []string{"off", "connecting", "online", "offline", "error"}
+
+// changeText is the sentence for a change after booking ("Na boeking
+// gewijzigd: geannuleerd; totaal € 42,06 → € 35,00").
+func changeText(note string) string {
+	if note == "" {
+		return ""
+	}
+	return lang.L("change.after_booking", map[string]any{"Changes": changeParts(note)})
+}
+
+// changeParts writes the engine's change note ("status cancelled; total
+// 42.06 -> 35.00", English, for logs) in the interface language, for every
+// sentence that shows it: Open, Overzicht, the tray and the Logboek.
+func changeParts(note string) string {
+	if note == "" {
+		return ""
+	}
+	var parts []string
+	for _, p := range strings.Split(note, "; ") {
+		switch {
+		case p == "deleted":
+			parts = append(parts, lang.L("change.deleted"))
+		case strings.HasPrefix(p, "status refunded, "):
+			var refunded, total string
+			if f := strings.Fields(strings.TrimPrefix(p, "status refunded, ")); len(f) == 4 {
+				refunded, total = f[0], f[2]
+			}
+			parts = append(parts, lang.L("change.refunded_by_edit", map[string]any{
+				"Refunded": noteMoney(refunded), "Total": noteMoney(total)}))
+		case strings.HasPrefix(p, "status "):
+			st := order.Status(strings.TrimPrefix(p, "status "))
+			parts = append(parts, lang.L("change.status", map[string]any{"Status": statusText(st)}))
+		case strings.HasPrefix(p, "total "):
+			from, to, _ := strings.Cut(strings.TrimPrefix(p, "total "), " -> ")
+			parts = append(parts, lang.L("change.total", map[string]any{"From": noteMoney(from), "To": noteMoney(to)}))
+		default:
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// noteMoney formats an amount of a change note ("35.00") as money.
+func noteMoney(s string) string {
+	m, err := order.ParseMoney(s)
+	if err != nil {
+		return s
+	}
+	return formatMoney(m, "EUR")
+}

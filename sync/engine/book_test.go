@@ -541,6 +541,44 @@ func TestChangeAfterBooking(t *testing.T) {
 	}
 }
 
+// TestRaisedTotalAfterBookingIsHandledOnce: a total raised after booking
+// leaves nothing to credit; CreditChange says so and takes the mark off, so
+// the order stops waiting on a person (Overzicht, tray, sync's exit code).
+func TestRaisedTotalAfterBookingIsHandledOnce(t *testing.T) {
+	l := newFakeLedger()
+	r := newBookRig(t, l, l)
+	ctx := context.Background()
+	o := dutchOrder("12", r.t0)
+	r.apply(t, o)
+	r.bookDue(t)
+	raised := o
+	raised.Modified = r.t0.Add(time.Hour)
+	raised.Lines = append([]order.Line(nil), o.Lines...)
+	raised.Lines[0].Net += 1000
+	raised.Lines[0].VAT += 210
+	raised.Total, raised.TotalTax = o.Total+1210, o.TotalTax+210
+	r.apply(t, raised)
+	if rec := r.rec(t, "12"); !rec.ChangedAfterBooking {
+		t.Fatal("a raised total is not shown")
+	}
+	if err := r.e.CreditChange(ctx, r.sh, "12"); !errors.Is(err, engine.ErrNothingToCredit) {
+		t.Fatalf("CreditChange of a raised total: %v", err)
+	}
+	if rec := r.rec(t, "12"); rec.ChangedAfterBooking || rec.State != store.Booked {
+		t.Fatalf("after CreditChange: changed=%v %s", rec.ChangedAfterBooking, rec.State)
+	}
+	if res := r.bookDue(t); res != (engine.BookResult{}) {
+		t.Fatalf("something was booked: %+v", res)
+	}
+	// A later save that changes nothing more does not mark it again.
+	again := raised
+	again.Modified, again.Status = r.t0.Add(2*time.Hour), "completed"
+	r.apply(t, again)
+	if rec := r.rec(t, "12"); rec.ChangedAfterBooking {
+		t.Fatalf("marked again: %q", rec.ChangeNote)
+	}
+}
+
 // TestNonEURIsParkedUntilARateIsGiven: a forwarded order in USD parks with
 // its currency; with a rate stored and the order queued, it books.
 func TestNonEURIsParkedUntilARateIsGiven(t *testing.T) {

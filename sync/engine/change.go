@@ -19,7 +19,9 @@ var (
 	// ErrNotChanged: the order is not booked, or not changed after booking.
 	ErrNotChanged = errors.New("the order has not changed since it was booked")
 	// ErrNothingToCredit: what changed leaves nothing to credit (the total
-	// went up, or everything is credited already).
+	// went up, or everything is credited already). CreditChange then takes
+	// the mark off the order: a person has seen the change, and a raised
+	// total needs an extra invoice that Orderbrug does not make.
 	ErrNothingToCredit = errors.New("nothing left to credit")
 )
 
@@ -66,6 +68,14 @@ func (e *Engine) CreditChange(ctx context.Context, sh store.Shop, extID string) 
 		amount = bookedTotal - o.Total - earlier
 	}
 	if amount <= 0 {
+		// Left marked, the order would wait on a person for ever (the
+		// Overzicht, the tray, sync's exit code) for an action that
+		// cannot do anything: the person has seen it now.
+		if err := e.Store.ClearChange(ctx, sh.ID, extID, store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "change_handled",
+			Args: map[string]string{"note": rec.ChangeNote}}); err != nil {
+			return fmt.Errorf("credit change of order %s: %w", rec.Number, err)
+		}
+		e.changed()
 		return fmt.Errorf("credit change of order %s (%s): %w", rec.Number, rec.ChangeNote, ErrNothingToCredit)
 	}
 	id := fmt.Sprintf("%s%d", changePrefix, n)

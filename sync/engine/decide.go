@@ -159,7 +159,11 @@ func decideBooked(sh store.Shop, prev *store.Record, o order.Order, ev func(stor
 		bookedTotal = inv.Total
 	}
 	var notes []string
+	// A cancelled or trashed order whose refunds already give back all that
+	// was booked is housekeeping in the shop: nothing is left to credit.
+	covered := refunded(o) >= bookedTotal
 	switch {
+	case covered && gone(o):
 	case o.Deleted:
 		notes = append(notes, "deleted")
 	case gone(o):

@@ -113,6 +113,18 @@ func TestDecideBookedChanges(t *testing.T) {
 			o.Status = "refunded"
 			o.Refunds = []order.Refund{{ID: "14", Amount: 4000}}
 		}), false, ""},
+		{"refunded in full, then cancelled: housekeeping", booked(base, false, ""), with(func(o *order.Order) {
+			o.Status = "cancelled"
+			o.Refunds = []order.Refund{{ID: "14", Amount: 4000}}
+		}), false, ""},
+		{"refunded in full, then trashed: housekeeping", booked(base, false, ""), with(func(o *order.Order) {
+			o.Status, o.Deleted = "trash", true
+			o.Refunds = []order.Refund{{ID: "14", Amount: 4000}}
+		}), false, ""},
+		{"refunded in part, then cancelled", booked(base, false, ""), with(func(o *order.Order) {
+			o.Status = "cancelled"
+			o.Refunds = []order.Refund{{ID: "14", Amount: 1000}}
+		}), true, "status cancelled"},
 		{"total lowered", booked(base, false, ""), lowered, true, "total 40.00 -> 35.00"},
 		{"total raised", booked(base, false, ""), with(func(o *order.Order) { o.Total = 4500 }), true, "total 40.00 -> 45.00"},
 		{"then cancelled too: against the booked invoice", booked(lowered, true, "total 40.00 -> 35.00"),

@@ -272,6 +272,29 @@ func (s *Store) QueueCredit(ctx context.Context, shopID int64, extID string, b B
 	return tx.Commit()
 }
 
+// ClearChange takes the changed-after-booking mark off a booked order with
+// no credit note: a person looked at the change and there is nothing (left)
+// for Orderbrug to credit. The event records who decided what.
+func (s *Store) ClearChange(ctx context.Context, shopID int64, extID string, ev Event) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("clear change: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE orders SET changed_after_booking=0, change_note='' WHERE shop_id=? AND ext_id=?
+		AND changed_after_booking=1`, shopID, extID)
+	if err != nil {
+		return fmt.Errorf("clear change: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("clear change of order %s: %w", extID, ErrNotFound)
+	}
+	if err := addEventTx(ctx, tx, s.now(), ev); err != nil {
+		return fmt.Errorf("clear change: %w", err)
+	}
+	return tx.Commit()
+}
+
 // RetryWaiting puts every booking of an order waiting or failed for reason
 // (e.g. seller details missing) back in the queue, due now. It returns how
 // many bookings it rescheduled.
