@@ -42,7 +42,10 @@ func (a Attention) BookingWaits() bool {
 // ownerWaits are the reasons, per state, for which an order waits on a
 // person; every failed order does too.
 var ownerWaits = map[store.State][]string{
-	store.Queued: {engine.ReasonSellerIncomplete, engine.ReasonNoLedger},
+	// ledger_unavailable: the invoice folder is not writable (a removed
+	// USB stick, permissions, a full disk); every booking waits until a
+	// person fixes it, so it is not left to the activity list.
+	store.Queued: {engine.ReasonSellerIncomplete, engine.ReasonNoLedger, engine.ReasonLedgerUnavailable},
 	store.Parked: {engine.ReasonCurrency},
 	store.Booked: {engine.ReasonCreditFailed},
 }

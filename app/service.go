@@ -304,7 +304,9 @@ func (s *Service) SetUBLDir(ctx context.Context, dir string) error {
 	if err := s.store.SetSetting(ctx, keyLedger, LedgerSettings{Kind: "ubl", Dir: abs}); err != nil {
 		return err
 	}
-	return s.settingsChanged(ctx, engine.ReasonNoLedger)
+	// Bookings that waited for a folder, or for one that could not be
+	// written, go now.
+	return s.settingsChanged(ctx, engine.ReasonNoLedger, engine.ReasonLedgerUnavailable)
 }
 
 // Seller returns the seller details for invoices (empty fields when not set).
@@ -329,9 +331,11 @@ func (s *Service) SetSeller(ctx context.Context, sel order.Seller) error {
 }
 
 // settingsChanged retries bookings that waited for a setting.
-func (s *Service) settingsChanged(ctx context.Context, reason string) error {
-	if _, err := s.store.RetryWaiting(ctx, reason); err != nil {
-		return err
+func (s *Service) settingsChanged(ctx context.Context, reasons ...string) error {
+	for _, reason := range reasons {
+		if _, err := s.store.RetryWaiting(ctx, reason); err != nil {
+			return err
+		}
 	}
 	s.wake()
 	s.notify()

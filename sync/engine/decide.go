@@ -84,7 +84,7 @@ func Decide(sh store.Shop) store.DecideFunc {
 				return store.Decision{State: store.Queued, Reason: ReasonBookedByUser}
 			}
 		}
-		if !sh.StartAt.IsZero() && o.Created.Before(sh.StartAt) {
+		if beforeStart(sh, o) {
 			return store.Decision{State: store.Ignored, Reason: ReasonBeforeStart,
 				Events: ev(store.Info, "order_before_start", nil)}
 		}
@@ -108,6 +108,21 @@ func Decide(sh store.Shop) store.DecideFunc {
 				ev(store.Info, "order_parked", map[string]string{"reason": ReasonNotForwarded, "status": string(o.Status)}))
 		}
 	}
+}
+
+// beforeStart reports whether an order was the previous koppeling's to
+// book: it was paid before the shop's start date (an unpaid one, created
+// before it, by its creation). An order still open when the shop was
+// connected (a bank transfer on hold) and paid afterwards was never booked
+// by the old koppeling, so it is Orderbrug's.
+func beforeStart(sh store.Shop, o order.Order) bool {
+	if sh.StartAt.IsZero() {
+		return false
+	}
+	if !o.Paid.IsZero() {
+		return o.Paid.Before(sh.StartAt)
+	}
+	return o.Created.Before(sh.StartAt)
 }
 
 func parked(prev *store.Record, reason, arg string, events []store.Event) store.Decision {

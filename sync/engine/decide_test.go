@@ -25,6 +25,12 @@ func TestDecide(t *testing.T) {
 	}
 	old := o("processing")
 	old.Created = start.Add(-time.Hour)
+	oldPaid := old
+	oldPaid.Paid = start.Add(-time.Minute)
+	// On hold at connect time (a bank transfer), paid afterwards: the old
+	// koppeling never booked it.
+	paidAfter := old
+	paidAfter.Paid = start.Add(24 * time.Hour)
 	deleted := o("processing")
 	deleted.Deleted = true
 	for _, tt := range []struct {
@@ -42,6 +48,8 @@ func TestDecide(t *testing.T) {
 		{"checkout draft is parked", nil, o("checkout-draft"), store.Parked, engine.ReasonCheckoutDraft, nil},
 		{"deleted is parked for a person", nil, deleted, store.Parked, engine.ReasonDeleted, nil},
 		{"before the start date is not booked", nil, old, store.Ignored, engine.ReasonBeforeStart, nil},
+		{"paid before the start date is not booked", nil, oldPaid, store.Ignored, engine.ReasonBeforeStart, nil},
+		{"created before the start, paid after it, is booked", nil, paidAfter, store.Queued, "", []string{"woocommerce/3/13/invoice"}},
 		{"booked stays booked, a new refund is credited", rec(store.Booked, ""), o("refunded", "14"), store.Booked, "", []string{"woocommerce/3/13/credit/14"}},
 		{"booked stays booked when cancelled", rec(store.Booked, ""), o("cancelled"), store.Booked, "", nil},
 		{"a person's ignore holds", rec(store.Ignored, engine.ReasonIgnoredByUser), o("processing"), store.Ignored, engine.ReasonIgnoredByUser, nil},
