@@ -148,12 +148,16 @@ type peekedConn struct {
 func (c *peekedConn) Read(b []byte) (int, error) { return c.r.Read(b) }
 
 func TestHTTPSOnPlainHTTPShop(t *testing.T) {
-	shop := wcemu.New(testKey, testSecret)
 	// One server hangs up on TLS (EOF), one answers it with an HTTP 400
-	// (Go's own server): both must say "no HTTPS here", not "EOF".
-	eofAddr := httpOnly(t, shop)
+	// (Go's own server): both must say "no HTTPS here", not "EOF". Each is
+	// its own shop, with its own home URL (WooCommerce signs against it).
+	eofShop := wcemu.New(testKey, testSecret)
+	eofAddr := httpOnly(t, eofShop)
+	eofShop.SetURL("http://" + eofAddr)
+	shop := wcemu.New(testKey, testSecret)
 	answering := httptest.NewServer(shop)
 	defer answering.Close()
+	shop.SetURL(answering.URL)
 	for name, addr := range map[string]string{"hangs up": eofAddr, "answers in HTTP": strings.TrimPrefix(answering.URL, "http://")} {
 		t.Run(name, func(t *testing.T) {
 			c, err := New(Config{BaseURL: "https://" + addr, Key: testKey, Secret: testSecret, Timeout: 5 * time.Second})
@@ -329,5 +333,40 @@ func TestCapturedAuthErrorStaysAuth(t *testing.T) {
 	var ae *AddressError
 	if source.KindOf(err) != source.Auth || errors.As(err, &ae) || !strings.Contains(err.Error(), "Consumer secret is invalid") {
 		t.Fatalf("wrong secret: %v", err)
+	}
+}
+
+// localhost for a shop whose home is 127.0.0.1, with nothing in front of
+// WordPress: no redirect (REST requests are served before
+// redirect_canonical), but WooCommerce checks the OAuth signature against
+// its home URL and answers 401 "Invalid signature". That must not read as
+// wrong keys: the REST index names the home, and the client says to use it.
+func TestSignatureAgainstHomeSaysWhereTheShopLives(t *testing.T) {
+	shop := wcemu.New(testKey, testSecret)
+	srv := httptest.NewServer(shop)
+	defer srv.Close()
+	shop.SetURL(srv.URL)
+	port := srv.URL[strings.LastIndex(srv.URL, ":"):]
+	c, err := New(Config{BaseURL: "http://localhost" + port, Key: testKey, Secret: testSecret, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Statuses(context.Background())
+	ae := addrHint(t, err)
+	if ae.Code != "moved" || ae.Use != srv.URL {
+		t.Fatalf("hint %+v, want moved to %s (%v)", ae, srv.URL, err)
+	}
+	if source.KindOf(err) == source.Auth {
+		t.Errorf("another name of the shop is not a key problem: %v", err)
+	}
+	// At its home address the same keys work; a wrong secret there is
+	// still the keys.
+	c, _ = New(Config{BaseURL: ae.Use, Key: testKey, Secret: testSecret, Timeout: 5 * time.Second})
+	if _, err := c.Statuses(context.Background()); err != nil {
+		t.Fatalf("at the address the hint gave: %v", err)
+	}
+	c, _ = New(Config{BaseURL: srv.URL, Key: testKey, Secret: "cs_wrong", Timeout: 5 * time.Second})
+	if _, err := c.Statuses(context.Background()); source.KindOf(err) != source.Auth {
+		t.Fatalf("wrong secret at the home address: %v (kind %v)", err, source.KindOf(err))
 	}
 }

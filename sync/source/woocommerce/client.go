@@ -185,8 +185,11 @@ func (c *Client) once(ctx context.Context, what, method, path string, q url.Valu
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		err := c.statusError(what, resp.StatusCode, raw)
-		if resp.StatusCode == http.StatusNotFound {
+		switch {
+		case resp.StatusCode == http.StatusNotFound:
 			err = c.discover(ctx, what, resp.Header, err)
+		case resp.StatusCode == http.StatusUnauthorized && u.Scheme == "http" && badSignature(raw):
+			err = c.homeElsewhere(ctx, what, err)
 		}
 		switch resp.StatusCode {
 		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
@@ -535,6 +538,57 @@ func (c *Client) discover(ctx context.Context, what string, h http.Header, orig 
 	}
 	return &source.Error{Kind: source.NotFound, Message: what + ": WordPress found at " + site,
 		Err: &AddressError{Code: "wordpress_at", Use: site}}
+}
+
+// badSignature reports whether a 401 body is WooCommerce's answer to an
+// OAuth signature that does not match ("Invalid signature - provided
+// signature does not match.").
+func badSignature(raw []byte) bool {
+	var e wpError
+	return json.Unmarshal(raw, &e) == nil && e.Code == "woocommerce_rest_authentication_error" &&
+		strings.Contains(strings.ToLower(e.Message), "signature does not match")
+}
+
+// homeElsewhere explains a refused OAuth signature by the shop's address.
+// WooCommerce checks the signature against its own home URL, whatever
+// host the request was sent to, and WordPress does not redirect REST
+// requests: "http://localhost:8080" for a shop whose home is
+// "http://127.0.0.1:8080", or "www." missing, is refused as if the keys
+// were wrong. The REST index (GET /wp-json/, no credentials) names the
+// home URL; when it is not the address configured, that is the cause, and
+// the answer says which address to use. Otherwise orig stands (the keys).
+func (c *Client) homeElsewhere(ctx context.Context, what string, orig error) error {
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	u := *c.base
+	u.Path = c.base.Path + "/wp-json/"
+	req, err := http.NewRequestWithContext(pctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return orig
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "Orderbrug")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return orig
+	}
+	defer resp.Body.Close()
+	var index struct {
+		Home string `json:"home"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&index) != nil {
+		return orig
+	}
+	home, err := url.Parse(index.Home)
+	if err != nil || home.Host == "" {
+		return orig
+	}
+	use := siteOf(home)
+	if use == c.base.String() {
+		return orig
+	}
+	return &source.Error{Kind: source.NotFound, Message: what + ": the shop's home address is " + use + ", not the address given (WooCommerce signs against it)",
+		Err: &AddressError{Code: "moved", Use: use}}
 }
 
 // apiRoot is the REST API root a WordPress answer names in its Link header

@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"hash"
 	"net/http"
 	"net/url"
@@ -49,6 +50,10 @@ func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte(htmlNotFound))
+		return
+	}
+	if (r.URL.Path == "/wp-json/" || r.URL.Path == "/wp-json") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		s.restIndex(w) // public, at whatever host it is asked
 		return
 	}
 	if !strings.HasPrefix(r.URL.Path, apiPrefix) {
@@ -204,7 +209,18 @@ func (s *Shop) oauth(r *http.Request) (bool, string) {
 		// then encodes "key=value" once more.
 		pairs[i] = phpRawURLEncode(phpRawURLEncode(k) + "=" + phpRawURLEncode(params[k]))
 	}
-	base := "http://" + r.Host + r.URL.Path
+	// WooCommerce signs against the home URL, not the host asked for:
+	// get_home_url(null, $request_path, is_ssl() ? 'https' : 'http'). A
+	// request to another name of the same server (localhost for 127.0.0.1,
+	// www or not) fails the signature; WordPress does not redirect REST
+	// requests (they are served on parse_request, before redirect_canonical).
+	host := r.Host
+	s.mu.Lock()
+	if u, err := url.Parse(s.url); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	s.mu.Unlock()
+	base := "http://" + host + r.URL.Path
 	toSign := strings.ToUpper(r.Method) + "&" + phpRawURLEncode(base) + "&" + strings.Join(pairs, "%26")
 	var h func() hash.Hash
 	switch params["oauth_signature_method"] {
@@ -309,4 +325,20 @@ func (s *Shop) parseRESTDate(v string, gmt bool) (int64, bool) {
 		return 0, false
 	}
 	return t.Unix(), true
+}
+
+// restIndex answers GET /wp-json/ as WordPress does, with the parts a
+// client reads: the site's name, its url and home (the address WooCommerce
+// signs against) and the namespaces. It needs no credentials.
+func (s *Shop) restIndex(w http.ResponseWriter) {
+	s.mu.Lock()
+	home := s.url
+	s.mu.Unlock()
+	b, _ := json.Marshal(map[string]any{
+		"name": "Koffiebar De Boon", "description": "", "url": home, "home": home,
+		"gmt_offset": "1", "timezone_string": "Europe/Amsterdam",
+		"namespaces":     []string{"oembed/1.0", "wc/v1", "wc/v2", "wc/v3", "wc/store/v1", "wp/v2"},
+		"authentication": map[string]any{},
+	})
+	writeJSON(w, http.StatusOK, string(b))
 }
