@@ -55,6 +55,13 @@ const (
 	NotRegistered = "not_registered"
 )
 
+// WebhookRegistrations are the values of WebhookInfo.Registration, and
+// WebhookReasons those of WebhookInfo.Reason (views translate both).
+var (
+	WebhookRegistrations = []string{Registered, Disabled, NotRegistered}
+	WebhookReasons       = []string{"no_public_url", "tunnel_off", "tunnel_not_running", "tunnel_connecting", "tunnel_error", "webhooks_off"}
+)
+
 // TunnelStatus is the tunnel's live state.
 type TunnelStatus struct {
 	// State: off (no authtoken), connecting, online, offline, error.
