@@ -155,6 +155,9 @@ func TestOwnURLEndToEnd(t *testing.T) {
 		}
 	}
 	waitFor(t, 2*time.Second, "the pings in the log", func() bool { return len(ow.events("webhook_ping")) == 2 })
+	if evs := ow.events("webhook_unreachable"); len(evs) != 0 {
+		t.Errorf("the pings arrived, yet %+v", evs)
+	}
 	info := ow.info()
 	if info.Registration != app.Registered || info.URL != public+path || info.LastDelivery != nil || info.Paths["orders"] != path || info.Path != path {
 		t.Errorf("after registration: %+v", info)
@@ -264,6 +267,10 @@ func TestOwnURLStraightToListenerIsRefused(t *testing.T) {
 	}
 	if n := len(ow.events("webhook_ping")); n != 0 {
 		t.Errorf("%d pings arrived", n)
+	}
+	// Orderbrug noticed: registered, but the shop cannot reach it.
+	if evs := ow.events("webhook_unreachable"); len(evs) != 2 || evs[0].Level != store.Warn {
+		t.Errorf("unreachable events %+v", evs)
 	}
 }
 

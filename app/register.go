@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce"
@@ -120,6 +122,7 @@ func (s *Service) registerWebhooks(ctx context.Context, sh store.Shop, publicURL
 	}
 	var errs []error
 	status := ""
+	started := s.clock.Now().Add(-time.Second)
 	for _, topic := range wooTopics {
 		id, registered := w.RemoteIDs[topic]
 		remote, exists := mine[id]
@@ -141,6 +144,14 @@ func (s *Service) registerWebhooks(ctx context.Context, sh store.Shop, publicURL
 			}
 			w.RemoteIDs[topic] = created.ID
 			status = worst(status, created.Status)
+			if !s.pingArrived(ctx, sh, created.ID, started) {
+				// WooCommerce pings a new webhook before it answers; no ping
+				// here means the shop cannot reach the URL (a proxy that does
+				// not forward, a URL WordPress refuses). It is registered all
+				// the same: the owner may fix the proxy later.
+				_ = s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "webhook_unreachable",
+					Args: map[string]string{"topic": topic, "url": delivery}})
+			}
 		case want[topic]:
 			upd := woocommerce.Webhook{}
 			if remote.DeliveryURL != delivery {
@@ -175,6 +186,23 @@ func (s *Service) registerWebhooks(ctx context.Context, sh store.Shop, publicURL
 		return fmt.Errorf("register webhooks of %s: %w", sh.Name, err)
 	}
 	return nil
+}
+
+// pingArrived reports whether the creation ping of the shop's webhook id
+// reached the webhook server (of any Orderbrug process on this data
+// directory) since the registration started: the server logs each ping as
+// a webhook_ping event with the webhook's id.
+func (s *Service) pingArrived(ctx context.Context, sh store.Shop, id int64, since time.Time) bool {
+	evs, err := s.store.Events(ctx, store.EventFilter{Shop: sh.Name, Limit: 50})
+	if err != nil {
+		return true // cannot tell: say nothing
+	}
+	for _, e := range evs {
+		if e.Code == "webhook_ping" && e.Args["id"] == strconv.FormatInt(id, 10) && !e.At.Before(since) {
+			return true
+		}
+	}
+	return false
 }
 
 // worst keeps the status that needs attention most.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"encoding/base64"
 	"errors"
 	"net"
@@ -75,6 +76,23 @@ type TunnelStatus struct {
 	Local string `json:"local,omitempty"`
 	// LastDelivery is when the last webhook delivery was stored.
 	LastDelivery time.Time `json:"last_delivery,omitempty"`
+}
+
+// MarshalJSON writes never-happened times as null, not as year 1.
+func (t TunnelStatus) MarshalJSON() ([]byte, error) {
+	type plain TunnelStatus
+	return json.Marshal(struct {
+		plain
+		Since        *time.Time `json:"since"`
+		LastDelivery *time.Time `json:"last_delivery"`
+	}{plain(t), timeOrNil(t.Since), timeOrNil(t.LastDelivery)})
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // Tunnel modes.
