@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/orderbrug/orderbrug/sync/store"
 )
@@ -50,6 +51,15 @@ func cmdWebhook(ctx context.Context, c *CLI, opt Options, args []string) error {
 	if pos[0] == "on" || pos[0] == "off" {
 		if err := svc.SetWebhook(ctx, *shop, pos[0] == "on"); err != nil {
 			return err
+		}
+	}
+	if pos[0] == "status" {
+		// The shop's real state now, not only what the last poll saw.
+		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := svc.RefreshWebhooks(rctx, *shop)
+		cancel()
+		if err != nil {
+			fmt.Fprintf(c.Stderr, "orderbrug webhook: could not read the shop's webhooks, showing what was seen last: %s\n", Explain(err))
 		}
 	}
 	var infos []ShopInfo

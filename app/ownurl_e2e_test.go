@@ -105,6 +105,22 @@ func (ow *ownURLWorld) events(code string) []store.Event {
 	return out
 }
 
+// cliStatus runs `orderbrug webhook status --json` on the world's data
+// directory, as a second process would.
+func (ow *ownURLWorld) cliStatus() map[string]map[string]any {
+	ow.t.Helper()
+	var out, errOut bytes.Buffer
+	cli := &app.CLI{Stdout: &out, Stderr: &errOut}
+	if code := cli.Run(context.Background(), []string{"--data-dir", filepath.Join(ow.dir, "data"), "webhook", "status", "--json"}); code != 0 || errOut.Len() > 0 {
+		ow.t.Fatalf("webhook status: %d %s", code, errOut.String())
+	}
+	var status map[string]map[string]any
+	if err := json.Unmarshal(out.Bytes(), &status); err != nil {
+		ow.t.Fatalf("%v: %s", err, out.String())
+	}
+	return status
+}
+
 // TestOwnURLEndToEnd: with the owner's own public URL instead of ngrok,
 // Orderbrug registers its webhooks (the shop's creation ping reaches it
 // through the proxy and gets its 200), an order delivered through the
@@ -198,6 +214,13 @@ func TestOwnURLEndToEnd(t *testing.T) {
 	if st := ow.hooksByTopic()["order.updated"].Status; st != "disabled" {
 		t.Fatalf("after 7 failures the shop has it %s", st)
 	}
+	// webhook status asks the shop: its real state, before any poll.
+	if s := ow.cliStatus()[ow.shop]; s["registration"] != "disabled" || s["status"] != "disabled" {
+		t.Errorf("webhook status while the shop has it disabled: %v", s)
+	}
+	if evs := ow.events("webhook_disabled_seen"); len(evs) != 1 {
+		t.Errorf("disabled seen: %+v", evs)
+	}
 	ow.proxyDown.Store(false)
 	// The next poll reads the registrations and sets it active again.
 	if _, err := ow.svc.Sync(ctx, ow.shop, nil); err != nil {
@@ -218,24 +241,17 @@ func TestOwnURLEndToEnd(t *testing.T) {
 
 	// webhook status --json from another process's point of view (the CLI
 	// opens the same data directory).
-	var out, errOut bytes.Buffer
-	cli := &app.CLI{Stdout: &out, Stderr: &errOut}
-	if code := cli.Run(ctx, []string{"--data-dir", filepath.Join(ow.dir, "data"), "webhook", "status", "--json"}); code != 0 {
-		t.Fatalf("webhook status: %d %s", code, errOut.String())
-	}
-	var status map[string]map[string]any
-	if err := json.Unmarshal(out.Bytes(), &status); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
-	}
+	status := ow.cliStatus()
+	out, _ := json.Marshal(status)
 	s := status[ow.shop]
 	if s["registration"] != "registered" || s["last_delivery"] == nil || s["path"] != path || s["url"] != public+path {
-		t.Errorf("webhook status --json: %s", out.String())
+		t.Errorf("webhook status --json: %s", out)
 	}
 	if paths, _ := s["paths"].(map[string]any); paths["orders"] != path {
 		t.Errorf("paths: %v", s["paths"])
 	}
-	if _, ok := s["secret"]; ok || strings.Contains(out.String(), info.Secret) {
-		t.Errorf("webhook status --json prints the secret: %s", out.String())
+	if _, ok := s["secret"]; ok || strings.Contains(string(out), info.Secret) {
+		t.Errorf("webhook status --json prints the secret: %s", out)
 	}
 }
 

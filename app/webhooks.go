@@ -165,13 +165,20 @@ func registration(w store.WebhookConfig) string {
 // says why (a WebhookInfo.Reason code).
 func (s *Service) publicURL(ctx context.Context) (string, string) {
 	st := s.TunnelStatus()
-	if st.URL != "" {
+	ts, err := s.tunnelSettings(ctx)
+	if err != nil {
+		return st.URL, "no_public_url"
+	}
+	mode := TunnelNgrok
+	if ts.own() {
+		mode = TunnelOwn
+	}
+	// The settings are shared by every process on the data directory (a
+	// CLI next to `serve`); a running tunnel of the other kind is stale.
+	if st.URL != "" && st.Mode == mode && !(ts.own() && ts.Enabled) {
 		return st.URL, ""
 	}
-	ts, err := s.tunnelSettings(ctx)
 	switch {
-	case err != nil:
-		return "", "no_public_url"
 	case ts.own() && ts.Enabled:
 		return ts.PublicURL, ""
 	case ts.own() || (ts.Authtoken != "" && !ts.Enabled):
@@ -184,6 +191,33 @@ func (s *Service) publicURL(ctx context.Context) (string, string) {
 		return "", "tunnel_error"
 	}
 	return "", "tunnel_not_running"
+}
+
+// RefreshWebhooks reads every shop's registered webhooks from the shop
+// (status; one deleted there is no longer registered), for a status that
+// is the shop's real state now. It changes nothing in the shops.
+func (s *Service) RefreshWebhooks(ctx context.Context, shop string) error {
+	var shops []store.Shop
+	if shop != "" {
+		sh, err := s.shop(ctx, shop)
+		if err != nil {
+			return err
+		}
+		shops = []store.Shop{sh}
+	} else {
+		all, err := s.store.Shops(ctx)
+		if err != nil {
+			return err
+		}
+		shops = all
+	}
+	var errs []error
+	for _, sh := range shops {
+		if err := s.readWebhooks(ctx, sh); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // WebhookSecret returns the secret a shop's deliveries are signed with, for
