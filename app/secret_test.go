@@ -208,7 +208,7 @@ func TestNoCommandPrintsASecret(t *testing.T) {
 		t.Error("webhook secret printed nothing")
 	}
 	// The own URL, and a shop whose webhook secret was pasted by hand.
-	must("", "tunnel", "set", "--public-url", "https://orderbrug.example.nl", "--listen", "127.0.0.1:18787")
+	must("", "tunnel", "set", "--public-url", "https://orderbrug.invalid", "--listen", "127.0.0.1:18787")
 	run("", "tunnel", "status", "--json")
 	run("", "webhook", "status", "--json")
 	run("", "shop", "rename", shopName, "Koffiebar Utrecht")
