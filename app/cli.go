@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,8 @@ import (
 // exit code. --json output is stable: fields are only ever added.
 type CLI struct {
 	Stdout, Stderr io.Writer
+	Stdin          io.Reader // for secrets given as "-" (default os.Stdin)
+	stdinLines     *bufio.Reader
 	// Options are the base for opening the service; --data-dir overrides.
 	Options Options
 }
@@ -28,7 +31,7 @@ Without a command Orderbrug opens its window.
 
 Commands:
   serve [--listen ADDR]              run the engine headless until SIGINT/SIGTERM
-  shop add woocommerce --name N --url URL --key CK --secret CS
+  shop add woocommerce --name N --url URL --key CK --secret CS   (- for any of them: read from stdin)
            [--forward s1,s2] [--interval 15m] [--lookback 21] [--since 2026-01-01]
            [--sells goods|services]  tests the connection, then saves; books from now
                                      unless --since is earlier
@@ -47,8 +50,10 @@ Commands:
   orders [--state S] [--shop N] [--search Q] [--changed] [--json]
   order book|ignore|unignore|check|retry|credit|show SHOP NUMBER [--rate R]
   log [--shop N] [--limit 50] [--json]
-  webhook status|on|off [--shop N] [--topics order.created,order.updated]
-  tunnel set --authtoken T [--domain D]
+  webhook status|on|off [--shop N] [--topics order.created,order.updated] [--json]
+  webhook secret --shop N            print the shop's webhook secret (the only command that does)
+  tunnel set --authtoken T|- [--domain D]          ngrok (- reads the authtoken from stdin)
+  tunnel set --public-url URL [--listen ADDR]      your own public URL forwarding to ADDR
   tunnel status [--json]
   inbox [--rejected] [--json]
 

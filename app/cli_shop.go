@@ -21,8 +21,8 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		fs := newFlags("shop add", c)
 		name := fs.String("name", "", "shop name")
 		u := fs.String("url", "", "shop address")
-		key := fs.String("key", "", "consumer key (ck_...)")
-		secret := fs.String("secret", "", "consumer secret (cs_...)")
+		key := fs.String("key", "", "consumer key (ck_...; - reads it from stdin)")
+		secret := fs.String("secret", "", "consumer secret (cs_...; - reads it from stdin, keeping it out of ps and history)")
 		forward := fs.String("forward", "", "statuses to book, comma separated (default processing,completed)")
 		interval := fs.Duration("interval", DefaultPollInterval, "poll interval")
 		lookback := fs.Int("lookback", DefaultLookbackDays, "recheck parked orders of the last N days (0: all)")
@@ -30,6 +30,12 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		sells := fs.String("sells", "goods", "what the shop sells: goods or services")
 		pos, err := parseN(fs, args[1:], 1, "shop add woocommerce --name N --url URL --key CK --secret CS")
 		if err != nil {
+			return err
+		}
+		if *key, err = c.secretArg(*key); err != nil {
+			return err
+		}
+		if *secret, err = c.secretArg(*secret); err != nil {
 			return err
 		}
 		in := ShopInput{Name: *name, Source: order.Source(pos[0]), URL: *u, Key: *key, Secret: *secret,

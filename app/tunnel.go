@@ -30,11 +30,16 @@ func (s *Service) startTunnel(ctx context.Context, ts TunnelSettings) error {
 		stop()
 	}
 	s.mu.Lock()
-	if ts.Authtoken == "" || !ts.Enabled {
+	s.tunnel.Mode = TunnelNgrok
+	if ts.own() {
+		s.tunnel.Mode = TunnelOwn
+	}
+	if (ts.Authtoken == "" && !ts.own()) || !ts.Enabled {
 		s.tunnel.State, s.tunnel.URL, s.tunnel.Error = string(tunnel.StateOff), "", ""
 		s.mu.Unlock()
 		return nil
 	}
+	local := s.tunnel.Local
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	s.stopTunnel = func() { cancel(); <-done }
@@ -49,8 +54,21 @@ func (s *Service) startTunnel(ctx context.Context, ts TunnelSettings) error {
 				StartTimeout: TunnelStartTimeout, Logger: s.log}
 		}
 	}
+	var tun tunnel.Tunnel
+	if ts.own() {
+		// The owner's proxy forwards to OwnListen: the webhook server when
+		// it listens there, else a listener of its own (the address was
+		// changed while running, or the server had to take another port).
+		own := tunnel.Own{PublicURL: ts.PublicURL}
+		if local != ts.OwnListen {
+			own.Addr = ts.OwnListen
+		}
+		tun = own
+	} else {
+		tun = newTunnel(ts)
+	}
 	m := tunnel.NewManager(tunnel.ManagerConfig{
-		Tunnel:  newTunnel(ts),
+		Tunnel:  tun,
 		Handler: s.httpHandler(),
 		Logger:  s.log,
 		Now:     s.clock.Now,

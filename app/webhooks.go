@@ -3,8 +3,11 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -19,25 +22,53 @@ var WebhookTopics = []string{"order.created", "order.updated", "order.deleted", 
 type WebhookInfo struct {
 	Enabled bool     `json:"enabled"`
 	Topics  []string `json:"topics"`
-	// Path is the delivery path on the webhook server; URL the full public
-	// address when the tunnel is up ("" otherwise).
-	Path string `json:"path"`
-	URL  string `json:"url,omitempty"`
-	// Secret is what to paste into WooCommerce for a manual set-up.
-	Secret string `json:"secret"`
+	// Path is the delivery path on the webhook server for a kind with one
+	// route; Paths every route by name ("orders" for WooCommerce).
+	Path  string            `json:"path"`
+	Paths map[string]string `json:"paths"`
+	// URL is the full public address when there is a public URL ("" otherwise).
+	URL string `json:"url,omitempty"`
+	// Secret is what to paste into WooCommerce for a manual set-up. Never in
+	// JSON: only `orderbrug webhook secret --shop N` prints it.
+	Secret string `json:"-"`
 	// Status is WooCommerce's status of the registered webhook (active,
 	// disabled, ...), "" when not registered.
-	Status      string `json:"status,omitempty"`
-	Reactivated int    `json:"reactivated,omitempty"`
+	Status string `json:"status,omitempty"`
+	// Registration is the shop's real state as the last registration or
+	// poll read it: registered, disabled or not_registered.
+	Registration string `json:"registration"`
+	// Reason says why nothing is registered (a code: no_public_url,
+	// tunnel_off, tunnel_not_running, tunnel_connecting, tunnel_error,
+	// webhooks_off), "" when registered.
+	Reason string `json:"reason,omitempty"`
+	// LastDelivery is when the shop's last delivery was stored; null when never.
+	LastDelivery *time.Time `json:"last_delivery"`
+	Reactivated  int        `json:"reactivated,omitempty"`
 	// Rejected counts the requests refused in the last 7 days (bad
 	// signature, unknown shop, ...): the event log says why.
 	Rejected int `json:"rejected"`
 }
 
-// TunnelStatus is the ngrok tunnel's live state.
+// Registration states of WebhookInfo.Registration.
+const (
+	Registered    = "registered"
+	Disabled      = "disabled"
+	NotRegistered = "not_registered"
+)
+
+// WebhookRegistrations are the values of WebhookInfo.Registration, and
+// WebhookReasons those of WebhookInfo.Reason (views translate both).
+var (
+	WebhookRegistrations = []string{Registered, Disabled, NotRegistered}
+	WebhookReasons       = []string{"no_public_url", "tunnel_off", "tunnel_not_running", "tunnel_connecting", "tunnel_error", "webhooks_off"}
+)
+
+// TunnelStatus is the tunnel's live state.
 type TunnelStatus struct {
 	// State: off (no authtoken), connecting, online, offline, error.
-	State string    `json:"state"`
+	State string `json:"state"`
+	// Mode: ngrok or own (the owner's own public URL).
+	Mode  string    `json:"mode,omitempty"`
 	URL   string    `json:"url,omitempty"`
 	Error string    `json:"error,omitempty"`
 	Since time.Time `json:"since,omitempty"`
@@ -47,7 +78,30 @@ type TunnelStatus struct {
 	LastDelivery time.Time `json:"last_delivery,omitempty"`
 }
 
-// TunnelSettings are the ngrok settings. The authtoken is never shown again.
+// MarshalJSON writes never-happened times as null, not as year 1.
+func (t TunnelStatus) MarshalJSON() ([]byte, error) {
+	type plain TunnelStatus
+	return json.Marshal(struct {
+		plain
+		Since        *time.Time `json:"since"`
+		LastDelivery *time.Time `json:"last_delivery"`
+	}{plain(t), timeOrNil(t.Since), timeOrNil(t.LastDelivery)})
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// Tunnel modes.
+const (
+	TunnelNgrok = "ngrok"
+	TunnelOwn   = "own"
+)
+
+// TunnelSettings are the tunnel settings. The authtoken is never shown again.
 type TunnelSettings struct {
 	Authtoken string `json:"authtoken,omitempty"`
 	Domain    string `json:"domain,omitempty"`
@@ -55,20 +109,125 @@ type TunnelSettings struct {
 	// Listen is the local webhook server's address (127.0.0.1:port), chosen
 	// once and kept.
 	Listen string `json:"listen,omitempty"`
+	// Mode is ngrok (default, "") or own: the owner's own public URL (a
+	// Cloudflare Tunnel, Tailscale Funnel or reverse proxy) that forwards
+	// to OwnListen.
+	Mode      string `json:"mode,omitempty"`
+	PublicURL string `json:"public_url,omitempty"`
+	OwnListen string `json:"own_listen,omitempty"`
 }
+
+// own reports whether the owner's own public URL is in use.
+func (ts TunnelSettings) own() bool { return ts.Mode == TunnelOwn && ts.PublicURL != "" }
 
 const keyTunnel = "tunnel"
 
 func (s *Service) webhookInfo(sh store.Shop) WebhookInfo {
+	ctx := context.Background()
 	w := WebhookInfo{Enabled: sh.Webhook.Enabled, Topics: sh.Webhook.Topics, Path: webhookPath(sh),
+		Paths:  map[string]string{"orders": webhookPath(sh)},
 		Secret: s.webhookSecret(sh), Status: sh.Webhook.Status, Reactivated: sh.Webhook.Reactivated}
-	if n, err := s.store.CountRejections(context.Background(), sh.Slug, s.clock.Now().AddDate(0, 0, -7)); err == nil {
+	if n, err := s.store.CountRejections(ctx, sh.Slug, s.clock.Now().AddDate(0, 0, -7)); err == nil {
 		w.Rejected = n
 	}
-	if u := s.TunnelStatus().URL; u != "" {
+	if u, _ := s.publicURL(ctx); u != "" {
 		w.URL = strings.TrimRight(u, "/") + w.Path
 	}
+	w.Registration = registration(sh.Webhook)
+	if w.Registration == NotRegistered {
+		w.Reason = "webhooks_off"
+		if sh.Webhook.Enabled {
+			_, w.Reason = s.publicURL(ctx)
+		}
+	}
+	var ms sql.NullInt64
+	if err := s.store.DB().QueryRowContext(ctx, `SELECT received_at FROM inbox WHERE source = ? AND shop = ? ORDER BY id DESC LIMIT 1`,
+		string(sh.Source), sh.Slug).Scan(&ms); err == nil && ms.Valid && ms.Int64 > 0 {
+		t := time.UnixMilli(ms.Int64).UTC()
+		w.LastDelivery = &t
+	}
 	return w
+}
+
+// registration is the shop's state as last read from the shop.
+func registration(w store.WebhookConfig) string {
+	switch {
+	case len(w.RemoteIDs) == 0:
+		return NotRegistered
+	case w.Status == "disabled" || w.Status == "paused":
+		return Disabled
+	}
+	return Registered
+}
+
+// publicURL is where shops deliver: the running tunnel's URL, or the
+// owner's own public URL (known without anything running). Without one it
+// says why (a WebhookInfo.Reason code).
+func (s *Service) publicURL(ctx context.Context) (string, string) {
+	st := s.TunnelStatus()
+	ts, err := s.tunnelSettings(ctx)
+	if err != nil {
+		return st.URL, "no_public_url"
+	}
+	mode := TunnelNgrok
+	if ts.own() {
+		mode = TunnelOwn
+	}
+	// The settings are shared by every process on the data directory (a
+	// CLI next to `serve`); a running tunnel of the other kind is stale.
+	if st.URL != "" && st.Mode == mode && !(ts.own() && ts.Enabled) {
+		return st.URL, ""
+	}
+	switch {
+	case ts.own() && ts.Enabled:
+		return ts.PublicURL, ""
+	case ts.own() || (ts.Authtoken != "" && !ts.Enabled):
+		return "", "tunnel_off"
+	case ts.Authtoken == "":
+		return "", "no_public_url"
+	case st.State == "connecting":
+		return "", "tunnel_connecting"
+	case st.State == "error" || st.State == "offline":
+		return "", "tunnel_error"
+	}
+	return "", "tunnel_not_running"
+}
+
+// RefreshWebhooks reads every shop's registered webhooks from the shop
+// (status; one deleted there is no longer registered), for a status that
+// is the shop's real state now. It changes nothing in the shops.
+func (s *Service) RefreshWebhooks(ctx context.Context, shop string) error {
+	var shops []store.Shop
+	if shop != "" {
+		sh, err := s.shop(ctx, shop)
+		if err != nil {
+			return err
+		}
+		shops = []store.Shop{sh}
+	} else {
+		all, err := s.store.Shops(ctx)
+		if err != nil {
+			return err
+		}
+		shops = all
+	}
+	var errs []error
+	for _, sh := range shops {
+		if err := s.readWebhooks(ctx, sh); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// WebhookSecret returns the secret a shop's deliveries are signed with, for
+// a manual set-up in WooCommerce. Nothing else prints it.
+func (s *Service) WebhookSecret(ctx context.Context, shop string) (string, error) {
+	sh, err := s.shop(ctx, shop)
+	if err != nil {
+		return "", err
+	}
+	return s.webhookSecret(sh), nil
 }
 
 // webhookPath is where a shop delivers: by its slug, which a rename does not
@@ -159,7 +318,7 @@ func (s *Service) SetTunnel(ctx context.Context, authtoken, domain string) error
 	if strings.ContainsAny(domain, "/ ") {
 		return invalid("domain", errors.New("a host name such as example.ngrok-free.app"))
 	}
-	ts.Domain, ts.Enabled = domain, true
+	ts.Domain, ts.Enabled, ts.Mode = domain, true, TunnelNgrok
 	if err := s.store.SetSetting(ctx, keyTunnel, ts); err != nil {
 		return err
 	}
@@ -181,7 +340,7 @@ func (s *Service) SetTunnelEnabled(ctx context.Context, on bool) error {
 	if err != nil {
 		return err
 	}
-	if on && ts.Authtoken == "" {
+	if on && ts.Authtoken == "" && !ts.own() {
 		return required("authtoken")
 	}
 	ts.Enabled = on
@@ -190,4 +349,62 @@ func (s *Service) SetTunnelEnabled(ctx context.Context, on bool) error {
 	}
 	s.notify()
 	return s.RestartTunnel(ctx)
+}
+
+// SetOwnURL makes the owner's own public URL (a Cloudflare Tunnel,
+// Tailscale Funnel or reverse proxy) the way in instead of ngrok: shops
+// deliver to publicURL + the shop's path, and the proxy forwards to listen,
+// a fixed local address (default: the webhook server's kept address). The
+// ngrok authtoken is kept, for switching back with SetTunnel.
+func (s *Service) SetOwnURL(ctx context.Context, publicURL, listen string) error {
+	ts, err := s.tunnelSettings(ctx)
+	if err != nil {
+		return err
+	}
+	publicURL = strings.TrimRight(strings.TrimSpace(publicURL), "/")
+	if publicURL == "" {
+		return required("public_url")
+	}
+	u, err := url.Parse(publicURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return invalid("public_url", errors.New("an address such as https://orderbrug.example.nl"))
+	}
+	listen = strings.TrimSpace(listen)
+	if listen == "" {
+		listen = ts.OwnListen
+	}
+	if listen == "" {
+		listen = ts.Listen
+	}
+	if listen == "" {
+		// Fix one now: the proxy needs an address that stays.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return invalid("listen", err)
+		}
+		listen = ln.Addr().String()
+		ln.Close()
+	}
+	if _, port, err := net.SplitHostPort(listen); err != nil || port == "" || port == "0" {
+		return invalid("listen", errors.New("a fixed address such as 127.0.0.1:8787"))
+	}
+	ts.Mode, ts.PublicURL, ts.OwnListen, ts.Listen, ts.Enabled = TunnelOwn, publicURL, listen, listen, true
+	if err := s.store.SetSetting(ctx, keyTunnel, ts); err != nil {
+		return err
+	}
+	_ = s.store.AddEvent(ctx, store.Event{Code: "tunnel_own_url", Args: map[string]string{"url": publicURL, "listen": listen}})
+	s.notify()
+	if !s.tunnelRunning() {
+		// No tunnel runs in this process (the CLI): register at once, the
+		// URL is known. The app registers when its tunnel starts.
+		s.syncWebhooks(ctx, publicURL)
+		return nil
+	}
+	return s.RestartTunnel(ctx)
+}
+
+func (s *Service) tunnelRunning() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tunnelCtx != nil
 }

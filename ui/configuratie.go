@@ -625,12 +625,7 @@ func (p *webhookPanel) show(name string) {
 			p.url.SetText(lang.L("webhook.no_tunnel", map[string]any{"Path": s.Webhook.Path}))
 		}
 		p.secret.SetText(maskSecret(s.Webhook.Secret))
-		st := s.Webhook.Status
-		if st == "" {
-			p.state.SetText(lang.L("webhook.status.none"))
-		} else {
-			p.state.SetText(tr("webhook.status."+st, st))
-		}
+		p.state.SetText(registrationText(s.Webhook))
 		var sel []string
 		for _, t := range s.Webhook.Topics {
 			sel = append(sel, lang.L("topic."+t))
@@ -642,6 +637,25 @@ func (p *webhookPanel) show(name string) {
 		p.enabled.SetChecked(s.Webhook.Enabled)
 		p.enabled.OnChanged = p.enabledChanged
 	}
+}
+
+// registrationText is the shop's real registration state, why nothing is
+// registered, and the last delivery.
+func registrationText(w app.WebhookInfo) string {
+	reg := w.Registration
+	if reg == "" {
+		reg = app.NotRegistered
+	}
+	text := lang.L("webhook.registration." + reg)
+	if reg == app.NotRegistered && w.Reason != "" {
+		text += ": " + lang.L("webhook.reason."+w.Reason)
+	}
+	if w.LastDelivery != nil {
+		text += "\n" + lang.L("webhook.last_delivery", map[string]any{"Time": formatDateTime(*w.LastDelivery)})
+	} else if reg != app.NotRegistered {
+		text += "\n" + lang.L("webhook.no_delivery")
+	}
+	return text
 }
 
 // maskSecret shows only the end of a secret: the copy button copies it all.
@@ -679,15 +693,23 @@ func (p *webhookPanel) enabledChanged(on bool) {
 
 // --- Tunnel ----------------------------------------------------------------
 
-// tunnelPanel sets the ngrok authtoken and static domain and shows the
-// tunnel's live state.
+// tunnelPanel chooses how webhooks come in: ngrok (authtoken, optional
+// static domain) or the owner's own public URL (a Cloudflare Tunnel,
+// Tailscale Funnel or reverse proxy forwarding to a fixed local address),
+// and shows the live state.
 type tunnelPanel struct {
-	u       *UI
-	content fyne.CanvasObject
-	token   *widget.Entry
-	domain  *widget.Entry
-	status  *widget.Label
-	msg     *widget.Label
+	u         *UI
+	content   fyne.CanvasObject
+	mode      *widget.RadioGroup
+	token     *widget.Entry
+	domain    *widget.Entry
+	publicURL *widget.Entry
+	listen    *widget.Entry
+	ngrokForm *widget.Form
+	ownForm   *widget.Form
+	hint      *widget.Label
+	status    *widget.Label
+	msg       *widget.Label
 }
 
 func newTunnelPanel(u *UI) *tunnelPanel {
@@ -695,19 +717,48 @@ func newTunnelPanel(u *UI) *tunnelPanel {
 	p.token = newPassword()
 	p.domain = widget.NewEntry()
 	p.domain.SetPlaceHolder("voorbeeld.ngrok-free.app")
+	p.publicURL = widget.NewEntry()
+	p.publicURL.SetPlaceHolder("https://orderbrug.voorbeeld.nl")
+	p.listen = widget.NewEntry()
+	p.listen.SetPlaceHolder("127.0.0.1:8787")
 	p.status, p.msg = widget.NewLabel(""), message()
 	p.status.Wrapping = fyne.TextWrapWord
 	save := widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), p.save)
 	save.Importance = widget.HighImportance
-	form := widget.NewForm(
+	p.ngrokForm = widget.NewForm(
 		widget.NewFormItem(lang.L("tunnel.token"), p.token),
 		widget.NewFormItem(lang.L("tunnel.domain"), p.domain),
-		widget.NewFormItem(lang.L("tunnel.status"), p.status),
 	)
-	hint := widget.NewLabel(lang.L("tunnel.hint"))
-	hint.Wrapping = fyne.TextWrapWord
-	p.content = container.NewVScroll(container.NewVBox(hint, form, save, p.msg))
+	p.ownForm = widget.NewForm(
+		widget.NewFormItem(lang.L("tunnel.public_url"), p.publicURL),
+		widget.NewFormItem(lang.L("tunnel.listen"), p.listen),
+	)
+	p.hint = widget.NewLabel(lang.L("tunnel.hint"))
+	p.hint.Wrapping = fyne.TextWrapWord
+	p.mode = widget.NewRadioGroup([]string{lang.L("tunnel.mode.ngrok"), lang.L("tunnel.mode.own")}, func(string) { p.modeChanged() })
+	p.mode.Required = true
+	p.mode.SetSelected(lang.L("tunnel.mode.ngrok"))
+	status := widget.NewForm(widget.NewFormItem(lang.L("tunnel.status"), p.status))
+	p.content = container.NewVScroll(container.NewVBox(
+		widget.NewForm(widget.NewFormItem(lang.L("tunnel.mode"), p.mode)),
+		p.hint, p.ngrokForm, p.ownForm, status, save, p.msg))
+	p.modeChanged()
 	return p
+}
+
+// own reports whether "eigen URL" is chosen.
+func (p *tunnelPanel) own() bool { return p.mode.Selected == lang.L("tunnel.mode.own") }
+
+func (p *tunnelPanel) modeChanged() {
+	if p.own() {
+		p.ngrokForm.Hide()
+		p.ownForm.Show()
+		p.hint.SetText(lang.L("tunnel.own_hint"))
+	} else {
+		p.ownForm.Hide()
+		p.ngrokForm.Show()
+		p.hint.SetText(lang.L("tunnel.hint"))
+	}
 }
 
 func (p *tunnelPanel) load() {
@@ -725,6 +776,13 @@ func (p *tunnelPanel) load() {
 		p.domain.SetText(ts.Domain)
 		if ts.Authtoken != "" {
 			p.token.SetPlaceHolder(lang.L("tunnel.token_kept"))
+		}
+		p.publicURL.SetText(ts.PublicURL)
+		p.listen.SetText(ts.OwnListen)
+		if ts.Mode == app.TunnelOwn && ts.PublicURL != "" {
+			p.mode.SetSelected(lang.L("tunnel.mode.own"))
+		} else {
+			p.mode.SetSelected(lang.L("tunnel.mode.ngrok"))
 		}
 	})
 	p.loadStatus()
@@ -748,14 +806,21 @@ func (p *tunnelPanel) loadStatus() {
 }
 
 func (p *tunnelPanel) save() {
-	token, domain := p.token.Text, p.domain.Text
+	own := p.own()
+	token, domain, public, listen := p.token.Text, p.domain.Text, p.publicURL.Text, p.listen.Text
 	run(p.u, func(ctx context.Context) (struct{}, error) {
+		if own {
+			return struct{}{}, p.u.svc.SetOwnURL(ctx, public, listen)
+		}
 		return struct{}{}, p.u.svc.SetTunnel(ctx, token, domain)
 	}, func(_ struct{}, err error) {
 		setMessage(p.msg, err, lang.L("saved"))
-		if err == nil {
+		if err == nil && !own {
 			p.token.SetText("")
 			p.token.SetPlaceHolder(lang.L("tunnel.token_kept"))
+		}
+		if err == nil {
+			p.load()
 		}
 	})
 }

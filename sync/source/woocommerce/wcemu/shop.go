@@ -47,6 +47,9 @@ type hook struct {
 	w        Webhook
 	secret   string
 	failures int
+	// pending is WooCommerce's pending_delivery: true until a creation ping
+	// got exactly 200.
+	pending bool
 }
 
 // Shop is an emulated WooCommerce shop and its REST API. It is an
@@ -69,6 +72,8 @@ type Shop struct {
 	onReq    func(n int64, r *http.Request)
 	url      string
 	client   *http.Client
+	allowed  map[string]bool // host:port the site's filters let through
+	pings    []Ping
 
 	down     atomic.Bool
 	maint    atomic.Bool

@@ -156,8 +156,76 @@ func (s *Shop) createWebhook(w http.ResponseWriter, r *http.Request) {
 		h.secret = hex.EncodeToString(b[:]) // WooCommerce generates one when none is given
 	}
 	s.applyWebhook(h, in)
+	h.pending = true
 	s.webhooks[h.w.ID] = h
-	writeJSON(w, http.StatusCreated, s.webhookJSON(h))
+	body := s.webhookJSON(h)
+	id, deliveryURL, client := h.w.ID, h.w.DeliveryURL, s.client
+	s.mu.Unlock()
+	// WC_REST_Webhooks_Controller::create_item sends the ping after the
+	// webhook is saved and before it answers; its outcome only clears
+	// pending_delivery (the answer is 201 either way).
+	s.ping(r.Context(), client, id, deliveryURL)
+	s.mu.Lock()
+	writeJSON(w, http.StatusCreated, body)
+}
+
+// Ping is one creation ping the shop sent (or could not send).
+type Ping struct {
+	WebhookID int64
+	URL       string
+	// Code is the receiver's status code, 0 when nothing was answered.
+	Code int
+	// Err is why it failed: the URL refused (WordPress's "A valid URL was
+	// not provided."), unreachable, or a code other than exactly 200.
+	Err error
+}
+
+// ping is WC_Webhook::deliver_ping: a form post "webhook_id=N" without any
+// X-WC-Webhook header; only an answer of exactly 200 counts.
+func (s *Shop) ping(ctx context.Context, client *http.Client, id int64, deliveryURL string) {
+	p := Ping{WebhookID: id, URL: deliveryURL}
+	if err := s.safeURL(ctx, deliveryURL); err != nil {
+		p.Err = fmt.Errorf("Error: Delivery URL cannot be reached: %w", err)
+	} else if req, err := http.NewRequestWithContext(ctx, http.MethodPost, deliveryURL, strings.NewReader("webhook_id="+strconv.FormatInt(id, 10))); err != nil {
+		p.Err = err
+	} else {
+		req.Header.Set("User-Agent", "WooCommerce/8.9.1 Hookshot (WordPress/6.5.3)")
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := client.Do(req)
+		if err != nil {
+			p.Err = fmt.Errorf("Error: Delivery URL cannot be reached: %w", err)
+		} else {
+			p.Code = resp.StatusCode
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			if p.Code != http.StatusOK {
+				p.Err = fmt.Errorf("Error: Delivery URL returned response code: %d", p.Code)
+			}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.webhooks[id]; ok && p.Err == nil {
+		h.pending = false
+	}
+	s.pings = append(s.pings, p)
+}
+
+// Pings returns the creation pings sent so far, oldest first.
+func (s *Shop) Pings() []Ping {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Ping(nil), s.pings...)
+}
+
+// SetWebhookStatus sets a webhook's status as a person does in the
+// WooCommerce admin (paused, disabled, active).
+func (s *Shop) SetWebhookStatus(id int64, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.webhooks[id]; ok {
+		h.w.Status = status
+	}
 }
 
 func (s *Shop) applyWebhook(h *hook, in webhookInput) {
@@ -245,6 +313,22 @@ func (s *Shop) Webhooks() map[int64]struct {
 	return out
 }
 
+// failed is WC_Webhook::failed_delivery: a failure when more than 5 are
+// counted already disables the webhook, otherwise it is counted.
+func (s *Shop) failed(webhookID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.webhooks[webhookID]
+	if !ok {
+		return
+	}
+	if h.failures > 5 {
+		h.w.Status = "disabled"
+	} else {
+		h.failures++
+	}
+}
+
 // Sign is WooCommerce's X-WC-Webhook-Signature: base64 of HMAC-SHA256 over
 // the raw body, keyed with the webhook's secret.
 func Sign(body []byte, secret string) string {
@@ -288,9 +372,16 @@ func (s *Shop) Deliver(ctx context.Context, webhookID, orderID int64) (int, erro
 	client := s.client
 	s.mu.Unlock()
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, deliveryURL, bytes.NewReader(body))
+	// wp_safe_remote_request: a refused URL is never sent to, and counts
+	// as a failed delivery.
+	err := s.safeURL(ctx, deliveryURL)
+	var req *http.Request
+	if err == nil {
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, deliveryURL, bytes.NewReader(body))
+	}
 	if err != nil {
-		return 0, fmt.Errorf("deliver: %w", err)
+		s.failed(webhookID)
+		return 0, fmt.Errorf("deliver to webhook %d: %w", webhookID, err)
 	}
 	req.Header.Set("User-Agent", "WooCommerce/8.9.1 Hookshot (WordPress/6.5.3)")
 	req.Header.Set("Content-Type", "application/json")
@@ -308,17 +399,15 @@ func (s *Shop) Deliver(ctx context.Context, webhookID, orderID int64) (int, erro
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
 	}
-	s.mu.Lock()
-	if h, ok := s.webhooks[webhookID]; ok {
-		if err == nil && code >= 200 && code <= 302 {
+	if err == nil && code >= 200 && code <= 302 {
+		s.mu.Lock()
+		if h, ok := s.webhooks[webhookID]; ok {
 			h.failures = 0
-		} else if h.failures > 5 {
-			h.w.Status = "disabled"
-		} else {
-			h.failures++
 		}
+		s.mu.Unlock()
+	} else {
+		s.failed(webhookID)
 	}
-	s.mu.Unlock()
 	if err != nil {
 		return 0, fmt.Errorf("deliver to webhook %d: %w", webhookID, err)
 	}
