@@ -652,10 +652,10 @@ func (s *Store) KeepUnreadable(ctx context.Context, us []Unreadable, reason stri
 			state, reason, detail, snapshot, raw, first_seen, last_checked, state_at)
 			VALUES (?,?,?,'',?,?,0,'failed',?,?,?,?,?,?,?)
 			ON CONFLICT(shop_id, ext_id) DO UPDATE SET raw=excluded.raw, last_checked=excluded.last_checked,
-				state=CASE WHEN orders.state='booked' THEN 'booked' ELSE 'failed' END,
-				reason=CASE WHEN orders.state='booked' THEN orders.reason ELSE excluded.reason END,
-				detail=CASE WHEN orders.state='booked' THEN orders.detail ELSE excluded.detail END,
-				state_at=CASE WHEN orders.state IN ('booked','failed') THEN orders.state_at ELSE excluded.state_at END`,
+				state=CASE WHEN orders.state IN ('booked','ignored','unbookable') THEN orders.state ELSE 'failed' END,
+				reason=CASE WHEN orders.state IN ('booked','ignored','unbookable') THEN orders.reason ELSE excluded.reason END,
+				detail=CASE WHEN orders.state IN ('booked','ignored','unbookable') THEN orders.detail ELSE excluded.detail END,
+				state_at=CASE WHEN orders.state IN ('booked','failed','ignored','unbookable') THEN orders.state_at ELSE excluded.state_at END`,
 			u.ShopID, u.ExtID, u.ExtID, ms(u.Modified), ms(u.Modified), reason, u.Detail, snap, u.Raw, now, now, now); err != nil {
 			return fmt.Errorf("keep unreadable order %s: %w", u.ExtID, err)
 		}

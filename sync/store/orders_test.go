@@ -47,8 +47,9 @@ func TestApplySameTimeOtherBodyIsAConflict(t *testing.T) {
 }
 
 // TestKeepUnreadable: a new unreadable order is kept failed with its raw
-// payload; a known parked one becomes failed with its last good snapshot; a
-// booked one stays booked.
+// payload; a known parked one becomes failed with its last good snapshot (it
+// may be a sale now: a person looks); a booked one stays booked, and one a
+// person ignored stays ignored.
 func TestKeepUnreadable(t *testing.T) {
 	s := openStore(t)
 	ctx := context.Background()
@@ -56,6 +57,10 @@ func TestKeepUnreadable(t *testing.T) {
 	t0 := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	apply1(t, s, store.Observation{ShopID: sh.ID, Order: testOrder("2", "on-hold", t0)})
 	apply1(t, s, store.Observation{ShopID: sh.ID, Order: testOrder("3", "processing", t0)})
+	apply1(t, s, store.Observation{ShopID: sh.ID, Order: testOrder("4", "on-hold", t0)})
+	if err := s.SetState(ctx, sh.ID, "4", store.Ignored, "ignored_by_user", store.Event{Code: "ignored_by_user"}); err != nil {
+		t.Fatal(err)
+	}
 	due, _ := s.DueBookings(ctx, time.Now().Add(time.Hour), 10)
 	if err := s.BookingDone(ctx, due[0], "ref-3", order.Invoice{ID: "3", Key: due[0].Key, Total: 1210}, store.Event{Code: "booked"}); err != nil {
 		t.Fatal(err)
@@ -65,11 +70,12 @@ func TestKeepUnreadable(t *testing.T) {
 		{ShopID: sh.ID, ExtID: "1", Modified: t0, Raw: raw, Detail: "bad total"},
 		{ShopID: sh.ID, ExtID: "2", Modified: t0.Add(time.Minute), Raw: raw, Detail: "bad total"},
 		{ShopID: sh.ID, ExtID: "3", Modified: t0.Add(time.Minute), Raw: raw, Detail: "bad total"},
+		{ShopID: sh.ID, ExtID: "4", Modified: t0.Add(time.Minute), Raw: raw, Detail: "bad total"},
 	}
 	if err := s.KeepUnreadable(ctx, us, "unparseable", order.WooCommerce, store.Event{Code: "order_unreadable"}); err != nil {
 		t.Fatal(err)
 	}
-	for id, want := range map[string]store.State{"1": store.Failed, "2": store.Failed, "3": store.Booked} {
+	for id, want := range map[string]store.State{"1": store.Failed, "2": store.Failed, "3": store.Booked, "4": store.Ignored} {
 		rec, err := s.Record(ctx, sh.ID, id)
 		if err != nil {
 			t.Fatal(err)
