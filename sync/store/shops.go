@@ -139,7 +139,8 @@ func scanShop(row interface{ Scan(...any) error }) (Shop, error) {
 // AddShop stores a new shop and returns it with its id and slug. The slug
 // is made from sh.Slug when set, else from the name (see MakeSlug), and made
 // unique among every shop ever added, removed ones included, by a suffix
-// "-2", "-3", ...
+// "-2", "-3", ... A shop removed before with the same source and address is
+// connected again instead, with its old id and slug.
 func (s *Store) AddShop(ctx context.Context, sh Shop) (Shop, error) {
 	forward, webhook, err := shopJSON(sh)
 	if err != nil {
@@ -159,6 +160,32 @@ func (s *Store) AddShop(ctx context.Context, sh Shop) (Shop, error) {
 		return sh, fmt.Errorf("add shop: %w", err)
 	}
 	defer tx.Rollback()
+	// The same shop connected again after it was removed gets its old id
+	// and slug back: its bookings' idempotency keys and invoice file names
+	// are the old ones, so a backfill over what was booked before books
+	// nothing twice.
+	var oldID int64
+	var oldSlug string
+	switch err := tx.QueryRowContext(ctx, `SELECT id, slug FROM shops WHERE removed_at != 0 AND source=? AND base_url=?
+		ORDER BY removed_at DESC LIMIT 1`, sh.Source, sh.BaseURL).Scan(&oldID, &oldSlug); {
+	case err == nil:
+		if _, err := tx.ExecContext(ctx, `UPDATE shops SET name=?, sells=?, api_key=?, api_secret=?, forward=?,
+			poll_seconds=?, lookback_days=?, start_at=?, cursor=?, paused=?, webhook=?, removed_at=0,
+			last_error='', last_error_code='' WHERE id=?`,
+			sh.Name, sh.Sells, sh.Key, sh.Secret, forward, int64(sh.PollInterval/time.Second), sh.LookbackDays,
+			ms(sh.StartAt), ms(sh.Cursor), boolInt(sh.Paused), webhook, oldID); err != nil {
+			if isUniqueName(err) {
+				return sh, fmt.Errorf("shop %q: %w", sh.Name, ErrShopExists)
+			}
+			return sh, fmt.Errorf("add shop: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return sh, fmt.Errorf("add shop: %w", err)
+		}
+		return s.ShopByID(ctx, oldID)
+	case !errors.Is(err, sql.ErrNoRows):
+		return sh, fmt.Errorf("add shop: %w", err)
+	}
 	if sh.Slug, err = uniqueSlug(ctx, tx, base); err != nil {
 		return sh, fmt.Errorf("add shop: %w", err)
 	}

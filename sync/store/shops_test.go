@@ -104,13 +104,35 @@ func TestRemoveShopKeepsBooksAndSlug(t *testing.T) {
 	if err != nil || old.RemovedAt.IsZero() || !old.Paused || old.Webhook.Enabled {
 		t.Fatalf("removed shop by id: %+v, %v", old, err)
 	}
-	// The same shop connected again: its name is free, its old slug is not.
-	again, err := s.AddShop(ctx, store.Shop{Name: "winkel", Source: order.WooCommerce, BaseURL: "https://winkel.example"})
+	// Another shop under the freed name: its own id, and the removed shop's
+	// slug stays taken, so its files keep their names.
+	other, err := s.AddShop(ctx, store.Shop{Name: "winkel", Source: order.WooCommerce, BaseURL: "https://andere-winkel.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Slug != "winkel-2" {
-		t.Fatalf("re-added shop slug %q, want winkel-2 (the removed shop's files keep theirs)", again.Slug)
+	if other.Slug != "winkel-2" || other.ID == sh.ID {
+		t.Fatalf("another shop under the name: slug %q id %d, want winkel-2 and a new id", other.Slug, other.ID)
+	}
+	if err := s.RemoveShop(ctx, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The same shop (source and address) connected again gets its id and
+	// slug back: its idempotency keys and file names are the old ones, so a
+	// backfill books nothing twice.
+	again, err := s.AddShop(ctx, store.Shop{Name: "Winkel weer", Source: order.WooCommerce, BaseURL: "https://winkel.example",
+		Key: "ck2", Secret: "cs2", Forward: []order.Status{"completed"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID != sh.ID || again.Slug != sh.Slug || !again.RemovedAt.IsZero() || again.Name != "Winkel weer" ||
+		again.Key != "ck2" || len(again.Forward) != 1 {
+		t.Fatalf("the same shop again: %+v, want id %d slug %q, in use, with the new settings", again, sh.ID, sh.Slug)
+	}
+	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM orders WHERE shop_id=? AND state='booked'`, again.ID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("booked records of the shop connected again: %d, %v", n, err)
+	}
+	if err := s.RemoveShop(ctx, sh.ID); err != nil {
+		t.Fatal(err)
 	}
 	if err := s.RemoveShop(ctx, sh.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("removing twice: %v", err)
