@@ -94,14 +94,16 @@ func TestCommandsPrintNothingOfFyne(t *testing.T) {
 // reads LANG as it is (and logs its complaint about C.UTF-8, which shows
 // both that the test above would see it and that LC_ALL was put back).
 func TestLocaleRestoredForTheWindow(t *testing.T) {
-	out, stderr := runSelf(t, []string{"LANG=nl_NL.UTF-8"}, "systemlocale")
-	if got := strings.TrimSpace(out); got != "nl-NL" {
-		t.Errorf("system locale after start-up = %q, want nl-NL (LC_ALL not restored?)", got)
+	for _, env := range [][]string{{"LANG=nl_NL.UTF-8"}, {"LANG=C.UTF-8", "LC_ALL=nl_NL.UTF-8"}} {
+		out, stderr := runSelf(t, env, "systemlocale")
+		if got := strings.TrimSpace(out); got != "nl-NL" {
+			t.Errorf("%v: system locale after start-up = %q, want nl-NL (LC_ALL not restored?)", env, got)
+		}
+		if stderr != "" {
+			t.Errorf("%v: stderr: %s", env, stderr)
+		}
 	}
-	if stderr != "" {
-		t.Errorf("stderr: %s", stderr)
-	}
-	_, stderr = runSelf(t, []string{"LANG=C.UTF-8"}, "systemlocale")
+	_, stderr := runSelf(t, []string{"LANG=C.UTF-8"}, "systemlocale")
 	if !strings.Contains(stderr, "Error parsing user locale C") {
 		t.Errorf("Fyne asked after start-up with LANG=C.UTF-8 logged %q, want its locale error", stderr)
 	}
