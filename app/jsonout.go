@@ -18,9 +18,10 @@ import (
 // fields; their MarshalJSON methods below give them that shape, and
 // UnmarshalJSON reads it back where a plain decode would not.
 
-// jsonDuration writes d as "15m", "1h", "1h30m" or "90s": Go's own
+// shortDuration writes d as "15m", "1h", "1h30m" or "1m30s" (JSON and the
+// tables alike): Go's own
 // notation without its zero units ("15m0s"). time.ParseDuration reads it.
-func jsonDuration(d time.Duration) string {
+func shortDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")
@@ -31,7 +32,7 @@ func jsonDuration(d time.Duration) string {
 	return s
 }
 
-// parseJSONDuration reads a duration written by jsonDuration; "" is 0.
+// parseJSONDuration reads a duration written by shortDuration; "" is 0.
 func parseJSONDuration(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, nil
@@ -70,7 +71,7 @@ func (s ShopInfo) wire() shopInfoJSON {
 	if s.Forward == nil {
 		s.Forward = []order.Status{}
 	}
-	return shopInfoJSON{shopInfoFields: shopInfoFields(s), Interval: jsonDuration(s.Interval), Since: never(s.Since),
+	return shopInfoJSON{shopInfoFields: shopInfoFields(s), Interval: shortDuration(s.Interval), Since: never(s.Since),
 		LastPoll: never(s.LastPoll), LastPollOK: never(s.LastPollOK), NextPoll: never(s.NextPoll)}
 }
 
