@@ -19,8 +19,8 @@ import (
 // UnmarshalJSON reads it back where a plain decode would not.
 
 // shortDuration writes d as "15m", "1h", "1h30m" or "1m30s" (JSON and the
-// tables alike): Go's own
-// notation without its zero units ("15m0s"). time.ParseDuration reads it.
+// tables alike): Go's own notation without its zero units ("15m0s").
+// time.ParseDuration reads it.
 func shortDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
