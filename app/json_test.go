@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -299,4 +300,123 @@ func TestJSONDurations(t *testing.T) {
 			t.Errorf("order paid %v: %s (%v), want %s", tt.paid, b, err, tt.want)
 		}
 	}
+}
+
+// fill sets every exported field of v, at every depth, to a value that is
+// not zero (one element in a slice or map), so that omitempty leaves nothing
+// out.
+func fill(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(7)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(7)
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(7)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			v.Set(reflect.ValueOf(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)))
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				fill(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 1, 1)
+		fill(s.Index(0))
+		v.Set(s)
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+		fill(k)
+		fill(e)
+		m.SetMapIndex(k, e)
+		v.Set(m)
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		fill(p.Elem())
+		v.Set(p)
+	}
+}
+
+// fieldCount is how many JSON keys a struct of type t has when every field
+// is set: its exported fields, embedded structs flattened, json:"-" left out.
+func fieldCount(t reflect.Type) int {
+	n := 0
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		switch {
+		case !f.IsExported() || f.Tag.Get("json") == "-":
+		case f.Anonymous && f.Type.Kind() == reflect.Struct:
+			n += fieldCount(f.Type)
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// TestJSONKeepsEveryField: the hand-written JSON shapes (jsonout.go) carry
+// every field of the types they stand for, so a field added to one of them
+// (here or in engine, store, order) cannot silently go missing from --json:
+// add it to the shape.
+func TestJSONKeepsEveryField(t *testing.T) {
+	keys := func(t *testing.T, v any, path ...any) map[string]any {
+		t.Helper()
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range path {
+			switch p := p.(type) {
+			case string:
+				m = m.(map[string]any)[p]
+			case int:
+				m = m.([]any)[p]
+			}
+		}
+		return m.(map[string]any)
+	}
+	check := func(name string, got map[string]any, typ reflect.Type) {
+		if want := fieldCount(typ); len(got) != want {
+			var ks []string
+			for k := range got {
+				ks = append(ks, k)
+			}
+			sort.Strings(ks)
+			t.Errorf("%s: %d keys %v, %s has %d fields: add the new one to its shape in jsonout.go", name, len(got), ks, typ, want)
+		}
+	}
+	var sr app.SyncResult
+	fill(reflect.ValueOf(&sr).Elem())
+	check("sync", keys(t, sr), reflect.TypeOf(sr))
+	check("sync polls", keys(t, sr, "polls", 0), reflect.TypeOf(sr.Polls[0]))
+	check("sync booked", keys(t, sr, "booked"), reflect.TypeOf(sr.Booked))
+
+	var d app.OrderDetail
+	fill(reflect.ValueOf(&d).Elem())
+	check("order show", keys(t, d), reflect.TypeOf(d))
+	check("order show bookings", keys(t, d, "bookings", 0), reflect.TypeOf(d.Bookings[0]))
+	check("order show events", keys(t, d, "events", 0), reflect.TypeOf(d.Events[0]))
+	check("order show order", keys(t, d, "order"), reflect.TypeOf(d.Order))
+	check("order show refunds", keys(t, d, "order", "refunds", 0), reflect.TypeOf(d.Order.Refunds[0]))
+
+	var si app.ShopInfo
+	fill(reflect.ValueOf(&si).Elem())
+	check("shop show", keys(t, si), reflect.TypeOf(si))
+	var ov app.Overview
+	fill(reflect.ValueOf(&ov).Elem())
+	check("overview", keys(t, ov), reflect.TypeOf(ov))
+	check("overview shops", keys(t, ov, "shops", 0), reflect.TypeOf(ov.Shops[0]))
+	check("overview recent", keys(t, ov, "recent", 0), reflect.TypeOf(ov.Recent[0]))
 }
