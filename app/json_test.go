@@ -288,6 +288,14 @@ func TestJSONDurations(t *testing.T) {
 		if err := json.Unmarshal(b, &back); err != nil || back.Interval != d {
 			t.Errorf("%v read back as %v (%v)", d, back.Interval, err)
 		}
+		in := app.ShopInput{Name: "x", Interval: d, Key: "ck_k", Secret: "cs_s"}
+		if b, err = json.Marshal(in); err != nil || !bytes.Contains(b, []byte(`"interval":"`+want+`"`)) || bytes.Contains(b, []byte("cs_s")) {
+			t.Errorf("shop input %v: %s (%v)", d, b, err)
+		}
+		var backIn app.ShopInput
+		if err := json.Unmarshal(b, &backIn); err != nil || backIn.Interval != d || backIn.Name != "x" {
+			t.Errorf("shop input %v read back as %+v (%v)", d, backIn, err)
+		}
 	}
 	// A never-paid order's paid is null; a paid one's is its time.
 	paid := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)

@@ -329,3 +329,30 @@ func (o Overview) MarshalJSON() ([]byte, error) {
 		Tunnel    TunnelStatus   `json:"tunnel"`
 	}{shops, eventsWire(o.Recent), o.Paused, o.Health, att, o.Ledger, o.Tunnel})
 }
+
+// shopInputFields is ShopInput without its methods.
+type shopInputFields ShopInput
+
+// MarshalJSON writes the input with its interval as a string ("15m"), as
+// ShopInfo does (the keys and secret are never written).
+func (in ShopInput) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		shopInputFields
+		Interval string     `json:"interval"`
+		Since    *time.Time `json:"since"`
+	}{shopInputFields(in), shortDuration(in.Interval), never(in.Since)})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (in *ShopInput) UnmarshalJSON(b []byte) error {
+	w := struct {
+		*shopInputFields
+		Interval string `json:"interval"`
+	}{shopInputFields: (*shopInputFields)(in)}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	d, err := parseJSONDuration(w.Interval)
+	in.Interval = d
+	return err
+}
