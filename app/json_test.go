@@ -123,6 +123,9 @@ func jsonCommands(shop, booked, parked, refunded string) [][]string {
 		{"tunnel", "status", "--json"},
 		{"inbox", "--json"},
 		{"inbox", "--rejected", "--json"},
+		// Delivery 1 (the test stores it); before issue 8's replay the
+		// argument is ignored and the inbox printed.
+		{"inbox", "replay", "1", "--json"},
 	}
 }
 
@@ -157,9 +160,10 @@ func TestJSONShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ := emu.OrderJSON(ids[0])
 	if _, err := st.AddDelivery(context.Background(), store.Delivery{Source: "woocommerce", Shop: "koffiebar", Topic: "order.updated",
 		OrderID: strconv.FormatInt(ids[0], 10), Headers: map[string]string{"X-WC-Webhook-Topic": "order.updated"},
-		Body: []byte(`{"id":1}`), ReceivedAt: time.Now()}); err != nil {
+		Body: body, ReceivedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.AddRejection(context.Background(), store.Rejection{Source: "woocommerce", Shop: "koffiebar", Status: 401,
