@@ -118,14 +118,14 @@ func jsonCommands(shop, booked, parked, refunded string) [][]string {
 		{"order", "unignore", shop, parked, "--json"},
 		{"order", "book", shop, parked, "--json"},
 		{"log", "--json"},
-		{"sync", "--json"},
 		{"webhook", "status", "--json"},
 		{"tunnel", "status", "--json"},
 		{"inbox", "--json"},
 		{"inbox", "--rejected", "--json"},
-		// Delivery 1 (the test stores it); before issue 8's replay the
-		// argument is ignored and the inbox printed.
+		// Delivery 1 (the test stores it), before a sync fetches the same
+		// change (the delivery would then be a repeat, without its body).
 		{"inbox", "replay", "1", "--json"},
+		{"sync", "--json"},
 	}
 }
 
@@ -160,6 +160,16 @@ func TestJSONShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A delivery of a change the shop made since the sync: its body is kept
+	// (a repeat of what is stored would not be) and replay can process it.
+	emu.SetClock(func() time.Time { return time.Now().Add(time.Minute) }) // a newer modified
+	emu.Update(ids[0], func(o *wcemu.Order) {
+		if o.Status == "on-hold" {
+			o.Status = "pending"
+		} else {
+			o.Status = "on-hold"
+		}
+	})
 	body, _ := emu.OrderJSON(ids[0])
 	if _, err := st.AddDelivery(context.Background(), store.Delivery{Source: "woocommerce", Shop: "koffiebar", Topic: "order.updated",
 		OrderID: strconv.FormatInt(ids[0], 10), Headers: map[string]string{"X-WC-Webhook-Topic": "order.updated"},
