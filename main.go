@@ -9,9 +9,13 @@ import (
 	"os"
 
 	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/internal/clocale"
 )
 
 func main() {
+	// Fyne's package inits ran with LC_ALL=C (see clocale): the locale as
+	// the user has it again, before the window reads it.
+	clocale.Restore()
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,7 +16,9 @@ import (
 
 // CLI runs Orderbrug's subcommands: every action of the GUI, for scripts,
 // tests and support. Output goes to Stdout; errors to Stderr with a non-zero
-// exit code. --json output is stable: fields are only ever added.
+// exit code. --json output is stable: fields are only ever added (after the
+// one-time change of issue 8: snake_case keys, durations as strings, null
+// for never; see jsonout.go and the README).
 type CLI struct {
 	Stdout, Stderr io.Writer
 	Stdin          io.Reader // for secrets given as "-" (default os.Stdin)
@@ -45,10 +48,10 @@ Commands:
   seller set --name --kvk --vat --street --postcode --city --country --iban
   seller show [--json]
   ledger ubl --dir DIR               write UBL invoices into DIR
-  sync [--shop N]                    poll now and book, then exit
+  sync [--shop N] [--json]           poll now and book, then exit
   recheck                            recheck parked orders (the nightly batch), then exit
   orders [--state S] [--shop N] [--search Q] [--changed] [--json]
-  order book|ignore|unignore|check|retry|credit|show SHOP NUMBER [--rate R]
+  order book|ignore|unignore|check|retry|credit|show SHOP NUMBER [--rate R] [--json]
   log [--shop N] [--limit 50] [--json]
   webhook status|on|off [--shop N] [--topics order.created,order.updated] [--json]
   webhook secret --shop N            print the shop's webhook secret (the only command that does)
@@ -56,6 +59,8 @@ Commands:
   tunnel set --public-url URL [--listen ADDR]      your own public URL forwarding to ADDR
   tunnel status [--json]
   inbox [--rejected] [--json]
+
+--json: snake_case keys, durations as strings ("15m"), null for never.
 
 Exit codes: 0 done; 1 the action failed; 2 the command line is wrong;
 3 done, but bookings wait on something a person must fix: seller details, a ledger, a failed
@@ -193,10 +198,21 @@ func parseN(fs *flag.FlagSet, args []string, n int, usage string) ([]string, err
 	return pos, nil
 }
 
+// zeroTime is how encoding/json writes a time.Time that was never set.
+var zeroTime = []byte(`"0001-01-01T00:00:00Z"`)
+
+// printJSON writes v indented. Every command's --json follows the rules in
+// jsonout.go; as a last guard for a type that has no JSON shape of its own
+// yet, a zero time is written as null (never). The quoted token cannot match
+// inside another string, where its quotes would be escaped.
 func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = bytes.ReplaceAll(b, zeroTime, []byte("null"))
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 func cmdServe(ctx context.Context, c *CLI, opt Options, args []string) error {

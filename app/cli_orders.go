@@ -147,10 +147,7 @@ func cmdLog(ctx context.Context, c *CLI, opt Options, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if evs == nil {
-			evs = []store.Event{}
-		}
-		return printJSON(c.Stdout, evs)
+		return printJSON(c.Stdout, eventsWire(evs))
 	}
 	for _, e := range evs {
 		keys := make([]string, 0, len(e.Args))

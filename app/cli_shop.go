@@ -83,7 +83,7 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		}
 		fmt.Fprintf(c.Stdout, "%s (%s, slug %s)\nurl %s\nsells %s\nbooks orders created from %s\nforward %s, every %s, recheck %d days\nwebhook path %s\n",
 			si.Name, si.Source, si.Slug, si.URL, si.Sells, si.Since.Local().Format("2006-01-02 15:04"),
-			joinStatuses(si.Forward), si.Interval, si.LookbackDays, si.Webhook.Path)
+			joinStatuses(si.Forward), shortDuration(si.Interval), si.LookbackDays, si.Webhook.Path)
 		return nil
 	case "rename":
 		pos, err := parseN(newFlags("shop rename", c), args[1:], 2, "shop rename NAME NEW")
@@ -165,7 +165,7 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 			if !s.LastPoll.IsZero() {
 				last = s.LastPoll.Local().Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Source, s.URL, s.Sells, joinStatuses(s.Forward), s.Interval, last, s.LastError)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Source, s.URL, s.Sells, joinStatuses(s.Forward), shortDuration(s.Interval), last, s.LastError)
 		}
 		return tw.Flush()
 	case "forward":
