@@ -67,7 +67,11 @@ type ReconcileError struct {
 	// taxable × rate for a subtotal); Got is what the lines add up to.
 	Want Money
 	Got  Money
-	// For FieldTaxSubtotal: the subtotal's category, rate and taxable amount.
+	// Category and Rate are the VAT category and rate the figures are of:
+	// for FieldTaxSubtotal the subtotal's (with its Taxable amount), for
+	// FieldTotal and FieldTotalTax the rate whose lines missed its share
+	// (Want and Got are then that rate's figures: its VAT, or its total
+	// incl. VAT). An empty Category means the figures are the whole order's.
 	Category Category
 	Rate     Rate
 	Taxable  Money
@@ -80,13 +84,17 @@ func (e *ReconcileError) Error() string {
 	case FieldTaxSubtotal:
 		return fmt.Sprintf("order %s: VAT %s on %s at %s%% (%s) is %s away from %s, more than EN 16931 BR-CO-17 allows",
 			e.Order, e.Got, e.Taxable, e.Rate.Percent(), e.Category, (e.Got - e.Want).Abs(), e.Want)
-	case FieldTotalTax:
-		return fmt.Sprintf("order %s: lines add up to VAT %s, the shop says %s (difference %s, more than a cent per line of %d)",
-			e.Order, e.Got, e.Want, e.Got-e.Want, e.Lines)
-	default:
-		return fmt.Sprintf("order %s: lines add up to total %s, the shop says %s (difference %s, more than a cent per line of %d)",
-			e.Order, e.Got, e.Want, e.Got-e.Want, e.Lines)
 	}
+	what := "total"
+	if e.Field == FieldTotalTax {
+		what = "VAT"
+	}
+	lines := "lines"
+	if e.Category != "" {
+		lines = fmt.Sprintf("lines at %s%% (%s)", e.Rate.Percent(), e.Category)
+	}
+	return fmt.Sprintf("order %s: %s add up to %s %s, the shop says %s (difference %s, more than a cent per line of %d)",
+		e.Order, lines, what, e.Got, e.Want, e.Got-e.Want, e.Lines)
 }
 
 // brCO17Slack is how far a VAT subtotal may lie from round(taxable × rate):

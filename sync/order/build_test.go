@@ -288,14 +288,14 @@ func TestNewInvoice(t *testing.T) {
 			order: func() Order {
 				return order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1212, 210)
 			},
-			rec: &ReconcileError{Order: "2026-100", Field: FieldTotal, Want: 1212, Got: 1210, Lines: 1},
+			rec: &ReconcileError{Order: "2026-100", Field: FieldTotal, Want: 1212, Got: 1210, Lines: 1, Category: Standard, Rate: RateHigh},
 		},
 		{
 			name: "shop VAT total two cents off one line, grand total right",
 			order: func() Order {
 				return order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1210, 212)
 			},
-			rec: &ReconcileError{Order: "2026-100", Field: FieldTotalTax, Want: 212, Got: 210, Lines: 1},
+			rec: &ReconcileError{Order: "2026-100", Field: FieldTotalTax, Want: 212, Got: 210, Lines: 1, Category: Standard, Rate: RateHigh},
 		},
 		{
 			name: "category S at 0 %",
@@ -473,7 +473,7 @@ func TestNewCreditNote(t *testing.T) {
 			r: Refund{ID: "14", Amount: 1000, Lines: []Line{
 				{Kind: Product, ID: "1", Name: "Koffiemok", Quantity: 1, Net: 900, VAT: 189, Rate: RateHigh, Category: Standard},
 			}},
-			rec: &ReconcileError{Order: "13", Field: FieldTotal, Want: 1000, Got: 1089, Lines: 1},
+			rec: &ReconcileError{Order: "13", Field: FieldTotal, Want: 1000, Got: 1089, Lines: 1, Category: Standard, Rate: RateHigh},
 		},
 		{
 			// Round at subtotal: two refunded lines of 0.92 + 0.08 that the
