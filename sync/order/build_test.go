@@ -2,7 +2,9 @@ package order
 
 import (
 	"errors"
+	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -587,21 +589,6 @@ func TestSpreadRefundProperties(t *testing.T) {
 	}
 }
 
-func TestGrossToNet(t *testing.T) {
-	for _, tt := range []struct {
-		gross Money
-		rate  Rate
-		net   Money
-	}{
-		{500, RateHigh, 413}, {121, RateHigh, 100}, {109, RateLow, 100}, {1, RateHigh, 1}, {0, RateHigh, 0},
-		{999, 0, 999}, {4206, RateHigh, 3476}, {1 << 60, RateHigh, Money(952827689757724774)},
-	} {
-		if got := grossToNet(tt.gross, tt.rate); got != tt.net {
-			t.Errorf("grossToNet(%d, %d) = %d, want %d", tt.gross, tt.rate, got, tt.net)
-		}
-	}
-}
-
 // newInvoice is NewInvoice for an order created at issued (unless the order
 // has its own date), with the key derived from shop.
 func newInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice, error) {
@@ -609,4 +596,91 @@ func newInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice,
 		o.Created = issued
 	}
 	return NewInvoice(o, InvoiceOptions{Shop: shop, Seller: seller})
+}
+
+// TestRefundsGiveBackTheInvoice: refunds without lines that together refund
+// the whole order credit exactly the invoice's taxable amount and VAT per
+// rate, however the refunds are cut; no VAT stays behind.
+func TestRefundsGiveBackTheInvoice(t *testing.T) {
+	var cheap []Line
+	for i := 0; i < 10; i++ { // 10 × 0.85 at 21 %, VAT per line 0.1785 → 0.18
+		cheap = append(cheap, line(Product, string(rune('a'+i)), 1, 85, 18, RateHigh, Standard))
+	}
+	mixed := order([]Line{
+		line(Product, "book", 1, 1835, 165, RateLow, Standard),
+		line(Product, "mug", 1, 1000, 210, RateHigh, Standard),
+		line(Product, "voucher", 1, 500, 0, RateZero, ZeroRated),
+		line(Shipping, "ship", 1, 413, 87, RateHigh, Standard),
+	}, 4210, 462)
+	mugLine := []Line{{Kind: Product, ID: "mug", Name: "mug", Quantity: 1, Net: 1000, VAT: 210, Rate: RateHigh, Category: Standard}}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, tt := range []struct {
+		name string
+		o    Order
+		cuts [][]Refund
+	}{
+		{"10 x 0.85 at 21 %", order(cheap, 1030, 180), [][]Refund{
+			{{ID: "1", Amount: 1030}},
+			{{ID: "1", Amount: 515}, {ID: "2", Amount: 515}},
+			{{ID: "1", Amount: 300}, {ID: "2", Amount: 1}, {ID: "3", Amount: 729}},
+		}},
+		{"mixed 21/9/0 %", mixed, [][]Refund{
+			{{ID: "1", Amount: 1000}, {ID: "2", Amount: 3210}},
+			{{ID: "1", Amount: 1210, Lines: mugLine}, {ID: "2", Amount: 3000}},
+			{{ID: "1", Amount: 1}, {ID: "2", Amount: 1210, Lines: mugLine}, {ID: "3", Amount: 2999}},
+		}},
+	} {
+		inv, err := newInvoice(tt.o, "shop", testSeller(), issued)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cuts := tt.cuts
+		for n := 0; n < 200; n++ { // and random cuts into 1 to 5 refunds
+			var rs []Refund
+			left := inv.Total
+			for k := 0; left > 0; k++ {
+				a := left
+				if k < 4 && left > 1 {
+					a = Money(1 + rng.Int64N(int64(left)))
+				}
+				rs = append(rs, Refund{ID: strconv.Itoa(k + 1), Amount: a})
+				left -= a
+			}
+			cuts = append(cuts, rs)
+		}
+		for _, rs := range cuts {
+			o := tt.o
+			o.Refunds = rs
+			type key struct {
+				c Category
+				r Rate
+			}
+			got := map[key][2]Money{}
+			for _, r := range rs {
+				cn, err := NewCreditNote(o, r, inv, "", issued)
+				if err != nil {
+					t.Fatalf("%s, refunds %v: refund %s: %v", tt.name, rs, r.ID, err)
+				}
+				checkInvariants(t, cn)
+				for _, s := range cn.TaxSubtotals {
+					g := got[key{s.Category, s.Rate}]
+					got[key{s.Category, s.Rate}] = [2]Money{g[0] + s.Taxable, g[1] + s.Tax}
+				}
+			}
+			for _, s := range inv.TaxSubtotals {
+				if g := got[key{s.Category, s.Rate}]; g != [2]Money{s.Taxable, s.Tax} {
+					t.Errorf("%s, refunds %v: credited %s + VAT %s at %s%% %s, invoiced %s + %s", tt.name, amounts(rs), g[0], g[1],
+						s.Rate.Percent(), s.Category, s.Taxable, s.Tax)
+				}
+			}
+		}
+	}
+}
+
+func amounts(rs []Refund) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Amount.String())
+	}
+	return out
 }
