@@ -275,12 +275,14 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 	if err != nil {
 		return Invoice{}, err
 	}
+	legacy := fmt.Sprintf("%s/%s/%s/invoice", o.Source, shop, o.ID)
 	key := opt.Key
 	if key == "" {
-		key = fmt.Sprintf("%s/%s/%s/invoice", o.Source, shop, o.ID)
+		key = legacy
 	}
 	inv := Invoice{
 		Key:           key,
+		LegacyKey:     legacy,
 		Kind:          KindInvoice,
 		ID:            number,
 		IssueDate:     issued,
@@ -353,11 +355,13 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 			"refund %s of order %s (refunded %s, invoiced %s)", r.ID, number, refunded, inv.Total)
 	}
 
+	legacy := fmt.Sprintf("%s/%s/%s/credit/%s", inv.Source, inv.Shop, inv.OrderID, r.ID)
 	if key == "" {
-		key = fmt.Sprintf("%s/%s/%s/credit/%s", inv.Source, inv.Shop, inv.OrderID, r.ID)
+		key = legacy
 	}
 	cn := Invoice{
 		Key:                  key,
+		LegacyKey:            legacy,
 		Kind:                 KindCreditNote,
 		ID:                   inv.ID + "-C" + r.ID,
 		IssueDate:            calendarDate(issued),
