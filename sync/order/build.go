@@ -293,6 +293,7 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 		Currency:      currency(o.Currency),
 		Seller:        normalizeSeller(seller),
 		Buyer:         buyer,
+		Delivery:      delivery(o.Delivery),
 		Lines:         lines,
 		TaxSubtotals:  subs,
 		PaymentMethod: firstNonEmpty(o.PaymentMethodTitle, o.PaymentMethod),
@@ -372,6 +373,7 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 		Currency:             inv.Currency,
 		Seller:               inv.Seller,
 		Buyer:                inv.Buyer,
+		Delivery:             inv.Delivery,
 		PaymentMethod:        inv.PaymentMethod,
 		PaymentID:            inv.PaymentID,
 		BillingReference:     inv.ID,
@@ -763,6 +765,17 @@ func spreadRefund(number string, r Refund, subs []TaxSubtotal, credited []Money)
 		return nil, nil, fmt.Errorf("refund %s: %w", r.ID, err)
 	}
 	return lines, out, nil
+}
+
+// delivery is the order's delivery as an invoice states it: nil without a
+// country, the country upper case.
+func delivery(d *Delivery) *Delivery {
+	if d == nil || strings.TrimSpace(d.Address.Country) == "" {
+		return nil
+	}
+	out := *d
+	out.Address.Country = strings.ToUpper(strings.TrimSpace(d.Address.Country))
+	return &out
 }
 
 func orderNumber(o Order) string {

@@ -56,6 +56,9 @@ type Invoice struct {
 
 	Seller Seller `json:"seller"`
 	Buyer  Party  `json:"buyer"`
+	// Delivery is where the goods went (BG-13..15), nil when the order has
+	// no shipping address.
+	Delivery *Delivery `json:"delivery,omitempty"`
 
 	Lines        []InvoiceLine `json:"lines"`
 	TaxSubtotals []TaxSubtotal `json:"tax_subtotals"`

@@ -106,6 +106,17 @@ type wcOrder struct {
 		Email     string `json:"email"`
 		Phone     string `json:"phone"`
 	} `json:"billing"`
+	Shipping struct {
+		FirstName string `json:"first_name"`
+		LastName  string `json:"last_name"`
+		Company   string `json:"company"`
+		Address1  string `json:"address_1"`
+		Address2  string `json:"address_2"`
+		City      string `json:"city"`
+		State     string `json:"state"`
+		Postcode  string `json:"postcode"`
+		Country   string `json:"country"`
+	} `json:"shipping"`
 	PaymentMethod      string `json:"payment_method"`
 	PaymentMethodTitle string `json:"payment_method_title"`
 	TransactionID      string `json:"transaction_id"`
@@ -205,6 +216,16 @@ func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
 		Company: strings.TrimSpace(b.Company), Email: strings.TrimSpace(b.Email), Phone: strings.TrimSpace(b.Phone),
 		Address: order.Address{Street: b.Address1, Street2: b.Address2, Postcode: b.Postcode, City: b.City,
 			Region: b.State, Country: strings.ToUpper(strings.TrimSpace(b.Country))},
+	}
+	if sh := w.Shipping; strings.TrimSpace(sh.Country) != "" {
+		// Where the goods go; an order without shipping (a download) has
+		// an empty shipping address.
+		name := strings.TrimSpace(sh.Company)
+		if name == "" {
+			name = strings.TrimSpace(sh.FirstName + " " + sh.LastName)
+		}
+		o.Delivery = &order.Delivery{Name: name, Address: order.Address{Street: sh.Address1, Street2: sh.Address2,
+			Postcode: sh.Postcode, City: sh.City, Region: sh.State, Country: strings.ToUpper(strings.TrimSpace(sh.Country))}}
 	}
 	meta := func(keys []string) string {
 		for _, key := range keys {

@@ -93,7 +93,11 @@ type Cart struct {
 	Shipping *int64
 	Fees     []CartFee
 	Billing  Billing
-	Meta     []Meta
+	// ShipTo is a shipping address other than the billing address ("Ship
+	// to a different address?"); nil: a cart with shipping ships to the
+	// billing address, one without has no shipping address.
+	ShipTo *ShippingAddr
+	Meta   []Meta
 	// Exempt is a customer exempt from VAT (an EU business with a VAT
 	// number, a buyer abroad): no taxes at all, and in an incl. shop the
 	// base VAT comes off the item prices (remove_item_base_taxes).
@@ -114,6 +118,13 @@ func Checkout(c Cart, id int64, created time.Time) Order {
 		DateModified: created.In(loc).Format(gmtLayout), DateModifiedGMT: created.UTC().Format(gmtLayout),
 		Number: strconv.FormatInt(id, 10), CreatedVia: "checkout", CurrencySymbol: "\u20ac",
 		Billing: c.Billing, MetaData: c.Meta, PaymentMethod: "bacs", PaymentMethodTitle: "Bankoverschrijving",
+	}
+	switch b := c.Billing; {
+	case c.ShipTo != nil:
+		o.Shipping = *c.ShipTo
+	case c.Shipping != nil:
+		o.Shipping = ShippingAddr{FirstName: b.FirstName, LastName: b.LastName, Company: b.Company, Address1: b.Address1,
+			Address2: b.Address2, City: b.City, State: b.State, Postcode: b.Postcode, Country: b.Country, Phone: b.Phone}
 	}
 	paid := created.UTC().Add(time.Minute).Format(gmtLayout)
 	paidLocal := created.Add(time.Minute).In(loc).Format(gmtLayout)
