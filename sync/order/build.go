@@ -241,9 +241,9 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 	if len(o.Lines) == 0 {
 		return Invoice{}, failf(ErrNoLines, nil, nil, "order %s", number)
 	}
-	if c := currency(o.Currency); c != "EUR" {
+	if !IsEUR(o.Currency) {
 		if _, ok := parseRate(opt.EURRate); !ok {
-			return Invoice{}, &CurrencyError{Order: number, Currency: c, Rate: opt.EURRate}
+			return Invoice{}, &CurrencyError{Order: number, Currency: currency(o.Currency), Rate: opt.EURRate}
 		}
 	}
 	buyer := o.Buyer
@@ -481,14 +481,6 @@ func invoiceLines(number string, in []Line, zero Category) ([]InvoiceLine, error
 	return out, nil
 }
 
-func lineVATs(in []Line) []Money {
-	v := make([]Money, len(in))
-	for i, l := range in {
-		v[i] = l.VAT
-	}
-	return v
-}
-
 func lineRef(l Line, i int) string {
 	if l.ID != "" {
 		return l.ID
@@ -541,33 +533,6 @@ func lineName(l Line) string {
 // categoryOrder sorts the VAT breakdown: standard rates first, highest rate
 // first, then the categories without VAT.
 var categoryOrder = map[Category]int{Standard: 0, ZeroRated: 1, ReverseCharge: 2, IntraEU: 3, Export: 4, Exempt: 5, OutOfScope: 6}
-
-// taxSubtotals groups lines per (category, rate) with the shop's own line
-// VAT, and checks each group against BR-CO-17.
-func taxSubtotals(number string, lines []InvoiceLine, vat []Money) ([]TaxSubtotal, error) {
-	type key struct {
-		c Category
-		r Rate
-	}
-	idx := map[key]int{}
-	var subs []TaxSubtotal
-	for i, l := range lines {
-		k := key{l.Category, l.Rate}
-		j, ok := idx[k]
-		if !ok {
-			j = len(subs)
-			idx[k] = j
-			subs = append(subs, TaxSubtotal{Category: l.Category, Rate: l.Rate, ExemptionReason: ExemptionReason(l.Category)})
-		}
-		subs[j].Taxable += l.Net
-		subs[j].Tax += vat[i]
-	}
-	sortSubtotals(subs)
-	if err := checkBRCO17(number, subs); err != nil {
-		return nil, err
-	}
-	return subs, nil
-}
 
 func signed(m, like Money) Money {
 	if like < 0 {
@@ -789,11 +754,18 @@ func buyerName(p Party) string {
 	return firstNonEmpty(strings.TrimSpace(p.Company), strings.TrimSpace(p.Name), strings.TrimSpace(p.Email))
 }
 
+// IsEUR reports whether an order's currency (ISO 4217; "" as sources send
+// it for the shop's default) is the euro.
+func IsEUR(currency string) bool {
+	c := strings.TrimSpace(currency)
+	return c == "" || strings.EqualFold(c, "EUR")
+}
+
 func currency(c string) string {
-	if c == "" {
+	if IsEUR(c) {
 		return "EUR"
 	}
-	return strings.ToUpper(c)
+	return strings.ToUpper(strings.TrimSpace(c))
 }
 
 // normalizeSeller stores the seller's identifiers in their electronic form.

@@ -684,3 +684,24 @@ func amounts(rs []Refund) []string {
 	}
 	return out
 }
+
+// TestLegacyKey: invoices and credit notes carry the key their booking had
+// before keys used the shop id, so a ledger finds a booking of before the
+// upgrade.
+func TestLegacyKey(t *testing.T) {
+	o := realOrder13()
+	inv, err := NewInvoice(o, InvoiceOptions{Key: "woocommerce/7/13/invoice", Shop: "webwinkel", Seller: testSeller()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Key != "woocommerce/7/13/invoice" || inv.LegacyKey != "woocommerce/webwinkel/13/invoice" {
+		t.Errorf("invoice keys %q, legacy %q", inv.Key, inv.LegacyKey)
+	}
+	cn, err := NewCreditNote(o, o.Refunds[0], inv, "woocommerce/7/13/credit/14", issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cn.Key != "woocommerce/7/13/credit/14" || cn.LegacyKey != "woocommerce/webwinkel/13/credit/14" {
+		t.Errorf("credit note keys %q, legacy %q", cn.Key, cn.LegacyKey)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/orderbrug/orderbrug/sync/order"
 )
 
 // This file models how WooCommerce (8.x, WC_Cart_Totals and
@@ -517,7 +519,7 @@ func Recalculate(o Order, r Rounding) Order {
 			rate := rateOf[f.Taxes[k].ID]
 			t := divRound(net*rate, 10000)
 			if net < 0 {
-				t, _ = micros(f.Taxes[k].Total) // a negative fee keeps its split
+				t, _ = order.ParseMicros(f.Taxes[k].Total) // a negative fee keeps its split
 			}
 			f.Taxes[k].Total = micro(t)
 			counted += lineTax(t)
@@ -550,15 +552,6 @@ func Recalculate(o Order, r Rounding) Order {
 	o.TotalTax = centsHalfUp(cartTax + shipTax)
 	o.Total = cents(halfUp(cartTotal + fees + shipping + cartTax + shipTax))
 	return o
-}
-
-// micros reads a decimal ("0.082569") into millionths.
-func micros(s string) (int64, error) {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, err
-	}
-	return int64(math.Round(f * 1e6)), nil
 }
 
 // AddCheckout places carts in the shop as its checkout would (Checkout),
