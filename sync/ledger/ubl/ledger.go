@@ -74,7 +74,9 @@ func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 
 // bookLocked is Book with l.mu held and the folder made.
 func (l *Ledger) bookLocked(inv order.Invoice, data []byte) (string, error) {
-	for range FileNames(inv) { // each lost race takes a name
+	// Each lost race takes a name; one more look finds a race lost to
+	// this very invoice on the last name.
+	for attempt := 0; attempt <= len(FileNames(inv)); attempt++ {
 		booked, free, err := l.lookup(inv, nil)
 		if err != nil {
 			return "", err
