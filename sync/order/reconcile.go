@@ -10,11 +10,15 @@ import (
 // while every line it reports is rounded by itself. The rounded lines then
 // miss the shop's totals by up to a cent per line. reconcile makes the
 // invoice equal the shop's figures: the total VAT is the shop's TotalTax,
-// split over the rates as the shop's own per-rate figures say, and the
-// total excl. VAT is Total - TotalTax, split over the rates in proportion to
-// the unrounded line amounts. Where a rate's lines miss its share, the
-// missing cents go onto its lines, at most one per line, each with a note.
-// A larger difference is no rounding and fails with a *ReconcileError.
+// split over the rates as the shop's own per-rate figures say (else as its
+// lines say, with any difference spread by remainder), and the total excl.
+// VAT is Total - TotalTax: each rate starts from its own lines, and only
+// the difference between their sum and the shop's figure is spread over the
+// rates, a cent at a time to the rate whose unrounded amount lies furthest
+// beyond its rounded one. Lines that add up are never changed. The cents a
+// rate takes go onto its lines, at most one per line, each with a note. A
+// larger difference is no rounding and fails with a *ReconcileError that
+// names the rate and its figures.
 
 // group is the lines of one VAT category and rate.
 type group struct {
