@@ -67,7 +67,11 @@ type ReconcileError struct {
 	// taxable × rate for a subtotal); Got is what the lines add up to.
 	Want Money
 	Got  Money
-	// For FieldTaxSubtotal: the subtotal's category, rate and taxable amount.
+	// Category and Rate are the VAT category and rate the figures are of:
+	// for FieldTaxSubtotal the subtotal's (with its Taxable amount), for
+	// FieldTotal and FieldTotalTax the rate whose lines missed its share
+	// (Want and Got are then that rate's figures: its VAT, or its total
+	// incl. VAT). An empty Category means the figures are the whole order's.
 	Category Category
 	Rate     Rate
 	Taxable  Money
@@ -80,13 +84,17 @@ func (e *ReconcileError) Error() string {
 	case FieldTaxSubtotal:
 		return fmt.Sprintf("order %s: VAT %s on %s at %s%% (%s) is %s away from %s, more than EN 16931 BR-CO-17 allows",
 			e.Order, e.Got, e.Taxable, e.Rate.Percent(), e.Category, (e.Got - e.Want).Abs(), e.Want)
-	case FieldTotalTax:
-		return fmt.Sprintf("order %s: lines add up to VAT %s, the shop says %s (difference %s, more than a cent per line of %d)",
-			e.Order, e.Got, e.Want, e.Got-e.Want, e.Lines)
-	default:
-		return fmt.Sprintf("order %s: lines add up to total %s, the shop says %s (difference %s, more than a cent per line of %d)",
-			e.Order, e.Got, e.Want, e.Got-e.Want, e.Lines)
 	}
+	what := "total"
+	if e.Field == FieldTotalTax {
+		what = "VAT"
+	}
+	lines := "lines"
+	if e.Category != "" {
+		lines = fmt.Sprintf("lines at %s%% (%s)", e.Rate.Percent(), e.Category)
+	}
+	return fmt.Sprintf("order %s: %s add up to %s %s, the shop says %s (difference %s, more than a cent per line of %d)",
+		e.Order, lines, what, e.Got, e.Want, e.Got-e.Want, e.Lines)
 }
 
 // brCO17Slack is how far a VAT subtotal may lie from round(taxable × rate):
@@ -233,9 +241,9 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 	if len(o.Lines) == 0 {
 		return Invoice{}, failf(ErrNoLines, nil, nil, "order %s", number)
 	}
-	if c := currency(o.Currency); c != "EUR" {
+	if !IsEUR(o.Currency) {
 		if _, ok := parseRate(opt.EURRate); !ok {
-			return Invoice{}, &CurrencyError{Order: number, Currency: c, Rate: opt.EURRate}
+			return Invoice{}, &CurrencyError{Order: number, Currency: currency(o.Currency), Rate: opt.EURRate}
 		}
 	}
 	buyer := o.Buyer
@@ -267,12 +275,14 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 	if err != nil {
 		return Invoice{}, err
 	}
+	legacy := fmt.Sprintf("%s/%s/%s/invoice", o.Source, shop, o.ID)
 	key := opt.Key
 	if key == "" {
-		key = fmt.Sprintf("%s/%s/%s/invoice", o.Source, shop, o.ID)
+		key = legacy
 	}
 	inv := Invoice{
 		Key:           key,
+		LegacyKey:     legacy,
 		Kind:          KindInvoice,
 		ID:            number,
 		IssueDate:     issued,
@@ -283,6 +293,7 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 		Currency:      currency(o.Currency),
 		Seller:        normalizeSeller(seller),
 		Buyer:         buyer,
+		Delivery:      delivery(o.Delivery),
 		Lines:         lines,
 		TaxSubtotals:  subs,
 		PaymentMethod: firstNonEmpty(o.PaymentMethodTitle, o.PaymentMethod),
@@ -309,13 +320,16 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 
 // NewCreditNote makes the credit note for refund r of order o, whose invoice
 // is inv. With r.Lines the credit note has those lines; without, r.Amount
-// (incl. VAT) is spread over the invoice's VAT breakdown in proportion to
-// each rate's gross amount, by largest remainder, so the credit note's total
-// is r.Amount to the cent and each rate's VAT is its net × rate. All refunds
-// of the order together may not exceed the invoice's total. inv is the
-// invoice as it was booked; key is the credit note's idempotency key (the
-// outbox key, engine.CreditKey); issued is the refund's time, dated on the
-// shop's wall clock: a time in UTC is read in Europe/Amsterdam, a time in
+// (incl. VAT) is spread over the invoice's VAT breakdown: each subtotal's
+// taxable amount and its VAT separately, in proportion to what the order's
+// earlier refunds (o.Refunds before r, recomputed the same way) left of
+// them, by largest remainder. So the credit note's total is r.Amount to the
+// cent, and the refund that brings the order's refunds to the invoice's
+// total credits exactly what is left of each rate's taxable amount and VAT.
+// All refunds of the order together may not exceed the invoice's total. inv
+// is the invoice as it was booked; key is the credit note's idempotency key
+// (the outbox key, engine.CreditKey); issued is the refund's time, dated on
+// the shop's wall clock: a time in UTC is read in Europe/Amsterdam, a time in
 // another zone (t.In(shopZone)) in that zone.
 func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time) (Invoice, error) {
 	number := inv.OrderNumber
@@ -342,11 +356,13 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 			"refund %s of order %s (refunded %s, invoiced %s)", r.ID, number, refunded, inv.Total)
 	}
 
+	legacy := fmt.Sprintf("%s/%s/%s/credit/%s", inv.Source, inv.Shop, inv.OrderID, r.ID)
 	if key == "" {
-		key = fmt.Sprintf("%s/%s/%s/credit/%s", inv.Source, inv.Shop, inv.OrderID, r.ID)
+		key = legacy
 	}
 	cn := Invoice{
 		Key:                  key,
+		LegacyKey:            legacy,
 		Kind:                 KindCreditNote,
 		ID:                   inv.ID + "-C" + r.ID,
 		IssueDate:            calendarDate(issued),
@@ -357,6 +373,7 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 		Currency:             inv.Currency,
 		Seller:               inv.Seller,
 		Buyer:                inv.Buyer,
+		Delivery:             inv.Delivery,
 		PaymentMethod:        inv.PaymentMethod,
 		PaymentID:            inv.PaymentID,
 		BillingReference:     inv.ID,
@@ -364,27 +381,16 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 		Note:                 r.Reason,
 	}
 	if len(r.Lines) > 0 {
-		lines, err := invoiceLines(number, r.Lines, invoicedZeroCategory(inv))
+		lines, subs, err := refundLines(number, r, inv)
 		if err != nil {
-			return Invoice{}, fmt.Errorf("refund %s: %w", r.ID, err)
-		}
-		// The refund's amount is what went back; its lines' VAT is what the
-		// shop credited. A shop that rounds at subtotal can miss the amount
-		// by a cent per line: that cent goes onto a line, as on invoices.
-		var vat Money
-		for _, l := range r.Lines {
-			vat += l.VAT
-		}
-		subs, err := reconcile(number, Order{Lines: r.Lines, Total: r.Amount, TotalTax: vat}, lines)
-		if err != nil {
-			return Invoice{}, fmt.Errorf("refund %s: %w", r.ID, err)
+			return Invoice{}, err
 		}
 		if err := checkBuyerForCategories(number, cn.Buyer, subs); err != nil {
 			return Invoice{}, err
 		}
 		cn.Lines, cn.TaxSubtotals = lines, subs
 	} else {
-		lines, subs, err := spreadRefund(number, r, inv.TaxSubtotals)
+		lines, subs, err := spreadRefund(number, r, inv.TaxSubtotals, creditedBefore(number, o, r, inv))
 		if err != nil {
 			return Invoice{}, err
 		}
@@ -475,14 +481,6 @@ func invoiceLines(number string, in []Line, zero Category) ([]InvoiceLine, error
 	return out, nil
 }
 
-func lineVATs(in []Line) []Money {
-	v := make([]Money, len(in))
-	for i, l := range in {
-		v[i] = l.VAT
-	}
-	return v
-}
-
 func lineRef(l Line, i int) string {
 	if l.ID != "" {
 		return l.ID
@@ -536,33 +534,6 @@ func lineName(l Line) string {
 // first, then the categories without VAT.
 var categoryOrder = map[Category]int{Standard: 0, ZeroRated: 1, ReverseCharge: 2, IntraEU: 3, Export: 4, Exempt: 5, OutOfScope: 6}
 
-// taxSubtotals groups lines per (category, rate) with the shop's own line
-// VAT, and checks each group against BR-CO-17.
-func taxSubtotals(number string, lines []InvoiceLine, vat []Money) ([]TaxSubtotal, error) {
-	type key struct {
-		c Category
-		r Rate
-	}
-	idx := map[key]int{}
-	var subs []TaxSubtotal
-	for i, l := range lines {
-		k := key{l.Category, l.Rate}
-		j, ok := idx[k]
-		if !ok {
-			j = len(subs)
-			idx[k] = j
-			subs = append(subs, TaxSubtotal{Category: l.Category, Rate: l.Rate, ExemptionReason: ExemptionReason(l.Category)})
-		}
-		subs[j].Taxable += l.Net
-		subs[j].Tax += vat[i]
-	}
-	sortSubtotals(subs)
-	if err := checkBRCO17(number, subs); err != nil {
-		return nil, err
-	}
-	return subs, nil
-}
-
 func signed(m, like Money) Money {
 	if like < 0 {
 		return -m
@@ -588,52 +559,160 @@ func checkBuyerForCategories(number string, buyer Party, subs []TaxSubtotal) err
 	return nil
 }
 
-// spreadRefund spreads a refund without lines over the invoice's VAT
-// breakdown. Each rate gets a share of r.Amount in proportion to its gross
-// amount (largest remainder, ties to the first rate), and its share is split
-// into net and VAT with net = round(gross / (1 + rate)), so VAT = gross - net
-// lies within a cent of net × rate.
-func spreadRefund(number string, r Refund, subs []TaxSubtotal) ([]InvoiceLine, []TaxSubtotal, error) {
-	weights := make([]uint64, len(subs))
-	var total uint64
-	for i, s := range subs {
-		if g := s.Taxable + s.Tax; g > 0 {
-			weights[i] = uint64(g)
-			total += uint64(g)
+// refundLines makes the lines and VAT breakdown of a refund with lines: the
+// refund's amount is what went back, its lines' VAT what the shop credited.
+// A shop that rounds at subtotal can miss the amount by a cent per line:
+// that cent goes onto a line, as on invoices.
+func refundLines(number string, r Refund, inv Invoice) ([]InvoiceLine, []TaxSubtotal, error) {
+	lines, err := invoiceLines(number, r.Lines, invoicedZeroCategory(inv))
+	if err != nil {
+		return nil, nil, fmt.Errorf("refund %s: %w", r.ID, err)
+	}
+	var vat Money
+	for _, l := range r.Lines {
+		vat += l.VAT
+	}
+	subs, err := reconcile(number, Order{Lines: r.Lines, Total: r.Amount, TotalTax: vat}, lines)
+	if err != nil {
+		return nil, nil, fmt.Errorf("refund %s: %w", r.ID, err)
+	}
+	return lines, subs, nil
+}
+
+// creditedBefore is what the refunds of o before r (Order.Refunds is oldest
+// first; all of them when r is not among them) credited of each of inv's
+// VAT subtotals: two parts per subtotal, its taxable amount and its VAT, as
+// spreadRefund takes them. Each earlier refund is recomputed as its credit
+// note was made: from its lines when it has them, else spread as
+// spreadRefund spreads it, so the figures are the same every time.
+func creditedBefore(number string, o Order, r Refund, inv Invoice) []Money {
+	subs := inv.TaxSubtotals
+	credited := make([]Money, 2*len(subs))
+	for _, prev := range o.Refunds {
+		if prev.ID == r.ID {
+			break
+		}
+		if prev.Amount <= 0 {
+			continue
+		}
+		var got []Money
+		if len(prev.Lines) > 0 {
+			if _, psubs, err := refundLines(number, prev, inv); err == nil {
+				got = make([]Money, len(credited))
+				for _, ps := range psubs {
+					for i, s := range subs {
+						if s.Category == ps.Category && s.Rate == ps.Rate {
+							got[2*i] += ps.Taxable
+							got[2*i+1] += ps.Tax
+							break
+						}
+					}
+				}
+			}
+		}
+		if got == nil {
+			got = spreadParts(prev.Amount, subs, credited)
+		}
+		for j := range credited {
+			credited[j] += got[j]
 		}
 	}
-	if total == 0 {
+	return credited
+}
+
+// spreadParts splits amount over the parts of subs (each subtotal's taxable
+// amount and its VAT, in that order) in proportion to what is left of each
+// after credited, by largest remainder (ties to the first part): the parts
+// add up to amount, and a refund of all that is left gives back exactly
+// what is left of each. When less is left than amount (earlier refunds
+// with lines that credited a rate beyond its share), the parts are weighed
+// as invoiced instead. Negative parts weigh nothing.
+func spreadParts(amount Money, subs []TaxSubtotal, credited []Money) []Money {
+	n := 2 * len(subs)
+	part := func(j int) Money {
+		if j%2 == 0 {
+			return subs[j/2].Taxable
+		}
+		return subs[j/2].Tax
+	}
+	weights := make([]uint64, n)
+	var total uint64
+	for j := range weights {
+		if w := part(j) - credited[j]; w > 0 {
+			weights[j] = uint64(w)
+			total += uint64(w)
+		}
+	}
+	if total < uint64(amount) {
+		total = 0
+		for j := range weights {
+			weights[j] = 0
+			if w := part(j); w > 0 {
+				weights[j] = uint64(w)
+				total += uint64(w)
+			}
+		}
+	}
+	out := make([]Money, n)
+	if total == 0 || amount <= 0 {
+		return out
+	}
+	if total < uint64(amount) {
+		// More than was invoiced: NewCreditNote refuses that before.
+		for j := range weights {
+			if weights[j] > 0 {
+				out[j] = amount
+				break
+			}
+		}
+		return out
+	}
+	rems := make([]uint64, n)
+	var given uint64
+	for j, w := range weights {
+		hi, lo := bits.Mul64(uint64(amount), w)
+		var q uint64
+		q, rems[j] = bits.Div64(hi, lo, total)
+		out[j] = Money(q)
+		given += q
+	}
+	for left := uint64(amount) - given; left > 0; left-- {
+		best := -1
+		for j := range rems {
+			if weights[j] > 0 && (best < 0 || rems[j] > rems[best]) {
+				best = j
+			}
+		}
+		out[best]++
+		rems[best] = 0
+	}
+	return out
+}
+
+// spreadRefund spreads a refund without lines over the invoice's VAT
+// breakdown: the invoice's own taxable amount and VAT of each subtotal, each
+// spread separately (spreadParts) over what earlier refunds left of it, so
+// that the refunds of a whole order together credit exactly what was
+// invoiced, rate by rate, and no VAT stays behind on a refunded order.
+func spreadRefund(number string, r Refund, subs []TaxSubtotal, credited []Money) ([]InvoiceLine, []TaxSubtotal, error) {
+	var invoiced Money
+	for _, s := range subs {
+		if g := s.Taxable + s.Tax; g > 0 {
+			invoiced += g
+		}
+	}
+	if invoiced == 0 {
 		return nil, nil, failf(ErrRefundTooLarge, nil, map[string]string{"refunded": r.Amount.String(), "invoiced": "0.00"},
 			"refund %s of order %s (nothing invoiced)", r.ID, number)
 	}
-	amount := uint64(r.Amount)
-	shares := make([]uint64, len(subs))
-	rems := make([]uint64, len(subs))
-	var given uint64
-	for i, w := range weights {
-		hi, lo := bits.Mul64(amount, w)
-		shares[i], rems[i] = bits.Div64(hi, lo, total)
-		given += shares[i]
-	}
-	for left := amount - given; left > 0; left-- {
-		best := -1
-		for i := range rems {
-			if weights[i] > 0 && (best < 0 || rems[i] > rems[best]) {
-				best = i
-			}
-		}
-		shares[best]++
-		rems[best] = 0
-	}
-
+	shares := spreadParts(r.Amount, subs, credited)
 	var lines []InvoiceLine
 	var out []TaxSubtotal
 	for i, s := range subs {
-		gross := Money(shares[i])
-		if gross == 0 {
+		net, tax := shares[2*i], shares[2*i+1]
+		if net == 0 && tax == 0 {
 			continue
 		}
-		net := grossToNet(gross, s.Rate)
 		name := "Refund"
 		if s.Rate > 0 {
 			name = fmt.Sprintf("Refund %s%% VAT", s.Rate.Percent())
@@ -644,22 +723,24 @@ func spreadRefund(number string, r Refund, subs []TaxSubtotal) ([]InvoiceLine, [
 			ID: strconv.Itoa(len(lines) + 1), Name: name, Quantity: 1,
 			Net: net, Category: s.Category, Rate: s.Rate,
 		})
-		out = append(out, TaxSubtotal{Category: s.Category, Rate: s.Rate, Taxable: net, Tax: gross - net,
+		out = append(out, TaxSubtotal{Category: s.Category, Rate: s.Rate, Taxable: net, Tax: tax,
 			ExemptionReason: s.ExemptionReason})
+	}
+	if err := checkBRCO17(number, out); err != nil {
+		return nil, nil, fmt.Errorf("refund %s: %w", r.ID, err)
 	}
 	return lines, out, nil
 }
 
-// grossToNet is round(gross × 10000 / (10000 + rate)), half away from zero,
-// for a non-negative gross, without overflow.
-func grossToNet(gross Money, rate Rate) Money {
-	d := uint64(10000 + rate)
-	hi, lo := bits.Mul64(uint64(gross), 10000)
-	q, rem := bits.Div64(hi, lo, d)
-	if rem*2 >= d {
-		q++
+// delivery is the order's delivery as an invoice states it: nil without a
+// country, the country upper case.
+func delivery(d *Delivery) *Delivery {
+	if d == nil || strings.TrimSpace(d.Address.Country) == "" {
+		return nil
 	}
-	return Money(q)
+	out := *d
+	out.Address.Country = strings.ToUpper(strings.TrimSpace(d.Address.Country))
+	return &out
 }
 
 func orderNumber(o Order) string {
@@ -673,11 +754,18 @@ func buyerName(p Party) string {
 	return firstNonEmpty(strings.TrimSpace(p.Company), strings.TrimSpace(p.Name), strings.TrimSpace(p.Email))
 }
 
+// IsEUR reports whether an order's currency (ISO 4217; "" as sources send
+// it for the shop's default) is the euro.
+func IsEUR(currency string) bool {
+	c := strings.TrimSpace(currency)
+	return c == "" || strings.EqualFold(c, "EUR")
+}
+
 func currency(c string) string {
-	if c == "" {
+	if IsEUR(c) {
 		return "EUR"
 	}
-	return strings.ToUpper(c)
+	return strings.ToUpper(strings.TrimSpace(c))
 }
 
 // normalizeSeller stores the seller's identifiers in their electronic form.

@@ -2,7 +2,9 @@ package order
 
 import (
 	"errors"
+	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -288,14 +290,14 @@ func TestNewInvoice(t *testing.T) {
 			order: func() Order {
 				return order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1212, 210)
 			},
-			rec: &ReconcileError{Order: "2026-100", Field: FieldTotal, Want: 1212, Got: 1210, Lines: 1},
+			rec: &ReconcileError{Order: "2026-100", Field: FieldTotal, Want: 1212, Got: 1210, Lines: 1, Category: Standard, Rate: RateHigh},
 		},
 		{
 			name: "shop VAT total two cents off one line, grand total right",
 			order: func() Order {
 				return order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1210, 212)
 			},
-			rec: &ReconcileError{Order: "2026-100", Field: FieldTotalTax, Want: 212, Got: 210, Lines: 1},
+			rec: &ReconcileError{Order: "2026-100", Field: FieldTotalTax, Want: 212, Got: 210, Lines: 1, Category: Standard, Rate: RateHigh},
 		},
 		{
 			name: "category S at 0 %",
@@ -473,7 +475,7 @@ func TestNewCreditNote(t *testing.T) {
 			r: Refund{ID: "14", Amount: 1000, Lines: []Line{
 				{Kind: Product, ID: "1", Name: "Koffiemok", Quantity: 1, Net: 900, VAT: 189, Rate: RateHigh, Category: Standard},
 			}},
-			rec: &ReconcileError{Order: "13", Field: FieldTotal, Want: 1000, Got: 1089, Lines: 1},
+			rec: &ReconcileError{Order: "13", Field: FieldTotal, Want: 1000, Got: 1089, Lines: 1, Category: Standard, Rate: RateHigh},
 		},
 		{
 			// Round at subtotal: two refunded lines of 0.92 + 0.08 that the
@@ -587,21 +589,6 @@ func TestSpreadRefundProperties(t *testing.T) {
 	}
 }
 
-func TestGrossToNet(t *testing.T) {
-	for _, tt := range []struct {
-		gross Money
-		rate  Rate
-		net   Money
-	}{
-		{500, RateHigh, 413}, {121, RateHigh, 100}, {109, RateLow, 100}, {1, RateHigh, 1}, {0, RateHigh, 0},
-		{999, 0, 999}, {4206, RateHigh, 3476}, {1 << 60, RateHigh, Money(952827689757724774)},
-	} {
-		if got := grossToNet(tt.gross, tt.rate); got != tt.net {
-			t.Errorf("grossToNet(%d, %d) = %d, want %d", tt.gross, tt.rate, got, tt.net)
-		}
-	}
-}
-
 // newInvoice is NewInvoice for an order created at issued (unless the order
 // has its own date), with the key derived from shop.
 func newInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice, error) {
@@ -609,4 +596,112 @@ func newInvoice(o Order, shop string, seller Seller, issued time.Time) (Invoice,
 		o.Created = issued
 	}
 	return NewInvoice(o, InvoiceOptions{Shop: shop, Seller: seller})
+}
+
+// TestRefundsGiveBackTheInvoice: refunds without lines that together refund
+// the whole order credit exactly the invoice's taxable amount and VAT per
+// rate, however the refunds are cut; no VAT stays behind.
+func TestRefundsGiveBackTheInvoice(t *testing.T) {
+	var cheap []Line
+	for i := 0; i < 10; i++ { // 10 × 0.85 at 21 %, VAT per line 0.1785 → 0.18
+		cheap = append(cheap, line(Product, string(rune('a'+i)), 1, 85, 18, RateHigh, Standard))
+	}
+	mixed := order([]Line{
+		line(Product, "book", 1, 1835, 165, RateLow, Standard),
+		line(Product, "mug", 1, 1000, 210, RateHigh, Standard),
+		line(Product, "voucher", 1, 500, 0, RateZero, ZeroRated),
+		line(Shipping, "ship", 1, 413, 87, RateHigh, Standard),
+	}, 4210, 462)
+	mugLine := []Line{{Kind: Product, ID: "mug", Name: "mug", Quantity: 1, Net: 1000, VAT: 210, Rate: RateHigh, Category: Standard}}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, tt := range []struct {
+		name string
+		o    Order
+		cuts [][]Refund
+	}{
+		{"10 x 0.85 at 21 %", order(cheap, 1030, 180), [][]Refund{
+			{{ID: "1", Amount: 1030}},
+			{{ID: "1", Amount: 515}, {ID: "2", Amount: 515}},
+			{{ID: "1", Amount: 300}, {ID: "2", Amount: 1}, {ID: "3", Amount: 729}},
+		}},
+		{"mixed 21/9/0 %", mixed, [][]Refund{
+			{{ID: "1", Amount: 1000}, {ID: "2", Amount: 3210}},
+			{{ID: "1", Amount: 1210, Lines: mugLine}, {ID: "2", Amount: 3000}},
+			{{ID: "1", Amount: 1}, {ID: "2", Amount: 1210, Lines: mugLine}, {ID: "3", Amount: 2999}},
+		}},
+	} {
+		inv, err := newInvoice(tt.o, "shop", testSeller(), issued)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cuts := tt.cuts
+		for n := 0; n < 200; n++ { // and random cuts into 1 to 5 refunds
+			var rs []Refund
+			left := inv.Total
+			for k := 0; left > 0; k++ {
+				a := left
+				if k < 4 && left > 1 {
+					a = Money(1 + rng.Int64N(int64(left)))
+				}
+				rs = append(rs, Refund{ID: strconv.Itoa(k + 1), Amount: a})
+				left -= a
+			}
+			cuts = append(cuts, rs)
+		}
+		for _, rs := range cuts {
+			o := tt.o
+			o.Refunds = rs
+			type key struct {
+				c Category
+				r Rate
+			}
+			got := map[key][2]Money{}
+			for _, r := range rs {
+				cn, err := NewCreditNote(o, r, inv, "", issued)
+				if err != nil {
+					t.Fatalf("%s, refunds %v: refund %s: %v", tt.name, rs, r.ID, err)
+				}
+				checkInvariants(t, cn)
+				for _, s := range cn.TaxSubtotals {
+					g := got[key{s.Category, s.Rate}]
+					got[key{s.Category, s.Rate}] = [2]Money{g[0] + s.Taxable, g[1] + s.Tax}
+				}
+			}
+			for _, s := range inv.TaxSubtotals {
+				if g := got[key{s.Category, s.Rate}]; g != [2]Money{s.Taxable, s.Tax} {
+					t.Errorf("%s, refunds %v: credited %s + VAT %s at %s%% %s, invoiced %s + %s", tt.name, amounts(rs), g[0], g[1],
+						s.Rate.Percent(), s.Category, s.Taxable, s.Tax)
+				}
+			}
+		}
+	}
+}
+
+func amounts(rs []Refund) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Amount.String())
+	}
+	return out
+}
+
+// TestLegacyKey: invoices and credit notes carry the key their booking had
+// before keys used the shop id, so a ledger finds a booking of before the
+// upgrade.
+func TestLegacyKey(t *testing.T) {
+	o := realOrder13()
+	inv, err := NewInvoice(o, InvoiceOptions{Key: "woocommerce/7/13/invoice", Shop: "webwinkel", Seller: testSeller()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Key != "woocommerce/7/13/invoice" || inv.LegacyKey != "woocommerce/webwinkel/13/invoice" {
+		t.Errorf("invoice keys %q, legacy %q", inv.Key, inv.LegacyKey)
+	}
+	cn, err := NewCreditNote(o, o.Refunds[0], inv, "woocommerce/7/13/credit/14", issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cn.Key != "woocommerce/7/13/credit/14" || cn.LegacyKey != "woocommerce/webwinkel/13/credit/14" {
+		t.Errorf("credit note keys %q, legacy %q", cn.Key, cn.LegacyKey)
+	}
 }

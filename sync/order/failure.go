@@ -11,7 +11,7 @@ import (
 // Reason codes of Failure. The user interface has a sentence for each, under
 // the language key "reason.<code>", filled with Failure's args.
 const (
-	ReasonTotalsMismatch    = "totals_mismatch"       // field, got, want, diff, lines
+	ReasonTotalsMismatch    = "totals_mismatch"       // field, got, want, diff, lines; rate, category when one rate missed
 	ReasonVATSubtotal       = "vat_subtotal"          // rate, taxable, got, want
 	ReasonBuyerNameMissing  = "buyer_name_missing"    // -
 	ReasonBuyerVATIDMissing = "buyer_vat_id_missing"  // category
@@ -98,6 +98,10 @@ func Failure(err error) (code string, args map[string]string) {
 		args["want"] = re.Want.String()
 		args["diff"] = (re.Got - re.Want).String()
 		args["lines"] = strconv.Itoa(re.Lines)
+		if re.Category != "" {
+			args["rate"] = re.Rate.Percent()
+			args["category"] = string(re.Category)
+		}
 		return ReasonTotalsMismatch, args
 	}
 	var se *SellerIncompleteError

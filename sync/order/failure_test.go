@@ -32,11 +32,11 @@ func TestFailure(t *testing.T) {
 		{"rounding beyond a cent per line", func() error {
 			_, err := NewInvoice(order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1215, 210), opt)
 			return err
-		}, ReasonTotalsMismatch, map[string]string{"field": "total", "got": "12.10", "want": "12.15", "diff": "-0.05", "lines": "1"}},
+		}, ReasonTotalsMismatch, map[string]string{"field": "total", "got": "12.10", "want": "12.15", "diff": "-0.05", "lines": "1", "rate": "21", "category": "S"}},
 		{"VAT beyond a cent per line", func() error {
 			_, err := NewInvoice(order([]Line{line(Product, "1", 1, 1000, 210, RateHigh, Standard)}, 1213, 213), opt)
 			return err
-		}, ReasonTotalsMismatch, map[string]string{"field": "total_tax", "got": "2.10", "want": "2.13", "diff": "-0.03", "lines": "1"}},
+		}, ReasonTotalsMismatch, map[string]string{"field": "total_tax", "got": "2.10", "want": "2.13", "diff": "-0.03", "lines": "1", "rate": "21", "category": "S"}},
 		{"VAT far from taxable × rate", func() error {
 			_, err := NewInvoice(order([]Line{line(Product, "1", 1, 1000, 500, RateHigh, Standard)}, 1500, 500), opt)
 			return err

@@ -28,8 +28,15 @@ type Seller struct {
 type Invoice struct {
 	// Key makes booking idempotent: a ledger that sees a Key again returns
 	// the reference of the first booking and books nothing.
-	Key  string      `json:"key"`
-	Kind InvoiceKind `json:"kind"`
+	Key string `json:"key"`
+	// LegacyKey is the key the same booking had before keys used the shop's
+	// immutable id: "<source>/<shop slug>/<order id>/invoice", or
+	// ".../credit/<refund id>" (for a shop that was migrated, its slug is its
+	// old name). A ledger treats a booking under LegacyKey as booked before,
+	// so a booking written but not recorded before the upgrade is not made
+	// twice.
+	LegacyKey string      `json:"legacy_key,omitempty"`
+	Kind      InvoiceKind `json:"kind"`
 	// ID is the invoice number.
 	ID        string    `json:"id"`
 	IssueDate time.Time `json:"issue_date"`
@@ -49,6 +56,9 @@ type Invoice struct {
 
 	Seller Seller `json:"seller"`
 	Buyer  Party  `json:"buyer"`
+	// Delivery is where the goods went (BG-13..15), nil when the order has
+	// no shipping address.
+	Delivery *Delivery `json:"delivery,omitempty"`
 
 	Lines        []InvoiceLine `json:"lines"`
 	TaxSubtotals []TaxSubtotal `json:"tax_subtotals"`

@@ -138,3 +138,51 @@ func TestCreditNoteDateIsLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestSaleCategoryDestination: for goods the country the goods are shipped
+// to decides an intra-community supply or an export (EU VAT Directive art.
+// 138, 146), not the billing address; for services the buyer's country
+// (art. 44).
+func TestSaleCategoryDestination(t *testing.T) {
+	zero := func(billing, vatID, shipTo string) Order {
+		o := order([]Line{line(Product, "1", 1, 1000, 0, 0, "")}, 1000, 0)
+		o.Buyer = Party{Company: "Handel BV", VATID: vatID, Address: Address{Street: "Straat 1", Postcode: "1000", City: "Stad", Country: billing}}
+		if shipTo != "" {
+			o.Delivery = &Delivery{Name: "Magazijn", Address: Address{Street: "Weg 2", Postcode: "2000", City: "Elders", Country: shipTo}}
+		}
+		return o
+	}
+	for _, tt := range []struct {
+		name                 string
+		billing, vat, shipTo string
+		sells                Sells
+		want                 Category
+	}{
+		{"Belgian business, goods to Belgium", "BE", "BE0123456789", "BE", SellsGoods, IntraEU},
+		{"Belgian business, no shipping address", "BE", "BE0123456789", "", SellsGoods, IntraEU},
+		{"Belgian business, goods shipped within NL: domestic", "BE", "BE0123456789", "NL", SellsGoods, ZeroRated},
+		{"Dutch billing, goods to Germany, German VAT id", "NL", "DE123456789", "DE", SellsGoods, IntraEU},
+		{"goods to Belgium, buyer identified only in NL", "BE", "NL123456789B01", "BE", SellsGoods, ZeroRated},
+		{"German business, goods to the US: export", "DE", "DE123456789", "US", SellsGoods, Export},
+		{"US buyer, goods delivered in Germany, no VAT id", "US", "", "DE", SellsGoods, ZeroRated},
+		{"US buyer, goods delivered in NL", "US", "", "NL", SellsGoods, ZeroRated},
+		{"services: the buyer's country, not the shipping address", "BE", "BE0123456789", "NL", SellsServices, ReverseCharge},
+		{"services to the US, shipped to NL", "US", "", "NL", SellsServices, OutOfScope},
+	} {
+		o := zero(tt.billing, tt.vat, tt.shipTo)
+		if got := SaleCategory(o, testSeller(), tt.sells); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+		inv, err := NewInvoice(o, InvoiceOptions{Shop: "s", Seller: testSeller(), Sells: tt.sells})
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if inv.Lines[0].Category != tt.want {
+			t.Errorf("%s: invoice line %s, want %s", tt.name, inv.Lines[0].Category, tt.want)
+		}
+		if (tt.shipTo == "") != (inv.Delivery == nil) || inv.Delivery != nil && inv.Delivery.Address.Country != tt.shipTo {
+			t.Errorf("%s: invoice delivery %+v", tt.name, inv.Delivery)
+		}
+	}
+}

@@ -68,6 +68,40 @@ func ParseMoney(s string) (Money, error) {
 	return Money(v), nil
 }
 
+// ParseMicros reads a decimal amount as WooCommerce keeps unrounded taxes
+// ("0.082569", "-2.5", "") into millionths of the currency unit, exactly
+// (no float), rounding half away from zero beyond the sixth decimal. An
+// empty string is 0.
+func ParseMicros(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, nil
+	}
+	neg := strings.HasPrefix(t, "-")
+	t = strings.TrimPrefix(strings.TrimPrefix(t, "-"), "+")
+	ip, fp, _ := strings.Cut(t, ".")
+	if ip == "" && fp == "" || !allDigits(ip) || !allDigits(fp) || len(ip) > 12 {
+		return 0, fmt.Errorf("%q: %w", s, ErrBadAmount)
+	}
+	var v int64
+	for _, c := range ip {
+		v = v*10 + int64(c-'0')
+	}
+	for i := 0; i < 6; i++ {
+		v *= 10
+		if i < len(fp) {
+			v += int64(fp[i] - '0')
+		}
+	}
+	if len(fp) > 6 && fp[6] >= '5' {
+		v++
+	}
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
+
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {

@@ -91,3 +91,25 @@ func canonical(s string) string {
 	}
 	return i + "." + f
 }
+
+func TestParseMicros(t *testing.T) {
+	for in, want := range map[string]int64{"": 0, "0.082569": 82569, "-2.5": -2500000, "5": 5000000, "+1.0000005": 1000001,
+		"0.0000004": 0, "-0.0000005": -1, ".5": 500000, "12.": 12000000} {
+		if got, err := ParseMicros(in); err != nil || got != want {
+			t.Errorf("ParseMicros(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"-", ".", "1e-6", "1,5", "abc", "1234567890123.0"} {
+		if _, err := ParseMicros(in); !errors.Is(err, ErrBadAmount) {
+			t.Errorf("ParseMicros(%q): err = %v, want ErrBadAmount", in, err)
+		}
+	}
+}
+
+func TestIsEUR(t *testing.T) {
+	for c, want := range map[string]bool{"": true, "EUR": true, "eur": true, " EUR ": true, "USD": false, "EURO": false} {
+		if IsEUR(c) != want {
+			t.Errorf("IsEUR(%q) = %v", c, !want)
+		}
+	}
+}

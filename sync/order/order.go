@@ -68,8 +68,12 @@ type Order struct {
 	// here are normalized (Net excludes VAT) either way.
 	PricesIncludeTax bool `json:"prices_include_tax"`
 
-	Buyer Party  `json:"buyer"`
-	Lines []Line `json:"lines"`
+	Buyer Party `json:"buyer"`
+	// Delivery is where the goods go (WooCommerce's shipping address), nil
+	// when the shop has none (a download, a service, a till sale). Its
+	// country decides an intra-community supply (K) or an export (G).
+	Delivery *Delivery `json:"delivery,omitempty"`
+	Lines    []Line    `json:"lines"`
 	// Refunds are money paid back on this order, oldest first.
 	Refunds []Refund `json:"refunds,omitempty"`
 
@@ -155,6 +159,15 @@ type Party struct {
 	VATID string `json:"vat_id,omitempty"`
 	// KvK is the Dutch Chamber of Commerce number (8 digits).
 	KvK     string  `json:"kvk,omitempty"`
+	Address Address `json:"address"`
+}
+
+// Delivery is where an order's goods are delivered: the shipping address and
+// whom it is addressed to.
+type Delivery struct {
+	// Name is the addressee: the company when there is one, else the
+	// person.
+	Name    string  `json:"name,omitempty"`
 	Address Address `json:"address"`
 }
 

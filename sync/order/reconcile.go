@@ -10,11 +10,15 @@ import (
 // while every line it reports is rounded by itself. The rounded lines then
 // miss the shop's totals by up to a cent per line. reconcile makes the
 // invoice equal the shop's figures: the total VAT is the shop's TotalTax,
-// split over the rates as the shop's own per-rate figures say, and the
-// total excl. VAT is Total - TotalTax, split over the rates in proportion to
-// the unrounded line amounts. Where a rate's lines miss its share, the
-// missing cents go onto its lines, at most one per line, each with a note.
-// A larger difference is no rounding and fails with a *ReconcileError.
+// split over the rates as the shop's own per-rate figures say (else as its
+// lines say, with any difference spread by remainder), and the total excl.
+// VAT is Total - TotalTax: each rate starts from its own lines, and only
+// the difference between their sum and the shop's figure is spread over the
+// rates, a cent at a time to the rate whose unrounded amount lies furthest
+// beyond its rounded one. Lines that add up are never changed. The cents a
+// rate takes go onto its lines, at most one per line, each with a note. A
+// larger difference is no rounding and fails with a *ReconcileError that
+// names the rate and its figures.
 
 // group is the lines of one VAT category and rate.
 type group struct {
@@ -48,50 +52,60 @@ func reconcile(number string, o Order, lines []InvoiceLine) ([]TaxSubtotal, erro
 		sumVAT += g.vat
 	}
 
-	// VAT per group.
+	// VAT per group: the shop's own per-rate figures when they add up to
+	// its total, else the lines' VAT when that does, else the lines' VAT
+	// with the difference spread over the taxed rates by remainder.
 	vats := make([]Money, len(groups))
+	for k, g := range groups {
+		vats[k] = g.vat
+	}
 	switch {
-	case sumVAT == o.TotalTax:
-		for k, g := range groups {
-			vats[k] = g.vat
-		}
 	case ratesMatch(groups, o.Taxes, o.TotalTax):
 		per := map[Rate]Money{}
 		for _, t := range o.Taxes {
 			per[t.Rate] += t.Tax
 		}
 		for k, g := range groups {
+			vats[k] = 0
 			if g.rate > 0 {
 				vats[k] = per[g.rate]
 				delete(per, g.rate) // one group per positive rate (category S)
 			}
 		}
-	default:
+	case sumVAT != o.TotalTax:
 		exact := make([]int64, len(groups))
+		caps := make([]Money, len(groups))
+		taxed := make([]bool, len(groups))
 		for k, g := range groups {
-			if g.rate > 0 {
-				exact[k] = g.exactVAT
-			}
+			exact[k], caps[k], taxed[k] = g.exactVAT, Money(len(g.lines)), g.rate > 0
 		}
-		vats = apportion(o.TotalTax, exact)
+		vats = spreadDifference(vats, exact, caps, taxed, o.TotalTax-sumVAT)
 	}
 	for k, g := range groups {
 		if d := (vats[k] - g.vat).Abs(); d > Money(len(g.lines)) || g.rate == 0 && vats[k] != 0 {
-			return nil, &ReconcileError{Order: number, Field: FieldTotalTax, Want: o.TotalTax, Got: sumVAT, Lines: len(lines)}
+			return nil, &ReconcileError{Order: number, Field: FieldTotalTax, Want: vats[k], Got: g.vat, Lines: len(g.lines),
+				Category: g.cat, Rate: g.rate}
 		}
 	}
 
-	// Net per group, and the shop's rounding onto the lines.
-	want := o.Total - o.TotalTax
+	// Net per group: each rate's own lines, and only the difference between
+	// them and the shop's total excl. VAT spread over the rates by
+	// remainder, then onto the lines, a cent per line at most.
+	nets := make([]Money, len(groups))
 	exact := make([]int64, len(groups))
+	caps := make([]Money, len(groups))
+	all := make([]bool, len(groups))
 	for k, g := range groups {
-		exact[k] = g.exactNet
+		nets[k], exact[k], caps[k], all[k] = g.net, g.exactNet, Money(len(g.lines)), true
 	}
-	nets := apportion(want, exact)
+	if d := o.Total - o.TotalTax - sumNet; d != 0 {
+		nets = spreadDifference(nets, exact, caps, all, d)
+	}
 	for k, g := range groups {
 		d := nets[k] - g.net
 		if d.Abs() > Money(len(g.lines)) {
-			return nil, &ReconcileError{Order: number, Field: FieldTotal, Want: o.Total, Got: sumNet + sumVAT, Lines: len(lines)}
+			return nil, &ReconcileError{Order: number, Field: FieldTotal, Want: nets[k] + vats[k], Got: g.net + vats[k], Lines: len(g.lines),
+				Category: g.cat, Rate: g.rate}
 		}
 		spreadCents(lines, o.Lines, g.lines, d)
 	}
@@ -105,6 +119,53 @@ func reconcile(number string, o Order, lines []InvoiceLine) ([]TaxSubtotal, erro
 		return nil, err
 	}
 	return subs, nil
+}
+
+// spreadDifference adds d cents to start, one at a time, each to the part
+// whose exact amount (millionths) lies furthest beyond its current amount in
+// d's direction (ties to the first part): the part the shop's rounding moved
+// most the other way. Only eligible parts take cents (all, when none is);
+// a part takes more than its cap (its number of lines) only when every
+// eligible part is full, and then the whole rest goes to the part with the
+// largest remainder, which the caller reports. A zero d changes nothing.
+func spreadDifference(start []Money, exact []int64, caps []Money, eligible []bool, d Money) []Money {
+	out := append([]Money(nil), start...)
+	if d == 0 || len(out) == 0 {
+		return out
+	}
+	any := false
+	for _, e := range eligible {
+		any = any || e
+	}
+	step := Money(1)
+	if d < 0 {
+		step = -1
+	}
+	// best picks the eligible part with the largest remainder in d's
+	// direction; with capped it skips parts that took their cap.
+	best := func(capped bool) int {
+		b, bestRem := -1, int64(0)
+		for k := range out {
+			if any && !eligible[k] || capped && (out[k]-start[k]).Abs() >= caps[k] {
+				continue
+			}
+			rem := (exact[k] - int64(out[k])*MicroPerCent) * int64(step)
+			if b < 0 || rem > bestRem {
+				b, bestRem = k, rem
+			}
+		}
+		return b
+	}
+	for left := d; left != 0; left -= step {
+		k := best(true)
+		if k < 0 {
+			k = best(false)
+			out[k] += left
+			break
+		}
+		out[k] += step
+	}
+	return out
 }
 
 // exactOf is a line's unrounded net and VAT in millionths: its Exact when

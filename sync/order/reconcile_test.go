@@ -118,3 +118,75 @@ func TestReconcile(t *testing.T) {
 		t.Errorf("notes %q %q", RoundingNote(1), RoundingNote(-1))
 	}
 }
+
+// TestReconcileLinesThatAddUp: when the shop's rounded lines add up to its
+// total excl. VAT, no cent moves between the rates, even where the rates'
+// unrounded amounts would split that total otherwise (here the 21 % line's
+// remainder, 0.4 cent, beats the 9 % lines', 0).
+func TestReconcileLinesThatAddUp(t *testing.T) {
+	ls := []Line{
+		exact(line(Product, "a", 1, 3685, 774, RateHigh, Standard), 36854000, 7739340),
+		exact(line(Product, "b", 1, 630, 57, RateLow, Standard), 6295000, 566550),
+		exact(line(Product, "c", 1, 629, 57, RateLow, Standard), 6285000, 565650),
+	}
+	o := order(ls, 4944+888, 888)
+	inv, err := NewInvoice(o, InvoiceOptions{Shop: "s", Seller: testSeller()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range inv.Lines {
+		if l.Net != ls[i].Net || l.Note != "" {
+			t.Errorf("line %s: %s %q, the shop says %s", l.ID, l.Net, l.Note, ls[i].Net)
+		}
+	}
+	want := []TaxSubtotal{{Category: Standard, Rate: RateHigh, Taxable: 3685, Tax: 774}, {Category: Standard, Rate: RateLow, Taxable: 1259, Tax: 114}}
+	for i, s := range inv.TaxSubtotals {
+		if s.Taxable != want[i].Taxable || s.Tax != want[i].Tax {
+			t.Errorf("subtotal %+v, want %+v", s, want[i])
+		}
+	}
+}
+
+// TestReconcileErrorPerRate: the rate that misses its share is reported
+// with its own figures and line count, not the order's.
+func TestReconcileErrorPerRate(t *testing.T) {
+	var ls []Line
+	for i := 0; i < 4; i++ {
+		ls = append(ls, line(Product, string(rune('a'+i)), 1, 1000, 90, RateLow, Standard))
+	}
+	ls = append(ls, line(Product, "e", 1, 1000, 210, RateHigh, Standard))
+	o := order(ls, 5000+572, 572)
+	o.Taxes = []RateTax{{Rate: RateHigh, Tax: 212}, {Rate: RateLow, Tax: 360}} // 21 %: two cents on one line
+	_, err := NewInvoice(o, InvoiceOptions{Shop: "s", Seller: testSeller()})
+	var re *ReconcileError
+	if !errors.As(err, &re) {
+		t.Fatalf("err = %v, want *ReconcileError", err)
+	}
+	want := ReconcileError{Order: "2026-100", Field: FieldTotalTax, Want: 212, Got: 210, Lines: 1, Category: Standard, Rate: RateHigh}
+	if *re != want {
+		t.Errorf("ReconcileError %+v, want %+v", *re, want)
+	}
+	if got := err.Error(); got != "order 2026-100: lines at 21% (S) add up to VAT 2.10, the shop says 2.12 (difference -0.02, more than a cent per line of 1)" {
+		t.Errorf("message %q", got)
+	}
+	code, args := Failure(err)
+	if code != ReasonTotalsMismatch || args["rate"] != "21" || args["lines"] != "1" || args["got"] != "2.10" || args["want"] != "2.12" || args["diff"] != "-0.02" || args["field"] != "total_tax" {
+		t.Errorf("Failure = %s %v", code, args)
+	}
+
+	// The net: four cents short over three lines. The 9 % rate's lines
+	// were rounded down most, so they take a cent each; the 21 % line takes
+	// the rest, two cents, and is reported.
+	ls = []Line{line(Product, "a", 1, 1000, 90, RateLow, Standard), line(Product, "b", 1, 1000, 90, RateLow, Standard),
+		line(Product, "c", 1, 1000, 210, RateHigh, Standard)}
+	ls[0].Exact = &Exact{Net: 10004000, VAT: 900000}
+	o = order(ls, 3000+390+4, 390)
+	_, err = NewInvoice(o, InvoiceOptions{Shop: "s", Seller: testSeller()})
+	if !errors.As(err, &re) {
+		t.Fatalf("err = %v, want *ReconcileError", err)
+	}
+	want = ReconcileError{Order: "2026-100", Field: FieldTotal, Want: 1212, Got: 1210, Lines: 1, Category: Standard, Rate: RateHigh}
+	if *re != want {
+		t.Errorf("ReconcileError %+v, want %+v", *re, want)
+	}
+}

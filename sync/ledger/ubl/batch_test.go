@@ -17,6 +17,7 @@ import (
 // numbered is inv as the invoice of order n: its own key, number and file.
 func numbered(inv order.Invoice, n int) order.Invoice {
 	inv.Key = fmt.Sprintf("woocommerce/1/%d/invoice", n)
+	inv.LegacyKey = fmt.Sprintf("woocommerce/%s/%d/invoice", inv.Shop, n)
 	inv.ID = fmt.Sprint(n)
 	inv.OrderID, inv.OrderNumber = inv.ID, inv.ID
 	return inv

@@ -1,6 +1,7 @@
 package ubl
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -155,6 +156,18 @@ func cases(t testing.TB) []ublCase {
 	}
 	cs = append(cs, ublCase{"usd_peppol_vat_in_eur", invUSD})
 	cs = append(cs, ublCase{"usd_refund_vat_in_eur", mustCredit(usd, order.Refund{ID: "5", Amount: 1204, Reason: "Verzending terug"}, invUSD)})
+
+	// 10 × 0.85 at 21 %, VAT rounded per line (8.50 + 1.80), refunded in two
+	// halves without lines: the second gives back exactly what is left.
+	var cheapLines []order.Line
+	for i := 1; i <= 10; i++ {
+		cheapLines = append(cheapLines, line(order.Product, fmt.Sprint(i), fmt.Sprint("Drop ", i), 1, 85, 18, order.RateHigh, order.Standard))
+	}
+	cheap := base("2026-0048", cheapLines, 1030, 180)
+	cheap.Refunds = []order.Refund{{ID: "81", Amount: 515}, {ID: "82", Amount: 515}}
+	invCheap := mustInvoice(cheap, "webwinkel")
+	cs = append(cs, ublCase{"cheap_refund_first_half", mustCredit(cheap, cheap.Refunds[0], invCheap)})
+	cs = append(cs, ublCase{"cheap_refund_second_half", mustCredit(cheap, cheap.Refunds[1], invCheap)})
 	return cs
 }
 

@@ -74,31 +74,81 @@ func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 
 // bookLocked is Book with l.mu held and the folder made.
 func (l *Ledger) bookLocked(inv order.Invoice, data []byte) (string, error) {
-	marker := []byte(KeyMarker(inv.Key))
-	for _, name := range FileNames(inv) {
-		path := filepath.Join(l.dir, name)
-		switch owner, err := readMarker(path); {
-		case err == nil && bytes.Equal(owner, marker):
-			return path, nil // booked before
-		case err == nil:
-			continue // another invoice's file has this name
-		case !errors.Is(err, fs.ErrNotExist):
-			return "", fmt.Errorf("ubl: read %s: %w", path, err)
+	// Each lost race takes a name; one more look finds a race lost to
+	// this very invoice on the last name.
+	for attempt := 0; attempt <= len(FileNames(inv)); attempt++ {
+		booked, free, err := l.lookup(inv, nil)
+		if err != nil {
+			return "", err
 		}
-		won, err := l.writeNew(path, data)
+		if booked != "" {
+			// Booked before, perhaps by a process killed before it synced
+			// the folder: make the name durable before anyone records it.
+			if err := syncDir(l.dir); err != nil {
+				return "", fmt.Errorf("ubl: sync folder %s: %w", l.dir, err)
+			}
+			return booked, nil
+		}
+		if free == "" {
+			break
+		}
+		won, err := l.writeNew(free, data)
 		if err != nil {
 			return "", err
 		}
 		if won {
-			return path, nil
+			return free, nil
 		}
 		// Another process created the name between our check and our
-		// link: it may be this very invoice.
-		if owner, err := readMarker(path); err == nil && bytes.Equal(owner, marker) {
-			return path, nil
-		}
+		// link: it may be this very invoice; look again.
 	}
 	return "", ledger.Permanent(fmt.Errorf("ubl: every file name for invoice %s is taken by another invoice", inv.ID))
+}
+
+// lookup finds inv's file: booked is the file that carries its Key's marker
+// (or its LegacyKey's, a file booked before the key changed), else free is
+// the first of FileNames that does not exist yet ("" when every one is
+// another invoice's). Paths in skip (names a batch is about to create) are
+// passed over.
+func (l *Ledger) lookup(inv order.Invoice, skip map[string]bool) (booked, free string, err error) {
+	marker := []byte(KeyMarker(inv.Key))
+	var legacy []byte
+	if inv.LegacyKey != "" && inv.LegacyKey != inv.Key {
+		legacy = []byte(KeyMarker(inv.LegacyKey))
+	}
+	write := len(FileNames(inv))
+	for i, name := range lookupNames(inv) {
+		path := filepath.Join(l.dir, name)
+		if skip[path] {
+			continue
+		}
+		owner, err := readMarker(path)
+		switch {
+		case err == nil && (bytes.Equal(owner, marker) || legacy != nil && bytes.Equal(owner, legacy)):
+			return path, "", nil
+		case err == nil:
+			continue // another invoice's file has this name
+		case !errors.Is(err, fs.ErrNotExist):
+			return "", "", fmt.Errorf("ubl: read %s: %w", path, err)
+		}
+		if free == "" && i < write {
+			free = path
+		}
+	}
+	return "", free, nil
+}
+
+// lookupNames are the names inv's file can have: FileNames, then the name
+// with the hash of its LegacyKey that a booking before the key changed took
+// when another invoice held the readable name.
+func lookupNames(inv order.Invoice) []string {
+	names := FileNames(inv)
+	if inv.LegacyKey != "" && inv.LegacyKey != inv.Key {
+		legacy := inv
+		legacy.Key = inv.LegacyKey
+		names = append(names, FileNames(legacy)[1])
+	}
+	return names
 }
 
 // BookBatch books invs as Book does, one result per invoice, but makes them
@@ -150,6 +200,7 @@ func (l *Ledger) BookBatch(ctx context.Context, invs []order.Invoice) (refs []st
 	byKey := map[string]int{}     // first index of each key in this batch
 	reserved := map[string]bool{} // names this batch will create
 	dupOf := map[int]int{}
+	var adopted []int // booked before: the folder is synced for them too
 	for i, inv := range invs {
 		if errs[i] != nil {
 			continue
@@ -159,32 +210,18 @@ func (l *Ledger) BookBatch(ctx context.Context, invs []order.Invoice) (refs []st
 			continue
 		}
 		byKey[inv.Key] = i
-		marker := []byte(KeyMarker(inv.Key))
-		found := false
-		for _, name := range FileNames(inv) {
-			path := filepath.Join(l.dir, name)
-			if reserved[path] {
-				continue
-			}
-			owner, err := readMarker(path)
-			if err == nil && bytes.Equal(owner, marker) {
-				refs[i], found = path, true // booked before
-				break
-			}
-			if err == nil {
-				continue // another invoice's file has this name
-			}
-			if !errors.Is(err, fs.ErrNotExist) {
-				errs[i], found = fmt.Errorf("ubl: read %s: %w", path, err), true
-				break
-			}
-			reserved[path] = true
-			todo = append(todo, &pending{i: i, path: path, data: datas[i]})
-			found = true
-			break
-		}
-		if !found {
+		booked, free, err := l.lookup(inv, reserved)
+		switch {
+		case err != nil:
+			errs[i] = err
+		case booked != "":
+			refs[i] = booked // booked before; made durable below
+			adopted = append(adopted, i)
+		case free == "":
 			errs[i] = ledger.Permanent(fmt.Errorf("ubl: every file name for invoice %s is taken by another invoice", inv.ID))
+		default:
+			reserved[free] = true
+			todo = append(todo, &pending{i: i, path: free, data: datas[i]})
 		}
 	}
 
@@ -235,10 +272,16 @@ func (l *Ledger) BookBatch(ctx context.Context, invs []order.Invoice) (refs []st
 		}
 		linked = append(linked, p)
 	}
-	if len(linked) > 0 {
+	if len(linked) > 0 || len(adopted) > 0 {
+		// One folder sync for the new names and for the files booked
+		// before (a process killed before its own sync may have left them).
 		if err := syncDir(l.dir); err != nil {
+			err = fmt.Errorf("ubl: sync folder %s: %w", l.dir, err)
 			for _, p := range linked {
-				errs[p.i] = fmt.Errorf("ubl: sync folder %s: %w", l.dir, err)
+				errs[p.i] = err
+			}
+			for _, i := range adopted {
+				refs[i], errs[i] = "", err
 			}
 		} else {
 			for _, p := range linked {
@@ -330,7 +373,11 @@ func (l *Ledger) writeNew(path string, data []byte) (won bool, err error) {
 	return true, nil
 }
 
-func syncDir(dir string) error {
+// syncDir fsyncs a folder, so that names linked in it survive a crash. A
+// variable, so that tests can see the syncs.
+var syncDir = syncFolder
+
+func syncFolder(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

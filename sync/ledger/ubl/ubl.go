@@ -124,20 +124,7 @@ func Marshal(inv order.Invoice) ([]byte, error) {
 	writeSeller(w, inv.Seller, outOfScope)
 	writeBuyer(w, inv.Buyer, outOfScope, peppol)
 
-	if intraEU {
-		// BR-IC-11, BR-IC-12: intra-community supply states when and to
-		// which country the goods went.
-		w.open("cac:Delivery")
-		w.leaf("cbc:ActualDeliveryDate", date(inv.IssueDate))
-		w.open("cac:DeliveryLocation")
-		w.open("cac:Address")
-		w.open("cac:Country")
-		w.leaf("cbc:IdentificationCode", inv.Buyer.Address.Country)
-		w.close("cac:Country")
-		w.close("cac:Address")
-		w.close("cac:DeliveryLocation")
-		w.close("cac:Delivery")
-	}
+	writeDelivery(w, inv, intraEU)
 
 	code, name := paymentMeans(inv.PaymentMethod)
 	w.open("cac:PaymentMeans")
@@ -246,6 +233,45 @@ func linePrice(l order.InvoiceLine) (qty int64, price order.Money, base int64) {
 		return qty, net / order.Money(q), 1
 	}
 	return qty, net, q
+}
+
+// writeDelivery writes where the goods went (BG-13): the order's delivery
+// address when it has one. An intra-community supply always states it, with
+// the delivery date (BR-IC-11, BR-IC-12): the country the goods were
+// shipped to, the buyer's when the order has no delivery address.
+func writeDelivery(w *writer, inv order.Invoice, intraEU bool) {
+	d := inv.Delivery
+	if d == nil && !intraEU {
+		return
+	}
+	if d == nil {
+		d = &order.Delivery{Address: order.Address{Country: inv.Buyer.Address.Country}}
+	}
+	w.open("cac:Delivery")
+	if intraEU {
+		w.leaf("cbc:ActualDeliveryDate", date(inv.IssueDate))
+	}
+	w.open("cac:DeliveryLocation")
+	w.open("cac:Address")
+	a := d.Address
+	w.leaf("cbc:StreetName", a.Street)
+	w.leaf("cbc:AdditionalStreetName", a.Street2)
+	w.leaf("cbc:CityName", a.City)
+	w.leaf("cbc:PostalZone", a.Postcode)
+	w.leaf("cbc:CountrySubentity", a.Region)
+	w.open("cac:Country")
+	w.leaf("cbc:IdentificationCode", strings.ToUpper(a.Country))
+	w.close("cac:Country")
+	w.close("cac:Address")
+	w.close("cac:DeliveryLocation")
+	if strings.TrimSpace(d.Name) != "" {
+		w.open("cac:DeliveryParty")
+		w.open("cac:PartyName")
+		w.leaf("cbc:Name", d.Name)
+		w.close("cac:PartyName")
+		w.close("cac:DeliveryParty")
+	}
+	w.close("cac:Delivery")
 }
 
 func taxScheme(w *writer) {
@@ -425,6 +451,9 @@ func check(inv order.Invoice) error {
 	}
 	if buyerName(inv.Buyer) == "" || len(inv.Buyer.Address.Country) != 2 {
 		return bad("buyer needs a name and a country code")
+	}
+	if inv.Delivery != nil && len(strings.TrimSpace(inv.Delivery.Address.Country)) != 2 {
+		return bad("delivery address needs a country code")
 	}
 	if inv.Currency != "EUR" && inv.EURRate == "" {
 		return bad("an invoice in %s must state its VAT in EUR too (BT-6, BT-111): no EUR rate", inv.Currency)

@@ -290,6 +290,7 @@ func TestBookNameTaken(t *testing.T) {
 	b := a
 	b.Source = order.PlugAndPay
 	b.Key = "plugandpay/webwinkel/13/invoice"
+	b.LegacyKey = b.Key
 
 	pa, err := l.Book(ctx, a)
 	if err != nil {

@@ -106,6 +106,17 @@ type wcOrder struct {
 		Email     string `json:"email"`
 		Phone     string `json:"phone"`
 	} `json:"billing"`
+	Shipping struct {
+		FirstName string `json:"first_name"`
+		LastName  string `json:"last_name"`
+		Company   string `json:"company"`
+		Address1  string `json:"address_1"`
+		Address2  string `json:"address_2"`
+		City      string `json:"city"`
+		State     string `json:"state"`
+		Postcode  string `json:"postcode"`
+		Country   string `json:"country"`
+	} `json:"shipping"`
 	PaymentMethod      string `json:"payment_method"`
 	PaymentMethodTitle string `json:"payment_method_title"`
 	TransactionID      string `json:"transaction_id"`
@@ -206,6 +217,16 @@ func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
 		Address: order.Address{Street: b.Address1, Street2: b.Address2, Postcode: b.Postcode, City: b.City,
 			Region: b.State, Country: strings.ToUpper(strings.TrimSpace(b.Country))},
 	}
+	if sh := w.Shipping; strings.TrimSpace(sh.Country) != "" {
+		// Where the goods go; an order without shipping (a download) has
+		// an empty shipping address.
+		name := strings.TrimSpace(sh.Company)
+		if name == "" {
+			name = strings.TrimSpace(sh.FirstName + " " + sh.LastName)
+		}
+		o.Delivery = &order.Delivery{Name: name, Address: order.Address{Street: sh.Address1, Street2: sh.Address2,
+			Postcode: sh.Postcode, City: sh.City, Region: sh.State, Country: strings.ToUpper(strings.TrimSpace(sh.Country))}}
+	}
 	meta := func(keys []string) string {
 		for _, key := range keys {
 			for _, m := range w.MetaData {
@@ -262,7 +283,7 @@ func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
 	}{{order.Product, w.LineItems}, {order.Shipping, w.ShippingLines}, {order.Fee, w.FeeLines}}
 	for _, g := range groups {
 		for _, l := range g.lines {
-			line, err := parseLine(g.kind, l, rates, o.Buyer)
+			line, err := readLine(g.kind, l, rates)
 			if err != nil {
 				return fail("%v", err)
 			}
@@ -281,10 +302,15 @@ func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
 	return o, nil
 }
 
-// parseLine reads one line. The buyer no longer matters here (NewInvoice
-// decides the category of a line without VAT); the parameter stays for the
-// callers that pass it.
+// parseLine is readLine for the refund parser in source.go, which still
+// passes the buyer (it never mattered: NewInvoice decides the category of a
+// line without VAT). Remove it once that call is readLine(g.kind, l, rates).
 func parseLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate, _ order.Party) (order.Line, error) {
+	return readLine(kind, l, rates)
+}
+
+// readLine reads one line of an order or a refund.
+func readLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate) (order.Line, error) {
 	line := order.Line{Kind: kind, ID: strconv.FormatInt(int64(l.ID), 10), SKU: l.SKU, Name: l.Name, Quantity: 1}
 	if kind == order.Shipping {
 		line.Name = l.MethodTitle
@@ -308,7 +334,7 @@ func parseLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate, _ order
 	known := true
 	var exactVAT int64
 	for _, t := range l.Taxes {
-		m, err := micros(string(t.Total))
+		m, err := order.ParseMicros(string(t.Total))
 		if err != nil {
 			return line, fmt.Errorf("%s line %d tax %d: %v", kind, l.ID, t.ID, err)
 		}
@@ -348,7 +374,7 @@ func splitRates(line order.Line, l wcLine, rates map[wcID]order.Rate) []order.Li
 		if !ok {
 			return []order.Line{line}
 		}
-		m, _ := micros(string(t.Total))
+		m, _ := order.ParseMicros(string(t.Total))
 		if _, seen := per[r]; !seen {
 			seq = append(seq, r)
 		}
@@ -434,38 +460,6 @@ func exactLine(kind order.LineKind, l wcLine, line order.Line, exactVAT int64) *
 		return nil
 	}
 	return e
-}
-
-// micros reads a decimal amount ("0.082569", "-2.5", "") into millionths,
-// rounding half away from zero beyond the sixth decimal.
-func micros(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return 0, nil
-	}
-	neg := strings.HasPrefix(t, "-")
-	t = strings.TrimPrefix(strings.TrimPrefix(t, "-"), "+")
-	ip, fp, _ := strings.Cut(t, ".")
-	if ip == "" && fp == "" || strings.Trim(ip, "0123456789") != "" || strings.Trim(fp, "0123456789") != "" || len(ip) > 12 {
-		return 0, fmt.Errorf("%q is not a decimal amount", s)
-	}
-	var v int64
-	for _, c := range ip {
-		v = v*10 + int64(c-'0')
-	}
-	for i := 0; i < 6; i++ {
-		v *= 10
-		if i < len(fp) {
-			v += int64(fp[i] - '0')
-		}
-	}
-	if len(fp) > 6 && fp[6] >= '5' {
-		v++
-	}
-	if neg {
-		v = -v
-	}
-	return v, nil
 }
 
 // inferRate derives a rate from amounts when the shop does not report it

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/orderbrug/orderbrug/sync/order"
 )
 
 // This file models how WooCommerce (8.x, WC_Cart_Totals and
@@ -93,7 +95,11 @@ type Cart struct {
 	Shipping *int64
 	Fees     []CartFee
 	Billing  Billing
-	Meta     []Meta
+	// ShipTo is a shipping address other than the billing address ("Ship
+	// to a different address?"); nil: a cart with shipping ships to the
+	// billing address, one without has no shipping address.
+	ShipTo *ShippingAddr
+	Meta   []Meta
 	// Exempt is a customer exempt from VAT (an EU business with a VAT
 	// number, a buyer abroad): no taxes at all, and in an incl. shop the
 	// base VAT comes off the item prices (remove_item_base_taxes).
@@ -114,6 +120,13 @@ func Checkout(c Cart, id int64, created time.Time) Order {
 		DateModified: created.In(loc).Format(gmtLayout), DateModifiedGMT: created.UTC().Format(gmtLayout),
 		Number: strconv.FormatInt(id, 10), CreatedVia: "checkout", CurrencySymbol: "\u20ac",
 		Billing: c.Billing, MetaData: c.Meta, PaymentMethod: "bacs", PaymentMethodTitle: "Bankoverschrijving",
+	}
+	switch b := c.Billing; {
+	case c.ShipTo != nil:
+		o.Shipping = *c.ShipTo
+	case c.Shipping != nil:
+		o.Shipping = ShippingAddr{FirstName: b.FirstName, LastName: b.LastName, Company: b.Company, Address1: b.Address1,
+			Address2: b.Address2, City: b.City, State: b.State, Postcode: b.Postcode, Country: b.Country, Phone: b.Phone}
 	}
 	paid := created.UTC().Add(time.Minute).Format(gmtLayout)
 	paidLocal := created.Add(time.Minute).In(loc).Format(gmtLayout)
@@ -506,7 +519,7 @@ func Recalculate(o Order, r Rounding) Order {
 			rate := rateOf[f.Taxes[k].ID]
 			t := divRound(net*rate, 10000)
 			if net < 0 {
-				t, _ = micros(f.Taxes[k].Total) // a negative fee keeps its split
+				t, _ = order.ParseMicros(f.Taxes[k].Total) // a negative fee keeps its split
 			}
 			f.Taxes[k].Total = micro(t)
 			counted += lineTax(t)
@@ -539,15 +552,6 @@ func Recalculate(o Order, r Rounding) Order {
 	o.TotalTax = centsHalfUp(cartTax + shipTax)
 	o.Total = cents(halfUp(cartTotal + fees + shipping + cartTax + shipTax))
 	return o
-}
-
-// micros reads a decimal ("0.082569") into millionths.
-func micros(s string) (int64, error) {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, err
-	}
-	return int64(math.Round(f * 1e6)), nil
 }
 
 // AddCheckout places carts in the shop as its checkout would (Checkout),
