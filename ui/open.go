@@ -556,7 +556,7 @@ func (t *openTab) bookSelected() {
 	}
 	currency := ""
 	for _, v := range targets {
-		if !isEUR(v.Currency) {
+		if !order.IsEUR(v.Currency) {
 			if currency != "" && !strings.EqualFold(currency, v.Currency) {
 				t.u.showError(errors.New(lang.L("open.rate_one_currency")))
 				return
@@ -578,9 +578,6 @@ func (t *openTab) bookSelected() {
 		}, nil)
 	}, t.u.win)
 }
-
-// isEUR reports whether an order is in euros ("" counts as euros).
-func isEUR(c string) bool { return c == "" || strings.EqualFold(c, "EUR") }
 
 // bookAtRate asks for the EUR rate of orders in another currency and books
 // them at it: the invoice states its VAT in EUR at that rate.
@@ -606,7 +603,7 @@ func (t *openTab) bookAtRate(targets []app.OrderView, currency string) {
 			return
 		}
 		t.each(targets, func(ctx context.Context, v app.OrderView) error {
-			if isEUR(v.Currency) {
+			if order.IsEUR(v.Currency) {
 				return t.u.svc.BookAnyway(ctx, v.Shop, v.Number)
 			}
 			return t.u.svc.BookAnywayAt(ctx, v.Shop, v.Number, r)

@@ -93,7 +93,7 @@ func Decide(sh store.Shop) store.DecideFunc {
 			return parked(prev, ReasonDeleted, "", ev(store.Info, "order_parked", map[string]string{"reason": ReasonDeleted}))
 		case o.Status == "checkout-draft":
 			return parked(prev, ReasonCheckoutDraft, "", nil)
-		case sh.Forwards(o.Status) && !isEUR(o.Currency) && (prev == nil || prev.EURRate == ""):
+		case sh.Forwards(o.Status) && !order.IsEUR(o.Currency) && (prev == nil || prev.EURRate == ""):
 			return parked(prev, ReasonCurrency, o.Currency,
 				ev(store.Info, "order_parked", map[string]string{"reason": ReasonCurrency, "currency": o.Currency}))
 		case sh.Forwards(o.Status):
@@ -139,10 +139,6 @@ func creditNotes(sh store.Shop, o order.Order) []store.Booking {
 	}
 	return bs
 }
-
-// isEUR reports whether an order's currency is the euro ("" is taken as the
-// euro: a source that does not say).
-func isEUR(c string) bool { return c == "" || strings.EqualFold(c, "EUR") }
 
 // gone reports whether an order's status undoes its sale.
 func gone(o order.Order) bool {

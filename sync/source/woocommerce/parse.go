@@ -302,13 +302,6 @@ func ParseOrder(raw []byte, baseURL string) (order.Order, error) {
 	return o, nil
 }
 
-// parseLine is readLine for the refund parser in source.go, which still
-// passes the buyer (it never mattered: NewInvoice decides the category of a
-// line without VAT). Remove it once that call is readLine(g.kind, l, rates).
-func parseLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate, _ order.Party) (order.Line, error) {
-	return readLine(kind, l, rates)
-}
-
 // readLine reads one line of an order or a refund.
 func readLine(kind order.LineKind, l wcLine, rates map[wcID]order.Rate) (order.Line, error) {
 	line := order.Line{Kind: kind, ID: strconv.FormatInt(int64(l.ID), 10), SKU: l.SKU, Name: l.Name, Quantity: 1}

@@ -308,7 +308,6 @@ func (c *Client) addRefundLines(ctx context.Context, o *order.Order) error {
 // refund (its _refunded_item_id) and that line's rate and category, since a
 // refund's own tax_lines are empty.
 func ParseRefund(raw []byte, o order.Order) (order.Refund, error) {
-	buyer := o.Buyer
 	var w struct {
 		ID             wcID     `json:"id"`
 		DateCreatedGMT *string  `json:"date_created_gmt"`
@@ -351,7 +350,7 @@ func ParseRefund(raw []byte, o order.Order) (order.Refund, error) {
 	}{{order.Product, w.LineItems}, {order.Shipping, w.ShippingLines}, {order.Fee, w.FeeLines}}
 	for _, g := range groups {
 		for _, l := range g.lines {
-			line, err := parseLine(g.kind, l, rates, buyer)
+			line, err := readLine(g.kind, l, rates)
 			if err != nil {
 				return order.Refund{}, fmt.Errorf("parse woocommerce refund %s: %w", id, err)
 			}
