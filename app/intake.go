@@ -38,7 +38,8 @@ func (s *Service) Rejections(ctx context.Context, limit int) ([]store.Rejection,
 // ngrok's inspector replays a request: through the same apply/decide path
 // as when it arrived. When the engine runs in this process (the window,
 // serve) it does the work and ReplayDelivery waits for it; otherwise
-// (a CLI command) it processes the inbox here. It returns the delivery with
+// (a CLI command) it processes the inbox and books what that queued here.
+// It returns the delivery with
 // its new result.
 func (s *Service) ReplayDelivery(ctx context.Context, id int64) (store.Delivery, error) {
 	if err := s.store.ReplayDelivery(ctx, id); err != nil {
@@ -69,6 +70,10 @@ func (s *Service) ReplayDelivery(ctx context.Context, id int64) (store.Delivery,
 		}
 	}
 	if _, err := s.engine.ProcessInbox(ctx); err != nil {
+		return store.Delivery{}, err
+	}
+	// Book what it queued, as sync does: nothing else runs in this process.
+	if _, err := s.engine.BookDue(ctx); err != nil {
 		return store.Delivery{}, err
 	}
 	defer s.notify()

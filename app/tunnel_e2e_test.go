@@ -242,6 +242,7 @@ func TestPollReactivatesDisabledWebhook(t *testing.T) {
 // its status, is stored as a rejection and logged as an event, and neither
 // holds the webhook secret nor the signature sent.
 func TestRejectionsAreKeptWithoutSecrets(t *testing.T) {
+	t.Skip("issue 8: rejections are counted per shop/reason/hour, none for unknown shops: see TestRejectionsCountedPerShopAndHour (intake_test.go)")
 	w := tunnelWorld(t)
 	ctx := context.Background()
 	info, _ := w.svc.Shop(ctx, w.shop)
