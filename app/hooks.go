@@ -131,6 +131,12 @@ func (g *groupCommit) run() {
 	defer g.flushRejections()
 	tick := time.NewTicker(rejectionFlush)
 	defer tick.Stop()
+	var writer *store.InboxWriter
+	defer func() {
+		if writer != nil {
+			writer.Close()
+		}
+	}()
 	batch := make([]inboxWrite, 0, maxInboxBatch)
 	ds := make([]store.Delivery, 0, maxInboxBatch)
 	for {
@@ -157,7 +163,17 @@ func (g *groupCommit) run() {
 			ds = append(ds, w.d)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		_, err := g.st.AddDeliveries(ctx, ds)
+		if writer == nil {
+			// Its own connection, never asleep in SQLite's busy handler
+			// (see store.InboxWriter); the pool's as long as it cannot.
+			writer, _ = g.st.NewInboxWriter(ctx)
+		}
+		var err error
+		if writer != nil {
+			_, err = writer.AddDeliveries(ctx, ds)
+		} else {
+			_, err = g.st.AddDeliveries(ctx, ds)
+		}
 		if err != nil && len(batch) > 1 {
 			// One bad row must not refuse the others: write them one by one.
 			for _, w := range batch {

@@ -116,7 +116,12 @@ func TestRejectionsCountedPerShopAndHour(t *testing.T) {
 	if n, _ := w.svc.Shop(ctx, w.shop); n.Webhook.Rejected != 5 {
 		t.Fatalf("webhook info counts %d rejections, want 5", n.Webhook.Rejected)
 	}
-	evs, _ := w.svc.Events(ctx, app.EventQuery{Limit: 500})
+	// The lines are written right after the counts.
+	var evs []store.Event
+	waitFor(t, 5*time.Second, "a Logboek line per reason", func() bool {
+		evs, _ = w.svc.Events(ctx, app.EventQuery{Limit: 500})
+		return countCode(evs, "webhook_rejected") >= 3
+	})
 	if n := countCode(evs, "webhook_rejected"); n != 3 {
 		t.Fatalf("%d webhook_rejected lines, want one per reason (3)", n)
 	}

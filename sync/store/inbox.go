@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -292,4 +293,92 @@ func (s *Store) CountRejections(ctx context.Context, shop string, since time.Tim
 	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(count), 0) FROM rejection_counts WHERE shop = ? AND hour >= ?`,
 		shop, ms(since.UTC().Truncate(time.Hour))).Scan(&n)
 	return n, err
+}
+
+// InboxWriter writes webhook deliveries on a connection of its own that
+// never sleeps in SQLite's busy handler. That handler, when another
+// connection (the engine applying and booking) holds the write lock, sleeps
+// 1, 2, 5, 10, 15, 20, 25 … ms between tries: a sender waiting for its 2xx
+// would wait that long after the lock is free. The writer instead tries
+// again every retryBusy, so it takes the lock within a fraction of a
+// millisecond of its release; and it never runs a WAL checkpoint on a
+// commit (wal_autocheckpoint 0 on its connection: the engine's commits
+// do), so no answer waits for one. Use it from one goroutine.
+type InboxWriter struct {
+	s    *Store
+	conn *sql.Conn
+}
+
+// retryBusy is how long the InboxWriter waits before it tries the write
+// lock again.
+const retryBusy = 100 * time.Microsecond
+
+// NewInboxWriter takes a connection from the pool for the writer.
+func (s *Store) NewInboxWriter(ctx context.Context) (*InboxWriter, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inbox writer: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("inbox writer: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("inbox writer: %w", err)
+	}
+	return &InboxWriter{s: s, conn: conn}, nil
+}
+
+// Close gives the connection back to the pool as the others are.
+func (w *InboxWriter) Close() error {
+	ctx := context.Background()
+	_, _ = w.conn.ExecContext(ctx, `PRAGMA busy_timeout = 10000`)
+	_, _ = w.conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 1000`)
+	return w.conn.Close()
+}
+
+// AddDeliveries is Store.AddDeliveries on the writer's connection: one
+// transaction, durable when it returns nil. While another connection holds
+// the write lock it tries again every retryBusy until ctx ends.
+func (w *InboxWriter) AddDeliveries(ctx context.Context, ds []Delivery) ([]int64, error) {
+	for {
+		ids, err := w.add(ctx, ds)
+		if err == nil || !isBusy(err) {
+			return ids, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("inbox: %w (%v)", ctx.Err(), err)
+		case <-time.After(retryBusy):
+		}
+	}
+}
+
+func (w *InboxWriter) add(ctx context.Context, ds []Delivery) ([]int64, error) {
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	defer tx.Rollback()
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		if ids[i], err = w.s.insertDelivery(ctx, tx, d); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	return ids, nil
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (another connection
+// holds the lock), in any of its extended forms.
+func isBusy(err error) bool {
+	var c interface{ Code() int }
+	if errors.As(err, &c) {
+		return c.Code()&0xff == 5 // SQLITE_BUSY
+	}
+	return strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked")
 }
