@@ -100,7 +100,7 @@ type rejKey struct {
 // checkpointEvery is how many inbox commits there are between two passive
 // WAL checkpoints (each commit adds a few pages; SQLite's own default is
 // 1,000 pages).
-const checkpointEvery = 256
+const checkpointEvery = 128
 
 // rejectionFlush is how often counted rejections are written.
 const rejectionFlush = time.Second
