@@ -391,3 +391,22 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
 	return err
 }
+
+// MarshalJSON writes a time that never happened (a delivery not yet
+// processed, an order.deleted without a modified time, no repeat) as null.
+func (d Delivery) MarshalJSON() ([]byte, error) {
+	type plain Delivery
+	return json.Marshal(struct {
+		plain
+		Modified       *time.Time `json:"modified"`
+		LastReceivedAt *time.Time `json:"last_received_at"`
+		ProcessedAt    *time.Time `json:"processed_at"`
+	}{plain(d), orNull(d.Modified), orNull(d.LastReceivedAt), orNull(d.ProcessedAt)})
+}
+
+func orNull(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
