@@ -10,7 +10,6 @@ import (
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
-
 // TestInboxDedupe: the same bytes again are one row with a repeat count;
 // other bytes of the same order are a row of their own; a delivery without
 // a key is never folded.
