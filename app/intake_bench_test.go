@@ -42,7 +42,9 @@ import (
 // it), db-kB (growth of the database with its WAL, after serve drained
 // and stopped), running-db+wal-kB (the same growth while serve still runs,
 // its WAL included), B/delivery (the stopped growth per delivery), body-B
-// (mean body size), booked (UBL invoices on disk at the end: all orders).
+// (mean body size), booked (UBL invoices on disk at the end: all orders),
+// disk-fsync-p50-ms / -p99-ms (an 8 KiB write + fsync beside it every 5 ms
+// in the same directory: the floor under any durable answer's latency).
 func BenchmarkServeIntake(b *testing.B) {
 	rate, conns := 1000, 10
 	if v, _ := strconv.Atoi(os.Getenv("ORDERBRUG_BENCH_RATE")); v > 0 {
@@ -177,6 +179,12 @@ func benchServe(b *testing.B, repeats bool, rate, conns int) {
 		wg   gosync.WaitGroup
 	)
 	period := time.Duration(conns) * time.Second / time.Duration(rate)
+	// The disk's own fsync latency meanwhile, in the same directory: a
+	// commit waits for at least one fsync, so no p99 can be below the
+	// disk's.
+	probeDone := make(chan []time.Duration, 1)
+	probeStop := make(chan struct{})
+	go func() { probeDone <- fsyncProbe(base, probeStop) }()
 	b.ResetTimer()
 	start := time.Now()
 	for g := 0; g < conns; g++ {
@@ -227,6 +235,8 @@ func benchServe(b *testing.B, repeats bool, rate, conns int) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
+	close(probeStop)
+	fsyncs := <-probeDone
 
 	// Wait for serve to process and book everything, then stop it
 	// (SIGTERM: a clean stop checkpoints nothing by itself; the WAL counts).
@@ -261,6 +271,39 @@ func benchServe(b *testing.B, repeats bool, rate, conns int) {
 	b.ReportMetric(float64(growth)/float64(len(lat)), "B/delivery")
 	b.ReportMetric(float64(bodyBytes)/float64(len(orders)), "body-B")
 	b.ReportMetric(float64(len(files)), "booked")
+	if len(fsyncs) > 0 {
+		slices.Sort(fsyncs)
+		b.ReportMetric(ms(fsyncs[len(fsyncs)/2]), "disk-fsync-p50-ms")
+		b.ReportMetric(ms(fsyncs[min(len(fsyncs)-1, len(fsyncs)*99/100)]), "disk-fsync-p99-ms")
+	}
+}
+
+// fsyncProbe writes 8 KiB and fsyncs it every 5 ms in dir until stop, and
+// returns how long each took.
+func fsyncProbe(dir string, stop <-chan struct{}) []time.Duration {
+	f, err := os.CreateTemp(dir, "fsync-probe")
+	if err != nil {
+		return nil
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, 8<<10)
+	var out []time.Duration
+	for {
+		select {
+		case <-stop:
+			return out
+		case <-time.After(5 * time.Millisecond):
+		}
+		t0 := time.Now()
+		if _, err := f.WriteAt(buf, int64(len(out)%64)*int64(len(buf))); err != nil {
+			return out
+		}
+		if err := f.Sync(); err != nil {
+			return out
+		}
+		out = append(out, time.Since(t0))
+	}
 }
 
 // newEmuServer serves emu on 127.0.0.1 for the benchmark's lifetime.
