@@ -170,3 +170,38 @@ func TestInboxWriterWaitsForTheLock(t *testing.T) {
 		t.Fatalf("%d rows, want 1", len(ds))
 	}
 }
+
+// TestInboxWriterRepeats: through the writer, a repeat of stored bytes is
+// counted on that row (the commit without an fsync), and a batch with a
+// new delivery in it is stored in full.
+func TestInboxWriterRepeats(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	w, err := s.NewInboxWriter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	mk := func(b string) store.Delivery {
+		return store.Delivery{Source: "woocommerce", Shop: "x", Topic: "order.updated", Body: []byte(b), Dedupe: store.DedupeKey([]byte(b))}
+	}
+	first, err := w.AddDeliveries(ctx, []store.Delivery{mk("a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := w.AddDeliveries(ctx, []store.Delivery{mk("a"), mk("a")})
+	if err != nil || again[0] != first[0] || again[1] != first[0] {
+		t.Fatalf("repeats: %v %v", again, err)
+	}
+	mixed, err := w.AddDeliveries(ctx, []store.Delivery{mk("a"), mk("b")})
+	if err != nil || mixed[0] != first[0] || mixed[1] == first[0] {
+		t.Fatalf("mixed: %v %v", mixed, err)
+	}
+	d, _ := s.Delivery(ctx, first[0])
+	if d.Repeats != 3 || d.LastReceivedAt.IsZero() {
+		t.Fatalf("row %+v", d)
+	}
+	if ds, _ := s.Deliveries(ctx, 10); len(ds) != 2 {
+		t.Fatalf("%d rows", len(ds))
+	}
+}
