@@ -97,11 +97,6 @@ type rejKey struct {
 	hour               int64
 }
 
-// checkpointEvery is how many inbox commits there are between two passive
-// WAL checkpoints (each commit adds a few pages; SQLite's own default is
-// 1,000 pages).
-const checkpointEvery = 128
-
 // rejectionFlush is how often counted rejections are written.
 const rejectionFlush = time.Second
 
@@ -137,8 +132,6 @@ func (g *groupCommit) run() {
 	tick := time.NewTicker(rejectionFlush)
 	defer tick.Stop()
 	var writer *store.InboxWriter
-	var commits int
-	var checkpointing atomic.Bool
 	defer func() {
 		if writer != nil {
 			writer.Close()
@@ -180,18 +173,6 @@ func (g *groupCommit) run() {
 			_, err = writer.AddDeliveries(ctx, ds)
 		} else {
 			_, err = g.st.AddDeliveries(ctx, ds)
-		}
-		if commits++; commits%checkpointEvery == 0 && !checkpointing.Load() {
-			// The writer never checkpoints on its commits (no answer
-			// waits for one): a passive checkpoint beside it keeps the
-			// WAL from growing when nothing else writes (a repeat flood).
-			checkpointing.Store(true)
-			go func() {
-				defer checkpointing.Store(false)
-				cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
-				defer ccancel()
-				_ = g.st.Checkpoint(cctx)
-			}()
 		}
 		if err != nil && len(batch) > 1 {
 			// One bad row must not refuse the others: write them one by one.

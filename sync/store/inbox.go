@@ -301,13 +301,20 @@ func (s *Store) CountRejections(ctx context.Context, shop string, since time.Tim
 // 1, 2, 5, 10, 15, 20, 25 … ms between tries: a sender waiting for its 2xx
 // would wait that long after the lock is free. The writer instead tries
 // again every retryBusy, so it takes the lock within a fraction of a
-// millisecond of its release; and it never runs a WAL checkpoint on a
-// commit (wal_autocheckpoint 0 on its connection: the engine's commits
-// do), so no answer waits for one. Use it from one goroutine.
+// millisecond of its release; and it runs a WAL checkpoint on a commit only
+// every writerCheckpointPages pages (the other connections every 1,000), so
+// few answers wait for one, and the WAL stays bounded even when nothing
+// else writes (a repeat flood). Use it from one goroutine.
 type InboxWriter struct {
 	s    *Store
 	conn *sql.Conn
 }
+
+// writerCheckpointPages is the writer's wal_autocheckpoint: 4,000 pages
+// (16 MiB) bound the WAL; a checkpoint then is one slow commit in
+// thousands. (A checkpoint beside the writer, in another goroutine, never
+// catches up with a writer that keeps writing: the WAL never restarts.)
+const writerCheckpointPages = 4000
 
 // retryBusy is how long the InboxWriter waits before it tries the write
 // lock again.
@@ -323,7 +330,7 @@ func (s *Store) NewInboxWriter(ctx context.Context) (*InboxWriter, error) {
 		conn.Close()
 		return nil, fmt.Errorf("inbox writer: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, writerCheckpointPages)); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("inbox writer: %w", err)
 	}
@@ -439,15 +446,6 @@ func isBusy(err error) bool {
 		return c.Code()&0xff == 5 // SQLITE_BUSY
 	}
 	return strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked")
-}
-
-// Checkpoint copies what the WAL holds into the database without waiting
-// for or blocking writers (PRAGMA wal_checkpoint(PASSIVE)), so the WAL can
-// start over. The InboxWriter never checkpoints on its commits; whoever
-// runs it calls this now and then, off the path of an answer.
-func (s *Store) Checkpoint(ctx context.Context) error {
-	_, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
-	return err
 }
 
 // MarshalJSON writes a time that never happened (a delivery not yet
