@@ -301,20 +301,21 @@ func (s *Store) CountRejections(ctx context.Context, shop string, since time.Tim
 // 1, 2, 5, 10, 15, 20, 25 … ms between tries: a sender waiting for its 2xx
 // would wait that long after the lock is free. The writer instead tries
 // again every retryBusy, so it takes the lock within a fraction of a
-// millisecond of its release; and it runs a WAL checkpoint on a commit only
-// every writerCheckpointPages pages (the other connections every 1,000), so
-// few answers wait for one, and the WAL stays bounded even when nothing
-// else writes (a repeat flood). Use it from one goroutine.
+// millisecond of its release. Its commits run SQLite's WAL checkpoint when
+// the WAL passes writerCheckpointPages, as every connection does, so the
+// WAL stays bounded even when nothing else writes (a repeat flood). Use it
+// from one goroutine.
 type InboxWriter struct {
 	s    *Store
 	conn *sql.Conn
 }
 
-// writerCheckpointPages is the writer's wal_autocheckpoint: 4,000 pages
-// (16 MiB) bound the WAL; a checkpoint then is one slow commit in
-// thousands. (A checkpoint beside the writer, in another goroutine, never
-// catches up with a writer that keeps writing: the WAL never restarts.)
-const writerCheckpointPages = 4000
+// writerCheckpointPages is the writer's wal_autocheckpoint: SQLite's
+// default, 1,000 pages (4 MiB of WAL). Measured at 1,000 repeats/s it kept
+// the WAL at 4 MB with p99 2.0 ms; 4,000 pages gave 16 MB and the same p99;
+// with none on the writer (a passive checkpoint beside it, in another
+// goroutine) the WAL never restarted and grew with every commit.
+const writerCheckpointPages = 1000
 
 // retryBusy is how long the InboxWriter waits before it tries the write
 // lock again.
