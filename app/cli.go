@@ -58,7 +58,7 @@ Commands:
   tunnel set --authtoken T|- [--domain D]          ngrok (- reads the authtoken from stdin)
   tunnel set --public-url URL [--listen ADDR]      your own public URL forwarding to ADDR
   tunnel status [--json]
-  inbox [--rejected] [--json]
+  inbox [--rejected] [--limit N] [--json] | inbox replay ID [--json]
 
 --json: snake_case keys, durations as strings ("15m"), null for never.
 

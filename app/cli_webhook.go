@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // Commands for webhooks, the tunnel and the inbox.
@@ -186,50 +184,4 @@ func cmdTunnel(ctx context.Context, c *CLI, opt Options, args []string) error {
 		return nil
 	}
 	return usagef("unknown tunnel command %q", args[0])
-}
-
-func cmdInbox(ctx context.Context, c *CLI, opt Options, args []string) error {
-	fs := newFlags("inbox", c)
-	rejected := fs.Bool("rejected", false, "the refused requests instead")
-	limit := fs.Int("limit", 50, "lines")
-	asJSON := fs.Bool("json", false, "JSON output")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	svc, err := open(ctx, opt)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	if *rejected {
-		rs, err := svc.store.Rejections(ctx, *limit)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			if rs == nil {
-				rs = []store.Rejection{}
-			}
-			return printJSON(c.Stdout, rs)
-		}
-		for _, r := range rs {
-			fmt.Fprintf(c.Stdout, "%s %s %s %d %s\n", r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), r.Source, r.Shop, r.Status, r.Reason)
-		}
-		return nil
-	}
-	ds, err := svc.store.Deliveries(ctx, *limit)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		if ds == nil {
-			ds = []store.Delivery{}
-		}
-		return printJSON(c.Stdout, ds)
-	}
-	for _, d := range ds {
-		fmt.Fprintf(c.Stdout, "%s %s %s %s order %s: %s\n", d.ReceivedAt.Local().Format("2006-01-02 15:04:05"), d.Source, d.Shop,
-			d.Topic, d.OrderID, d.Result)
-	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
@@ -40,9 +41,19 @@ func (h hookInbox) Accept(ctx context.Context, d webhook.Delivery) error {
 	for k, v := range d.Headers {
 		headers[k] = strings.Join(v, ", ")
 	}
-	err := h.s.inbox.add(ctx, store.Delivery{Source: string(d.Source), Shop: d.Shop, Topic: d.Topic,
+	sd := store.Delivery{Source: string(d.Source), Shop: d.Shop, Topic: d.Topic,
 		WebhookID: d.WebhookID, DeliveryID: d.DeliveryID, OrderID: d.OrderID, Modified: d.Modified,
-		Headers: headers, Body: d.Body, ReceivedAt: d.ReceivedAt})
+		Headers: headers, Body: d.Body, ReceivedAt: d.ReceivedAt, Status: http.StatusOK}
+	if d.Unreadable != "" {
+		sd.Status = http.StatusBadRequest
+	}
+	// The same bytes again are a repeat: one row, counted, no second body.
+	// Not for order.deleted: its {"id":N} may rightly come again after a
+	// restore.
+	if d.Topic != webhook.TopicOrderDeleted {
+		sd.Dedupe = store.DedupeKey(d.Body)
+	}
+	err := h.s.inbox.add(ctx, sd)
 	if err == nil {
 		h.s.markDelivery()
 	}
@@ -63,13 +74,31 @@ var errInboxClosed = errors.New("inbox is closed")
 // writer that takes whatever arrived while it was committing answers each
 // delivery after the commit that holds it, as durable as before; a lone
 // delivery is written at once, without waiting for company.
+//
+// The same writer keeps the counts of refused requests (see countRejection)
+// and writes them once a second: a flood of bad requests costs a map
+// update each, not a row and an fsync each.
 type groupCommit struct {
 	st    *store.Store
 	queue chan inboxWrite // unbuffered: a delivery is queued only when the writer takes it
 	stop  chan struct{}
 	done  chan struct{}
 	once  gosync.Once
+
+	rejMu gosync.Mutex
+	rej   map[rejKey]*store.Rejection
+	// notify, when set, tells the views that the log changed.
+	notify atomic.Pointer[func()]
 }
+
+// rejKey is what rejections are counted by.
+type rejKey struct {
+	source, shop, code string
+	hour               int64
+}
+
+// rejectionFlush is how often counted rejections are written.
+const rejectionFlush = time.Second
 
 type inboxWrite struct {
 	d    store.Delivery
@@ -77,7 +106,8 @@ type inboxWrite struct {
 }
 
 func newGroupCommit(st *store.Store) *groupCommit {
-	g := &groupCommit{st: st, queue: make(chan inboxWrite), stop: make(chan struct{}), done: make(chan struct{})}
+	g := &groupCommit{st: st, queue: make(chan inboxWrite), stop: make(chan struct{}), done: make(chan struct{}),
+		rej: map[rejKey]*store.Rejection{}}
 	go g.run()
 	return g
 }
@@ -98,6 +128,15 @@ func (g *groupCommit) add(ctx context.Context, d store.Delivery) error {
 
 func (g *groupCommit) run() {
 	defer close(g.done)
+	defer g.flushRejections()
+	tick := time.NewTicker(rejectionFlush)
+	defer tick.Stop()
+	var writer *store.InboxWriter
+	defer func() {
+		if writer != nil {
+			writer.Close()
+		}
+	}()
 	batch := make([]inboxWrite, 0, maxInboxBatch)
 	ds := make([]store.Delivery, 0, maxInboxBatch)
 	for {
@@ -105,6 +144,9 @@ func (g *groupCommit) run() {
 		select {
 		case w := <-g.queue:
 			batch = append(batch, w)
+		case <-tick.C:
+			g.flushRejections()
+			continue
 		case <-g.stop:
 			return
 		}
@@ -121,7 +163,17 @@ func (g *groupCommit) run() {
 			ds = append(ds, w.d)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		_, err := g.st.AddDeliveries(ctx, ds)
+		if writer == nil {
+			// Its own connection, never asleep in SQLite's busy handler
+			// (see store.InboxWriter); the pool's as long as it cannot.
+			writer, _ = g.st.NewInboxWriter(ctx)
+		}
+		var err error
+		if writer != nil {
+			_, err = writer.AddDeliveries(ctx, ds)
+		} else {
+			_, err = g.st.AddDeliveries(ctx, ds)
+		}
 		if err != nil && len(batch) > 1 {
 			// One bad row must not refuse the others: write them one by one.
 			for _, w := range batch {
@@ -144,17 +196,77 @@ func (g *groupCommit) close() {
 	<-g.done
 }
 
+// Reject counts a refused request to a known shop (the handler never
+// hands over requests for unknown shops). The counts are written within a
+// second; the Logboek gets one line per shop, code and hour.
 func (h hookInbox) Reject(ctx context.Context, r webhook.Rejection) error {
-	err := h.s.store.AddRejection(ctx, store.Rejection{Source: string(r.Source), Shop: r.Shop, Status: r.Status,
-		Reason: string(r.Code) + ": " + r.Reason, Remote: r.RemoteAddr, BodyPrefix: r.BodyPrefix, ReceivedAt: r.ReceivedAt})
-	_ = h.s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: h.s.shopName(ctx, r.Shop), Code: "webhook_rejected",
-		Args: map[string]string{"status": fmt.Sprint(r.Status), "code": string(r.Code)}, Detail: r.Reason})
-	h.s.notify()
-	return err
+	h.s.inbox.countRejection(store.Rejection{Source: string(r.Source), Shop: r.Shop, Code: string(r.Code),
+		Status: r.Status, Reason: r.Reason, Remote: r.RemoteAddr, BodyPrefix: r.BodyPrefix, ReceivedAt: r.ReceivedAt})
+	return nil
+}
+
+// countRejection adds r to the counts not yet written.
+func (g *groupCommit) countRejection(r store.Rejection) {
+	if r.ReceivedAt.IsZero() {
+		r.ReceivedAt = time.Now()
+	}
+	k := rejKey{r.Source, r.Shop, r.Code, r.ReceivedAt.UTC().Truncate(time.Hour).UnixMilli()}
+	g.rejMu.Lock()
+	defer g.rejMu.Unlock()
+	if c, ok := g.rej[k]; ok {
+		c.Count++
+		c.Status, c.Reason, c.Remote, c.BodyPrefix = r.Status, r.Reason, r.Remote, r.BodyPrefix
+		if r.ReceivedAt.After(c.ReceivedAt) {
+			c.ReceivedAt = r.ReceivedAt
+		}
+		return
+	}
+	r.Count, r.FirstAt = 1, r.ReceivedAt
+	g.rej[k] = &r
+}
+
+// flushRejections writes the counts and, for each shop and code that had
+// no count yet this hour, one Logboek line.
+func (g *groupCommit) flushRejections() {
+	g.rejMu.Lock()
+	if len(g.rej) == 0 {
+		g.rejMu.Unlock()
+		return
+	}
+	rs := make([]store.Rejection, 0, len(g.rej))
+	for _, r := range g.rej {
+		rs = append(rs, *r)
+	}
+	clear(g.rej)
+	g.rejMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	first, err := g.st.AddRejections(ctx, rs)
+	if err != nil {
+		return // counts only: losing a second's worth is better than blocking intake
+	}
+	logged := false
+	for i, r := range rs {
+		if !first[i] {
+			continue
+		}
+		name := r.Shop
+		if sh, err := g.st.ShopBySlug(ctx, r.Shop); err == nil {
+			name = sh.Name
+		}
+		_ = g.st.AddEvent(ctx, store.Event{Level: store.Warn, Shop: name, Code: "webhook_rejected",
+			Args: map[string]string{"status": fmt.Sprint(r.Status), "code": r.Code}, Detail: r.Reason})
+		logged = true
+	}
+	if n := g.notify.Load(); logged && n != nil {
+		(*n)()
+	}
 }
 
 // WebhookHandler is the HTTP handler of the webhook server.
 func (s *Service) WebhookHandler() http.Handler {
+	notify := s.notify
+	s.inbox.notify.Store(&notify)
 	return webhook.New(webhook.Config{Shops: hookShops{s}, Inbox: hookInbox{s}, Notify: s.wake, Logger: s.log,
 		Now: s.clock.Now,
 		OnPing: func(src order.Source, shop, id string) {

@@ -94,7 +94,7 @@ var errorCodes = []string{app.CodeInvalid, app.CodeRequired, app.CodeShopExists,
 	app.CodeNoSuchOrder, app.CodeAuth, app.CodeNotFound, app.CodeNetwork, app.CodeBadResponse,
 	app.CodeBadRequest, app.CodeNotAllowed, app.CodeNewerDB, app.CodeInternal, app.CodeUnsupported,
 	app.CodeTunnelNeeded, app.CodeMoved, app.CodeNoHTTPS, app.CodeWordPressAt, app.CodePlainPermalinks,
-	app.CodeWaiting, app.CodeNothingToCredit}
+	app.CodeWaiting, app.CodeNothingToCredit, app.CodeNoSuchDelivery, app.CodeBodyNotKept}
 
 // statusText names a shop status: WooCommerce's own ones translated, a
 // custom one as the shop calls it (or its slug).

@@ -453,7 +453,7 @@ func TestPolicy(t *testing.T) {
 		t.Fatalf("policy is not JSON: %v\n%s", err, p)
 	}
 	rules := doc.OnHTTPRequest
-	if len(rules) != 2 {
+	if len(rules) != 3 { // path, method, rate limit (TestPolicyRateLimit)
 		t.Fatalf("%d rules", len(rules))
 	}
 	if e := rules[0].Expressions[0]; e != "!(req.url.path.startsWith('/hooks/') || req.url.path.startsWith('/wc-auth/callback/'))" {

@@ -132,17 +132,45 @@ func isA[T error](err error) bool {
 }
 
 // readBody reads the whole body, at most max bytes. Over the limit it
-// returns what it read (for the rejection's prefix) and a *TooLargeError.
-func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+// returns what it read (for the rejection's prefix) and a *TooLargeError;
+// the rest of the body is left unread for drain.
+func readBody(r *http.Request, max int64) ([]byte, error) {
 	if r.ContentLength > max {
 		return nil, &TooLargeError{Limit: max}
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {
-		if _, ok := errorAs[*http.MaxBytesError](err); ok {
-			return b, &TooLargeError{Limit: max}
-		}
 		return b, &ReadError{Err: err}
 	}
+	if int64(len(b)) > max {
+		return b[:max], &TooLargeError{Limit: max}
+	}
 	return b, nil
+}
+
+// maxDrain is how much of an unwanted body is read and thrown away after
+// the answer, so that the sender receives the answer instead of a
+// connection reset (closing a socket with unread data makes the kernel
+// send RST, which can destroy the answer before the sender reads it).
+// Beyond it the connection is cut; the server's ReadTimeout bounds the time.
+const maxDrain = 64 << 20
+
+// drainAndClose prepares an answer given before the body was read: the
+// connection closes after it, and the body may still be read after the
+// answer is written (full duplex), see drain.
+func drainAndClose(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).EnableFullDuplex()
+}
+
+// drain flushes the answer written, then reads and discards what is left of
+// the body (at most maxDrain), so the sender gets to read that answer. A
+// sender that waits for "100 Continue" never sends the body: nothing to
+// drain then.
+func drain(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	if err := rc.Flush(); err != nil || r.Header.Get("Expect") != "" {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, r.Body, maxDrain)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	gosync "sync"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
@@ -83,10 +84,17 @@ type Delivery struct {
 	// order.deleted, whose body carries only the id. The store dedupes on
 	// (Source, Shop, OrderID, Modified) and keeps the newest snapshot.
 	Modified time.Time
+	// Unreadable, when set, is why a delivery that passed verification
+	// could not be read (a shape the parser does not know yet). It is
+	// stored all the same, so it can be replayed once it can be read, and
+	// the sender is answered 400 with this reason.
+	Unreadable string
 }
 
-// Rejection is a request to a webhook route that was refused, kept so a
-// person can see why a shop's deliveries do not arrive.
+// Rejection is a request to a known shop's webhook route that was refused,
+// counted so a person can see why a shop's deliveries do not arrive.
+// Requests for unknown shops are not handed to the Inbox at all: anyone can
+// send them, and nothing of theirs is stored.
 type Rejection struct {
 	Source order.Source
 	Shop   string
@@ -113,8 +121,10 @@ type Inbox interface {
 	// that repeats one already stored (same order id and modified time) is
 	// not an error. Any error makes the handler answer 503.
 	Accept(ctx context.Context, d Delivery) error
-	// Reject records a refused request. Its error is only logged: the
-	// answer to the sender does not depend on it.
+	// Reject records a refused request to a known shop. Its error is only
+	// logged: the answer to the sender does not depend on it. It is called
+	// for every such request, so it must be cheap (count, do not write a
+	// row per request).
 	Reject(ctx context.Context, r Rejection) error
 }
 
@@ -152,7 +162,14 @@ type ack struct {
 type Handler struct {
 	cfg Config
 	mux *http.ServeMux
+	// logged limits warnings about rejections: one per shop and code per
+	// minute, the rest at debug level, so a flood does not flood the log.
+	logMu  gosync.Mutex
+	logged map[string]time.Time
 }
+
+// rejectLogEvery is how often a warning per shop and code is logged.
+const rejectLogEvery = time.Minute
 
 // New returns the webhook handler with these routes:
 //
@@ -171,7 +188,7 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), logged: map[string]time.Time{}}
 	h.route(order.WooCommerce, "/hooks/woocommerce/{shop}", receiveWoo)
 	// Unrouted paths are scanners and typos: answered 404 and logged at
 	// debug level, but not recorded as rejections, so noise cannot fill
@@ -208,24 +225,33 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, source order.Sou
 		h.reject(w, r, log, source, shop, received, body, err)
 	}
 
+	hooks, ok := h.cfg.Shops.Lookup(source, shop)
+	if !ok {
+		// Anyone can send these: answered, logged at debug level, never
+		// stored (not even counted), so they cannot fill the database.
+		err := &UnknownShopError{Shop: shop}
+		status, _ := Classify(err)
+		log.Debug("webhook: unknown shop", "method", r.Method)
+		writeText(w, status, err.Error())
+		return
+	}
 	if r.Method != http.MethodPost {
 		fail(&MethodError{Method: r.Method, Allow: http.MethodPost})
 		return
 	}
-	hooks, ok := h.cfg.Shops.Lookup(source, shop)
-	if !ok {
-		fail(&UnknownShopError{Shop: shop})
-		return
-	}
-	body, err := readBody(w, r, h.cfg.MaxBody)
+	body, err := readBody(r, h.cfg.MaxBody)
 	if err != nil {
 		fail(err)
 		return
 	}
 	d, a, err := recv(r, body, hooks)
-	if err != nil {
+	if err != nil && d == nil {
 		fail(err)
 		return
+	}
+	if d != nil && err != nil {
+		// Verified but unreadable: kept for replay, answered 400.
+		d.Unreadable = err.Error()
 	}
 	if d == nil {
 		switch a.kind {
@@ -249,7 +275,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, source order.Sou
 	if h.cfg.Notify != nil {
 		h.cfg.Notify()
 	}
-	log.Info("webhook: accepted", "topic", d.Topic, "order", d.OrderID, "webhook_id", d.WebhookID, "bytes", len(d.Body))
+	if d.Unreadable != "" {
+		status, code := Classify(err)
+		log.Warn("webhook: stored but unreadable", "status", status, "code", string(code), "topic", d.Topic,
+			"webhook_id", d.WebhookID, "bytes", len(d.Body), "reason", d.Unreadable)
+		writeText(w, status, d.Unreadable)
+		return
+	}
+	log.Debug("webhook: accepted", "topic", d.Topic, "order", d.OrderID, "webhook_id", d.WebhookID, "bytes", len(d.Body))
 	writeText(w, http.StatusOK, "ok")
 }
 
@@ -274,8 +307,32 @@ func (h *Handler) reject(w http.ResponseWriter, r *http.Request, log *slog.Logge
 	if status >= 500 {
 		level = slog.LevelError
 	}
+	if !h.warnNow(string(source)+"/"+shop+"/"+string(code), received) {
+		level = slog.LevelDebug
+	}
 	log.Log(r.Context(), level, "webhook: rejected", "status", status, "code", string(code), "reason", reason)
+	if code == CodeTooLarge {
+		drainAndClose(w, r)
+	}
 	writeText(w, status, reason)
+	if code == CodeTooLarge {
+		drain(w, r)
+	}
+}
+
+// warnNow reports whether a rejection of key is logged as a warning: the
+// first per rejectLogEvery.
+func (h *Handler) warnNow(key string, now time.Time) bool {
+	h.logMu.Lock()
+	defer h.logMu.Unlock()
+	if last, ok := h.logged[key]; ok && now.Sub(last) < rejectLogEvery && now.Sub(last) >= 0 {
+		return false
+	}
+	if len(h.logged) > 10000 {
+		clear(h.logged) // bounded: keys are known shops times codes
+	}
+	h.logged[key] = now
+	return true
 }
 
 func writeText(w http.ResponseWriter, status int, msg string) {

@@ -288,7 +288,7 @@ func TestRejections(t *testing.T) {
 		}, nil, 405, CodeMethod},
 		{"unknown shop", func(u string) *http.Request {
 			return wooRequest(t, u+"/hooks/woocommerce/nope", TopicOrderUpdated, "1", good, secret)
-		}, nil, 404, CodeUnknownShop},
+		}, nil, 404, CodeNone},
 		{"missing signature", func(u string) *http.Request {
 			return wooRequest(t, u+"/hooks/woocommerce/s", TopicOrderUpdated, "1", good, "")
 		}, nil, 401, CodeSignature},
@@ -324,13 +324,13 @@ func TestRejections(t *testing.T) {
 		}, nil, 413, CodeTooLarge},
 		{"malformed JSON", func(u string) *http.Request {
 			return wooRequest(t, u+"/hooks/woocommerce/s", TopicOrderUpdated, "1", []byte(`{"id":13,`), secret)
-		}, nil, 400, CodeParse},
+		}, nil, 400, CodeStored},
 		{"no id", func(u string) *http.Request {
 			return wooRequest(t, u+"/hooks/woocommerce/s", TopicOrderUpdated, "1", []byte(`{"status":"processing"}`), secret)
-		}, nil, 400, CodeParse},
+		}, nil, 400, CodeStored},
 		{"no date_modified_gmt", func(u string) *http.Request {
 			return wooRequest(t, u+"/hooks/woocommerce/s", TopicOrderUpdated, "1", []byte(`{"id":13}`), secret)
-		}, nil, 400, CodeParse},
+		}, nil, 400, CodeStored},
 		{"inbox fails", func(u string) *http.Request {
 			return wooRequest(t, u+"/hooks/woocommerce/s", TopicOrderUpdated, "1", good, secret)
 		}, errDiskFull, 503, CodeInbox},
@@ -354,6 +354,21 @@ func TestRejections(t *testing.T) {
 			}
 			if !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") || len(msg) < 5 || len(msg) > 200 {
 				t.Errorf("answer %q (%s), want a short plain-text reason", msg, hdr.Get("Content-Type"))
+			}
+			switch tt.code {
+			case CodeStored:
+				// Authenticated but unreadable: kept for replay, not a rejection.
+				ds := inbox.Deliveries()
+				if len(ds) != 1 || ds[0].Unreadable == "" || len(inbox.Rejections()) != 0 || ds[0].Unreadable+"\n" != msg {
+					t.Fatalf("deliveries %+v, rejections %d, answer %q", ds, len(inbox.Rejections()), msg)
+				}
+				return
+			case CodeNone:
+				// Unknown shop: nothing stored, not even counted.
+				if len(inbox.Deliveries()) != 0 || len(inbox.Rejections()) != 0 {
+					t.Fatalf("stored for an unknown shop: %+v %+v", inbox.Deliveries(), inbox.Rejections())
+				}
+				return
 			}
 			if n := len(inbox.Deliveries()); n != 0 {
 				t.Fatalf("%d deliveries stored", n)
@@ -382,6 +397,13 @@ func TestRejections(t *testing.T) {
 		})
 	}
 }
+
+// Pseudo codes of TestRejections: CodeStored, stored for replay and
+// answered 400; CodeNone, answered and stored nowhere.
+const (
+	CodeStored Code = "(stored)"
+	CodeNone   Code = "(none)"
+)
 
 func withMethod(r *http.Request, m string) *http.Request { r.Method = m; return r }
 

@@ -142,10 +142,10 @@ func receiveWoo(r *http.Request, body []byte, hooks ShopHooks) (*Delivery, ack, 
 	if !hooks.Topics[topic] {
 		return nil, ack{kind: "ignored", detail: fmt.Sprintf("topic %q not enabled", topic)}, nil
 	}
+	// The delivery is authenticated: from here on it is kept, even when it
+	// cannot be read (then with the *ParseError, answered 400), so that it
+	// can be replayed once Orderbrug reads its shape.
 	ref, err := ParseWooDelivery(topic, body)
-	if err != nil {
-		return nil, ack{}, err
-	}
 	return &Delivery{
 		Topic:      topic,
 		Resource:   r.Header.Get(HeaderWooResource),
@@ -156,7 +156,7 @@ func receiveWoo(r *http.Request, body []byte, hooks ShopHooks) (*Delivery, ack, 
 		Headers:    wooHeaders(r.Header),
 		OrderID:    ref.OrderID,
 		Modified:   ref.Modified,
-	}, ack{}, nil
+	}, ack{}, err
 }
 
 // wooHeaders keeps the X-WC-* headers except the signature.
