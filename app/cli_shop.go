@@ -26,7 +26,7 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		forward := fs.String("forward", "", "statuses to book, comma separated (default processing,completed)")
 		interval := fs.Duration("interval", DefaultPollInterval, "poll interval")
 		lookback := fs.Int("lookback", DefaultLookbackDays, "recheck parked orders of the last N days (0: all)")
-		since := fs.String("since", "", "book orders created from this date (YYYY-MM-DD; default: from now, older orders are in the books already)")
+		since := fs.String("since", "", "book orders paid (or, unpaid, created) from this date (YYYY-MM-DD; default: from now, older orders are in the books already)")
 		sells := fs.String("sells", "goods", "what the shop sells: goods or services")
 		pos, err := parseN(fs, args[1:], 1, "shop add woocommerce --name N --url URL --key CK --secret CS")
 		if err != nil {
@@ -59,7 +59,7 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.Stdout, "shop %s added (connection tested); orders created from %s are booked when their status is %s\n",
+		fmt.Fprintf(c.Stdout, "shop %s added (connection tested); orders paid from %s are booked when their status is %s\n",
 			info.Name, info.Since.Local().Format("2006-01-02 15:04"), joinStatuses(info.Forward))
 		return nil
 	case "show":
@@ -81,7 +81,7 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		if *asJSON {
 			return printJSON(c.Stdout, si)
 		}
-		fmt.Fprintf(c.Stdout, "%s (%s, slug %s)\nurl %s\nsells %s\nbooks orders created from %s\nforward %s, every %s, recheck %d days\nwebhook path %s\n",
+		fmt.Fprintf(c.Stdout, "%s (%s, slug %s)\nurl %s\nsells %s\nbooks orders paid from %s\nforward %s, every %s, recheck %d days\nwebhook path %s\n",
 			si.Name, si.Source, si.Slug, si.URL, si.Sells, si.Since.Local().Format("2006-01-02 15:04"),
 			joinStatuses(si.Forward), shortDuration(si.Interval), si.LookbackDays, si.Webhook.Path)
 		return nil
@@ -102,7 +102,7 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 		return nil
 	case "set":
 		fs := newFlags("shop set", c)
-		since := fs.String("since", "", "book orders created from this date (YYYY-MM-DD); earlier than before: backfill")
+		since := fs.String("since", "", "book orders paid (or, unpaid, created) from this date (YYYY-MM-DD); earlier than before: backfill")
 		sells := fs.String("sells", "", "what the shop sells: goods or services")
 		pos, err := parseN(fs, args[1:], 1, "shop set NAME [--since YYYY-MM-DD] [--sells goods|services]")
 		if err != nil {
@@ -133,7 +133,7 @@ func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.Stdout, "%s books orders created from %s; %d orders decided again; orders modified since then are fetched at the next sync\n",
+			fmt.Fprintf(c.Stdout, "%s books orders paid from %s; %d orders decided again; orders modified since then are fetched at the next sync\n",
 				pos[0], from.Local().Format("2006-01-02"), n)
 		}
 		return nil

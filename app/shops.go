@@ -33,7 +33,7 @@ type ShopInput struct {
 	Interval time.Duration `json:"interval"`
 	// LookbackDays of the nightly recheck; nil means the default (21), 0 no limit.
 	LookbackDays *int `json:"lookback_days"`
-	// Since: orders created before it are not booked. Zero on a new shop
+	// Since: orders paid (unpaid ones: created) before it are not booked. Zero on a new shop
 	// means the moment it is connected: older orders are in the books
 	// already (the owner moves here from another koppeling). An earlier
 	// date is a backfill.
