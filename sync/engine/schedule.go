@@ -177,11 +177,6 @@ func (r *Runner) recheckIfMissed(ctx context.Context) {
 	if due.IsZero() || !last.Before(due) {
 		return
 	}
-	// A job that moved on past due has run for it (or is running): only a
-	// timer that did not fire while the computer slept is still at due.
-	if next, err := r.recheckJob.NextRun(); err == nil && next.After(due) {
-		return
-	}
 	r.e.log().Info("nightly recheck was missed, running it now", "due", due, "last", last)
 	_ = r.e.Store.AddEvent(ctx, store.Event{Code: "recheck_missed", Args: map[string]string{
 		"due": due.UTC().Format(time.RFC3339)}})
