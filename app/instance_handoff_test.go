@@ -131,6 +131,39 @@ func TestBookingCommandsRunInServe(t *testing.T) {
 	if code != 0 && code != 3 || !strings.Contains(stdout, w.shop+": ") {
 		t.Fatalf("recheck: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// A backup while serve runs and writes (a sync it runs for another
+	// command): the copy opens as Orderbrug's database, whole.
+	emu := w.emu
+	emu.PlaceDutch(30, 123)
+	syncDone := make(chan int, 1)
+	go func() {
+		code, _, _ := run("sync")
+		syncDone <- code
+	}()
+	copyFile := filepath.Join(t.TempDir(), "copy", store.FileName)
+	if err := os.MkdirAll(filepath.Dir(copyFile), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = run("backup", copyFile)
+	if code != 0 || !strings.Contains(stdout, "backup written to "+copyFile) {
+		t.Fatalf("backup: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if c := <-syncDone; c != 0 && c != 3 {
+		t.Fatalf("the sync beside the backup: exit %d", c)
+	}
+	cp, err := store.Open(context.Background(), filepath.Dir(copyFile))
+	if err != nil {
+		t.Fatalf("open the backup: %v", err)
+	}
+	var integrity string
+	if err := cp.DB().QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
+		t.Fatalf("backup integrity %q %v", integrity, err)
+	}
+	if recs, err := cp.Records(context.Background(), store.Filter{}); err != nil || len(recs) < 24 {
+		t.Fatalf("backup has %d orders (%v), want at least the 24 synced before it", len(recs), err)
+	}
+	cp.Close()
+
 	// serve's errors and exit codes come back as they are.
 	code, _, stderr = run("order", "book", w.shop, "no-such-order")
 	if code != 1 || !strings.Contains(stderr, "orderbrug order:") {
