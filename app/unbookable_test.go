@@ -71,6 +71,9 @@ func TestUnbookableLeavesOpenAndAttention(t *testing.T) {
 	if ov.Health != "ok" || ov.Shops[0].Parked != 0 || len(ov.Attention) != 0 {
 		t.Fatalf("after: health %s, parked %d, attention %v; want ok, 0, none", ov.Health, ov.Shops[0].Parked, ov.Attention)
 	}
+	if ov.Shops[0].Unbookable != 2 {
+		t.Fatalf("overview counts %d unbookable, want 2", ov.Shops[0].Unbookable)
+	}
 	svc.Close()
 
 	code, out, errOut := cli(t, dir, "orders", "--state", "unbookable", "--json")

@@ -449,4 +449,19 @@ func TestOpenUnbookableView(t *testing.T) {
 	if !o.bookBtn.Visible() || !o.ignBtn.Visible() || o.creditBtn.Visible() {
 		t.Error("the unbookable view shows the wrong actions")
 	}
+	// The Overzicht tells, without making it a reason for attention.
+	u.overview.load()
+	u.bg.wait()
+	if !hasText(u.overview.content, "kan nooit geboekt worden") && !hasText(u.overview.content, "kunnen nooit geboekt worden") {
+		t.Error("the Overzicht does not tell of the unbookable orders")
+	}
+	ov, err := svc.Overview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range ov.Attention {
+		if a.State == store.Unbookable {
+			t.Errorf("attention for unbookable orders: %+v", a)
+		}
+	}
 }
