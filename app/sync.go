@@ -73,6 +73,9 @@ func (s *Service) Recheck(ctx context.Context) ([]engine.RecheckResult, engine.B
 	}
 	var out []engine.RecheckResult
 	var errs []error
+	if err := s.engine.Rechecked(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	for _, sh := range shops {
 		r, err := s.engine.Recheck(ctx, sh)
 		out = append(out, r)

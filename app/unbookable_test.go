@@ -155,4 +155,17 @@ func TestHousekeepingCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &v); code != 0 || err != nil || len(v["backups"].([]any)) != 1 {
 		t.Fatalf("backups after run: %v %v", v["backups"], err)
 	}
+	// A recheck a person runs counts as the night's: no missed one later.
+	if code, out, errOut := cli(t, dir, "recheck"); code != 0 {
+		t.Fatalf("recheck: exit %d %s%s", code, out, errOut)
+	}
+	st, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var at time.Time
+	if err := st.GetSetting(context.Background(), "last_recheck_at", &at); err != nil || time.Since(at) > time.Minute {
+		t.Fatalf("last recheck %v %v", at, err)
+	}
 }

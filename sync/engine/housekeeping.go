@@ -121,3 +121,7 @@ func (e *Engine) LastRecheck(ctx context.Context) (time.Time, error) {
 func (e *Engine) setLastRecheck(ctx context.Context, t time.Time) error {
 	return e.Store.SetSetting(ctx, keyLastRecheck, t.UTC())
 }
+
+// Rechecked records that every shop was rechecked now (a recheck a person
+// started): a start or wake later today runs no missed one.
+func (e *Engine) Rechecked(ctx context.Context) error { return e.setLastRecheck(ctx, e.now()) }
