@@ -43,6 +43,8 @@ type Instance struct {
 	running   gosync.WaitGroup
 	closeOnce gosync.Once
 	closeErr  error
+	// transient: claimed by a command for its duration (ClaimForCommand).
+	transient bool
 }
 
 // RunFunc runs a handed-off command line (the command and its flags, as
@@ -68,7 +70,28 @@ func ClaimForCommand(dataDir string) (*Instance, error) {
 	return claim(dataDir, false)
 }
 
+// errBusy is a command's answer to "show": it holds the directory only
+// while it runs, so a window starting meanwhile waits for it to end.
+var errBusy = errors.New("a command runs on this data directory")
+
+// busyWait bounds how long a window waits for a command to end.
+var busyWait = 10 * time.Minute
+
 func claim(dataDir string, show bool) (*Instance, error) {
+	deadline := time.Now().Add(busyWait)
+	for {
+		in, err := claimOnce(dataDir, show)
+		if !errors.Is(err, errBusy) || time.Now().After(deadline) {
+			if errors.Is(err, errBusy) {
+				err = fmt.Errorf("%w (%v)", ErrAlreadyRunning, err)
+			}
+			return in, err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func claimOnce(dataDir string, show bool) (*Instance, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("instance: %w", err)
 	}
@@ -86,12 +109,25 @@ func claim(dataDir string, show bool) (*Instance, error) {
 	if !show {
 		signalFn = signalPing
 	}
-	if !locked || (!lockingSupported && signalFn(addrFile) == nil) {
+	if !lockingSupported {
+		// No lock to tell: a running Orderbrug is one that answers.
+		switch err := signalFn(addrFile); {
+		case errors.Is(err, errBusy):
+			f.Close()
+			return nil, err
+		case err == nil:
+			locked = false
+		}
+	}
+	if !locked {
 		f.Close()
-		if !locked {
-			if err := signalFn(addrFile); err != nil {
-				return nil, fmt.Errorf("%w (and it did not answer: %v)", ErrAlreadyRunning, err)
-			}
+		if !lockingSupported {
+			return nil, ErrAlreadyRunning // it answered above
+		}
+		if err := signalFn(addrFile); errors.Is(err, errBusy) {
+			return nil, err
+		} else if err != nil {
+			return nil, fmt.Errorf("%w (and it did not answer: %v)", ErrAlreadyRunning, err)
 		}
 		return nil, ErrAlreadyRunning
 	}
@@ -108,7 +144,7 @@ func claim(dataDir string, show bool) (*Instance, error) {
 		f.Close()
 		return nil, fmt.Errorf("instance: %w", err)
 	}
-	in := &Instance{lock: f, ln: ln, addr: addrFile, done: make(chan struct{})}
+	in := &Instance{lock: f, ln: ln, addr: addrFile, done: make(chan struct{}), transient: !show}
 	go in.serve(token)
 	return in, nil
 }
@@ -171,6 +207,10 @@ func (in *Instance) handle(c net.Conn, token string) {
 	}
 	switch verb {
 	case "show":
+		if in.transient {
+			_, _ = c.Write([]byte("busy\n"))
+			return
+		}
 		in.mu.Lock()
 		fn := in.onShow
 		in.mu.Unlock()
@@ -309,10 +349,13 @@ func signalVerb(addrFile, verb string) error {
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(ans) != "ok" {
-		return errors.New("unexpected answer " + ans)
+	switch strings.TrimSpace(ans) {
+	case "ok":
+		return nil
+	case "busy":
+		return errBusy
 	}
-	return nil
+	return errors.New("unexpected answer " + ans)
 }
 
 func writeFileAtomic(path string, b []byte) error {

@@ -206,13 +206,22 @@ func TestBookingCommandClaimsTheInstance(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the sync never reached the shop")
 	}
-	// The sync holds the directory: a window cannot start beside it.
-	if in, err := app.ClaimInstance(dir); !errors.Is(err, app.ErrAlreadyRunning) {
+	// The sync holds the directory: nothing else claims it beside it, and a
+	// window started now waits for the command to end.
+	if in, err := app.ClaimForCommand(dir); !errors.Is(err, app.ErrAlreadyRunning) {
 		if in != nil {
 			in.Close()
 		}
 		t.Fatalf("claim during the sync: %v, want ErrAlreadyRunning", err)
 	}
+	window := make(chan *app.Instance, 1)
+	go func() {
+		in, err := app.ClaimInstance(dir)
+		if err != nil {
+			t.Errorf("the window after the commands: %v", err)
+		}
+		window <- in
+	}()
 	// A second command is run by the first process, after its poll.
 	second := make(chan result, 1)
 	go func() {
@@ -220,6 +229,11 @@ func TestBookingCommandClaimsTheInstance(t *testing.T) {
 		second <- result{code, out, errOut}
 	}()
 	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-window:
+		t.Fatal("a window started beside the sync")
+	default:
+	}
 	close(release)
 	for name, ch := range map[string]chan result{"sync": first, "recheck": second} {
 		select {
@@ -234,9 +248,12 @@ func TestBookingCommandClaimsTheInstance(t *testing.T) {
 			t.Fatalf("%s did not end", name)
 		}
 	}
-	in, err := app.ClaimInstance(dir)
-	if err != nil {
-		t.Fatalf("claim after the commands: %v", err)
+	select {
+	case in := <-window:
+		if in != nil {
+			in.Close()
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the window did not start after the commands ended")
 	}
-	in.Close()
 }
