@@ -37,6 +37,8 @@ func runGUI(ctx context.Context, dataDir string, hidden bool, logger *slog.Logge
 		return err
 	}
 	defer svc.Close()
+	inst.RunCommands(svc) // sync, recheck, order book from the CLI run in this process
+	defer inst.Close()    // before svc.Close: handed-off commands end first
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if err := svc.Start(ctx); err != nil {

@@ -50,7 +50,14 @@ Commands:
   ledger ubl --dir DIR               write UBL invoices into DIR
   sync [--shop N] [--json]           poll now and book, then exit
   recheck                            recheck parked orders (the nightly batch), then exit
+                                     (sync, recheck and order book run in the window or serve
+                                     when one runs: one process books, its output is printed)
   orders [--state S] [--shop N] [--search Q] [--changed] [--json]
+                                     S: parked,queued,booked,failed,ignored,unbookable
+  backup FILE                        a consistent copy of the database, also while Orderbrug runs
+  housekeeping [--json]              retention, "Niet te boeken" and backup settings, and backups
+  housekeeping set [--inbox-days 90] [--events-days 365] [--unbookable-days 7] [--backups 7]
+  housekeeping run                   tidy now (also done hourly while Orderbrug runs)
   order book|ignore|unignore|check|retry|credit|show SHOP NUMBER [--rate R] [--json]
   log [--shop N] [--limit 50] [--json]
   webhook status|on|off [--shop N] [--topics order.created,order.updated] [--json]
@@ -97,6 +104,9 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 	opt.DataDir = *dataDir
 	err := run(ctx, c, opt, rest)
 	var ue usageError
+	if code, ok := ExitCodeOf(err); ok {
+		return code // run by the Orderbrug that runs already, which printed the output
+	}
 	switch {
 	case err == nil:
 		return 0
@@ -128,7 +138,7 @@ func init() {
 	commands = map[string]command{
 		"serve": cmdServe, "shop": cmdShop, "seller": cmdSeller, "ledger": cmdLedger, "sync": cmdSync,
 		"recheck": cmdRecheck, "orders": cmdOrders, "order": cmdOrder, "log": cmdLog, "webhook": cmdWebhook,
-		"tunnel": cmdTunnel, "inbox": cmdInbox,
+		"tunnel": cmdTunnel, "inbox": cmdInbox, "backup": cmdBackup, "housekeeping": cmdHousekeeping,
 	}
 }
 
@@ -239,6 +249,7 @@ func cmdServe(ctx context.Context, c *CLI, opt Options, args []string) error {
 		return err
 	}
 	defer svc.Close()
+	inst.RunCommands(svc) // sync, recheck, order book from the CLI run here
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := svc.Start(ctx); err != nil {
@@ -250,5 +261,6 @@ func cmdServe(ctx context.Context, c *CLI, opt Options, args []string) error {
 	fmt.Fprintf(c.Stdout, "orderbrug: serving (data %s, webhooks on %s); stop with Ctrl+C\n", svc.DataDir(), svc.TunnelStatus().Local)
 	<-ctx.Done()
 	fmt.Fprintln(c.Stdout, "orderbrug: stopping")
+	inst.Close() // commands handed to serve end before its service closes
 	return svc.Close()
 }

@@ -14,7 +14,7 @@ import (
 
 func cmdOrders(ctx context.Context, c *CLI, opt Options, args []string) error {
 	fs := newFlags("orders", c)
-	state := fs.String("state", "", "parked|queued|booked|failed|ignored (comma separated)")
+	state := fs.String("state", "", "parked|queued|booked|failed|ignored|unbookable (comma separated)")
 	shop := fs.String("shop", "", "only this shop")
 	search := fs.String("search", "", "order number or customer")
 	changed := fs.Bool("changed", false, "only orders changed in the shop after booking")
@@ -27,7 +27,7 @@ func cmdOrders(ctx context.Context, c *CLI, opt Options, args []string) error {
 	if *state != "" {
 		for _, s := range strings.Split(*state, ",") {
 			if !store.ValidState(s) {
-				return usagef("--state %q: use parked, queued, booked, failed or ignored", s)
+				return usagef("--state %q: use parked, queued, booked, failed, ignored or unbookable", s)
 			}
 			q.States = append(q.States, store.State(s))
 		}
@@ -75,14 +75,25 @@ func cmdOrder(ctx context.Context, c *CLI, opt Options, args []string) error {
 	if *rate != "" && action != "book" {
 		return usagef("--rate is only for order book")
 	}
+	if books := action == "book" || action == "retry" || action == "unignore" || action == "credit"; books {
+		// Next to a running window or serve, the booking runs there.
+		return exclusive(ctx, c, opt, append([]string{"order"}, args...), func(ctx context.Context, svc *Service) error {
+			return orderWith(ctx, c, svc, action, shop, number, *rate, *asJSON)
+		})
+	}
 	svc, err := open(ctx, opt)
 	if err != nil {
 		return err
 	}
 	defer svc.Close()
+	return orderWith(ctx, c, svc, action, shop, number, *rate, *asJSON)
+}
+
+func orderWith(ctx context.Context, c *CLI, svc *Service, action, shop, number, rate string, asJSON bool) error {
+	var err error
 	switch action {
 	case "book":
-		err = svc.BookAnywayAt(ctx, shop, number, *rate)
+		err = svc.BookAnywayAt(ctx, shop, number, rate)
 	case "credit":
 		err = svc.CreditChange(ctx, shop, number)
 	case "ignore":
@@ -109,7 +120,7 @@ func cmdOrder(ctx context.Context, c *CLI, opt Options, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(c.Stdout, d)
 	}
 	fmt.Fprintf(c.Stdout, "order %s of %s: %s (status %s)", d.Number, d.Shop, d.State, d.Status)

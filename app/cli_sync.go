@@ -15,13 +15,15 @@ func cmdSync(ctx context.Context, c *CLI, opt Options, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	svc, err := open(ctx, opt)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	res, err := svc.Sync(ctx, *shop, nil)
-	if *asJSON {
+	// Next to a running window or serve, the sync runs there.
+	return exclusive(ctx, c, opt, append([]string{"sync"}, args...), func(ctx context.Context, svc *Service) error {
+		return syncWith(ctx, c, svc, *shop, *asJSON)
+	})
+}
+
+func syncWith(ctx context.Context, c *CLI, svc *Service, shop string, asJSON bool) error {
+	res, err := svc.Sync(ctx, shop, nil)
+	if asJSON {
 		if jerr := printJSON(c.Stdout, res); jerr != nil {
 			return jerr
 		}
@@ -70,11 +72,12 @@ func cmdRecheck(ctx context.Context, c *CLI, opt Options, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	svc, err := open(ctx, opt)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
+	return exclusive(ctx, c, opt, append([]string{"recheck"}, args...), func(ctx context.Context, svc *Service) error {
+		return recheckWith(ctx, c, svc)
+	})
+}
+
+func recheckWith(ctx context.Context, c *CLI, svc *Service) error {
 	res, b, err := svc.Recheck(ctx)
 	for _, r := range res {
 		fmt.Fprintf(c.Stdout, "%s: %d parked orders checked, %d changed\n", r.Shop, r.Checked, r.Changed)

@@ -82,7 +82,7 @@ func TestCLIStory(t *testing.T) {
 		says string
 	}{
 		{[]string{"bogus"}, 2, "unknown command"},
-		{[]string{"orders", "--state", "lost"}, 2, "use parked, queued, booked, failed or ignored"},
+		{[]string{"orders", "--state", "lost"}, 2, "use parked, queued, booked, failed, ignored or unbookable"},
 		{[]string{"order", "book", "Koffiebar"}, 2, "order book|ignore"},
 		{[]string{"order", "book", "Koffiebar", "999999"}, 1, "no_such_order"},
 		{[]string{"order", "ignore", "Nope", "1"}, 1, "no_such_shop"},

@@ -73,3 +73,43 @@ func TestInstanceIgnoresAWrongToken(t *testing.T) {
 		t.Errorf("instance.addr: %v %v", fi.Mode(), err)
 	}
 }
+
+// TestWindowWaitsForACommand: a command holds the directory only while it
+// runs; a window started meanwhile waits for it and then starts, instead of
+// asking it to show a window it does not have. A command started next to a
+// command is told at once (it hands its work over).
+func TestWindowWaitsForACommand(t *testing.T) {
+	dir := t.TempDir()
+	cmd, err := ClaimForCommand(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other, err := ClaimForCommand(dir); !errors.Is(err, ErrAlreadyRunning) {
+		if other != nil {
+			other.Close()
+		}
+		t.Fatalf("a second command's claim: %v, want ErrAlreadyRunning", err)
+	}
+	got := make(chan error, 1)
+	var win *Instance
+	go func() {
+		var err error
+		win, err = ClaimInstance(dir)
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("the window did not wait for the command: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	cmd.Close()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("the window after the command: %v", err)
+		}
+		win.Close()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the window did not start after the command ended")
+	}
+}

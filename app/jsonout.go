@@ -102,7 +102,8 @@ func (o ShopOverview) MarshalJSON() ([]byte, error) {
 		Queued      int `json:"queued"`
 		Failed      int `json:"failed"`
 		Waiting     int `json:"waiting"`
-	}{o.ShopInfo.wire(), o.BookedToday, o.Parked, o.Queued, o.Failed, o.Waiting})
+		Unbookable  int `json:"unbookable"`
+	}{o.ShopInfo.wire(), o.BookedToday, o.Parked, o.Queued, o.Failed, o.Waiting, o.Unbookable})
 }
 
 // orderViewFields is OrderView without its methods, for embedding.

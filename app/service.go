@@ -150,14 +150,15 @@ func (s *Service) Close() error {
 }
 
 // Start runs the schedules: a catch-up poll of every shop at once, polls on
-// their intervals, the nightly recheck, and the booking worker.
+// their intervals, the nightly recheck (a missed one at once), hourly
+// housekeeping with the daily backup, and the booking worker.
 func (s *Service) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.runner != nil {
 		return nil
 	}
-	r, err := engine.NewRunner(s.engine, engine.RunnerOptions{Clock: s.clock})
+	r, err := engine.NewRunner(s.engine, engine.RunnerOptions{Clock: s.clock, BackupDir: s.BackupDir()})
 	if err != nil {
 		return err
 	}

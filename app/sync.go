@@ -73,6 +73,9 @@ func (s *Service) Recheck(ctx context.Context) ([]engine.RecheckResult, engine.B
 	}
 	var out []engine.RecheckResult
 	var errs []error
+	if err := s.engine.Rechecked(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	for _, sh := range shops {
 		r, err := s.engine.Recheck(ctx, sh)
 		out = append(out, r)
@@ -117,6 +120,9 @@ type ShopOverview struct {
 	Parked      int `json:"parked"`
 	Queued      int `json:"queued"`
 	Failed      int `json:"failed"`
+	// Unbookable counts the orders that can never be booked ("Niet te
+	// boeken"): shown, never a reason for attention.
+	Unbookable int `json:"unbookable"`
 	// Waiting counts the orders that wait on a person (see Attention).
 	Waiting int `json:"waiting"`
 }
@@ -156,7 +162,7 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 			return ov, err
 		}
 		so := ShopOverview{ShopInfo: si, BookedToday: c.BookedSince, Parked: c.ByState[store.Parked],
-			Queued: c.ByState[store.Queued], Failed: c.ByState[store.Failed]}
+			Queued: c.ByState[store.Queued], Failed: c.ByState[store.Failed], Unbookable: c.ByState[store.Unbookable]}
 		att, err := s.attention(ctx, sh.ID)
 		if err != nil {
 			return ov, err

@@ -81,13 +81,33 @@ type openTab struct {
 	retryBtn  *widget.Button
 }
 
+// The tab's views.
+const (
+	viewParked = iota
+	viewChanged
+	// viewUnbookable: "Niet te boeken", orders that can never be booked as
+	// they are (cancelled, failed, trashed, abandoned checkout drafts), out
+	// of the parked list after the grace period. Book anyway, ignore and
+	// check now work there as in the parked view.
+	viewUnbookable
+)
+
+// viewIndex is the view shown.
+func (t *openTab) viewIndex() int {
+	if t.view == nil {
+		return viewParked
+	}
+	return t.view.SelectedIndex()
+}
+
 // changedView reports whether the tab shows the booked orders changed after
 // booking instead of the parked ones.
-func (t *openTab) changedView() bool { return t.view != nil && t.view.SelectedIndex() == 1 }
+func (t *openTab) changedView() bool { return t.viewIndex() == viewChanged }
 
 func newOpenTab(u *UI) *openTab {
 	t := &openTab{u: u, selected: map[string]bool{}, current: -1}
-	t.view = widget.NewSelect([]string{lang.L("open.view.parked"), lang.L("open.view.changed")}, func(string) {
+	t.view = widget.NewSelect([]string{lang.L("open.view.parked"), lang.L("open.view.changed"),
+		lang.L("open.view.unbookable")}, func(string) {
 		t.selected = map[string]bool{}
 		t.showViewActions()
 		t.load()
@@ -249,10 +269,14 @@ func (t *openTab) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 // load fetches every order of the view once (parked, or booked and changed
 // after booking or with a failed credit note); filtering happens in memory.
 func (t *openTab) load() {
-	changed := t.changedView()
+	view := t.viewIndex()
 	run(t.u, func(ctx context.Context) ([]openRow, error) {
-		if !changed {
-			vs, err := t.u.svc.Orders(ctx, app.OrderQuery{States: []store.State{store.Parked}})
+		if view != viewChanged {
+			state := store.Parked
+			if view == viewUnbookable {
+				state = store.Unbookable
+			}
+			vs, err := t.u.svc.Orders(ctx, app.OrderQuery{States: []store.State{state}})
 			if err != nil {
 				return nil, err
 			}
@@ -277,7 +301,7 @@ func (t *openTab) load() {
 		}
 		return makeOpenRows(vs), nil
 	}, func(rows []openRow, err error) {
-		if changed != t.changedView() {
+		if view != t.viewIndex() {
 			return // the view changed meanwhile; its own load follows
 		}
 		if err != nil {
@@ -298,6 +322,9 @@ func makeOpenRows(vs []app.OrderView) []openRow {
 		reason := reasonText(v.Reason, v.ReasonArg)
 		if v.ChangedAfterBooking {
 			reason = strings.TrimSpace(changeText(v.ChangeNote) + " " + reason)
+		}
+		if v.State == store.Unbookable {
+			reason = lang.L("open.unbookable.reason", map[string]any{"Reason": reason})
 		}
 		rows[i] = openRow{OrderView: v, key: v.Shop + "/" + v.Number, reason: reason,
 			amount: formatMoney(v.Total, v.Currency), date: formatDate(v.Created),

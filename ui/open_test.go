@@ -4,12 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
 	"github.com/orderbrug/orderbrug/sync/store"
@@ -388,5 +390,78 @@ func TestOpenBookAnywayAsksTheRateOfANonEUROrder(t *testing.T) {
 	}
 	if d.EURRate != "0.9213" || (d.State != store.Queued && d.State != store.Booked) {
 		t.Fatalf("after booking at a rate: %s, rate %q (%s)", d.State, d.EURRate, d.Detail)
+	}
+}
+
+// TestOpenUnbookableView: a cancelled order leaves the parked list after
+// the grace period; the "Niet te boeken" view lists it with its reason and
+// offers book anyway and ignore, not the credit actions.
+func TestOpenUnbookableView(t *testing.T) {
+	shop, url := newShop(t, 30)
+	svc := newService(t)
+	connect(t, svc, url, "completed", "processing")
+	u := newTestUI(t, svc, "nl")
+	o := u.open
+	ctx := context.Background()
+	p := parked(t, svc)
+	if len(p) == 0 {
+		t.Fatal("nothing parked")
+	}
+	v := p[0]
+	var id int64
+	for _, c := range v.ID {
+		id = id*10 + int64(c-'0')
+	}
+	if !shop.SetStatus(id, "cancelled") {
+		t.Fatal("emulator has no order", v.ID)
+	}
+	if _, err := svc.Sync(ctx, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	// The grace period over (as the hourly housekeeping finds it).
+	n, err := svc.Store().MarkUnbookable(ctx, svc.Store().Now().Add(time.Minute), engine.UnbookableRule(), "orders_unbookable")
+	if err != nil || n == 0 {
+		t.Fatalf("%d orders moved: %v", n, err)
+	}
+	u.bg.wait()
+	for _, r := range o.rows {
+		if r.Number == v.Number {
+			t.Fatalf("cancelled order %s still listed as parked", v.Number)
+		}
+	}
+	o.view.SetSelectedIndex(viewUnbookable)
+	u.bg.wait()
+	found := false
+	for _, r := range o.rows {
+		if r.State != store.Unbookable {
+			t.Fatalf("order %s in the unbookable view is %s", r.Number, r.State)
+		}
+		if r.Number == v.Number {
+			found = true
+			if !strings.Contains(r.reason, "Niet te boeken") || !strings.Contains(r.reason, "Geannuleerd") {
+				t.Errorf("reason %q", r.reason)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("cancelled order %s not in the unbookable view (%d rows)", v.Number, len(o.rows))
+	}
+	if !o.bookBtn.Visible() || !o.ignBtn.Visible() || o.creditBtn.Visible() {
+		t.Error("the unbookable view shows the wrong actions")
+	}
+	// The Overzicht tells, without making it a reason for attention.
+	u.overview.load()
+	u.bg.wait()
+	if !hasText(u.overview.content, "kan nooit geboekt worden") && !hasText(u.overview.content, "kunnen nooit geboekt worden") {
+		t.Error("the Overzicht does not tell of the unbookable orders")
+	}
+	ov, err := svc.Overview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range ov.Attention {
+		if a.State == store.Unbookable {
+			t.Errorf("attention for unbookable orders: %+v", a)
+		}
 	}
 }

@@ -142,6 +142,10 @@ func (t *overviewTab) shopCard(s app.ShopOverview) fyne.CanvasObject {
 		hook = lang.L("overview.webhook.state", map[string]any{"State": tr("webhook.status."+st, st)})
 	}
 	lines := container.NewVBox(widget.NewLabel(counts), widget.NewLabel(syncs), widget.NewLabel(hook))
+	if s.Unbookable > 0 {
+		// Told, not a reason for attention: nothing waits on the owner.
+		lines.Add(widget.NewLabel(lang.N("overview.unbookable", s.Unbookable, map[string]any{"N": formatNumber(s.Unbookable)})))
+	}
 	if s.LastError != "" {
 		msg := widget.NewLabel(lang.L("overview.shop_error", map[string]any{
 			"Error": tr("pollkind."+s.LastErrorCode, s.LastErrorCode)}))

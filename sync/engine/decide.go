@@ -70,6 +70,49 @@ func CreditKey(sh store.Shop, orderID, refundID string) string {
 // person can read. Decisions a person made (ignore, book anyway) and
 // bookings already made are never undone by a new snapshot.
 func Decide(sh store.Shop) store.DecideFunc {
+	open := decideOpen(sh)
+	return func(prev *store.Record, o order.Order) store.Decision {
+		d := open(prev, o)
+		// An order that left the Open tab as unbookable stays there while
+		// the shop keeps it where it can never be booked; a forwarded status
+		// books it, any other status parks it in the Open tab again.
+		if prev != nil && prev.State == store.Unbookable && d.State == store.Parked && NeverBookable(d.Reason, d.ReasonArg) {
+			d.State, d.Events = store.Unbookable, nil
+		}
+		return d
+	}
+}
+
+// UnbookableStatuses are the statuses of orders that can never be booked
+// as they are: cancelled, failed (payment), trashed, and abandoned
+// checkout drafts. Parked with one of them for longer than the grace
+// period, an order leaves the Open tab as unbookable (unless the shop
+// forwards that status: then it is booked, not parked).
+var UnbookableStatuses = []order.Status{"cancelled", "failed", "trash", "checkout-draft"}
+
+// NeverBookable reports whether an order parked for reason (with its
+// argument) can never be booked as it is.
+func NeverBookable(reason, arg string) bool {
+	switch reason {
+	case ReasonDeleted, ReasonCheckoutDraft:
+		return true
+	case ReasonNotForwarded:
+		for _, st := range UnbookableStatuses {
+			if string(st) == arg {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// UnbookableRule is NeverBookable for the store's sweep.
+func UnbookableRule() store.UnbookableRule {
+	return store.UnbookableRule{Reasons: []string{ReasonDeleted, ReasonCheckoutDraft},
+		NotForwarded: ReasonNotForwarded, Statuses: UnbookableStatuses}
+}
+
+func decideOpen(sh store.Shop) store.DecideFunc {
 	return func(prev *store.Record, o order.Order) store.Decision {
 		ev := func(level store.Level, code string, args map[string]string) []store.Event {
 			return []store.Event{{Level: level, Shop: sh.Name, OrderNo: o.Number, Code: code, Args: args}}

@@ -56,6 +56,11 @@ func TestDecide(t *testing.T) {
 		{"book anyway holds", rec(store.Queued, engine.ReasonBookedByUser), o("on-hold"), store.Queued, engine.ReasonBookedByUser, nil},
 		{"failed and changed is retried", rec(store.Failed, engine.ReasonMismatch), o("completed"), store.Queued, "", []string{"woocommerce/3/13/invoice"}},
 		{"queued then cancelled is parked", rec(store.Queued, ""), o("cancelled"), store.Parked, engine.ReasonNotForwarded, nil},
+		{"unbookable stays unbookable while cancelled", rec(store.Unbookable, engine.ReasonNotForwarded), o("cancelled"), store.Unbookable, engine.ReasonNotForwarded, nil},
+		{"unbookable draft stays unbookable", rec(store.Unbookable, engine.ReasonCheckoutDraft), o("checkout-draft"), store.Unbookable, engine.ReasonCheckoutDraft, nil},
+		{"unbookable trashed stays unbookable", rec(store.Unbookable, engine.ReasonDeleted), deleted, store.Unbookable, engine.ReasonDeleted, nil},
+		{"unbookable then forwarded is booked", rec(store.Unbookable, engine.ReasonNotForwarded), o("processing"), store.Queued, "", []string{"woocommerce/3/13/invoice"}},
+		{"unbookable then on hold is back in Open", rec(store.Unbookable, engine.ReasonNotForwarded), o("on-hold"), store.Parked, engine.ReasonNotForwarded, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d := engine.Decide(sh)(tt.prev, tt.in)

@@ -28,12 +28,17 @@ const (
 	Failed State = "failed"
 	// Ignored: a person (or the start date) decided it is not booked.
 	Ignored State = "ignored"
+	// Unbookable: can never be booked as it is (cancelled, failed, trashed,
+	// an abandoned checkout draft): parked longer than the grace period, it
+	// left the Open tab for "Niet te boeken", with its reason. It comes back
+	// when the shop moves it to a forwarded status.
+	Unbookable State = "unbookable"
 )
 
 // ValidState reports whether s names a state.
 func ValidState(s string) bool {
 	switch State(s) {
-	case Parked, Queued, Booked, Failed, Ignored:
+	case Parked, Queued, Booked, Failed, Ignored, Unbookable:
 		return true
 	}
 	return false
@@ -294,7 +299,9 @@ func (st *applyStmts) applyOne(ctx context.Context, ob Observation, decide Decid
 		customer = o.Buyer.Name
 	}
 	stateAt := now
-	if prev != nil && prev.State == d.State && prev.Reason == d.Reason {
+	// The state's age is that of its reason: an order moved from on-hold
+	// to cancelled is parked for a new reason from now.
+	if prev != nil && prev.State == d.State && prev.Reason == d.Reason && prev.ReasonArg == d.ReasonArg {
 		stateAt = ms(prev.StateAt)
 	}
 	if _, err := st.upsert.ExecContext(ctx, ob.ShopID, o.ID, o.Number, o.Status, ms(o.Created), ms(o.Modified), customer,
@@ -718,4 +725,77 @@ func (s *Store) RecordsOf(ctx context.Context, items []OutboxItem) (map[RecordKe
 		}
 	}
 	return out, nil
+}
+
+// UnbookableRule says which parked orders can never be booked: those parked
+// for one of Reasons, or for NotForwarded with one of Statuses.
+type UnbookableRule struct {
+	Reasons      []string
+	NotForwarded string
+	Statuses     []order.Status
+}
+
+// MarkUnbookable moves the parked orders that rule says can never be booked,
+// and that were parked before before, to Unbookable, keeping their reason.
+// It logs one event (code) per shop with the count, and returns how many
+// orders moved.
+func (s *Store) MarkUnbookable(ctx context.Context, before time.Time, rule UnbookableRule, code string) (int, error) {
+	var args []any
+	args = append(args, s.now(), ms(before))
+	cond := []string{}
+	if len(rule.Reasons) > 0 {
+		cond = append(cond, "reason IN ("+strings.TrimSuffix(strings.Repeat("?,", len(rule.Reasons)), ",")+")")
+		for _, r := range rule.Reasons {
+			args = append(args, r)
+		}
+	}
+	if rule.NotForwarded != "" && len(rule.Statuses) > 0 {
+		cond = append(cond, "(reason = ? AND status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(rule.Statuses)), ",")+"))")
+		args = append(args, rule.NotForwarded)
+		for _, st := range rule.Statuses {
+			args = append(args, st)
+		}
+	}
+	if len(cond) == 0 {
+		return 0, nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("mark unbookable: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `UPDATE orders SET state='unbookable', state_at=?
+		WHERE state='parked' AND state_at < ? AND (`+strings.Join(cond, " OR ")+`) RETURNING shop_id`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("mark unbookable: %w", err)
+	}
+	perShop := map[int64]int{}
+	total := 0
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		perShop[id]++
+		total++
+	}
+	if err := rows.Close(); err != nil {
+		return 0, err
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	now := s.now()
+	for id, n := range perShop {
+		var name string
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM shops WHERE id=?`, id).Scan(&name); err != nil {
+			return 0, err
+		}
+		if err := addEventTx(ctx, tx, now, Event{Level: Info, Shop: name, Code: code,
+			Args: map[string]string{"count": fmt.Sprint(n)}}); err != nil {
+			return 0, err
+		}
+	}
+	return total, tx.Commit()
 }
