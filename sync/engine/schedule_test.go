@@ -168,16 +168,17 @@ func TestRunnerCatchUpIntervalAndNightlyRecheck(t *testing.T) {
 		rec, err := r.st.Record(context.Background(), r.shop.ID, parked[0].ExtID)
 		return err == nil && rec.State == store.Booked
 	})
-	evs, _ := r.st.Events(context.Background(), store.EventFilter{})
-	seen := false
-	for _, e := range evs {
-		if e.Code == "recheck_done" {
-			seen = true
+	// The recheck logs its event after it applied the order, and the
+	// worker may book the order before that: wait for the event too.
+	eventually(t, "the recheck at 03:00 logged", func() bool {
+		evs, _ := r.st.Events(context.Background(), store.EventFilter{})
+		for _, e := range evs {
+			if e.Code == "recheck_done" {
+				return true
+			}
 		}
-	}
-	if !seen {
-		t.Fatal("no recheck ran at 03:00")
-	}
+		return false
+	})
 }
 
 // TestRunnerPauseStopsPolling: while paused no poll runs; Resume catches up.
