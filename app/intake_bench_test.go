@@ -1,10 +1,8 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -206,26 +204,13 @@ func benchServe(b *testing.B, repeats bool, rate, conns int) {
 				if repeats && i%2 == 1 {
 					topic = "order.updated"
 				}
-				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(o.body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("User-Agent", "WooCommerce/8.9.1 Hookshot (WordPress/6.5.3)")
-				req.Header.Set("X-WC-Webhook-Topic", topic)
-				req.Header.Set("X-WC-Webhook-Resource", "order")
-				req.Header.Set("X-WC-Webhook-ID", "1")
-				req.Header.Set("X-WC-Webhook-Signature", o.sig)
-				t0 := time.Now()
-				resp, err := client.Do(req)
+				d, err := postDelivery(client, url, topic, "1", o.sig, o.body, "User-Agent", "WooCommerce/8.9.1 Hookshot (WordPress/6.5.3)",
+					"X-WC-Webhook-Resource", "order")
 				if err != nil {
 					b.Error(err)
 					return
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				local = append(local, time.Since(t0))
-				if resp.StatusCode != http.StatusOK {
-					b.Errorf("status %d", resp.StatusCode)
-					return
-				}
+				local = append(local, d)
 			}
 			mu.Lock()
 			lat = append(lat, local...)
