@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -728,11 +729,13 @@ func (s *Store) RecordsOf(ctx context.Context, items []OutboxItem) (map[RecordKe
 }
 
 // UnbookableRule says which parked orders can never be booked: those parked
-// for one of Reasons, or for NotForwarded with one of Statuses.
+// for one of Reasons, or for NotForwarded with one of Statuses (any shop's)
+// or with one of SourceStatuses of their shop's source.
 type UnbookableRule struct {
-	Reasons      []string
-	NotForwarded string
-	Statuses     []order.Status
+	Reasons        []string
+	NotForwarded   string
+	Statuses       []order.Status
+	SourceStatuses map[order.Source][]order.Status
 }
 
 // MarkUnbookable moves the parked orders that rule says can never be booked,
@@ -754,6 +757,25 @@ func (s *Store) MarkUnbookable(ctx context.Context, before time.Time, rule Unboo
 		args = append(args, rule.NotForwarded)
 		for _, st := range rule.Statuses {
 			args = append(args, st)
+		}
+	}
+	if rule.NotForwarded != "" {
+		srcs := make([]string, 0, len(rule.SourceStatuses))
+		for src := range rule.SourceStatuses {
+			srcs = append(srcs, string(src))
+		}
+		sort.Strings(srcs)
+		for _, src := range srcs {
+			sts := rule.SourceStatuses[order.Source(src)]
+			if len(sts) == 0 {
+				continue
+			}
+			cond = append(cond, "(reason = ? AND shop_id IN (SELECT id FROM shops WHERE source = ?) AND status IN ("+
+				strings.TrimSuffix(strings.Repeat("?,", len(sts)), ",")+"))")
+			args = append(args, rule.NotForwarded, src)
+			for _, st := range sts {
+				args = append(args, st)
+			}
 		}
 	}
 	if len(cond) == 0 {

@@ -49,7 +49,10 @@ type Shop struct {
 	LastErrorCode string
 	Paused        bool
 	Webhook       WebhookConfig
-	CreatedAt     time.Time
+	// Options are the shop's own values of its kind's options, by option
+	// key; a key not in it has the kind's default (see engine.Option).
+	Options   map[string]string
+	CreatedAt time.Time
 	// RemovedAt is when the shop was removed (zero: it is not). A removed
 	// shop keeps its orders and bookings; see RemoveShop.
 	RemovedAt time.Time
@@ -85,13 +88,48 @@ type WebhookConfig struct {
 	// Topics enabled, e.g. "order.created", "order.updated".
 	Topics []string `json:"topics,omitempty"`
 	// RemoteIDs are the shop's webhook ids per topic, once registered.
-	RemoteIDs map[string]int64 `json:"remote_ids,omitempty"`
+	RemoteIDs RemoteIDs `json:"remote_ids,omitempty"`
 	// URL is the delivery URL last registered.
 	URL string `json:"url,omitempty"`
 	// Status is the remote status last seen (active, disabled, ...).
 	Status string `json:"status,omitempty"`
 	// Reactivated counts how often Orderbrug had to turn a disabled webhook on.
 	Reactivated int `json:"reactivated,omitempty"`
+	// Manual: the shop's key does not allow registering; the owner pastes
+	// the URL in the shop's dashboard.
+	Manual bool `json:"manual,omitempty"`
+}
+
+// RemoteIDs are a shop's webhook ids per topic. Orderbrug kept
+// WooCommerce's numeric ids as JSON numbers before other kinds: both are
+// read, strings are written.
+type RemoteIDs map[string]string
+
+// UnmarshalJSON reads ids written as strings or as numbers.
+func (r *RemoteIDs) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	if raw == nil {
+		*r = nil
+		return nil
+	}
+	out := make(RemoteIDs, len(raw))
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err == nil {
+			out[k] = s
+			continue
+		}
+		var n json.Number
+		if err := json.Unmarshal(v, &n); err != nil {
+			return fmt.Errorf("webhook id of %s: %w", k, err)
+		}
+		out[k] = n.String()
+	}
+	*r = out
+	return nil
 }
 
 // Forwards reports whether status is in the shop's forward set.
@@ -109,16 +147,16 @@ var ErrShopExists = errors.New("a shop with that name exists")
 
 const shopCols = `id, name, source, base_url, api_key, api_secret, forward, poll_seconds, lookback_days,
 	start_at, cursor, last_poll_at, last_poll_ok, last_error, last_error_code, paused, webhook, created_at,
-	slug, sells, removed_at`
+	slug, sells, removed_at, options`
 
 func scanShop(row interface{ Scan(...any) error }) (Shop, error) {
 	var sh Shop
-	var forward, webhook string
+	var forward, webhook, options string
 	var poll, start, cursor, lastPoll, lastOK, created, removed int64
 	var paused int
 	err := row.Scan(&sh.ID, &sh.Name, &sh.Source, &sh.BaseURL, &sh.Key, &sh.Secret, &forward, &poll,
 		&sh.LookbackDays, &start, &cursor, &lastPoll, &lastOK, &sh.LastError, &sh.LastErrorCode, &paused, &webhook, &created,
-		&sh.Slug, &sh.Sells, &removed)
+		&sh.Slug, &sh.Sells, &removed, &options)
 	if err != nil {
 		return sh, err
 	}
@@ -127,6 +165,9 @@ func scanShop(row interface{ Scan(...any) error }) (Shop, error) {
 	}
 	if err := json.Unmarshal([]byte(webhook), &sh.Webhook); err != nil {
 		return sh, fmt.Errorf("shop %s webhook: %w", sh.Name, err)
+	}
+	if err := json.Unmarshal([]byte(options), &sh.Options); err != nil {
+		return sh, fmt.Errorf("shop %s options: %w", sh.Name, err)
 	}
 	sh.PollInterval = time.Duration(poll) * time.Second
 	sh.StartAt, sh.Cursor = fromMS(start), fromMS(cursor)
@@ -143,6 +184,10 @@ func scanShop(row interface{ Scan(...any) error }) (Shop, error) {
 // connected again instead, with its old id and slug.
 func (s *Store) AddShop(ctx context.Context, sh Shop) (Shop, error) {
 	forward, webhook, err := shopJSON(sh)
+	if err != nil {
+		return sh, err
+	}
+	options, err := optionsJSON(sh.Options)
 	if err != nil {
 		return sh, err
 	}
@@ -170,10 +215,10 @@ func (s *Store) AddShop(ctx context.Context, sh Shop) (Shop, error) {
 		ORDER BY removed_at DESC LIMIT 1`, sh.Source, sh.BaseURL).Scan(&oldID, &oldSlug); {
 	case err == nil:
 		if _, err := tx.ExecContext(ctx, `UPDATE shops SET name=?, sells=?, api_key=?, api_secret=?, forward=?,
-			poll_seconds=?, lookback_days=?, start_at=?, cursor=?, paused=?, webhook=?, removed_at=0,
+			poll_seconds=?, lookback_days=?, start_at=?, cursor=?, paused=?, webhook=?, options=?, removed_at=0,
 			last_error='', last_error_code='' WHERE id=?`,
 			sh.Name, sh.Sells, sh.Key, sh.Secret, forward, int64(sh.PollInterval/time.Second), sh.LookbackDays,
-			ms(sh.StartAt), ms(sh.Cursor), boolInt(sh.Paused), webhook, oldID); err != nil {
+			ms(sh.StartAt), ms(sh.Cursor), boolInt(sh.Paused), webhook, options, oldID); err != nil {
 			if isUniqueName(err) {
 				return sh, fmt.Errorf("shop %q: %w", sh.Name, ErrShopExists)
 			}
@@ -190,10 +235,10 @@ func (s *Store) AddShop(ctx context.Context, sh Shop) (Shop, error) {
 		return sh, fmt.Errorf("add shop: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO shops(name, slug, sells, source, base_url, api_key, api_secret, forward,
-		poll_seconds, lookback_days, start_at, cursor, paused, webhook, created_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		poll_seconds, lookback_days, start_at, cursor, paused, webhook, options, created_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		sh.Name, sh.Slug, sh.Sells, sh.Source, sh.BaseURL, sh.Key, sh.Secret, forward, int64(sh.PollInterval/time.Second),
-		sh.LookbackDays, ms(sh.StartAt), ms(sh.Cursor), boolInt(sh.Paused), webhook, ms(sh.CreatedAt))
+		sh.LookbackDays, ms(sh.StartAt), ms(sh.Cursor), boolInt(sh.Paused), webhook, options, ms(sh.CreatedAt))
 	if err != nil {
 		if isUniqueName(err) {
 			return sh, fmt.Errorf("shop %q: %w", sh.Name, ErrShopExists)
@@ -287,14 +332,18 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 	if err != nil {
 		return err
 	}
+	options, err := optionsJSON(sh.Options)
+	if err != nil {
+		return err
+	}
 	if sh.Sells, err = normSells(sh.Sells); err != nil {
 		return err
 	}
 	// The slug is not written: it never changes.
 	res, err := s.db.ExecContext(ctx, `UPDATE shops SET name=?, sells=?, base_url=?, api_key=?, api_secret=?, forward=?,
-		poll_seconds=?, lookback_days=?, start_at=?, paused=?, webhook=? WHERE id=? AND removed_at=0`,
+		poll_seconds=?, lookback_days=?, start_at=?, paused=?, webhook=?, options=? WHERE id=? AND removed_at=0`,
 		sh.Name, sh.Sells, sh.BaseURL, sh.Key, sh.Secret, forward, int64(sh.PollInterval/time.Second), sh.LookbackDays,
-		ms(sh.StartAt), boolInt(sh.Paused), webhook, sh.ID)
+		ms(sh.StartAt), boolInt(sh.Paused), webhook, options, sh.ID)
 	if err != nil {
 		if isUniqueName(err) {
 			return fmt.Errorf("shop %q: %w", sh.Name, ErrShopExists)
@@ -303,6 +352,22 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("shop %d: %w", sh.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// SaveOptions saves only a shop's options.
+func (s *Store) SaveOptions(ctx context.Context, shopID int64, opts map[string]string) error {
+	raw, err := optionsJSON(opts)
+	if err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE shops SET options=? WHERE id=? AND removed_at=0`, raw, shopID)
+	if err != nil {
+		return fmt.Errorf("save options: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("shop %d: %w", shopID, ErrNotFound)
 	}
 	return nil
 }
@@ -474,6 +539,18 @@ func shopJSON(sh Shop) (forward, webhook string, err error) {
 		return "", "", err
 	}
 	return string(f), string(w), nil
+}
+
+// optionsJSON is a shop's options as stored: an object, '{}' for none.
+func optionsJSON(opts map[string]string) (string, error) {
+	if len(opts) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(opts)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
 }
 
 func boolInt(b bool) int {
