@@ -57,12 +57,24 @@ type HookState struct {
 	// pastes the URL in the shop's dashboard (the GUI shows it with a copy
 	// button); not an error.
 	Manual bool
+	// Created are the topics whose webhook this call made (their ids in
+	// IDs): the caller checks that the shop's creation ping arrived.
+	Created []string
+	// ReactivatedTopics are the topics counted in Reactivated.
+	ReactivatedTopics []string
 }
 
 // HookRegistrar registers, updates and re-activates the webhooks a kind
 // makes in the shop.
 type HookRegistrar interface {
 	RegisterHooks(ctx context.Context, setup HookSetup) (HookState, error)
+}
+
+// HookReader reads the shop's state of the webhooks Orderbrug registered
+// (Known ids per topic) without changing anything in the shop: an id the
+// shop no longer has is left out of IDs. A kind without it is not read.
+type HookReader interface {
+	ReadHooks(ctx context.Context, known map[string]string) (HookState, error)
 }
 
 // Subscription is what a kind knows of a subscription that ended
@@ -184,6 +196,10 @@ type Descriptor struct {
 	// Gone statuses undo a sale (WooCommerce trash, cancelled): a booked
 	// order in one is changed after booking unless refunds cover it.
 	Gone []order.Status
+	// Refunded statuses say the shop refunded the sale by hand
+	// (WooCommerce refunded): a booked order in one whose refunds do not
+	// cover its total is changed after booking.
+	Refunded []order.Status
 	// Unbookable statuses can never be booked as they are: parked past the
 	// grace period they leave the Open tab.
 	Unbookable []order.Status

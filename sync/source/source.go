@@ -11,26 +11,27 @@ import (
 	"github.com/orderbrug/orderbrug/sync/order"
 )
 
-// Source reads orders from one shop.
+// Source is the client of one shop, of any kind. What it can do beyond
+// naming its kind is asked by a type assertion to the capability
+// interfaces (Poller, ReportingPoller, Fetcher, StatusLister,
+// ConnectionTester, HookRegistrar, HookReader, SubscriptionFetcher,
+// WebhookParser), as io.Copy asks for io.WriterTo.
+//
+// Poll (Poller) calls fn for every order modified at or after since (UTC),
+// in order of modification, and returns the cursor for the next poll: the
+// newest modified time it saw, or since when nothing changed. Orders can
+// be reported more than once; the caller ignores repeats. When fn returns
+// an error, Poll stops and returns it, and next is the newest modified
+// time of the orders fn accepted in full.
 type Source interface {
-	// Poll calls fn for every order modified at or after since (UTC), in
-	// order of modification, and returns the cursor for the next poll: the
-	// newest modified time it saw, or since when nothing changed. Orders can
-	// be reported more than once; the caller ignores repeats. When fn returns
-	// an error, Poll stops and returns it, and next is the newest modified
-	// time of the orders fn accepted in full.
-	Poll(ctx context.Context, since time.Time, fn func(order.Order) error) (next time.Time, err error)
-	// Fetch returns the current snapshot of each order id. An id the shop no
-	// longer has is returned with Deleted set, not as an error. An order the
-	// shop returns but that cannot be parsed is left out and reported as an
-	// *UnparseableError in err (see Unparseables), with the others returned.
-	Fetcher
-	// Statuses lists the shop's real order statuses, custom ones included.
-	Statuses(ctx context.Context) ([]order.StatusInfo, error)
+	Kind() order.Source
 }
 
-// Fetcher fetches orders by id: what the shop says about them now. Every
-// Source is one; the engine asks for no more than it needs.
+// Fetcher fetches orders by id: what the shop says about them now. An id
+// the shop no longer has is returned with Deleted set, not as an error. An
+// order the shop returns but that cannot be parsed is left out and
+// reported as an *UnparseableError in err (see Unparseables), with the
+// others returned.
 type Fetcher interface {
 	Fetch(ctx context.Context, ids []string) ([]order.Order, error)
 }

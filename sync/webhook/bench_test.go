@@ -1,4 +1,4 @@
-package webhook
+package webhook_test
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	. "github.com/orderbrug/orderbrug/sync/webhook"
 )
 
 // nopInbox accepts everything and stores nothing: the benchmark measures

@@ -1,4 +1,4 @@
-package webhook
+package webhook_test
 
 import (
 	"bytes"
@@ -19,7 +19,35 @@ import (
 	"unicode/utf8"
 
 	"github.com/orderbrug/orderbrug/sync/order"
+	wc "github.com/orderbrug/orderbrug/sync/source/woocommerce"
+
+	. "github.com/orderbrug/orderbrug/sync/webhook"
 )
+
+// WooCommerce's names, as these tests serve its receiver.
+const (
+	HeaderWooSignature  = wc.HeaderSignature
+	HeaderWooTopic      = wc.HeaderTopic
+	HeaderWooResource   = wc.HeaderResource
+	HeaderWooEvent      = wc.HeaderEvent
+	HeaderWooID         = wc.HeaderID
+	HeaderWooDeliveryID = wc.HeaderDeliveryID
+	HeaderWooSource     = wc.HeaderSource
+
+	TopicOrderCreated  = wc.TopicOrderCreated
+	TopicOrderUpdated  = wc.TopicOrderUpdated
+	TopicOrderDeleted  = wc.TopicOrderDeleted
+	TopicOrderRestored = wc.TopicOrderRestored
+
+	wooTimeLayout = "2006-01-02T15:04:05"
+	// bodyPrefixLen is how much of a rejected body the handler keeps.
+	bodyPrefixLen = 512
+)
+
+// wooReceivers serves WooCommerce only, as Orderbrug did before kinds.
+func wooReceivers() map[order.Source]Receiver {
+	return map[order.Source]Receiver{order.WooCommerce: wc.Receiver{}}
+}
 
 // memInbox is an in-memory Inbox that keeps the contract: a delivery is
 // recorded only when Accept returns nil. fail makes every Accept fail
@@ -121,6 +149,9 @@ func startServer(t testing.TB, cfg Config, tweak func(*http.Server)) *testServer
 	logs := &syncBuffer{}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if cfg.Receivers == nil {
+		cfg.Receivers = wooReceivers()
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

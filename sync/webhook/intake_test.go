@@ -1,4 +1,4 @@
-package webhook
+package webhook_test
 
 import (
 	"bufio"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	. "github.com/orderbrug/orderbrug/sync/webhook"
 )
 
 // TestTooLargeIsReceived: a body over the limit is answered 413 and the

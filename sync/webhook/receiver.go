@@ -36,6 +36,10 @@ type Hook struct {
 	// Unreadable: verified, but its body could not be read; kept for
 	// replay and answered 400 with this reason.
 	Unreadable string
+	// Repeatable: the same bytes may rightly come again as news (a
+	// WooCommerce order.deleted {"id":N} after a restore), so the inbox
+	// does not fold them into the first as a repeat.
+	Repeatable bool
 }
 
 // Result is what a receiver makes of one request: hooks to store, or a

@@ -3,20 +3,15 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"sort"
+	"strings"
 	gosync "sync"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
-)
-
-// WooCommerce webhook topics Orderbrug understands.
-const (
-	TopicOrderCreated  = "order.created"
-	TopicOrderUpdated  = "order.updated"
-	TopicOrderDeleted  = "order.deleted"
-	TopicOrderRestored = "order.restored"
 )
 
 // DefaultMaxBody is the largest request body the handler reads. A large
@@ -36,14 +31,14 @@ type ShopHooks struct {
 	// whose webhooks were made with different secrets (WooCommerce keeps
 	// one secret per webhook). An entry here wins over Secret.
 	Secrets map[string]string
-	// Topics are the enabled topics ("order.created", "order.updated",
-	// "order.deleted", "order.restored"). A verified delivery of any other
-	// topic is answered 200 and not stored, see Handler.
+	// Topics are the enabled topics (the kind's Topic keys). A verified
+	// delivery of any other topic is answered 200 and not stored, where
+	// the kind's receiver has topics.
 	Topics map[string]bool
 }
 
-// secretFor returns the secret that verifies deliveries of webhook id.
-func (h ShopHooks) secretFor(webhookID string) string {
+// SecretFor returns the secret that verifies deliveries of webhook id.
+func (h ShopHooks) SecretFor(webhookID string) string {
 	if s, ok := h.Secrets[webhookID]; ok && s != "" {
 		return s
 	}
@@ -64,17 +59,23 @@ type Delivery struct {
 	Source order.Source
 	// Shop is the shop's slug from the delivery URL.
 	Shop string
-	// Topic, Resource and Event come from the X-WC-Webhook-* headers.
+	// Route is the Route.Path it came in on ("" the shop's root).
+	Route string
+	// Topic, Resource and Event are what the receiver read (WooCommerce:
+	// the X-WC-Webhook-* headers; source.TopicPoll and
+	// source.TopicSubscriptionEnded for hints of other kinds).
 	Topic, Resource, Event string
 	// WebhookID is the shop's id of the webhook (X-WC-Webhook-ID).
 	WebhookID string
-	// DeliveryID is X-WC-Webhook-Delivery-ID. It is hash(webhook id . time)
-	// and NOT unique per event: never dedupe on it (use OrderID+Modified).
+	// DeliveryID is the sender's delivery id (X-WC-Webhook-Delivery-ID, which
+	// is hash(webhook id . time) and NOT unique per event: never dedupe on
+	// it; use OrderID+Modified).
 	DeliveryID string
 	// Body is the exact request body as signed, never re-encoded.
 	Body []byte
-	// Headers are the X-WC-* request headers, without the signature: it is
-	// of no use once verified and need not sit in the database.
+	// Headers are the request headers the receiver keeps, without the
+	// signature: it is of no use once verified and need not sit in the
+	// database.
 	Headers http.Header
 	// ReceivedAt is when the handler read the request (Config.Now).
 	ReceivedAt time.Time
@@ -89,6 +90,12 @@ type Delivery struct {
 	// stored all the same, so it can be replayed once it can be read, and
 	// the sender is answered 400 with this reason.
 	Unreadable string
+	// Repeatable: not folded into an earlier delivery of the same bytes
+	// (see Hook.Repeatable).
+	Repeatable bool
+	// Part is the hook's place among the hooks the receiver found in one
+	// request (0 for the first): deliveries of one body are told apart by it.
+	Part int
 }
 
 // Rejection is a request to a known shop's webhook route that was refused,
@@ -132,6 +139,9 @@ type Inbox interface {
 type Config struct {
 	Shops Shops
 	Inbox Inbox
+	// Receivers are the kinds with webhooks, by kind: each gets its routes
+	// under /hooks/{kind}/{shop}.
+	Receivers map[order.Source]Receiver
 	// Notify, if set, is called after each successful Accept so the engine
 	// processes the inbox at once instead of at its next tick. It must not
 	// block.
@@ -147,17 +157,6 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// receiver handles one source's requests after the common steps (method,
-// shop lookup, body read). It returns the delivery to accept, or nil and an
-// ack (ping, disabled topic) with a nil error, or a typed error.
-type receiver func(r *http.Request, body []byte, hooks ShopHooks) (*Delivery, ack, error)
-
-// ack says why a request is answered 200 without storing anything.
-type ack struct {
-	kind   string // "ping" or "ignored"
-	detail string
-}
-
 // Handler serves the webhook routes. Make it with New.
 type Handler struct {
 	cfg Config
@@ -171,13 +170,13 @@ type Handler struct {
 // rejectLogEvery is how often a warning per shop and code is logged.
 const rejectLogEvery = time.Minute
 
-// New returns the webhook handler with these routes:
+// New returns the webhook handler with the routes of cfg.Receivers: for
+// each kind, its Route "" at
 //
-//	POST /hooks/woocommerce/{shop}
+//	POST /hooks/{kind}/{shop}
 //
-// Every other path answers 404. Plug&Pay (/hooks/plugandpay/{shop}) and POS
-// (/hooks/pos/{shop}/{event}) are each one more h.route line when their
-// receivers exist.
+// and each other Route at /hooks/{kind}/{shop}/{path}
+// (/hooks/woocommerce/{slug} for WooCommerce). Every other path answers 404.
 func New(cfg Config) *Handler {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
@@ -189,7 +188,21 @@ func New(cfg Config) *Handler {
 		cfg.Logger = slog.Default()
 	}
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), logged: map[string]time.Time{}}
-	h.route(order.WooCommerce, "/hooks/woocommerce/{shop}", receiveWoo)
+	kinds := make([]string, 0, len(cfg.Receivers))
+	for k := range cfg.Receivers {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		recv := cfg.Receivers[order.Source(k)]
+		for _, rt := range recv.Routes() {
+			pattern := "/hooks/" + k + "/{shop}"
+			if rt.Path != "" {
+				pattern += "/" + strings.Trim(rt.Path, "/")
+			}
+			h.route(order.Source(k), rt.Path, pattern, recv)
+		}
+	}
 	// Unrouted paths are scanners and typos: answered 404 and logged at
 	// debug level, but not recorded as rejections, so noise cannot fill
 	// the database.
@@ -208,14 +221,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // route registers pattern for source. The method is not part of the
 // pattern on purpose: a wrong method must reach serve, so that it is
 // answered and recorded in the same place as every other rejection.
-func (h *Handler) route(source order.Source, pattern string, recv receiver) {
+func (h *Handler) route(source order.Source, route, pattern string, recv Receiver) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		h.serve(w, r, source, recv)
+		h.serve(w, r, source, route, recv)
 	})
 }
 
 // serve runs the steps every source shares and answers.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, source order.Source, recv receiver) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, source order.Source, route string, recv Receiver) {
 	received := h.cfg.Now().UTC()
 	shop := r.PathValue("shop")
 	log := h.cfg.Logger.With("source", string(source), "shop", shop, "remote", r.RemoteAddr)
@@ -244,45 +257,50 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, source order.Sou
 		fail(err)
 		return
 	}
-	d, a, err := recv(r, body, hooks)
-	if err != nil && d == nil {
+	res, err := recv.Receive(Request{Route: route, Header: r.Header, Body: body, Hooks: hooks})
+	if err != nil {
 		fail(err)
 		return
 	}
-	if d != nil && err != nil {
-		// Verified but unreadable: kept for replay, answered 400.
-		d.Unreadable = err.Error()
-	}
-	if d == nil {
-		switch a.kind {
-		case "ping":
-			log.Info("webhook: ping", "webhook_id", a.detail)
+	if len(res.Hooks) == 0 {
+		if res.Ping != "" {
+			log.Info("webhook: ping", "webhook_id", res.Ping)
 			if h.cfg.OnPing != nil {
-				h.cfg.OnPing(source, shop, a.detail)
+				h.cfg.OnPing(source, shop, res.Ping)
 			}
-		default:
-			log.Info("webhook: delivery ignored", "why", a.detail)
+		} else {
+			log.Info("webhook: delivery ignored", "why", res.Ignored)
 		}
 		// WooCommerce counts only exactly 200 for a ping.
 		writeText(w, http.StatusOK, "ok")
 		return
 	}
-	d.Source, d.Shop, d.ReceivedAt = source, shop, received
-	if err := h.cfg.Inbox.Accept(r.Context(), *d); err != nil {
-		fail(&InboxError{Err: err})
-		return
+	unreadable := ""
+	for i, hk := range res.Hooks {
+		d := Delivery{Source: source, Shop: shop, Route: route, Topic: hk.Topic, Resource: hk.Resource, Event: hk.Event,
+			WebhookID: hk.WebhookID, DeliveryID: hk.DeliveryID, Body: body, Headers: hk.Headers,
+			ReceivedAt: received, OrderID: hk.OrderID, Modified: hk.Modified, Unreadable: hk.Unreadable,
+			Repeatable: hk.Repeatable, Part: i}
+		if err := h.cfg.Inbox.Accept(r.Context(), d); err != nil {
+			fail(&InboxError{Err: err})
+			return
+		}
+		if d.Unreadable != "" && unreadable == "" {
+			unreadable = d.Unreadable
+		}
+		log.Debug("webhook: accepted", "topic", d.Topic, "order", d.OrderID, "webhook_id", d.WebhookID, "bytes", len(d.Body))
 	}
 	if h.cfg.Notify != nil {
 		h.cfg.Notify()
 	}
-	if d.Unreadable != "" {
-		status, code := Classify(err)
-		log.Warn("webhook: stored but unreadable", "status", status, "code", string(code), "topic", d.Topic,
-			"webhook_id", d.WebhookID, "bytes", len(d.Body), "reason", d.Unreadable)
-		writeText(w, status, d.Unreadable)
+	if unreadable != "" {
+		// Verified but unreadable: kept for replay, answered 400.
+		status, code := Classify(&ParseError{Err: errors.New(unreadable)})
+		log.Warn("webhook: stored but unreadable", "status", status, "code", string(code), "topic", res.Hooks[0].Topic,
+			"webhook_id", res.Hooks[0].WebhookID, "bytes", len(body), "reason", unreadable)
+		writeText(w, status, unreadable)
 		return
 	}
-	log.Debug("webhook: accepted", "topic", d.Topic, "order", d.OrderID, "webhook_id", d.WebhookID, "bytes", len(d.Body))
 	writeText(w, http.StatusOK, "ok")
 }
 

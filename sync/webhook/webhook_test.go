@@ -1,4 +1,4 @@
-package webhook
+package webhook_test
 
 import (
 	"bufio"
@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
+
+	. "github.com/orderbrug/orderbrug/sync/webhook"
 )
 
 const fixtureDir = "testdata/woocommerce-8.9.1"
@@ -630,80 +632,6 @@ func TestUnroutedPath(t *testing.T) {
 	}
 	if n := len(inbox.Rejections()); n != 0 {
 		t.Errorf("scanner noise recorded: %d rejections", n)
-	}
-}
-
-func TestVerifyWooSignature(t *testing.T) {
-	body := []byte(`{"id":13}`)
-	good := sign(body, "k")
-	tests := []struct {
-		name           string
-		header, secret string
-		want           error
-	}{
-		{"valid", good, "k", nil},
-		{"valid with spaces", " " + good + " ", "k", nil},
-		{"no secret", good, "", ErrNoSecret},
-		{"missing", "", "k", ErrSignatureMissing},
-		{"not base64", "***", "k", ErrSignatureMalformed},
-		{"short mac", "AAAA", "k", ErrSignatureMalformed},
-		{"hex instead of base64", fmt.Sprintf("%x", []byte(good)[:32]), "k", ErrSignatureMalformed},
-		{"wrong secret", good, "K", ErrSignatureMismatch},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := VerifyWooSignature(body, tt.header, tt.secret)
-			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
-				t.Fatalf("err = %v, want %v", err, tt.want)
-			}
-			if err != nil {
-				if status, code := Classify(err); status != 401 || code != CodeSignature {
-					t.Fatalf("Classify = %d %s", status, code)
-				}
-				if strings.Contains(err.Error(), good) || (tt.secret != "" && strings.Contains(err.Error(), tt.secret+"\"")) {
-					t.Fatalf("error reveals signature or secret: %v", err)
-				}
-			}
-		})
-	}
-}
-
-func TestParseWooDelivery(t *testing.T) {
-	tests := []struct {
-		topic, body string
-		id          string
-		mod         time.Time
-		ok          bool
-	}{
-		{TopicOrderUpdated, `{"id":13,"date_modified_gmt":"2026-11-22T19:48:26"}`, "13", time.Date(2026, 11, 22, 19, 48, 26, 0, time.UTC), true},
-		{TopicOrderRestored, `{"id":9,"date_modified_gmt":"2026-11-22T19:48:26","x":[1,2]}`, "9", time.Date(2026, 11, 22, 19, 48, 26, 0, time.UTC), true},
-		{TopicOrderDeleted, `{"id":13}`, "13", time.Time{}, true},
-		{TopicOrderDeleted, `{"id":"13"}`, "13", time.Time{}, true},
-		{TopicOrderUpdated, `{"id":13,"date_modified_gmt":null}`, "", time.Time{}, false},
-		{TopicOrderUpdated, `{"id":13,"date_modified_gmt":"22-11-2026"}`, "", time.Time{}, false},
-		{TopicOrderDeleted, `{"id":0}`, "", time.Time{}, false},
-		{TopicOrderDeleted, `{"id":-1}`, "", time.Time{}, false},
-		{TopicOrderDeleted, `{"id":1.5}`, "", time.Time{}, false},
-		{TopicOrderDeleted, `{"id":13} {"id":14}`, "", time.Time{}, false},
-		{TopicOrderDeleted, `[13]`, "", time.Time{}, false},
-		{TopicOrderDeleted, `null`, "", time.Time{}, false},
-		{TopicOrderDeleted, ``, "", time.Time{}, false},
-	}
-	for _, tt := range tests {
-		ref, err := ParseWooDelivery(tt.topic, []byte(tt.body))
-		if (err == nil) != tt.ok {
-			t.Errorf("%s %s: err %v, want ok=%v", tt.topic, tt.body, err, tt.ok)
-			continue
-		}
-		if err != nil {
-			if status, _ := Classify(err); status != 400 {
-				t.Errorf("%s: status %d, want 400", tt.body, status)
-			}
-			continue
-		}
-		if ref.OrderID != tt.id || !ref.Modified.Equal(tt.mod) {
-			t.Errorf("%s: got %+v", tt.body, ref)
-		}
 	}
 }
 

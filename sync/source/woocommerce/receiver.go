@@ -1,4 +1,4 @@
-package webhook
+package woocommerce
 
 import (
 	"bytes"
@@ -13,66 +13,73 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orderbrug/orderbrug/sync/webhook"
+)
+
+// Webhook topics Orderbrug understands (Descriptor's Topics).
+const (
+	TopicOrderCreated  = "order.created"
+	TopicOrderUpdated  = "order.updated"
+	TopicOrderDeleted  = "order.deleted"
+	TopicOrderRestored = "order.restored"
 )
 
 // WooCommerce delivery headers.
 const (
-	HeaderWooSignature  = "X-WC-Webhook-Signature"
-	HeaderWooTopic      = "X-WC-Webhook-Topic"
-	HeaderWooResource   = "X-WC-Webhook-Resource"
-	HeaderWooEvent      = "X-WC-Webhook-Event"
-	HeaderWooID         = "X-WC-Webhook-ID"
-	HeaderWooDeliveryID = "X-WC-Webhook-Delivery-ID"
-	HeaderWooSource     = "X-WC-Webhook-Source"
+	HeaderSignature  = "X-WC-Webhook-Signature"
+	HeaderTopic      = "X-WC-Webhook-Topic"
+	HeaderResource   = "X-WC-Webhook-Resource"
+	HeaderEvent      = "X-WC-Webhook-Event"
+	HeaderID         = "X-WC-Webhook-ID"
+	HeaderDeliveryID = "X-WC-Webhook-Delivery-ID"
+	HeaderSource     = "X-WC-Webhook-Source"
 )
 
-// wooTimeLayout is how WooCommerce writes date_*_gmt: no zone, meaning UTC.
-const wooTimeLayout = "2006-01-02T15:04:05"
-
-// VerifyWooSignature checks header, the X-WC-Webhook-Signature value,
+// VerifySignature checks header, the X-WC-Webhook-Signature value,
 // against base64(HMAC-SHA256(body, secret)) over the exact bytes received.
 // The comparison is constant time. It returns nil or one of the
 // *SignatureError sentinels (ErrNoSecret, ErrSignatureMissing,
 // ErrSignatureMalformed, ErrSignatureMismatch).
-func VerifyWooSignature(body []byte, header, secret string) error {
+func VerifySignature(body []byte, header, secret string) error {
 	if secret == "" {
-		return ErrNoSecret
+		return webhook.ErrNoSecret
 	}
 	header = strings.TrimSpace(header)
 	if header == "" {
-		return ErrSignatureMissing
+		return webhook.ErrSignatureMissing
 	}
 	got, err := base64.StdEncoding.DecodeString(header)
 	if err != nil || len(got) != sha256.Size {
-		return ErrSignatureMalformed
+		return webhook.ErrSignatureMalformed
 	}
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
 	if !hmac.Equal(got, mac.Sum(nil)) {
-		return ErrSignatureMismatch
+		return webhook.ErrSignatureMismatch
 	}
 	return nil
 }
 
-// WooOrderRef is what the handler reads from a delivery body: just enough
+// OrderRef is what the receiver reads from a delivery body: just enough
 // for the store to dedupe; the engine parses the rest later.
-type WooOrderRef struct {
+type OrderRef struct {
 	OrderID string
 	// Modified is date_modified_gmt in UTC; zero for order.deleted.
 	Modified time.Time
 }
 
-// ParseWooDelivery reads the order id and modified time from the body of a
+// ParseDelivery reads the order id and modified time from the body of a
 // delivery of topic. An order.deleted body is only {"id":N}; every other
 // order topic carries the full order and must have date_modified_gmt.
 // Errors are *ParseError.
-func ParseWooDelivery(topic string, body []byte) (WooOrderRef, error) {
+func ParseDelivery(topic string, body []byte) (OrderRef, error) {
 	var v struct {
 		ID              json.Number `json:"id"`
 		DateModifiedGMT *string     `json:"date_modified_gmt"`
 	}
-	perr := func(err error) (WooOrderRef, error) {
-		return WooOrderRef{}, &ParseError{Topic: topic, Err: err}
+	perr := func(err error) (OrderRef, error) {
+		return OrderRef{}, &webhook.ParseError{Topic: topic, Err: err}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -86,14 +93,14 @@ func ParseWooDelivery(topic string, body []byte) (WooOrderRef, error) {
 	if err != nil || id == 0 {
 		return perr(errors.New("no positive integer id"))
 	}
-	ref := WooOrderRef{OrderID: strconv.FormatUint(id, 10)}
+	ref := OrderRef{OrderID: strconv.FormatUint(id, 10)}
 	if topic == TopicOrderDeleted {
 		return ref, nil
 	}
 	if v.DateModifiedGMT == nil || *v.DateModifiedGMT == "" {
 		return perr(errors.New("no date_modified_gmt"))
 	}
-	t, err := time.Parse(wooTimeLayout, *v.DateModifiedGMT)
+	t, err := time.Parse(gmtLayout, *v.DateModifiedGMT)
 	if err != nil {
 		return perr(errors.New("date_modified_gmt is not YYYY-MM-DDTHH:MM:SS"))
 	}
@@ -101,10 +108,10 @@ func ParseWooDelivery(topic string, body []byte) (WooOrderRef, error) {
 	return ref, nil
 }
 
-// wooPingID reports whether r is WooCommerce's creation ping: a form post
-// "webhook_id=N" with no X-WC-Webhook-* headers and no signature.
-func wooPingID(r *http.Request, body []byte) (string, bool) {
-	if r.Header.Get(HeaderWooSignature) != "" || r.Header.Get(HeaderWooTopic) != "" {
+// pingID reports whether a request is WooCommerce's creation ping: a form
+// post "webhook_id=N" with no X-WC-Webhook-* headers and no signature.
+func pingID(h http.Header, body []byte) (string, bool) {
+	if h.Get(HeaderSignature) != "" || h.Get(HeaderTopic) != "" {
 		return "", false
 	}
 	if len(body) > 64 {
@@ -121,7 +128,16 @@ func wooPingID(r *http.Request, body []byte) (string, bool) {
 	return id, true
 }
 
-// receiveWoo handles a WooCommerce request whose shop is known.
+// Receiver receives WooCommerce's webhook deliveries on the shop's one
+// route, /hooks/woocommerce/{slug}.
+type Receiver struct{}
+
+var _ webhook.Receiver = Receiver{}
+
+// Routes is the shop's root only.
+func (Receiver) Routes() []webhook.Route { return []webhook.Route{{Path: ""}} }
+
+// Receive handles a WooCommerce request whose shop is known.
 //
 // Order of checks: ping first (it is unsigned by design), then the
 // signature, and only then the topic, so that nothing unsigned is ever
@@ -130,40 +146,45 @@ func wooPingID(r *http.Request, body []byte) (string, bool) {
 // answered 200 and dropped: WooCommerce never retries, and answering an
 // error would count towards the failures after which it disables the
 // webhook, which would then break the topics that are wanted.
-func receiveWoo(r *http.Request, body []byte, hooks ShopHooks) (*Delivery, ack, error) {
-	if id, ok := wooPingID(r, body); ok {
-		return nil, ack{kind: "ping", detail: id}, nil
+func (Receiver) Receive(req webhook.Request) (webhook.Result, error) {
+	if id, ok := pingID(req.Header, req.Body); ok {
+		return webhook.Result{Ping: id}, nil
 	}
-	webhookID := r.Header.Get(HeaderWooID)
-	if err := VerifyWooSignature(body, r.Header.Get(HeaderWooSignature), hooks.secretFor(webhookID)); err != nil {
-		return nil, ack{}, err
+	webhookID := req.Header.Get(HeaderID)
+	if err := VerifySignature(req.Body, req.Header.Get(HeaderSignature), req.Hooks.SecretFor(webhookID)); err != nil {
+		return webhook.Result{}, err
 	}
-	topic := r.Header.Get(HeaderWooTopic)
-	if !hooks.Topics[topic] {
-		return nil, ack{kind: "ignored", detail: fmt.Sprintf("topic %q not enabled", topic)}, nil
+	topic := req.Header.Get(HeaderTopic)
+	if !req.Hooks.Topics[topic] {
+		return webhook.Result{Ignored: fmt.Sprintf("topic %q not enabled", topic)}, nil
 	}
 	// The delivery is authenticated: from here on it is kept, even when it
 	// cannot be read (then with the *ParseError, answered 400), so that it
 	// can be replayed once Orderbrug reads its shape.
-	ref, err := ParseWooDelivery(topic, body)
-	return &Delivery{
+	ref, err := ParseDelivery(topic, req.Body)
+	h := webhook.Hook{
 		Topic:      topic,
-		Resource:   r.Header.Get(HeaderWooResource),
-		Event:      r.Header.Get(HeaderWooEvent),
+		Resource:   req.Header.Get(HeaderResource),
+		Event:      req.Header.Get(HeaderEvent),
 		WebhookID:  webhookID,
-		DeliveryID: r.Header.Get(HeaderWooDeliveryID),
-		Body:       body,
-		Headers:    wooHeaders(r.Header),
+		DeliveryID: req.Header.Get(HeaderDeliveryID),
+		Headers:    wooHeaders(req.Header),
 		OrderID:    ref.OrderID,
 		Modified:   ref.Modified,
-	}, ack{}, err
+		// order.deleted's {"id":N} may rightly come again after a restore.
+		Repeatable: topic == TopicOrderDeleted,
+	}
+	if err != nil {
+		h.Unreadable = err.Error()
+	}
+	return webhook.Result{Hooks: []webhook.Hook{h}}, nil
 }
 
 // wooHeaders keeps the X-WC-* headers except the signature.
 func wooHeaders(h http.Header) http.Header {
 	out := make(http.Header)
 	for k, v := range h {
-		if strings.HasPrefix(k, "X-Wc-") && k != http.CanonicalHeaderKey(HeaderWooSignature) {
+		if strings.HasPrefix(k, "X-Wc-") && k != http.CanonicalHeaderKey(HeaderSignature) {
 			out[k] = append([]string(nil), v...)
 		}
 	}
