@@ -28,7 +28,7 @@ func BenchmarkApplyDecide(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			decide := engine.Decide(sh)
+			decide := engine.Decide(sh, wooKind)
 			t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 			statuses := []order.Status{"processing", "completed", "on-hold", "pending"}
 			obs := make([]store.Observation, 0, batch)

@@ -122,8 +122,8 @@ func newBookRig(t *testing.T, l ledger.Ledger, fl *fakeLedger) *bookRig {
 		t.Fatal(err)
 	}
 	r.sh = sh
-	r.decid = engine.Decide(sh)
-	r.e = &engine.Engine{Store: st,
+	r.decid = engine.Decide(sh, wooKind)
+	r.e = &engine.Engine{Store: st, Kinds: kinds,
 		Ledger:  func(context.Context) (ledger.Ledger, error) { return l, nil },
 		Seller:  func(context.Context) (order.Seller, error) { return testSeller(), nil },
 		Now:     func() time.Time { return r.now },

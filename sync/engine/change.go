@@ -62,7 +62,7 @@ func (e *Engine) CreditChange(ctx context.Context, sh store.Shop, extID string) 
 		}
 	}
 	var amount order.Money
-	if gone(o) || o.Status == "refunded" {
+	if k := e.kind(sh); gone(k, o) || refundedByHand(k, o) {
 		amount = bookedTotal - refunded(o) - earlier
 	} else {
 		amount = bookedTotal - o.Total - earlier

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
@@ -53,7 +54,19 @@ const (
 	// ReasonRefundGone: a refund's credit note was to be booked, but the
 	// shop no longer has that refund.
 	ReasonRefundGone = "refund_gone"
+	// ReasonRecurringOff: ignored, since the shop's option "recurring" is
+	// off and the order is a term of a subscription or instalment.
+	ReasonRecurringOff = "recurring_off"
+	// ReasonProductFilter: ignored, since the shop's option "products"
+	// lists products and the order has none of them.
+	ReasonProductFilter = "product_filter"
 )
+
+// byOption reports whether reason is an ignore by one of the shop's
+// options: decided again when the options change or the order does.
+func byOption(reason string) bool {
+	return reason == ReasonRecurringOff || reason == ReasonProductFilter
+}
 
 // InvoiceKey is the idempotency key of an order's invoice.
 func InvoiceKey(sh store.Shop, orderID string) string {
@@ -65,54 +78,156 @@ func CreditKey(sh store.Shop, orderID, refundID string) string {
 	return fmt.Sprintf("%s/%d/%s/credit/%s", sh.Source, sh.ID, orderID, refundID)
 }
 
-// Decide is the rule that turns an observed order into a state: forwarded
-// statuses are queued for booking, anything else is parked with a reason a
-// person can read. Decisions a person made (ignore, book anyway) and
-// bookings already made are never undone by a new snapshot.
-func Decide(sh store.Shop) store.DecideFunc {
-	open := decideOpen(sh)
+// Decide is the rule that turns an observed order of shop sh, of kind k,
+// into a state: forwarded statuses are queued for booking, anything else
+// is parked with a reason a person can read. Decisions a person made
+// (ignore, book anyway) and bookings already made are never undone by a new
+// snapshot. k says the kind's statuses (drafts, gone, unbookable, ForwardAs)
+// and option defaults; nil is a kind with none.
+func Decide(sh store.Shop, k *source.Descriptor) store.DecideFunc {
+	r := rulesOf(sh, k)
+	open := decideOpen(r)
 	return func(prev *store.Record, o order.Order) store.Decision {
 		d := open(prev, o)
 		// An order that left the Open tab as unbookable stays there while
 		// the shop keeps it where it can never be booked; a forwarded status
 		// books it, any other status parks it in the Open tab again.
-		if prev != nil && prev.State == store.Unbookable && d.State == store.Parked && NeverBookable(d.Reason, d.ReasonArg) {
+		if prev != nil && prev.State == store.Unbookable && d.State == store.Parked && neverBookable(r.k, d.Reason, d.ReasonArg) {
 			d.State, d.Events = store.Unbookable, nil
 		}
 		return d
 	}
 }
 
-// UnbookableStatuses are the statuses of orders that can never be booked
-// as they are: cancelled, failed (payment), trashed, and abandoned
-// checkout drafts. Parked with one of them for longer than the grace
-// period, an order leaves the Open tab as unbookable (unless the shop
-// forwards that status: then it is booked, not parked).
-var UnbookableStatuses = []order.Status{"cancelled", "failed", "trash", "checkout-draft"}
+// Decide is the rule for sh with its kind as the engine knows it.
+func (e *Engine) Decide(sh store.Shop) store.DecideFunc { return Decide(sh, e.kind(sh)) }
 
-// NeverBookable reports whether an order parked for reason (with its
-// argument) can never be booked as it is.
-func NeverBookable(reason, arg string) bool {
-	switch reason {
-	case ReasonDeleted, ReasonCheckoutDraft:
-		return true
-	case ReasonNotForwarded:
-		for _, st := range UnbookableStatuses {
-			if string(st) == arg {
-				return true
+// kind is the descriptor of sh's kind; one without statuses or options
+// when the engine does not know it.
+func (e *Engine) kind(sh store.Shop) *source.Descriptor {
+	if e.Kinds != nil {
+		if d, ok := e.Kinds.Lookup(sh.Source); ok {
+			return d
+		}
+	}
+	return &source.Descriptor{Kind: sh.Source}
+}
+
+// rules is a shop with its kind: what decide asks.
+type rules struct {
+	sh store.Shop
+	k  *source.Descriptor
+	// recurring: book orders with Recurring set; products: when not empty,
+	// only orders with a line of one of these products.
+	recurring bool
+	products  map[string]bool
+}
+
+func rulesOf(sh store.Shop, k *source.Descriptor) rules {
+	if k == nil {
+		k = &source.Descriptor{Kind: sh.Source}
+	}
+	r := rules{sh: sh, k: k, recurring: true}
+	if has(k, source.OptionRecurring) {
+		r.recurring = Option(sh, k, source.OptionRecurring) != "off"
+	}
+	if has(k, source.OptionProducts) {
+		for _, id := range strings.Split(Option(sh, k, source.OptionProducts), ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				if r.products == nil {
+					r.products = map[string]bool{}
+				}
+				r.products[id] = true
 			}
+		}
+	}
+	return r
+}
+
+// has reports whether kind k has option key.
+func has(k *source.Descriptor, key string) bool {
+	for _, o := range k.Options {
+		if o.Key == key {
+			return true
 		}
 	}
 	return false
 }
 
-// UnbookableRule is NeverBookable for the store's sweep.
-func UnbookableRule() store.UnbookableRule {
-	return store.UnbookableRule{Reasons: []string{ReasonDeleted, ReasonCheckoutDraft},
-		NotForwarded: ReasonNotForwarded, Statuses: UnbookableStatuses}
+// Option is the value of the shop's option key: its own, else the kind's
+// default ("" when the kind has no such option).
+func Option(sh store.Shop, k *source.Descriptor, key string) string {
+	if v, ok := sh.Options[key]; ok {
+		return v
+	}
+	for _, o := range k.Options {
+		if o.Key == key {
+			return o.Default
+		}
+	}
+	return ""
 }
 
-func decideOpen(sh store.Shop) store.DecideFunc {
+// forwards reports whether status is booked: it is in the forward set, or
+// the status it implies (ForwardAs) is.
+func (r rules) forwards(st order.Status) bool {
+	if r.sh.Forwards(st) {
+		return true
+	}
+	as, ok := r.k.ForwardAs[st]
+	return ok && r.sh.Forwards(as)
+}
+
+// ignoredBy says which of the shop's options ignores o ("" none).
+func (r rules) ignoredBy(o order.Order) string {
+	if o.Recurring && !r.recurring {
+		return ReasonRecurringOff
+	}
+	if len(r.products) > 0 {
+		for _, l := range o.Lines {
+			if l.ProductID != "" && r.products[l.ProductID] {
+				return ""
+			}
+		}
+		return ReasonProductFilter
+	}
+	return ""
+}
+
+// neverBookable reports whether an order of kind k parked for reason (with
+// its argument) can never be booked as it is.
+func neverBookable(k *source.Descriptor, reason, arg string) bool {
+	switch reason {
+	case ReasonDeleted, ReasonCheckoutDraft:
+		return true
+	case ReasonNotForwarded:
+		return source.In(order.Status(arg), k.Unbookable)
+	}
+	return false
+}
+
+// UnbookableRule is neverBookable for the store's sweep, over every kind
+// of kinds: an order parked with one of its kind's Unbookable statuses.
+func UnbookableRule(kinds *source.Registry) store.UnbookableRule {
+	r := store.UnbookableRule{Reasons: []string{ReasonDeleted, ReasonCheckoutDraft}, NotForwarded: ReasonNotForwarded}
+	if kinds != nil {
+		for _, k := range kinds.All() {
+			if len(k.Unbookable) > 0 {
+				if r.SourceStatuses == nil {
+					r.SourceStatuses = map[order.Source][]order.Status{}
+				}
+				r.SourceStatuses[k.Kind] = k.Unbookable
+			}
+		}
+	}
+	return r
+}
+
+// UnbookableRule is the sweep's rule over the kinds the engine knows.
+func (e *Engine) UnbookableRule() store.UnbookableRule { return UnbookableRule(e.Kinds) }
+
+func decideOpen(r rules) store.DecideFunc {
+	sh := r.sh
 	return func(prev *store.Record, o order.Order) store.Decision {
 		ev := func(level store.Level, code string, args map[string]string) []store.Event {
 			return []store.Event{{Level: level, Shop: sh.Name, OrderNo: o.Number, Code: code, Args: args}}
@@ -120,8 +235,8 @@ func decideOpen(sh store.Shop) store.DecideFunc {
 		if prev != nil {
 			switch {
 			case prev.State == store.Booked:
-				return decideBooked(sh, prev, o, ev)
-			case prev.State == store.Ignored:
+				return decideBooked(r, prev, o, ev)
+			case prev.State == store.Ignored && !byOption(prev.Reason):
 				return store.Decision{State: store.Ignored, Reason: prev.Reason}
 			case prev.State == store.Queued && prev.Reason == ReasonBookedByUser:
 				return store.Decision{State: store.Queued, Reason: ReasonBookedByUser}
@@ -131,15 +246,22 @@ func decideOpen(sh store.Shop) store.DecideFunc {
 			return store.Decision{State: store.Ignored, Reason: ReasonBeforeStart,
 				Events: ev(store.Info, "order_before_start", nil)}
 		}
+		if why := r.ignoredBy(o); why != "" && !o.Deleted {
+			d := store.Decision{State: store.Ignored, Reason: why}
+			if prev == nil || prev.State != store.Ignored || prev.Reason != why {
+				d.Events = ev(store.Info, "order_ignored", map[string]string{"reason": why})
+			}
+			return d
+		}
 		switch {
 		case o.Deleted:
 			return parked(prev, ReasonDeleted, "", ev(store.Info, "order_parked", map[string]string{"reason": ReasonDeleted}))
-		case o.Status == "checkout-draft":
+		case source.In(o.Status, r.k.Draft):
 			return parked(prev, ReasonCheckoutDraft, "", nil)
-		case sh.Forwards(o.Status) && !order.IsEUR(o.Currency) && (prev == nil || prev.EURRate == ""):
+		case r.forwards(o.Status) && !order.IsEUR(o.Currency) && (prev == nil || prev.EURRate == ""):
 			return parked(prev, ReasonCurrency, o.Currency,
 				ev(store.Info, "order_parked", map[string]string{"reason": ReasonCurrency, "currency": o.Currency}))
-		case sh.Forwards(o.Status):
+		case r.forwards(o.Status):
 			d := store.Decision{State: store.Queued, RetryFailed: true,
 				Bookings: append([]store.Booking{{Key: InvoiceKey(sh, o.ID), Kind: order.KindInvoice}}, creditNotes(sh, o)...)}
 			if prev == nil || prev.State != store.Queued {
@@ -183,9 +305,15 @@ func creditNotes(sh store.Shop, o order.Order) []store.Booking {
 	return bs
 }
 
-// gone reports whether an order's status undoes its sale.
-func gone(o order.Order) bool {
-	return o.Deleted || o.Status == "trash" || o.Status == "cancelled"
+// gone reports whether an order's status undoes its sale (kind k's Gone).
+func gone(k *source.Descriptor, o order.Order) bool {
+	return o.Deleted || source.In(o.Status, k.Gone)
+}
+
+// refundedByHand reports whether an order's status says the shop refunded
+// it by hand (kind k's Refunded).
+func refundedByHand(k *source.Descriptor, o order.Order) bool {
+	return source.In(o.Status, k.Refunded)
 }
 
 // refunded sums an order's refunds.
@@ -204,7 +332,8 @@ func refunded(o order.Order) order.Money {
 // it changed after booking, with a note of what changed relative to the
 // invoice as booked, for a person to credit (CreditChange). The mark stays
 // until the change is credited or undone; the snapshot is the shop's newest.
-func decideBooked(sh store.Shop, prev *store.Record, o order.Order, ev func(store.Level, string, map[string]string) []store.Event) store.Decision {
+func decideBooked(r rules, prev *store.Record, o order.Order, ev func(store.Level, string, map[string]string) []store.Event) store.Decision {
+	sh, k := r.sh, r.k
 	d := store.Decision{State: store.Booked, Reason: prev.Reason, ReasonArg: prev.ReasonArg, Detail: prev.Detail,
 		Bookings: creditNotes(sh, o)}
 	was, _ := prev.Order()
@@ -217,12 +346,12 @@ func decideBooked(sh store.Shop, prev *store.Record, o order.Order, ev func(stor
 	// was booked is housekeeping in the shop: nothing is left to credit.
 	covered := refunded(o) >= bookedTotal
 	switch {
-	case covered && gone(o):
+	case covered && gone(k, o):
 	case o.Deleted:
 		notes = append(notes, "deleted")
-	case gone(o):
+	case gone(k, o):
 		notes = append(notes, "status "+string(o.Status))
-	case o.Status == "refunded" && refunded(o) < o.Total:
+	case refundedByHand(k, o) && refunded(o) < o.Total:
 		notes = append(notes, fmt.Sprintf("status refunded, %s of %s refunded", refunded(o), o.Total))
 	}
 	if o.Total != bookedTotal {
@@ -232,7 +361,7 @@ func decideBooked(sh store.Shop, prev *store.Record, o order.Order, ev func(stor
 	// Only a change this snapshot brings marks the order again once its
 	// earlier change was credited: a later save (completed, a note) does not.
 	moved := o.Total != was.Total || o.Deleted != was.Deleted ||
-		o.Status != was.Status && (gone(o) || o.Status == "refunded")
+		o.Status != was.Status && (gone(k, o) || refundedByHand(k, o))
 	d.ChangedAfterBooking = note != "" && (prev.ChangedAfterBooking || moved)
 	if d.ChangedAfterBooking {
 		d.ChangeNote = note
@@ -240,7 +369,7 @@ func decideBooked(sh store.Shop, prev *store.Record, o order.Order, ev func(stor
 	switch {
 	case d.ChangedAfterBooking && (!prev.ChangedAfterBooking || prev.ChangeNote != note):
 		d.Events = ev(store.Warn, "changed_after_booking", map[string]string{"note": note, "status": string(o.Status)})
-	case o.Status != was.Status && !sh.Forwards(o.Status) && len(o.Refunds) == 0:
+	case o.Status != was.Status && !r.forwards(o.Status) && len(o.Refunds) == 0:
 		d.Events = ev(store.Info, "status_after_booking", map[string]string{"status": string(o.Status)})
 	}
 	return d

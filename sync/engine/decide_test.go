@@ -63,7 +63,7 @@ func TestDecide(t *testing.T) {
 		{"unbookable then on hold is back in Open", rec(store.Unbookable, engine.ReasonNotForwarded), o("on-hold"), store.Parked, engine.ReasonNotForwarded, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			d := engine.Decide(sh)(tt.prev, tt.in)
+			d := engine.Decide(sh, wooKind)(tt.prev, tt.in)
 			if d.State != tt.state || d.Reason != tt.reason {
 				t.Fatalf("decision %s/%s, want %s/%s", d.State, d.Reason, tt.state, tt.reason)
 			}
@@ -149,7 +149,7 @@ func TestDecideBookedChanges(t *testing.T) {
 			with(func(o *order.Order) { o.Total = 3500; o.Modified = t0.Add(2 * time.Hour); o.Status = "completed" }), false, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			d := engine.Decide(sh)(tt.prev, tt.in)
+			d := engine.Decide(sh, wooKind)(tt.prev, tt.in)
 			if d.State != store.Booked || d.ChangedAfterBooking != tt.changed || d.ChangeNote != tt.note {
 				t.Fatalf("got %s changed=%v note %q, want changed=%v note %q", d.State, d.ChangedAfterBooking, d.ChangeNote, tt.changed, tt.note)
 			}

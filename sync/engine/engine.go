@@ -20,8 +20,12 @@ import (
 // them before use and do not change them afterwards.
 type Engine struct {
 	Store *store.Store
-	// Source returns the client for a shop.
+	// Source returns the client for a shop. What it can do is asked by
+	// type assertion (source.Poller, source.Fetcher, ...).
 	Source func(store.Shop) (source.Source, error)
+	// Kinds are the kinds the engine decides by (statuses, options); a
+	// shop of a kind not in it is decided with none.
+	Kinds *source.Registry
 	// Ledger returns the ledger bookings go to; an error wrapping
 	// ErrNoLedger means none is set up.
 	Ledger func(context.Context) (ledger.Ledger, error)
@@ -107,7 +111,7 @@ func (e *Engine) Poll(ctx context.Context, sh store.Shop, progress Progress) (Po
 	if batch <= 0 {
 		batch = 100
 	}
-	decide := Decide(sh)
+	decide := e.Decide(sh)
 	var pending []store.Observation
 	var unreadable []store.Unreadable
 	advance := func(m time.Time) {
@@ -180,8 +184,10 @@ func (e *Engine) Poll(ctx context.Context, sh store.Shop, progress Progress) (Po
 	var pollErr error
 	if rp, ok := src.(source.ReportingPoller); ok {
 		_, pollErr = rp.PollEach(ctx, sh.Cursor, add)
+	} else if p, ok := src.(source.Poller); ok {
+		_, pollErr = p.Poll(ctx, sh.Cursor, func(o order.Order) error { return add(source.Polled{Order: o}) })
 	} else {
-		_, pollErr = src.Poll(ctx, sh.Cursor, func(o order.Order) error { return add(source.Polled{Order: o}) })
+		return res, nil // a kind that only pushes (webhooks): nothing to poll
 	}
 	if pollErr == nil {
 		pollErr = flush()
@@ -324,10 +330,14 @@ func (e *Engine) check(ctx context.Context, sh store.Shop, ids []string) (int, e
 	if err != nil {
 		return 0, err
 	}
+	f, ok := src.(source.Fetcher)
+	if !ok {
+		return 0, &source.Error{Kind: source.BadRequest, Message: fmt.Sprintf("a %s shop cannot be asked for an order", sh.Source)}
+	}
 	changed := 0
 	for start := 0; start < len(ids); start += 100 {
 		chunk := ids[start:min(start+100, len(ids))]
-		orders, err := src.Fetch(ctx, chunk)
+		orders, err := f.Fetch(ctx, chunk)
 		bad, err := source.Unparseables(err)
 		if err != nil {
 			return changed, err
@@ -359,7 +369,7 @@ func (e *Engine) check(ctx context.Context, sh store.Shop, ids []string) (int, e
 			}
 			obs = append(obs, store.Observation{ShopID: sh.ID, Order: o, Authoritative: true})
 		}
-		outcomes, err := e.Store.Apply(ctx, obs, Decide(sh))
+		outcomes, err := e.Store.Apply(ctx, obs, e.Decide(sh))
 		if err != nil {
 			return changed, err
 		}
@@ -377,7 +387,7 @@ func (e *Engine) check(ctx context.Context, sh store.Shop, ids []string) (int, e
 // changes in one second) is not taken: the order is fetched from the shop
 // and what it says now is applied.
 func (e *Engine) ApplyOrder(ctx context.Context, sh store.Shop, o order.Order, raw []byte) (store.Outcome, error) {
-	out, err := e.Store.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o, Raw: raw}}, Decide(sh))
+	out, err := e.Store.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o, Raw: raw}}, e.Decide(sh))
 	if err != nil {
 		return 0, err
 	}

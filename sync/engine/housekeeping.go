@@ -75,7 +75,7 @@ func (e *Engine) Housekeep(ctx context.Context, backupDir string) (Tidied, error
 	now := e.now()
 	var errs []error
 	if h.UnbookableDays > 0 {
-		n, err := e.Store.MarkUnbookable(ctx, now.AddDate(0, 0, -h.UnbookableDays), UnbookableRule(), "orders_unbookable")
+		n, err := e.Store.MarkUnbookable(ctx, now.AddDate(0, 0, -h.UnbookableDays), e.UnbookableRule(), "orders_unbookable")
 		t.Unbookable = n
 		if err != nil {
 			errs = append(errs, err)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source"
@@ -46,6 +47,16 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery) string {
 			Code: "delivery_unusable", Detail: err.Error()})
 		return "error: " + err.Error()
 	}
+	switch d.Topic {
+	case source.TopicPoll:
+		// Something changed, the delivery does not say what: poll.
+		if _, err := e.Poll(ctx, sh, nil); err != nil {
+			return fail(err)
+		}
+		return "polled"
+	case source.TopicSubscriptionEnded:
+		return e.subscriptionEnded(ctx, sh, src, d)
+	}
 	if p, ok := src.(source.WebhookParser); ok {
 		o, full, err := p.ParseWebhook(d.Topic, d.Body)
 		switch {
@@ -81,4 +92,44 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery) string {
 		return "changed"
 	}
 	return "repeat"
+}
+
+// subscriptionEnded records that a subscription ended (Plug&Pay's
+// "Opzeggingen"): one event for the shop, and one per order of it that
+// Orderbrug knows, so the order's detail shows it. Nothing is booked.
+func (e *Engine) subscriptionEnded(ctx context.Context, sh store.Shop, src source.Source, d store.Delivery) string {
+	id := strings.TrimPrefix(d.OrderID, source.SubscriptionPrefix)
+	if id == "" {
+		_ = e.Store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "delivery_unusable",
+			Detail: "subscription ended: the delivery names no subscription"})
+		return "error: no subscription"
+	}
+	sub := source.Subscription{ID: id}
+	if sf, ok := src.(source.SubscriptionFetcher); ok {
+		got, err := sf.Subscription(ctx, id)
+		if err != nil {
+			// Recorded all the same, with what the delivery says.
+			e.log().Warn("subscription", "shop", sh.Name, "subscription", id, "err", err)
+		} else {
+			if got.ID == "" {
+				got.ID = id
+			}
+			sub = got
+		}
+	}
+	args := func() map[string]string {
+		return map[string]string{"subscription": sub.ID, "customer": sub.Customer, "product": sub.Product}
+	}
+	if err := e.Store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "subscription_ended", Args: args()}); err != nil {
+		return "error: " + err.Error()
+	}
+	for _, oid := range sub.OrderIDs {
+		rec, err := e.Store.Record(ctx, sh.ID, oid)
+		if err != nil {
+			continue // not an order Orderbrug knows
+		}
+		_ = e.Store.AddEvent(ctx, store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "subscription_ended", Args: args()})
+	}
+	e.changed()
+	return "subscription_ended"
 }

@@ -54,6 +54,7 @@ func newRigTB(t testing.TB, start time.Time) *rig {
 	dir := t.TempDir()
 	e := &engine.Engine{
 		Store: st,
+		Kinds: kinds,
 		Source: func(sh store.Shop) (source.Source, error) {
 			return woocommerce.New(woocommerce.Config{BaseURL: sh.BaseURL, Key: sh.Key, Secret: sh.Secret})
 		},
