@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
@@ -154,7 +153,7 @@ func (s *Service) connectHandler(w http.ResponseWriter, r *http.Request) {
 	in := p.in
 	in.Key, in.Secret = keys.ConsumerKey, keys.ConsumerSecret
 	if in.Source == "" {
-		in.Source = order.WooCommerce
+		in.Source = defaultKind
 	}
 	_, err = s.addShop(r.Context(), in, false)
 	p.done <- err

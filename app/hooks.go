@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
@@ -48,10 +49,15 @@ func (h hookInbox) Accept(ctx context.Context, d webhook.Delivery) error {
 		sd.Status = http.StatusBadRequest
 	}
 	// The same bytes again are a repeat: one row, counted, no second body.
-	// Not for order.deleted: its {"id":N} may rightly come again after a
-	// restore.
-	if d.Topic != webhook.TopicOrderDeleted {
+	// Not for a repeatable one (WooCommerce's order.deleted: its {"id":N}
+	// may rightly come again after a restore).
+	// The second and later hooks of one request (a shop that names several
+	// orders in one call) are keyed apart from the first.
+	if !d.Repeatable {
 		sd.Dedupe = store.DedupeKey(d.Body)
+		if d.Part > 0 {
+			sd.Dedupe += "/" + strconv.Itoa(d.Part)
+		}
 	}
 	err := h.s.inbox.add(ctx, sd)
 	if err == nil {
@@ -267,7 +273,13 @@ func (g *groupCommit) flushRejections() {
 func (s *Service) WebhookHandler() http.Handler {
 	notify := s.notify
 	s.inbox.notify.Store(&notify)
-	return webhook.New(webhook.Config{Shops: hookShops{s}, Inbox: hookInbox{s}, Notify: s.wake, Logger: s.log,
+	receivers := map[order.Source]webhook.Receiver{}
+	for _, k := range s.kinds.All() {
+		if k.Hooks != nil {
+			receivers[k.Kind] = k.Hooks
+		}
+	}
+	return webhook.New(webhook.Config{Shops: hookShops{s}, Inbox: hookInbox{s}, Receivers: receivers, Notify: s.wake, Logger: s.log,
 		Now: s.clock.Now,
 		OnPing: func(src order.Source, shop, id string) {
 			_ = s.store.AddEvent(context.Background(), store.Event{Shop: s.shopName(context.Background(), shop), Code: "webhook_ping",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -113,7 +112,7 @@ func (s *Service) Order(ctx context.Context, shop, number string) (OrderDetail, 
 	if err != nil {
 		return OrderDetail{}, err
 	}
-	return OrderDetail{OrderView: view(rec), Order: o, Bookings: bs, Events: evs, ShopURL: orderURL(sh, o)}, nil
+	return OrderDetail{OrderView: view(rec), Order: o, Bookings: bs, Events: evs, ShopURL: s.orderURL(sh, o)}, nil
 }
 
 func (s *Service) record(ctx context.Context, shop, number string) (store.Shop, store.Record, error) {
@@ -128,20 +127,32 @@ func (s *Service) record(ctx context.Context, shop, number string) (store.Shop, 
 	return sh, rec, err
 }
 
-// OrderURL is where a person opens the order in the shop's admin.
-func (s *Service) OrderURL(ctx context.Context, shop, number string) (string, error) {
-	d, err := s.Order(ctx, shop, number)
-	if err != nil {
-		return "", err
+// OrderURL is where a person opens the order (by the shop's id of it) in
+// the shop's admin ("open in shop"); "" when there is none.
+func (s *Service) OrderURL(ctx context.Context, shop, orderID string) string {
+	sh, err := s.shop(ctx, shop)
+	if err != nil || orderID == "" {
+		return ""
 	}
-	return d.ShopURL, nil
+	o := order.Order{ID: orderID}
+	if rec, err := s.store.Record(ctx, sh.ID, orderID); err == nil {
+		if got, err := rec.Order(); err == nil {
+			o = got
+		}
+	}
+	return s.orderURL(sh, o)
 }
 
-func orderURL(sh store.Shop, o order.Order) string {
+// orderURL is the order's page in the shop's admin: what the shop said,
+// else the kind's link.
+func (s *Service) orderURL(sh store.Shop, o order.Order) string {
 	if o.ShopURL != "" {
 		return o.ShopURL
 	}
-	return sh.BaseURL + "/wp-admin/post.php?post=" + url.QueryEscape(o.ID) + "&action=edit"
+	if k, ok := s.kinds.Lookup(sh.Source); ok && k.OrderURL != nil && o.ID != "" {
+		return k.OrderURL(sh.BaseURL, o.ID)
+	}
+	return ""
 }
 
 // BookAnyway books an order whatever its status ("toch doorzetten"): for a
@@ -282,7 +293,7 @@ func (s *Service) Unignore(ctx context.Context, shop, number string) error {
 	if err != nil {
 		return err
 	}
-	d := engine.Decide(sh)(nil, o)
+	d := s.engine.Decide(sh)(nil, o)
 	ev := store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "unignored_by_user"}
 	if d.State == store.Queued {
 		err = s.store.Queue(ctx, sh.ID, rec.ExtID, "", d.Bookings, ev)

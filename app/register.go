@@ -2,36 +2,34 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/orderbrug/orderbrug/sync/order"
-	"github.com/orderbrug/orderbrug/sync/source/woocommerce"
+	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
-// wooTopics are the topics Orderbrug registers in WooCommerce; order.deleted
-// and order.restored only when switched on.
-var wooTopics = WebhookTopics
-
 // SetWebhook turns a shop's webhooks on or off. On: a secret is generated
-// (WooCommerce never returns one, so Orderbrug keeps its own) and, when the
-// tunnel is up, the webhooks are registered in the shop. Off: they are
-// deleted from the shop.
+// where Orderbrug chooses it (WooCommerce never returns one, so Orderbrug
+// keeps its own; a kind with OwnerHookKey signs with the owner's key, see
+// SetWebhookKey) and, when the tunnel is up, the webhooks are registered in
+// the shop (HookRegistrar). Off: they are deleted from the shop.
 func (s *Service) SetWebhook(ctx context.Context, shop string, on bool) error {
 	sh, err := s.shop(ctx, shop)
 	if err != nil {
 		return err
 	}
+	k, err := s.kind(sh.Source)
+	if err != nil {
+		return err
+	}
 	sh.Webhook.Enabled = on
-	if on && sh.Webhook.Secret == "" {
+	if on && sh.Webhook.Secret == "" && !k.OwnerHookKey {
 		sh.Webhook.Secret = newSecret()
 	}
 	if len(sh.Webhook.Topics) == 0 {
-		sh.Webhook.Topics = []string{"order.created", "order.updated"}
+		sh.Webhook.Topics = defaultTopics(k)
 	}
 	if err := s.store.SaveWebhook(ctx, sh.ID, sh.Webhook); err != nil {
 		return err
@@ -76,14 +74,20 @@ func WhyNotRegistered(reason string) string {
 	return reason
 }
 
-// registerWebhooks makes the shop's registered webhooks match the settings:
-// one per enabled topic, delivering to publicURL + the shop's path, active.
-// A webhook WooCommerce disabled (after failed deliveries, e.g. while the
-// laptop slept) is set active again, but only with a public URL: WooCommerce
-// does not reset its failure count, so one more failure disables it again.
-// The catch-up poll fills the gap of what it did not deliver.
+// registerWebhooks makes the shop's registered webhooks match the settings
+// through its kind's HookRegistrar (a kind without one registers nothing):
+// one per enabled topic, delivering to publicURL + the shop's path, active;
+// with webhooks off, the ones Orderbrug made are removed. A webhook the
+// shop disabled (after failed deliveries, e.g. while the laptop slept) is
+// set active again, but only with a public URL. The catch-up poll fills
+// the gap of what it did not deliver.
 func (s *Service) registerWebhooks(ctx context.Context, sh store.Shop, publicURL string) error {
-	if sh.Source != order.WooCommerce {
+	src, err := s.sourceFor(sh)
+	if err != nil {
+		return err
+	}
+	reg, ok := src.(source.HookRegistrar)
+	if !ok {
 		return nil
 	}
 	// A poll and a new tunnel URL may both register at once: one at a
@@ -93,97 +97,45 @@ func (s *Service) registerWebhooks(ctx context.Context, sh store.Shop, publicURL
 	if cur, err := s.store.ShopByID(ctx, sh.ID); err == nil {
 		sh.Webhook = cur.Webhook
 	}
-	src, err := s.sourceFor(sh)
-	if err != nil {
-		return err
-	}
-	wc, ok := src.(*woocommerce.Client)
-	if !ok {
-		return nil
-	}
-	want := map[string]bool{}
-	if sh.Webhook.Enabled && publicURL != "" {
-		for _, t := range sh.Webhook.Topics {
-			want[t] = true
-		}
-	}
 	delivery := strings.TrimRight(publicURL, "/") + webhookPath(sh)
-	existing, err := wc.ListWebhooks(ctx)
-	if err != nil {
-		return fmt.Errorf("webhooks of %s: %w", sh.Name, err)
+	setup := source.HookSetup{Secret: s.webhookSecret(sh), Topics: sh.Webhook.Topics, Known: sh.Webhook.RemoteIDs}
+	if sh.Webhook.Enabled && publicURL != "" {
+		setup.URL = delivery
 	}
-	mine := map[int64]woocommerce.Webhook{}
-	for _, w := range existing {
-		mine[w.ID] = w
+	started := s.clock.Now().Add(-time.Second)
+	st, regErr := reg.RegisterHooks(ctx, setup)
+	if st.IDs == nil && regErr != nil {
+		// Nothing was read from the shop, nothing done.
+		return fmt.Errorf("webhooks of %s: %w", sh.Name, regErr)
 	}
 	w := sh.Webhook
-	if w.RemoteIDs == nil {
-		w.RemoteIDs = map[string]int64{}
+	w.RemoteIDs = st.IDs
+	w.Reactivated += st.Reactivated
+	w.Manual = st.Manual
+	for _, topic := range st.ReactivatedTopics {
+		_ = s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "webhook_reactivated",
+			Args: map[string]string{"topic": topic}})
 	}
-	var errs []error
-	status := ""
-	started := s.clock.Now().Add(-time.Second)
-	for _, topic := range wooTopics {
-		id, registered := w.RemoteIDs[topic]
-		remote, exists := mine[id]
-		switch {
-		case !want[topic] && registered:
-			if exists {
-				if err := wc.DeleteWebhook(ctx, id); err != nil {
-					errs = append(errs, err)
-					continue
-				}
-			}
-			delete(w.RemoteIDs, topic)
-		case want[topic] && (!registered || !exists):
-			created, err := wc.CreateWebhook(ctx, woocommerce.Webhook{Name: "Orderbrug " + topic, Topic: topic,
-				DeliveryURL: delivery, Secret: s.webhookSecret(sh), Status: woocommerce.WebhookActive})
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			w.RemoteIDs[topic] = created.ID
-			status = worst(status, created.Status)
-			if !s.pingArrived(ctx, sh, created.ID, started) {
-				// WooCommerce pings a new webhook before it answers; no ping
-				// here means the shop cannot reach the URL (a proxy that does
-				// not forward, a URL WordPress refuses). It is registered all
-				// the same: the owner may fix the proxy later.
-				_ = s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "webhook_unreachable",
-					Args: map[string]string{"topic": topic, "url": delivery}})
-			}
-		case want[topic]:
-			upd := woocommerce.Webhook{}
-			if remote.DeliveryURL != delivery {
-				upd.DeliveryURL = delivery
-			}
-			if remote.Status == woocommerce.WebhookDisabled {
-				upd.Status = woocommerce.WebhookActive
-				w.Reactivated++
-				_ = s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "webhook_reactivated",
-					Args: map[string]string{"topic": topic}})
-			}
-			if upd != (woocommerce.Webhook{}) {
-				got, err := wc.UpdateWebhook(ctx, id, upd)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				remote = got
-			}
-			status = worst(status, remote.Status)
+	for _, topic := range st.Created {
+		if !s.pingArrived(ctx, sh, st.IDs[topic], started) {
+			// The shop pings a new webhook before it answers; no ping
+			// here means the shop cannot reach the URL (a proxy that does
+			// not forward, a URL WordPress refuses). It is registered all
+			// the same: the owner may fix the proxy later.
+			_ = s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "webhook_unreachable",
+				Args: map[string]string{"topic": topic, "url": delivery}})
 		}
 	}
-	w.URL, w.Status = "", status
+	w.URL, w.Status = "", st.Status
 	if len(w.RemoteIDs) > 0 {
 		w.URL = delivery
 	}
 	if err := s.store.SaveWebhook(ctx, sh.ID, w); err != nil {
 		return err
 	}
-	if err := errors.Join(errs...); err != nil {
-		_ = s.store.AddEvent(ctx, store.Event{Level: store.Error, Shop: sh.Name, Code: "webhook_register_failed", Detail: err.Error()})
-		return fmt.Errorf("register webhooks of %s: %w", sh.Name, err)
+	if regErr != nil {
+		_ = s.store.AddEvent(ctx, store.Event{Level: store.Error, Shop: sh.Name, Code: "webhook_register_failed", Detail: regErr.Error()})
+		return fmt.Errorf("register webhooks of %s: %w", sh.Name, regErr)
 	}
 	return nil
 }
@@ -192,26 +144,17 @@ func (s *Service) registerWebhooks(ctx context.Context, sh store.Shop, publicURL
 // reached the webhook server (of any Orderbrug process on this data
 // directory) since the registration started: the server logs each ping as
 // a webhook_ping event with the webhook's id.
-func (s *Service) pingArrived(ctx context.Context, sh store.Shop, id int64, since time.Time) bool {
+func (s *Service) pingArrived(ctx context.Context, sh store.Shop, id string, since time.Time) bool {
 	evs, err := s.store.Events(ctx, store.EventFilter{Shop: sh.Name, Limit: 50})
 	if err != nil {
 		return true // cannot tell: say nothing
 	}
 	for _, e := range evs {
-		if e.Code == "webhook_ping" && e.Args["id"] == strconv.FormatInt(id, 10) && !e.At.Before(since) {
+		if e.Code == "webhook_ping" && e.Args["id"] == id && !e.At.Before(since) {
 			return true
 		}
 	}
 	return false
-}
-
-// worst keeps the status that needs attention most.
-func worst(a, b string) string {
-	rank := map[string]int{"": 0, woocommerce.WebhookActive: 1, woocommerce.WebhookPaused: 2, woocommerce.WebhookDisabled: 3}
-	if rank[b] > rank[a] {
-		return b
-	}
-	return a
 }
 
 // syncWebhooks registers every enabled shop's webhooks at publicURL (after
@@ -238,7 +181,7 @@ func (s *Service) syncWebhooks(ctx context.Context, publicURL string) {
 // itself after failed deliveries, and nothing but a registration sets it
 // active again, even when the tunnel's URL did not change.
 func (s *Service) checkWebhooks(ctx context.Context, sh store.Shop) {
-	if sh.Source != order.WooCommerce || (!sh.Webhook.Enabled && len(sh.Webhook.RemoteIDs) == 0) {
+	if !sh.Webhook.Enabled && len(sh.Webhook.RemoteIDs) == 0 {
 		return
 	}
 	url, _ := s.publicURL(ctx)
@@ -272,36 +215,23 @@ func (s *Service) readWebhooks(ctx context.Context, sh store.Shop) error {
 	if err != nil {
 		return err
 	}
-	wc, ok := src.(*woocommerce.Client)
+	rd, ok := src.(source.HookReader)
 	if !ok {
 		return nil
 	}
-	list, err := wc.ListWebhooks(ctx)
+	w := cur.Webhook
+	st, err := rd.ReadHooks(ctx, w.RemoteIDs)
 	if err != nil {
 		return fmt.Errorf("webhooks of %s: %w", sh.Name, err)
 	}
-	byID := map[int64]woocommerce.Webhook{}
-	for _, w := range list {
-		byID[w.ID] = w
-	}
-	w := cur.Webhook
-	status, gone := "", false
-	for topic, id := range w.RemoteIDs {
-		remote, ok := byID[id]
-		if !ok {
-			delete(w.RemoteIDs, topic)
-			gone = true
-			continue
-		}
-		status = worst(status, remote.Status)
-	}
-	if status == w.Status && !gone {
+	gone := len(st.IDs) < len(w.RemoteIDs)
+	if st.Status == w.Status && !gone {
 		return nil
 	}
-	if status == woocommerce.WebhookDisabled && w.Status != woocommerce.WebhookDisabled {
+	if st.Status == webhookDisabled && w.Status != webhookDisabled {
 		_ = s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "webhook_disabled_seen"})
 	}
-	w.Status = status
+	w.RemoteIDs, w.Status = st.IDs, st.Status
 	if len(w.RemoteIDs) == 0 {
 		w.URL = ""
 	}
@@ -311,3 +241,7 @@ func (s *Service) readWebhooks(ctx context.Context, sh store.Shop) error {
 	s.notify()
 	return nil
 }
+
+// webhookDisabled is the status of a webhook the shop stopped delivering
+// (HookState.Status).
+const webhookDisabled = "disabled"

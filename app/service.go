@@ -21,7 +21,6 @@ import (
 	"github.com/orderbrug/orderbrug/sync/ledger/ubl"
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source"
-	"github.com/orderbrug/orderbrug/sync/source/woocommerce"
 	"github.com/orderbrug/orderbrug/sync/store"
 	"github.com/orderbrug/orderbrug/sync/tunnel"
 )
@@ -58,6 +57,8 @@ func DefaultDataDir() (string, error) {
 // for concurrent use; every method may block on the database or the network,
 // so the GUI calls them off its UI goroutine.
 type Service struct {
+	// kinds are the shop systems (app/kinds.go).
+	kinds   *source.Registry
 	store   *store.Store
 	engine  *engine.Engine
 	clock   clockwork.Clock
@@ -118,11 +119,12 @@ func Open(ctx context.Context, opt Options) (*Service, error) {
 		return nil, err
 	}
 	st.Now = opt.Clock.Now
-	s := &Service{store: st, clock: opt.Clock, http: opt.HTTPClient, log: opt.Logger, dataDir: opt.DataDir,
+	s := &Service{kinds: kinds, store: st, clock: opt.Clock, http: opt.HTTPClient, log: opt.Logger, dataDir: opt.DataDir,
 		subs: map[int]func(){}, newTunnel: opt.Tunnel, inbox: newGroupCommit(st)}
 	s.engine = &engine.Engine{
 		Store:   st,
 		Source:  s.sourceFor,
+		Kinds:   s.kinds,
 		Ledger:  s.ledger,
 		Seller:  s.Seller,
 		Now:     opt.Clock.Now,
@@ -228,15 +230,6 @@ func (s *Service) wake() {
 	if r := s.running(); r != nil {
 		r.Wake()
 	}
-}
-
-// sourceFor builds the client for a shop.
-func (s *Service) sourceFor(sh store.Shop) (source.Source, error) {
-	switch sh.Source {
-	case order.WooCommerce:
-		return woocommerce.New(woocommerce.Config{BaseURL: sh.BaseURL, Key: sh.Key, Secret: sh.Secret, HTTPClient: s.http})
-	}
-	return nil, &Error{Code: CodeUnsupported, Field: "source", Err: fmt.Errorf("source %q is not supported", sh.Source)}
 }
 
 // LedgerSettings say where bookings go.

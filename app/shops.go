@@ -8,14 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
-// Defaults of a new shop, as in the original dashboard.
+// Defaults of a new shop, as in the original dashboard (the forward set is
+// the kind's: KindInfo.DefaultForward, DefaultForward for the default kind).
 var (
-	DefaultForward      = []order.Status{"processing", "completed"}
 	DefaultPollInterval = 15 * time.Minute
 	DefaultLookbackDays = 21
 )
@@ -24,9 +24,14 @@ var (
 type ShopInput struct {
 	Name   string       `json:"name"`
 	Source order.Source `json:"source"`
-	URL    string       `json:"url"`
-	Key    string       `json:"-"`
-	Secret string       `json:"-"`
+	// URL, Key and Secret are the kind's fields url, key and secret
+	// (KindInfo.Fields); an empty one with a Default takes it.
+	URL    string `json:"url"`
+	Key    string `json:"-"`
+	Secret string `json:"-"`
+	// Options are the kind's options (OptionInfo keys); nil: the defaults
+	// (a new shop) or the current values (UpdateShop).
+	Options map[string]string `json:"options"`
 	// Forward is "Status doorzetten verkopen"; nil means the default.
 	Forward []order.Status `json:"forward"`
 	// Interval between polls; 0 means the default (15 min).
@@ -49,9 +54,11 @@ type ShopInfo struct {
 	Name string `json:"name"`
 	// Slug is the shop's immutable id in file names and webhook paths: a
 	// rename does not change it.
-	Slug         string         `json:"slug"`
-	Sells        order.Sells    `json:"sells"`
-	Source       order.Source   `json:"source"`
+	Slug   string       `json:"slug"`
+	Sells  order.Sells  `json:"sells"`
+	Source order.Source `json:"source"`
+	// KindName is the shop system as people know it ("WooCommerce").
+	KindName     string         `json:"kind_name"`
 	URL          string         `json:"url"`
 	HasKeys      bool           `json:"has_keys"`
 	Forward      []order.Status `json:"forward"`
@@ -66,6 +73,8 @@ type ShopInfo struct {
 	LastErrorCode string      `json:"last_error_code,omitempty"`
 	Paused        bool        `json:"paused"`
 	Webhook       WebhookInfo `json:"webhook"`
+	// Options are the kind's options with their values, defaults filled in.
+	Options map[string]string `json:"options"`
 }
 
 func (s *Service) shopInput(in ShopInput, isNew bool) (store.Shop, error) {
@@ -79,23 +88,41 @@ func (s *Service) shopInput(in ShopInput, isNew bool) (store.Shop, error) {
 		return sh, invalid("sells", err)
 	}
 	if in.Source == "" {
-		in.Source = order.WooCommerce
+		in.Source = defaultKind
 	}
-	if in.Source != order.WooCommerce {
-		return sh, &Error{Code: CodeUnsupported, Field: "source", Err: fmt.Errorf("source %q is not supported yet", in.Source)}
-	}
-	u, err := NormalizeShopURL(in.URL)
+	k, err := s.kind(in.Source)
 	if err != nil {
 		return sh, err
 	}
-	if isNew && (in.Key == "" || in.Secret == "") {
-		if in.Key == "" {
-			return sh, required("key")
+	values := map[string]*string{"url": &in.URL, "key": &in.Key, "secret": &in.Secret}
+	for _, f := range k.Fields {
+		v := values[f.Key]
+		if v == nil {
+			continue
 		}
-		return sh, required("secret")
+		*v = strings.TrimSpace(*v)
+		if *v == "" && f.Default != "" && (isNew || f.Key == "url") {
+			*v = f.Default
+		}
+		switch {
+		case f.Key == "url":
+			u, err := NormalizeShopURL(*v)
+			if err != nil {
+				return sh, err
+			}
+			*v = u
+		case *v == "" && f.Required && isNew:
+			return sh, required(f.Key)
+		}
+	}
+	var opts map[string]string
+	if in.Options != nil {
+		if opts, err = checkOptions(k, in.Options); err != nil {
+			return sh, err
+		}
 	}
 	if in.Forward == nil {
-		in.Forward = DefaultForward
+		in.Forward = append([]order.Status{}, k.DefaultForward...)
 	}
 	if in.Interval == 0 {
 		in.Interval = DefaultPollInterval
@@ -110,9 +137,9 @@ func (s *Service) shopInput(in ShopInput, isNew bool) (store.Shop, error) {
 	if lookback < 0 || lookback > 3650 {
 		return sh, invalid("lookback", errors.New("between 0 and 3650 days"))
 	}
-	return store.Shop{Name: in.Name, Source: in.Source, BaseURL: u, Key: strings.TrimSpace(in.Key),
-		Secret: strings.TrimSpace(in.Secret), Forward: in.Forward, PollInterval: in.Interval, LookbackDays: lookback,
-		StartAt: in.Since, Sells: sells}, nil
+	return store.Shop{Name: in.Name, Source: in.Source, BaseURL: in.URL, Key: in.Key,
+		Secret: in.Secret, Forward: in.Forward, PollInterval: in.Interval, LookbackDays: lookback,
+		StartAt: in.Since, Sells: sells, Options: opts}, nil
 }
 
 // checkName refuses an empty name and characters that read badly in a
@@ -174,7 +201,14 @@ func (s *Service) addShop(ctx context.Context, in ShopInput, test bool) (ShopInf
 		sh.StartAt = s.clock.Now().UTC()
 	}
 	sh.Cursor = sh.StartAt
-	sh.Webhook = store.WebhookConfig{Topics: []string{"order.created", "order.updated"}, Secret: newSecret()}
+	k, err := s.kind(sh.Source)
+	if err != nil {
+		return ShopInfo{}, err
+	}
+	sh.Webhook = store.WebhookConfig{Topics: defaultTopics(k)}
+	if !k.OwnerHookKey {
+		sh.Webhook.Secret = newSecret()
+	}
 	sh, err = s.store.AddShop(ctx, sh)
 	if err != nil {
 		if errors.Is(err, store.ErrShopExists) {
@@ -188,15 +222,15 @@ func (s *Service) addShop(ctx context.Context, in ShopInput, test bool) (ShopInf
 	return s.info(sh), nil
 }
 
-// testShop asks the shop for its statuses with sh's address and keys. Its
-// error names the input at fault: the keys when they are refused, else the
-// address.
+// testShop checks sh's address and keys with the kind's connection test
+// (its statuses, for a kind without one). Its error names the input at
+// fault: the keys when they are refused, else the address.
 func (s *Service) testShop(ctx context.Context, sh store.Shop) error {
 	src, err := s.sourceFor(sh)
 	if err != nil {
 		return err
 	}
-	if _, err := src.Statuses(ctx); err != nil {
+	if err := testConnection(ctx, src); err != nil {
 		code, field := CodeOf(err), "url"
 		if code == CodeAuth {
 			field = "key"
@@ -204,6 +238,27 @@ func (s *Service) testShop(ctx context.Context, sh store.Shop) error {
 		return &Error{Code: code, Field: field, Err: err}
 	}
 	return nil
+}
+
+// testConnection makes the kind's cheapest call that needs the keys.
+func testConnection(ctx context.Context, src source.Source) error {
+	if t, ok := src.(source.ConnectionTester); ok {
+		return t.TestConnection(ctx)
+	}
+	if l, ok := src.(source.StatusLister); ok {
+		_, err := l.Statuses(ctx)
+		return err
+	}
+	return nil
+}
+
+// statuses lists the shop's statuses, for a kind that can.
+func statuses(ctx context.Context, src source.Source) ([]order.StatusInfo, error) {
+	l, ok := src.(source.StatusLister)
+	if !ok {
+		return nil, &Error{Code: CodeUnsupported, Err: fmt.Errorf("a %s shop does not list its statuses", src.Kind())}
+	}
+	return l.Statuses(ctx)
 }
 
 // RenameShop changes the name people see, and nothing else: the slug (the
@@ -262,7 +317,7 @@ func (s *Service) setSince(ctx context.Context, sh store.Shop, since time.Time) 
 		return 0, err
 	}
 	sh.StartAt = since
-	n, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, engine.Decide(sh))
+	n, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, s.engine.Decide(sh))
 	if err != nil {
 		return 0, err
 	}
@@ -307,6 +362,18 @@ func (s *Service) UpdateShop(ctx context.Context, name string, in ShopInput) err
 		return err
 	}
 	sh.ID, sh.Paused, sh.Webhook = cur.ID, cur.Paused, cur.Webhook
+	if in.Options == nil {
+		sh.Options = cur.Options
+	} else {
+		merged := map[string]string{}
+		for k, v := range cur.Options {
+			merged[k] = v
+		}
+		for k, v := range sh.Options {
+			merged[k] = v
+		}
+		sh.Options = merged
+	}
 	if in.Sells == "" {
 		sh.Sells = cur.Sells
 	}
@@ -337,7 +404,7 @@ func (s *Service) UpdateShop(ctx context.Context, name string, in ShopInput) err
 		}
 		sh.StartAt = newStart.UTC()
 	}
-	if _, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, engine.Decide(sh)); err != nil {
+	if _, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, s.engine.Decide(sh)); err != nil {
 		return err
 	}
 	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_changed"})
@@ -362,7 +429,7 @@ func (s *Service) SetForward(ctx context.Context, name string, forward []order.S
 	if err := s.store.UpdateShop(ctx, sh); err != nil {
 		return 0, err
 	}
-	n, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, engine.Decide(sh))
+	n, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, s.engine.Decide(sh))
 	if err != nil {
 		return 0, err
 	}
@@ -420,15 +487,42 @@ func (s *Service) Shop(ctx context.Context, name string) (ShopInfo, error) {
 }
 
 func (s *Service) info(sh store.Shop) ShopInfo {
-	in := ShopInfo{Name: sh.Name, Slug: sh.Slug, Sells: sh.Sells, Source: sh.Source, URL: sh.BaseURL, HasKeys: sh.Key != "" && sh.Secret != "",
+	in := ShopInfo{Name: sh.Name, Slug: sh.Slug, Sells: sh.Sells, Source: sh.Source, URL: sh.BaseURL,
 		Forward: sh.Forward, Interval: sh.PollInterval, LookbackDays: sh.LookbackDays, Since: sh.StartAt,
 		LastPoll: sh.LastPollAt, LastPollOK: sh.LastPollOK, LastError: sh.LastError, Paused: sh.Paused,
-		Webhook: s.webhookInfo(sh)}
+		Webhook: s.webhookInfo(sh), Options: map[string]string{}}
 	in.LastErrorCode = sh.LastErrorCode
+	if k, ok := s.kinds.Lookup(sh.Source); ok {
+		in.KindName, in.Options = k.Name, options(sh, k)
+		in.HasKeys = hasKeys(sh, k)
+	} else {
+		in.KindName, in.HasKeys = string(sh.Source), sh.Key != "" && sh.Secret != ""
+	}
 	if r := s.running(); r != nil {
 		in.NextPoll = r.NextPoll(sh.ID)
 	}
 	return in
+}
+
+// hasKeys reports whether every required credential of the kind is set.
+func hasKeys(sh store.Shop, k *source.Descriptor) bool {
+	any := false
+	for _, f := range k.Fields {
+		var v string
+		switch f.Key {
+		case "key":
+			v = sh.Key
+		case "secret":
+			v = sh.Secret
+		default:
+			continue
+		}
+		any = true
+		if f.Required && v == "" {
+			return false
+		}
+	}
+	return any
 }
 
 // shop finds a shop by name, with the service's error.
@@ -475,7 +569,12 @@ func (s *Service) TestConnection(ctx context.Context, in ShopInput) ([]order.Sta
 	if err != nil {
 		return nil, err
 	}
-	return src.Statuses(ctx)
+	if l, ok := src.(source.StatusLister); !ok {
+		// Nothing to choose from: the connection test says whether it works.
+		return nil, testConnection(ctx, src)
+	} else {
+		return l.Statuses(ctx)
+	}
 }
 
 // Statuses returns a shop's real order statuses, custom ones included.
@@ -488,7 +587,7 @@ func (s *Service) Statuses(ctx context.Context, name string) ([]order.StatusInfo
 	if err != nil {
 		return nil, err
 	}
-	return src.Statuses(ctx)
+	return statuses(ctx, src)
 }
 
 // SetShopPaused pauses or resumes one shop's polling.

@@ -12,20 +12,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
-
-// WebhookTopics are the WooCommerce topics a person can switch per shop.
-var WebhookTopics = []string{"order.created", "order.updated", "order.deleted", "order.restored"}
 
 // WebhookInfo is a shop's real-time set-up as views show it.
 type WebhookInfo struct {
 	Enabled bool     `json:"enabled"`
 	Topics  []string `json:"topics"`
-	// Path is the delivery path on the webhook server for a kind with one
-	// route; Paths every route by name ("orders" for WooCommerce).
+	// Path is the delivery path of the shop's one route (its root); Paths
+	// every route of its kind by name (the root as "orders").
 	Path  string            `json:"path"`
 	Paths map[string]string `json:"paths"`
+	// Manual: the shop's key does not let Orderbrug register the webhook:
+	// paste URL in the shop's dashboard yourself.
+	Manual bool `json:"manual"`
 	// URL is the full public address when there is a public URL ("" otherwise).
 	URL string `json:"url,omitempty"`
 	// Secret is what to paste into WooCommerce for a manual set-up. Never in
@@ -125,8 +126,8 @@ const keyTunnel = "tunnel"
 func (s *Service) webhookInfo(sh store.Shop) WebhookInfo {
 	ctx := context.Background()
 	w := WebhookInfo{Enabled: sh.Webhook.Enabled, Topics: sh.Webhook.Topics, Path: webhookPath(sh),
-		Paths:  map[string]string{"orders": webhookPath(sh)},
-		Secret: s.webhookSecret(sh), Status: sh.Webhook.Status, Reactivated: sh.Webhook.Reactivated}
+		Paths:  s.webhookPaths(sh),
+		Secret: s.webhookSecret(sh), Status: sh.Webhook.Status, Reactivated: sh.Webhook.Reactivated, Manual: sh.Webhook.Manual}
 	if n, err := s.store.CountRejections(ctx, sh.Slug, s.clock.Now().AddDate(0, 0, -7)); err == nil {
 		w.Rejected = n
 	}
@@ -221,7 +222,7 @@ func (s *Service) RefreshWebhooks(ctx context.Context, shop string) error {
 }
 
 // WebhookSecret returns the secret a shop's deliveries are signed with, for
-// a manual set-up in WooCommerce. Nothing else prints it.
+// a manual set-up in the shop (WooCommerce). Nothing else prints it.
 func (s *Service) WebhookSecret(ctx context.Context, shop string) (string, error) {
 	sh, err := s.shop(ctx, shop)
 	if err != nil {
@@ -234,6 +235,20 @@ func (s *Service) WebhookSecret(ctx context.Context, shop string) (string, error
 // change (a shop from before slugs has its name as slug: its URL stays).
 func webhookPath(sh store.Shop) string {
 	return "/hooks/" + string(sh.Source) + "/" + url.PathEscape(sh.Slug)
+}
+
+// webhookPaths are the paths of every route of the shop's kind, by route
+// name; the root is "orders".
+func (s *Service) webhookPaths(sh store.Shop) map[string]string {
+	paths := map[string]string{"orders": webhookPath(sh)}
+	if k, ok := s.kinds.Lookup(sh.Source); ok && k.Hooks != nil {
+		for _, rt := range k.Hooks.Routes() {
+			if name := strings.Trim(rt.Path, "/"); name != "" {
+				paths[name] = webhookPath(sh) + "/" + name
+			}
+		}
+	}
+	return paths
 }
 
 // webhookSecret is the secret deliveries are signed with, generated for
@@ -257,8 +272,12 @@ func (s *Service) SetWebhookTopics(ctx context.Context, shop string, topics []st
 	if err != nil {
 		return err
 	}
+	k, err := s.kind(sh.Source)
+	if err != nil {
+		return err
+	}
 	for _, t := range topics {
-		if !validTopic(t) {
+		if !validTopic(k, t) {
 			return invalid("topic", errors.New("unknown topic "+t))
 		}
 	}
@@ -270,9 +289,9 @@ func (s *Service) SetWebhookTopics(ctx context.Context, shop string, topics []st
 	return nil
 }
 
-func validTopic(t string) bool {
-	for _, x := range WebhookTopics {
-		if x == t {
+func validTopic(k *source.Descriptor, t string) bool {
+	for _, x := range k.Topics {
+		if x.Key == t {
 			return true
 		}
 	}

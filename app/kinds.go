@@ -1,0 +1,276 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source"
+	"github.com/orderbrug/orderbrug/sync/source/woocommerce"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// kinds are the shop systems Orderbrug knows: a new kind is one package
+// and one more descriptor here. Nothing else in app names a kind.
+var kinds = source.NewRegistry(woocommerce.Descriptor())
+
+// defaultKind is the kind of a shop added without one (the CLI's `shop add`
+// without a kind, the connect flow).
+const defaultKind = order.WooCommerce
+
+// DefaultForward is the forward set of a new shop of the default kind;
+// KindInfo.DefaultForward is each kind's.
+var DefaultForward = func() []order.Status {
+	k, _ := kinds.Lookup(defaultKind)
+	return append([]order.Status(nil), k.DefaultForward...)
+}()
+
+// WebhookTopics are the webhook toggles of every kind (topic keys), in the
+// kinds' order: a person switches them per shop (SetWebhookTopics).
+var WebhookTopics = func() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range kinds.All() {
+		for _, t := range k.Topics {
+			if !seen[t.Key] {
+				seen[t.Key] = true
+				out = append(out, t.Key)
+			}
+		}
+	}
+	return out
+}()
+
+// FieldInfo is one connection setting a kind asks for: an entry of the
+// wizard, a flag of `shop add KIND`. Label and Hint are lang keys.
+type FieldInfo struct {
+	Key      string `json:"key"`
+	Flag     string `json:"flag"`
+	Label    string `json:"label"`
+	Hint     string `json:"hint"`
+	Default  string `json:"default"`
+	Secret   bool   `json:"secret"`
+	Required bool   `json:"required"`
+}
+
+// OptionInfo is a per-shop setting of a kind: a toggle ("bool": on or off)
+// or a list of ids ("list", comma-separated) of the Webhooks tab, a flag of
+// `shop set NAME`. Label and Hint are lang keys.
+type OptionInfo struct {
+	Key     string `json:"key"`
+	Flag    string `json:"flag"`
+	Kind    string `json:"kind"`
+	Default string `json:"default"`
+	Label   string `json:"label"`
+	Hint    string `json:"hint"`
+}
+
+// TopicInfo is a webhook toggle of a kind. Label is a lang key.
+type TopicInfo struct {
+	Key     string `json:"key"`
+	Label   string `json:"label"`
+	Default bool   `json:"default"`
+}
+
+// KindInfo is a shop system as views and the CLI show it.
+type KindInfo struct {
+	Kind    order.Source `json:"kind"`
+	Name    string       `json:"name"`
+	Fields  []FieldInfo  `json:"fields"`
+	Options []OptionInfo `json:"options"`
+	Topics  []TopicInfo  `json:"topics"`
+	// OwnerHookKey: the owner enters the key the shop signs webhooks with
+	// (SetWebhookKey); otherwise Orderbrug makes it.
+	OwnerHookKey bool `json:"owner_hook_key"`
+	// Webhooks: the kind receives webhooks.
+	Webhooks bool `json:"webhooks"`
+	// DefaultForward is "Status doorzetten verkopen" of a new shop.
+	DefaultForward []order.Status `json:"default_forward"`
+}
+
+// Kinds lists the shop systems Orderbrug knows, sorted by name.
+func (s *Service) Kinds() []KindInfo {
+	all := s.kinds.All()
+	out := make([]KindInfo, 0, len(all))
+	for _, k := range all {
+		out = append(out, kindInfo(k))
+	}
+	return out
+}
+
+func kindInfo(k *source.Descriptor) KindInfo {
+	ki := KindInfo{Kind: k.Kind, Name: k.Name, Fields: []FieldInfo{}, Options: []OptionInfo{}, Topics: []TopicInfo{},
+		OwnerHookKey: k.OwnerHookKey, Webhooks: k.Hooks != nil,
+		DefaultForward: append([]order.Status{}, k.DefaultForward...)}
+	for _, f := range k.Fields {
+		ki.Fields = append(ki.Fields, FieldInfo{Key: f.Key, Flag: f.Flag, Label: f.Label, Hint: f.Hint, Default: f.Default,
+			Secret: f.Secret, Required: f.Required})
+	}
+	for _, o := range k.Options {
+		ki.Options = append(ki.Options, OptionInfo{Key: o.Key, Flag: o.Flag, Kind: string(o.Kind), Default: o.Default,
+			Label: o.Label, Hint: o.Hint})
+	}
+	for _, t := range k.Topics {
+		ki.Topics = append(ki.Topics, TopicInfo{Key: t.Key, Label: t.Label, Default: t.Default})
+	}
+	return ki
+}
+
+// kind is the descriptor of a kind, or CodeUnsupported.
+func (s *Service) kind(src order.Source) (*source.Descriptor, error) {
+	k, ok := s.kinds.Lookup(src)
+	if !ok {
+		return nil, &Error{Code: CodeUnsupported, Field: "source", Err: fmt.Errorf("source %q is not supported", src)}
+	}
+	return k, nil
+}
+
+// sourceFor builds the client for a shop.
+func (s *Service) sourceFor(sh store.Shop) (source.Source, error) {
+	k, err := s.kind(sh.Source)
+	if err != nil {
+		return nil, err
+	}
+	return k.New(source.Config{BaseURL: sh.BaseURL, Key: sh.Key, Secret: sh.Secret, Options: options(sh, k), HTTPClient: s.http})
+}
+
+// options are the shop's option values with the kind's defaults filled in.
+func options(sh store.Shop, k *source.Descriptor) map[string]string {
+	out := make(map[string]string, len(k.Options))
+	for _, o := range k.Options {
+		out[o.Key] = o.Default
+		if v, ok := sh.Options[o.Key]; ok {
+			out[o.Key] = v
+		}
+	}
+	return out
+}
+
+// defaultTopics are the topics a new shop of kind k has switched on.
+func defaultTopics(k *source.Descriptor) []string {
+	var out []string
+	for _, t := range k.Topics {
+		if t.Default {
+			out = append(out, t.Key)
+		}
+	}
+	return out
+}
+
+// checkOptions validates opts against kind k's options and returns them
+// normalized: a bool is on or off, a list its ids comma-separated without
+// spaces ("" none). An unknown key or a bad value is CodeInvalid with the
+// key as Field.
+func checkOptions(k *source.Descriptor, opts map[string]string) (map[string]string, error) {
+	out := make(map[string]string, len(opts))
+	keys := make([]string, 0, len(opts))
+	for key := range opts {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		v := strings.TrimSpace(opts[key])
+		var opt *source.Option
+		for i := range k.Options {
+			if k.Options[i].Key == key {
+				opt = &k.Options[i]
+			}
+		}
+		if opt == nil {
+			return nil, &Error{Code: CodeInvalid, Field: key, Err: fmt.Errorf("%s has no option %q", k.Name, key)}
+		}
+		switch opt.Kind {
+		case source.OptionBool:
+			v = strings.ToLower(v)
+			if v != "on" && v != "off" {
+				return nil, &Error{Code: CodeInvalid, Field: key, Err: errors.New("on or off")}
+			}
+		case source.OptionList:
+			var ids []string
+			for _, id := range strings.Split(v, ",") {
+				id = strings.TrimSpace(id)
+				if id == "" {
+					continue
+				}
+				if strings.ContainsAny(id, " \t\r\n") {
+					return nil, &Error{Code: CodeInvalid, Field: key, Err: errors.New("ids separated by commas (12,34)")}
+				}
+				ids = append(ids, id)
+			}
+			v = strings.Join(ids, ",")
+		}
+		out[key] = v
+	}
+	return out, nil
+}
+
+// SetShopOptions sets options of a shop's kind (OptionInfo keys; the keys
+// not in opts keep their values). A bool is on or off, a list ids
+// separated by commas. They are saved, logged, and the shop's parked,
+// queued and by-option ignored orders are decided again.
+func (s *Service) SetShopOptions(ctx context.Context, shop string, opts map[string]string) error {
+	sh, err := s.shop(ctx, shop)
+	if err != nil {
+		return err
+	}
+	k, err := s.kind(sh.Source)
+	if err != nil {
+		return err
+	}
+	clean, err := checkOptions(k, opts)
+	if err != nil {
+		return err
+	}
+	merged := map[string]string{}
+	for key, v := range sh.Options {
+		merged[key] = v
+	}
+	for key, v := range clean {
+		merged[key] = v
+	}
+	if err := s.store.SaveOptions(ctx, sh.ID, merged); err != nil {
+		return err
+	}
+	sh.Options = merged
+	n, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued, store.Ignored}, s.engine.Decide(sh))
+	if err != nil {
+		return err
+	}
+	args := map[string]string{"changed": fmt.Sprint(n)}
+	for key, v := range clean {
+		args[key] = v
+	}
+	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_options", Args: args})
+	s.wake()
+	s.notify()
+	return nil
+}
+
+// SetWebhookKey sets the key the shop signs its webhooks with, for kinds
+// where the owner chooses it in the shop (KindInfo.OwnerHookKey; others
+// are CodeUnsupported: Orderbrug makes their secret). "" clears it:
+// deliveries are then taken unsigned, as hints.
+func (s *Service) SetWebhookKey(ctx context.Context, shop, key string) error {
+	sh, err := s.shop(ctx, shop)
+	if err != nil {
+		return err
+	}
+	k, err := s.kind(sh.Source)
+	if err != nil {
+		return err
+	}
+	if !k.OwnerHookKey {
+		return &Error{Code: CodeUnsupported, Field: "webhook_key",
+			Err: fmt.Errorf("%s webhooks are signed with a secret Orderbrug makes", k.Name)}
+	}
+	sh.Webhook.Secret = strings.TrimSpace(key)
+	if err := s.store.SaveWebhook(ctx, sh.ID, sh.Webhook); err != nil {
+		return err
+	}
+	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_changed"})
+	s.notify()
+	return nil
+}
