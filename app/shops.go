@@ -553,12 +553,18 @@ func (s *Service) reload(ctx context.Context) {
 }
 
 // TestConnection checks a shop's address and keys without saving them and
-// returns the shop's statuses (for the forward checkboxes). Empty Key/Secret
-// with the name of an existing shop use the stored keys.
+// returns the shop's statuses (for the forward checkboxes; none for a kind
+// that cannot list them). An empty Key or Secret with the name of an
+// existing shop uses the stored one.
 func (s *Service) TestConnection(ctx context.Context, in ShopInput) ([]order.StatusInfo, error) {
 	if (in.Key == "" || in.Secret == "") && in.Name != "" {
 		if cur, err := s.store.ShopByName(ctx, strings.TrimSpace(in.Name)); err == nil {
-			in.Key, in.Secret = cur.Key, cur.Secret
+			if in.Key == "" {
+				in.Key = cur.Key
+			}
+			if in.Secret == "" {
+				in.Secret = cur.Secret
+			}
 		}
 	}
 	sh, err := s.shopInput(in, true)
@@ -569,12 +575,17 @@ func (s *Service) TestConnection(ctx context.Context, in ShopInput) ([]order.Sta
 	if err != nil {
 		return nil, err
 	}
-	if l, ok := src.(source.StatusLister); !ok {
-		// Nothing to choose from: the connection test says whether it works.
-		return nil, testConnection(ctx, src)
-	} else {
+	// A kind's connection test first: its statuses may be a fixed list
+	// that asks the shop nothing.
+	if t, ok := src.(source.ConnectionTester); ok {
+		if err := t.TestConnection(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if l, ok := src.(source.StatusLister); ok {
 		return l.Statuses(ctx)
 	}
+	return nil, nil
 }
 
 // Statuses returns a shop's real order statuses, custom ones included.

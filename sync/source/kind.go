@@ -15,7 +15,12 @@ import (
 // type assertion to the interface (as io.Copy asks for io.WriterTo), so a
 // push-only till needs no Poll.
 
-// Poller polls a shop's API. See Source.Poll for the contract.
+// Poller polls a shop's API. Poll calls fn for every order modified at or
+// after since (UTC), in order of modification, and returns the cursor for
+// the next poll: the newest modified time it saw, or since when nothing
+// changed. Orders can be reported more than once; the caller ignores
+// repeats. When fn returns an error, Poll stops and returns it, and next is
+// the newest modified time of the orders fn accepted in full.
 type Poller interface {
 	Poll(ctx context.Context, since time.Time, fn func(order.Order) error) (next time.Time, err error)
 }

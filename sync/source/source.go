@@ -15,14 +15,8 @@ import (
 // naming its kind is asked by a type assertion to the capability
 // interfaces (Poller, ReportingPoller, Fetcher, StatusLister,
 // ConnectionTester, HookRegistrar, HookReader, SubscriptionFetcher,
-// WebhookParser), as io.Copy asks for io.WriterTo.
-//
-// Poll (Poller) calls fn for every order modified at or after since (UTC),
-// in order of modification, and returns the cursor for the next poll: the
-// newest modified time it saw, or since when nothing changed. Orders can
-// be reported more than once; the caller ignores repeats. When fn returns
-// an error, Poll stops and returns it, and next is the newest modified
-// time of the orders fn accepted in full.
+// WebhookParser), as io.Copy asks for io.WriterTo: a push-only till needs
+// no Poll.
 type Source interface {
 	Kind() order.Source
 }
