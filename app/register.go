@@ -98,7 +98,14 @@ func (s *Service) registerWebhooks(ctx context.Context, sh store.Shop, publicURL
 		sh.Webhook = cur.Webhook
 	}
 	delivery := strings.TrimRight(publicURL, "/") + webhookPath(sh)
-	setup := source.HookSetup{Secret: s.webhookSecret(sh), Topics: sh.Webhook.Topics, Known: sh.Webhook.RemoteIDs}
+	reactivated := map[string]bool{}
+	logReactivated := func(topic string) {
+		reactivated[topic] = true
+		_ = s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "webhook_reactivated",
+			Args: map[string]string{"topic": topic}})
+	}
+	setup := source.HookSetup{Secret: s.webhookSecret(sh), Topics: sh.Webhook.Topics, Known: sh.Webhook.RemoteIDs,
+		Reactivating: logReactivated}
 	if sh.Webhook.Enabled && publicURL != "" {
 		setup.URL = delivery
 	}
@@ -113,8 +120,9 @@ func (s *Service) registerWebhooks(ctx context.Context, sh store.Shop, publicURL
 	w.Reactivated += st.Reactivated
 	w.Manual = st.Manual
 	for _, topic := range st.ReactivatedTopics {
-		_ = s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "webhook_reactivated",
-			Args: map[string]string{"topic": topic}})
+		if !reactivated[topic] { // a registrar that does not call Reactivating
+			logReactivated(topic)
+		}
 	}
 	for _, topic := range st.Created {
 		if !s.pingArrived(ctx, sh, st.IDs[topic], started) {

@@ -48,6 +48,10 @@ type HookSetup struct {
 	Topics []string
 	// Known are the remote ids Orderbrug registered before, per topic.
 	Known map[string]string
+	// Reactivating, when set, is called with the topic before a webhook the
+	// shop disabled is set active again, so that the caller's log says so
+	// by the time the shop shows it active.
+	Reactivating func(topic string)
 }
 
 // HookState is what registering found and did.

@@ -69,6 +69,9 @@ func (c *Client) RegisterHooks(ctx context.Context, setup source.HookSetup) (sou
 				upd.DeliveryURL = setup.URL
 			}
 			if remote.Status == WebhookDisabled {
+				if setup.Reactivating != nil {
+					setup.Reactivating(topic)
+				}
 				upd.Status = WebhookActive
 				st.Reactivated++
 				st.ReactivatedTopics = append(st.ReactivatedTopics, topic)
