@@ -92,16 +92,21 @@ type Order struct {
 	ShopURL string `json:"shop_url,omitempty"`
 	// Deleted is set when the shop reports the order as trashed or deleted.
 	Deleted bool `json:"deleted,omitempty"`
+	// Recurring is set for a collected term of a subscription or an
+	// instalment plan (a direct debit), as opposed to a checkout.
+	Recurring bool `json:"recurring,omitempty"`
 }
 
 // Line is one line of an order: a product (after discounts), shipping or a fee.
 type Line struct {
 	Kind LineKind `json:"kind"`
 	// ID is the source's line id, unique within the order.
-	ID       string `json:"id"`
-	SKU      string `json:"sku,omitempty"`
-	Name     string `json:"name"`
-	Quantity int64  `json:"quantity"`
+	ID  string `json:"id"`
+	SKU string `json:"sku,omitempty"`
+	// ProductID is the shop's id of the product sold, "" when unknown.
+	ProductID string `json:"product_id,omitempty"`
+	Name      string `json:"name"`
+	Quantity  int64  `json:"quantity"`
 	// Net is the line's amount excluding VAT, after discounts.
 	Net Money `json:"net"`
 	// VAT is the line's VAT as the shop computed it.
