@@ -1,6 +1,7 @@
 package plugandpay
 
 import (
+	"encoding/json"
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
@@ -57,3 +58,5 @@ func byID(os []order.Order) map[string]order.Order {
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
