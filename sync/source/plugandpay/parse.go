@@ -186,15 +186,21 @@ func deref(s *string) string {
 // {"data":{...}}) far enough to know its id, status and links.
 func readWire(raw []byte) (*wire, error) {
 	raw = bytes.TrimSpace(raw)
-	var env struct {
-		Data json.RawMessage `json:"data"`
-	}
-	if json.Unmarshal(raw, &env) == nil && len(env.Data) > 0 && env.Data[0] == '{' {
-		raw = env.Data
-	}
 	w := &wire{raw: raw}
 	if err := json.Unmarshal(raw, &w.o); err != nil {
 		return nil, fmt.Errorf("parse plug&pay order: %w", err)
+	}
+	if w.o.ID == nil {
+		// A whole answer, {"data":{...}}: an order has no "data".
+		var env struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if json.Unmarshal(raw, &env) == nil && len(env.Data) > 0 && env.Data[0] == '{' {
+			w = &wire{raw: env.Data}
+			if err := json.Unmarshal(env.Data, &w.o); err != nil {
+				return nil, fmt.Errorf("parse plug&pay order: %w", err)
+			}
+		}
 	}
 	if w.o.ID == nil || *w.o.ID <= 0 {
 		return nil, errors.New("parse plug&pay order: no positive id")

@@ -19,15 +19,19 @@ import (
 // own is not documented.
 const pageSize = 100
 
-// Overlaps of the poll windows. Plug&Pay has no "updated since" filter, so
-// a poll asks for what was paid (since_paid_at) or invoiced
-// (since_invoice_date: credit invoices, late payments) since the cursor, a
-// little before it: an hour for payments committed late or a clock that
-// differs, a day for invoice dates (a calendar date in the shop's zone).
-const (
-	paidOverlap    = time.Hour
-	invoiceOverlap = 24 * time.Hour
-)
+// paidOverlap: Plug&Pay has no "updated since" filter, so a poll asks for
+// what was paid (since_paid_at) or invoiced (since_invoice_date) since the
+// cursor, an hour before it: for payments committed late, or a clock that
+// differs. The filter's time is sent in UTC: read as UTC it is exact, read
+// as the shop's time (Europe/Amsterdam, ahead of UTC) it reaches further
+// back, so neither reading misses an order.
+const paidOverlap = time.Hour
+
+// invoiceStatuses are the statuses the invoice-date window asks for: what
+// the payment window cannot see. Paid and credited orders were paid (their
+// paid_at is in the payment window, or they are older and unchanged); a
+// credited order comes with its credit invoice, which is in this window.
+const invoiceStatuses = "open,processing,credit_invoice,reversed"
 
 // includes asks for everything an order needs; absent parts are tolerated.
 const includes = "billing,items,payment,taxes,discounts,related_orders"
@@ -100,8 +104,8 @@ func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order)
 }
 
 // PollEach reports each order paid (since_paid_at) or invoiced
-// (since_invoice_date) since since, less an overlap, once, oldest change
-// first, and returns the newest updated_at it saw (since when none). With a
+// (since_invoice_date: credit invoices, unpaid invoices, reversals) since
+// since, less an overlap, once, oldest change first, and returns the newest updated_at it saw (since when none). With a
 // zero since it asks for every order. A credit invoice is reported as a
 // refund on the order it credits, that order fetched when it is not in the
 // window; a credited order comes with its credit invoices. An order that
@@ -151,7 +155,11 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 	} else {
 		queries = append(queries,
 			url.Values{"since_paid_at": {since.Add(-paidOverlap).Format("2006-01-02 15:04:05")}, "sort": {"paid_at"}, "direction": {"asc"}},
-			url.Values{"since_invoice_date": {since.Add(-invoiceOverlap).Format("2006-01-02")}, "sort": {"invoice_date"}, "direction": {"asc"}})
+			// An invoice dated after the cursor has a date (in UTC or in
+			// the shop's zone, ahead of UTC) no earlier than the cursor's
+			// UTC date.
+			url.Values{"since_invoice_date": {since.Add(-paidOverlap).Format("2006-01-02")}, "payment_status": {invoiceStatuses},
+				"sort": {"invoice_date"}, "direction": {"asc"}})
 	}
 	for _, q := range queries {
 		if err := c.list(ctx, "poll", q, collect); err != nil {

@@ -85,6 +85,7 @@ var rateIDs = map[int64]int64{2100: 57, 900: 58, 0: 59}
 // Add makes an order from spec and returns its id.
 func (s *Shop) Add(spec Spec) int64 {
 	s.mu.Lock()
+	clear(s.lists) // a change: cached lists are stale
 	defer s.mu.Unlock()
 	return s.add(spec)
 }
@@ -197,6 +198,7 @@ func (s *Shop) pay(o *Order, at time.Time) {
 // with its number and date.
 func (s *Shop) Pay(id int64) error {
 	s.mu.Lock()
+	clear(s.lists) // a change: cached lists are stale
 	defer s.mu.Unlock()
 	o, ok := s.orders[id]
 	if !ok || o.Payment.Status != "open" {
@@ -213,6 +215,7 @@ func (s *Shop) SetStatus(id int64, status string) error {
 		return fmt.Errorf("ppemu: unknown payment status %q", status)
 	}
 	s.mu.Lock()
+	clear(s.lists) // a change: cached lists are stale
 	defer s.mu.Unlock()
 	o, ok := s.orders[id]
 	if !ok {
@@ -230,6 +233,7 @@ func (s *Shop) SetStatus(id int64, status string) error {
 // the credit invoice's id.
 func (s *Shop) Credit(id int64) (int64, error) {
 	s.mu.Lock()
+	clear(s.lists) // a change: cached lists are stale
 	defer s.mu.Unlock()
 	o, ok := s.orders[id]
 	if !ok {
@@ -296,6 +300,7 @@ func (s *Shop) Credit(id int64) (int64, error) {
 // are otherwise): a credit invoice whose original cannot be found.
 func (s *Shop) Unlink(id int64) {
 	s.mu.Lock()
+	clear(s.lists) // a change: cached lists are stale
 	defer s.mu.Unlock()
 	if o, ok := s.orders[id]; ok {
 		o.RelatedOrders = nil
@@ -306,6 +311,7 @@ func (s *Shop) Unlink(id int64) {
 // returns its id.
 func (s *Shop) AddSubscription(b Buyer, productID int64, product string) int64 {
 	s.mu.Lock()
+	clear(s.lists) // a change: cached lists are stale
 	defer s.mu.Unlock()
 	at := s.now().UTC().Truncate(time.Second).Format(isoLayout)
 	id := int64(900 + len(s.subs) + 1)
@@ -322,6 +328,7 @@ func (s *Shop) AddSubscription(b Buyer, productID int64, product string) int64 {
 // EndSubscription ends subscription id now (status ended, cancelled_at).
 func (s *Shop) EndSubscription(id int64) error {
 	s.mu.Lock()
+	clear(s.lists) // a change: cached lists are stale
 	defer s.mu.Unlock()
 	sub, ok := s.subs[id]
 	if !ok {
@@ -440,6 +447,7 @@ func RandomSpec(r *rand.Rand) Spec {
 func (s *Shop) AddDutch(n int, seed uint64) []int64 {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	s.mu.Lock()
+	clear(s.lists) // a change: cached lists are stale
 	defer s.mu.Unlock()
 	end := s.now().UTC().Truncate(time.Second)
 	ids := make([]int64, n)

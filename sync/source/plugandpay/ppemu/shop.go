@@ -56,6 +56,9 @@ type Shop struct {
 	ruleRights bool
 	hookKey    string
 
+	// lists caches the sorted results of list queries until a change.
+	lists map[string][]*Order
+
 	requests atomic.Int64
 }
 
@@ -66,7 +69,7 @@ func New(key string) *Shop {
 		panic(err)
 	}
 	return &Shop{key: key, loc: loc, orders: map[int64]*Order{}, subs: map[int64]*Subscription{},
-		rules: map[int64]*Rule{}, nextOrder: 1000, nextItem: 5000, nextRule: 1, nextInv: 1,
+		rules: map[int64]*Rule{}, lists: map[string][]*Order{}, nextOrder: 1000, nextItem: 5000, nextRule: 1, nextInv: 1,
 		now: time.Now, ruleRights: true}
 }
 
@@ -414,18 +417,13 @@ func parseFilter(q url.Values) (filter, map[string][]string) {
 	return f, errs
 }
 
-func paidAt(o *Order) (time.Time, bool) {
-	if o.Payment == nil || o.Payment.PaidAt == nil {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(isoLayout, *o.Payment.PaidAt)
-	return t, err == nil
-}
-
 func (f filter) match(o *Order) bool {
 	if f.hasSincePaid || f.hasUntilPaid {
-		t, ok := paidAt(o)
-		if !ok || f.hasSincePaid && t.Before(f.sincePaid) || f.hasUntilPaid && t.After(f.untilPaid) {
+		// paid_at is always written in isoLayout (UTC), so its text sorts
+		// as its time.
+		if o.Payment == nil || o.Payment.PaidAt == nil ||
+			f.hasSincePaid && *o.Payment.PaidAt < f.sincePaid.Format(isoLayout) ||
+			f.hasUntilPaid && *o.Payment.PaidAt > f.untilPaid.Format(isoLayout) {
 			return false
 		}
 	}
@@ -458,8 +456,8 @@ func (f filter) match(o *Order) bool {
 func sortKey(o *Order, field string) string {
 	switch field {
 	case "paid_at":
-		if t, ok := paidAt(o); ok {
-			return t.Format(isoLayout)
+		if o.Payment != nil && o.Payment.PaidAt != nil {
+			return *o.Payment.PaidAt
 		}
 	case "invoice_date":
 		if o.InvoiceDate != nil {
@@ -481,6 +479,22 @@ func (s *Shop) listOrders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	// The matching orders, sorted, are kept per query (without page) until
+	// the next change, so paging through 10,000 orders is not quadratic.
+	ck := cacheKey(q)
+	hits, cached := s.lists[ck]
+	if !cached {
+		hits = s.match(f)
+		if len(s.lists) > 64 {
+			clear(s.lists)
+		}
+		s.lists[ck] = hits
+	}
+	s.listOrdersPage(w, q, f, hits, len(hits))
+}
+
+// match is the orders f selects, in f's order.
+func (s *Shop) match(f filter) []*Order {
 	var hits []*Order
 	for _, o := range s.orders {
 		if f.match(o) {
@@ -503,7 +517,22 @@ func (s *Shop) listOrders(w http.ResponseWriter, r *http.Request) {
 		}
 		return a.ID < b.ID
 	})
-	total := len(hits)
+	return hits
+}
+
+func cacheKey(q url.Values) string {
+	c := url.Values{}
+	for k, v := range q {
+		if k != "page" {
+			c[k] = v
+		}
+	}
+	return c.Encode()
+}
+
+// listOrdersPage writes f's page of hits; it is called with s.mu held and
+// releases it.
+func (s *Shop) listOrdersPage(w http.ResponseWriter, q url.Values, f filter, hits []*Order, total int) {
 	last := max(1, (total+f.limit-1)/f.limit)
 	from := (f.page - 1) * f.limit
 	data := []Order{}
