@@ -446,21 +446,38 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 		}
 		figs = append(figs, f)
 	}
+	extra, err := w.orderDiscounts(figs, total)
+	if err != nil {
+		return nil, err
+	}
 	readings := []reading{{true, true}, {false, true}, {true, false}, {false, false}}
-	chosen := readings[0]
-	slack := order.Money(len(figs))
-	for _, r := range readings {
+	chosen, withExtra := readings[0], false
+	slack := order.Money(len(figs) + len(extra))
+	fits := func(r reading, extra []order.Line) bool {
 		var sum order.Money
 		for _, f := range figs {
 			n, v := r.line(f)
 			sum += n + v
 		}
-		if d := sum - total; d >= -slack && d <= slack {
-			chosen = r
+		for _, l := range extra {
+			sum += l.Net + l.VAT
+		}
+		d := sum - total
+		return d >= -slack && d <= slack
+	}
+	found := false
+	for _, r := range readings {
+		if fits(r, nil) {
+			chosen, found = r, true
 			break
 		}
 	}
-	out := make([]order.Line, 0, len(figs))
+	for _, r := range readings {
+		if !found && len(extra) > 0 && fits(r, extra) {
+			chosen, found, withExtra = r, true, true
+		}
+	}
+	out := make([]order.Line, 0, len(figs)+len(extra))
 	for _, f := range figs {
 		net, vat := chosen.line(f)
 		l := order.Line{Kind: order.Product, ID: f.id, SKU: f.sku, ProductID: f.product, Name: f.label,
@@ -471,6 +488,61 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 		if vat == 0 && (reverse || l.Rate != 0) {
 			// No VAT charged (reverse charge, or a 0 % line that names
 			// a rate): NewInvoice decides the category from the buyer.
+			l.Rate = 0
+		}
+		if l.Rate > 0 {
+			l.Category = order.Standard
+		}
+		out = append(out, l)
+	}
+	if withExtra {
+		out = append(out, extra...)
+	}
+	return out, nil
+}
+
+// orderDiscounts are total_discounts as lines of their own, for an order
+// whose items carry no discounts of their own: the reading where the
+// order's discounts are not already in its items (APIS.md leaves open
+// which). A discount's rate is its items' when they share one, else the
+// one its own VAT fits best.
+func (w *wire) orderDiscounts(figs []itemFigures, total order.Money) ([]order.Line, error) {
+	rates := map[order.Rate]bool{}
+	for _, f := range figs {
+		if f.withDiscounts {
+			return nil, nil
+		}
+		rates[f.rate] = true
+	}
+	var out []order.Line
+	for i, d := range w.o.TotalDiscounts {
+		dn, err := d.Amount.cents()
+		if err != nil {
+			return nil, w.fail("total_discounts amount: %v", err)
+		}
+		dg, err := d.AmountWithTax.cents()
+		if err != nil {
+			return nil, w.fail("total_discounts amount_with_tax: %v", err)
+		}
+		if strings.TrimSpace(string(d.AmountWithTax)) == "" {
+			dg = dn
+		}
+		if dn == 0 && dg == 0 {
+			continue
+		}
+		net, vat := -dn.Abs(), -(dg.Abs() - dn.Abs())
+		if total < 0 {
+			net, vat = -net, -vat // a credit invoice: everything turned round
+		}
+		l := order.Line{Kind: order.Fee, ID: fmt.Sprintf("discount-%d", i+1), Name: strings.TrimSpace("Korting " + d.Code),
+			Quantity: 1, Net: net, VAT: vat}
+		best := order.Money(math.MaxInt64)
+		for r := range rates {
+			if diff := (r.Of(net) - vat).Abs(); diff < best || diff == best && r > l.Rate {
+				best, l.Rate = diff, r
+			}
+		}
+		if vat == 0 {
 			l.Rate = 0
 		}
 		if l.Rate > 0 {

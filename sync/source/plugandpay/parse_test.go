@@ -174,3 +174,30 @@ func ExampleOrderURL() {
 	fmt.Println(OrderURL("https://api.plugandpay.nl", "1234"))
 	// Output: https://admin.plugandpay.com/orders/1234
 }
+
+// An order whose discount is only in total_discounts (its items at full
+// price) gets a discount line, at its items' rate.
+func TestParseOrderLevelDiscount(t *testing.T) {
+	raw := `{"id":8,"amount":"90.00","amount_with_tax":"108.90","updated_at":"2026-11-20T10:00:00.000000Z",
+	"payment":{"status":"paid","paid_at":"2026-11-20T10:00:00.000000Z"},
+	"billing":{"contact":{"firstname":"An","lastname":"Smit","email":"an@example.nl"},"address":{"country":"NL"}},
+	"items":[{"id":1,"product_id":3,"label":"Cursus","quantity":1,"amount":"100.00","amount_with_tax":"121.00","discounts":[],"tax":{"amount":"21.00","rate":{"percentage":"21.0"}}}],
+	"total_discounts":[{"amount":"10.00","amount_with_tax":"12.10","code":"WELKOM","type":"promotion"}],
+	"taxes":[{"amount":"18.90","rate":{"percentage":"21.0"}}]}`
+	o, err := ParseOrder([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Lines) != 2 || o.Lines[1].Net != -1000 || o.Lines[1].VAT != -210 || o.Lines[1].Rate != 2100 || o.Lines[1].Name != "Korting WELKOM" {
+		t.Fatalf("lines %+v", o.Lines)
+	}
+	inv, err := order.NewInvoice(o, order.InvoiceOptions{Shop: "cursus", Seller: testSeller()})
+	if err != nil || inv.Total != 10890 || inv.TaxTotal != 1890 {
+		t.Errorf("invoice %v/%v %v", inv.Total, inv.TaxTotal, err)
+	}
+	// The same discount already in the item's amount: no extra line.
+	in := strings.Replace(raw, `"amount":"100.00","amount_with_tax":"121.00","discounts":[],"tax":{"amount":"21.00"`, `"amount":"90.00","amount_with_tax":"108.90","discounts":[],"tax":{"amount":"18.90"`, 1)
+	if o, err := ParseOrder([]byte(in)); err != nil || len(o.Lines) != 1 {
+		t.Errorf("discount inside the item: %+v %v", o.Lines, err)
+	}
+}
