@@ -113,35 +113,24 @@ func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order)
 // passed to fn with its payload and the cause, and the poll goes on.
 func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.Polled) error) (time.Time, error) {
 	since = since.UTC()
-	next := since
 	have := map[string]*wire{}
 	var seq []*wire
-	reported := map[string]bool{}
-	report := func(p source.Polled) error {
-		id := p.Order.ID
-		if p.Err != nil {
-			id = "bad:" + p.Err.ID
-			if p.Err.ID == "" {
-				id = ""
+	var items []source.Polled
+	badSeen := map[string]bool{}
+	addBad := func(u *source.UnparseableError) {
+		if u.ID != "" {
+			if badSeen[u.ID] {
+				return
 			}
-			if !p.Err.Modified.IsZero() && p.Err.Modified.After(next) {
-				next = p.Err.Modified
-			}
-		} else if p.Order.Modified.After(next) {
-			next = p.Order.Modified
+			badSeen[u.ID] = true
 		}
-		if id != "" {
-			if reported[id] {
-				return nil
-			}
-			reported[id] = true
-		}
-		return fn(p)
+		items = append(items, source.Polled{Err: u})
 	}
 	collect := func(raw json.RawMessage) error {
 		w, err := readWire(raw)
 		if err != nil {
-			return report(source.Polled{Err: unparseable(raw, w, err)})
+			addBad(unparseable(raw, w, err))
+			return nil
 		}
 		if _, dup := have[w.id]; !dup {
 			have[w.id] = w
@@ -163,32 +152,41 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 	}
 	for _, q := range queries {
 		if err := c.list(ctx, "poll", q, collect); err != nil {
-			return next, err
+			return since, err
 		}
 	}
-	var out []order.Order
 	done := map[string]bool{}
 	for _, w := range seq {
 		o, err := c.complete(ctx, w, have)
 		var bad *source.UnparseableError
 		switch {
 		case errors.As(err, &bad):
-			if err := report(source.Polled{Err: bad}); err != nil {
-				return next, err
-			}
+			addBad(bad)
 			continue
 		case err != nil:
-			return next, fmt.Errorf("poll: %w", err)
+			return since, fmt.Errorf("poll: %w", err)
 		}
 		if !done[o.ID] {
 			done[o.ID] = true
-			out = append(out, o)
+			items = append(items, source.Polled{Order: o})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Modified.Before(out[j].Modified) })
-	for _, o := range out {
-		if err := report(source.Polled{Order: o}); err != nil {
+	// Oldest change first, so that the cursor never passes an order fn
+	// has not accepted.
+	mod := func(p source.Polled) time.Time {
+		if p.Err != nil {
+			return p.Err.Modified
+		}
+		return p.Order.Modified
+	}
+	sort.SliceStable(items, func(i, j int) bool { return mod(items[i]).Before(mod(items[j])) })
+	next := since
+	for _, p := range items {
+		if err := fn(p); err != nil {
 			return next, err
+		}
+		if m := mod(p); m.After(next) {
+			next = m
 		}
 	}
 	return next, nil
