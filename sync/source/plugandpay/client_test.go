@@ -3,6 +3,7 @@ package plugandpay
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -416,8 +417,7 @@ func TestDeliverPerLine(t *testing.T) {
 	var bodies [][]byte
 	var sigs []string
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := make([]byte, r.ContentLength)
-		_, _ = r.Body.Read(b)
+		b, _ := io.ReadAll(r.Body)
 		bodies = append(bodies, b)
 		sigs = append(sigs, r.Header.Get("X-Signature"))
 	}))
