@@ -82,6 +82,10 @@ func (c *Client) list(ctx context.Context, what string, q url.Values, fn func(js
 			if err := c.get(ctx, "orders", q, &p); err != nil {
 				return fmt.Errorf("%s: %w", what, err)
 			}
+		case next != "":
+			// More pages, on a host the key must not go to, and no
+			// meta to count them by: stop rather than miss orders.
+			return &source.Error{Kind: source.BadResponse, Message: what + ": links.next points away from the API host and meta.last_page is missing"}
 		default:
 			return nil
 		}
