@@ -19,7 +19,6 @@ import (
 
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/order"
-	"github.com/orderbrug/orderbrug/sync/store"
 	"github.com/orderbrug/orderbrug/sync/tunnel"
 )
 
@@ -307,7 +306,7 @@ func TestWizardConnectWithWooCommerce(t *testing.T) {
 	if err != nil || len(info.Forward) != 1 || info.Forward[0] != "processing" {
 		t.Fatalf("forward set after the wizard: %v %v", info.Forward, err)
 	}
-	booked, err := svc.Orders(ctx, app.OrderQuery{States: []store.State{store.Booked}})
+	booked, err := svc.Orders(ctx, app.OrderQuery{States: []app.State{app.Booked}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,7 +206,7 @@ func TestLogboekFiltersByLevel(t *testing.T) {
 		t.Fatalf("errors only: %d of %d", len(l.events), all)
 	}
 	for i, e := range l.events {
-		if e.Level != store.Error {
+		if e.Level != app.LevelError {
 			t.Errorf("level %s shown", e.Level)
 		}
 		if strings.HasPrefix(l.texts[i], e.Code) {

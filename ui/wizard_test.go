@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/orderbrug/orderbrug/app"
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // TestWizardFirstStart walks the wizard as a person does: wrong keys are
@@ -98,7 +97,7 @@ func TestWizardFirstStart(t *testing.T) {
 	if !strings.Contains(w.result.Text, "geboekt") {
 		t.Errorf("result %q", w.result.Text)
 	}
-	booked, err := svc.Orders(context.Background(), app.OrderQuery{States: []store.State{store.Booked}})
+	booked, err := svc.Orders(context.Background(), app.OrderQuery{States: []app.State{app.Booked}})
 	if err != nil {
 		t.Fatal(err)
 	}
