@@ -128,13 +128,22 @@ func (s *Service) record(ctx context.Context, shop, number string) (store.Shop, 
 	return sh, rec, err
 }
 
-// OrderURL is where a person opens the order in the shop's admin.
-func (s *Service) OrderURL(ctx context.Context, shop, number string) (string, error) {
-	d, err := s.Order(ctx, shop, number)
+// OrderURL is where a person opens the order (by the shop's id of it) in
+// the shop's admin; "" when there is none.
+func (s *Service) OrderURL(ctx context.Context, shop, orderID string) string {
+	sh, err := s.shop(ctx, shop)
 	if err != nil {
-		return "", err
+		return ""
 	}
-	return d.ShopURL, nil
+	rec, err := s.store.Record(ctx, sh.ID, orderID)
+	if err != nil {
+		return ""
+	}
+	o, err := rec.Order()
+	if err != nil {
+		return ""
+	}
+	return orderURL(sh, o)
 }
 
 func orderURL(sh store.Shop, o order.Order) string {

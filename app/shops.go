@@ -42,6 +42,9 @@ type ShopInput struct {
 	// decides intra-community supply (K) or reverse charge (AE) for EU
 	// business buyers. "" keeps the current setting (goods for a new shop).
 	Sells order.Sells `json:"sells"`
+	// Options are the kind's per-shop options by OptionInfo.Key; nil: the
+	// kind's defaults.
+	Options map[string]string `json:"options"`
 }
 
 // ShopInfo is a shop as views show it: no secrets.
@@ -52,6 +55,7 @@ type ShopInfo struct {
 	Slug         string         `json:"slug"`
 	Sells        order.Sells    `json:"sells"`
 	Source       order.Source   `json:"source"`
+	KindName     string         `json:"kind_name"`
 	URL          string         `json:"url"`
 	HasKeys      bool           `json:"has_keys"`
 	Forward      []order.Status `json:"forward"`
@@ -66,6 +70,8 @@ type ShopInfo struct {
 	LastErrorCode string      `json:"last_error_code,omitempty"`
 	Paused        bool        `json:"paused"`
 	Webhook       WebhookInfo `json:"webhook"`
+	// Options are the shop's option values (the kind's defaults filled).
+	Options map[string]string `json:"options"`
 }
 
 func (s *Service) shopInput(in ShopInput, isNew bool) (store.Shop, error) {

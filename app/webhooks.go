@@ -47,6 +47,9 @@ type WebhookInfo struct {
 	// Rejected counts the requests refused in the last 7 days (bad
 	// signature, unknown shop, ...): the event log says why.
 	Rejected int `json:"rejected"`
+	// Manual: the shop's key does not allow registering; the owner pastes
+	// the URL in the shop's dashboard.
+	Manual bool `json:"manual"`
 }
 
 // Registration states of WebhookInfo.Registration.
