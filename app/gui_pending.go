@@ -47,11 +47,16 @@ type KindInfo struct {
 	Topics       []TopicInfo  `json:"topics"`
 	OwnerHookKey bool         `json:"owner_hook_key"`
 	Webhooks     bool         `json:"webhooks"`
+	// DefaultForward is the descriptor's "Status doorzetten verkopen" of a
+	// new shop. NOT in the contract's KindInfo: the merger adds it there
+	// (the wizard must tick Plug&Pay's "paid", not WooCommerce's
+	// processing and completed).
+	DefaultForward []order.Status `json:"default_forward"`
 }
 
 // Kinds lists the registered kinds, sorted by Name.
 func (s *Service) Kinds() []KindInfo {
-	k := KindInfo{Kind: order.WooCommerce, Name: "WooCommerce", Webhooks: true,
+	k := KindInfo{Kind: order.WooCommerce, Name: "WooCommerce", Webhooks: true, DefaultForward: DefaultForward,
 		Fields: []FieldInfo{
 			{Key: "url", Flag: "url", Label: "field.woocommerce.url", Hint: "field.woocommerce.url.hint", Required: true},
 			{Key: "key", Flag: "key", Label: "field.woocommerce.key", Hint: "field.woocommerce.key.hint", Secret: true, Required: true},

@@ -170,9 +170,7 @@ func checkAuthorizePage(t *testing.T, svc *app.Service, page, shopURL string) {
 func TestConnectFollowsTheTunnel(t *testing.T) {
 	svc := newTunnelService(t)
 	u := newTestUI(t, svc, "nl")
-	if u.wizard == nil {
-		t.Fatal("no wizard on a first start")
-	}
+	passKind(t, u)
 	root := u.win.Content()
 	b := connectButton(t, root)
 	if !b.Disabled() {
@@ -205,7 +203,7 @@ func TestWizardConnectWithWooCommerce(t *testing.T) {
 	svc := newTunnelService(t)
 	startTunnel(t, svc)
 	u := newTestUI(t, svc, "nl")
-	w := u.wizard
+	w := passKind(t, u)
 	root := u.win.Content()
 	if connectButton(t, root).Disabled() {
 		t.Fatal("the button is off with the tunnel online")
@@ -384,7 +382,7 @@ func TestConnectCancelAndTimeout(t *testing.T) {
 	svc := newTunnelService(t)
 	startTunnel(t, svc)
 	u := newTestUI(t, svc, "nl")
-	w := u.wizard
+	w := passKind(t, u)
 	root := u.win.Content()
 	test.Type(w.name, "Theehuis")
 	test.Type(w.url, shopURL)

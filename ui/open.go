@@ -689,10 +689,11 @@ func (t *openTab) openInShop() {
 		return
 	}
 	v := ts[0]
-	run(t.u, func(ctx context.Context) (string, error) { return t.u.svc.OrderURL(ctx, v.Shop, v.Number) },
-		func(raw string, err error) {
-			if err != nil {
-				t.u.showError(err)
+	run(t.u, func(ctx context.Context) (string, error) { return t.u.kinds.OrderURL(ctx, v.Shop, v.ID), nil },
+		func(raw string, _ error) {
+			if raw == "" {
+				// A kind without an admin page per order.
+				dialog.ShowInformation(lang.L("action.open_in_shop"), lang.L("open.no_shop_page"), t.u.win)
 				return
 			}
 			u, err := url.Parse(raw)
