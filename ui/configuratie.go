@@ -101,7 +101,7 @@ type shopPanel struct {
 	// has none.
 	url, key, secret *widget.Entry
 	interval         *widget.Entry
-	lookback *widget.Entry
+	lookback         *widget.Entry
 	// sells: goods or services (intra-community supply or reverse charge).
 	sells *widget.Select
 	// since is "Boeken vanaf"; sinceShown what it showed for the shop, so

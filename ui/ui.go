@@ -65,8 +65,8 @@ type UI struct {
 	svc *app.Service
 	// kinds is the service's knowledge of kinds of shop (see kindAPI).
 	kinds kindAPI
-	opt Options
-	win fyne.Window
+	opt   Options
+	win   fyne.Window
 
 	ctx    context.Context
 	cancel context.CancelFunc
