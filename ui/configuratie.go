@@ -602,8 +602,11 @@ type webhookPanel struct {
 	// kindBox holds what the shop's kind has: secret or webhook key,
 	// topics, options; built again when the shop shown changes.
 	kindBox *fyne.Container
-	// hookKey is the webhook key entry of an OwnerHookKey kind.
-	hookKey *widget.Entry
+	// hookKey is the webhook key entry of an OwnerHookKey kind, with its
+	// save button.
+	hookKey  *widget.Entry
+	saveKey  *widget.Button
+	listSave map[string]*widget.Button
 	// checks and lists are the option widgets by OptionInfo.Key.
 	checks map[string]*widget.Check
 	lists  map[string]*widget.Entry
@@ -722,12 +725,12 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 	if p.kind.OwnerHookKey {
 		// The shop signs with a key the owner copies from its dashboard.
 		p.hookKey = newPassword()
-		save := widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), func() { p.saveHookKey(false) })
+		p.saveKey = widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), func() { p.saveHookKey(false) })
 		clearBtn := widget.NewButtonWithIcon(lang.L("action.clear"), theme.ContentClearIcon(), func() { p.saveHookKey(true) })
 		help := wrapLabel(tr("webhook.key.hint."+string(p.kind.Kind), lang.L("webhook.key.hint")))
 		help.Importance = widget.LowImportance
 		items = append(items, widget.NewFormItem(lang.L("webhook.key"), container.NewVBox(
-			container.NewBorder(nil, nil, nil, container.NewHBox(save, clearBtn), p.hookKey), help)))
+			container.NewBorder(nil, nil, nil, container.NewHBox(p.saveKey, clearBtn), p.hookKey), help)))
 	} else {
 		copySecret := widget.NewButtonWithIcon(lang.L("action.copy"), theme.ContentCopyIcon(), func() {
 			p.u.app.Clipboard().SetContent(p.info.Secret)
@@ -743,7 +746,7 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 	if len(topics) > 0 {
 		items = append(items, widget.NewFormItem(lang.L("webhook.topics"), p.topics))
 	}
-	p.checks, p.lists = map[string]*widget.Check{}, map[string]*widget.Entry{}
+	p.checks, p.lists, p.listSave = map[string]*widget.Check{}, map[string]*widget.Entry{}, map[string]*widget.Button{}
 	for _, o := range p.kind.Options {
 		var obj fyne.CanvasObject
 		switch o.Kind {
@@ -766,7 +769,7 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 			save := widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), func() {
 				p.saveOption(o.Key, listValue(e.Text))
 			})
-			p.lists[o.Key] = e
+			p.lists[o.Key], p.listSave[o.Key] = e, save
 			obj = container.NewVBox(widget.NewLabel(kindText(o.Label, o.Key)),
 				container.NewBorder(nil, nil, nil, save, e))
 		}
