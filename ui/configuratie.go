@@ -69,10 +69,13 @@ func message() *widget.Label {
 	return l
 }
 
-func setMessage(l *widget.Label, err error, ok string) {
+func setMessage(l *widget.Label, err error, ok string) { kindMessage(l, err, ok, "") }
+
+// kindMessage is setMessage in a form of one kind of shop.
+func kindMessage(l *widget.Label, err error, ok string, kind order.Source) {
 	if err != nil {
 		l.Importance = widget.DangerImportance
-		l.SetText(errorText(err))
+		l.SetText(kindErrorText(err, kind))
 		return
 	}
 	l.Importance = widget.SuccessImportance
@@ -382,7 +385,7 @@ func (p *shopPanel) test() {
 			if err == nil {
 				p.statuses.setOptions(st)
 			}
-			setMessage(p.msg, err, lang.N("shop.test_ok", len(st), map[string]any{"N": len(st)}))
+			kindMessage(p.msg, err, lang.N("shop.test_ok", len(st), map[string]any{"N": len(st)}), in.Source)
 		})
 }
 
@@ -403,7 +406,7 @@ func (p *shopPanel) save() {
 		}
 		return in.Name, p.u.svc.UpdateShop(ctx, editing, in)
 	}, func(name string, err error) {
-		setMessage(p.msg, err, lang.L("saved"))
+		kindMessage(p.msg, err, lang.L("saved"), in.Source)
 		if err == nil {
 			p.load(name)
 			p.u.config.hooks.load()
@@ -599,6 +602,9 @@ type webhookPanel struct {
 	secret *widget.Label
 	state  *widget.Label
 	msg    *widget.Label
+	// hookForm is the URL, on/off and registration: hidden for a kind
+	// without webhooks.
+	hookForm *widget.Form
 	// kindBox holds what the shop's kind has: secret or webhook key,
 	// topics, options; built again when the shop shown changes.
 	kindBox *fyne.Container
@@ -635,14 +641,14 @@ func newWebhookPanel(u *UI) *webhookPanel {
 		p.msg.SetText(lang.L("copied"))
 	})
 	p.kindBox = container.NewVBox()
-	form := widget.NewForm(
+	p.hookForm = widget.NewForm(
 		widget.NewFormItem(lang.L("webhook.url"), container.NewVBox(container.NewBorder(nil, nil, nil, copyURL, p.url), p.manual)),
 		widget.NewFormItem("", p.enabled),
 		widget.NewFormItem(lang.L("webhook.state"), p.state),
 	)
 	p.content = container.NewVScroll(container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(lang.L("shop.pick")), nil, p.pick),
-		p.hint, form, p.kindBox, p.msg))
+		p.hint, p.hookForm, p.kindBox, p.msg))
 	return p
 }
 
@@ -721,8 +727,14 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 	p.opts = optionValues(p.kind, s.Options)
 	p.hint.SetText(tr("webhook.hint."+string(p.kind.Kind), lang.L("webhook.hint", map[string]any{"Kind": p.kind.Name})))
 	var items []*widget.FormItem
-	p.hookKey = nil
-	if p.kind.OwnerHookKey {
+	p.hookKey, p.saveKey = nil, nil
+	p.hookForm.Show()
+	switch {
+	case !p.kind.Webhooks:
+		// Polled only: what is left here are its options.
+		p.hint.SetText(lang.L("webhook.none", map[string]any{"Kind": p.kind.Name}))
+		p.hookForm.Hide()
+	case p.kind.OwnerHookKey:
 		// The shop signs with a key the owner copies from its dashboard.
 		p.hookKey = newPassword()
 		p.saveKey = widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), func() { p.saveHookKey(false) })
@@ -731,7 +743,7 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 		help.Importance = widget.LowImportance
 		items = append(items, widget.NewFormItem(lang.L("webhook.key"), container.NewVBox(
 			container.NewBorder(nil, nil, nil, container.NewHBox(p.saveKey, clearBtn), p.hookKey), help)))
-	} else {
+	default:
 		copySecret := widget.NewButtonWithIcon(lang.L("action.copy"), theme.ContentCopyIcon(), func() {
 			p.u.app.Clipboard().SetContent(p.info.Secret)
 			p.msg.SetText(lang.L("copied"))
@@ -743,7 +755,7 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 		topics = append(topics, kindText(t.Label, t.Key))
 	}
 	p.topics.Options = topics
-	if len(topics) > 0 {
+	if len(topics) > 0 && p.kind.Webhooks {
 		items = append(items, widget.NewFormItem(lang.L("webhook.topics"), p.topics))
 	}
 	p.checks, p.lists, p.listSave = map[string]*widget.Check{}, map[string]*widget.Entry{}, map[string]*widget.Button{}

@@ -43,7 +43,11 @@ func applyLanguage(code string) string {
 // errorText is the sentence for an error of the service: by its code, with
 // the field's name when it concerns one input, and for malformed seller
 // details the exact problem (KvK, VAT id, IBAN).
-func errorText(err error) string {
+func errorText(err error) string { return kindErrorText(err, "") }
+
+// kindErrorText is errorText for a form of one kind of shop: a field is
+// named as that kind calls it ("de API-sleutel", not "de consumer key").
+func kindErrorText(err error, kind order.Source) string {
 	if err == nil {
 		return ""
 	}
@@ -56,6 +60,9 @@ func errorText(err error) string {
 	data := map[string]any{"URL": app.SuggestedURL(err)}
 	if field != "" {
 		data["Field"] = fieldName(field)
+		if kind != "" {
+			data["Field"] = tr("field."+string(kind)+"."+field+".name", fieldName(field))
+		}
 		return lang.L("error."+code+".field", data)
 	}
 	return lang.L("error."+code, data)

@@ -288,3 +288,33 @@ func TestEveryKindTextHasASentence(t *testing.T) {
 		}
 	}
 }
+
+// TestKindErrorTextNamesTheKindsField: a missing key of a Plug&Pay form is
+// "de API-sleutel", of WooCommerce's still the consumer key.
+func TestKindErrorTextNamesTheKindsField(t *testing.T) {
+	newTestUI(t, newService(t), "nl")
+	err := &app.Error{Code: app.CodeRequired, Field: "key"}
+	if got := kindErrorText(err, order.PlugAndPay); got != "Vul de API-sleutel in." {
+		t.Errorf("Plug&Pay: %q", got)
+	}
+	if got, want := kindErrorText(err, order.WooCommerce), errorText(err); got != want || !strings.Contains(got, "consumer key") {
+		t.Errorf("WooCommerce: %q, plain %q", got, want)
+	}
+}
+
+// TestWebhooksTabKindWithoutWebhooks: a polled-only kind shows a sentence
+// and its options, no URL, secret or topics.
+func TestWebhooksTabKindWithoutWebhooks(t *testing.T) {
+	_, shopURL := newShop(t, 0)
+	svc := newService(t)
+	if _, err := svc.AddShop(context.Background(), app.ShopInput{Name: "Theehuis", URL: shopURL, Key: testKey, Secret: testSecret}); err != nil {
+		t.Fatal(err)
+	}
+	k := payKind(order.WooCommerce)
+	k.Webhooks, k.OwnerHookKey, k.Name = false, false, "Kassa"
+	u := newTestUIWith(t, svc, Options{Language: "nl", kinds: &fakeKinds{Service: svc, kinds: []app.KindInfo{k}}})
+	p := u.config.hooks
+	if p.hookForm.Visible() || p.hookKey != nil || len(p.checks) != 2 || !strings.Contains(p.hint.Text, "Kassa heeft geen webhooks") {
+		t.Errorf("form shown %v, key %v, %d toggles, hint %q", p.hookForm.Visible(), p.hookKey != nil, len(p.checks), p.hint.Text)
+	}
+}

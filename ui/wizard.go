@@ -288,7 +288,7 @@ func (w *wizard) loadStatuses(load func(context.Context) ([]order.StatusInfo, er
 	run(w.u, load, func(st []order.StatusInfo, err error) {
 		w.next.Enable()
 		if err != nil {
-			setMessage(w.msg, err, "")
+			kindMessage(w.msg, err, "", w.kind.Kind)
 			return
 		}
 		w.tested = true
@@ -397,7 +397,7 @@ func (w *wizard) finish() {
 			if o.step == stepSeller {
 				w.seller.showError(err)
 			}
-			setMessage(w.msg, err, "")
+			kindMessage(w.msg, err, "", w.kind.Kind)
 			return
 		}
 		w.finished = true
