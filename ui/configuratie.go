@@ -94,12 +94,14 @@ type shopPanel struct {
 	editing string // name of the shop being edited, "" for a new one
 	name    *widget.Entry
 	// kind is the shop system: chosen for a new shop, fixed afterwards;
-	// fields its connection settings, shown in fieldBox.
+	// fields its connection settings; formBox holds the one form of
+	// head, the kind's fields and tail, made again for another kind.
 	kinds    []app.KindInfo
 	kindSel  *widget.Select
 	kind     app.KindInfo
 	fields   *kindFields
-	fieldBox *fyne.Container
+	formBox    *fyne.Container
+	head, tail []*widget.FormItem
 	// url, key and secret are the kind's fields of those keys, nil when it
 	// has none.
 	url, key, secret *widget.Entry
@@ -143,7 +145,7 @@ func newShopPanel(u *UI) *shopPanel {
 			p.setKind(k)
 		}
 	})
-	p.fieldBox = container.NewStack()
+	p.formBox = container.NewStack()
 	p.interval, p.lookback = widget.NewEntry(), widget.NewEntry()
 	p.sells = widget.NewSelect([]string{lang.L("shop.sells.goods"), lang.L("shop.sells.services")}, nil)
 	p.since = widget.NewEntry()
@@ -160,15 +162,15 @@ func newShopPanel(u *UI) *shopPanel {
 	p.saveBtn = widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), p.save)
 	p.saveBtn.Importance = widget.HighImportance
 	p.delBtn = widget.NewButtonWithIcon(lang.L("action.remove_shop"), theme.DeleteIcon(), p.remove)
-	head := widget.NewForm(
+	p.head = []*widget.FormItem{
 		widget.NewFormItem(lang.L("shop.name"), p.name),
-		widget.NewFormItem(lang.L("shop.kind"), p.kindSel))
-	form := widget.NewForm(
+		widget.NewFormItem(lang.L("shop.kind"), p.kindSel)}
+	p.tail = []*widget.FormItem{
 		widget.NewFormItem(lang.L("shop.interval"), p.interval),
 		widget.NewFormItem(lang.L("shop.lookback"), p.lookback),
 		widget.NewFormItem(lang.L("shop.sells"), p.sells),
 		widget.NewFormItem(lang.L("shop.since"), container.NewVBox(p.since, sinceHint)),
-	)
+	}
 	p.connect = newWCConnect(u, p.msg, wcConnectHost{
 		input: p.connectInput,
 		busy: func(on bool) {
@@ -194,7 +196,7 @@ func newShopPanel(u *UI) *shopPanel {
 	}
 	p.content = container.NewVScroll(container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(lang.L("shop.pick")), nil, p.pick),
-		head, p.fieldBox, form, p.slug, p.connect.content, container.NewHBox(p.testBtn, p.saveBtn, p.delBtn), p.msg, fwd))
+		p.formBox, p.slug, p.connect.content, container.NewHBox(p.testBtn, p.saveBtn, p.delBtn), p.msg, fwd))
 	return p
 }
 
@@ -207,8 +209,9 @@ func (p *shopPanel) setKind(k app.KindInfo) {
 	p.kind = k
 	p.fields = newKindFields(k, nil)
 	p.url, p.key, p.secret = p.fields.entry("url"), p.fields.entry("key"), p.fields.entry("secret")
-	p.fieldBox.Objects = []fyne.CanvasObject{p.fields.form()}
-	p.fieldBox.Refresh()
+	items := append(append(append([]*widget.FormItem{}, p.head...), p.fields.items...), p.tail...)
+	p.formBox.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
+	p.formBox.Refresh()
 	if p.kindSel.Selected != k.Name {
 		p.kindSel.SetSelected(k.Name)
 	}
@@ -602,10 +605,10 @@ type webhookPanel struct {
 	secret *widget.Label
 	state  *widget.Label
 	msg    *widget.Label
-	// hookForm is the URL, on/off and registration: hidden for a kind
+	// hookItems are the URL, on/off and registration: left out for a kind
 	// without webhooks.
-	hookForm *widget.Form
-	// kindBox holds what the shop's kind has: secret or webhook key,
+	hookItems []*widget.FormItem
+	// kindBox holds the form: hookItems and what the shop's kind has: secret or webhook key,
 	// topics, options; built again when the shop shown changes.
 	kindBox *fyne.Container
 	// hookKey is the webhook key entry of an OwnerHookKey kind, with its
@@ -641,14 +644,14 @@ func newWebhookPanel(u *UI) *webhookPanel {
 		p.msg.SetText(lang.L("copied"))
 	})
 	p.kindBox = container.NewVBox()
-	p.hookForm = widget.NewForm(
+	p.hookItems = []*widget.FormItem{
 		widget.NewFormItem(lang.L("webhook.url"), container.NewVBox(container.NewBorder(nil, nil, nil, copyURL, p.url), p.manual)),
 		widget.NewFormItem("", p.enabled),
 		widget.NewFormItem(lang.L("webhook.state"), p.state),
-	)
+	}
 	p.content = container.NewVScroll(container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(lang.L("shop.pick")), nil, p.pick),
-		p.hint, p.hookForm, p.kindBox, p.msg))
+		p.hint, p.kindBox, p.msg))
 	return p
 }
 
@@ -726,14 +729,13 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 	p.kind = kindOf(p.u.kinds.Kinds(), s.Source)
 	p.opts = optionValues(p.kind, s.Options)
 	p.hint.SetText(tr("webhook.hint."+string(p.kind.Kind), lang.L("webhook.hint", map[string]any{"Kind": p.kind.Name})))
-	var items []*widget.FormItem
+	items := append([]*widget.FormItem{}, p.hookItems...)
 	p.hookKey, p.saveKey = nil, nil
-	p.hookForm.Show()
 	switch {
 	case !p.kind.Webhooks:
 		// Polled only: what is left here are its options.
 		p.hint.SetText(lang.L("webhook.none", map[string]any{"Kind": p.kind.Name}))
-		p.hookForm.Hide()
+		items = nil
 	case p.kind.OwnerHookKey:
 		// The shop signs with a key the owner copies from its dashboard.
 		p.hookKey = newPassword()
