@@ -96,10 +96,10 @@ type shopPanel struct {
 	// kind is the shop system: chosen for a new shop, fixed afterwards;
 	// fields its connection settings; formBox holds the one form of
 	// head, the kind's fields and tail, made again for another kind.
-	kinds    []app.KindInfo
-	kindSel  *widget.Select
-	kind     app.KindInfo
-	fields   *kindFields
+	kinds      []app.KindInfo
+	kindSel    *widget.Select
+	kind       app.KindInfo
+	fields     *kindFields
 	formBox    *fyne.Container
 	head, tail []*widget.FormItem
 	// url, key and secret are the kind's fields of those keys, nil when it
