@@ -615,6 +615,7 @@ type webhookPanel struct {
 	// save button.
 	hookKey  *widget.Entry
 	saveKey  *widget.Button
+	clearKey *widget.Button
 	listSave map[string]*widget.Button
 	// checks and lists are the option widgets by OptionInfo.Key.
 	checks map[string]*widget.Check
@@ -704,8 +705,10 @@ func (p *webhookPanel) show(name string) {
 		p.secret.SetText(maskSecret(s.Webhook.Secret))
 		if p.hookKey != nil {
 			p.hookKey.SetPlaceHolder(lang.L("webhook.key.none"))
+			p.clearKey.Disable()
 			if s.Webhook.Secret != "" {
 				p.hookKey.SetPlaceHolder(lang.L("webhook.key.kept"))
+				p.clearKey.Enable()
 			}
 		}
 		var sel []string
@@ -730,7 +733,7 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 	p.opts = optionValues(p.kind, s.Options)
 	p.hint.SetText(tr("webhook.hint."+string(p.kind.Kind), lang.L("webhook.hint", map[string]any{"Kind": p.kind.Name})))
 	items := append([]*widget.FormItem{}, p.hookItems...)
-	p.hookKey, p.saveKey = nil, nil
+	p.hookKey, p.saveKey, p.clearKey = nil, nil, nil
 	switch {
 	case !p.kind.Webhooks:
 		// Polled only: what is left here are its options.
@@ -740,11 +743,11 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 		// The shop signs with a key the owner copies from its dashboard.
 		p.hookKey = newPassword()
 		p.saveKey = widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), func() { p.saveHookKey(false) })
-		clearBtn := widget.NewButtonWithIcon(lang.L("action.clear"), theme.ContentClearIcon(), func() { p.saveHookKey(true) })
+		p.clearKey = widget.NewButtonWithIcon(lang.L("action.clear"), theme.ContentClearIcon(), func() { p.saveHookKey(true) })
 		help := wrapLabel(tr("webhook.key.hint."+string(p.kind.Kind), lang.L("webhook.key.hint")))
 		help.Importance = widget.LowImportance
 		items = append(items, widget.NewFormItem(lang.L("webhook.key"), container.NewVBox(
-			container.NewBorder(nil, nil, nil, container.NewHBox(p.saveKey, clearBtn), p.hookKey), help)))
+			container.NewBorder(nil, nil, nil, container.NewHBox(p.saveKey, p.clearKey), p.hookKey), help)))
 	default:
 		copySecret := widget.NewButtonWithIcon(lang.L("action.copy"), theme.ContentCopyIcon(), func() {
 			p.u.app.Clipboard().SetContent(p.info.Secret)

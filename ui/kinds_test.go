@@ -182,6 +182,9 @@ func TestWebhooksTabShowsTheKindsOptions(t *testing.T) {
 	if p.shop != "Theehuis" || len(p.checks) != 2 || len(p.lists) != 1 || p.hookKey == nil {
 		t.Fatalf("shop %q: %d toggles, %d lists, key entry %v", p.shop, len(p.checks), len(p.lists), p.hookKey != nil)
 	}
+	if p.clearKey.Disabled() || p.hookKey.PlaceHolder != "(opgeslagen; Wissen haalt hem weg)" {
+		t.Errorf("a kept key: clear off %v, placeholder %q", p.clearKey.Disabled(), p.hookKey.PlaceHolder)
+	}
 	rec, per := p.checks["recurring"], p.checks["per_line"]
 	if !rec.Checked || per.Checked || rec.Text != "Ook bij automatische incasso's en termijnbetalingen" {
 		t.Errorf("defaults: recurring %v (%q), per line %v", rec.Checked, rec.Text, per.Checked)
