@@ -46,7 +46,8 @@ func applyLanguage(code string) string {
 func errorText(err error) string { return kindErrorText(err, "") }
 
 // kindErrorText is errorText for a form of one kind of shop: a field is
-// named as that kind calls it ("de API-sleutel", not "de consumer key").
+// named as that kind calls it ("de API-sleutel", not "de consumer key"),
+// and a kind may have its own sentence for a code ("error.auth.plugandpay").
 func kindErrorText(err error, kind order.Source) string {
 	if err == nil {
 		return ""
@@ -58,6 +59,9 @@ func kindErrorText(err error, kind order.Source) string {
 	field := app.FieldOf(err)
 	// URL: where the shop really lives, for the address errors.
 	data := map[string]any{"URL": app.SuggestedURL(err)}
+	if own := "error." + code + "." + string(kind); kind != "" && known[own] {
+		return lang.L(own, data)
+	}
 	if field != "" {
 		data["Field"] = fieldName(field)
 		if kind != "" {

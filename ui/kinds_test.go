@@ -300,6 +300,9 @@ func TestKindErrorTextNamesTheKindsField(t *testing.T) {
 	if got := kindErrorText(err, order.PlugAndPay); got != "Vul de API-sleutel in." {
 		t.Errorf("Plug&Pay: %q", got)
 	}
+	if got := kindErrorText(&app.Error{Code: app.CodeAuth}, order.PlugAndPay); !strings.HasPrefix(got, "Plug&Pay weigert de API-sleutel") {
+		t.Errorf("Plug&Pay auth: %q", got)
+	}
 	if got, want := kindErrorText(err, order.WooCommerce), errorText(err); got != want || !strings.Contains(got, "consumer key") {
 		t.Errorf("WooCommerce: %q, plain %q", got, want)
 	}
