@@ -91,6 +91,7 @@ func newWizard(u *UI) *wizard {
 			w.pickKind(k)
 		}
 	})
+	w.kindPick.Required = true // once chosen, another may be chosen, not none
 	w.pages[stepKind] = container.NewVBox(wrapLabel(lang.L("wizard.kind.intro")), w.kindPick)
 
 	w.name = widget.NewEntry()
