@@ -16,8 +16,8 @@ import (
 // Attention is a group of one shop's orders that wait on a person, and why:
 // the Overzicht tab, the tray, and the summary and exit code of sync.
 type Attention struct {
-	Shop  string      `json:"shop"`
-	State store.State `json:"state"`
+	Shop  string `json:"shop"`
+	State State  `json:"state"`
 	// Reason is the reason code (the UI's sentence "reason.<code>"); Args
 	// its figures. For seller_incomplete they are the fields missing now
 	// ("missing": "vat_id,kvk", "invalid": ...), for a group of one order
@@ -35,7 +35,7 @@ type Attention struct {
 // until someone acts. Orders parked for their status are not in the list:
 // they wait on the shop, not on a person.
 func (a Attention) BookingWaits() bool {
-	return a.State == store.Queued || a.State == store.Failed || a.State == store.Booked ||
+	return a.State == Queued || a.State == Failed || a.State == Booked ||
 		a.Reason == engine.ReasonCurrency
 }
 
@@ -74,7 +74,7 @@ func (s *Service) attention(ctx context.Context, shopID int64) ([]Attention, err
 			}
 			name, names[rc.ShopID] = sh.Name, sh.Name
 		}
-		a := Attention{Shop: name, State: rc.State, Reason: rc.Reason, Count: rc.Count}
+		a := Attention{Shop: name, State: State(rc.State), Reason: rc.Reason, Count: rc.Count}
 		switch {
 		case rc.Reason == engine.ReasonSellerIncomplete:
 			if sellerArgs == nil {

@@ -52,7 +52,7 @@ func cmdInbox(ctx context.Context, c *CLI, opt Options, args []string) error {
 	}
 	if *asJSON {
 		if ds == nil {
-			ds = []store.Delivery{}
+			ds = []Delivery{}
 		}
 		return printJSON(c.Stdout, ds)
 	}
@@ -62,7 +62,7 @@ func cmdInbox(ctx context.Context, c *CLI, opt Options, args []string) error {
 	return nil
 }
 
-func printDelivery(c *CLI, d store.Delivery) {
+func printDelivery(c *CLI, d Delivery) {
 	fmt.Fprintf(c.Stdout, "%d %s %s %s %s order %s: %s", d.ID, d.ReceivedAt.Local().Format("2006-01-02 15:04:05"), d.Source,
 		d.Shop, d.Topic, d.OrderID, d.Result)
 	if d.ProcessedAt.IsZero() {

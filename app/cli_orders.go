@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // Commands on orders and the activity log.
@@ -26,10 +24,10 @@ func cmdOrders(ctx context.Context, c *CLI, opt Options, args []string) error {
 	q := OrderQuery{Shop: *shop, Search: *search, Changed: *changed, Limit: *limit}
 	if *state != "" {
 		for _, s := range strings.Split(*state, ",") {
-			if !store.ValidState(s) {
+			if !ValidState(s) {
 				return usagef("--state %q: use parked, queued, booked, failed, ignored or unbookable", s)
 			}
-			q.States = append(q.States, store.State(s))
+			q.States = append(q.States, State(s))
 		}
 	}
 	svc, err := open(ctx, opt)

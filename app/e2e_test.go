@@ -88,7 +88,7 @@ func (w *world) sync() app.SyncResult {
 	return res
 }
 
-func (w *world) orders(states ...store.State) map[string]app.OrderView {
+func (w *world) orders(states ...app.State) map[string]app.OrderView {
 	w.t.Helper()
 	list, err := w.svc.Orders(context.Background(), app.OrderQuery{States: states})
 	if err != nil {
@@ -123,7 +123,7 @@ func TestSyncBooksForwardedParksTheRest(t *testing.T) {
 		v := all[strconv.FormatInt(id, 10)]
 		switch {
 		case forwarded(o.Status):
-			if v.State != store.Booked {
+			if v.State != app.Booked {
 				t.Errorf("order %d (%s) is %s (%s: %s), want booked", id, o.Status, v.State, v.Reason, v.Detail)
 				continue
 			}
@@ -132,12 +132,12 @@ func TestSyncBooksForwardedParksTheRest(t *testing.T) {
 			}
 			booked++
 		case o.Status == "checkout-draft":
-			if v.State != store.Parked || v.Reason != engine.ReasonCheckoutDraft {
+			if v.State != app.Parked || v.Reason != engine.ReasonCheckoutDraft {
 				t.Errorf("draft order %d is %s/%s", id, v.State, v.Reason)
 			}
 			parked++
 		default:
-			if v.State != store.Parked || v.Reason != engine.ReasonNotForwarded || v.ReasonArg != o.Status {
+			if v.State != app.Parked || v.Reason != engine.ReasonNotForwarded || v.ReasonArg != o.Status {
 				t.Errorf("order %d (%s) is %s/%s(%s), want parked for its status", id, o.Status, v.State, v.Reason, v.ReasonArg)
 			}
 			parked++
@@ -182,7 +182,7 @@ func TestStatusChangeRecheckBooks(t *testing.T) {
 	w := newWorld(t)
 	ids := w.emu.AddDutch(40, 11)
 	w.sync()
-	parked := w.orders(store.Parked)
+	parked := w.orders(app.Parked)
 	var target string
 	for id, v := range parked {
 		if v.Reason == engine.ReasonNotForwarded {
@@ -206,7 +206,7 @@ func TestStatusChangeRecheckBooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := w.orders()[target]
-	if v.State != store.Booked {
+	if v.State != app.Booked {
 		t.Fatalf("after recheck order %s is %s (%s %s)", target, v.State, v.Reason, v.Detail)
 	}
 }
@@ -301,7 +301,7 @@ func TestMissingSellerWaitsThenBooks(t *testing.T) {
 	}
 	w.emu.AddDutch(15, 21)
 	w.sync()
-	queued := w.orders(store.Queued)
+	queued := w.orders(app.Queued)
 	if len(queued) == 0 {
 		t.Fatal("no queued orders")
 	}
@@ -310,7 +310,7 @@ func TestMissingSellerWaitsThenBooks(t *testing.T) {
 			t.Fatalf("queued order %s waits for %q, want %q", v.ID, v.Reason, engine.ReasonSellerIncomplete)
 		}
 	}
-	if len(w.orders(store.Booked)) != 0 {
+	if len(w.orders(app.Booked)) != 0 {
 		t.Fatal("booked without seller details")
 	}
 	// Malformed details are refused with the field.
@@ -325,7 +325,7 @@ func TestMissingSellerWaitsThenBooks(t *testing.T) {
 	if _, err := w.svc.Engine().BookDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(w.orders(store.Queued)); n != 0 {
+	if n := len(w.orders(app.Queued)); n != 0 {
 		t.Fatalf("%d orders still queued after the seller was set", n)
 	}
 }
@@ -336,7 +336,7 @@ func TestActionsOfTheOpenTab(t *testing.T) {
 	ctx := context.Background()
 	w.emu.AddDutch(30, 8)
 	w.sync()
-	parked := w.orders(store.Parked)
+	parked := w.orders(app.Parked)
 	if len(parked) < 2 {
 		t.Fatalf("%d parked", len(parked))
 	}
@@ -358,17 +358,17 @@ func TestActionsOfTheOpenTab(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := w.orders()
-	if all[a.ID].State != store.Ignored || all[a.ID].Reason != engine.ReasonIgnoredByUser {
+	if all[a.ID].State != app.Ignored || all[a.ID].Reason != engine.ReasonIgnoredByUser {
 		t.Fatalf("ignored order is %s/%s", all[a.ID].State, all[a.ID].Reason)
 	}
-	if all[b.ID].State != store.Booked && all[b.ID].State != store.Failed {
+	if all[b.ID].State != app.Booked && all[b.ID].State != app.Failed {
 		t.Fatalf("booked-anyway order is %s", all[b.ID].State)
 	}
 	// A person's choice survives the next sync.
 	na, _ := strconv.ParseInt(a.ID, 10, 64)
 	w.emu.Update(na, func(o *wcemu.Order) { o.CustomerNote = "nog een wijziging" })
 	w.sync()
-	if st := w.orders()[a.ID].State; st != store.Ignored {
+	if st := w.orders()[a.ID].State; st != app.Ignored {
 		t.Fatalf("ignored order became %s after a change in the shop", st)
 	}
 	if err := w.svc.BookAnyway(ctx, w.shop, "does-not-exist"); app.CodeOf(err) != app.CodeNoSuchOrder {
@@ -405,7 +405,7 @@ func TestOrderDeletedForGood(t *testing.T) {
 	ctx := context.Background()
 	ids := w.emu.AddDutch(20, 12)
 	w.sync()
-	parked := w.orders(store.Parked)
+	parked := w.orders(app.Parked)
 	var target app.OrderView
 	for _, v := range parked {
 		if v.Reason == engine.ReasonNotForwarded {
@@ -425,7 +425,7 @@ func TestOrderDeletedForGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := w.orders()[target.ID]
-	if !changed || v.State != store.Parked || v.Reason != engine.ReasonDeleted {
+	if !changed || v.State != app.Parked || v.Reason != engine.ReasonDeleted {
 		t.Fatalf("after deletion: changed %v, %s/%s", changed, v.State, v.Reason)
 	}
 	if v.Customer == "" || v.Total == 0 {

@@ -18,11 +18,19 @@ const (
 const replayWait = 30 * time.Second
 
 // Deliveries lists the newest webhook deliveries in the inbox.
-func (s *Service) Deliveries(ctx context.Context, limit int) ([]store.Delivery, error) {
+func (s *Service) Deliveries(ctx context.Context, limit int) ([]Delivery, error) {
 	if limit <= 0 {
 		limit = 50
 	}
-	return s.store.Deliveries(ctx, limit)
+	ds, err := s.store.Deliveries(ctx, limit)
+	if ds == nil {
+		return nil, err
+	}
+	out := make([]Delivery, len(ds))
+	for i, d := range ds {
+		out[i] = deliveryView(d)
+	}
+	return out, err
 }
 
 // Rejections lists the counts of refused webhook requests, per shop, code
@@ -41,7 +49,12 @@ func (s *Service) Rejections(ctx context.Context, limit int) ([]store.Rejection,
 // (a CLI command) it processes the inbox and books what that queued here.
 // It returns the delivery with
 // its new result.
-func (s *Service) ReplayDelivery(ctx context.Context, id int64) (store.Delivery, error) {
+func (s *Service) ReplayDelivery(ctx context.Context, id int64) (Delivery, error) {
+	d, err := s.replayDelivery(ctx, id)
+	return deliveryView(d), err
+}
+
+func (s *Service) replayDelivery(ctx context.Context, id int64) (store.Delivery, error) {
 	if err := s.store.ReplayDelivery(ctx, id); err != nil {
 		switch {
 		case errors.Is(err, store.ErrNotFound):

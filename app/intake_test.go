@@ -21,7 +21,7 @@ import (
 )
 
 // repeatsOf counts the repeats the inbox folded into the rows ds.
-func repeatsOf(ds []store.Delivery) int {
+func repeatsOf(ds []app.Delivery) int {
 	n := 0
 	for _, d := range ds {
 		n += d.Repeats
@@ -49,7 +49,7 @@ func post(t testing.TB, client *http.Client, method, url, topic string, body []b
 	return resp.StatusCode, string(msg)
 }
 
-func countCode(evs []store.Event, code string) int {
+func countCode(evs []app.Event, code string) int {
 	n := 0
 	for _, e := range evs {
 		if e.Code == code {
@@ -117,7 +117,7 @@ func TestRejectionsCountedPerShopAndHour(t *testing.T) {
 		t.Fatalf("webhook info counts %d rejections, want 5", n.Webhook.Rejected)
 	}
 	// The lines are written right after the counts.
-	var evs []store.Event
+	var evs []app.Event
 	waitFor(t, 5*time.Second, "a Logboek line per reason", func() bool {
 		evs, _ = w.svc.Events(ctx, app.EventQuery{Limit: 500})
 		return countCode(evs, "webhook_rejected") >= 3
@@ -264,7 +264,7 @@ func TestReplayAfterShopWasDown(t *testing.T) {
 	if code, err := w.emu.Deliver(ctx, h.ID, id); err != nil || code != 200 {
 		t.Fatalf("refund delivery: %d %v", code, err)
 	}
-	var failed store.Delivery
+	var failed app.Delivery
 	waitFor(t, 5*time.Second, "the refund delivery processed", func() bool {
 		ds, _ := w.svc.Deliveries(ctx, 1)
 		failed = ds[0]
@@ -281,7 +281,7 @@ func TestReplayAfterShopWasDown(t *testing.T) {
 		strconv.FormatInt(failed.ID, 10), "--json"}); code != 0 {
 		t.Fatalf("inbox replay: exit %d: %s", code, errb.String())
 	}
-	var replayed store.Delivery
+	var replayed app.Delivery
 	if err := json.Unmarshal(out.Bytes(), &replayed); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
 	}

@@ -192,9 +192,9 @@ func TestJSONShape(t *testing.T) {
 	}
 	for _, v := range views {
 		switch {
-		case v.State == store.Booked && booked == "":
+		case v.State == app.Booked && booked == "":
 			booked = v.Number
-		case v.State == store.Parked && parked == "":
+		case v.State == app.Parked && parked == "":
 			parked = v.Number
 		}
 		id, _ := strconv.ParseInt(v.ID, 10, 64)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/order"
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // The --json output of every command follows three rules (the README says
@@ -155,7 +154,7 @@ func orderWire(o order.Order) orderJSON {
 	return w
 }
 
-// bookingJSON is one booking of an order (store.OutboxItem) as JSON.
+// bookingJSON is one booking of an order (OutboxItem) as JSON.
 type bookingJSON struct {
 	ID       int64             `json:"id"`
 	Key      string            `json:"key"`
@@ -173,14 +172,14 @@ type bookingJSON struct {
 	Note      string      `json:"note,omitempty"`
 }
 
-func bookingWire(b store.OutboxItem) bookingJSON {
+func bookingWire(b OutboxItem) bookingJSON {
 	return bookingJSON{ID: b.ID, Key: b.Key, ShopID: b.ShopID, OrderID: b.ExtID, Kind: b.Kind, RefundID: b.RefundID,
 		State: b.State, Attempts: b.Attempts, NextAt: never(b.NextAt), LastError: b.LastError, Ref: b.Ref,
 		Amount: b.Amount, Note: b.Note}
 }
 
-func (b bookingJSON) item() store.OutboxItem {
-	it := store.OutboxItem{ID: b.ID, Key: b.Key, ShopID: b.ShopID, ExtID: b.OrderID, Kind: b.Kind, RefundID: b.RefundID,
+func (b bookingJSON) item() OutboxItem {
+	it := OutboxItem{ID: b.ID, Key: b.Key, ShopID: b.ShopID, ExtID: b.OrderID, Kind: b.Kind, RefundID: b.RefundID,
 		State: b.State, Attempts: b.Attempts, LastError: b.LastError, Ref: b.Ref, Amount: b.Amount, Note: b.Note}
 	if b.NextAt != nil {
 		it.NextAt = *b.NextAt
@@ -193,7 +192,7 @@ func (b bookingJSON) item() store.OutboxItem {
 type eventJSON struct {
 	ID      int64             `json:"id"`
 	At      *time.Time        `json:"at"`
-	Level   store.Level       `json:"level"`
+	Level   Level             `json:"level"`
 	Shop    string            `json:"shop,omitempty"`
 	OrderNo string            `json:"order,omitempty"`
 	Code    string            `json:"code"`
@@ -201,7 +200,7 @@ type eventJSON struct {
 	Detail  string            `json:"detail,omitempty"`
 }
 
-func eventsWire(evs []store.Event) []eventJSON {
+func eventsWire(evs []Event) []eventJSON {
 	out := make([]eventJSON, len(evs))
 	for i, e := range evs {
 		out[i] = eventJSON{ID: e.ID, At: never(e.At), Level: e.Level, Shop: e.Shop, OrderNo: e.OrderNo, Code: e.Code,
@@ -238,7 +237,7 @@ func (d *OrderDetail) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	d.Bookings = make([]store.OutboxItem, len(w.Bookings))
+	d.Bookings = make([]OutboxItem, len(w.Bookings))
 	for i, bk := range w.Bookings {
 		d.Bookings[i] = bk.item()
 	}

@@ -15,7 +15,7 @@ import (
 // OrderQuery selects orders for a list. Empty fields select everything.
 type OrderQuery struct {
 	Shop   string
-	States []store.State
+	States []State
 	Status order.Status
 	// Search matches the order number or the customer.
 	Search string
@@ -37,7 +37,7 @@ type OrderView struct {
 	Customer string       `json:"customer"`
 	Total    order.Money  `json:"total"`
 	Currency string       `json:"currency"`
-	State    store.State  `json:"state"`
+	State    State        `json:"state"`
 	// Reason is a code (engine.Reason*), ReasonArg its argument; the UI
 	// makes the sentence. Detail is the technical detail.
 	Reason    string    `json:"reason,omitempty"`
@@ -58,14 +58,14 @@ type OrderView struct {
 
 func view(r store.Record) OrderView {
 	return OrderView{Shop: r.Shop, ID: r.ExtID, Number: r.Number, Status: r.Status, Created: r.Created,
-		Customer: r.Customer, Total: r.Total, Currency: r.Currency, State: r.State, Reason: r.Reason,
+		Customer: r.Customer, Total: r.Total, Currency: r.Currency, State: State(r.State), Reason: r.Reason,
 		ReasonArg: r.ReasonArg, Detail: r.Detail, Since: r.StateAt, InvoiceID: r.InvoiceID, BookingRef: r.BookingRef,
 		ChangedAfterBooking: r.ChangedAfterBooking, ChangeNote: r.ChangeNote, EURRate: r.EURRate}
 }
 
 // Orders lists orders, newest first.
 func (s *Service) Orders(ctx context.Context, q OrderQuery) ([]OrderView, error) {
-	f := store.Filter{States: q.States, Status: q.Status, Search: strings.TrimSpace(q.Search), Changed: q.Changed, Reason: q.Reason,
+	f := store.Filter{States: storeStates(q.States), Status: q.Status, Search: strings.TrimSpace(q.Search), Changed: q.Changed, Reason: q.Reason,
 		Limit: q.Limit, Offset: q.Offset}
 	if q.Shop != "" {
 		sh, err := s.shop(ctx, q.Shop)
@@ -88,10 +88,10 @@ func (s *Service) Orders(ctx context.Context, q OrderQuery) ([]OrderView, error)
 // OrderDetail is one order with its lines, bookings and history.
 type OrderDetail struct {
 	OrderView
-	Order    order.Order        `json:"order"`
-	Bookings []store.OutboxItem `json:"bookings"`
-	Events   []store.Event      `json:"events"`
-	ShopURL  string             `json:"shop_url"`
+	Order    order.Order  `json:"order"`
+	Bookings []OutboxItem `json:"bookings"`
+	Events   []Event      `json:"events"`
+	ShopURL  string       `json:"shop_url"`
 }
 
 // Order returns one order by shop and order number.
@@ -112,7 +112,7 @@ func (s *Service) Order(ctx context.Context, shop, number string) (OrderDetail, 
 	if err != nil {
 		return OrderDetail{}, err
 	}
-	return OrderDetail{OrderView: view(rec), Order: o, Bookings: bs, Events: evs, ShopURL: s.orderURL(sh, o)}, nil
+	return OrderDetail{OrderView: view(rec), Order: o, Bookings: bookingViews(bs), Events: eventViews(evs), ShopURL: s.orderURL(sh, o)}, nil
 }
 
 func (s *Service) record(ctx context.Context, shop, number string) (store.Shop, store.Record, error) {

@@ -12,7 +12,6 @@ import (
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 func TestParseRate(t *testing.T) {
@@ -77,7 +76,7 @@ func TestCLIChangedAfterBookingAndRates(t *testing.T) {
 	if err := json.Unmarshal([]byte(ok("order", "show", "Koffiebar", n, "--json")), &d); err != nil {
 		t.Fatal(err)
 	}
-	if d.State != store.Parked || d.Reason != engine.ReasonCurrency || d.ReasonArg != "USD" {
+	if d.State != app.Parked || d.Reason != engine.ReasonCurrency || d.ReasonArg != "USD" {
 		t.Fatalf("USD order %s/%s(%s)", d.State, d.Reason, d.ReasonArg)
 	}
 	if code, _, errOut := cli(t, dir, "order", "book", "Koffiebar", n); code == 0 || !strings.Contains(errOut, "rate") {
@@ -90,7 +89,7 @@ func TestCLIChangedAfterBookingAndRates(t *testing.T) {
 	if err := json.Unmarshal([]byte(ok("order", "show", "Koffiebar", n, "--json")), &d); err != nil {
 		t.Fatal(err)
 	}
-	if d.EURRate != "0.9213" || d.State != store.Booked {
+	if d.EURRate != "0.9213" || d.State != app.Booked {
 		t.Fatalf("after book --rate: %s (%s %s), rate %q", d.State, d.Reason, d.Detail, d.EURRate)
 	}
 
@@ -111,7 +110,7 @@ func TestCLIChangedAfterBookingAndRates(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &changed); err != nil || len(changed) != 1 || changed[0].Number != b.Number {
 		t.Fatalf("orders --changed: %s (%v)", out, err)
 	}
-	if !strings.Contains(out, `"changed_after_booking": true`) || changed[0].State != store.Booked || changed[0].ChangeNote != "status cancelled" {
+	if !strings.Contains(out, `"changed_after_booking": true`) || changed[0].State != app.Booked || changed[0].ChangeNote != "status cancelled" {
 		t.Fatalf("orders --changed JSON: %s", out)
 	}
 	if show := ok("order", "show", "Koffiebar", b.Number, "--json"); !strings.Contains(show, `"changed_after_booking": true`) {
@@ -134,7 +133,7 @@ func TestCLIChangedAfterBookingAndRates(t *testing.T) {
 			credits++
 		}
 	}
-	if d.ChangedAfterBooking || d.State != store.Booked || credits != 1 {
+	if d.ChangedAfterBooking || d.State != app.Booked || credits != 1 {
 		t.Fatalf("after order credit: %s changed=%v bookings %+v", d.State, d.ChangedAfterBooking, d.Bookings)
 	}
 	if out := ok("orders", "--changed", "--json"); strings.TrimSpace(out) != "[]" {

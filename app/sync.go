@@ -130,7 +130,7 @@ type ShopOverview struct {
 // Overview is what the Overzicht tab and the tray show.
 type Overview struct {
 	Shops  []ShopOverview `json:"shops"`
-	Recent []store.Event  `json:"recent"`
+	Recent []Event        `json:"recent"`
 	Paused bool           `json:"paused"`
 	// Health is "ok", "attention" (parked orders, or orders that wait on a
 	// person: seller details, a ledger, a rate, a change after booking) or
@@ -178,9 +178,11 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 		}
 		ov.Shops = append(ov.Shops, so)
 	}
-	if ov.Recent, err = s.store.Events(ctx, store.EventFilter{Limit: 20}); err != nil {
+	recent, err := s.store.Events(ctx, store.EventFilter{Limit: 20})
+	if err != nil {
 		return ov, err
 	}
+	ov.Recent = eventViews(recent)
 	if ov.Ledger, err = s.LedgerSettings(ctx); err != nil {
 		return ov, err
 	}
@@ -189,10 +191,8 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	return ov, nil
 }
 
-// EventQuery selects log lines.
-type EventQuery = store.EventFilter
-
 // Events lists the event log, newest first.
-func (s *Service) Events(ctx context.Context, q EventQuery) ([]store.Event, error) {
-	return s.store.Events(ctx, q)
+func (s *Service) Events(ctx context.Context, q EventQuery) ([]Event, error) {
+	evs, err := s.store.Events(ctx, q.filter())
+	return eventViews(evs), err
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
-	"github.com/orderbrug/orderbrug/sync/store"
 	"github.com/orderbrug/orderbrug/sync/tunnel"
 )
 
@@ -89,7 +88,7 @@ func (w *world) deliverAndWaitBooked(id int64, number string) time.Duration {
 	// The file is written before the booking is recorded: wait for that too.
 	key := strconv.FormatInt(id, 10)
 	waitFor(w.t, 2*time.Second, "order "+number+" recorded as booked", func() bool {
-		return w.orders()[key].State == store.Booked
+		return w.orders()[key].State == app.Booked
 	})
 	return took
 }
@@ -135,7 +134,7 @@ func TestShopDeliversThroughTunnel(t *testing.T) {
 		t.Errorf("the engine made %d API calls for a delivery that carried the whole order", n)
 	}
 	v := w.orders()[strconv.FormatInt(id, 10)]
-	if v.State != store.Booked {
+	if v.State != app.Booked {
 		t.Fatalf("order %d is %s", id, v.State)
 	}
 

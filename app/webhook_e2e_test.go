@@ -293,7 +293,7 @@ func TestReplayRealWooCommerceDeliveries(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "the inbox and outbox to drain", func() bool { return drained(t, w.svc.Store()) })
 
-	stored, err := w.svc.Store().Deliveries(ctx, 100)
+	stored, err := w.svc.Deliveries(ctx, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestReplayRealWooCommerceDeliveries(t *testing.T) {
 		return d, ublFor(t, w.ubl, w.slug(), "13")
 	}
 	d13, files13 := check13()
-	if d13.State != store.Booked {
+	if d13.State != app.Booked {
 		t.Fatalf("order 13 is %s (%s %s)", d13.State, d13.Reason, d13.Detail)
 	}
 	var invoices, credits int
@@ -362,7 +362,7 @@ func TestReplayRealWooCommerceDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d15.State != store.Booked || len(d15.Bookings) != 1 || len(ublFor(t, w.ubl, w.slug(), "15")) != 1 {
+	if d15.State != app.Booked || len(d15.Bookings) != 1 || len(ublFor(t, w.ubl, w.slug(), "15")) != 1 {
 		t.Fatalf("order 15 is %s with %d bookings", d15.State, len(d15.Bookings))
 	}
 	evs, err := w.svc.Events(ctx, app.EventQuery{Shop: w.shop, Limit: 500})
@@ -381,7 +381,7 @@ func TestReplayRealWooCommerceDeliveries(t *testing.T) {
 	// already stored is folded into their row (counted in repeats, not
 	// processed again); any other is a new row processed as stale/repeat.
 	before := modTimes(t, ubltest.XMLFiles(t, w.ubl))
-	rows0, _ := w.svc.Store().Deliveries(ctx, 100)
+	rows0, _ := w.svc.Deliveries(ctx, 100)
 	for _, name := range []string{"delivery_order.created_13_pending", "delivery_order.updated_13_completed",
 		"delivery_order.updated_15_processing", "delivery_order.updated_15_answered_500"} {
 		if code := replay(t, url, byName[name]); code != http.StatusOK {
@@ -389,7 +389,7 @@ func TestReplayRealWooCommerceDeliveries(t *testing.T) {
 		}
 	}
 	waitFor(t, 5*time.Second, "the re-posts to be processed", func() bool { return drained(t, w.svc.Store()) })
-	rows1, err := w.svc.Store().Deliveries(ctx, 100)
+	rows1, err := w.svc.Deliveries(ctx, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +412,7 @@ func TestReplayRealWooCommerceDeliveries(t *testing.T) {
 		}
 	}
 	d13b, _ := check13()
-	if d13b.Status != "trash" || d13b.State != store.Booked || len(d13b.Bookings) != 2 {
+	if d13b.Status != "trash" || d13b.State != app.Booked || len(d13b.Bookings) != 2 {
 		t.Fatalf("after old deliveries order 13 is %s/%s with %d bookings", d13b.Status, d13b.State, len(d13b.Bookings))
 	}
 	ubltest.Validate(t, append(wantFiles, ublFor(t, w.ubl, w.slug(), "15")...)...)
@@ -427,9 +427,9 @@ func lastDelivery(caps []capture) string {
 	return ""
 }
 
-func hasEvent(evs []store.Event, code string) bool { return countEvents(evs, code) > 0 }
+func hasEvent(evs []app.Event, code string) bool { return countEvents(evs, code) > 0 }
 
-func countEvents(evs []store.Event, code string) int {
+func countEvents(evs []app.Event, code string) int {
 	n := 0
 	for _, e := range evs {
 		if e.Code == code {
@@ -439,7 +439,7 @@ func countEvents(evs []store.Event, code string) int {
 	return n
 }
 
-func eventCodes(evs []store.Event) []string {
+func eventCodes(evs []app.Event) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
 		out[i] = e.Code

@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/orderbrug/orderbrug/app"
-	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
@@ -40,7 +39,7 @@ func seedParked(tb testing.TB, svc *app.Service, n int) {
 				Created: at, Modified: at, Currency: "EUR", Total: order.Money(1000 + i*7),
 				Buyer: order.Party{Name: names[i%len(names)]}}})
 		}
-		if _, err := svc.Store().Apply(ctx, obs, engine.Decide(sh)); err != nil {
+		if _, err := svc.Store().Apply(ctx, obs, svc.Engine().Decide(sh)); err != nil {
 			tb.Fatal(err)
 		}
 	}

@@ -69,10 +69,13 @@ func message() *widget.Label {
 	return l
 }
 
-func setMessage(l *widget.Label, err error, ok string) {
+func setMessage(l *widget.Label, err error, ok string) { kindMessage(l, err, ok, "") }
+
+// kindMessage is setMessage in a form of one kind of shop.
+func kindMessage(l *widget.Label, err error, ok string, kind order.Source) {
 	if err != nil {
 		l.Importance = widget.DangerImportance
-		l.SetText(errorText(err))
+		l.SetText(kindErrorText(err, kind))
 		return
 	}
 	l.Importance = widget.SuccessImportance
@@ -81,19 +84,29 @@ func setMessage(l *widget.Label, err error, ok string) {
 
 // --- Winkelsysteem ---------------------------------------------------------
 
-// shopPanel connects and edits shops: address, keys, test connection, the
-// forward set from the shop's real statuses, poll interval and lookback.
+// shopPanel connects and edits shops of every kind: the kind's own
+// connection fields, test connection, the forward set from the shop's real
+// statuses, poll interval and lookback.
 type shopPanel struct {
-	u        *UI
-	content  fyne.CanvasObject
-	pick     *widget.Select
-	editing  string // name of the shop being edited, "" for a new one
-	name     *widget.Entry
-	url      *widget.Entry
-	key      *widget.Entry
-	secret   *widget.Entry
-	interval *widget.Entry
-	lookback *widget.Entry
+	u       *UI
+	content fyne.CanvasObject
+	pick    *widget.Select
+	editing string // name of the shop being edited, "" for a new one
+	name    *widget.Entry
+	// kind is the shop system: chosen for a new shop, fixed afterwards;
+	// fields its connection settings; formBox holds the one form of
+	// head, the kind's fields and tail, made again for another kind.
+	kinds      []app.KindInfo
+	kindSel    *widget.Select
+	kind       app.KindInfo
+	fields     *kindFields
+	formBox    *fyne.Container
+	head, tail []*widget.FormItem
+	// url, key and secret are the kind's fields of those keys, nil when it
+	// has none.
+	url, key, secret *widget.Entry
+	interval         *widget.Entry
+	lookback         *widget.Entry
 	// sells: goods or services (intra-community supply or reverse charge).
 	sells *widget.Select
 	// since is "Boeken vanaf"; sinceShown what it showed for the shop, so
@@ -125,10 +138,14 @@ func newShopPanel(u *UI) *shopPanel {
 			}
 		}
 	})
-	p.name, p.url, p.key = widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
-	p.url.SetPlaceHolder("https://jouwwinkel.nl")
-	p.key.SetPlaceHolder("ck_…")
-	p.secret = newPassword()
+	p.name = widget.NewEntry()
+	p.kinds = u.kinds.Kinds()
+	p.kindSel = widget.NewSelect(kindNames(p.kinds), func(s string) {
+		if k, ok := kindByName(p.kinds, s); ok {
+			p.setKind(k)
+		}
+	})
+	p.formBox = container.NewStack()
 	p.interval, p.lookback = widget.NewEntry(), widget.NewEntry()
 	p.sells = widget.NewSelect([]string{lang.L("shop.sells.goods"), lang.L("shop.sells.services")}, nil)
 	p.since = widget.NewEntry()
@@ -145,16 +162,15 @@ func newShopPanel(u *UI) *shopPanel {
 	p.saveBtn = widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), p.save)
 	p.saveBtn.Importance = widget.HighImportance
 	p.delBtn = widget.NewButtonWithIcon(lang.L("action.remove_shop"), theme.DeleteIcon(), p.remove)
-	form := widget.NewForm(
+	p.head = []*widget.FormItem{
 		widget.NewFormItem(lang.L("shop.name"), p.name),
-		widget.NewFormItem(lang.L("shop.url"), p.url),
-		widget.NewFormItem(lang.L("shop.key"), p.key),
-		widget.NewFormItem(lang.L("shop.secret"), p.secret),
+		widget.NewFormItem(lang.L("shop.kind"), p.kindSel)}
+	p.tail = []*widget.FormItem{
 		widget.NewFormItem(lang.L("shop.interval"), p.interval),
 		widget.NewFormItem(lang.L("shop.lookback"), p.lookback),
 		widget.NewFormItem(lang.L("shop.sells"), p.sells),
 		widget.NewFormItem(lang.L("shop.since"), container.NewVBox(p.since, sinceHint)),
-	)
+	}
 	p.connect = newWCConnect(u, p.msg, wcConnectHost{
 		input: p.connectInput,
 		busy: func(on bool) {
@@ -175,10 +191,39 @@ func newShopPanel(u *UI) *shopPanel {
 	})
 	p.connect.content.Hide() // only for a new shop
 	fwd := widget.NewCard(lang.L("shop.forward"), lang.L("shop.forward.hint"), p.statuses.content)
+	if len(p.kinds) > 0 {
+		p.setKind(p.kinds[0])
+	}
 	p.content = container.NewVScroll(container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(lang.L("shop.pick")), nil, p.pick),
-		form, p.slug, p.connect.content, container.NewHBox(p.testBtn, p.saveBtn, p.delBtn), p.msg, fwd))
+		p.formBox, p.slug, p.connect.content, container.NewHBox(p.testBtn, p.saveBtn, p.delBtn), p.msg, fwd))
 	return p
+}
+
+// setKind shows the fields of kind k (a new shop's choice, or the edited
+// shop's kind); the same kind again keeps what was typed.
+func (p *shopPanel) setKind(k app.KindInfo) {
+	if p.fields != nil && p.kind.Kind == k.Kind {
+		return
+	}
+	p.kind = k
+	p.fields = newKindFields(k, nil)
+	p.url, p.key, p.secret = p.fields.entry("url"), p.fields.entry("key"), p.fields.entry("secret")
+	items := append(append(append([]*widget.FormItem{}, p.head...), p.fields.items...), p.tail...)
+	p.formBox.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
+	p.formBox.Refresh()
+	if p.kindSel.Selected != k.Name {
+		p.kindSel.SetSelected(k.Name)
+	}
+	if p.editing == "" && p.connect != nil {
+		if canConnect(k) {
+			p.connect.content.Show()
+		} else {
+			p.connect.stopWaiting()
+			p.connect.content.Hide()
+		}
+		p.statuses.setForward(defaultForward(k))
+	}
 }
 
 // connectInput is the new shop "Koppel met WooCommerce" is for: name and
@@ -229,15 +274,15 @@ func (p *shopPanel) load(name string) {
 func (p *shopPanel) edit(sh app.ShopInfo) {
 	p.editing = sh.Name
 	p.name.SetText(sh.Name)
-	p.url.SetText(sh.URL)
-	p.key.SetText("")
-	p.secret.SetText("")
-	if sh.HasKeys {
-		p.key.SetPlaceHolder(lang.L("shop.keys_kept"))
-		p.secret.SetPlaceHolder(lang.L("shop.keys_kept"))
+	if sh.Name == "" {
+		p.kindSel.Enable()
+		k := p.kind
+		p.fields = nil // a new shop starts with empty fields
+		p.setKind(k)
 	} else {
-		p.key.SetPlaceHolder("ck_…")
-		p.secret.SetPlaceHolder("cs_…")
+		p.kindSel.Disable()
+		p.setKind(kindOf(p.kinds, sh.Source))
+		p.fields.show(sh)
 	}
 	iv, lb := app.DefaultPollInterval, app.DefaultLookbackDays
 	if sh.Name != "" {
@@ -247,7 +292,7 @@ func (p *shopPanel) edit(sh app.ShopInfo) {
 	p.lookback.SetText(strconv.Itoa(lb))
 	fwd := sh.Forward
 	if sh.Name == "" {
-		fwd = app.DefaultForward
+		fwd = defaultForward(p.kind)
 	}
 	p.statuses.setForward(fwd)
 	p.sells.SetSelected(lang.L("shop.sells.goods"))
@@ -270,7 +315,9 @@ func (p *shopPanel) edit(sh app.ShopInfo) {
 	}
 	if sh.Name == "" {
 		p.delBtn.Disable()
-		p.connect.content.Show()
+		if canConnect(p.kind) {
+			p.connect.content.Show()
+		}
 		return
 	}
 	p.connect.stopWaiting()
@@ -293,8 +340,10 @@ func (p *shopPanel) edit(sh app.ShopInfo) {
 // input reads the form. Bad numbers are left to the service as 0/-1 so
 // its sentence comes back.
 func (p *shopPanel) input() app.ShopInput {
-	in := app.ShopInput{Name: strings.TrimSpace(p.name.Text), URL: p.url.Text, Key: strings.TrimSpace(p.key.Text),
-		Secret: strings.TrimSpace(p.secret.Text), Forward: p.statuses.forward()}
+	in := app.ShopInput{Name: strings.TrimSpace(p.name.Text), Forward: p.statuses.forward()}
+	if p.fields != nil {
+		p.fields.apply(&in)
+	}
 	if m, err := strconv.Atoi(strings.TrimSpace(p.interval.Text)); err == nil {
 		in.Interval = time.Duration(m) * time.Minute
 	} else {
@@ -339,7 +388,7 @@ func (p *shopPanel) test() {
 			if err == nil {
 				p.statuses.setOptions(st)
 			}
-			setMessage(p.msg, err, lang.N("shop.test_ok", len(st), map[string]any{"N": len(st)}))
+			kindMessage(p.msg, err, lang.N("shop.test_ok", len(st), map[string]any{"N": len(st)}), in.Source)
 		})
 }
 
@@ -360,7 +409,7 @@ func (p *shopPanel) save() {
 		}
 		return in.Name, p.u.svc.UpdateShop(ctx, editing, in)
 	}, func(name string, err error) {
-		setMessage(p.msg, err, lang.L("saved"))
+		kindMessage(p.msg, err, lang.L("saved"), in.Source)
 		if err == nil {
 			p.load(name)
 			p.u.config.hooks.load()
@@ -539,8 +588,10 @@ func (p *booksPanel) saveSeller() {
 
 // --- Webhooks --------------------------------------------------------------
 
-// webhookPanel shows per shop the address and secret to paste into the
-// shop, with copy buttons, the topic toggles and the registration state.
+// webhookPanel shows per shop the address to paste into the shop (with a
+// copy button), and what its kind has: the secret Orderbrug made or the
+// webhook key the owner enters, the topic toggles, the kind's options, and
+// the registration state.
 type webhookPanel struct {
 	u       *UI
 	content fyne.CanvasObject
@@ -548,44 +599,60 @@ type webhookPanel struct {
 	enabled *widget.Check
 	topics  *widget.CheckGroup
 	url     *widget.Label
-	secret  *widget.Label
-	state   *widget.Label
-	msg     *widget.Label
-	shops   []app.ShopInfo
-	info    app.WebhookInfo
-	shop    string
+	// manual says to paste the URL by hand (the key may not register).
+	manual *widget.Label
+	hint   *widget.Label
+	secret *widget.Label
+	state  *widget.Label
+	msg    *widget.Label
+	// hookItems are the URL, on/off and registration: left out for a kind
+	// without webhooks.
+	hookItems []*widget.FormItem
+	// kindBox holds the form: hookItems and what the shop's kind has: secret or webhook key,
+	// topics, options; built again when the shop shown changes.
+	kindBox *fyne.Container
+	// hookKey is the webhook key entry of an OwnerHookKey kind, with its
+	// save button.
+	hookKey  *widget.Entry
+	saveKey  *widget.Button
+	clearKey *widget.Button
+	listSave map[string]*widget.Button
+	// checks and lists are the option widgets by OptionInfo.Key.
+	checks map[string]*widget.Check
+	lists  map[string]*widget.Entry
+	kind   app.KindInfo
+	opts   map[string]string
+	shops  []app.ShopInfo
+	info   app.WebhookInfo
+	shop   string
+	built  string // the shop kindBox was built for
 }
 
 func newWebhookPanel(u *UI) *webhookPanel {
 	p := &webhookPanel{u: u}
 	p.pick = widget.NewSelect(nil, func(s string) { p.show(s) })
-	var opts []string
-	for _, t := range app.WebhookTopics {
-		opts = append(opts, lang.L("topic."+t))
-	}
-	p.topics = widget.NewCheckGroup(opts, nil)
+	p.topics = widget.NewCheckGroup(nil, nil)
 	p.enabled = widget.NewCheck(lang.L("webhook.enabled"), nil)
 	p.url, p.secret, p.state = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
 	p.url.Wrapping, p.state.Wrapping = fyne.TextWrapBreak, fyne.TextWrapWord
+	p.manual = wrapLabel(lang.L("webhook.manual"))
+	p.manual.Importance = widget.WarningImportance
+	p.manual.Hide()
+	p.hint = wrapLabel("")
 	p.msg = message()
 	copyURL := widget.NewButtonWithIcon(lang.L("action.copy"), theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(p.info.URL)
 		p.msg.SetText(lang.L("copied"))
 	})
-	copySecret := widget.NewButtonWithIcon(lang.L("action.copy"), theme.ContentCopyIcon(), func() {
-		u.app.Clipboard().SetContent(p.info.Secret)
-		p.msg.SetText(lang.L("copied"))
-	})
-	form := widget.NewForm(
-		widget.NewFormItem(lang.L("webhook.url"), container.NewBorder(nil, nil, nil, copyURL, p.url)),
-		widget.NewFormItem(lang.L("webhook.secret"), container.NewBorder(nil, nil, nil, copySecret, p.secret)),
+	p.kindBox = container.NewVBox()
+	p.hookItems = []*widget.FormItem{
+		widget.NewFormItem(lang.L("webhook.url"), container.NewVBox(container.NewBorder(nil, nil, nil, copyURL, p.url), p.manual)),
 		widget.NewFormItem("", p.enabled),
 		widget.NewFormItem(lang.L("webhook.state"), p.state),
-		widget.NewFormItem(lang.L("webhook.topics"), p.topics),
-	)
+	}
 	p.content = container.NewVScroll(container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(lang.L("shop.pick")), nil, p.pick),
-		widget.NewLabel(lang.L("webhook.hint")), form, p.msg))
+		p.hint, p.kindBox, p.msg))
 	return p
 }
 
@@ -624,11 +691,31 @@ func (p *webhookPanel) show(name string) {
 		} else {
 			p.url.SetText(lang.L("webhook.no_tunnel", map[string]any{"Path": s.Webhook.Path}))
 		}
-		p.secret.SetText(maskSecret(s.Webhook.Secret))
+		if s.Webhook.Manual {
+			p.manual.Show()
+		} else {
+			p.manual.Hide()
+		}
 		p.state.SetText(registrationText(s.Webhook))
+		if p.built != name {
+			// Built once per shop shown: the periodic reload must not
+			// undo what is being typed.
+			p.build(s)
+		}
+		p.secret.SetText(maskSecret(s.Webhook.Secret))
+		if p.hookKey != nil {
+			p.hookKey.SetPlaceHolder(lang.L("webhook.key.none"))
+			p.clearKey.Disable()
+			if s.Webhook.Secret != "" {
+				p.hookKey.SetPlaceHolder(lang.L("webhook.key.kept"))
+				p.clearKey.Enable()
+			}
+		}
 		var sel []string
-		for _, t := range s.Webhook.Topics {
-			sel = append(sel, lang.L("topic."+t))
+		for _, t := range p.kind.Topics {
+			if contains(s.Webhook.Topics, t.Key) {
+				sel = append(sel, kindText(t.Label, t.Key))
+			}
 		}
 		p.topics.OnChanged = nil
 		p.topics.SetSelected(sel)
@@ -637,6 +724,142 @@ func (p *webhookPanel) show(name string) {
 		p.enabled.SetChecked(s.Webhook.Enabled)
 		p.enabled.OnChanged = p.enabledChanged
 	}
+}
+
+// build makes the part of the tab that depends on the shop's kind.
+func (p *webhookPanel) build(s app.ShopInfo) {
+	p.built = s.Name
+	p.kind = kindOf(p.u.kinds.Kinds(), s.Source)
+	p.opts = optionValues(p.kind, s.Options)
+	p.hint.SetText(tr("webhook.hint."+string(p.kind.Kind), lang.L("webhook.hint", map[string]any{"Kind": p.kind.Name})))
+	items := append([]*widget.FormItem{}, p.hookItems...)
+	p.hookKey, p.saveKey, p.clearKey = nil, nil, nil
+	switch {
+	case !p.kind.Webhooks:
+		// Polled only: what is left here are its options.
+		p.hint.SetText(lang.L("webhook.none", map[string]any{"Kind": p.kind.Name}))
+		items = nil
+	case p.kind.OwnerHookKey:
+		// The shop signs with a key the owner copies from its dashboard.
+		p.hookKey = newPassword()
+		p.saveKey = widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), func() { p.saveHookKey(false) })
+		p.clearKey = widget.NewButtonWithIcon(lang.L("action.clear"), theme.ContentClearIcon(), func() { p.saveHookKey(true) })
+		help := wrapLabel(tr("webhook.key.hint."+string(p.kind.Kind), lang.L("webhook.key.hint")))
+		help.Importance = widget.LowImportance
+		items = append(items, widget.NewFormItem(lang.L("webhook.key"), container.NewVBox(
+			container.NewBorder(nil, nil, nil, container.NewHBox(p.saveKey, p.clearKey), p.hookKey), help)))
+	default:
+		copySecret := widget.NewButtonWithIcon(lang.L("action.copy"), theme.ContentCopyIcon(), func() {
+			p.u.app.Clipboard().SetContent(p.info.Secret)
+			p.msg.SetText(lang.L("copied"))
+		})
+		items = append(items, widget.NewFormItem(lang.L("webhook.secret"), container.NewBorder(nil, nil, nil, copySecret, p.secret)))
+	}
+	var topics []string
+	for _, t := range p.kind.Topics {
+		topics = append(topics, kindText(t.Label, t.Key))
+	}
+	p.topics.Options = topics
+	if len(topics) > 0 && p.kind.Webhooks {
+		items = append(items, widget.NewFormItem(lang.L("webhook.topics"), p.topics))
+	}
+	p.checks, p.lists, p.listSave = map[string]*widget.Check{}, map[string]*widget.Entry{}, map[string]*widget.Button{}
+	for _, o := range p.kind.Options {
+		var obj fyne.CanvasObject
+		switch o.Kind {
+		case "bool":
+			c := widget.NewCheck(kindText(o.Label, o.Key), nil)
+			c.SetChecked(p.opts[o.Key] == "on")
+			c.OnChanged = func(on bool) {
+				v := "off"
+				if on {
+					v = "on"
+				}
+				p.saveOption(o.Key, v)
+			}
+			p.checks[o.Key] = c
+			obj = c
+		default: // "list": ids, comma-separated
+			e := widget.NewEntry()
+			e.SetText(p.opts[o.Key])
+			e.SetPlaceHolder(lang.L("option.list.placeholder"))
+			save := widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), func() {
+				p.saveOption(o.Key, listValue(e.Text))
+			})
+			p.lists[o.Key], p.listSave[o.Key] = e, save
+			obj = container.NewVBox(widget.NewLabel(kindText(o.Label, o.Key)),
+				container.NewBorder(nil, nil, nil, save, e))
+		}
+		if o.Hint != "" {
+			h := wrapLabel(kindText(o.Hint, ""))
+			h.Importance = widget.LowImportance
+			obj = container.NewVBox(obj, h)
+		}
+		items = append(items, widget.NewFormItem("", obj))
+	}
+	p.kindBox.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
+	p.kindBox.Refresh()
+}
+
+// listValue tidies a typed list of ids: "12, 13 ,,14" → "12,13,14".
+func listValue(s string) string {
+	var ids []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		ids = append(ids, f)
+	}
+	return strings.Join(ids, ",")
+}
+
+// saveOption saves one option of the shop with the others as they are.
+func (p *webhookPanel) saveOption(key, value string) {
+	shop := p.shop
+	opts := make(map[string]string, len(p.opts))
+	for k, v := range p.opts {
+		opts[k] = v
+	}
+	opts[key] = value
+	run(p.u, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, p.u.kinds.SetShopOptions(ctx, shop, opts)
+	}, func(_ struct{}, err error) {
+		if shop != p.shop {
+			return
+		}
+		setMessage(p.msg, err, lang.L("saved"))
+		if err == nil {
+			p.opts = opts
+			if e := p.lists[key]; e != nil {
+				e.SetText(value)
+			}
+			return
+		}
+		// Back to what is saved.
+		if c := p.checks[key]; c != nil {
+			f := c.OnChanged
+			c.OnChanged = nil
+			c.SetChecked(p.opts[key] == "on")
+			c.OnChanged = f
+		}
+	})
+}
+
+// saveHookKey saves the typed webhook key, or clears it.
+func (p *webhookPanel) saveHookKey(clear bool) {
+	shop, key := p.shop, strings.TrimSpace(p.hookKey.Text)
+	if clear {
+		key = ""
+	} else if key == "" {
+		setMessage(p.msg, &app.Error{Code: app.CodeRequired, Field: "webhook_key"}, "")
+		return
+	}
+	run(p.u, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, p.u.kinds.SetWebhookKey(ctx, shop, key)
+	}, func(_ struct{}, err error) {
+		setMessage(p.msg, err, lang.L("saved"))
+		if err == nil {
+			p.hookKey.SetText("")
+			p.load()
+		}
+	})
 }
 
 // registrationText is the shop's real registration state, why nothing is
@@ -668,9 +891,9 @@ func maskSecret(s string) string {
 
 func (p *webhookPanel) topicsChanged(sel []string) {
 	var topics []string
-	for _, t := range app.WebhookTopics {
-		if contains(sel, lang.L("topic."+t)) {
-			topics = append(topics, t)
+	for _, t := range p.kind.Topics {
+		if contains(sel, kindText(t.Label, t.Key)) {
+			topics = append(topics, t.Key)
 		}
 	}
 	shop := p.shop

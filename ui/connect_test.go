@@ -19,7 +19,6 @@ import (
 
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/order"
-	"github.com/orderbrug/orderbrug/sync/store"
 	"github.com/orderbrug/orderbrug/sync/tunnel"
 )
 
@@ -171,9 +170,7 @@ func checkAuthorizePage(t *testing.T, svc *app.Service, page, shopURL string) {
 func TestConnectFollowsTheTunnel(t *testing.T) {
 	svc := newTunnelService(t)
 	u := newTestUI(t, svc, "nl")
-	if u.wizard == nil {
-		t.Fatal("no wizard on a first start")
-	}
+	passKind(t, u)
 	root := u.win.Content()
 	b := connectButton(t, root)
 	if !b.Disabled() {
@@ -206,7 +203,7 @@ func TestWizardConnectWithWooCommerce(t *testing.T) {
 	svc := newTunnelService(t)
 	startTunnel(t, svc)
 	u := newTestUI(t, svc, "nl")
-	w := u.wizard
+	w := passKind(t, u)
 	root := u.win.Content()
 	if connectButton(t, root).Disabled() {
 		t.Fatal("the button is off with the tunnel online")
@@ -307,7 +304,7 @@ func TestWizardConnectWithWooCommerce(t *testing.T) {
 	if err != nil || len(info.Forward) != 1 || info.Forward[0] != "processing" {
 		t.Fatalf("forward set after the wizard: %v %v", info.Forward, err)
 	}
-	booked, err := svc.Orders(ctx, app.OrderQuery{States: []store.State{store.Booked}})
+	booked, err := svc.Orders(ctx, app.OrderQuery{States: []app.State{app.Booked}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +382,7 @@ func TestConnectCancelAndTimeout(t *testing.T) {
 	svc := newTunnelService(t)
 	startTunnel(t, svc)
 	u := newTestUI(t, svc, "nl")
-	w := u.wizard
+	w := passKind(t, u)
 	root := u.win.Content()
 	test.Type(w.name, "Theehuis")
 	test.Type(w.url, shopURL)

@@ -85,8 +85,15 @@ func connect(t testing.TB, svc *app.Service, url string, forward ...order.Status
 // loaded.
 func newTestUI(t testing.TB, svc *app.Service, language string) *UI {
 	t.Helper()
+	return newTestUIWith(t, svc, Options{Language: language})
+}
+
+// newTestUIWith is newTestUI with options (kinds of shop of a test).
+func newTestUIWith(t testing.TB, svc *app.Service, opt Options) *UI {
+	t.Helper()
 	a := test.NewTempApp(t)
-	u := New(a, svc, Options{Language: language, queued: true})
+	opt.queued = true
+	u := New(a, svc, opt)
 	u.debounce = time.Millisecond
 	u.now = func() time.Time { return testNow }
 	t.Cleanup(func() {

@@ -43,7 +43,12 @@ func applyLanguage(code string) string {
 // errorText is the sentence for an error of the service: by its code, with
 // the field's name when it concerns one input, and for malformed seller
 // details the exact problem (KvK, VAT id, IBAN).
-func errorText(err error) string {
+func errorText(err error) string { return kindErrorText(err, "") }
+
+// kindErrorText is errorText for a form of one kind of shop: a field is
+// named as that kind calls it ("de API-sleutel", not "de consumer key"),
+// and a kind may have its own sentence for a code ("error.auth.plugandpay").
+func kindErrorText(err error, kind order.Source) string {
 	if err == nil {
 		return ""
 	}
@@ -54,8 +59,14 @@ func errorText(err error) string {
 	field := app.FieldOf(err)
 	// URL: where the shop really lives, for the address errors.
 	data := map[string]any{"URL": app.SuggestedURL(err)}
+	if own := "error." + code + "." + string(kind); kind != "" && known[own] {
+		return lang.L(own, data)
+	}
 	if field != "" {
 		data["Field"] = fieldName(field)
+		if kind != "" {
+			data["Field"] = tr("field."+string(kind)+"."+field+".name", fieldName(field))
+		}
 		return lang.L("error."+code+".field", data)
 	}
 	return lang.L("error."+code, data)
@@ -84,7 +95,7 @@ func identifierText(err error) string {
 
 // fieldNames are the input fields errors name (app.Error.Field).
 var fieldNames = []string{"name", "url", "key", "secret", "source", "interval", "lookback", "dir", "shop", "sells", "since",
-	"order", "topic", "authtoken", "domain", order.SellerKvK, order.SellerVATID, order.SellerIBAN,
+	"order", "topic", "authtoken", "domain", "webhook_key", order.SellerKvK, order.SellerVATID, order.SellerIBAN,
 	order.SellerCountry, order.SellerStreet, order.SellerPostcode, order.SellerCity}
 
 func fieldName(f string) string { return lang.L("field." + f) }

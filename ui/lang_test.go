@@ -14,7 +14,6 @@ import (
 
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/order"
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 func readLang(t *testing.T, name string) map[string]any {
@@ -87,7 +86,7 @@ func usedKeys(t *testing.T) []string {
 	add("status.", coreStatuses, "")
 	add("topic.", app.WebhookTopics, "")
 	add("health.", []string{"ok", "attention", "error"}, "")
-	add("level.", []string{string(store.Info), string(store.Warn), string(store.Error)}, "")
+	add("level.", []string{string(app.LevelInfo), string(app.LevelWarn), string(app.LevelError)}, "")
 	add("kind.", []string{string(order.KindInvoice), string(order.KindCreditNote)}, "")
 	add("seller.", []string{order.SellerName, "contact", order.SellerKvK, order.SellerVATID, order.SellerStreet,
 		order.SellerPostcode, order.SellerCity, order.SellerCountry, order.SellerIBAN, "bic", "email"}, "")
@@ -169,18 +168,18 @@ func TestEventSentences(t *testing.T) {
 	svc := newService(t)
 	newTestUI(t, svc, "nl")
 	for _, c := range []struct {
-		ev   store.Event
+		ev   app.Event
 		want string
 	}{
-		{store.Event{Code: "poll_done", Args: map[string]string{"new": "3", "changed": "1"}}, "Bestellingen opgehaald: 3 nieuw, 1 gewijzigd."},
-		{store.Event{Code: "order_parked", OrderNo: "1001", Args: map[string]string{"reason": "status_not_forwarded", "status": "on-hold"}},
+		{app.Event{Code: "poll_done", Args: map[string]string{"new": "3", "changed": "1"}}, "Bestellingen opgehaald: 3 nieuw, 1 gewijzigd."},
+		{app.Event{Code: "order_parked", OrderNo: "1001", Args: map[string]string{"reason": "status_not_forwarded", "status": "on-hold"}},
 			"Bestelling 1001 staat open: Status ‘In de wacht’ wordt niet doorgezet."},
-		{store.Event{Code: "poll_failed", Args: map[string]string{"kind": "auth"}}, "Bestellingen ophalen mislukt: de sleutels worden geweigerd"},
-		{store.Event{Code: "booked", OrderNo: "7", Args: map[string]string{"kind": "invoice", "invoice": "F-7"}}, "Bestelling 7 geboekt als factuur F-7."},
-		{store.Event{Code: "forward_changed", Args: map[string]string{"statuses": "processing,verzonden", "changed": "4"}},
+		{app.Event{Code: "poll_failed", Args: map[string]string{"kind": "auth"}}, "Bestellingen ophalen mislukt: de sleutels worden geweigerd"},
+		{app.Event{Code: "booked", OrderNo: "7", Args: map[string]string{"kind": "invoice", "invoice": "F-7"}}, "Bestelling 7 geboekt als factuur F-7."},
+		{app.Event{Code: "forward_changed", Args: map[string]string{"statuses": "processing,verzonden", "changed": "4"}},
 			"Doorgezette statussen: In behandeling, verzonden (4 bestellingen opnieuw beoordeeld)."},
 		// An unknown code shows itself, its arguments and detail.
-		{store.Event{Code: "brand_new", OrderNo: "9", Args: map[string]string{"b": "2", "a": "{{x}}"}, Detail: "boom"},
+		{app.Event{Code: "brand_new", OrderNo: "9", Args: map[string]string{"b": "2", "a": "{{x}}"}, Detail: "boom"},
 			"brand_new a={{x}} b=2 #9: boom"},
 	} {
 		if got := eventText(c.ev); got != c.want {
@@ -189,7 +188,7 @@ func TestEventSentences(t *testing.T) {
 	}
 	applyLanguage("en")
 	defer applyLanguage("nl")
-	if got := eventText(store.Event{Code: "poll_done", Args: map[string]string{"new": "3", "changed": "1"}}); got != "Orders fetched: 3 new, 1 changed." {
+	if got := eventText(app.Event{Code: "poll_done", Args: map[string]string{"new": "3", "changed": "1"}}); got != "Orders fetched: 3 new, 1 changed." {
 		t.Errorf("en: %q", got)
 	}
 }
@@ -202,9 +201,9 @@ func TestChangeNotesAreTranslated(t *testing.T) {
 	newTestUI(t, svc, "nl")
 	note := "status cancelled; total 42.06 -> 35.00"
 	for name, got := range map[string]string{
-		"event":     eventText(store.Event{Code: "changed_after_booking", OrderNo: "9", Args: map[string]string{"note": note, "status": "cancelled"}}),
-		"credited":  eventText(store.Event{Code: "change_credited", OrderNo: "9", Args: map[string]string{"note": note, "amount": "7.06"}}),
-		"handled":   eventText(store.Event{Code: "change_handled", OrderNo: "9", Args: map[string]string{"note": "total 40.00 -> 45.00"}}),
+		"event":     eventText(app.Event{Code: "changed_after_booking", OrderNo: "9", Args: map[string]string{"note": note, "status": "cancelled"}}),
+		"credited":  eventText(app.Event{Code: "change_credited", OrderNo: "9", Args: map[string]string{"note": note, "amount": "7.06"}}),
+		"handled":   eventText(app.Event{Code: "change_handled", OrderNo: "9", Args: map[string]string{"note": "total 40.00 -> 45.00"}}),
 		"attention": attentionText(app.Attention{Shop: "Koffiebar", Reason: "changed_after_booking", Count: 1, Args: map[string]string{"note": note}}),
 	} {
 		for _, english := range []string{"status cancelled", "total ", "->", "7.06"} {

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/orderbrug/orderbrug/app"
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // logLimit is how many log lines the Logboek shows, newest first.
@@ -28,11 +27,11 @@ type logTab struct {
 	shop    *widget.Select
 	level   *widget.Select
 	list    *widget.List
-	events  []store.Event
+	events  []app.Event
 	texts   []string
 	// deliveries is what the list shows in the webhook view (then events
 	// is empty and texts are the deliveries' lines).
-	deliveries []store.Delivery
+	deliveries []app.Delivery
 	// replayButton is the Replay button of the delivery shown last (tests).
 	replayButton *widget.Button
 }
@@ -43,7 +42,7 @@ const deliveryLimit = 500
 // showsDeliveries reports whether the webhook view is chosen.
 func (t *logTab) showsDeliveries() bool { return t.view != nil && t.view.SelectedIndex() == 1 }
 
-var logLevels = []store.Level{store.Info, store.Warn, store.Error}
+var logLevels = []app.Level{app.LevelInfo, app.LevelWarn, app.LevelError}
 
 func newLogTab(u *UI) *logTab {
 	t := &logTab{u: u}
@@ -89,9 +88,9 @@ func newLogTab(u *UI) *logTab {
 			lv := left.Objects[1].(*fyne.Container).Objects[0].(*widget.Label)
 			lv.SetText(levelText(e.Level))
 			switch e.Level {
-			case store.Error:
+			case app.LevelError:
 				lv.Importance = widget.DangerImportance
-			case store.Warn:
+			case app.LevelWarn:
 				lv.Importance = widget.WarningImportance
 			default:
 				lv.Importance = widget.MediumImportance
@@ -149,10 +148,10 @@ func (t *logTab) load() {
 		q.Shop = t.shop.Selected
 	}
 	if i := t.level.SelectedIndex(); i > 0 {
-		q.Levels = []store.Level{logLevels[i-1]}
+		q.Levels = []app.Level{logLevels[i-1]}
 	}
 	type result struct {
-		events []store.Event
+		events []app.Event
 		texts  []string
 	}
 	run(t.u, func(ctx context.Context) (result, error) {
@@ -184,7 +183,7 @@ func (t *logTab) loadDeliveries() {
 		shop = t.shop.Selected
 	}
 	type result struct {
-		ds    []store.Delivery
+		ds    []app.Delivery
 		texts []string
 	}
 	run(t.u, func(ctx context.Context) (result, error) {
@@ -233,7 +232,7 @@ func (t *logTab) updateDelivery(i int, o fyne.CanvasObject) {
 }
 
 // deliveryResult is a delivery's result as words.
-func deliveryResult(d store.Delivery) string {
+func deliveryResult(d app.Delivery) string {
 	switch {
 	case d.ProcessedAt.IsZero():
 		return lang.L("log.delivery.pending")
@@ -249,7 +248,7 @@ func deliveryResult(d store.Delivery) string {
 }
 
 // deliveryLine is a delivery's line in the list.
-func deliveryLine(d store.Delivery, withShop bool) string {
+func deliveryLine(d app.Delivery, withShop bool) string {
 	line := lang.L("log.delivery.line", map[string]any{"Topic": d.Topic, "Order": orDash(d.OrderID), "Result": deliveryResult(d)})
 	if d.Repeats > 0 {
 		line += " " + lang.L("log.delivery.repeats", map[string]any{"N": d.Repeats})
@@ -268,7 +267,7 @@ func orDash(s string) string {
 }
 
 // deliveryDetail is the dialog text of a delivery.
-func deliveryDetail(d store.Delivery) string {
+func deliveryDetail(d app.Delivery) string {
 	text := lang.L("log.delivery.detail", map[string]any{"At": formatDateTime(d.ReceivedAt), "Topic": d.Topic,
 		"Order": orDash(d.OrderID), "Status": d.Status, "Repeats": d.Repeats, "Result": deliveryResult(d),
 		"Bytes": d.BodyBytes})
@@ -282,14 +281,14 @@ func deliveryDetail(d store.Delivery) string {
 }
 
 // showDelivery shows one delivery with the button that processes it again.
-func (t *logTab) showDelivery(d store.Delivery) {
+func (t *logTab) showDelivery(d app.Delivery) {
 	detail := widget.NewLabel(deliveryDetail(d))
 	detail.Wrapping = fyne.TextWrapWord
 	var replay *widget.Button
 	replay = widget.NewButton(lang.L("log.replay"), func() {
 		replay.Disable()
-		run(t.u, func(ctx context.Context) (store.Delivery, error) { return t.u.svc.ReplayDelivery(ctx, d.ID) },
-			func(nd store.Delivery, err error) {
+		run(t.u, func(ctx context.Context) (app.Delivery, error) { return t.u.svc.ReplayDelivery(ctx, d.ID) },
+			func(nd app.Delivery, err error) {
 				if err != nil {
 					detail.SetText(deliveryDetail(d) + "\n\n" + errorText(err))
 					replay.Enable()

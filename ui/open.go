@@ -16,9 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/orderbrug/orderbrug/app"
-	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/order"
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // Columns of the Open table.
@@ -272,11 +270,11 @@ func (t *openTab) load() {
 	view := t.viewIndex()
 	run(t.u, func(ctx context.Context) ([]openRow, error) {
 		if view != viewChanged {
-			state := store.Parked
+			state := app.Parked
 			if view == viewUnbookable {
-				state = store.Unbookable
+				state = app.Unbookable
 			}
-			vs, err := t.u.svc.Orders(ctx, app.OrderQuery{States: []store.State{state}})
+			vs, err := t.u.svc.Orders(ctx, app.OrderQuery{States: []app.State{state}})
 			if err != nil {
 				return nil, err
 			}
@@ -286,7 +284,7 @@ func (t *openTab) load() {
 		if err != nil {
 			return nil, err
 		}
-		failed, err := t.u.svc.Orders(ctx, app.OrderQuery{States: []store.State{store.Booked}, Reason: engine.ReasonCreditFailed})
+		failed, err := t.u.svc.Orders(ctx, app.OrderQuery{States: []app.State{app.Booked}, Reason: app.ReasonCreditFailed})
 		if err != nil {
 			return nil, err
 		}
@@ -323,7 +321,7 @@ func makeOpenRows(vs []app.OrderView) []openRow {
 		if v.ChangedAfterBooking {
 			reason = strings.TrimSpace(changeText(v.ChangeNote) + " " + reason)
 		}
-		if v.State == store.Unbookable {
+		if v.State == app.Unbookable {
 			reason = lang.L("open.unbookable.reason", map[string]any{"Reason": reason})
 		}
 		rows[i] = openRow{OrderView: v, key: v.Shop + "/" + v.Number, reason: reason,
@@ -496,7 +494,7 @@ func (t *openTab) updateActions() {
 	var changed, creditFailed bool
 	for _, v := range t.targets() {
 		changed = changed || v.ChangedAfterBooking
-		creditFailed = creditFailed || v.Reason == engine.ReasonCreditFailed
+		creditFailed = creditFailed || v.Reason == app.ReasonCreditFailed
 	}
 	if !changed {
 		t.creditBtn.Disable()
@@ -668,7 +666,7 @@ func (t *openTab) creditSelected() {
 func (t *openTab) retrySelected() {
 	var targets []app.OrderView
 	for _, v := range t.targets() {
-		if v.Reason == engine.ReasonCreditFailed {
+		if v.Reason == app.ReasonCreditFailed {
 			targets = append(targets, v)
 		}
 	}
@@ -691,10 +689,11 @@ func (t *openTab) openInShop() {
 		return
 	}
 	v := ts[0]
-	run(t.u, func(ctx context.Context) (string, error) { return t.u.svc.OrderURL(ctx, v.Shop, v.Number) },
-		func(raw string, err error) {
-			if err != nil {
-				t.u.showError(err)
+	run(t.u, func(ctx context.Context) (string, error) { return t.u.kinds.OrderURL(ctx, v.Shop, v.ID), nil },
+		func(raw string, _ error) {
+			if raw == "" {
+				// A kind without an admin page per order.
+				dialog.ShowInformation(lang.L("action.open_in_shop"), lang.L("open.no_shop_page"), t.u.win)
 				return
 			}
 			u, err := url.Parse(raw)

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/orderbrug/orderbrug/app"
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // overviewTab is Overzicht: per shop the last and next sync and today's
@@ -26,7 +25,7 @@ type overviewTab struct {
 	shops     *fyne.Container
 	tunnel    *widget.Label
 	recent    *widget.List
-	events    []store.Event
+	events    []app.Event
 	syncBtn   *widget.Button
 	pauseBtn  *widget.Button
 	progress  *widget.ProgressBarInfinite
@@ -234,7 +233,7 @@ func (u *UI) overviewLoaded(ov app.Overview) {
 	// (which has its own notification): seller details, a ledger, a rate.
 	waiting, first := 0, -1
 	for i, a := range ov.Attention {
-		if a.State != store.Failed {
+		if a.State != app.Failed {
 			waiting += a.Count
 			if first < 0 {
 				first = i

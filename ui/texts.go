@@ -7,20 +7,18 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/orderbrug/orderbrug/app"
-	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/order"
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
-// reasonCodes are every engine.Reason* and order.Failure code; each has a
+// reasonCodes are every app.Reason* and order.Failure code; each has a
 // sentence "reason.<code>" that may use the code's figures by name
 // ({{.got}}, {{.want}}, ...), amounts written as the language does.
-var reasonCodes = []string{engine.ReasonNotForwarded, engine.ReasonCheckoutDraft, engine.ReasonDeleted,
-	engine.ReasonBeforeStart, engine.ReasonIgnoredByUser, engine.ReasonBookedByUser, engine.ReasonSellerIncomplete,
-	engine.ReasonMismatch, engine.ReasonLedgerRejected, engine.ReasonLedgerUnavailable, engine.ReasonNoLedger,
-	engine.ReasonCancelled, engine.ReasonWaitingForInvoice, engine.ReasonCurrency, engine.ReasonUnparseable,
-	engine.ReasonCreditFailed, engine.ReasonRefundGone, store.ReasonChangedAfterBooking,
-	engine.ReasonRecurringOff, engine.ReasonProductFilter,
+var reasonCodes = []string{app.ReasonNotForwarded, app.ReasonCheckoutDraft, app.ReasonDeleted,
+	app.ReasonBeforeStart, app.ReasonIgnoredByUser, app.ReasonBookedByUser, app.ReasonSellerIncomplete,
+	app.ReasonMismatch, app.ReasonLedgerRejected, app.ReasonLedgerUnavailable, app.ReasonNoLedger,
+	app.ReasonCancelled, app.ReasonWaitingForInvoice, app.ReasonCurrency, app.ReasonUnparseable,
+	app.ReasonCreditFailed, app.ReasonRefundGone, app.ReasonChangedAfterBooking,
+	app.ReasonRecurringOff, app.ReasonProductFilter,
 	order.ReasonTotalsMismatch, order.ReasonVATSubtotal, order.ReasonBuyerNameMissing, order.ReasonBuyerVATIDMissing,
 	order.ReasonBuyerVATIDInvalid, order.ReasonRefundTooLarge, order.ReasonRefundAmount, order.ReasonCurrencyRate,
 	order.ReasonLineCategory, order.ReasonLineVAT, order.ReasonOutOfScopeMixed, order.ReasonNoLines,
@@ -65,7 +63,7 @@ func reasonSentence(code string, args map[string]string) string {
 			}
 		}
 	}
-	if code == engine.ReasonCurrency && args["currency"] == "" && plain != "" {
+	if code == app.ReasonCurrency && args["currency"] == "" && plain != "" {
 		args = copyArgs(args)
 		args["currency"] = plain
 		data["currency"] = plain
@@ -78,7 +76,7 @@ func reasonSentence(code string, args map[string]string) string {
 	if f := args["field"]; f != "" {
 		data["field_text"] = tr("reason.field."+f, f)
 	}
-	if code == engine.ReasonSellerIncomplete {
+	if code == app.ReasonSellerIncomplete {
 		data["fields_text"] = sellerFieldsText(args)
 	}
 	fallback := code
@@ -110,7 +108,7 @@ var reasonFigures = map[string][]string{
 	order.ReasonLineCategory:      {"line", "category"},
 	order.ReasonLineVAT:           {"line"},
 	order.ReasonNegativeTotal:     {"total"},
-	engine.ReasonCurrency:         {"currency"},
+	app.ReasonCurrency:            {"currency"},
 }
 
 func copyArgs(m map[string]string) map[string]string {
@@ -172,7 +170,7 @@ var pollKinds = []string{"auth", "not_found", "network", "bad_response", "bad_re
 // translated forms of the reason, kind and status. A code without a
 // sentence shows as the code with its arguments and detail, so nothing is
 // hidden.
-func eventText(e store.Event) string {
+func eventText(e app.Event) string {
 	data := map[string]any{"order": e.OrderNo, "shop": e.Shop}
 	for k, v := range e.Args {
 		data[k] = v
@@ -211,7 +209,7 @@ func eventText(e store.Event) string {
 }
 
 // fallbackEvent shows an unknown event as its code, arguments and detail.
-func fallbackEvent(e store.Event) string {
+func fallbackEvent(e app.Event) string {
 	var b strings.Builder
 	b.WriteString(e.Code)
 	keys := make([]string, 0, len(e.Args))
@@ -232,7 +230,7 @@ func fallbackEvent(e store.Event) string {
 }
 
 // levelText names an event level.
-func levelText(l store.Level) string { return tr("level."+string(l), string(l)) }
+func levelText(l app.Level) string { return tr("level."+string(l), string(l)) }
 
 // healthText names an Overview.Health.
 func healthText(h string) string { return tr("health."+h, h) }

@@ -51,6 +51,8 @@ type Options struct {
 	// tests run on their own goroutine (see pending.wait), as the real
 	// driver runs them on the main goroutine.
 	queued bool
+	// kinds replaces the service's kinds (tests: two kinds).
+	kinds kindAPI
 	// Tab selects the tab shown first by its name ("overzicht", "open",
 	// "verwerkt", "configuratie", "logboek"); Run takes
 	// $ORDERBRUG_SCREENSHOT_TAB when empty, for .ci/gui-smoke.sh.
@@ -61,8 +63,10 @@ type Options struct {
 type UI struct {
 	app fyne.App
 	svc *app.Service
-	opt Options
-	win fyne.Window
+	// kinds is the service's knowledge of kinds of shop (see kindAPI).
+	kinds kindAPI
+	opt   Options
+	win   fyne.Window
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -122,6 +126,10 @@ func New(a fyne.App, svc *app.Service, opt Options) *UI {
 	applyLanguage(code)
 	a.SetIcon(assets.Icon)
 	u := &UI{app: a, svc: svc, opt: opt, openURL: a.OpenURL, now: time.Now, debounce: 300 * time.Millisecond}
+	u.kinds = opt.kinds
+	if u.kinds == nil {
+		u.kinds = svc
+	}
 	u.post = fyne.Do
 	if opt.queued {
 		u.post = u.bg.push

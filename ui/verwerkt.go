@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/orderbrug/orderbrug/app"
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // doneLimit caps the Verwerkt list: the newest first, the rest is in the
@@ -29,13 +28,13 @@ type doneTab struct {
 	list    *widget.List
 	count   *widget.Label
 	rows    []app.OrderView
-	state   store.State
+	state   app.State
 }
 
 func newDoneTab(u *UI) *doneTab {
-	t := &doneTab{u: u, state: store.Booked}
-	modes := map[string]store.State{lang.L("done.booked"): store.Booked, lang.L("done.failed"): store.Failed,
-		lang.L("done.ignored"): store.Ignored}
+	t := &doneTab{u: u, state: app.Booked}
+	modes := map[string]app.State{lang.L("done.booked"): app.Booked, lang.L("done.failed"): app.Failed,
+		lang.L("done.ignored"): app.Ignored}
 	booked := lang.L("done.booked")
 	t.mode = widget.NewRadioGroup([]string{booked, lang.L("done.failed"), lang.L("done.ignored")}, func(s string) {
 		t.state = modes[s]
@@ -82,7 +81,7 @@ func (t *doneTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	set(3, formatMoney(v.Total, v.Currency))
 	b1, b2 := right.Objects[0].(*widget.Button), right.Objects[1].(*widget.Button)
 	b1.Enable()
-	if v.State == store.Ignored {
+	if v.State == app.Ignored {
 		info.Importance = widget.MediumImportance
 		info.SetText(reasonText(v.Reason, v.ReasonArg))
 		b1.SetText(lang.L("action.unignore"))
@@ -91,7 +90,7 @@ func (t *doneTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		b2.Hide()
 		return
 	}
-	if v.State == store.Failed {
+	if v.State == app.Failed {
 		s := reasonText(v.Reason, v.ReasonArg)
 		if v.Detail != "" {
 			s += " (" + v.Detail + ")"
@@ -125,7 +124,7 @@ func (t *doneTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 func (t *doneTab) load() {
 	st := t.state
 	run(t.u, func(ctx context.Context) ([]app.OrderView, error) {
-		return t.u.svc.Orders(ctx, app.OrderQuery{States: []store.State{st}, Limit: doneLimit})
+		return t.u.svc.Orders(ctx, app.OrderQuery{States: []app.State{st}, Limit: doneLimit})
 	}, func(rows []app.OrderView, err error) {
 		if err != nil {
 			t.count.SetText(errorText(err))

@@ -12,7 +12,6 @@ import (
 
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/assets"
-	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
@@ -123,7 +122,7 @@ func failedOrder(t *testing.T, svc *app.Service) string {
 		Buyer: order.Party{Name: "Jan Jansen", Address: order.Address{Street: "Dorpsweg 1", Postcode: "1234 AB", City: "Ede", Country: "NL"}},
 		Lines: []order.Line{{Kind: order.Product, ID: "1", Name: "Mok", Quantity: 1, Net: 1000, VAT: 210, Rate: 2100, Category: "S"}},
 		Total: 1300, TotalTax: 210}
-	if _, err := svc.Store().Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o}}, engine.Decide(sh)); err != nil {
+	if _, err := svc.Store().Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o}}, svc.Engine().Decide(sh)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Sync(ctx, "", nil); err != nil {
@@ -206,7 +205,7 @@ func TestLogboekFiltersByLevel(t *testing.T) {
 		t.Fatalf("errors only: %d of %d", len(l.events), all)
 	}
 	for i, e := range l.events {
-		if e.Level != store.Error {
+		if e.Level != app.LevelError {
 			t.Errorf("level %s shown", e.Level)
 		}
 		if strings.HasPrefix(l.texts[i], e.Code) {

@@ -21,7 +21,8 @@ import (
 
 // Wizard steps.
 const (
-	stepShop = iota
+	stepKind = iota
+	stepShop
 	stepStatuses
 	stepSeller
 	stepFolder
@@ -30,9 +31,9 @@ const (
 	wizardSteps
 )
 
-// wizard is the first start: shop address and keys → test → statuses to
-// forward → seller details → invoice folder → optional ngrok → a first
-// sync, whose result it shows.
+// wizard is the first start: which shop system → its address and keys →
+// test → statuses to forward → seller details → invoice folder → optional
+// ngrok → a first sync, whose result it shows.
 type wizard struct {
 	u       *UI
 	content fyne.CanvasObject
@@ -43,9 +44,19 @@ type wizard struct {
 	back    *widget.Button
 	next    *widget.Button
 
-	name, url, key *widget.Entry
-	secret         *widget.Entry
-	connect        *wcConnect
+	// kinds are the shop systems to choose from; kind the chosen one,
+	// fields its connection settings.
+	kinds    []app.KindInfo
+	kindPick *widget.RadioGroup
+	kind     app.KindInfo
+	fields   *kindFields
+	shopPage *fyne.Container
+	intro    *widget.Label
+	name     *widget.Entry
+	// url, key and secret are the chosen kind's fields of those keys, nil
+	// when it has none.
+	url, key, secret *widget.Entry
+	connect          *wcConnect
 	// connected is the shop "Koppel met WooCommerce" added: it exists
 	// with its keys, so finishing sets its forward set instead of adding it.
 	connected string
@@ -74,16 +85,18 @@ func newWizard(u *UI) *wizard {
 	w.next.Importance = widget.HighImportance
 	w.next.IconPlacement = widget.ButtonIconTrailingText
 
-	w.name, w.url, w.key, w.secret = widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), newPassword()
+	w.kinds = u.kinds.Kinds()
+	w.kindPick = widget.NewRadioGroup(kindNames(w.kinds), func(s string) {
+		if k, ok := kindByName(w.kinds, s); ok {
+			w.pickKind(k)
+		}
+	})
+	w.kindPick.Required = true // once chosen, another may be chosen, not none
+	w.pages[stepKind] = container.NewVBox(wrapLabel(lang.L("wizard.kind.intro")), w.kindPick)
+
+	w.name = widget.NewEntry()
 	w.name.SetPlaceHolder(lang.L("wizard.name.hint"))
-	w.url.SetPlaceHolder("https://jouwwinkel.nl")
-	w.key.SetPlaceHolder("ck_…")
-	w.secret.SetPlaceHolder("cs_…")
-	for _, e := range []*widget.Entry{w.url, w.key, w.secret} {
-		e.OnChanged = func(string) { w.tested = false }
-	}
-	intro := widget.NewLabel(lang.L("wizard.shop.intro"))
-	intro.Wrapping = fyne.TextWrapWord
+	w.intro = wrapLabel("")
 	w.connect = newWCConnect(u, w.msg, wcConnectHost{
 		input: w.connectInput,
 		busy: func(on bool) {
@@ -96,14 +109,10 @@ func newWizard(u *UI) *wizard {
 		done:  w.connectDone,
 		alive: func() bool { return u.wizard == w },
 	})
-	w.pages[stepShop] = container.NewVBox(intro, widget.NewForm(
-		widget.NewFormItem(lang.L("shop.name"), w.name),
-		widget.NewFormItem(lang.L("shop.url"), w.url),
-		widget.NewFormItem(lang.L("shop.key"), w.key),
-		widget.NewFormItem(lang.L("shop.secret"), w.secret)), w.connect.content)
+	w.shopPage = container.NewVBox()
+	w.pages[stepShop] = w.shopPage
 
 	w.statuses = newStatusChecks()
-	w.statuses.setForward(app.DefaultForward)
 	w.since = newSinceChoice()
 	w.pages[stepStatuses] = container.NewVBox(wrapLabel(lang.L("shop.forward.hint")), w.statuses.content,
 		widget.NewSeparator(), widget.NewLabelWithStyle(lang.L("wizard.since"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -140,8 +149,31 @@ func newWizard(u *UI) *wizard {
 	header := container.NewVBox(widget.NewLabelWithStyle(lang.L("wizard.welcome"), fyne.TextAlignLeading,
 		fyne.TextStyle{Bold: true}), w.title, widget.NewSeparator())
 	w.content = container.NewBorder(header, nav, nil, nil, container.NewVScroll(w.body))
-	w.show(stepShop)
+	if len(w.kinds) == 1 {
+		w.kindPick.SetSelected(w.kinds[0].Name)
+	}
+	w.show(stepKind)
 	return w
+}
+
+// pickKind makes k the shop system: the shop step asks for its fields
+// only. Choosing the same one again keeps what was typed.
+func (w *wizard) pickKind(k app.KindInfo) {
+	if w.fields != nil && w.kind.Kind == k.Kind {
+		return
+	}
+	w.connect.stopWaiting()
+	w.kind, w.tested = k, false
+	w.fields = newKindFields(k, func() { w.tested = false })
+	w.url, w.key, w.secret = w.fields.entry("url"), w.fields.entry("key"), w.fields.entry("secret")
+	w.intro.SetText(tr("wizard.shop.intro."+string(k.Kind), lang.L("wizard.shop.intro", map[string]any{"Kind": k.Name})))
+	w.statuses.setForward(defaultForward(k))
+	objs := []fyne.CanvasObject{w.intro, w.fields.form(widget.NewFormItem(lang.L("shop.name"), w.name))}
+	if canConnect(k) {
+		objs = append(objs, w.connect.content)
+	}
+	w.shopPage.Objects = objs
+	w.shopPage.Refresh()
 }
 
 func wrapLabel(s string) *widget.Label {
@@ -154,16 +186,18 @@ func wrapLabel(s string) *widget.Label {
 func (w *wizard) show(step int) {
 	w.step = step
 	w.title.SetText(lang.L("wizard.step", map[string]any{"N": step + 1, "Of": wizardSteps}) + " — " +
-		lang.L([...]string{"wizard.shop", "wizard.statuses", "wizard.seller", "wizard.folder", "wizard.tunnel",
+		lang.L([...]string{"wizard.kind", "wizard.shop", "wizard.statuses", "wizard.seller", "wizard.folder", "wizard.tunnel",
 			"wizard.finish"}[step]))
 	w.body.Objects = []fyne.CanvasObject{w.pages[step]}
 	w.body.Refresh()
 	w.msg.SetText("")
 	w.back.Enable()
-	if step == stepShop || step == stepFinish {
+	if step == stepKind || step == stepFinish || step == stepShop && w.connected != "" {
 		w.back.Disable()
 	}
 	switch step {
+	case stepKind:
+		w.next.SetText(lang.L("wizard.next"))
 	case stepShop:
 		w.next.SetText(lang.L("wizard.test_next"))
 	case stepTunnel:
@@ -190,14 +224,24 @@ func (w *wizard) input() app.ShopInput {
 		name = lang.L("wizard.default_name")
 	}
 	since, _ := w.since.value()
-	return app.ShopInput{Name: name, URL: w.url.Text, Key: strings.TrimSpace(w.key.Text),
-		Secret: strings.TrimSpace(w.secret.Text), Forward: w.statuses.forward(), Since: since}
+	in := app.ShopInput{Name: name, Forward: w.statuses.forward(), Since: since}
+	if w.fields != nil {
+		w.fields.apply(&in)
+	}
+	return in
 }
 
 // forward checks the step and moves on; each check runs off the UI
 // goroutine.
 func (w *wizard) forward() {
 	switch w.step {
+	case stepKind:
+		if w.fields == nil {
+			w.msg.Importance = widget.DangerImportance
+			w.msg.SetText(lang.L("wizard.kind.required"))
+			return
+		}
+		w.show(stepShop)
 	case stepShop:
 		if w.connected != "" {
 			w.loadConnected()
@@ -245,7 +289,7 @@ func (w *wizard) loadStatuses(load func(context.Context) ([]order.StatusInfo, er
 	run(w.u, load, func(st []order.StatusInfo, err error) {
 		w.next.Enable()
 		if err != nil {
-			setMessage(w.msg, err, "")
+			kindMessage(w.msg, err, "", w.kind.Kind)
 			return
 		}
 		w.tested = true
@@ -354,7 +398,7 @@ func (w *wizard) finish() {
 			if o.step == stepSeller {
 				w.seller.showError(err)
 			}
-			setMessage(w.msg, err, "")
+			kindMessage(w.msg, err, "", w.kind.Kind)
 			return
 		}
 		w.finished = true
@@ -382,7 +426,7 @@ func (w *wizard) connectInput() (app.ShopInput, error) {
 	if strings.TrimSpace(w.name.Text) == "" {
 		return in, &app.Error{Code: app.CodeRequired, Field: "name"}
 	}
-	if strings.TrimSpace(w.url.Text) == "" {
+	if strings.TrimSpace(in.URL) == "" {
 		return in, &app.Error{Code: app.CodeRequired, Field: "url"}
 	}
 	return in, nil
@@ -393,9 +437,8 @@ func (w *wizard) connectInput() (app.ShopInput, error) {
 // are locked and the wizard goes on as after a good test.
 func (w *wizard) connectDone(name string) {
 	w.connected = name
-	for _, e := range []*widget.Entry{w.name, w.url, w.key, w.secret} {
-		e.Disable()
-	}
+	w.name.Disable()
+	w.fields.disable()
 	w.connect.lock()
 	w.loadConnected()
 }

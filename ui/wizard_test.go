@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/orderbrug/orderbrug/app"
-	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // TestWizardFirstStart walks the wizard as a person does: wrong keys are
@@ -22,7 +21,7 @@ func TestWizardFirstStart(t *testing.T) {
 	_, url := newShop(t, 25)
 	svc := newService(t)
 	u := newTestUI(t, svc, "nl")
-	w := u.wizard
+	w := passKind(t, u)
 	if w == nil || u.open != nil {
 		t.Fatal("no wizard on a first start")
 	}
@@ -98,7 +97,7 @@ func TestWizardFirstStart(t *testing.T) {
 	if !strings.Contains(w.result.Text, "geboekt") {
 		t.Errorf("result %q", w.result.Text)
 	}
-	booked, err := svc.Orders(context.Background(), app.OrderQuery{States: []store.State{store.Booked}})
+	booked, err := svc.Orders(context.Background(), app.OrderQuery{States: []app.State{app.Booked}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +121,7 @@ func TestWizardSaysWhatWaitsOnTheOwner(t *testing.T) {
 	_, url := newShop(t, 25)
 	svc := newService(t)
 	u := newTestUI(t, svc, "nl")
-	w := u.wizard
+	w := passKind(t, u)
 	test.Type(w.name, "Theehuis")
 	test.Type(w.url, url)
 	test.Type(w.key, testKey)
@@ -181,4 +180,22 @@ func TestWizardSaysWhatWaitsOnTheOwner(t *testing.T) {
 	if u.health != "attention" {
 		t.Errorf("tray health %q", u.health)
 	}
+}
+
+// passKind answers "Welk winkelsysteem?" with the one kind offered (the
+// service's: WooCommerce) and goes on to the shop step.
+func passKind(t *testing.T, u *UI) *wizard {
+	t.Helper()
+	w := u.wizard
+	if w == nil {
+		t.Fatal("no wizard on a first start")
+	}
+	if w.step != stepKind || w.kindPick.Selected != "WooCommerce" {
+		t.Fatalf("the wizard starts at step %d with %q chosen", w.step, w.kindPick.Selected)
+	}
+	test.Tap(w.next)
+	if w.step != stepShop {
+		t.Fatalf("after the kind: step %d, message %q", w.step, w.msg.Text)
+	}
+	return w
 }
