@@ -299,15 +299,13 @@ func commandHelp(w io.Writer, cmd *cobra.Command) {
 		fmt.Fprintln(w, "\nCommands:")
 		for _, s := range subs {
 			if s.IsAvailableCommand() {
-				fmt.Fprintf(w, "  %-34s %s\n", s.Use, s.Short)
+				fmt.Fprintf(w, "  %-12s %s\n", s.Name(), s.Short)
 			}
 		}
 	}
-	if fs := cmd.NonInheritedFlags(); fs.HasAvailableFlags() {
-		fmt.Fprintf(w, "\nFlags:\n%s", withoutHelp(fs).FlagUsages())
-	}
-	if fs := cmd.InheritedFlags(); fs.HasAvailableFlags() {
-		fmt.Fprintf(w, "\nAlso:\n%s", fs.FlagUsages())
+	cmd.InheritedFlags() // merges the parents' persistent flags into Flags
+	if fs := withoutHelp(cmd.Flags()); fs.HasAvailableFlags() {
+		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
 	}
 }
 
