@@ -10,7 +10,7 @@ import (
 
 func (r *cmdline) ledgerCmd() *cobra.Command {
 	const use = "ledger ubl --dir DIR"
-	cmd := group("ledger", "where the invoices go", use, use)
+	cmd := group("ledger", "where the invoices go", use, "")
 	var dir string
 	ubl := &cobra.Command{
 		Use:   "ubl --dir DIR",

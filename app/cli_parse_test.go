@@ -234,6 +234,7 @@ func TestCLIWrongCommandLinesAndHelp(t *testing.T) {
 	p.wrong("orderbrug housekeeping: unknown flag: --backups", "housekeeping", "run", "--backups", "3")
 	p.wrong(`orderbrug inbox: inbox replay ID: "x" is not a delivery id`, "inbox", "replay", "x")
 	p.wrong("orderbrug backup: backup FILE", "backup")
+	p.wrong("orderbrug ledger: ledger ubl --dir DIR\n", "ledger", "moneybird")
 	p.wrong("orderbrug tunnel: tunnel set: --listen goes with --public-url", "tunnel", "set", "--listen", ":1")
 	p.wrong("unknown flag: --hidden", "--hidden", "shop", "list")
 
