@@ -103,6 +103,11 @@ func (r *cmdline) housekeepingSetCmd() *cobra.Command {
 			if !set {
 				return usagef("housekeeping set: give --inbox-days, --events-days, --unbookable-days or --backups")
 			}
+			for name, v := range map[string]int{"inbox-days": inbox, "events-days": events, "unbookable-days": unbookable, "backups": backups} {
+				if v < 0 {
+					return usagef("--%s %d: give 0 or more", name, v)
+				}
+			}
 			return r.withService(cmd.Context(), func(svc *Service) error {
 				h, err := svc.Housekeeping(cmd.Context())
 				if err != nil {
@@ -117,6 +122,7 @@ func (r *cmdline) housekeepingSetCmd() *cobra.Command {
 					if cmd.Flags().Changed(f.flag) {
 						*f.dst = f.v
 					}
+
 				}
 				if err := svc.SetHousekeeping(cmd.Context(), h); err != nil {
 					return err

@@ -232,6 +232,7 @@ func TestCLIWrongCommandLinesAndHelp(t *testing.T) {
 	p.wrong("orderbrug webhook: webhook status|on|off|secret [--shop N]", "webhook", "maybe")
 	p.wrong("orderbrug housekeeping: housekeeping [show|set|run]", "housekeeping", "tidy")
 	p.wrong("orderbrug housekeeping: unknown flag: --backups", "housekeeping", "run", "--backups", "3")
+	p.wrong("orderbrug housekeeping: --events-days -5: give 0 or more", "housekeeping", "set", "--events-days", "-5")
 	p.wrong(`orderbrug inbox: inbox replay ID: "x" is not a delivery id`, "inbox", "replay", "x")
 	p.wrong("orderbrug backup: backup FILE", "backup")
 	p.wrong("orderbrug ledger: ledger ubl --dir DIR\n", "ledger", "moneybird")
@@ -344,5 +345,26 @@ func TestCLIHandOffArgs(t *testing.T) {
 		if got := strings.Join(handOffArgs(cmd, cmd.Flags().Args()), " "); got != tt.want {
 			t.Errorf("%s: handed off as %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// The fields the core branch adds are read by name until the merge.
+func TestCLIPendingFields(t *testing.T) {
+	type later struct {
+		Options map[string]string
+		Manual  bool
+	}
+	v := later{Options: map[string]string{"recurring": "off"}, Manual: true}
+	if m, ok := pendingField[map[string]string](v, "Options"); !ok || m["recurring"] != "off" {
+		t.Errorf("Options: %v %v", m, ok)
+	}
+	if b, ok := pendingField[bool](v, "Manual"); !ok || !b {
+		t.Errorf("Manual: %v %v", b, ok)
+	}
+	if _, ok := pendingField[bool](struct{}{}, "Manual"); ok {
+		t.Error("a field that is not there was found")
+	}
+	if got := joinOptions(map[string]string{"recurring": "on", "products": "", "per_line": "off"}); got != `per_line off, products "", recurring on` {
+		t.Errorf("joinOptions: %s", got)
 	}
 }

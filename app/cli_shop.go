@@ -195,15 +195,24 @@ func (r *cmdline) shopShowCmd() *cobra.Command {
 }
 
 // shopOptions is the shop's settings of its kind: ShopInfo.Options, which
-// the core branch of issue 9 adds. Until the merge it is read by name, so
-// this compiles before and after; the merger makes it `return si.Options`.
+// the core branch of issue 9 adds (see pendingField).
 func shopOptions(si ShopInfo) map[string]string {
-	f := reflect.ValueOf(si).FieldByName("Options")
-	if !f.IsValid() {
-		return nil
-	}
-	m, _ := f.Interface().(map[string]string)
+	m, _ := pendingField[map[string]string](si, "Options")
 	return m
+}
+
+// pendingField is v's field name, where the core branch of issue 9 adds
+// it: read by name until the merge, so that this compiles before and after.
+// The merger replaces each use by the field itself (si.Options,
+// w.Manual) and deletes this.
+func pendingField[T any](v any, name string) (T, bool) {
+	var zero T
+	f := reflect.ValueOf(v).FieldByName(name)
+	if !f.IsValid() {
+		return zero, false
+	}
+	t, ok := f.Interface().(T)
+	return t, ok
 }
 
 // joinOptions is "per_line off, recurring on": settings by key.

@@ -122,7 +122,14 @@ func printWebhook(w io.Writer, si ShopInfo) {
 		fmt.Fprintf(w, ", %d requests refused in 7 days (orderbrug inbox --rejected)", wh.Rejected)
 	}
 	fmt.Fprintln(w)
-	if wh.Enabled && wh.Registration == NotRegistered {
+	if manual, _ := pendingField[bool](wh, "Manual"); manual {
+		// The shop's key may not register webhooks: the owner pastes the URL.
+		at := wh.URL
+		if at == "" {
+			at = "the public URL + " + wh.Path
+		}
+		fmt.Fprintf(w, "  the shop's key may not register webhooks: paste %s in the shop's webhook settings yourself\n", at)
+	} else if wh.Enabled && wh.Registration == NotRegistered {
 		fmt.Fprintf(w, "  nothing was registered in the shop: %s\n", WhyNotRegistered(wh.Reason))
 	}
 }
