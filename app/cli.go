@@ -208,7 +208,11 @@ func (c *CLI) exit(root, cmd *cobra.Command, err error) int {
 	var fe flagError
 	switch {
 	case errors.As(err, &fe):
-		fmt.Fprintf(c.Stderr, "%s%s (orderbrug %s --help lists its flags)\n", prefix, fe.err, commandPath(fe.cmd))
+		help := "orderbrug --help"
+		if fe.cmd != root {
+			help = "orderbrug " + commandPath(fe.cmd) + " --help"
+		}
+		fmt.Fprintf(c.Stderr, "%s%s (%s lists its flags)\n", prefix, fe.err, help)
 		return 2
 	case errors.As(err, &ue):
 		fmt.Fprintf(c.Stderr, "%s%s\n", prefix, ue.msg)

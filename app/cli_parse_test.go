@@ -238,6 +238,7 @@ func TestCLIWrongCommandLinesAndHelp(t *testing.T) {
 	p.wrong("orderbrug ledger: ledger ubl --dir DIR\n", "ledger", "moneybird")
 	p.wrong("orderbrug tunnel: tunnel set: --listen goes with --public-url", "tunnel", "set", "--listen", ":1")
 	p.wrong("unknown flag: --hidden", "--hidden", "shop", "list")
+	p.wrong("orderbrug: unknown flag: --json (orderbrug --help lists its flags)", "--json")
 
 	// An unknown command: said with the usage, also with flags after it.
 	for _, args := range [][]string{{"bogus"}, {"bogus", "--json"}, {"--data-dir", "x", "bogus"}} {

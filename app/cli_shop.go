@@ -102,6 +102,7 @@ func (r *cmdline) shopAddKindCmd(k KindInfo) *cobra.Command {
 	}
 	fs.StringVar(&a.forward, "forward", "", "statuses to book, comma separated (default: the kind's, see orderbrug kinds)")
 	fs.DurationVar(&a.interval, "interval", DefaultPollInterval, "poll interval")
+	fs.Lookup("interval").DefValue = shortDuration(DefaultPollInterval) // "15m", as people write it
 	fs.IntVar(&a.lookback, "lookback", DefaultLookbackDays, "recheck parked orders of the last N days (0: all)")
 	fs.StringVar(&a.since, "since", "", "book orders paid (or, unpaid, created) from this date (YYYY-MM-DD; default: from now, older orders are in the books already)")
 	fs.StringVar(&a.sells, "sells", "goods", "what the shop sells: goods or services")
