@@ -258,16 +258,17 @@ func TestCLIWrongCommandLinesAndHelp(t *testing.T) {
 		}
 	}
 	for args, want := range map[string]string{
-		"shop --help":         "Usage: orderbrug shop\n",
-		"help shop":           "  add          connect a shop",
-		"help order book":     "Usage: orderbrug order book SHOP NUMBER",
-		"order book --help":   "--rate string",
-		"orders --help":       "--state string",
-		"seller set --help":   "--iban string",
-		"shop set --help":     "--per-line string",
-		"webhook on --help":   "--data-dir string",
-		"inbox replay -h":     "Usage: orderbrug inbox replay ID [--json]",
-		"housekeeping --help": "  set          change the settings",
+		"shop --help":                 "Usage: orderbrug shop\n",
+		"help shop":                   "  add          connect a shop",
+		"help order book":             "Usage: orderbrug order book SHOP NUMBER",
+		"order book --help":           "--rate string",
+		"shop add woocommerce --help": "--interval duration   poll interval (default 15m)\n",
+		"orders --help":               "--state string",
+		"seller set --help":           "--iban string",
+		"shop set --help":             "--per-line string",
+		"webhook on --help":           "--data-dir string",
+		"inbox replay -h":             "Usage: orderbrug inbox replay ID [--json]",
+		"housekeeping --help":         "  set          change the settings",
 	} {
 		code, out, errOut := p.run("", false, strings.Fields(args)...)
 		if code != 0 || !strings.Contains(out, want) || errOut != "" || strings.Contains(out, "--help ") {
