@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 
@@ -20,38 +19,13 @@ func main() {
 }
 
 func run(args []string) int {
-	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(logger)
-	if gui, dataDir, hidden, ok := guiArgs(args); ok && gui {
-		if err := runGUI(ctx, dataDir, hidden, logger); err != nil {
-			fmt.Fprintln(os.Stderr, "orderbrug:", app.Explain(err))
-			return 1
-		}
-		return 0
-	}
-	cli := &app.CLI{Stdout: os.Stdout, Stderr: os.Stderr, Options: app.Options{Logger: logger}}
-	return cli.Run(ctx, args)
-}
-
-// guiArgs reports whether the command line asks for the window: no command,
-// only --data-dir and --hidden (used by autostart).
-func guiArgs(args []string) (gui bool, dataDir string, hidden bool, ok bool) {
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "--hidden" || a == "-hidden":
-			hidden = true
-		case (a == "--data-dir" || a == "-data-dir") && i+1 < len(args):
-			dataDir = args[i+1]
-			i++
-		case len(a) > 11 && (a[:11] == "--data-dir=" || a[:10] == "-data-dir="):
-			dataDir = a[len("--data-dir="):]
-			if a[1] != '-' {
-				dataDir = a[len("-data-dir="):]
-			}
-		default:
-			return false, "", false, true
-		}
-	}
-	return true, dataDir, hidden, true
+	// Without a command (only --data-dir and --hidden, as autostart starts
+	// it) the CLI opens the window.
+	cli := &app.CLI{Stdout: os.Stdout, Stderr: os.Stderr, Options: app.Options{Logger: logger},
+		GUI: func(ctx context.Context, dataDir string, hidden bool) error {
+			return runGUI(ctx, dataDir, hidden, logger)
+		}}
+	return cli.Run(context.Background(), args)
 }

@@ -3,207 +3,494 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
+	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 )
 
-// Commands that set up shops, the seller and the ledger.
+// shop add|list|show|rename|set|forward|remove: the connected shops. `shop
+// add KIND` has a subcommand per registered kind, with that kind's fields as
+// flags; `shop set` has every kind's settings as flags and takes those of
+// the shop's kind.
 
-func cmdShop(ctx context.Context, c *CLI, opt Options, args []string) error {
-	if len(args) == 0 {
-		return usagef("shop add|list|show|rename|set|forward|remove")
+func (r *cmdline) shopCmd() *cobra.Command {
+	cmd := group("shop", "the connected shops", "shop add|list|show|rename|set|forward|remove", "unknown shop command %q")
+	cmd.AddCommand(r.shopAddCmd(), r.shopListCmd(), r.shopShowCmd(), r.shopRenameCmd(), r.shopSetCmd(),
+		r.shopForwardCmd(), r.shopRemoveCmd())
+	return cmd
+}
+
+// kindNames is "plugandpay or woocommerce": the kinds `shop add` takes.
+func kindNames(kinds []KindInfo) string {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k.Kind)
 	}
-	switch args[0] {
-	case "add":
-		fs := newFlags("shop add", c)
-		name := fs.String("name", "", "shop name")
-		u := fs.String("url", "", "shop address")
-		key := fs.String("key", "", "consumer key (ck_...; - reads it from stdin)")
-		secret := fs.String("secret", "", "consumer secret (cs_...; - reads it from stdin, keeping it out of ps and history)")
-		forward := fs.String("forward", "", "statuses to book, comma separated (default processing,completed)")
-		interval := fs.Duration("interval", DefaultPollInterval, "poll interval")
-		lookback := fs.Int("lookback", DefaultLookbackDays, "recheck parked orders of the last N days (0: all)")
-		since := fs.String("since", "", "book orders paid (or, unpaid, created) from this date (YYYY-MM-DD; default: from now, older orders are in the books already)")
-		sells := fs.String("sells", "goods", "what the shop sells: goods or services")
-		pos, err := parseN(fs, args[1:], 1, "shop add woocommerce --name N --url URL --key CK --secret CS")
-		if err != nil {
-			return err
-		}
-		if *key, err = c.secretArg(*key); err != nil {
-			return err
-		}
-		if *secret, err = c.secretArg(*secret); err != nil {
-			return err
-		}
-		in := ShopInput{Name: *name, Source: order.Source(pos[0]), URL: *u, Key: *key, Secret: *secret,
-			Interval: *interval, LookbackDays: lookback, Sells: order.Sells(*sells)}
-		if *forward != "" {
-			in.Forward = splitStatuses(*forward)
-		}
-		if *since != "" {
-			t, err := parseDate(*since)
+	sort.Strings(names)
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+func (r *cmdline) shopAddCmd() *cobra.Command {
+	kinds := r.kinds()
+	cmd := &cobra.Command{
+		Use:   "add KIND --name N [the kind's flags]",
+		Short: "connect a shop: test the connection, then save; books from now unless --since is earlier",
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("shop add KIND --name N ...: KIND is %s (orderbrug kinds lists their flags)", kindNames(kinds))
+			}
+			return usagef("shop add: unknown kind %q: use %s (orderbrug kinds lists their flags)", args[0], kindNames(kinds))
+		},
+	}
+	// Without a kind the kind's flags are unknown here: say which kinds
+	// there are, not which flag is wrong.
+	cmd.FParseErrWhitelist.UnknownFlags = true
+	for _, k := range kinds {
+		cmd.AddCommand(r.shopAddKindCmd(k))
+	}
+	return cmd
+}
+
+// shopAdd is what `shop add KIND` was given.
+type shopAdd struct {
+	kind                 KindInfo
+	fields               []string // by kind.Fields
+	name, forward, since string
+	interval             time.Duration
+	lookback             int
+	sells                string
+}
+
+func (r *cmdline) shopAddKindCmd(k KindInfo) *cobra.Command {
+	a := &shopAdd{kind: k, fields: make([]string, len(k.Fields))}
+	line := string(k.Kind) + " --name N"
+	for _, f := range k.Fields {
+		line += " --" + f.Flag + " " + strings.ToUpper(strings.ReplaceAll(f.Flag, "-", "_"))
+	}
+	use := "shop add " + line
+	cmd := &cobra.Command{
+		Use:   line,
+		Short: "connect a " + k.Name + " shop",
+		Args:  exactArgs(0, use),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			in, err := r.shopAddInput(a)
 			if err != nil {
 				return err
 			}
-			in.Since = t
-		}
-		svc, err := open(ctx, opt)
-		if err != nil {
-			return err
-		}
-		defer svc.Close()
-		info, err := svc.AddShop(ctx, in)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(c.Stdout, "shop %s added (connection tested); orders paid from %s are booked when their status is %s\n",
-			info.Name, info.Since.Local().Format("2006-01-02 15:04"), joinStatuses(info.Forward))
-		return nil
-	case "show":
-		fs := newFlags("shop show", c)
-		asJSON := fs.Bool("json", false, "JSON output")
-		pos, err := parseN(fs, args[1:], 1, "shop show NAME [--json]")
-		if err != nil {
-			return err
-		}
-		svc, err := open(ctx, opt)
-		if err != nil {
-			return err
-		}
-		defer svc.Close()
-		si, err := svc.Shop(ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return printJSON(c.Stdout, si)
-		}
-		fmt.Fprintf(c.Stdout, "%s (%s, slug %s)\nurl %s\nsells %s\nbooks orders paid from %s\nforward %s, every %s, recheck %d days\nwebhook path %s\n",
-			si.Name, si.Source, si.Slug, si.URL, si.Sells, si.Since.Local().Format("2006-01-02 15:04"),
-			joinStatuses(si.Forward), shortDuration(si.Interval), si.LookbackDays, si.Webhook.Path)
-		return nil
-	case "rename":
-		pos, err := parseN(newFlags("shop rename", c), args[1:], 2, "shop rename NAME NEW")
-		if err != nil {
-			return err
-		}
-		svc, err := open(ctx, opt)
-		if err != nil {
-			return err
-		}
-		defer svc.Close()
-		if err := svc.RenameShop(ctx, pos[0], pos[1]); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.Stdout, "shop %s is now called %s; its invoice file names and webhook URL stay as they are\n", pos[0], pos[1])
-		return nil
-	case "set":
-		fs := newFlags("shop set", c)
-		since := fs.String("since", "", "book orders paid (or, unpaid, created) from this date (YYYY-MM-DD); earlier than before: backfill")
-		sells := fs.String("sells", "", "what the shop sells: goods or services")
-		pos, err := parseN(fs, args[1:], 1, "shop set NAME [--since YYYY-MM-DD] [--sells goods|services]")
-		if err != nil {
-			return err
-		}
-		if *since == "" && *sells == "" {
-			return usagef("shop set NAME: give --since and/or --sells")
-		}
-		var from time.Time
-		if *since != "" {
-			if from, err = parseDate(*since); err != nil {
-				return err
-			}
-		}
-		svc, err := open(ctx, opt)
-		if err != nil {
-			return err
-		}
-		defer svc.Close()
-		if *sells != "" {
-			if err := svc.SetSells(ctx, pos[0], order.Sells(*sells)); err != nil {
-				return err
-			}
-			fmt.Fprintf(c.Stdout, "%s sells %s\n", pos[0], *sells)
-		}
-		if *since != "" {
-			n, err := svc.SetSince(ctx, pos[0], from)
+			info, err := r.addShop(cmd.Context(), in)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.Stdout, "%s books orders paid from %s; %d orders decided again; orders modified since then are fetched at the next sync\n",
-				pos[0], from.Local().Format("2006-01-02"), n)
-		}
-		return nil
-	case "list":
-		fs := newFlags("shop list", c)
-		asJSON := fs.Bool("json", false, "JSON output")
-		if _, err := parse(fs, args[1:]); err != nil {
-			return err
-		}
-		svc, err := open(ctx, opt)
-		if err != nil {
-			return err
-		}
-		defer svc.Close()
-		shops, err := svc.Shops(ctx)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			if shops == nil {
-				shops = []ShopInfo{}
-			}
-			return printJSON(c.Stdout, shops)
-		}
-		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tSOURCE\tURL\tSELLS\tFORWARD\tINTERVAL\tLAST POLL\tERROR")
-		for _, s := range shops {
-			last := "-"
-			if !s.LastPoll.IsZero() {
-				last = s.LastPoll.Local().Format("2006-01-02 15:04")
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Source, s.URL, s.Sells, joinStatuses(s.Forward), shortDuration(s.Interval), last, s.LastError)
-		}
-		return tw.Flush()
-	case "forward":
-		pos, err := parseN(newFlags("shop forward", c), args[1:], 2, "shop forward NAME status1,status2")
-		if err != nil {
-			return err
-		}
-		svc, err := open(ctx, opt)
-		if err != nil {
-			return err
-		}
-		defer svc.Close()
-		n, err := svc.SetForward(ctx, pos[0], splitStatuses(pos[1]))
-		if err != nil {
-			return err
-		}
-		if _, err := svc.engine.BookDue(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.Stdout, "forward set of %s is now %s; %d orders changed state\n", pos[0], pos[1], n)
-		return nil
-	case "remove":
-		pos, err := parseN(newFlags("shop remove", c), args[1:], 1, "shop remove NAME")
-		if err != nil {
-			return err
-		}
-		svc, err := open(ctx, opt)
-		if err != nil {
-			return err
-		}
-		defer svc.Close()
-		if err := svc.RemoveShop(ctx, pos[0]); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.Stdout, "shop %s removed; its booked orders and their records are kept (and its invoice files)\n", pos[0])
-		return nil
+			fmt.Fprintf(r.c.Stdout, "shop %s added (connection tested); orders paid from %s are booked when their status is %s\n",
+				info.Name, info.Since.Local().Format("2006-01-02 15:04"), joinStatuses(info.Forward))
+			return nil
+		},
 	}
-	return usagef("unknown shop command %q", args[0])
+	fs := cmd.Flags()
+	fs.StringVar(&a.name, "name", "", "shop name")
+	for i, f := range k.Fields {
+		fs.StringVar(&a.fields[i], f.Flag, f.Default, fieldUsage(k, f))
+	}
+	fs.StringVar(&a.forward, "forward", "", "statuses to book, comma separated (default: the kind's, see orderbrug kinds)")
+	fs.DurationVar(&a.interval, "interval", DefaultPollInterval, "poll interval")
+	fs.Lookup("interval").DefValue = shortDuration(DefaultPollInterval) // "15m", as people write it
+	fs.IntVar(&a.lookback, "lookback", DefaultLookbackDays, "recheck parked orders of the last N days (0: all)")
+	fs.StringVar(&a.since, "since", "", "book orders paid (or, unpaid, created) from this date (YYYY-MM-DD; default: from now, older orders are in the books already)")
+	fs.StringVar(&a.sells, "sells", "goods", "what the shop sells: goods or services")
+	return cmd
+}
+
+// fieldUsage is the help of a kind's field flag (the lang keys of its label
+// are for the window; the command line speaks English).
+func fieldUsage(k KindInfo, f FieldInfo) string {
+	u := f.Key + " of the " + k.Name + " shop"
+	if f.Required {
+		u += ", required"
+	}
+	if f.Secret {
+		u += " (- reads it from stdin, keeping it out of ps and history)"
+	}
+	return u
+}
+
+// shopAddInput is the shop a's flags describe. Every field takes "-": its
+// value is the next line of stdin, in the order of the kind's fields.
+func (r *cmdline) shopAddInput(a *shopAdd) (ShopInput, error) {
+	lookback := a.lookback
+	in := ShopInput{Name: a.name, Source: a.kind.Kind, Interval: a.interval, LookbackDays: &lookback, Sells: order.Sells(a.sells)}
+	for i, f := range a.kind.Fields {
+		v, err := r.c.secretArg(a.fields[i])
+		if err != nil {
+			return in, err
+		}
+		switch f.Key {
+		case "url":
+			in.URL = v
+		case "key":
+			in.Key = v
+		case "secret":
+			in.Secret = v
+		default:
+			return in, fmt.Errorf("kind %s: field %q has no place in a shop", a.kind.Kind, f.Key)
+		}
+	}
+	if a.forward != "" {
+		in.Forward = splitStatuses(a.forward)
+	}
+	if a.since != "" {
+		t, err := parseDate(a.since)
+		if err != nil {
+			return in, err
+		}
+		in.Since = t
+	}
+	return in, nil
+}
+
+func (r *cmdline) addShop(ctx context.Context, in ShopInput) (ShopInfo, error) {
+	if r.c.seams.addShop != nil {
+		return r.c.seams.addShop(in)
+	}
+	var info ShopInfo
+	err := r.withService(ctx, func(svc *Service) error {
+		var err error
+		info, err = svc.AddShop(ctx, in)
+		return err
+	})
+	return info, err
+}
+
+func (r *cmdline) shopShowCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "show NAME [--json]",
+		Short: "one shop",
+		Args:  exactArgs(1, "shop show NAME [--json]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return r.withService(cmd.Context(), func(svc *Service) error {
+				si, err := svc.Shop(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return r.printer(cmd).print(si, func(w io.Writer) {
+					fmt.Fprintf(w, "%s (%s, slug %s)\nurl %s\nsells %s\nbooks orders paid from %s\nforward %s, every %s, recheck %d days\nwebhook path %s\n",
+						si.Name, si.Source, si.Slug, si.URL, si.Sells, si.Since.Local().Format("2006-01-02 15:04"),
+						joinStatuses(si.Forward), shortDuration(si.Interval), si.LookbackDays, si.Webhook.Path)
+					if opts := si.Options; len(opts) > 0 {
+						fmt.Fprintf(w, "settings %s\n", joinOptions(opts))
+					}
+				})
+			})
+		},
+	}
+	jsonFlag(cmd, false)
+	return cmd
+}
+
+// joinOptions is "per_line off, recurring on": settings by key.
+func joinOptions(opts map[string]string) string {
+	keys := make([]string, 0, len(opts))
+	for k := range opts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		v := opts[k]
+		if v == "" {
+			v = `""`
+		}
+		parts[i] = k + " " + v
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (r *cmdline) shopRenameCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename NAME NEW",
+		Short: "change the name people see (files and webhook URL stay)",
+		Args:  exactArgs(2, "shop rename NAME NEW"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return r.withService(cmd.Context(), func(svc *Service) error {
+				if err := svc.RenameShop(cmd.Context(), args[0], args[1]); err != nil {
+					return err
+				}
+				fmt.Fprintf(r.c.Stdout, "shop %s is now called %s; its invoice file names and webhook URL stay as they are\n", args[0], args[1])
+				return nil
+			})
+		},
+	}
+}
+
+// optionFlag is a kind's setting as a flag of `shop set`; kinds that share
+// a setting (the generic recurring, per_line, products) share its flag.
+type optionFlag struct {
+	OptionInfo
+	value string
+}
+
+func (r *cmdline) shopSetCmd() *cobra.Command {
+	var since, sells, hookKey string
+	var opts []*optionFlag
+	seen := map[string]bool{}
+	for _, k := range r.kinds() {
+		for _, o := range k.Options {
+			if !seen[o.Flag] {
+				seen[o.Flag] = true
+				opts = append(opts, &optionFlag{OptionInfo: o})
+			}
+		}
+	}
+	use := "shop set NAME [--since YYYY-MM-DD] [--sells goods|services] [--webhook-key K|-]"
+	var give []string
+	for _, o := range opts {
+		use += " [--" + o.Flag + " " + optionValues(o.OptionInfo) + "]"
+		give = append(give, "--"+o.Flag)
+	}
+	cmd := &cobra.Command{
+		Use:   strings.TrimPrefix(use, "shop "),
+		Short: "change a shop's settings (--since earlier than before: backfill from that date)",
+		Args:  exactArgs(1, use),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			set := map[string]string{}
+			var given []*optionFlag
+			for _, o := range opts {
+				if !cmd.Flags().Changed(o.Flag) {
+					continue
+				}
+				v, err := optionValue(o)
+				if err != nil {
+					return err
+				}
+				set[o.Key] = v
+				given = append(given, o)
+			}
+			keyGiven := cmd.Flags().Changed("webhook-key")
+			if since == "" && sells == "" && len(set) == 0 && !keyGiven {
+				return usagef("shop set NAME: give --since, --sells, --webhook-key%s", strings.Join(append([]string{""}, give...), ", "))
+			}
+			var from time.Time
+			if since != "" {
+				var err error
+				if from, err = parseDate(since); err != nil {
+					return err
+				}
+			}
+			key := hookKey
+			if keyGiven {
+				var err error
+				if key, err = r.c.secretArg(hookKey); err != nil {
+					return err
+				}
+			}
+			return r.withService(cmd.Context(), func(svc *Service) error {
+				ctx := cmd.Context()
+				if len(given) > 0 {
+					// Only the settings of the shop's own kind.
+					si, err := svc.Shop(ctx, name)
+					if err != nil {
+						return err
+					}
+					if err := r.ofKind(si, given); err != nil {
+						return err
+					}
+				}
+				if sells != "" {
+					if err := svc.SetSells(ctx, name, order.Sells(sells)); err != nil {
+						return err
+					}
+					fmt.Fprintf(r.c.Stdout, "%s sells %s\n", name, sells)
+				}
+				if since != "" {
+					n, err := svc.SetSince(ctx, name, from)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(r.c.Stdout, "%s books orders paid from %s; %d orders decided again; orders modified since then are fetched at the next sync\n",
+						name, from.Local().Format("2006-01-02"), n)
+				}
+				if len(set) > 0 {
+					if err := r.setShopOptions(ctx, svc, name, set); err != nil {
+						return err
+					}
+					fmt.Fprintf(r.c.Stdout, "%s: %s\n", name, joinOptions(set))
+				}
+				if keyGiven {
+					if err := r.setWebhookKey(ctx, svc, name, key); err != nil {
+						return err
+					}
+					if key == "" {
+						fmt.Fprintf(r.c.Stdout, "webhook key of %s cleared: its deliveries are not checked for a signature\n", name)
+					} else {
+						fmt.Fprintf(r.c.Stdout, "webhook key of %s saved: a delivery with a wrong signature is refused\n", name)
+					}
+				}
+				return nil
+			})
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&since, "since", "", "book orders paid (or, unpaid, created) from this date (YYYY-MM-DD); earlier than before: backfill")
+	fs.StringVar(&sells, "sells", "", "what the shop sells: goods or services")
+	fs.StringVar(&hookKey, "webhook-key", "", "the key the shop signs its webhooks with, for kinds where you enter it (- reads it from stdin; \"\" clears it)")
+	for _, o := range opts {
+		fs.StringVar(&o.value, o.Flag, "", optionUsage(o.OptionInfo))
+	}
+	return cmd
+}
+
+// ofKind checks that the settings given are of si's kind.
+func (r *cmdline) ofKind(si ShopInfo, given []*optionFlag) error {
+	var kind *KindInfo
+	kinds := r.kinds()
+	for i := range kinds {
+		if kinds[i].Kind == si.Source {
+			kind = &kinds[i]
+		}
+	}
+	if kind == nil {
+		return usagef("shop %s: its kind %q has no settings", si.Name, si.Source)
+	}
+	for _, o := range given {
+		found := false
+		for _, ko := range kind.Options {
+			found = found || ko.Key == o.Key
+		}
+		if !found {
+			return usagef("--%s is not a setting of %s shops", o.Flag, kind.Name)
+		}
+	}
+	return nil
+}
+
+func optionValues(o OptionInfo) string {
+	if o.Kind == "bool" {
+		return "on|off"
+	}
+	return "ID,ID"
+}
+
+func optionUsage(o OptionInfo) string {
+	u := strings.ReplaceAll(o.Key, "_", " ")
+	if o.Kind == "bool" {
+		u += ": on or off"
+	} else {
+		u += ": comma-separated ids (\"\": none)"
+	}
+	if o.Default != "" {
+		u += "; default " + o.Default
+	}
+	return u + " (for the kinds that have it: orderbrug kinds)"
+}
+
+// optionValue is o's value as the service takes it: on or off for a
+// toggle, a list without spaces or empty entries.
+func optionValue(o *optionFlag) (string, error) {
+	v := strings.TrimSpace(o.value)
+	if o.Kind == "bool" {
+		if v != "on" && v != "off" {
+			return "", usagef("--%s %q: use on or off", o.Flag, o.value)
+		}
+		return v, nil
+	}
+	var ids []string
+	for _, id := range strings.Split(v, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return strings.Join(ids, ","), nil
+}
+
+func (r *cmdline) setShopOptions(ctx context.Context, svc *Service, shop string, opts map[string]string) error {
+	if r.c.seams.setOptions != nil {
+		return r.c.seams.setOptions(shop, opts)
+	}
+	return svc.SetShopOptions(ctx, shop, opts)
+}
+
+func (r *cmdline) setWebhookKey(ctx context.Context, svc *Service, shop, key string) error {
+	if r.c.seams.setHookKey != nil {
+		return r.c.seams.setHookKey(shop, key)
+	}
+	return svc.SetWebhookKey(ctx, shop, key)
+}
+
+func (r *cmdline) shopListCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "the connected shops",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return r.withService(cmd.Context(), func(svc *Service) error {
+				shops, err := svc.Shops(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if shops == nil {
+					shops = []ShopInfo{}
+				}
+				rows := make([][]string, 0, len(shops))
+				for _, s := range shops {
+					last := "-"
+					if !s.LastPoll.IsZero() {
+						last = s.LastPoll.Local().Format("2006-01-02 15:04")
+					}
+					rows = append(rows, []string{s.Name, string(s.Source), s.URL, string(s.Sells), joinStatuses(s.Forward),
+						shortDuration(s.Interval), last, s.LastError})
+				}
+				return r.printer(cmd).table(shops,
+					[]string{"NAME", "SOURCE", "URL", "SELLS", "FORWARD", "INTERVAL", "LAST POLL", "ERROR"}, rows)
+			})
+		},
+	}
+	jsonFlag(cmd, false)
+	return cmd
+}
+
+func (r *cmdline) shopForwardCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "forward NAME s1,s2",
+		Short: `set "Status doorzetten verkopen"`,
+		Args:  exactArgs(2, "shop forward NAME status1,status2"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return r.withService(cmd.Context(), func(svc *Service) error {
+				n, err := svc.SetForward(cmd.Context(), args[0], splitStatuses(args[1]))
+				if err != nil {
+					return err
+				}
+				if _, err := svc.engine.BookDue(cmd.Context()); err != nil {
+					return err
+				}
+				fmt.Fprintf(r.c.Stdout, "forward set of %s is now %s; %d orders changed state\n", args[0], args[1], n)
+				return nil
+			})
+		},
+	}
+}
+
+func (r *cmdline) shopRemoveCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove NAME",
+		Short: "stop using a shop; what was booked is kept",
+		Args:  exactArgs(1, "shop remove NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return r.withService(cmd.Context(), func(svc *Service) error {
+				if err := svc.RemoveShop(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(r.c.Stdout, "shop %s removed; its booked orders and their records are kept (and its invoice files)\n", args[0])
+				return nil
+			})
+		},
+	}
 }
 
 // parseDate reads a --since date (YYYY-MM-DD, the start of that day in
@@ -224,92 +511,4 @@ func splitStatuses(s string) []order.Status {
 		}
 	}
 	return out
-}
-
-func cmdSeller(ctx context.Context, c *CLI, opt Options, args []string) error {
-	if len(args) == 0 {
-		return usagef("seller set|show")
-	}
-	svc, err := open(ctx, opt)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	cur, err := svc.Seller(ctx)
-	if err != nil {
-		return err
-	}
-	switch args[0] {
-	case "show":
-		fs := newFlags("seller show", c)
-		asJSON := fs.Bool("json", false, "JSON output")
-		if _, err := parse(fs, args[1:]); err != nil {
-			return err
-		}
-		if *asJSON {
-			return printJSON(c.Stdout, cur)
-		}
-		a := cur.Address
-		fmt.Fprintf(c.Stdout, "%s\nKvK %s, btw %s\n%s\n%s %s\n%s\nIBAN %s\n", cur.LegalName(), cur.KvK, cur.VATID,
-			a.Street, a.Postcode, a.City, a.Country, cur.IBAN)
-		if m := cur.Missing(); len(m) > 0 {
-			fmt.Fprintf(c.Stdout, "missing: %s (invoices wait until these are set)\n", strings.Join(m, ", "))
-		}
-		return nil
-	case "set":
-		fs := newFlags("seller set", c)
-		set := func(name, usage string, dst *string) {
-			fs.Func(name, usage, func(v string) error { *dst = v; return nil })
-		}
-		set("name", "registered business name", &cur.Company)
-		set("kvk", "KvK number (8 digits)", &cur.KvK)
-		set("vat", "VAT id (NL123456789B01)", &cur.VATID)
-		set("street", "street and number", &cur.Address.Street)
-		set("postcode", "postcode", &cur.Address.Postcode)
-		set("city", "city", &cur.Address.City)
-		set("country", "country code (NL)", &cur.Address.Country)
-		set("iban", "IBAN", &cur.IBAN)
-		set("email", "e-mail on invoices", &cur.Email)
-		if _, err := parse(fs, args[1:]); err != nil {
-			return err
-		}
-		cur.Address.Country = strings.ToUpper(strings.TrimSpace(cur.Address.Country))
-		cur.IBAN = order.NormalizeIBAN(cur.IBAN)
-		cur.VATID = order.NormalizeVATID(cur.VATID)
-		if err := svc.SetSeller(ctx, cur); err != nil {
-			return err
-		}
-		if m := cur.Missing(); len(m) > 0 {
-			fmt.Fprintf(c.Stdout, "seller saved; still missing: %s\n", strings.Join(m, ", "))
-		} else {
-			fmt.Fprintln(c.Stdout, "seller saved")
-		}
-		return nil
-	}
-	return usagef("unknown seller command %q", args[0])
-}
-
-func cmdLedger(ctx context.Context, c *CLI, opt Options, args []string) error {
-	if len(args) == 0 || args[0] != "ubl" {
-		return usagef("ledger ubl --dir DIR")
-	}
-	fs := newFlags("ledger ubl", c)
-	dir := fs.String("dir", "", "folder for the UBL files")
-	if _, err := parse(fs, args[1:]); err != nil {
-		return err
-	}
-	svc, err := open(ctx, opt)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	if err := svc.SetUBLDir(ctx, *dir); err != nil {
-		return err
-	}
-	ls, err := svc.LedgerSettings(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.Stdout, "invoices go to %s\n", ls.Dir)
-	return nil
 }

@@ -4,36 +4,41 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/spf13/cobra"
 )
 
-// Commands that poll and book now.
+// Commands that poll and book now: sync and recheck. Next to a running
+// window or serve they run there (exclusive).
 
-func cmdSync(ctx context.Context, c *CLI, opt Options, args []string) error {
-	fs := newFlags("sync", c)
-	shop := fs.String("shop", "", "only this shop")
-	asJSON := fs.Bool("json", false, "JSON output")
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (r *cmdline) syncCmd() *cobra.Command {
+	var shop string
+	cmd := &cobra.Command{
+		Use:   "sync [--shop N] [--json]",
+		Short: "poll now and book, then exit",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p := r.printer(cmd)
+			return exclusive(cmd.Context(), r.c, r.options(), handOffArgs(cmd, args), func(ctx context.Context, svc *Service) error {
+				return syncWith(ctx, p, svc, shop)
+			})
+		},
 	}
-	// Next to a running window or serve, the sync runs there.
-	return exclusive(ctx, c, opt, append([]string{"sync"}, args...), func(ctx context.Context, svc *Service) error {
-		return syncWith(ctx, c, svc, *shop, *asJSON)
-	})
+	cmd.Flags().StringVar(&shop, "shop", "", "only this shop")
+	jsonFlag(cmd, false)
+	return cmd
 }
 
-func syncWith(ctx context.Context, c *CLI, svc *Service, shop string, asJSON bool) error {
+func syncWith(ctx context.Context, p printer, svc *Service, shop string) error {
 	res, err := svc.Sync(ctx, shop, nil)
-	if asJSON {
-		if jerr := printJSON(c.Stdout, res); jerr != nil {
-			return jerr
-		}
-	} else {
+	if perr := p.print(res, func(w io.Writer) {
 		for _, p := range res.Polls {
-			fmt.Fprintf(c.Stdout, "%s: %d orders seen, %d new, %d changed\n", p.Shop, p.Seen, p.New, p.Changed)
+			fmt.Fprintf(w, "%s: %d orders seen, %d new, %d changed\n", p.Shop, p.Seen, p.New, p.Changed)
 		}
 		b := res.Booked
-		fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d%s\n", b.Booked, b.Failed, b.Retrying, waitingNote(res.Attention))
-		printAttention(c.Stdout, res.Attention)
+		fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s\n", b.Booked, b.Failed, b.Retrying, waitingNote(res.Attention))
+		printAttention(w, res.Attention)
+	}); perr != nil {
+		return perr
 	}
 	if err != nil {
 		return err
@@ -67,30 +72,32 @@ func printAttention(w io.Writer, att []Attention) {
 	}
 }
 
-func cmdRecheck(ctx context.Context, c *CLI, opt Options, args []string) error {
-	fs := newFlags("recheck", c)
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (r *cmdline) recheckCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "recheck",
+		Short: "recheck parked orders (the nightly batch), then exit",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exclusive(cmd.Context(), r.c, r.options(), handOffArgs(cmd, args), func(ctx context.Context, svc *Service) error {
+				return recheckWith(ctx, r.c.Stdout, svc)
+			})
+		},
 	}
-	return exclusive(ctx, c, opt, append([]string{"recheck"}, args...), func(ctx context.Context, svc *Service) error {
-		return recheckWith(ctx, c, svc)
-	})
 }
 
-func recheckWith(ctx context.Context, c *CLI, svc *Service) error {
+func recheckWith(ctx context.Context, w io.Writer, svc *Service) error {
 	res, b, err := svc.Recheck(ctx)
 	for _, r := range res {
-		fmt.Fprintf(c.Stdout, "%s: %d parked orders checked, %d changed\n", r.Shop, r.Checked, r.Changed)
+		fmt.Fprintf(w, "%s: %d parked orders checked, %d changed\n", r.Shop, r.Checked, r.Changed)
 	}
 	if err != nil {
-		fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d\n", b.Booked, b.Failed, b.Retrying)
+		fmt.Fprintf(w, "booked %d, failed %d, retrying %d\n", b.Booked, b.Failed, b.Retrying)
 		return err
 	}
 	att, err := svc.Attention(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.Stdout, "booked %d, failed %d, retrying %d%s\n", b.Booked, b.Failed, b.Retrying, waitingNote(att))
-	printAttention(c.Stdout, att)
+	fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s\n", b.Booked, b.Failed, b.Retrying, waitingNote(att))
+	printAttention(w, att)
 	return waitingError(att)
 }

@@ -3,185 +3,133 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
-// Commands for webhooks, the tunnel and the inbox.
+// webhook status|on|off|secret: the shops' webhooks.
 
-func cmdWebhook(ctx context.Context, c *CLI, opt Options, args []string) error {
-	const use = "webhook status|on|off|secret [--shop N]"
-	fs := newFlags("webhook", c)
-	shop := fs.String("shop", "", "the shop (needed when there are several)")
-	topics := fs.String("topics", "", "topics to act on, comma separated (order.created,order.updated,order.deleted,order.restored)")
-	asJSON := fs.Bool("json", false, "JSON output")
-	pos, err := parseN(fs, args, 1, use)
-	if err != nil {
-		return err
+const webhookUse = "webhook status|on|off|secret [--shop N]"
+
+func (r *cmdline) webhookCmd() *cobra.Command {
+	var shop, topics string
+	cmd := group("webhook", "the shops' webhooks: "+webhookUse, webhookUse, "")
+	// On the group, as before: webhook --shop N status.
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&shop, "shop", "", "the shop (needed when there are several)")
+	pf.StringVar(&topics, "topics", "", "topics to act on, comma separated (webhook on/off/status; see orderbrug kinds)")
+	jsonFlag(cmd, true)
+	for _, a := range []struct{ name, short string }{
+		{"status", "registration, last delivery and paths per shop (the shop's real state now)"},
+		{"on", "register the webhooks in the shop"},
+		{"off", "remove the webhooks Orderbrug made"},
+		{"secret", "print the shop's webhook secret (the only command that does)"},
+	} {
+		a := a
+		cmd.AddCommand(&cobra.Command{
+			Use:   a.name + " [--shop N]",
+			Short: a.short,
+			Args:  exactArgs(0, webhookUse),
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				return r.withService(cmd.Context(), func(svc *Service) error {
+					return r.webhook(cmd.Context(), r.printer(cmd), svc, a.name, shop, topics)
+				})
+			},
+		})
 	}
-	switch pos[0] {
-	case "on", "off", "status", "secret":
-	default:
-		return usagef(use)
-	}
-	svc, err := open(ctx, opt)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	if pos[0] == "secret" {
+	return cmd
+}
+
+func (r *cmdline) webhook(ctx context.Context, p printer, svc *Service, action, shop, topics string) error {
+	if action == "secret" {
 		// Asked for on purpose: the only command that prints a secret.
-		secret, err := svc.WebhookSecret(ctx, *shop)
+		secret, err := svc.WebhookSecret(ctx, shop)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			return printJSON(c.Stdout, map[string]string{"secret": secret})
-		}
-		fmt.Fprintln(c.Stdout, secret)
-		return nil
+		return p.print(map[string]string{"secret": secret}, func(w io.Writer) { fmt.Fprintln(w, secret) })
 	}
-	if *topics != "" {
-		if err := svc.SetWebhookTopics(ctx, *shop, strings.Split(*topics, ",")); err != nil {
+	if topics != "" {
+		if err := svc.SetWebhookTopics(ctx, shop, strings.Split(topics, ",")); err != nil {
 			return err
 		}
 	}
-	if pos[0] == "on" || pos[0] == "off" {
-		if err := svc.SetWebhook(ctx, *shop, pos[0] == "on"); err != nil {
+	if action == "on" || action == "off" {
+		if err := svc.SetWebhook(ctx, shop, action == "on"); err != nil {
 			return err
 		}
 	}
-	if pos[0] == "status" {
+	if action == "status" {
 		// The shop's real state now, not only what the last poll saw.
 		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		err := svc.RefreshWebhooks(rctx, *shop)
+		err := svc.RefreshWebhooks(rctx, shop)
 		cancel()
 		if err != nil {
-			fmt.Fprintf(c.Stderr, "orderbrug webhook: could not read the shop's webhooks, showing what was seen last: %s\n", Explain(err))
+			fmt.Fprintf(r.c.Stderr, "orderbrug webhook: could not read the shop's webhooks, showing what was seen last: %s\n", Explain(err))
 		}
 	}
 	var infos []ShopInfo
-	if *shop != "" {
-		si, err := svc.Shop(ctx, *shop)
+	if shop != "" {
+		si, err := svc.Shop(ctx, shop)
 		if err != nil {
 			return err
 		}
 		infos = []ShopInfo{si}
-	} else if infos, err = svc.Shops(ctx); err != nil {
-		return err
-	}
-	if *asJSON {
-		out := map[string]WebhookInfo{}
-		for _, si := range infos {
-			out[si.Name] = si.Webhook
+	} else {
+		var err error
+		if infos, err = svc.Shops(ctx); err != nil {
+			return err
 		}
-		return printJSON(c.Stdout, out)
 	}
+	out := map[string]WebhookInfo{}
 	for _, si := range infos {
-		w := si.Webhook
-		state := "off"
-		if w.Enabled {
-			state = "on"
-		}
-		fmt.Fprintf(c.Stdout, "%s: webhooks %s, topics %s, path %s, %s", si.Name, state, strings.Join(w.Topics, ","), w.Path,
-			strings.ReplaceAll(w.Registration, "_", " "))
-		if w.Status != "" && w.Registration != w.Status {
-			fmt.Fprintf(c.Stdout, " (%s)", w.Status)
-		}
-		if w.URL != "" && w.Registration != NotRegistered {
-			fmt.Fprintf(c.Stdout, " at %s", w.URL)
-		}
-		if w.LastDelivery != nil {
-			fmt.Fprintf(c.Stdout, ", last delivery %s", w.LastDelivery.Local().Format("2006-01-02 15:04:05"))
-		} else {
-			fmt.Fprint(c.Stdout, ", no delivery yet")
-		}
-		if w.Reactivated > 0 {
-			fmt.Fprintf(c.Stdout, ", re-activated %d times", w.Reactivated)
-		}
-		if w.Rejected > 0 {
-			fmt.Fprintf(c.Stdout, ", %d requests refused in 7 days (orderbrug inbox --rejected)", w.Rejected)
-		}
-		fmt.Fprintln(c.Stdout)
-		if w.Enabled && w.Registration == NotRegistered {
-			fmt.Fprintf(c.Stdout, "  nothing was registered in the shop: %s\n", WhyNotRegistered(w.Reason))
-		}
+		out[si.Name] = si.Webhook
 	}
-	return nil
+	return p.print(out, func(w io.Writer) {
+		for _, si := range infos {
+			printWebhook(w, si)
+		}
+	})
 }
 
-func cmdTunnel(ctx context.Context, c *CLI, opt Options, args []string) error {
-	const use = "tunnel set --authtoken T|- [--domain D] | tunnel set --public-url URL [--listen ADDR] | tunnel status [--json]"
-	if len(args) == 0 {
-		return usagef(use)
+// printWebhook is one shop's line of webhook status.
+func printWebhook(w io.Writer, si ShopInfo) {
+	wh := si.Webhook
+	state := "off"
+	if wh.Enabled {
+		state = "on"
 	}
-	switch args[0] {
-	case "set":
-		fs := newFlags("tunnel set", c)
-		token := fs.String("authtoken", "", "ngrok authtoken (- reads it from stdin, keeping it out of ps and history)")
-		domain := fs.String("domain", "", "static ngrok domain (optional)")
-		public := fs.String("public-url", "", "your own public URL (Cloudflare Tunnel, Tailscale Funnel, reverse proxy) instead of ngrok")
-		listen := fs.String("listen", "", "with --public-url: the fixed local address your proxy forwards to (default: the kept one)")
-		if _, err := parse(fs, args[1:]); err != nil {
-			return err
-		}
-		if *public != "" && (*token != "" || *domain != "") {
-			return usagef("tunnel set: --public-url or --authtoken, not both")
-		}
-		if *listen != "" && *public == "" {
-			return usagef("tunnel set: --listen goes with --public-url")
-		}
-		var err error
-		if *token, err = c.secretArg(*token); err != nil {
-			return err
-		}
-		svc, err := open(ctx, opt)
-		if err != nil {
-			return err
-		}
-		defer svc.Close()
-		if *public != "" {
-			if err := svc.SetOwnURL(ctx, *public, *listen); err != nil {
-				return err
-			}
-			ts, _, _ := svc.TunnelSettings(ctx)
-			fmt.Fprintf(c.Stdout, "own public URL saved: shops deliver to %s, which must forward to %s\n", ts.PublicURL, ts.OwnListen)
-			return nil
-		}
-		if err := svc.SetTunnel(ctx, *token, *domain); err != nil {
-			return err
-		}
-		fmt.Fprintln(c.Stdout, "tunnel saved; it starts with `orderbrug serve` or the app")
-		return nil
-	case "status":
-		fs := newFlags("tunnel status", c)
-		asJSON := fs.Bool("json", false, "JSON output")
-		if _, err := parse(fs, args[1:]); err != nil {
-			return err
-		}
-		svc, err := open(ctx, opt)
-		if err != nil {
-			return err
-		}
-		defer svc.Close()
-		ts, has, err := svc.TunnelSettings(ctx)
-		if err != nil {
-			return err
-		}
-		mode := TunnelNgrok
-		if ts.own() {
-			mode = TunnelOwn
-		}
-		if *asJSON {
-			return printJSON(c.Stdout, map[string]any{"mode": mode, "has_authtoken": has, "domain": ts.Domain, "enabled": ts.Enabled,
-				"listen": ts.Listen, "public_url": ts.PublicURL, "own_listen": ts.OwnListen})
-		}
-		if mode == TunnelOwn {
-			fmt.Fprintf(c.Stdout, "own public URL %s forwarding to %s, enabled: %v\n", ts.PublicURL, ts.OwnListen, ts.Enabled)
-			return nil
-		}
-		fmt.Fprintf(c.Stdout, "ngrok, authtoken set: %v, domain: %q, webhook server: %s\n", has, ts.Domain, ts.Listen)
-		return nil
+	fmt.Fprintf(w, "%s: webhooks %s, topics %s, path %s, %s", si.Name, state, strings.Join(wh.Topics, ","), wh.Path,
+		strings.ReplaceAll(wh.Registration, "_", " "))
+	if wh.Status != "" && wh.Registration != wh.Status {
+		fmt.Fprintf(w, " (%s)", wh.Status)
 	}
-	return usagef("unknown tunnel command %q", args[0])
+	if wh.URL != "" && wh.Registration != NotRegistered {
+		fmt.Fprintf(w, " at %s", wh.URL)
+	}
+	if wh.LastDelivery != nil {
+		fmt.Fprintf(w, ", last delivery %s", wh.LastDelivery.Local().Format("2006-01-02 15:04:05"))
+	} else {
+		fmt.Fprint(w, ", no delivery yet")
+	}
+	if wh.Reactivated > 0 {
+		fmt.Fprintf(w, ", re-activated %d times", wh.Reactivated)
+	}
+	if wh.Rejected > 0 {
+		fmt.Fprintf(w, ", %d requests refused in 7 days (orderbrug inbox --rejected)", wh.Rejected)
+	}
+	fmt.Fprintln(w)
+	if wh.Manual {
+		// The shop's key may not register webhooks: the owner pastes the URL.
+		at := wh.URL
+		if at == "" {
+			at = "the public URL + " + wh.Path
+		}
+		fmt.Fprintf(w, "  the shop's key may not register webhooks: paste %s in the shop's webhook settings yourself\n", at)
+	} else if wh.Enabled && wh.Registration == NotRegistered {
+		fmt.Fprintf(w, "  nothing was registered in the shop: %s\n", WhyNotRegistered(wh.Reason))
+	}
 }

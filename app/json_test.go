@@ -106,6 +106,7 @@ func TestCheckJSONFindsWhatItMust(t *testing.T) {
 // directory. The test fails when the usage lists one that is not here.
 func jsonCommands(shop, booked, parked, refunded string) [][]string {
 	return [][]string{
+		{"kinds", "--json"},
 		{"shop", "list", "--json"},
 		{"shop", "show", shop, "--json"},
 		{"seller", "show", "--json"},

@@ -9,13 +9,14 @@ import (
 
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source"
+	"github.com/orderbrug/orderbrug/sync/source/plugandpay"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // kinds are the shop systems Orderbrug knows: a new kind is one package
 // and one more descriptor here. Nothing else in app names a kind.
-var kinds = source.NewRegistry(woocommerce.Descriptor())
+var kinds = source.NewRegistry(woocommerce.Descriptor(), plugandpay.Descriptor())
 
 // defaultKind is the kind of a shop added without one (the CLI's `shop add`
 // without a kind, the connect flow).
@@ -93,7 +94,12 @@ type KindInfo struct {
 
 // Kinds lists the shop systems Orderbrug knows, sorted by name.
 func (s *Service) Kinds() []KindInfo {
-	all := s.kinds.All()
+	// The command line asks before any service is open (its usage text).
+	reg := kinds
+	if s != nil && s.kinds != nil {
+		reg = s.kinds
+	}
+	all := reg.All()
 	out := make([]KindInfo, 0, len(all))
 	for _, k := range all {
 		out = append(out, kindInfo(k))
