@@ -14,42 +14,26 @@ import (
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source/plugandpay/ppemu"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
 )
 
-// The command line's parsing, with the service's calls stood in for where
-// the kinds are made up: flags from the kinds, settings of the shop's kind,
-// wrong command lines (exit 2, said once, nothing opened), help, the window.
+// The command line's parsing on the registered kinds (WooCommerce and
+// Plug&Pay), with the service's calls stood in for where they are recorded:
+// flags from the kinds, settings of the shop's kind, wrong command lines
+// (exit 2, said once, nothing opened), help, the window.
 
-// fakeKinds are WooCommerce as the stub has it, with two settings, and a
-// till with an optional API address, a secret key and a setting of its own.
-func fakeKinds() []KindInfo {
-	woo := new(Service).Kinds()[0]
-	woo.Options = []OptionInfo{
-		{Key: "recurring", Flag: "recurring", Kind: "bool", Default: "on"},
-		{Key: "products", Flag: "products", Kind: "list"},
-	}
-	till := KindInfo{Kind: "till", Name: "Kassa", OwnerHookKey: true, Webhooks: true,
-		Fields: []FieldInfo{
-			{Key: "url", Flag: "api-url", Default: "https://api.till.test"},
-			{Key: "key", Flag: "api-key", Secret: true, Required: true},
-		},
-		Options: []OptionInfo{
-			{Key: "recurring", Flag: "recurring", Kind: "bool", Default: "on"},
-			{Key: "per_line", Flag: "per-line", Kind: "bool", Default: "off"},
-		},
-		Topics: []TopicInfo{},
-	}
-	return []KindInfo{till, woo}
-}
-
-// parseRun is a CLI on the fake kinds whose service calls are recorded.
+// parseRun is a CLI on the registered kinds whose service calls are
+// recorded.
 type parseRun struct {
 	t       *testing.T
 	dir     string
 	added   []ShopInput
 	options []map[string]string
 	keys    []string
+	// realSettings: shop set's settings and webhook key go to the service
+	// too, not only shop add's connection.
+	realSettings bool
 }
 
 func newParseRun(t *testing.T) *parseRun {
@@ -62,14 +46,15 @@ func (p *parseRun) run(stdin string, real bool, args ...string) (int, string, st
 	p.t.Helper()
 	var out, errOut bytes.Buffer
 	c := &CLI{Stdout: &out, Stderr: &errOut, Stdin: strings.NewReader(stdin)}
-	c.seams.kinds = fakeKinds
-	c.seams.setOptions = func(shop string, opts map[string]string) error {
-		p.options = append(p.options, opts)
-		return nil
-	}
-	c.seams.setHookKey = func(shop, key string) error {
-		p.keys = append(p.keys, shop+"="+key)
-		return nil
+	if !p.realSettings {
+		c.seams.setOptions = func(shop string, opts map[string]string) error {
+			p.options = append(p.options, opts)
+			return nil
+		}
+		c.seams.setHookKey = func(shop, key string) error {
+			p.keys = append(p.keys, shop+"="+key)
+			return nil
+		}
 	}
 	if !real {
 		c.seams.addShop = func(in ShopInput) (ShopInfo, error) {
@@ -97,19 +82,19 @@ func (p *parseRun) wrong(says string, args ...string) {
 
 func TestCLIShopAddTakesTheKindsFlags(t *testing.T) {
 	p := newParseRun(t)
-	// The till: its own flags, the secret from stdin, the address left to
-	// its default; the common flags as for every kind.
-	code, out, errOut := p.run("k_from_stdin\n", false, "shop", "add", "till", "--name", "Kassa Utrecht", "--api-key", "-",
+	// Plug&Pay: its own flags, the secret key from stdin, the API address
+	// left to its default; the common flags as for every kind.
+	code, out, errOut := p.run("k_from_stdin\n", false, "shop", "add", "plugandpay", "--name", "Cursussen Utrecht", "--api-key", "-",
 		"--since", "2026-01-02", "--forward", "paid,credited", "--interval", "1h", "--lookback", "7", "--sells", "services")
-	if code != 0 || !strings.Contains(out, "shop Kassa Utrecht added") || strings.Contains(out+errOut, "k_from_stdin") {
-		t.Fatalf("shop add till: exit %d %q %q", code, out, errOut)
+	if code != 0 || !strings.Contains(out, "shop Cursussen Utrecht added") || strings.Contains(out+errOut, "k_from_stdin") {
+		t.Fatalf("shop add plugandpay: exit %d %q %q", code, out, errOut)
 	}
 	since, _ := parseDate("2026-01-02")
 	lookback := 7
-	want := ShopInput{Name: "Kassa Utrecht", Source: "till", URL: "https://api.till.test", Key: "k_from_stdin",
+	want := ShopInput{Name: "Cursussen Utrecht", Source: order.PlugAndPay, URL: "https://api.plugandpay.nl", Key: "k_from_stdin",
 		Forward: []order.Status{"paid", "credited"}, Interval: time.Hour, LookbackDays: &lookback, Since: since, Sells: "services"}
 	if len(p.added) != 1 || !reflect.DeepEqual(p.added[0], want) {
-		t.Fatalf("shop add till gave %+v, want %+v", p.added, want)
+		t.Fatalf("shop add plugandpay gave %+v, want %+v", p.added, want)
 	}
 	// WooCommerce: its three fields, one dash as Go's flag package took
 	// it, - for two of them in the order of the fields.
@@ -128,13 +113,14 @@ func TestCLIShopAddTakesTheKindsFlags(t *testing.T) {
 	// Wrong: a flag of another kind, a kind that is not there, none, a
 	// stray argument, a bad date, stdin without the line.
 	p.wrong("unknown flag: --api-key", "shop", "add", "woocommerce", "--name", "W", "--api-key", "k")
-	p.wrong(`unknown kind "nope": use till or woocommerce`, "shop", "add", "nope", "--name", "x", "--api-key", "k")
-	p.wrong("KIND is till or woocommerce", "shop", "add")
-	p.wrong("KIND is till or woocommerce", "shop", "add", "--name", "x")
-	p.wrong("shop add till --name N --api-url API_URL --api-key API_KEY", "shop", "add", "till", "extra")
-	p.wrong(`date "2026-13-01": use YYYY-MM-DD`, "shop", "add", "till", "--api-key", "k", "--since", "2026-13-01")
-	p.wrong("no line to read", "shop", "add", "till", "--api-key", "-")
-	p.wrong(`invalid argument "soon" for "--interval"`, "shop", "add", "till", "--interval", "soon")
+	p.wrong("unknown flag: --secret", "shop", "add", "plugandpay", "--name", "P", "--api-key", "k", "--secret", "s")
+	p.wrong(`unknown kind "nope": use plugandpay or woocommerce`, "shop", "add", "nope", "--name", "x", "--api-key", "k")
+	p.wrong("KIND is plugandpay or woocommerce", "shop", "add")
+	p.wrong("KIND is plugandpay or woocommerce", "shop", "add", "--name", "x")
+	p.wrong("shop add plugandpay --name N --api-url API_URL --api-key API_KEY", "shop", "add", "plugandpay", "extra")
+	p.wrong(`date "2026-13-01": use YYYY-MM-DD`, "shop", "add", "plugandpay", "--api-key", "k", "--since", "2026-13-01")
+	p.wrong("no line to read", "shop", "add", "plugandpay", "--api-key", "-")
+	p.wrong(`invalid argument "soon" for "--interval"`, "shop", "add", "plugandpay", "--interval", "soon")
 	if len(p.added) != 2 {
 		t.Errorf("a wrong command line added a shop: %+v", p.added[2:])
 	}
@@ -145,42 +131,69 @@ func TestCLIShopSetTakesTheSettingsOfItsKind(t *testing.T) {
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
 	emu.SetURL(srv.URL)
+	pp := ppemu.New("pp_parse")
+	ppSrv := httptest.NewServer(pp)
+	defer ppSrv.Close()
+	pp.SetURL(ppSrv.URL)
 	p := newParseRun(t)
 	// Wrong before anything is opened: a value, no change at all.
-	p.wrong(`--recurring "maybe": use on or off`, "shop", "set", "Koffiebar", "--recurring", "maybe")
-	p.wrong("give --since, --sells, --webhook-key, --recurring, --per-line, --products", "shop", "set", "Koffiebar")
+	p.wrong(`--recurring "maybe": use on or off`, "shop", "set", "Cursussen", "--recurring", "maybe")
+	p.wrong("give --since, --sells, --webhook-key, --recurring, --per-line, --products", "shop", "set", "Cursussen")
 	p.wrong("shop set NAME", "shop", "set", "--recurring", "on")
 
+	if code, _, errOut := p.run("", true, "shop", "add", "plugandpay", "--name", "Cursussen", "--api-url", ppSrv.URL,
+		"--api-key", "pp_parse"); code != 0 {
+		t.Fatalf("shop add plugandpay: exit %d %s", code, errOut)
+	}
 	if code, _, errOut := p.run("", true, "shop", "add", "woocommerce", "--name", "Koffiebar", "--url", srv.URL,
 		"--key", "ck_parse", "--secret", "cs_parse"); code != 0 {
-		t.Fatalf("shop add: exit %d %s", code, errOut)
+		t.Fatalf("shop add woocommerce: exit %d %s", code, errOut)
 	}
-	code, out, errOut := p.run("", true, "shop", "set", "Koffiebar", "--recurring", "off", "--products", " 7, 9,", "--sells", "services")
-	if code != 0 || !strings.Contains(out, "Koffiebar sells services") || !strings.Contains(out, "Koffiebar: products 7,9, recurring off") {
+	code, out, errOut := p.run("", true, "shop", "set", "Cursussen", "--recurring", "off", "--products", " 7, 9,", "--sells", "services")
+	if code != 0 || !strings.Contains(out, "Cursussen sells services") || !strings.Contains(out, "Cursussen: products 7,9, recurring off") {
 		t.Fatalf("shop set: exit %d %q %q", code, out, errOut)
 	}
 	if want := []map[string]string{{"recurring": "off", "products": "7,9"}}; !reflect.DeepEqual(p.options, want) {
 		t.Fatalf("settings %v, want %v", p.options, want)
 	}
-	// A setting of another kind: refused, nothing saved.
-	code, out, errOut = p.run("", true, "shop", "set", "Koffiebar", "--per-line", "on")
-	if code != 2 || out != "" || !strings.Contains(errOut, "--per-line is not a setting of WooCommerce shops") || len(p.options) != 1 {
-		t.Fatalf("shop set --per-line on a WooCommerce shop: exit %d %q %q %v", code, out, errOut, p.options)
+	if code, out, errOut = p.run("", true, "shop", "set", "Cursussen", "--per-line", "on"); code != 0 || !strings.Contains(out, "Cursussen: per_line on") {
+		t.Fatalf("shop set --per-line: exit %d %q %q", code, out, errOut)
+	}
+	// A setting of another kind: WooCommerce has none; refused, nothing
+	// saved.
+	for _, flag := range []string{"--per-line", "--recurring"} {
+		code, out, errOut = p.run("", true, "shop", "set", "Koffiebar", flag, "on")
+		if code != 2 || out != "" || !strings.Contains(errOut, flag+" is not a setting of WooCommerce shops") || len(p.options) != 2 {
+			t.Fatalf("shop set %s on a WooCommerce shop: exit %d %q %q %v", flag, code, out, errOut, p.options)
+		}
 	}
 	// The webhook key from stdin, never printed; "" clears it.
-	code, out, errOut = p.run("whk_9f8e7d\n", true, "shop", "set", "Koffiebar", "--webhook-key", "-")
-	if code != 0 || strings.Contains(out+errOut, "whk_9f8e7d") || !strings.Contains(out, "webhook key of Koffiebar saved") {
+	code, out, errOut = p.run("whk_9f8e7d\n", true, "shop", "set", "Cursussen", "--webhook-key", "-")
+	if code != 0 || strings.Contains(out+errOut, "whk_9f8e7d") || !strings.Contains(out, "webhook key of Cursussen saved") {
 		t.Fatalf("shop set --webhook-key -: exit %d %q %q", code, out, errOut)
 	}
-	if code, out, _ = p.run("", true, "shop", "set", "Koffiebar", "--webhook-key", ""); code != 0 || !strings.Contains(out, "cleared") {
+	if code, out, _ = p.run("", true, "shop", "set", "Cursussen", "--webhook-key", ""); code != 0 || !strings.Contains(out, "cleared") {
 		t.Fatalf("shop set --webhook-key '': exit %d %q", code, out)
 	}
-	if want := []string{"Koffiebar=whk_9f8e7d", "Koffiebar="}; !reflect.DeepEqual(p.keys, want) {
+	if want := []string{"Cursussen=whk_9f8e7d", "Cursussen="}; !reflect.DeepEqual(p.keys, want) {
 		t.Fatalf("webhook keys %q, want %q", p.keys, want)
 	}
 	// A shop that is not there: the service says so (exit 1).
 	if code, _, errOut = p.run("", true, "shop", "set", "Nope", "--recurring", "on"); code != 1 || !strings.Contains(errOut, "no_such_shop") {
 		t.Fatalf("shop set on no shop: exit %d %q", code, errOut)
+	}
+
+	// Through the service itself: Plug&Pay's settings and key are kept,
+	// WooCommerce takes no webhook key (it signs with Orderbrug's secret).
+	p.realSettings = true
+	if code, out, errOut = p.run("whk_echt\n", true, "shop", "set", "Cursussen", "--products", "12", "--per-line", "off",
+		"--webhook-key", "-"); code != 0 || !strings.Contains(out, "Cursussen: per_line off, products 12") ||
+		!strings.Contains(out, "webhook key of Cursussen saved") || strings.Contains(out+errOut, "whk_echt") {
+		t.Fatalf("shop set on the service: exit %d %q %q", code, out, errOut)
+	}
+	if code, out, errOut = p.run("", true, "shop", "set", "Koffiebar", "--webhook-key", "k"); code != 1 || out != "" ||
+		!strings.Contains(errOut, "secret Orderbrug makes") {
+		t.Fatalf("shop set --webhook-key on a WooCommerce shop: exit %d %q %q", code, out, errOut)
 	}
 }
 
@@ -188,25 +201,27 @@ func TestCLIKinds(t *testing.T) {
 	p := newParseRun(t)
 	code, out, errOut := p.run("", false, "kinds", "--json")
 	var got []KindInfo
-	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || !reflect.DeepEqual(got, fakeKinds()) {
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || !reflect.DeepEqual(got, new(Service).Kinds()) ||
+		len(got) != 2 || got[0].Kind != order.PlugAndPay || got[1].Kind != order.WooCommerce {
 		t.Fatalf("kinds --json: exit %d %v %q\n%s", code, err, errOut, out)
 	}
 	code, out, _ = p.run("", false, "kinds")
 	for _, want := range []string{
-		"till (Kassa)\n  shop add till --name N [--api-url API_URL (default https://api.till.test)] --api-key API_KEY\n" +
-			"  shop set NAME [--webhook-key K|-] [--recurring on|off (default on)] [--per-line on|off (default off)]\n",
+		"plugandpay (Plug&Pay)\n  shop add plugandpay --name N [--api-url API_URL (default https://api.plugandpay.nl)] --api-key API_KEY\n" +
+			"  shop set NAME [--webhook-key K|-] [--recurring on|off (default on)] [--per-line on|off (default off)] [--products ID,ID]\n",
+		// WooCommerce has no settings of its own: no shop set line.
 		"woocommerce (WooCommerce)\n  shop add woocommerce --name N --url URL --key KEY --secret SECRET\n" +
-			"  shop set NAME [--recurring on|off (default on)] [--products ID,ID]\n  webhook topics: order.created,",
+			"  webhook topics: order.created,",
 	} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("kinds: exit %d, lacks %q:\n%s", code, want, out)
 		}
 	}
 	// Help of one kind's shop add lists its flags.
-	code, out, _ = p.run("", false, "shop", "add", "till", "--help")
-	if code != 0 || !strings.Contains(out, "Usage: orderbrug shop add till --name N --api-url API_URL --api-key API_KEY") ||
+	code, out, _ = p.run("", false, "shop", "add", "plugandpay", "--help")
+	if code != 0 || !strings.Contains(out, "Usage: orderbrug shop add plugandpay --name N --api-url API_URL --api-key API_KEY") ||
 		!strings.Contains(out, `--api-url string`) || !strings.Contains(out, "- reads it from stdin") || strings.Contains(out, "--secret") {
-		t.Errorf("shop add till --help: exit %d\n%s", code, out)
+		t.Errorf("shop add plugandpay --help: exit %d\n%s", code, out)
 	}
 }
 
@@ -214,8 +229,14 @@ func TestCLIKinds(t *testing.T) {
 // come from them): Kinds answers on a Service that was never opened.
 func TestCLIKindsNeedNoService(t *testing.T) {
 	ks := new(Service).Kinds()
-	if len(ks) == 0 || !strings.Contains(Usage, "shop add "+string(ks[0].Kind)+" --name N --") {
-		t.Fatalf("kinds %+v, usage:\n%s", ks, Usage)
+	if len(ks) != 2 {
+		t.Fatalf("kinds %+v", ks)
+	}
+	for _, k := range ks {
+		if !strings.Contains(Usage, "  shop add "+string(k.Kind)+" --name N --") &&
+			!strings.Contains(Usage, "  shop add "+string(k.Kind)+" --name N [--") {
+			t.Errorf("usage lacks shop add %s:\n%s", k.Kind, Usage)
+		}
 	}
 }
 
@@ -305,13 +326,13 @@ func TestCLIOpensTheWindowWithoutACommand(t *testing.T) {
 }
 
 func TestCLILongFlagsWithOneDash(t *testing.T) {
-	root := (&cmdline{c: &CLI{seams: seams{kinds: fakeKinds}}}).root()
+	root := (&cmdline{c: &CLI{}}).root()
 	for _, tt := range []struct{ in, want string }{
 		{"-json", "--json"},
 		{"orders -state parked -json", "orders --state parked --json"},
 		{"-data-dir=/x shop show -json", "--data-dir=/x shop show --json"},
 		// Values stay as they are, also when they look like a flag.
-		{"shop add till --name -json -api-key -", "shop add till --name -json --api-key -"},
+		{"shop add plugandpay --name -json -api-key -", "shop add plugandpay --name -json --api-key -"},
 		{"order book S N --rate -0.5", "order book S N --rate -0.5"},
 		{"housekeeping set -events-days -5", "housekeeping set --events-days -5"},
 		// Not flags of any command, shorthands, and all after --.

@@ -71,9 +71,9 @@ func payKind(kind order.Source) app.KindInfo {
 // the chosen kind's fields: secrets hidden, defaults filled in, its own
 // forward set; "Koppel met WooCommerce" only for WooCommerce.
 func TestWizardAsksTheChosenKindsFields(t *testing.T) {
+	// The service's own kinds: WooCommerce and Plug&Pay as registered.
 	svc := newService(t)
-	kinds := &fakeKinds{Service: svc, kinds: append([]app.KindInfo{payKind(order.PlugAndPay)}, svc.Kinds()...)}
-	u := newTestUIWith(t, svc, Options{Language: "nl", kinds: kinds})
+	u := newTestUI(t, svc, "nl")
 	w := u.wizard
 	if w == nil || w.step != stepKind || !strings.Contains(w.title.Text, "Welk winkelsysteem?") {
 		t.Fatalf("the wizard does not start with the kind: %+v", w)
@@ -141,8 +141,7 @@ func TestShopPanelNewShopOfAKind(t *testing.T) {
 	if _, err := svc.AddShop(context.Background(), app.ShopInput{Name: "Theehuis", URL: shopURL, Key: testKey, Secret: testSecret}); err != nil {
 		t.Fatal(err)
 	}
-	kinds := &fakeKinds{Service: svc, kinds: append([]app.KindInfo{payKind(order.PlugAndPay)}, svc.Kinds()...)}
-	u := newTestUIWith(t, svc, Options{Language: "nl", kinds: kinds})
+	u := newTestUI(t, svc, "nl") // the registered kinds: WooCommerce and Plug&Pay
 	p := u.config.shops
 	if p.editing != "Theehuis" || p.kind.Kind != order.WooCommerce || !p.kindSel.Disabled() || p.url.Text != shopURL {
 		t.Fatalf("existing shop: editing %q, kind %q, kind fixed %v, url %q", p.editing, p.kind.Kind, p.kindSel.Disabled(), p.url.Text)

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/order"
 )
 
 // TestWizardFirstStart walks the wizard as a person does: wrong keys are
@@ -182,20 +183,33 @@ func TestWizardSaysWhatWaitsOnTheOwner(t *testing.T) {
 	}
 }
 
-// passKind answers "Welk winkelsysteem?" with the one kind offered (the
-// service's: WooCommerce) and goes on to the shop step.
+// passKind answers "Welk winkelsysteem?" with WooCommerce and goes on to
+// the shop step. With one kind it is chosen already; with more none is,
+// and the person picks WooCommerce.
 func passKind(t *testing.T, u *UI) *wizard {
 	t.Helper()
 	w := u.wizard
 	if w == nil {
 		t.Fatal("no wizard on a first start")
 	}
-	if w.step != stepKind || w.kindPick.Selected != "WooCommerce" {
-		t.Fatalf("the wizard starts at step %d with %q chosen", w.step, w.kindPick.Selected)
+	want := ""
+	if len(w.kindPick.Options) == 1 {
+		want = "WooCommerce"
 	}
+	if w.step != stepKind || w.kindPick.Selected != want {
+		t.Fatalf("the wizard starts at step %d with %q chosen (kinds %v), want %q", w.step, w.kindPick.Selected, w.kindPick.Options, want)
+	}
+	offered := false
+	for _, o := range w.kindPick.Options {
+		offered = offered || o == "WooCommerce"
+	}
+	if !offered {
+		t.Fatalf("WooCommerce not offered: %v", w.kindPick.Options)
+	}
+	w.kindPick.SetSelected("WooCommerce")
 	test.Tap(w.next)
-	if w.step != stepShop {
-		t.Fatalf("after the kind: step %d, message %q", w.step, w.msg.Text)
+	if w.step != stepShop || w.kind.Kind != order.WooCommerce {
+		t.Fatalf("after the kind: step %d (kind %q), message %q", w.step, w.kind.Kind, w.msg.Text)
 	}
 	return w
 }
