@@ -168,6 +168,7 @@ func TestPollSince(t *testing.T) {
 	shop.SetURL(srv.URL)
 	c, _ := New(Config{BaseURL: srv.URL, Key: testKey})
 	old := shop.AddDutch(20, 3) // paid over the 20 minutes before t0
+	oldOpen := shop.Add(ppemu.Spec{Items: []ppemu.ItemSpec{{Label: "Cursus", ProductID: 1, UnitPrice: 12100, Rate: 2100}}, Buyer: ppemu.Consumer(2), Open: true})
 	now = t0.Add(72 * time.Hour)
 	fresh := shop.Add(ppemu.Spec{Items: []ppemu.ItemSpec{{Label: "Cursus", ProductID: 1, UnitPrice: 12100, Rate: 2100}}, Buyer: ppemu.Consumer(0)})
 	open := shop.Add(ppemu.Spec{Items: []ppemu.ItemSpec{{Label: "Cursus", ProductID: 1, UnitPrice: 12100, Rate: 2100}}, Buyer: ppemu.Consumer(1), Open: true})
@@ -178,14 +179,14 @@ func TestPollSince(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := byID(got)
-	if len(got) != 1 || m[id(fresh)].ID == "" {
-		t.Fatalf("polled %v, want only %d", keys(m), fresh)
+	if len(got) != 2 || m[id(fresh)].ID == "" || m[id(open)].Status != StatusOpen {
+		t.Fatalf("polled %v, want only %d and the open %d", keys(m), fresh, open)
 	}
 	if _, ok := m[id(old[0])]; ok {
 		t.Error("an order paid days before the cursor was polled")
 	}
-	if _, ok := m[id(open)]; ok {
-		t.Error("an open order came through a poll of payments")
+	if _, ok := m[id(oldOpen)]; ok {
+		t.Error("an open order unchanged since days before the cursor was polled")
 	}
 	if !next.Equal(now) {
 		t.Errorf("cursor %v, want %v", next, now)

@@ -33,6 +33,15 @@ const paidOverlap = time.Hour
 // credited order comes with its credit invoice, which is in this window.
 const invoiceStatuses = "open,processing,credit_invoice,reversed"
 
+// unpaidStatuses are the statuses of orders neither window may see: an
+// unpaid order has no paid_at, and while its invoice is a concept no
+// invoice date either. No filter selects them by time (there is no
+// created or updated since), so a poll since a cursor lists them all and
+// reports those updated since the cursor, less the overlap: an order
+// placed and not (yet) paid is in the Open tab from the next poll, not
+// only once it is paid.
+const unpaidStatuses = "open,processing"
+
 // includes asks for everything an order needs; absent parts are tolerated.
 const includes = "billing,items,payment,taxes,discounts,related_orders"
 
@@ -109,7 +118,8 @@ func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order)
 
 // PollEach reports each order paid (since_paid_at) or invoiced
 // (since_invoice_date: credit invoices, unpaid invoices, reversals) since
-// since, less an overlap, once, oldest change first, and returns the newest updated_at it saw (since when none). With a
+// since, less an overlap, and each unpaid one (open, processing) updated
+// since then, once, oldest change first, and returns the newest updated_at it saw (since when none). With a
 // zero since it asks for every order. A credit invoice is reported as a
 // refund on the order it credits, that order fetched when it is not in the
 // window; a credited order comes with its credit invoices. An order that
@@ -130,10 +140,14 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 		}
 		items = append(items, source.Polled{Err: u})
 	}
+	var from time.Time // the unpaid list reports only what changed since
 	collect := func(raw json.RawMessage) error {
 		w, err := readWire(raw)
 		if err != nil {
 			addBad(unparseable(raw, w, err))
+			return nil
+		}
+		if w.modified.Before(from) {
 			return nil
 		}
 		if _, dup := have[w.id]; !dup {
@@ -152,9 +166,14 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 			// the shop's zone, ahead of UTC) no earlier than the cursor's
 			// UTC date.
 			url.Values{"since_invoice_date": {since.Add(-paidOverlap).Format("2006-01-02")}, "payment_status": {invoiceStatuses},
-				"sort": {"invoice_date"}, "direction": {"asc"}})
+				"sort": {"invoice_date"}, "direction": {"asc"}},
+			url.Values{"payment_status": {unpaidStatuses}})
 	}
 	for _, q := range queries {
+		from = time.Time{}
+		if q.Get("payment_status") == unpaidStatuses {
+			from = since.Add(-paidOverlap)
+		}
 		if err := c.list(ctx, "poll", q, collect); err != nil {
 			return since, err
 		}
