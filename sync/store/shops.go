@@ -607,7 +607,7 @@ func (s *Store) OwnerWaits(ctx context.Context, shopID int64, waits map[State][]
 		GROUP BY o.shop_id, o.state, o.reason
 		UNION ALL
 		SELECT shop_id, 'booked', '`+ReasonChangedAfterBooking+`', MAX(change_note), COUNT(*) FROM orders
-		WHERE (? = 0 OR shop_id = ?) AND changed_after_booking = 1 AND state = 'booked'
+		WHERE (? = 0 OR shop_id = ?) AND changed_after_booking = 1 AND +state = 'booked'
 		GROUP BY shop_id
 		ORDER BY 1, 2, 3`, args...)
 	if err != nil {
