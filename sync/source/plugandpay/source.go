@@ -35,12 +35,15 @@ const invoiceStatuses = "open,processing,credit_invoice,reversed"
 
 // unpaidStatuses are the statuses of orders neither window may see: an
 // unpaid order has no paid_at, and while its invoice is a concept no
-// invoice date either. No filter selects them by time (there is no
-// created or updated since), so a poll since a cursor lists them all and
-// reports those updated since the cursor, less the overlap: an order
-// placed and not (yet) paid is in the Open tab from the next poll, not
-// only once it is paid.
-const unpaidStatuses = "open,processing"
+// invoice date either; a payment reversed weeks later (a chargeback, a
+// storned direct debit) keeps its old paid_at and invoice date. No filter
+// selects them by time (there is no created or updated since), so a poll
+// since a cursor lists them all and reports those updated since the
+// cursor, less the overlap: an order placed and not (yet) paid is in the
+// Open tab from the next poll, and a booked order reversed is seen (and
+// marked changed after booking) at the next poll. Both are few next to
+// the paid ones.
+const unpaidStatuses = "open,processing,reversed"
 
 // includes asks for everything an order needs; absent parts are tolerated.
 const includes = "billing,items,payment,taxes,discounts,related_orders"
@@ -118,8 +121,8 @@ func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order)
 
 // PollEach reports each order paid (since_paid_at) or invoiced
 // (since_invoice_date: credit invoices, unpaid invoices, reversals) since
-// since, less an overlap, and each unpaid one (open, processing) updated
-// since then, once, oldest change first, and returns the newest updated_at it saw (since when none). With a
+// since, less an overlap, and each unpaid or reversed one (open,
+// processing, reversed) updated since then, once, oldest change first, and returns the newest updated_at it saw (since when none). With a
 // zero since it asks for every order. A credit invoice is reported as a
 // refund on the order it credits, that order fetched when it is not in the
 // window; a credited order comes with its credit invoices. An order that
