@@ -344,7 +344,9 @@ func (s *Service) SetSells(ctx context.Context, name string, sells order.Sells) 
 	return nil
 }
 
-// UpdateShop changes a shop's settings. Empty Key/Secret keep the stored ones;
+// UpdateShop changes a shop's settings. An empty Source is the shop's own
+// kind (another kind is CodeInvalid: a kind never changes); empty
+// Key/Secret keep the stored ones;
 // a new address or new keys are tested first (nothing is saved when they
 // fail). A new name is a rename (see RenameShop); an earlier Since a
 // backfill (see SetSince). A changed forward set takes effect for parked
@@ -356,6 +358,14 @@ func (s *Service) UpdateShop(ctx context.Context, name string, in ShopInput) err
 	}
 	if in.LookbackDays == nil {
 		in.LookbackDays = &cur.LookbackDays
+	}
+	// A shop keeps its kind: without one, in is of the shop's kind (its
+	// fields, its default forward set), never the default kind's.
+	if in.Source == "" {
+		in.Source = cur.Source
+	}
+	if in.Source != cur.Source {
+		return &Error{Code: CodeInvalid, Field: "source", Err: fmt.Errorf("%s is a %s shop; a shop's kind cannot change (add a new shop)", cur.Name, cur.Source)}
 	}
 	sh, err := s.shopInput(in, false)
 	if err != nil {
