@@ -775,6 +775,24 @@ func TestPlugAndPayWebhooksOwnURL(t *testing.T) {
 	deliver("order_paid", moved, false, 1)
 	waitFor(t, 10*time.Second, "the order delivered at the new URL booked", func() bool { return w.order(moved).State == app.Booked })
 
+	// Webhooks off: Orderbrug's rules are deleted and the path answers no
+	// more; on again: registered anew.
+	if err := w.svc.SetWebhook(ctx, w.shop, false); err != nil {
+		t.Fatal(err)
+	}
+	if rules := w.emu.Rules(); len(rules) != 0 {
+		t.Errorf("rules after webhook off: %+v", rules)
+	}
+	if code, err := ppemu.SendEvent(ctx, hc, public+path, ppemu.Event{Trigger: "order_paid", ID: moved}, ""); err != nil || code != http.StatusNotFound {
+		t.Errorf("delivery with webhooks off: %d %v, want 404", code, err)
+	}
+	if err := w.svc.SetWebhook(ctx, w.shop, true); err != nil {
+		t.Fatal(err)
+	}
+	if !w.rulesAt(public + path) {
+		t.Errorf("rules after webhook on again: %+v", w.emu.Rules())
+	}
+
 	// A key without the right to manage rules: the set-up is manual, and
 	// webhook status says so with the URL to paste.
 	w.emu.SetRuleRights(false)
@@ -1003,4 +1021,37 @@ func TestPlugAndPayConnection(t *testing.T) {
 	if d := w.detail(sc.Paid); d.ShopURL != want {
 		t.Errorf("detail's shop URL %q", d.ShopURL)
 	}
+}
+
+// TestPlugAndPayCreditWithoutOriginal: a credit invoice whose original
+// cannot be found (related_orders names none) is not guessed at: it is
+// kept, with its payload, as unreadable for a person, and nothing is
+// booked for it; the poll goes on with the other orders.
+func TestPlugAndPayCreditWithoutOriginal(t *testing.T) {
+	w := newPPWorld(t)
+	ctx := context.Background()
+	paid := w.emu.Add(ppemu.Spec{Items: []ppemu.ItemSpec{{Label: "Coachingsessie 1 uur", ProductID: 14, UnitPrice: 12100, Rate: 2100}}, Buyer: ppemu.Consumer(0)})
+	other := w.emu.Add(ppemu.Spec{Items: []ppemu.ItemSpec{{Label: "E-book Ondernemen", ProductID: 12, UnitPrice: 1995, Rate: 900}}, Buyer: ppemu.Consumer(1)})
+	credit, err := w.emu.Credit(paid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.emu.Unlink(credit)
+	w.emu.Unlink(paid)
+	res, err := w.svc.Sync(ctx, "", nil)
+	if err != nil && app.CodeOf(err) == app.CodeNetwork {
+		t.Fatal(err)
+	}
+	if len(res.Polls) != 1 || res.Polls[0].Unreadable != 1 {
+		t.Fatalf("sync: %+v (%v)", res, err)
+	}
+	w.wantBooked(other, 0)
+	// The original, credited, is booked with its invoice and no credit
+	// note: the credit cannot be tied to it.
+	w.wantBooked(paid, 0)
+	v := w.order(credit)
+	if v.ID == "" || v.State != app.Failed || v.Reason != engine.ReasonUnparseable || !strings.Contains(v.Detail, "cannot be found") {
+		t.Errorf("the credit invoice without its original: %+v", v)
+	}
+	ubltest.Validate(t, ubltest.XMLFiles(t, w.ubl)...)
 }
