@@ -76,7 +76,7 @@ func windowRig(t *testing.T, w *windowShop) (*engine.Engine, *store.Store, store
 	t.Cleanup(func() { st.Close() })
 	k := source.Descriptor{Kind: "window", Name: "Window", DefaultForward: []order.Status{"paid"},
 		ForwardAs: map[order.Status]order.Status{"credited": "paid"},
-		New: func(source.Config) (source.Source, error) { return w, nil }}
+		New:       func(source.Config) (source.Source, error) { return w, nil }}
 	sh, err := st.AddShop(ctx, store.Shop{Name: "Cursus", Source: "window", BaseURL: "https://api.example",
 		Forward: []order.Status{"paid"}, PollInterval: 15 * time.Minute})
 	if err != nil {
