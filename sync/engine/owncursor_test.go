@@ -259,3 +259,46 @@ func TestCreditInvoiceIDFoldsIntoItsOrder(t *testing.T) {
 		t.Fatalf("the credited order: %v %v", o.State, err)
 	}
 }
+
+// TestCreditOfAnOrderFromBeforeTheStart: an order paid before the shop was
+// connected was booked by the previous koppeling; credited afterwards, its
+// credit note is not Orderbrug's to book (there is no invoice of its own to
+// refer to), but the bookkeeper is told, once.
+func TestCreditOfAnOrderFromBeforeTheStart(t *testing.T) {
+	ctx := context.Background()
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	w := &windowShop{next: start}
+	e, st, sh := windowRig(t, w)
+	sh.StartAt = start
+	old := paidOrder("9", start.Add(-72*time.Hour), start.Add(-72*time.Hour))
+	w.orders = []order.Order{old}
+	if _, err := e.Poll(ctx, sh, nil); err != nil {
+		t.Fatal(err)
+	}
+	credited := old
+	credited.Status, credited.Modified = "credited", start.Add(48*time.Hour)
+	credited.Refunds = []order.Refund{{ID: "10", Amount: 1210, Created: start.Add(48 * time.Hour)}}
+	w.orders = []order.Order{credited}
+	for range 2 { // the second poll sees it again, unchanged
+		if _, err := e.Poll(ctx, sh, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, _ := st.Record(ctx, sh.ID, "9")
+	if rec.State != store.Ignored || rec.Reason != engine.ReasonBeforeStart {
+		t.Fatalf("the old order is %s (%s)", rec.State, rec.Reason)
+	}
+	evs, _ := st.Events(ctx, store.EventFilter{Limit: 100})
+	n := 0
+	for _, ev := range evs {
+		if ev.Code == "credit_before_start" {
+			n++
+			if ev.Level != store.Warn || ev.Args["amount"] != "12.10" || ev.Args["date"] != "2026-11-03" || ev.OrderNo != "F-9" {
+				t.Errorf("event %+v", ev)
+			}
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d credit_before_start events, want 1", n)
+	}
+}
