@@ -82,6 +82,7 @@ const (
 	ReasonChangedAfterBooking = store.ReasonChangedAfterBooking
 	ReasonRecurringOff        = engine.ReasonRecurringOff
 	ReasonProductFilter       = engine.ReasonProductFilter
+	ReasonPartOfOrder         = engine.ReasonPartOfOrder
 )
 
 // Event is one line of the event log.

@@ -18,7 +18,7 @@ var reasonCodes = []string{app.ReasonNotForwarded, app.ReasonCheckoutDraft, app.
 	app.ReasonMismatch, app.ReasonLedgerRejected, app.ReasonLedgerUnavailable, app.ReasonNoLedger,
 	app.ReasonCancelled, app.ReasonWaitingForInvoice, app.ReasonCurrency, app.ReasonUnparseable,
 	app.ReasonCreditFailed, app.ReasonRefundGone, app.ReasonChangedAfterBooking,
-	app.ReasonRecurringOff, app.ReasonProductFilter,
+	app.ReasonRecurringOff, app.ReasonProductFilter, app.ReasonPartOfOrder,
 	order.ReasonTotalsMismatch, order.ReasonVATSubtotal, order.ReasonBuyerNameMissing, order.ReasonBuyerVATIDMissing,
 	order.ReasonBuyerVATIDInvalid, order.ReasonRefundTooLarge, order.ReasonRefundAmount, order.ReasonCurrencyRate,
 	order.ReasonLineCategory, order.ReasonLineVAT, order.ReasonOutOfScopeMixed, order.ReasonNoLines,
@@ -160,7 +160,7 @@ var eventCodes = []string{"order_parked", "order_queued", "order_before_start", 
 	"ignored_by_user", "unignored_by_user", "retry_by_user", "deleted_after_booking", "status_after_booking",
 	"delivery_unusable", "shop_renamed", "since_changed", "change_credited", "change_handled", "order_unreadable", "changed_after_booking", "webhook_ping", "webhook_reactivated", "webhook_register_failed", "webhook_rejected", "tunnel_up", "tunnel_down", "shop_connected", "webhook_not_registered", "webhook_disabled_seen", "tunnel_own_url", "webhook_unreachable",
 	"orders_unbookable", "housekeeping_pruned", "backup_failed", "recheck_missed",
-	"order_ignored", "shop_options", "subscription_ended"}
+	"order_ignored", "shop_options", "subscription_ended", "order_part_of", "credit_before_start"}
 
 // pollKinds are engine.KindName's answers; each has "pollkind.<kind>".
 var pollKinds = []string{"auth", "not_found", "network", "bad_response", "bad_request", "unknown"}

@@ -6,6 +6,7 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source"
@@ -237,14 +238,18 @@ func decideOpen(r rules) store.DecideFunc {
 			case prev.State == store.Booked:
 				return decideBooked(r, prev, o, ev)
 			case prev.State == store.Ignored && !byOption(prev.Reason):
-				return store.Decision{State: store.Ignored, Reason: prev.Reason}
+				d := store.Decision{State: store.Ignored, Reason: prev.Reason}
+				if prev.Reason == ReasonBeforeStart {
+					d.Events = lateCredits(sh, prev, o, ev)
+				}
+				return d
 			case prev.State == store.Queued && prev.Reason == ReasonBookedByUser:
 				return store.Decision{State: store.Queued, Reason: ReasonBookedByUser}
 			}
 		}
 		if beforeStart(sh, o) {
 			return store.Decision{State: store.Ignored, Reason: ReasonBeforeStart,
-				Events: ev(store.Info, "order_before_start", nil)}
+				Events: append(ev(store.Info, "order_before_start", nil), lateCredits(sh, prev, o, ev)...)}
 		}
 		if why := r.ignoredBy(o); why != "" && !o.Deleted {
 			d := store.Decision{State: store.Ignored, Reason: why}
@@ -374,3 +379,37 @@ func decideBooked(r rules, prev *store.Record, o order.Order, ev func(store.Leve
 	}
 	return d
 }
+
+// lateCredits tells of refunds made on or after the shop's start date to an
+// order from before it: the previous koppeling booked its invoice, so
+// Orderbrug books no credit note against it (it has no invoice of its own
+// to refer to), but the bookkeeper must know the credit exists. One event
+// per refund, the first time it is seen.
+func lateCredits(sh store.Shop, prev *store.Record, o order.Order, ev func(store.Level, string, map[string]string) []store.Event) []store.Event {
+	seen := map[string]bool{}
+	if prev != nil {
+		if was, err := prev.Order(); err == nil {
+			for _, r := range was.Refunds {
+				seen[r.ID] = true
+			}
+		}
+	}
+	var out []store.Event
+	for _, r := range o.Refunds {
+		if seen[r.ID] || r.Created.IsZero() || r.Created.Before(sh.StartAt) {
+			continue
+		}
+		out = append(out, ev(store.Warn, "credit_before_start", map[string]string{"amount": r.Amount.String(),
+			"date": r.Created.In(amsterdam).Format("2006-01-02")})...)
+	}
+	return out
+}
+
+// amsterdam dates what the engine tells people: Europe/Amsterdam, or CET
+// where the system has no time zone database.
+var amsterdam = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
+		return l
+	}
+	return time.FixedZone("CET", 3600)
+}()

@@ -182,15 +182,25 @@ func (e *Engine) Poll(ctx context.Context, sh store.Shop, progress Progress) (Po
 		return nil
 	}
 	var pollErr error
+	var next time.Time
 	if rp, ok := src.(source.ReportingPoller); ok {
-		_, pollErr = rp.PollEach(ctx, sh.Cursor, add)
+		next, pollErr = rp.PollEach(ctx, sh.Cursor, add)
 	} else if p, ok := src.(source.Poller); ok {
-		_, pollErr = p.Poll(ctx, sh.Cursor, func(o order.Order) error { return add(source.Polled{Order: o}) })
+		next, pollErr = p.Poll(ctx, sh.Cursor, func(o order.Order) error { return add(source.Polled{Order: o}) })
 	} else {
 		return res, nil // a kind that only pushes (webhooks): nothing to poll
 	}
 	if pollErr == nil {
 		pollErr = flush()
+	}
+	if _, own := src.(source.CursorOwner); own {
+		// The orders' modified times say nothing of where this kind's next
+		// poll must start: only a poll that went through moves the cursor,
+		// to where the kind says.
+		res.Cursor = sh.Cursor
+		if pollErr == nil && next.After(sh.Cursor) {
+			res.Cursor = next
+		}
 	}
 	if err := e.Store.SavePoll(context.WithoutCancel(ctx), sh.ID, res.Cursor, pollErr, KindName(pollErr)); err != nil {
 		return res, errors.Join(pollErr, err)
@@ -378,6 +388,9 @@ func (e *Engine) check(ctx context.Context, sh store.Shop, ids []string) (int, e
 				changed++
 			}
 		}
+		if err := e.fold(ctx, sh, chunk, orders); err != nil {
+			return changed, err
+		}
 	}
 	return changed, nil
 }
@@ -406,4 +419,48 @@ func (e *Engine) ApplyOrder(ctx context.Context, sh store.Shop, o order.Order, r
 		e.changed()
 	}
 	return out[0], nil
+}
+
+// ReasonPartOfOrder: the id is not an order of its own but part of another
+// (a Plug&Pay credit invoice is its original's credit note): closed, with
+// an event naming the order it belongs to.
+const ReasonPartOfOrder = "part_of_order"
+
+// fold closes the records of ids the shop answered with another order: a
+// credit invoice asked for by its own id comes back as the order it
+// credits, carrying it as a refund. Such an id may have been kept on its
+// own (unreadable while its original could not be found); left so, it
+// would stay in the Open tab and be fetched at every recheck.
+func (e *Engine) fold(ctx context.Context, sh store.Shop, asked []string, orders []order.Order) error {
+	want := make(map[string]bool, len(asked))
+	for _, id := range asked {
+		want[id] = true
+	}
+	for _, o := range orders {
+		delete(want, o.ID)
+	}
+	for _, o := range orders {
+		for _, r := range o.Refunds {
+			if !want[r.ID] {
+				continue
+			}
+			delete(want, r.ID)
+			rec, err := e.Store.Record(ctx, sh.ID, r.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if rec.State == store.Booked || rec.State == store.Ignored {
+				continue
+			}
+			if err := e.Store.SetState(ctx, sh.ID, r.ID, store.Ignored, ReasonPartOfOrder, store.Event{
+				Shop: sh.Name, OrderNo: rec.Number, Code: "order_part_of",
+				Args: map[string]string{"into": o.Number}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

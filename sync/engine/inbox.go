@@ -15,6 +15,10 @@ import (
 // used is marked with the reason and logged; the next poll covers its order.
 func (e *Engine) ProcessInbox(ctx context.Context) (int, error) {
 	n := 0
+	// A shop is polled once per run however many deliveries ask for it
+	// (Plug&Pay's legacy webhook calls once per line, and anyone can send
+	// such a hint): the poll sees all they could mean.
+	polled := map[string]bool{}
 	for {
 		ds, err := e.Store.PendingDeliveries(ctx, 100)
 		if err != nil {
@@ -24,7 +28,7 @@ func (e *Engine) ProcessInbox(ctx context.Context) (int, error) {
 			return n, nil
 		}
 		for _, d := range ds {
-			result := e.processDelivery(ctx, d)
+			result := e.processDelivery(ctx, d, polled)
 			if err := e.Store.DeliveryProcessed(ctx, d.ID, result); err != nil {
 				return n, err
 			}
@@ -33,7 +37,7 @@ func (e *Engine) ProcessInbox(ctx context.Context) (int, error) {
 	}
 }
 
-func (e *Engine) processDelivery(ctx context.Context, d store.Delivery) string {
+func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled map[string]bool) string {
 	sh, err := e.Store.ShopBySlug(ctx, d.Shop) // the delivery path names the shop by its slug
 	if err != nil {
 		return "unknown shop"
@@ -50,6 +54,10 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery) string {
 	switch d.Topic {
 	case source.TopicPoll:
 		// Something changed, the delivery does not say what: poll.
+		if polled[d.Shop] {
+			return "repeat"
+		}
+		polled[d.Shop] = true
 		if _, err := e.Poll(ctx, sh, nil); err != nil {
 			return fail(err)
 		}
@@ -104,18 +112,25 @@ func (e *Engine) subscriptionEnded(ctx context.Context, sh store.Shop, src sourc
 			Detail: "subscription ended: the delivery names no subscription"})
 		return "error: no subscription"
 	}
+	fail := func(err error) string {
+		_ = e.Store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "delivery_unusable", Detail: err.Error()})
+		return "error: " + err.Error()
+	}
 	sub := source.Subscription{ID: id}
 	if sf, ok := src.(source.SubscriptionFetcher); ok {
+		// The delivery is only a hint (it may be unsigned, even forged):
+		// what the shop says of the subscription is what is recorded.
 		got, err := sf.Subscription(ctx, id)
 		if err != nil {
-			// Recorded all the same, with what the delivery says.
-			e.log().Warn("subscription", "shop", sh.Name, "subscription", id, "err", err)
-		} else {
-			if got.ID == "" {
-				got.ID = id
-			}
-			sub = got
+			return fail(fmt.Errorf("subscription %s could not be confirmed with the shop, nothing recorded: %w", id, err))
 		}
+		if got.Status == "active" {
+			return fail(fmt.Errorf("subscription %s is still active in the shop, nothing recorded", id))
+		}
+		if got.ID == "" {
+			got.ID = id
+		}
+		sub = got
 	}
 	args := func() map[string]string {
 		return map[string]string{"subscription": sub.ID, "customer": sub.Customer, "product": sub.Product}

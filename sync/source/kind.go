@@ -25,6 +25,14 @@ type Poller interface {
 	Poll(ctx context.Context, since time.Time, fn func(order.Order) error) (next time.Time, err error)
 }
 
+// CursorOwner is a poller whose cursor is not the orders' modified time
+// (Plug&Pay filters by paid and invoice date, not by change): the engine
+// keeps the next its poll returns, and only after a poll without an error;
+// otherwise the old cursor stays and the next poll asks again.
+type CursorOwner interface {
+	OwnsCursor()
+}
+
 // StatusLister lists the shop's real order statuses, custom ones too: the
 // choices of "Status doorzetten verkopen".
 type StatusLister interface {
