@@ -569,7 +569,10 @@ func methodTitle(m string) string {
 }
 
 // creditRefund maps credit invoice c to the refund it is on its original:
-// its id, its lines and amounts made positive, dated by its creation.
+// its id, its lines and amounts turned round, dated by its creation. The
+// signs flip uniformly (never Abs per line): a discount line, negative on
+// the original and positive on the credit invoice, stays negative on the
+// refund, so the refund's lines add to its amount.
 func (c *wire) creditRefund() (order.Refund, error) {
 	o, err := c.toOrder()
 	if err != nil {
@@ -577,8 +580,11 @@ func (c *wire) creditRefund() (order.Refund, error) {
 	}
 	r := order.Refund{ID: c.id, Amount: o.Total.Abs(), Created: o.Created,
 		Reason: "Creditfactuur " + o.Number}
+	flip := o.Total < 0
 	for _, l := range o.Lines {
-		l.Net, l.VAT = l.Net.Abs(), l.VAT.Abs()
+		if flip {
+			l.Net, l.VAT = -l.Net, -l.VAT
+		}
 		if l.Quantity < 0 {
 			l.Quantity = -l.Quantity
 		}

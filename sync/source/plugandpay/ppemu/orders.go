@@ -51,6 +51,13 @@ type Spec struct {
 	// At is when the order is made and, unless Open, paid (default: the
 	// shop's clock).
 	At time.Time
+	// OrderDiscount is a discount on the whole order, in cents incl. VAT,
+	// sent only in total_discounts (the items stay at full price): the
+	// other reading APIS.md §1.4 leaves open. It is spread over the VAT
+	// rates by the items' gross share, so taxes[] per rate is what the
+	// items charge less the discount's share.
+	OrderDiscount     int64
+	OrderDiscountCode string
 }
 
 // Money formats cents as Plug&Pay does: "12.34", "-5.00".
@@ -166,6 +173,38 @@ func (s *Shop) add(spec Spec) int64 {
 			rates = append(rates, it.Rate)
 		}
 		taxByRate[it.Rate] += lineTax
+	}
+	if spec.OrderDiscount != 0 && len(rates) > 0 {
+		var gross int64
+		grossByRate := map[int64]int64{}
+		for _, it := range spec.Items {
+			q := max(it.Quantity, 1)
+			grossByRate[it.Rate] += it.UnitPrice*q - it.Discount
+			gross += it.UnitPrice*q - it.Discount
+		}
+		var dNet, dGross, left = int64(0), int64(0), spec.OrderDiscount
+		for i, r := range rates {
+			d := left
+			if i < len(rates)-1 && gross != 0 {
+				d = roundDiv(spec.OrderDiscount*grossByRate[r], gross)
+			}
+			left -= d
+			dn := roundDiv(d*10000, 10000+r)
+			tax := d - dn
+			if b.Reverse {
+				tax = 0
+			}
+			taxByRate[r] -= tax
+			net -= dn
+			vat -= tax
+			dNet += dn
+			dGross += dn + tax
+		}
+		code := spec.OrderDiscountCode
+		if code == "" {
+			code = "ORDERKORTING"
+		}
+		o.TotalDiscounts = append(o.TotalDiscounts, Discount{Amount: Money(dNet), AmountWithTax: Money(dGross), Code: code, Type: "promotion"})
 	}
 	for _, r := range rates {
 		o.Taxes = append(o.Taxes, Tax{Amount: Money(taxByRate[r]), Rate: TaxRate{ID: rateIDs[r], Country: "NL", Percentage: pct(r)}})

@@ -1,0 +1,68 @@
+package plugandpay
+
+import (
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source/plugandpay/ppemu"
+)
+
+// pollAll polls from zero and returns the orders by id.
+func pollAll(t *testing.T, c *Client) map[string]order.Order {
+	t.Helper()
+	var got []order.Order
+	if _, err := c.Poll(ctx, time.Time{}, func(o order.Order) error { got = append(got, o); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return byID(got)
+}
+
+// bookWithCredits books o as an invoice and each of its refunds as a credit
+// note, and checks that every credit note undoes the invoice to the cent.
+func bookWithCredits(t *testing.T, o order.Order, sells order.Sells) order.Invoice {
+	t.Helper()
+	inv, err := order.NewInvoice(o, order.InvoiceOptions{Key: "k" + o.ID, Shop: "cursus", Seller: testSeller(), Sells: sells})
+	if err != nil {
+		t.Fatalf("order %s: %v\n%+v", o.ID, err, o.Lines)
+	}
+	if inv.Total != o.Total || inv.TaxTotal != o.TotalTax {
+		t.Fatalf("order %s: invoice %s/%s, shop %s/%s", o.ID, inv.Total, inv.TaxTotal, o.Total, o.TotalTax)
+	}
+	for _, rf := range o.Refunds {
+		cn, err := order.NewCreditNote(o, rf, inv, "c"+rf.ID, rf.Created)
+		if err != nil {
+			t.Fatalf("credit %s of %s: %v\nlines %+v", rf.ID, o.ID, err, rf.Lines)
+		}
+		if cn.Total != inv.Total || cn.TaxTotal != inv.TaxTotal {
+			t.Fatalf("credit %s: %s/%s of invoice %s/%s", rf.ID, cn.Total, cn.TaxTotal, inv.Total, inv.TaxTotal)
+		}
+	}
+	return inv
+}
+
+// A credited order whose discount is only in total_discounts: the credit
+// invoice's discount line is turned round with its items (bug 1: the
+// items were made positive with Abs and the discount stayed positive, so
+// the credit note's lines added to 110 against 90).
+func TestCreditOfOrderLevelDiscount(t *testing.T) {
+	shop, c := start(t, t0)
+	oid := shop.Add(ppemu.Spec{Items: []ppemu.ItemSpec{{Label: "Cursus", ProductID: 3, UnitPrice: 12100, Rate: 2100}},
+		Buyer: ppemu.Consumer(0), OrderDiscount: 1210, OrderDiscountCode: "WELKOM"})
+	cid, err := shop.Credit(oid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := pollAll(t, c)[id(oid)]
+	if o.Total != 10890 || len(o.Lines) != 2 || len(o.Refunds) != 1 || o.Refunds[0].ID != id(cid) {
+		t.Fatalf("order %+v", o)
+	}
+	var sum order.Money
+	for _, l := range o.Refunds[0].Lines {
+		sum += l.Net + l.VAT
+	}
+	if sum != 10890 {
+		t.Errorf("credit lines add to %s, want 108.90: %+v", sum, o.Refunds[0].Lines)
+	}
+	bookWithCredits(t, o, order.SellsServices)
+}
