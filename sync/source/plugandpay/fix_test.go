@@ -66,3 +66,36 @@ func TestCreditOfOrderLevelDiscount(t *testing.T) {
 	}
 	bookWithCredits(t, o, order.SellsServices)
 }
+
+// An order-level discount over items at 21 % and 9 % is split per rate
+// (bug 5: it got one rate, and the invoice did not reconcile); credited
+// too, and for a reverse-charge buyer.
+func TestMixedRateOrderDiscount(t *testing.T) {
+	shop, c := start(t, t0)
+	items := []ppemu.ItemSpec{
+		{Label: "Cursus", ProductID: 3, UnitPrice: 12100, Rate: 2100},
+		{Label: "Werkboek", ProductID: 4, UnitPrice: 1090, Quantity: 2, Rate: 900},
+	}
+	a := shop.Add(ppemu.Spec{Items: items, Buyer: ppemu.Consumer(0), OrderDiscount: 1000})
+	b := shop.Add(ppemu.Spec{Items: items, Buyer: ppemu.Consumer(1), OrderDiscount: 1000})
+	if _, err := shop.Credit(b); err != nil {
+		t.Fatal(err)
+	}
+	e := shop.Add(ppemu.Spec{Items: items, Buyer: ppemu.BuyerReverseEU, OrderDiscount: 1000})
+	m := pollAll(t, c)
+	for _, n := range []int64{a, b, e} {
+		o := m[id(n)]
+		inv := bookWithCredits(t, o, order.SellsServices)
+		if n == a {
+			var discounts int
+			for _, l := range o.Lines {
+				if l.Kind == order.Fee {
+					discounts++
+				}
+			}
+			if discounts != 2 || len(inv.TaxSubtotals) != 2 {
+				t.Errorf("order %d: %d discount lines, subtotals %+v", n, discounts, inv.TaxSubtotals)
+			}
+		}
+	}
+}

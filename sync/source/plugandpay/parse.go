@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -446,14 +447,17 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 		}
 		figs = append(figs, f)
 	}
-	extra, err := w.orderDiscounts(figs, total)
-	if err != nil {
-		return nil, err
-	}
 	readings := []reading{{true, true}, {false, true}, {true, false}, {false, false}}
-	chosen, withExtra := readings[0], false
-	slack := order.Money(len(figs) + len(extra))
+	extras := make([][]order.Line, len(readings))
+	for k, r := range readings {
+		var err error
+		if extras[k], err = w.orderDiscounts(figs, r, total); err != nil {
+			return nil, err
+		}
+	}
+	chosen, withExtra, chosenK := readings[0], false, 0
 	fits := func(r reading, extra []order.Line) bool {
+		slack := order.Money(len(figs) + len(extra))
 		var sum order.Money
 		for _, f := range figs {
 			n, v := r.line(f)
@@ -472,11 +476,12 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 			break
 		}
 	}
-	for _, r := range readings {
-		if !found && len(extra) > 0 && fits(r, extra) {
-			chosen, found, withExtra = r, true, true
+	for k, r := range readings {
+		if !found && len(extras[k]) > 0 && fits(r, extras[k]) {
+			chosen, found, withExtra, chosenK = r, true, true, k
 		}
 	}
+	extra := extras[chosenK]
 	out := make([]order.Line, 0, len(figs)+len(extra))
 	for _, f := range figs {
 		net, vat := chosen.line(f)
@@ -502,17 +507,63 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 }
 
 // orderDiscounts are total_discounts as lines of their own, for an order
-// whose items carry no discounts of their own: the reading where the
-// order's discounts are not already in its items (APIS.md leaves open
-// which). A discount's rate is its items' when they share one, else the
-// one its own VAT fits best.
-func (w *wire) orderDiscounts(figs []itemFigures, total order.Money) ([]order.Line, error) {
-	rates := map[order.Rate]bool{}
+// whose items carry no discounts of their own, with the items read as r:
+// the reading where the order's discounts are not already in its items
+// (APIS.md leaves open which). A discount's rate is its items' when they
+// share one. Over items at several rates a discount is split per rate:
+// its VAT at each rate is what the items charge at that rate less taxes[]
+// at that rate (the items' VAT share without taxes[]), its net by the
+// items' net share; a rate whose items charge no VAT takes no VAT.
+func (w *wire) orderDiscounts(figs []itemFigures, r reading, total order.Money) ([]order.Line, error) {
+	type bucket struct {
+		rate     order.Rate
+		net, vat order.Money
+	}
+	var buckets []*bucket
+	byRate := map[order.Rate]*bucket{}
 	for _, f := range figs {
 		if f.withDiscounts {
 			return nil, nil
 		}
-		rates[f.rate] = true
+		n, v := r.line(f)
+		key := f.rate
+		if v == 0 {
+			key = 0
+		}
+		b := byRate[key]
+		if b == nil {
+			b = &bucket{rate: key}
+			byRate[key] = b
+			buckets = append(buckets, b)
+		}
+		b.net += n
+		b.vat += v
+	}
+	sort.SliceStable(buckets, func(i, j int) bool { return buckets[i].rate > buckets[j].rate })
+	taxed := 0
+	for _, b := range buckets {
+		if b.rate > 0 {
+			taxed++
+		}
+	}
+	// The discounts' VAT per rate that taxes[] implies.
+	var implied []order.Money
+	if w.o.Taxes != nil && len(buckets) > 1 {
+		per := map[order.Rate]order.Money{}
+		for _, t := range *w.o.Taxes {
+			amt, err1 := t.Amount.cents()
+			rt, err2 := rateOf(t.Rate.Percentage)
+			if err1 != nil || err2 != nil {
+				return nil, w.fail("taxes: %v", errors.Join(err1, err2))
+			}
+			per[rt] += amt
+		}
+		implied = make([]order.Money, len(buckets))
+		for i, b := range buckets {
+			if b.rate > 0 {
+				implied[i] = per[b.rate] - b.vat
+			}
+		}
 	}
 	var out []order.Line
 	for i, d := range w.o.TotalDiscounts {
@@ -534,23 +585,85 @@ func (w *wire) orderDiscounts(figs []itemFigures, total order.Money) ([]order.Li
 		if total < 0 {
 			net, vat = -net, -vat // a credit invoice: everything turned round
 		}
-		l := order.Line{Kind: order.Fee, ID: fmt.Sprintf("discount-%d", i+1), Name: strings.TrimSpace("Korting " + d.Code),
-			Quantity: 1, Net: net, VAT: vat}
-		best := order.Money(math.MaxInt64)
-		for r := range rates {
-			if diff := (r.Of(net) - vat).Abs(); diff < best || diff == best && r > l.Rate {
-				best, l.Rate = diff, r
+		name := strings.TrimSpace("Korting " + d.Code)
+		if len(buckets) <= 1 || taxed == 0 {
+			l := order.Line{Kind: order.Fee, ID: fmt.Sprintf("discount-%d", i+1), Name: name, Quantity: 1, Net: net, VAT: vat}
+			best := order.Money(math.MaxInt64)
+			for _, b := range buckets {
+				if diff := (b.rate.Of(net) - vat).Abs(); diff < best || diff == best && b.rate > l.Rate {
+					best, l.Rate = diff, b.rate
+				}
+			}
+			if vat == 0 {
+				l.Rate = 0
+			}
+			if l.Rate > 0 {
+				l.Category = order.Standard
+			}
+			out = append(out, l)
+			continue
+		}
+		netW := make([]order.Money, len(buckets))
+		vatW := make([]order.Money, len(buckets))
+		var impliedSum order.Money
+		for k, b := range buckets {
+			netW[k] = b.net
+			if b.rate > 0 {
+				vatW[k] = b.vat
+			}
+			if implied != nil {
+				impliedSum += implied[k]
 			}
 		}
-		if vat == 0 {
-			l.Rate = 0
+		// taxes[] decides the VAT split when it carries this order's
+		// discounts (one discount: exactly its VAT).
+		if implied != nil && impliedSum != 0 && (impliedSum < 0) == (vat < 0) {
+			copy(vatW, implied)
 		}
-		if l.Rate > 0 {
-			l.Category = order.Standard
+		nets, vats := share(net, netW), share(vat, vatW)
+		for k, b := range buckets {
+			if nets[k] == 0 && vats[k] == 0 {
+				continue
+			}
+			l := order.Line{Kind: order.Fee, ID: fmt.Sprintf("discount-%d-%s", i+1, b.rate.Percent()), Name: name,
+				Quantity: 1, Net: nets[k], VAT: vats[k], Rate: b.rate}
+			if l.Rate > 0 {
+				l.Category = order.Standard
+			}
+			out = append(out, l)
 		}
-		out = append(out, l)
 	}
 	return out, nil
+}
+
+// share splits total by weights, in proportion, the rounding left over
+// on the last part with a weight.
+func share(total order.Money, weights []order.Money) []order.Money {
+	out := make([]order.Money, len(weights))
+	var sum order.Money
+	last := -1
+	for k, w := range weights {
+		sum += w
+		if w != 0 {
+			last = k
+		}
+	}
+	if last < 0 || sum == 0 {
+		if len(out) > 0 {
+			out[0] = total
+		}
+		return out
+	}
+	left := total
+	for k, w := range weights {
+		if k == last {
+			out[k] = left
+			break
+		}
+		out[k] = order.Money(math.Round(float64(total) * float64(w) / float64(sum)))
+		left -= out[k]
+	}
+	return out
 }
 
 // methodTitle is a payment method as people know it.

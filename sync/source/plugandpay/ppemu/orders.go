@@ -478,6 +478,18 @@ func RandomSpec(r *rand.Rand) Spec {
 	if r.IntN(6) == 0 {
 		sp.Source = "recurring"
 	}
+	if r.IntN(5) == 0 {
+		// Now and then a discount on the whole order, only in
+		// total_discounts, where no line has one of its own.
+		var gross int64
+		for _, it := range sp.Items {
+			if it.Discount != 0 {
+				return sp
+			}
+			gross += it.UnitPrice * it.Quantity
+		}
+		sp.OrderDiscount = 1 + r.Int64N(gross/3+1)
+	}
 	return sp
 }
 
