@@ -25,6 +25,12 @@ type Poller interface {
 	Poll(ctx context.Context, since time.Time, fn func(order.Order) error) (next time.Time, err error)
 }
 
+// CursorOwner is implemented by a poller whose cursor is not a modified
+// time (Plug&Pay's windows are by payment date): the engine keeps only the
+// next that the poll returns, and only when the poll returned no error;
+// otherwise the old cursor stays.
+type CursorOwner interface{ OwnsCursor() }
+
 // StatusLister lists the shop's real order statuses, custom ones too: the
 // choices of "Status doorzetten verkopen".
 type StatusLister interface {

@@ -52,6 +52,8 @@ type Client struct {
 	key     string
 	http    *http.Client
 	timeout time.Duration
+	// now is the clock a poll's cursor is capped by (time.Now).
+	now func() time.Time
 }
 
 var (
@@ -60,6 +62,7 @@ var (
 	_ source.ConnectionTester    = (*Client)(nil)
 	_ source.HookRegistrar       = (*Client)(nil)
 	_ source.SubscriptionFetcher = (*Client)(nil)
+	_ source.CursorOwner         = (*Client)(nil)
 )
 
 // New checks cfg and returns a client. It does not contact Plug&Pay.
@@ -90,7 +93,7 @@ func New(cfg Config) (*Client, error) {
 	// redirects only to its login page, and a followed redirect to another
 	// host would lose or leak the key.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c := &Client{base: u, key: strings.TrimSpace(cfg.Key), http: &hc, timeout: cfg.Timeout}
+	c := &Client{base: u, key: strings.TrimSpace(cfg.Key), http: &hc, timeout: cfg.Timeout, now: time.Now}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}

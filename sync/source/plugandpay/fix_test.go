@@ -1,6 +1,8 @@
 package plugandpay
 
 import (
+	"errors"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -99,3 +101,64 @@ func TestMixedRateOrderDiscount(t *testing.T) {
 		}
 	}
 }
+
+// The cursor is the largest window key, not the newest updated_at (bug
+// 2): an old order credited now (updated_at now, paid_at hours ago) must
+// not move the cursor past a payment that becomes visible late, and a
+// refused order keeps the cursor where it was.
+func TestCursorIsWindowKey(t *testing.T) {
+	now := t0
+	shop := ppemu.New(testKey)
+	shop.SetClock(func() time.Time { return now })
+	srv := httptest.NewServer(shop)
+	defer srv.Close()
+	shop.SetURL(srv.URL)
+	c, _ := New(Config{BaseURL: srv.URL, Key: testKey})
+	c.now = func() time.Time { return now }
+	cursor := t0.Add(-6 * time.Hour)
+	old := shop.Add(ppemu.Spec{Items: []ppemu.ItemSpec{{Label: "Cursus", ProductID: 1, UnitPrice: 12100, Rate: 2100}},
+		Buyer: ppemu.Consumer(0), At: t0.Add(-5 * time.Hour)})
+	if _, err := shop.Credit(old); err != nil {
+		t.Fatal(err)
+	}
+	var got []order.Order
+	next, err := c.Poll(ctx, cursor, func(o order.Order) error { got = append(got, o); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := byID(got)[id(old)]; len(o.Refunds) != 1 || !o.Modified.Equal(t0) {
+		t.Fatalf("credited order: %+v", byID(got))
+	}
+	if want := t0.Add(-5 * time.Hour); !next.Equal(want) {
+		t.Errorf("cursor %v, want the paid_at %v (not the credit's updated_at)", next, want)
+	}
+	// Paid two hours ago, visible only now.
+	now = t0.Add(10 * time.Minute)
+	late := shop.Add(ppemu.Spec{Items: []ppemu.ItemSpec{{Label: "Cursus", ProductID: 1, UnitPrice: 12100, Rate: 2100}},
+		Buyer: ppemu.Consumer(1), At: t0.Add(-2 * time.Hour)})
+	got = nil
+	if _, err := c.Poll(ctx, next, func(o order.Order) error { got = append(got, o); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := byID(got)[id(late)]; !ok {
+		t.Errorf("a payment visible late was missed: polled %v", keys(byID(got)))
+	}
+	// fn accepts one and refuses the other: the cursor stays.
+	n := 0
+	again, err := c.Poll(ctx, next, func(o order.Order) error {
+		if n++; n == 2 {
+			return errors.New("refused")
+		}
+		return nil
+	})
+	if err == nil || !again.Equal(next) {
+		t.Errorf("refused: cursor %v err %v, want %v", again, err, next)
+	}
+	// A key in the future (a shop clock ahead) is capped at the poll's start.
+	shop.Add(ppemu.Spec{Items: []ppemu.ItemSpec{{Label: "Cursus", ProductID: 1, UnitPrice: 12100, Rate: 2100}},
+		Buyer: ppemu.Consumer(1), At: now.Add(time.Hour)})
+	if n, err := c.Poll(ctx, next, func(order.Order) error { return nil }); err != nil || !n.Equal(now) {
+		t.Errorf("future key: cursor %v err %v, want %v", n, err, now)
+	}
+}
+

@@ -116,11 +116,25 @@ func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order)
 	})
 }
 
+// OwnsCursor says that the cursor PollEach returns is its own, a window
+// key and not a modified time (source.CursorOwner): the engine keeps it
+// only after a poll without error.
+func (c *Client) OwnsCursor() {}
+
 // PollEach reports each order paid (since_paid_at) or invoiced
 // (since_invoice_date: credit invoices, unpaid invoices, reversals) since
 // since, less an overlap, and each unpaid one (open, processing) updated
-// since then, once, oldest change first, and returns the newest updated_at it saw (since when none). With a
-// zero since it asks for every order. A credit invoice is reported as a
+// since then, once, oldest change first. With a zero since it asks for
+// every order.
+//
+// The cursor it returns is the largest window key it saw: paid_at of the
+// paid window, updated_at of the unpaid list (the invoice window's dates
+// move no cursor), capped at the time the poll started and never before
+// since. An order's updated_at is not its window's key: a cursor at the
+// newest updated_at (a credit of an old order) would run ahead of a
+// payment that becomes visible late. When fn refuses an order or a
+// request fails, the cursor is since: the windows are not in the order fn
+// sees the orders in, so no key short of the end is safe. A credit invoice is reported as a
 // refund on the order it credits, that order fetched when it is not in the
 // window; a credited order comes with its credit invoices. An order that
 // cannot be read, or a credit invoice whose original cannot be found, is
@@ -140,7 +154,10 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 		}
 		items = append(items, source.Polled{Err: u})
 	}
+	started := c.now().UTC()
 	var from time.Time // the unpaid list reports only what changed since
+	byUpdate := false  // the window's key: updated_at, else paid_at
+	var key time.Time  // the largest window key seen
 	collect := func(raw json.RawMessage) error {
 		w, err := readWire(raw)
 		if err != nil {
@@ -149,6 +166,16 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 		}
 		if w.modified.Before(from) {
 			return nil
+		}
+		k := w.modified
+		if !byUpdate {
+			k = time.Time{}
+			if w.o.Payment != nil {
+				k, _ = isoTime(w.o.Payment.PaidAt)
+			}
+		}
+		if k.After(key) {
+			key = k
 		}
 		if _, dup := have[w.id]; !dup {
 			have[w.id] = w
@@ -170,9 +197,13 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 			url.Values{"payment_status": {unpaidStatuses}})
 	}
 	for _, q := range queries {
-		from = time.Time{}
+		from, byUpdate = time.Time{}, false
 		if q.Get("payment_status") == unpaidStatuses {
-			from = since.Add(-paidOverlap)
+			from, byUpdate = since.Add(-paidOverlap), true
+		}
+		if q.Has("since_invoice_date") {
+			// Dates of a day: no key; the window follows the cursor.
+			from, byUpdate = time.Time{}, false
 		}
 		if err := c.list(ctx, "poll", q, collect); err != nil {
 			return since, err
@@ -203,14 +234,17 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 		return p.Order.Modified
 	}
 	sort.SliceStable(items, func(i, j int) bool { return mod(items[i]).Before(mod(items[j])) })
-	next := since
 	for _, p := range items {
 		if err := fn(p); err != nil {
-			return next, err
+			return since, err
 		}
-		if m := mod(p); m.After(next) {
-			next = m
-		}
+	}
+	next := since
+	if key.After(started) {
+		key = started
+	}
+	if key.After(next) {
+		next = key
 	}
 	return next, nil
 }
