@@ -161,4 +161,3 @@ func TestCursorIsWindowKey(t *testing.T) {
 		t.Errorf("future key: cursor %v err %v, want %v", n, err, now)
 	}
 }
-
