@@ -161,3 +161,51 @@ func TestCursorIsWindowKey(t *testing.T) {
 		t.Errorf("future key: cursor %v err %v, want %v", n, err, now)
 	}
 }
+
+// A chargeback (reversed) or a credit of an order paid and invoiced long
+// before the cursor is seen by the next poll (bug 3), and a poll with
+// nothing changed stays at four requests.
+func TestOldOrderReversedOrCredited(t *testing.T) {
+	now := t0
+	shop := ppemu.New(testKey)
+	shop.SetClock(func() time.Time { return now })
+	srv := httptest.NewServer(shop)
+	defer srv.Close()
+	shop.SetURL(srv.URL)
+	c, _ := New(Config{BaseURL: srv.URL, Key: testKey})
+	item := []ppemu.ItemSpec{{Label: "Cursus", ProductID: 1, UnitPrice: 12100, Rate: 2100}}
+	credited := shop.Add(ppemu.Spec{Items: item, Buyer: ppemu.Consumer(0), At: t0.Add(-10 * 24 * time.Hour)})
+	reversed := shop.Add(ppemu.Spec{Items: item, Buyer: ppemu.Consumer(1), At: t0.Add(-40 * 24 * time.Hour), Method: "directdebit"})
+	ancient := shop.Add(ppemu.Spec{Items: item, Buyer: ppemu.Consumer(2), At: t0.Add(-40 * 24 * time.Hour)})
+	shop.AddDutch(5, 1)
+	cursor := t0.Add(2 * time.Hour)
+	now = cursor.Add(time.Hour)
+	shop.ResetRequests()
+	next, err := c.Poll(ctx, cursor, func(o order.Order) error { t.Errorf("nothing changed, polled %s", o.ID); return nil })
+	if err != nil || !next.Equal(cursor) {
+		t.Fatalf("cursor %v %v", next, err)
+	}
+	if n := shop.Requests(); n != 4 {
+		t.Errorf("a poll with nothing changed made %d requests, want 4", n)
+	}
+	if _, err := shop.Credit(credited); err != nil {
+		t.Fatal(err)
+	}
+	if err := shop.SetStatus(reversed, "reversed"); err != nil {
+		t.Fatal(err)
+	}
+	var got []order.Order
+	if _, err := c.Poll(ctx, next, func(o order.Order) error { got = append(got, o); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	m := byID(got)
+	if o := m[id(credited)]; o.Status != StatusCredited || len(o.Refunds) != 1 {
+		t.Errorf("old order credited now: %+v", o)
+	}
+	if o := m[id(reversed)]; o.Status != StatusReversed {
+		t.Errorf("old order reversed now: %+v", m)
+	}
+	if _, ok := m[id(ancient)]; ok || len(m) != 2 {
+		t.Errorf("polled %v, want only %d and %d", keys(m), credited, reversed)
+	}
+}

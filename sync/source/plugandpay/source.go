@@ -42,6 +42,15 @@ const invoiceStatuses = "open,processing,credit_invoice,reversed"
 // only once it is paid.
 const unpaidStatuses = "open,processing"
 
+// reversedLookback bounds the listing of reversed orders: a chargeback or
+// a reversed direct debit keeps the order's paid_at and invoice date, so
+// neither window sees it. Every poll lists the reversed orders paid in the
+// lookback (one page while fewer than pageSize) and reports those updated
+// since the cursor, less the overlap. 60 days covers a SEPA direct debit's
+// eight weeks of no-questions refund; a reversal of an order paid earlier
+// is seen by Fetch (the nightly recheck), not by a poll.
+const reversedLookback = 60 * 24 * time.Hour
+
 // includes asks for everything an order needs; absent parts are tolerated.
 const includes = "billing,items,payment,taxes,discounts,related_orders"
 
@@ -123,9 +132,11 @@ func (c *Client) OwnsCursor() {}
 
 // PollEach reports each order paid (since_paid_at) or invoiced
 // (since_invoice_date: credit invoices, unpaid invoices, reversals) since
-// since, less an overlap, and each unpaid one (open, processing) updated
-// since then, once, oldest change first. With a zero since it asks for
-// every order.
+// since, less an overlap, each unpaid one (open, processing) and each one
+// reversed (paid in the last reversedLookback) updated since then, once,
+// oldest change first: four requests when nothing changed. A credited
+// order is found through its credit invoice, dated the day it was made.
+// With a zero since it asks for every order.
 //
 // The cursor it returns is the largest window key it saw: paid_at of the
 // paid window, updated_at of the unpaid list (the invoice window's dates
@@ -158,6 +169,7 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 	var from time.Time // the unpaid list reports only what changed since
 	byUpdate := false  // the window's key: updated_at, else paid_at
 	var key time.Time  // the largest window key seen
+	noKey := false     // the window moves no cursor
 	collect := func(raw json.RawMessage) error {
 		w, err := readWire(raw)
 		if err != nil {
@@ -168,7 +180,9 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 			return nil
 		}
 		k := w.modified
-		if !byUpdate {
+		if noKey {
+			k = time.Time{}
+		} else if !byUpdate {
 			k = time.Time{}
 			if w.o.Payment != nil {
 				k, _ = isoTime(w.o.Payment.PaidAt)
@@ -194,16 +208,24 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 			// UTC date.
 			url.Values{"since_invoice_date": {since.Add(-paidOverlap).Format("2006-01-02")}, "payment_status": {invoiceStatuses},
 				"sort": {"invoice_date"}, "direction": {"asc"}},
-			url.Values{"payment_status": {unpaidStatuses}})
+			url.Values{"payment_status": {unpaidStatuses}},
+			url.Values{"payment_status": {string(StatusReversed)}, "since_paid_at": {since.Add(-reversedLookback).Format("2006-01-02 15:04:05")}})
 	}
 	for _, q := range queries {
 		from, byUpdate = time.Time{}, false
-		if q.Get("payment_status") == unpaidStatuses {
+		noKey = false
+		switch q.Get("payment_status") {
+		case unpaidStatuses:
 			from, byUpdate = since.Add(-paidOverlap), true
+		case string(StatusReversed):
+			// A re-check of old orders: reported when updated since
+			// the cursor, and no key (its paid_at is old, and its
+			// updated_at must not run ahead of the paid window).
+			from, noKey = since.Add(-paidOverlap), true
 		}
 		if q.Has("since_invoice_date") {
 			// Dates of a day: no key; the window follows the cursor.
-			from, byUpdate = time.Time{}, false
+			from, byUpdate, noKey = time.Time{}, false, true
 		}
 		if err := c.list(ctx, "poll", q, collect); err != nil {
 			return since, err
