@@ -469,11 +469,48 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 		d := sum - total
 		return d >= -slack && d <= slack
 	}
+	// Of the readings that fit, the one whose VAT per rate is nearest
+	// taxes[] stands (the first on a tie): A 2 at 10.00 and B 20.00 less
+	// 10.00 fit as unit prices (20 + 10) and as line totals (10 + 20).
+	perRate := map[order.Rate]order.Money{}
+	if w.o.Taxes != nil {
+		for _, t := range *w.o.Taxes {
+			amt, err1 := t.Amount.cents()
+			rt, err2 := rateOf(t.Rate.Percentage)
+			if err1 == nil && err2 == nil {
+				perRate[rt] += amt
+			}
+		}
+	}
+	taxGap := func(r reading) order.Money {
+		got := map[order.Rate]order.Money{}
+		for _, f := range figs {
+			_, v := r.line(f)
+			got[f.rate] += v
+		}
+		var gap order.Money
+		for rt, v := range got {
+			gap += (v - perRate[rt]).Abs()
+		}
+		for rt, v := range perRate {
+			if _, ok := got[rt]; !ok {
+				gap += v.Abs()
+			}
+		}
+		return gap
+	}
 	found := false
+	var bestGap order.Money
 	for _, r := range readings {
-		if fits(r, nil) {
+		if !fits(r, nil) {
+			continue
+		}
+		if w.o.Taxes == nil {
 			chosen, found = r, true
 			break
+		}
+		if g := taxGap(r); !found || g < bestGap {
+			chosen, found, bestGap = r, true, g
 		}
 	}
 	for k, r := range readings {
