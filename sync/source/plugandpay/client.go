@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -54,6 +55,9 @@ type Client struct {
 	timeout time.Duration
 	// now is the clock a poll's cursor is capped by (time.Now).
 	now func() time.Time
+	// sdkOnly is set once the tenant refused an include only the tap
+	// asks for [T]: from then on only the SDK's are asked.
+	sdkOnly atomic.Bool
 }
 
 var (

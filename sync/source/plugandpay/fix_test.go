@@ -209,3 +209,62 @@ func TestOldOrderReversedOrCredited(t *testing.T) {
 		t.Errorf("polled %v, want only %d and %d", keys(m), credited, reversed)
 	}
 }
+
+// shipping{} [T] is a shipping line (bug 6), credited with its order; an
+// order without it is as before.
+func TestShipping(t *testing.T) {
+	shop, c := start(t, t0)
+	items := []ppemu.ItemSpec{{Label: "Werkboek", ProductID: 13, UnitPrice: 2450, Quantity: 2, Rate: 900}}
+	a := shop.Add(ppemu.Spec{Items: items, Buyer: ppemu.Consumer(0), Shipping: 695, ShippingRate: 900})
+	b := shop.Add(ppemu.Spec{Items: items, Buyer: ppemu.Consumer(1), Shipping: 495, ShippingRate: 2100, OrderDiscount: 500})
+	if _, err := shop.Credit(b); err != nil {
+		t.Fatal(err)
+	}
+	m := pollAll(t, c)
+	for _, n := range []int64{a, b} {
+		o := m[id(n)]
+		var ship []order.Line
+		for _, l := range o.Lines {
+			if l.Kind == order.Shipping {
+				ship = append(ship, l)
+			}
+		}
+		if len(ship) != 1 || ship[0].Net+ship[0].VAT == 0 {
+			t.Errorf("order %d: shipping lines %+v", n, ship)
+		}
+		bookWithCredits(t, o, order.SellsGoods)
+	}
+}
+
+// A tenant that refuses the tap's includes (422 naming the include) is
+// asked again once without them and never again with them; credit
+// invoices are then linked by email and amount.
+func TestSDKIncludesOnly(t *testing.T) {
+	shop, c := start(t, t0)
+	shop.SetSDKIncludesOnly(true)
+	item := []ppemu.ItemSpec{{Label: "Cursus", ProductID: 1, UnitPrice: 12100, Rate: 2100}}
+	paid := shop.Add(ppemu.Spec{Items: item, Buyer: ppemu.Consumer(0)})
+	credited := shop.Add(ppemu.Spec{Items: item, Buyer: ppemu.Consumer(1)})
+	cid, err := shop.Credit(credited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := pollAll(t, c)
+	if _, ok := m[id(paid)]; !ok {
+		t.Fatalf("polled %v", keys(m))
+	}
+	if o := m[id(credited)]; len(o.Refunds) != 1 || o.Refunds[0].ID != id(cid) {
+		t.Errorf("credited without related_orders: %+v", o)
+	}
+	got, err := c.Fetch(ctx, []string{id(cid)})
+	if err != nil || len(got) != 1 || got[0].ID != id(credited) || len(got[0].Refunds) != 1 {
+		t.Errorf("fetch the credit invoice: %+v %v", got, err)
+	}
+	shop.ResetRequests()
+	if _, err := c.Poll(ctx, t0.Add(48*time.Hour), func(order.Order) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n := shop.Requests(); n != 4 {
+		t.Errorf("%d requests with nothing changed, want 4 (the include remembered)", n)
+	}
+}

@@ -163,6 +163,13 @@ type ppOrder struct {
 	Taxes          *[]ppTax     `json:"taxes"`
 	TotalDiscounts []ppDiscount `json:"total_discounts"`
 	RelatedOrders  []ppRelated  `json:"related_orders"`
+	// Shipping is the tap schema's shipping{amount,amount_with_tax,
+	// taxes[]} [T]; absent when not included or not sent.
+	Shipping *struct {
+		Amount        ppMoney `json:"amount"`
+		AmountWithTax ppMoney `json:"amount_with_tax"`
+		Taxes         []ppTax `json:"taxes"`
+	} `json:"shipping"`
 }
 
 // wire is an order as read, before it is mapped: what the client needs to
@@ -447,6 +454,10 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 		}
 		figs = append(figs, f)
 	}
+	ship, err := w.shippingLines(reverse)
+	if err != nil {
+		return nil, err
+	}
 	readings := []reading{{true, true}, {false, true}, {true, false}, {false, false}}
 	extras := make([][]order.Line, len(readings))
 	for k, r := range readings {
@@ -457,8 +468,11 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 	}
 	chosen, withExtra, chosenK := readings[0], false, 0
 	fits := func(r reading, extra []order.Line) bool {
-		slack := order.Money(len(figs) + len(extra))
+		slack := order.Money(len(figs) + len(extra) + len(ship))
 		var sum order.Money
+		for _, l := range ship {
+			sum += l.Net + l.VAT
+		}
 		for _, f := range figs {
 			n, v := r.line(f)
 			sum += n + v
@@ -539,6 +553,78 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 	}
 	if withExtra {
 		out = append(out, extra...)
+	}
+	return append(out, ship...), nil
+}
+
+// shippingLines are shipping{} as lines of kind Shipping, one per rate of
+// its taxes[] (none when absent or zero). With one rate, or none, it is one
+// line of its amounts; with several, each rate's net is its VAT at that
+// rate, the last taking what is left of the net.
+func (w *wire) shippingLines(reverse bool) ([]order.Line, error) {
+	sh := w.o.Shipping
+	if sh == nil {
+		return nil, nil
+	}
+	net, err := sh.Amount.cents()
+	if err != nil {
+		return nil, w.fail("shipping amount: %v", err)
+	}
+	gross, err := sh.AmountWithTax.cents()
+	if err != nil {
+		return nil, w.fail("shipping amount_with_tax: %v", err)
+	}
+	if strings.TrimSpace(string(sh.AmountWithTax)) == "" {
+		gross = net
+	}
+	if net == 0 && gross == 0 {
+		return nil, nil
+	}
+	type part struct {
+		rate order.Rate
+		vat  order.Money
+	}
+	var parts []part
+	for _, t := range sh.Taxes {
+		amt, err := t.Amount.cents()
+		if err != nil {
+			return nil, w.fail("shipping taxes amount: %v", err)
+		}
+		r, err := rateOf(t.Rate.Percentage)
+		if err != nil {
+			return nil, w.fail("shipping taxes: %v", err)
+		}
+		parts = append(parts, part{r, amt})
+	}
+	mk := func(id string, n, v order.Money, r order.Rate) order.Line {
+		l := order.Line{Kind: order.Shipping, ID: id, Name: "Verzendkosten", Quantity: 1, Net: n, VAT: v, Rate: r}
+		if v == 0 && (reverse || r != 0) {
+			l.Rate = 0 // no VAT charged: NewInvoice decides the category
+		}
+		if l.Rate > 0 {
+			l.Category = order.Standard
+		}
+		return l
+	}
+	if len(parts) <= 1 {
+		r := order.Rate(0)
+		if len(parts) == 1 {
+			r = parts[0].rate
+		}
+		return []order.Line{mk("shipping", net, gross-net, r)}, nil
+	}
+	var out []order.Line
+	left := net
+	for i, p := range parts {
+		n := left
+		if i < len(parts)-1 {
+			n = 0
+			if p.rate > 0 {
+				n = order.Money(math.Round(float64(p.vat) * 10000 / float64(p.rate)))
+			}
+			left -= n
+		}
+		out = append(out, mk(fmt.Sprintf("shipping-%s", p.rate.Percent()), n, p.vat, p.rate))
 	}
 	return out, nil
 }

@@ -58,6 +58,11 @@ type Spec struct {
 	// items charge less the discount's share.
 	OrderDiscount     int64
 	OrderDiscountCode string
+	// Shipping is the shipping cost in cents incl. VAT (0: none), at
+	// ShippingRate (basis points; 0 is 0 %), served as shipping [T] with
+	// include=shipping and counted in the order's amounts and taxes[].
+	Shipping     int64
+	ShippingRate int64
 }
 
 // Money formats cents as Plug&Pay does: "12.34", "-5.00".
@@ -206,6 +211,22 @@ func (s *Shop) add(spec Spec) int64 {
 		}
 		o.TotalDiscounts = append(o.TotalDiscounts, Discount{Amount: Money(dNet), AmountWithTax: Money(dGross), Code: code, Type: "promotion"})
 	}
+	if spec.Shipping != 0 {
+		sn := roundDiv(spec.Shipping*10000, 10000+spec.ShippingRate)
+		st := spec.Shipping - sn
+		if b.Reverse {
+			st = 0
+		}
+		r := spec.ShippingRate
+		o.Shipping = &Shipping{Amount: Money(sn), AmountWithTax: Money(sn + st),
+			Taxes: []Tax{{Amount: Money(st), Rate: TaxRate{ID: rateIDs[r], Country: "NL", Percentage: pct(r)}}}}
+		net += sn
+		vat += st
+		if _, ok := taxByRate[r]; !ok {
+			rates = append(rates, r)
+		}
+		taxByRate[r] += st
+	}
 	for _, r := range rates {
 		o.Taxes = append(o.Taxes, Tax{Amount: Money(taxByRate[r]), Rate: TaxRate{ID: rateIDs[r], Country: "NL", Percentage: pct(r)}})
 	}
@@ -323,6 +344,16 @@ func (s *Shop) Credit(id int64) (int64, error) {
 	for i, d := range o.TotalDiscounts {
 		d.Amount, d.AmountWithTax = neg(d.Amount), neg(d.AmountWithTax)
 		c.TotalDiscounts[i] = d
+	}
+	if o.Shipping != nil {
+		sh := *o.Shipping
+		sh.Amount, sh.AmountWithTax = neg(sh.Amount), neg(sh.AmountWithTax)
+		sh.Taxes = make([]Tax, len(o.Shipping.Taxes))
+		for i, t := range o.Shipping.Taxes {
+			t.Amount = neg(t.Amount)
+			sh.Taxes[i] = t
+		}
+		c.Shipping = &sh
 	}
 	pay := *o.Payment
 	pay.Status, pay.PaidAt, pay.TransactionID, pay.OrderID = "credit_invoice", nil, nil, c.ID
