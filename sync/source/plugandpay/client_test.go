@@ -266,7 +266,7 @@ func TestScenarioMapping(t *testing.T) {
 		t.Errorf("B2B buyer %+v", b2b.Buyer)
 	}
 	eu := m[id(sc.EUB2B)]
-	if eu.TotalTax != 0 || eu.Buyer.Address.Country != "BE" || eu.Lines[0].Rate != 0 || eu.Lines[0].Category != "" {
+	if eu.TotalTax != 0 || eu.Buyer.Address.Country != "BE" || eu.Lines[0].Rate != 0 || eu.Lines[0].Category != order.ReverseCharge {
 		t.Errorf("reverse charge order: tax %s buyer %+v line %+v", eu.TotalTax, eu.Buyer, eu.Lines[0])
 	}
 	p := m[id(sc.Paid)]

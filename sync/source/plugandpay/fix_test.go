@@ -268,3 +268,39 @@ func TestSDKIncludesOnly(t *testing.T) {
 		t.Errorf("%d requests with nothing changed, want 4 (the include remembered)", n)
 	}
 }
+
+// tax_exempt=reverse with a VAT id of another EU state is reverse charge
+// (AE) on the zero-VAT lines of an order without shipping (services: a
+// course, a download), whatever the shop's goods/services setting; with
+// shipping the category is left to NewInvoice (goods: intra-EU supply).
+// Bug 8: the flag was read and had no effect.
+func TestReverseChargeBuyer(t *testing.T) {
+	shop, c := start(t, t0)
+	items := []ppemu.ItemSpec{{Label: "Cursus", ProductID: 1, UnitPrice: 12100, Rate: 2100}}
+	svc := shop.Add(ppemu.Spec{Items: items, Buyer: ppemu.BuyerReverseEU})
+	if _, err := shop.Credit(svc); err != nil {
+		t.Fatal(err)
+	}
+	goods := shop.Add(ppemu.Spec{Items: items, Buyer: ppemu.BuyerReverseEU, Shipping: 695, ShippingRate: 2100})
+	m := pollAll(t, c)
+	cat := func(inv order.Invoice) order.Category {
+		if len(inv.TaxSubtotals) != 1 {
+			t.Fatalf("subtotals %+v", inv.TaxSubtotals)
+		}
+		return inv.TaxSubtotals[0].Category
+	}
+	for _, l := range m[id(svc)].Lines {
+		if l.Category != order.ReverseCharge {
+			t.Errorf("services line %+v, want category AE", l)
+		}
+	}
+	if got := cat(bookWithCredits(t, m[id(svc)], order.SellsGoods)); got != order.ReverseCharge {
+		t.Errorf("services order in a goods shop: %s, want AE", got)
+	}
+	if got := cat(bookWithCredits(t, m[id(goods)], order.SellsGoods)); got != order.IntraEU {
+		t.Errorf("shipped goods: %s, want K", got)
+	}
+	if got := cat(bookWithCredits(t, m[id(goods)], order.SellsServices)); got != order.ReverseCharge {
+		t.Errorf("shipped, services shop: %s, want AE", got)
+	}
+}

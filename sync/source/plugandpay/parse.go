@@ -344,7 +344,35 @@ func (w *wire) toOrder() (order.Order, error) {
 	if o.Lines, err = w.lines(o.Total, reverse); err != nil {
 		return order.Order{}, err
 	}
+	// tax_exempt=reverse: Plug&Pay charged no VAT because the buyer is a
+	// business of another EU state with a VAT id. NewInvoice decides a
+	// zero-VAT line's category from the shop's goods/services setting and
+	// the delivery country (order.SaleCategory), but Plug&Pay sells
+	// courses, downloads and memberships: an order without shipping has
+	// no destination, so it is a service and reverse charge (AE, art. 196
+	// VAT directive) whatever that setting. An order with shipping may be
+	// goods (intra-EU supply, K): its category is left "" for NewInvoice.
+	// Plug&Pay is a Dutch platform: a buyer in NL is domestic, never AE.
+	country := o.Buyer.Address.Country
+	if reverse && o.Buyer.VATID != "" && order.InEU(country) && country != "NL" && !w.ships() {
+		for i, l := range o.Lines {
+			if l.VAT == 0 && l.Rate == 0 && l.Category == "" {
+				o.Lines[i].Category = order.ReverseCharge
+			}
+		}
+	}
 	return o, nil
+}
+
+// ships reports whether the order has shipping costs (a destination).
+func (w *wire) ships() bool {
+	sh := w.o.Shipping
+	if sh == nil {
+		return false
+	}
+	n, err1 := sh.Amount.cents()
+	g, err2 := sh.AmountWithTax.cents()
+	return err1 != nil || err2 != nil || n != 0 || g != 0
 }
 
 func rateOf(p ppMoney) (order.Rate, error) {
@@ -541,9 +569,10 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 		if l.Name == "" {
 			l.Name = "Product " + f.product
 		}
-		if vat == 0 && (reverse || l.Rate != 0) {
+		if vat == 0 {
 			// No VAT charged (reverse charge, or a 0 % line that names
-			// a rate): NewInvoice decides the category from the buyer.
+			// a rate): the category is decided from the buyer (toOrder,
+			// else NewInvoice).
 			l.Rate = 0
 		}
 		if l.Rate > 0 {
