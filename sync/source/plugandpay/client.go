@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,6 +53,11 @@ type Client struct {
 	key     string
 	http    *http.Client
 	timeout time.Duration
+	// now is the clock a poll's cursor is capped by (time.Now).
+	now func() time.Time
+	// sdkOnly is set once the tenant refused an include only the tap
+	// asks for [T]: from then on only the SDK's are asked.
+	sdkOnly atomic.Bool
 }
 
 var (
@@ -60,6 +66,7 @@ var (
 	_ source.ConnectionTester    = (*Client)(nil)
 	_ source.HookRegistrar       = (*Client)(nil)
 	_ source.SubscriptionFetcher = (*Client)(nil)
+	_ source.CursorOwner         = (*Client)(nil)
 )
 
 // New checks cfg and returns a client. It does not contact Plug&Pay.
@@ -90,7 +97,7 @@ func New(cfg Config) (*Client, error) {
 	// redirects only to its login page, and a followed redirect to another
 	// host would lose or leak the key.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c := &Client{base: u, key: strings.TrimSpace(cfg.Key), http: &hc, timeout: cfg.Timeout}
+	c := &Client{base: u, key: strings.TrimSpace(cfg.Key), http: &hc, timeout: cfg.Timeout, now: time.Now}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}

@@ -39,6 +39,11 @@ func Descriptor() source.Descriptor {
 		DefaultForward: []order.Status{StatusPaid},
 		// A chargeback or reversed direct debit undoes the sale.
 		Gone: []order.Status{StatusReversed},
+		// Credited: the whole order was credited. With its credit invoice
+		// attached (a refund of the whole total) nothing is left; without
+		// it (related_orders could not link the two) a booked order is
+		// changed after booking, for a person to credit.
+		Refunded: []order.Status{StatusCredited},
 		// A credit invoice is booked as a credit note on its original,
 		// never as an order of its own (the client never reports one).
 		Unbookable:   []order.Status{StatusReversed, StatusCreditInvoice},

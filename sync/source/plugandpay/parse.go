@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -162,6 +163,13 @@ type ppOrder struct {
 	Taxes          *[]ppTax     `json:"taxes"`
 	TotalDiscounts []ppDiscount `json:"total_discounts"`
 	RelatedOrders  []ppRelated  `json:"related_orders"`
+	// Shipping is the tap schema's shipping{amount,amount_with_tax,
+	// taxes[]} [T]; absent when not included or not sent.
+	Shipping *struct {
+		Amount        ppMoney `json:"amount"`
+		AmountWithTax ppMoney `json:"amount_with_tax"`
+		Taxes         []ppTax `json:"taxes"`
+	} `json:"shipping"`
 }
 
 // wire is an order as read, before it is mapped: what the client needs to
@@ -336,7 +344,35 @@ func (w *wire) toOrder() (order.Order, error) {
 	if o.Lines, err = w.lines(o.Total, reverse); err != nil {
 		return order.Order{}, err
 	}
+	// tax_exempt=reverse: Plug&Pay charged no VAT because the buyer is a
+	// business of another EU state with a VAT id. NewInvoice decides a
+	// zero-VAT line's category from the shop's goods/services setting and
+	// the delivery country (order.SaleCategory), but Plug&Pay sells
+	// courses, downloads and memberships: an order without shipping has
+	// no destination, so it is a service and reverse charge (AE, art. 196
+	// VAT directive) whatever that setting. An order with shipping may be
+	// goods (intra-EU supply, K): its category is left "" for NewInvoice.
+	// Plug&Pay is a Dutch platform: a buyer in NL is domestic, never AE.
+	country := o.Buyer.Address.Country
+	if reverse && o.Buyer.VATID != "" && order.InEU(country) && country != "NL" && !w.ships() {
+		for i, l := range o.Lines {
+			if l.VAT == 0 && l.Rate == 0 && l.Category == "" {
+				o.Lines[i].Category = order.ReverseCharge
+			}
+		}
+	}
 	return o, nil
+}
+
+// ships reports whether the order has shipping costs (a destination).
+func (w *wire) ships() bool {
+	sh := w.o.Shipping
+	if sh == nil {
+		return false
+	}
+	n, err1 := sh.Amount.cents()
+	g, err2 := sh.AmountWithTax.cents()
+	return err1 != nil || err2 != nil || n != 0 || g != 0
 }
 
 func rateOf(p ppMoney) (order.Rate, error) {
@@ -446,15 +482,25 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 		}
 		figs = append(figs, f)
 	}
-	extra, err := w.orderDiscounts(figs, total)
+	ship, err := w.shippingLines(reverse)
 	if err != nil {
 		return nil, err
 	}
 	readings := []reading{{true, true}, {false, true}, {true, false}, {false, false}}
-	chosen, withExtra := readings[0], false
-	slack := order.Money(len(figs) + len(extra))
+	extras := make([][]order.Line, len(readings))
+	for k, r := range readings {
+		var err error
+		if extras[k], err = w.orderDiscounts(figs, r, total); err != nil {
+			return nil, err
+		}
+	}
+	chosen, withExtra, chosenK := readings[0], false, 0
 	fits := func(r reading, extra []order.Line) bool {
+		slack := order.Money(len(figs) + len(extra) + len(ship))
 		var sum order.Money
+		for _, l := range ship {
+			sum += l.Net + l.VAT
+		}
 		for _, f := range figs {
 			n, v := r.line(f)
 			sum += n + v
@@ -465,18 +511,56 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 		d := sum - total
 		return d >= -slack && d <= slack
 	}
+	// Of the readings that fit, the one whose VAT per rate is nearest
+	// taxes[] stands (the first on a tie): A 2 at 10.00 and B 20.00 less
+	// 10.00 fit as unit prices (20 + 10) and as line totals (10 + 20).
+	perRate := map[order.Rate]order.Money{}
+	if w.o.Taxes != nil {
+		for _, t := range *w.o.Taxes {
+			amt, err1 := t.Amount.cents()
+			rt, err2 := rateOf(t.Rate.Percentage)
+			if err1 == nil && err2 == nil {
+				perRate[rt] += amt
+			}
+		}
+	}
+	taxGap := func(r reading) order.Money {
+		got := map[order.Rate]order.Money{}
+		for _, f := range figs {
+			_, v := r.line(f)
+			got[f.rate] += v
+		}
+		var gap order.Money
+		for rt, v := range got {
+			gap += (v - perRate[rt]).Abs()
+		}
+		for rt, v := range perRate {
+			if _, ok := got[rt]; !ok {
+				gap += v.Abs()
+			}
+		}
+		return gap
+	}
 	found := false
+	var bestGap order.Money
 	for _, r := range readings {
-		if fits(r, nil) {
+		if !fits(r, nil) {
+			continue
+		}
+		if w.o.Taxes == nil {
 			chosen, found = r, true
 			break
 		}
-	}
-	for _, r := range readings {
-		if !found && len(extra) > 0 && fits(r, extra) {
-			chosen, found, withExtra = r, true, true
+		if g := taxGap(r); !found || g < bestGap {
+			chosen, found, bestGap = r, true, g
 		}
 	}
+	for k, r := range readings {
+		if !found && len(extras[k]) > 0 && fits(r, extras[k]) {
+			chosen, found, withExtra, chosenK = r, true, true, k
+		}
+	}
+	extra := extras[chosenK]
 	out := make([]order.Line, 0, len(figs)+len(extra))
 	for _, f := range figs {
 		net, vat := chosen.line(f)
@@ -485,9 +569,10 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 		if l.Name == "" {
 			l.Name = "Product " + f.product
 		}
-		if vat == 0 && (reverse || l.Rate != 0) {
+		if vat == 0 {
 			// No VAT charged (reverse charge, or a 0 % line that names
-			// a rate): NewInvoice decides the category from the buyer.
+			// a rate): the category is decided from the buyer (toOrder,
+			// else NewInvoice).
 			l.Rate = 0
 		}
 		if l.Rate > 0 {
@@ -498,21 +583,139 @@ func (w *wire) lines(total order.Money, reverse bool) ([]order.Line, error) {
 	if withExtra {
 		out = append(out, extra...)
 	}
+	return append(out, ship...), nil
+}
+
+// shippingLines are shipping{} as lines of kind Shipping, one per rate of
+// its taxes[] (none when absent or zero). With one rate, or none, it is one
+// line of its amounts; with several, each rate's net is its VAT at that
+// rate, the last taking what is left of the net.
+func (w *wire) shippingLines(reverse bool) ([]order.Line, error) {
+	sh := w.o.Shipping
+	if sh == nil {
+		return nil, nil
+	}
+	net, err := sh.Amount.cents()
+	if err != nil {
+		return nil, w.fail("shipping amount: %v", err)
+	}
+	gross, err := sh.AmountWithTax.cents()
+	if err != nil {
+		return nil, w.fail("shipping amount_with_tax: %v", err)
+	}
+	if strings.TrimSpace(string(sh.AmountWithTax)) == "" {
+		gross = net
+	}
+	if net == 0 && gross == 0 {
+		return nil, nil
+	}
+	type part struct {
+		rate order.Rate
+		vat  order.Money
+	}
+	var parts []part
+	for _, t := range sh.Taxes {
+		amt, err := t.Amount.cents()
+		if err != nil {
+			return nil, w.fail("shipping taxes amount: %v", err)
+		}
+		r, err := rateOf(t.Rate.Percentage)
+		if err != nil {
+			return nil, w.fail("shipping taxes: %v", err)
+		}
+		parts = append(parts, part{r, amt})
+	}
+	mk := func(id string, n, v order.Money, r order.Rate) order.Line {
+		l := order.Line{Kind: order.Shipping, ID: id, Name: "Verzendkosten", Quantity: 1, Net: n, VAT: v, Rate: r}
+		if v == 0 && (reverse || r != 0) {
+			l.Rate = 0 // no VAT charged: NewInvoice decides the category
+		}
+		if l.Rate > 0 {
+			l.Category = order.Standard
+		}
+		return l
+	}
+	if len(parts) <= 1 {
+		r := order.Rate(0)
+		if len(parts) == 1 {
+			r = parts[0].rate
+		}
+		return []order.Line{mk("shipping", net, gross-net, r)}, nil
+	}
+	var out []order.Line
+	left := net
+	for i, p := range parts {
+		n := left
+		if i < len(parts)-1 {
+			n = 0
+			if p.rate > 0 {
+				n = order.Money(math.Round(float64(p.vat) * 10000 / float64(p.rate)))
+			}
+			left -= n
+		}
+		out = append(out, mk(fmt.Sprintf("shipping-%s", p.rate.Percent()), n, p.vat, p.rate))
+	}
 	return out, nil
 }
 
 // orderDiscounts are total_discounts as lines of their own, for an order
-// whose items carry no discounts of their own: the reading where the
-// order's discounts are not already in its items (APIS.md leaves open
-// which). A discount's rate is its items' when they share one, else the
-// one its own VAT fits best.
-func (w *wire) orderDiscounts(figs []itemFigures, total order.Money) ([]order.Line, error) {
-	rates := map[order.Rate]bool{}
+// whose items carry no discounts of their own, with the items read as r:
+// the reading where the order's discounts are not already in its items
+// (APIS.md leaves open which). A discount's rate is its items' when they
+// share one. Over items at several rates a discount is split per rate:
+// its VAT at each rate is what the items charge at that rate less taxes[]
+// at that rate (the items' VAT share without taxes[]), its net by the
+// items' net share; a rate whose items charge no VAT takes no VAT.
+func (w *wire) orderDiscounts(figs []itemFigures, r reading, total order.Money) ([]order.Line, error) {
+	type bucket struct {
+		rate     order.Rate
+		net, vat order.Money
+	}
+	var buckets []*bucket
+	byRate := map[order.Rate]*bucket{}
 	for _, f := range figs {
 		if f.withDiscounts {
 			return nil, nil
 		}
-		rates[f.rate] = true
+		n, v := r.line(f)
+		key := f.rate
+		if v == 0 {
+			key = 0
+		}
+		b := byRate[key]
+		if b == nil {
+			b = &bucket{rate: key}
+			byRate[key] = b
+			buckets = append(buckets, b)
+		}
+		b.net += n
+		b.vat += v
+	}
+	sort.SliceStable(buckets, func(i, j int) bool { return buckets[i].rate > buckets[j].rate })
+	taxed := 0
+	for _, b := range buckets {
+		if b.rate > 0 {
+			taxed++
+		}
+	}
+	// The discounts' VAT per rate that taxes[] implies.
+	var implied []order.Money
+	if w.o.Taxes != nil && len(buckets) > 1 {
+		per := map[order.Rate]order.Money{}
+		for _, t := range *w.o.Taxes {
+			amt, err1 := t.Amount.cents()
+			rt, err2 := rateOf(t.Rate.Percentage)
+			if err1 != nil || err2 != nil {
+				return nil, w.fail("taxes: %v", errors.Join(err1, err2))
+			}
+			per[rt] += amt
+		}
+		implied = make([]order.Money, len(buckets))
+		for i, b := range buckets {
+			if b.rate > 0 {
+				implied[i] = per[b.rate] - b.vat
+			}
+		}
 	}
 	var out []order.Line
 	for i, d := range w.o.TotalDiscounts {
@@ -534,23 +737,85 @@ func (w *wire) orderDiscounts(figs []itemFigures, total order.Money) ([]order.Li
 		if total < 0 {
 			net, vat = -net, -vat // a credit invoice: everything turned round
 		}
-		l := order.Line{Kind: order.Fee, ID: fmt.Sprintf("discount-%d", i+1), Name: strings.TrimSpace("Korting " + d.Code),
-			Quantity: 1, Net: net, VAT: vat}
-		best := order.Money(math.MaxInt64)
-		for r := range rates {
-			if diff := (r.Of(net) - vat).Abs(); diff < best || diff == best && r > l.Rate {
-				best, l.Rate = diff, r
+		name := strings.TrimSpace("Korting " + d.Code)
+		if len(buckets) <= 1 || taxed == 0 {
+			l := order.Line{Kind: order.Fee, ID: fmt.Sprintf("discount-%d", i+1), Name: name, Quantity: 1, Net: net, VAT: vat}
+			best := order.Money(math.MaxInt64)
+			for _, b := range buckets {
+				if diff := (b.rate.Of(net) - vat).Abs(); diff < best || diff == best && b.rate > l.Rate {
+					best, l.Rate = diff, b.rate
+				}
+			}
+			if vat == 0 {
+				l.Rate = 0
+			}
+			if l.Rate > 0 {
+				l.Category = order.Standard
+			}
+			out = append(out, l)
+			continue
+		}
+		netW := make([]order.Money, len(buckets))
+		vatW := make([]order.Money, len(buckets))
+		var impliedSum order.Money
+		for k, b := range buckets {
+			netW[k] = b.net
+			if b.rate > 0 {
+				vatW[k] = b.vat
+			}
+			if implied != nil {
+				impliedSum += implied[k]
 			}
 		}
-		if vat == 0 {
-			l.Rate = 0
+		// taxes[] decides the VAT split when it carries this order's
+		// discounts (one discount: exactly its VAT).
+		if implied != nil && impliedSum != 0 && (impliedSum < 0) == (vat < 0) {
+			copy(vatW, implied)
 		}
-		if l.Rate > 0 {
-			l.Category = order.Standard
+		nets, vats := share(net, netW), share(vat, vatW)
+		for k, b := range buckets {
+			if nets[k] == 0 && vats[k] == 0 {
+				continue
+			}
+			l := order.Line{Kind: order.Fee, ID: fmt.Sprintf("discount-%d-%s", i+1, b.rate.Percent()), Name: name,
+				Quantity: 1, Net: nets[k], VAT: vats[k], Rate: b.rate}
+			if l.Rate > 0 {
+				l.Category = order.Standard
+			}
+			out = append(out, l)
 		}
-		out = append(out, l)
 	}
 	return out, nil
+}
+
+// share splits total by weights, in proportion, the rounding left over
+// on the last part with a weight.
+func share(total order.Money, weights []order.Money) []order.Money {
+	out := make([]order.Money, len(weights))
+	var sum order.Money
+	last := -1
+	for k, w := range weights {
+		sum += w
+		if w != 0 {
+			last = k
+		}
+	}
+	if last < 0 || sum == 0 {
+		if len(out) > 0 {
+			out[0] = total
+		}
+		return out
+	}
+	left := total
+	for k, w := range weights {
+		if k == last {
+			out[k] = left
+			break
+		}
+		out[k] = order.Money(math.Round(float64(total) * float64(w) / float64(sum)))
+		left -= out[k]
+	}
+	return out
 }
 
 // methodTitle is a payment method as people know it.
@@ -569,7 +834,10 @@ func methodTitle(m string) string {
 }
 
 // creditRefund maps credit invoice c to the refund it is on its original:
-// its id, its lines and amounts made positive, dated by its creation.
+// its id, its lines and amounts turned round, dated by its creation. The
+// signs flip uniformly (never Abs per line): a discount line, negative on
+// the original and positive on the credit invoice, stays negative on the
+// refund, so the refund's lines add to its amount.
 func (c *wire) creditRefund() (order.Refund, error) {
 	o, err := c.toOrder()
 	if err != nil {
@@ -577,8 +845,11 @@ func (c *wire) creditRefund() (order.Refund, error) {
 	}
 	r := order.Refund{ID: c.id, Amount: o.Total.Abs(), Created: o.Created,
 		Reason: "Creditfactuur " + o.Number}
+	flip := o.Total < 0
 	for _, l := range o.Lines {
-		l.Net, l.VAT = l.Net.Abs(), l.VAT.Abs()
+		if flip {
+			l.Net, l.VAT = -l.Net, -l.VAT
+		}
 		if l.Quantity < 0 {
 			l.Quantity = -l.Quantity
 		}

@@ -201,3 +201,33 @@ func TestParseOrderLevelDiscount(t *testing.T) {
 		t.Errorf("discount inside the item: %+v %v", o.Lines, err)
 	}
 }
+
+// Two readings of the items fit the total (A: 2 at 10.00, B: 20.00 less a
+// 10.00 discount: 20 + 10 unit prices with discounts off, or 10 + 20 line
+// totals with the discount already in): taxes[] per rate decides (bug 7:
+// the first reading that fit stood, and the VAT did not reconcile).
+func TestParseReadingTieByTaxes(t *testing.T) {
+	raw := `{"id":9,"amount":"26.61","amount_with_tax":"30.00","updated_at":"2026-11-20T10:00:00.000000Z",
+	"payment":{"status":"paid","paid_at":"2026-11-20T10:00:00.000000Z"},
+	"billing":{"contact":{"firstname":"An","lastname":"Smit","email":"an@example.nl"},"address":{"country":"NL"}},
+	"items":[{"id":1,"label":"A","quantity":2,"amount":"8.26","amount_with_tax":"10.00","discounts":[],"tax":{"amount":"1.74","rate":{"percentage":"21.0"}}},
+	{"id":2,"label":"B","quantity":1,"amount":"18.35","amount_with_tax":"20.00","discounts":[{"amount":"9.17","amount_with_tax":"10.00","code":"X"}],"tax":{"amount":"1.65","rate":{"percentage":"9.0"}}}],
+	"taxes":[{"amount":"1.74","rate":{"percentage":"21.0"}},{"amount":"1.65","rate":{"percentage":"9.0"}}]}`
+	o, err := ParseOrder([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Lines) != 2 || o.Lines[0].Net != 826 || o.Lines[0].VAT != 174 || o.Lines[1].Net != 1835 || o.Lines[1].VAT != 165 {
+		t.Fatalf("lines %+v", o.Lines)
+	}
+	inv, err := order.NewInvoice(o, order.InvoiceOptions{Shop: "cursus", Seller: testSeller()})
+	if err != nil || inv.Total != 3000 || inv.TaxTotal != 339 {
+		t.Errorf("invoice %v/%v %v", inv.Total, inv.TaxTotal, err)
+	}
+	// The same items with taxes[] of the other reading: unit prices.
+	unit := strings.NewReplacer(`"amount":"26.61"`, `"amount":"25.70"`,
+		`"taxes":[{"amount":"1.74","rate":{"percentage":"21.0"}},{"amount":"1.65"`, `"taxes":[{"amount":"3.48","rate":{"percentage":"21.0"}},{"amount":"0.82"`).Replace(raw)
+	if o, err := ParseOrder([]byte(unit)); err != nil || o.Lines[0].Net != 1652 || o.Lines[1].Net != 918 {
+		t.Errorf("unit reading: %+v %v", o.Lines, err)
+	}
+}

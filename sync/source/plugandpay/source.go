@@ -35,18 +35,52 @@ const invoiceStatuses = "open,processing,credit_invoice,reversed"
 
 // unpaidStatuses are the statuses of orders neither window may see: an
 // unpaid order has no paid_at, and while its invoice is a concept no
-// invoice date either; a payment reversed weeks later (a chargeback, a
-// storned direct debit) keeps its old paid_at and invoice date. No filter
-// selects them by time (there is no created or updated since), so a poll
-// since a cursor lists them all and reports those updated since the
-// cursor, less the overlap: an order placed and not (yet) paid is in the
-// Open tab from the next poll, and a booked order reversed is seen (and
-// marked changed after booking) at the next poll. Both are few next to
-// the paid ones.
-const unpaidStatuses = "open,processing,reversed"
+// invoice date either. No filter selects them by time (there is no
+// created or updated since), so a poll since a cursor lists them all and
+// reports those updated since the cursor, less the overlap: an order
+// placed and not (yet) paid is in the Open tab from the next poll, not
+// only once it is paid. Reversed orders have a listing of their own,
+// bounded by reversedLookback.
+const unpaidStatuses = "open,processing"
 
-// includes asks for everything an order needs; absent parts are tolerated.
-const includes = "billing,items,payment,taxes,discounts,related_orders"
+// reversedLookback bounds the listing of reversed orders: a chargeback or
+// a reversed direct debit keeps the order's paid_at and invoice date, so
+// neither window sees it. Every poll lists the reversed orders paid in the
+// lookback (one page while fewer than pageSize) and reports those updated
+// since the cursor, less the overlap. 60 days covers a SEPA direct debit's
+// eight weeks of no-questions refund; a reversal of an order paid earlier
+// is seen by Fetch (the nightly recheck), not by a poll.
+const reversedLookback = 60 * 24 * time.Hour
+
+// sdkIncludes are the includes the SDK offers [S] that an order needs.
+const sdkIncludes = "billing,items,payment,taxes,discounts"
+
+// includes asks for everything an order needs: the SDK's, and the two only
+// a third-party tap asks for [T] (related_orders links a credit invoice and
+// its original, shipping the shipping costs); absent parts are tolerated.
+// A tenant that answers 422 naming an include is asked again once with
+// sdkIncludes, and from then on (Client.sdkOnly): credit invoices are then
+// linked by the buyer's email and the amount (linkByEmail).
+const includes = sdkIncludes + ",related_orders,shipping"
+
+// include is the include list this client asks for.
+func (c *Client) include() string {
+	if c.sdkOnly.Load() {
+		return sdkIncludes
+	}
+	return includes
+}
+
+// retryIncludes reports whether err is a 422 naming an include while the
+// [T] includes are still asked for; it then drops them for good.
+func (c *Client) retryIncludes(err error) bool {
+	var se *source.Error
+	if !errors.As(err, &se) || se.Kind != source.BadRequest || !strings.Contains(se.Message, "include") || c.sdkOnly.Load() {
+		return false
+	}
+	c.sdkOnly.Store(true)
+	return true
+}
 
 // page is one page of a list answer (Laravel-style pagination).
 type page struct {
@@ -66,9 +100,15 @@ type page struct {
 // to meta.last_page.
 func (c *Client) list(ctx context.Context, what string, q url.Values, fn func(json.RawMessage) error) error {
 	q.Set("limit", strconv.Itoa(pageSize))
-	q.Set("include", includes)
+	q.Set("include", c.include())
 	var p page
-	if err := c.get(ctx, "orders", q, &p); err != nil {
+	err := c.get(ctx, "orders", q, &p)
+	if c.retryIncludes(err) {
+		q.Set("include", c.include())
+		p = page{}
+		err = c.get(ctx, "orders", q, &p)
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	for n := 1; ; n++ {
@@ -119,11 +159,27 @@ func (c *Client) Poll(ctx context.Context, since time.Time, fn func(order.Order)
 	})
 }
 
+// OwnsCursor says that the cursor PollEach returns is its own, a window
+// key and not a modified time (source.CursorOwner): the engine keeps it
+// only after a poll without error.
+func (c *Client) OwnsCursor() {}
+
 // PollEach reports each order paid (since_paid_at) or invoiced
 // (since_invoice_date: credit invoices, unpaid invoices, reversals) since
-// since, less an overlap, and each unpaid or reversed one (open,
-// processing, reversed) updated since then, once, oldest change first, and returns the newest updated_at it saw (since when none). With a
-// zero since it asks for every order. A credit invoice is reported as a
+// since, less an overlap, each unpaid one (open, processing) and each one
+// reversed (paid in the last reversedLookback) updated since then, once,
+// oldest change first: four requests when nothing changed. A credited
+// order is found through its credit invoice, dated the day it was made.
+// With a zero since it asks for every order.
+//
+// The cursor it returns is the largest window key it saw: paid_at of the
+// paid window, updated_at of the unpaid list (the invoice window's dates
+// move no cursor), capped at the time the poll started and never before
+// since. An order's updated_at is not its window's key: a cursor at the
+// newest updated_at (a credit of an old order) would run ahead of a
+// payment that becomes visible late. When fn refuses an order or a
+// request fails, the cursor is since: the windows are not in the order fn
+// sees the orders in, so no key short of the end is safe. A credit invoice is reported as a
 // refund on the order it credits, that order fetched when it is not in the
 // window; a credited order comes with its credit invoices. An order that
 // cannot be read, or a credit invoice whose original cannot be found, is
@@ -143,7 +199,11 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 		}
 		items = append(items, source.Polled{Err: u})
 	}
+	started := c.now().UTC()
 	var from time.Time // the unpaid list reports only what changed since
+	byUpdate := false  // the window's key: updated_at, else paid_at
+	var key time.Time  // the largest window key seen
+	noKey := false     // the window moves no cursor
 	collect := func(raw json.RawMessage) error {
 		w, err := readWire(raw)
 		if err != nil {
@@ -152,6 +212,18 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 		}
 		if w.modified.Before(from) {
 			return nil
+		}
+		k := w.modified
+		if noKey {
+			k = time.Time{}
+		} else if !byUpdate {
+			k = time.Time{}
+			if w.o.Payment != nil {
+				k, _ = isoTime(w.o.Payment.PaidAt)
+			}
+		}
+		if k.After(key) {
+			key = k
 		}
 		if _, dup := have[w.id]; !dup {
 			have[w.id] = w
@@ -170,12 +242,24 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 			// UTC date.
 			url.Values{"since_invoice_date": {since.Add(-paidOverlap).Format("2006-01-02")}, "payment_status": {invoiceStatuses},
 				"sort": {"invoice_date"}, "direction": {"asc"}},
-			url.Values{"payment_status": {unpaidStatuses}})
+			url.Values{"payment_status": {unpaidStatuses}},
+			url.Values{"payment_status": {string(StatusReversed)}, "since_paid_at": {since.Add(-reversedLookback).Format("2006-01-02 15:04:05")}})
 	}
 	for _, q := range queries {
-		from = time.Time{}
-		if q.Get("payment_status") == unpaidStatuses {
-			from = since.Add(-paidOverlap)
+		from, byUpdate = time.Time{}, false
+		noKey = false
+		switch q.Get("payment_status") {
+		case unpaidStatuses:
+			from, byUpdate = since.Add(-paidOverlap), true
+		case string(StatusReversed):
+			// A re-check of old orders: reported when updated since
+			// the cursor, and no key (its paid_at is old, and its
+			// updated_at must not run ahead of the paid window).
+			from, noKey = since.Add(-paidOverlap), true
+		}
+		if q.Has("since_invoice_date") {
+			// Dates of a day: no key; the window follows the cursor.
+			from, byUpdate, noKey = time.Time{}, false, true
 		}
 		if err := c.list(ctx, "poll", q, collect); err != nil {
 			return since, err
@@ -206,14 +290,17 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 		return p.Order.Modified
 	}
 	sort.SliceStable(items, func(i, j int) bool { return mod(items[i]).Before(mod(items[j])) })
-	next := since
 	for _, p := range items {
 		if err := fn(p); err != nil {
-			return next, err
+			return since, err
 		}
-		if m := mod(p); m.After(next) {
-			next = m
-		}
+	}
+	next := since
+	if key.After(started) {
+		key = started
+	}
+	if key.After(next) {
+		next = key
 	}
 	return next, nil
 }
@@ -223,7 +310,11 @@ func (c *Client) fetchWire(ctx context.Context, id string) (w *wire, ok bool, er
 	var env struct {
 		Data json.RawMessage `json:"data"`
 	}
-	err = c.get(ctx, "orders/"+url.PathEscape(id), url.Values{"include": {includes}}, &env)
+	err = c.get(ctx, "orders/"+url.PathEscape(id), url.Values{"include": {c.include()}}, &env)
+	if c.retryIncludes(err) {
+		env.Data = nil
+		err = c.get(ctx, "orders/"+url.PathEscape(id), url.Values{"include": {c.include()}}, &env)
+	}
 	if source.KindOf(err) == source.NotFound {
 		return nil, false, nil
 	}
@@ -269,6 +360,13 @@ func (c *Client) complete(ctx context.Context, w *wire, have map[string]*wire) (
 				break
 			}
 		}
+		if orig == nil && len(w.related) == 0 && c.sdkOnly.Load() {
+			o, err := c.linkByEmail(ctx, w, StatusCredited, have)
+			if err != nil {
+				return order.Order{}, err
+			}
+			orig = o
+		}
 		if orig == nil {
 			cause := fmt.Errorf("credit invoice %s: the order it credits cannot be found (related_orders names none that exists)", w.id)
 			return order.Order{}, unparseable(w.raw, w, cause)
@@ -277,6 +375,15 @@ func (c *Client) complete(ctx context.Context, w *wire, have map[string]*wire) (
 	o, err := orig.toOrder()
 	if err != nil {
 		return order.Order{}, unparseable(orig.raw, orig, err)
+	}
+	if orig.status == StatusCredited && len(orig.related) == 0 && len(credits) == 0 && c.sdkOnly.Load() {
+		cw, err := c.linkByEmail(ctx, orig, StatusCreditInvoice, have)
+		if err != nil {
+			return order.Order{}, err
+		}
+		if cw != nil {
+			credits = append(credits, cw)
+		}
 	}
 	if orig.status == StatusCredited {
 		for _, id := range orig.related {
@@ -306,6 +413,41 @@ func (c *Client) complete(ctx context.Context, w *wire, have map[string]*wire) (
 	}
 	sort.SliceStable(o.Refunds, func(i, j int) bool { return o.Refunds[i].Created.Before(o.Refunds[j].Created) })
 	return o, nil
+}
+
+// linkByEmail finds the other half of w without related_orders (a tenant
+// that does not take that include): the one order of the buyer's email
+// (the SDK's email filter) with status want and the opposite total
+// incl. VAT. None or several: nil, and the credit invoice is reported as
+// unlinked (a credited order without it is changed after booking).
+func (c *Client) linkByEmail(ctx context.Context, w *wire, want order.Status, have map[string]*wire) (*wire, error) {
+	if w.o.Billing == nil {
+		return nil, nil
+	}
+	email := deref(w.o.Billing.Contact.Email)
+	total, err := w.o.AmountWithTax.cents()
+	if email == "" || err != nil || total == 0 {
+		return nil, nil
+	}
+	var found []*wire
+	err = c.list(ctx, "link credit invoice", url.Values{"payment_status": {string(want)}, "email": {email}}, func(raw json.RawMessage) error {
+		o, err := readWire(raw)
+		if err != nil || o.id == w.id || o.status != want {
+			return nil
+		}
+		if t, err := o.o.AmountWithTax.cents(); err == nil && t == -total {
+			found = append(found, o)
+		}
+		return nil
+	})
+	if err != nil || len(found) != 1 {
+		return nil, err
+	}
+	if h, ok := have[found[0].id]; ok {
+		return h, nil
+	}
+	have[found[0].id] = found[0]
+	return found[0], nil
 }
 
 // unparseable reports raw, with the id and updated_at of w when read.

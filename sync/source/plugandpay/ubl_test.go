@@ -31,6 +31,25 @@ func TestInvoicesValidate(t *testing.T) {
 			}
 		}
 	}
+	// The shapes of the reviewer's bugs: a discount only in
+	// total_discounts (credited), one over 21 % and 9 %, shipping, and a
+	// reverse-charge buyer with and without shipping.
+	both := map[string]bool{id(sc.EUB2B): true}
+	mixed := []ppemu.ItemSpec{{Label: "Cursus", ProductID: 3, UnitPrice: 12100, Rate: 2100},
+		{Label: "Werkboek", ProductID: 4, UnitPrice: 1090, Quantity: 2, Rate: 900}}
+	for _, sp := range []ppemu.Spec{
+		{Items: mixed[:1], Buyer: ppemu.Consumer(0), OrderDiscount: 1210, OrderDiscountCode: "WELKOM"},
+		{Items: mixed, Buyer: ppemu.Consumer(1), OrderDiscount: 1000},
+		{Items: mixed, Buyer: ppemu.Consumer(2), Shipping: 695, ShippingRate: 2100, OrderDiscount: 500},
+		{Items: mixed, Buyer: ppemu.BuyerReverseEU, OrderDiscount: 1000},
+		{Items: mixed[:1], Buyer: ppemu.BuyerReverseEU, Shipping: 695, ShippingRate: 2100},
+	} {
+		oid := shop.Add(sp)
+		both[id(oid)] = true
+		if _, err := shop.Credit(oid); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var orders []order.Order
 	if _, err := c.Poll(ctx, time.Time{}, func(o order.Order) error { orders = append(orders, o); return nil }); err != nil {
 		t.Fatal(err)
@@ -54,7 +73,7 @@ func TestInvoicesValidate(t *testing.T) {
 			continue
 		}
 		sells := []order.Sells{order.SellsServices}
-		if o.ID == id(sc.EUB2B) {
+		if both[o.ID] {
 			sells = append(sells, order.SellsGoods)
 		}
 		for _, s := range sells {

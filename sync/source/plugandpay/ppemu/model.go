@@ -37,6 +37,17 @@ type Order struct {
 	// ways: the emulator's documented reading of the tap's related_orders
 	// [T] is a list of {"id", "invoice_number", "payment_status"}.
 	RelatedOrders []Related `json:"related_orders,omitempty"`
+	// Shipping is the tap schema's shipping{amount,amount_with_tax,
+	// taxes[]} [T], served with include=shipping. The emulator's reading:
+	// the order's amounts and taxes[] include it.
+	Shipping *Shipping `json:"shipping,omitempty"`
+}
+
+// Shipping is an order's shipping costs.
+type Shipping struct {
+	Amount        string `json:"amount"`
+	AmountWithTax string `json:"amount_with_tax"`
+	Taxes         []Tax  `json:"taxes"`
 }
 
 // Related is one entry of related_orders.

@@ -55,6 +55,16 @@ func TestOrdersAddUp(t *testing.T) {
 			}
 			net, gross = net+n, gross+g
 		}
+		itemDiscounts := false
+		for _, it := range o.Items {
+			itemDiscounts = itemDiscounts || len(it.Discounts) > 0
+		}
+		if !itemDiscounts {
+			// An order-level discount (Spec.OrderDiscount), only in
+			// total_discounts.
+			net -= sumDisc(t, o.TotalDiscounts, false)
+			gross -= sumDisc(t, o.TotalDiscounts, true)
+		}
 		for _, x := range o.Taxes {
 			tax += cents(t, x.Amount)
 		}

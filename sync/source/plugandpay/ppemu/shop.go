@@ -55,6 +55,10 @@ type Shop struct {
 	// the right to manage rules.
 	ruleRights bool
 	hookKey    string
+	// sdkIncludes makes an include the SDK does not offer (the tap's
+	// [T] ones: related_orders, shipping, ...) a 422, as a Plug&Pay that
+	// never had them would answer.
+	sdkIncludes bool
 
 	// lists caches the sorted results of list queries until a change.
 	lists map[string][]*Order
@@ -206,6 +210,37 @@ func acceptsJSON(h string) bool {
 	return false
 }
 
+// SetSDKIncludesOnly makes the includes only the tap asks for [T] a 422
+// (APIS.md §1.3 marks them third-party).
+func (s *Shop) SetSDKIncludesOnly(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sdkIncludes = on
+}
+
+var sdkIncludes = map[string]bool{"billing": true, "comments": true, "discounts": true, "items": true, "payment": true, "tags": true, "taxes": true}
+
+// checkIncludes adds a 422 message per include the SDK lacks when the shop
+// takes only the SDK's.
+func (s *Shop) checkIncludes(inc map[string]bool, errs map[string][]string) {
+	s.mu.Lock()
+	only := s.sdkIncludes
+	s.mu.Unlock()
+	if !only {
+		return
+	}
+	var bad []string
+	for p := range inc {
+		if !sdkIncludes[p] {
+			bad = append(bad, p)
+		}
+	}
+	sort.Strings(bad)
+	for _, p := range bad {
+		errs["include"] = append(errs["include"], fmt.Sprintf("De include %s is ongeldig.", p))
+	}
+}
+
 // Includes the API takes: the SDK's [S] and the tap's [T].
 var knownIncludes = map[string]bool{
 	"billing": true, "comments": true, "discounts": true, "items": true, "payment": true, "tags": true, "taxes": true,
@@ -266,12 +301,16 @@ func render(o *Order, inc map[string]bool) Order {
 	if !inc["tags"] {
 		c.Tags = nil
 	}
+	if !inc["shipping"] {
+		c.Shipping = nil
+	}
 	return c
 }
 
 func (s *Shop) showOrder(w http.ResponseWriter, r *http.Request, idText string) {
 	errs := map[string][]string{}
 	inc := parseIncludes(r.URL.Query(), errs)
+	s.checkIncludes(inc, errs)
 	if len(errs) > 0 {
 		invalid(w, errs)
 		return
@@ -324,6 +363,7 @@ type filter struct {
 	sinceInv, untilInv         string
 	statuses, sources          map[string]bool
 	contract                   int64
+	email                      string
 	sort, dir                  string
 	page, limit                int
 	inc                        map[string]bool
@@ -383,6 +423,7 @@ func parseFilter(q url.Values) (filter, map[string][]string) {
 		}
 		f.contract = n
 	}
+	f.email = strings.ToLower(strings.TrimSpace(q.Get("email")))
 	if v := q.Get("sort"); v != "" {
 		if !oneOf(v, sorts) {
 			errs["sort"] = append(errs["sort"], "De geselecteerde sort is ongeldig.")
@@ -438,6 +479,9 @@ func (f filter) match(o *Order) bool {
 	if f.sources != nil && !f.sources[o.Source] {
 		return false
 	}
+	if f.email != "" && (o.Billing == nil || strings.ToLower(o.Billing.Contact.Email) != f.email) {
+		return false
+	}
 	if f.contract != 0 {
 		found := false
 		for _, it := range o.Items {
@@ -474,6 +518,7 @@ func sortKey(o *Order, field string) string {
 func (s *Shop) listOrders(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f, errs := parseFilter(q)
+	s.checkIncludes(f.inc, errs)
 	if len(errs) > 0 {
 		invalid(w, errs)
 		return
