@@ -486,9 +486,9 @@ func Explain(err error) string {
 	use := SuggestedURL(err)
 	msg := map[string]string{
 		CodeAuth:            "the shop refused the API keys",
-		CodeNotFound:        "no WooCommerce REST API at that address (is the URL right, are permalinks on?)",
+		CodeNotFound:        "the shop system's API is not at that address (is the URL right? WooCommerce: are permalinks on?)",
 		CodeNetwork:         "the shop cannot be reached",
-		CodeBadResponse:     "the shop's answer is not a WooCommerce REST API answer",
+		CodeBadResponse:     "the shop's answer is not what its API answers",
 		CodeNewerDB:         "the database was written by a newer Orderbrug; update Orderbrug",
 		CodeMoved:           "the shop lives at " + use + ": use that address (--url " + use + ")",
 		CodeNoHTTPS:         "the shop does not speak HTTPS at that address; it answers at " + use + " (--url " + use + ")",
