@@ -12,6 +12,7 @@ import (
 
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source/plugandpay/ppemu"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
 )
 
@@ -41,6 +42,21 @@ func TestSmokeSeed(t *testing.T) {
 	go srv.Serve(ln)
 	defer srv.Close()
 
+	// A Plug&Pay account beside it, as a course seller would have: paid,
+	// open and credited orders, subscription terms, upsells, business buyers.
+	pln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ppKey = "pp_smoke_0123456789abcdef0123456789abcdef"
+	pp := ppemu.New(ppKey)
+	pp.SetURL("http://" + pln.Addr().String())
+	pp.AddScenario()
+	pp.AddDutch(40, 12)
+	psrv := &http.Server{Handler: pp}
+	go psrv.Serve(pln)
+	defer psrv.Close()
+
 	ctx := context.Background()
 	svc, err := app.Open(ctx, app.Options{DataDir: dir})
 	if err != nil {
@@ -55,6 +71,10 @@ func TestSmokeSeed(t *testing.T) {
 	if _, err := svc.AddShop(ctx, app.ShopInput{Name: "Theehuis De Linde", URL: "http://" + addr, Key: testKey,
 		Secret: testSecret, Forward: []order.Status{"processing", "completed"},
 		Since: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddShop(ctx, app.ShopInput{Name: "Cursusplatform Groei", Source: order.PlugAndPay,
+		URL: "http://" + pln.Addr().String(), Key: ppKey, Since: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Sync(ctx, "", nil); err != nil {
