@@ -1055,3 +1055,61 @@ func TestPlugAndPayCreditWithoutOriginal(t *testing.T) {
 	}
 	ubltest.Validate(t, ubltest.XMLFiles(t, w.ubl)...)
 }
+
+// TestPlugAndPayAnotherAccountIsAnotherShop: every Plug&Pay account has the
+// same API host, so a removed shop is recognised by its account (tenant),
+// not its address: another account connected after it gets a shop of its
+// own, with none of the removed shop's orders or its slug; the same account
+// connected again gets its old shop back, and books nothing twice.
+func TestPlugAndPayAnotherAccountIsAnotherShop(t *testing.T) {
+	w := newPPWorld(t)
+	ctx := context.Background()
+	sc := w.emu.AddScenario()
+	w.sync()
+	first := w.orders()
+	if len(first) == 0 || first[strconv.FormatInt(sc.Paid, 10)].State != app.Booked {
+		t.Fatalf("first account: %d orders, paid order %v", len(first), first[strconv.FormatInt(sc.Paid, 10)].State)
+	}
+	before, _ := w.svc.Shop(ctx, w.shop)
+	if err := w.svc.RemoveShop(ctx, w.shop); err != nil {
+		t.Fatal(err)
+	}
+
+	// Another account on the same API host.
+	w.emu.SetTenant(2)
+	other, err := w.svc.AddShop(ctx, app.ShopInput{Name: "Ander account", Source: order.PlugAndPay, URL: w.srv.URL, Key: ppKey,
+		Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Slug == before.Slug {
+		t.Fatalf("another account took the removed shop's slug %q", other.Slug)
+	}
+	list, err := w.svc.Orders(ctx, app.OrderQuery{Shop: "Ander account"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 0 {
+		t.Fatalf("another account's new shop has %d of the removed shop's orders", len(list))
+	}
+	if err := w.svc.RemoveShop(ctx, "Ander account"); err != nil {
+		t.Fatal(err)
+	}
+
+	// The first account again: its old shop, its bookings, nothing twice.
+	w.emu.SetTenant(1)
+	again, err := w.svc.AddShop(ctx, app.ShopInput{Name: "Cursusplein weer", Source: order.PlugAndPay, URL: w.srv.URL, Key: ppKey,
+		Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Slug != before.Slug {
+		t.Fatalf("the same account came back as %q, was %q", again.Slug, before.Slug)
+	}
+	files, _ := os.ReadDir(w.ubl)
+	w.sync()
+	after, _ := os.ReadDir(w.ubl)
+	if len(after) != len(files) {
+		t.Fatalf("connecting the same account again wrote %d more files", len(after)-len(files))
+	}
+}

@@ -197,6 +197,9 @@ func (s *Service) addShop(ctx context.Context, in ShopInput, test bool) (ShopInf
 			return ShopInfo{}, err
 		}
 	}
+	if sh.Identity, err = s.identity(ctx, sh, test); err != nil {
+		return ShopInfo{}, err
+	}
 	if sh.StartAt.IsZero() {
 		sh.StartAt = s.clock.Now().UTC()
 	}
@@ -238,6 +241,34 @@ func (s *Service) testShop(ctx context.Context, sh store.Shop) error {
 		return &Error{Code: code, Field: field, Err: err}
 	}
 	return nil
+}
+
+// identity is what recognises sh when it was connected before and removed:
+// its address, or for a kind whose address is every account's API host the
+// account behind the keys (source.Identifier). Untested, such a shop is
+// taken as new: reviving another account's shop would book its orders
+// under this one.
+func (s *Service) identity(ctx context.Context, sh store.Shop, tested bool) (string, error) {
+	src, err := s.sourceFor(sh)
+	if err != nil {
+		return "", err
+	}
+	id, ok := src.(source.Identifier)
+	if !ok {
+		return sh.BaseURL, nil
+	}
+	if !tested {
+		return "untested:" + newSecret(), nil
+	}
+	v, err := id.Identity(ctx)
+	if err != nil {
+		code, field := CodeOf(err), "url"
+		if code == CodeAuth {
+			field = "key"
+		}
+		return "", &Error{Code: code, Field: field, Err: err}
+	}
+	return v, nil
 }
 
 // testConnection makes the kind's cheapest call that needs the keys.

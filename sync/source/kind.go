@@ -45,6 +45,14 @@ type ConnectionTester interface {
 	TestConnection(ctx context.Context) error
 }
 
+// Identifier says which account is behind the credentials, where the
+// address does not (Plug&Pay's API host is every account's): a removed shop
+// connected again is recognised by it, and gets its old id, slug and
+// bookings back. A kind without it is recognised by its address.
+type Identifier interface {
+	Identity(ctx context.Context) (string, error)
+}
+
 // HookSetup is what a shop's registered webhooks must match.
 type HookSetup struct {
 	// URL is the full delivery URL of the shop's route (public URL +

@@ -64,12 +64,16 @@ func TestMigration0006AddsOptions(t *testing.T) {
 		t.Fatalf("%d shops", len(after))
 	}
 	for i := range after {
-		row := after[i]
-		if !reflect.DeepEqual(row[:len(row)-1], before[i]) {
-			t.Errorf("shop %d changed:\n got %v\nwant %v", i, row[:len(row)-1], before[i])
+		row, n := after[i], len(before[i])
+		if !reflect.DeepEqual(row[:n], before[i]) {
+			t.Errorf("shop %d changed:\n got %v\nwant %v", i, row[:n], before[i])
 		}
-		if got := row[len(row)-1]; got != "{}" {
+		if got := row[n]; got != "{}" {
 			t.Errorf("shop %d options %v, want {}", i, got)
+		}
+		// 0008: a shop from before is identified by its address.
+		if got := row[n+1]; got != row[3] {
+			t.Errorf("shop %d identity %v, want its address %v", i, got, row[3])
 		}
 	}
 	sh, err := s.ShopByID(ctx, 7)

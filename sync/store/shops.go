@@ -49,6 +49,11 @@ type Shop struct {
 	LastErrorCode string
 	Paused        bool
 	Webhook       WebhookConfig
+	// Identity is what identifies the shop behind the credentials: its
+	// address, or for a kind whose API host is every account's the account
+	// (source.Identifier). A removed shop of the same kind and identity is
+	// revived by AddShop; "" is never revived.
+	Identity string
 	// Options are the shop's own values of its kind's options, by option
 	// key; a key not in it has the kind's default (see engine.Option).
 	Options   map[string]string
@@ -147,7 +152,7 @@ var ErrShopExists = errors.New("a shop with that name exists")
 
 const shopCols = `id, name, source, base_url, api_key, api_secret, forward, poll_seconds, lookback_days,
 	start_at, cursor, last_poll_at, last_poll_ok, last_error, last_error_code, paused, webhook, created_at,
-	slug, sells, removed_at, options`
+	slug, sells, removed_at, options, identity`
 
 func scanShop(row interface{ Scan(...any) error }) (Shop, error) {
 	var sh Shop
@@ -156,7 +161,7 @@ func scanShop(row interface{ Scan(...any) error }) (Shop, error) {
 	var paused int
 	err := row.Scan(&sh.ID, &sh.Name, &sh.Source, &sh.BaseURL, &sh.Key, &sh.Secret, &forward, &poll,
 		&sh.LookbackDays, &start, &cursor, &lastPoll, &lastOK, &sh.LastError, &sh.LastErrorCode, &paused, &webhook, &created,
-		&sh.Slug, &sh.Sells, &removed, &options)
+		&sh.Slug, &sh.Sells, &removed, &options, &sh.Identity)
 	if err != nil {
 		return sh, err
 	}
@@ -194,6 +199,9 @@ func (s *Store) AddShop(ctx context.Context, sh Shop) (Shop, error) {
 	if sh.Sells, err = normSells(sh.Sells); err != nil {
 		return sh, err
 	}
+	if sh.Identity == "" {
+		sh.Identity = sh.BaseURL // the shop's own address identifies it
+	}
 	base := sh.Slug
 	if base == "" {
 		base = sh.Name
@@ -211,14 +219,14 @@ func (s *Store) AddShop(ctx context.Context, sh Shop) (Shop, error) {
 	// nothing twice.
 	var oldID int64
 	var oldSlug string
-	switch err := tx.QueryRowContext(ctx, `SELECT id, slug FROM shops WHERE removed_at != 0 AND source=? AND base_url=?
-		ORDER BY removed_at DESC LIMIT 1`, sh.Source, sh.BaseURL).Scan(&oldID, &oldSlug); {
+	switch err := tx.QueryRowContext(ctx, `SELECT id, slug FROM shops WHERE removed_at != 0 AND source=? AND identity=?
+		AND identity != '' ORDER BY removed_at DESC LIMIT 1`, sh.Source, sh.Identity).Scan(&oldID, &oldSlug); {
 	case err == nil:
 		if _, err := tx.ExecContext(ctx, `UPDATE shops SET name=?, sells=?, api_key=?, api_secret=?, forward=?,
-			poll_seconds=?, lookback_days=?, start_at=?, cursor=?, paused=?, webhook=?, options=?, removed_at=0,
+			poll_seconds=?, lookback_days=?, start_at=?, cursor=?, paused=?, webhook=?, options=?, base_url=?, removed_at=0,
 			last_error='', last_error_code='' WHERE id=?`,
 			sh.Name, sh.Sells, sh.Key, sh.Secret, forward, int64(sh.PollInterval/time.Second), sh.LookbackDays,
-			ms(sh.StartAt), ms(sh.Cursor), boolInt(sh.Paused), webhook, options, oldID); err != nil {
+			ms(sh.StartAt), ms(sh.Cursor), boolInt(sh.Paused), webhook, options, sh.BaseURL, oldID); err != nil {
 			if isUniqueName(err) {
 				return sh, fmt.Errorf("shop %q: %w", sh.Name, ErrShopExists)
 			}
@@ -235,10 +243,10 @@ func (s *Store) AddShop(ctx context.Context, sh Shop) (Shop, error) {
 		return sh, fmt.Errorf("add shop: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO shops(name, slug, sells, source, base_url, api_key, api_secret, forward,
-		poll_seconds, lookback_days, start_at, cursor, paused, webhook, options, created_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		poll_seconds, lookback_days, start_at, cursor, paused, webhook, options, created_at, identity)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		sh.Name, sh.Slug, sh.Sells, sh.Source, sh.BaseURL, sh.Key, sh.Secret, forward, int64(sh.PollInterval/time.Second),
-		sh.LookbackDays, ms(sh.StartAt), ms(sh.Cursor), boolInt(sh.Paused), webhook, options, ms(sh.CreatedAt))
+		sh.LookbackDays, ms(sh.StartAt), ms(sh.Cursor), boolInt(sh.Paused), webhook, options, ms(sh.CreatedAt), sh.Identity)
 	if err != nil {
 		if isUniqueName(err) {
 			return sh, fmt.Errorf("shop %q: %w", sh.Name, ErrShopExists)

@@ -312,16 +312,26 @@ func (c *Client) sameHost(u string) bool {
 
 // TestConnection checks the key with GET /v2/auth/tenants/me.
 func (c *Client) TestConnection(ctx context.Context) error {
+	_, err := c.Identity(ctx)
+	return err
+}
+
+// Identity is the Plug&Pay account behind the key ("tenant:1"), from
+// GET /v2/auth/tenants/me: the API host is the same for every account, so
+// it is the account that says whether a shop connected again is one that
+// was removed (source.Identifier).
+func (c *Client) Identity(ctx context.Context) (string, error) {
 	var me struct {
 		Data struct {
 			ID json.RawMessage `json:"id"`
 		} `json:"data"`
 	}
 	if err := c.get(ctx, "auth/tenants/me", nil, &me); err != nil {
-		return fmt.Errorf("test connection: %w", err)
+		return "", fmt.Errorf("test connection: %w", err)
 	}
-	if len(me.Data.ID) == 0 {
-		return &source.Error{Kind: source.BadResponse, Message: "GET /v2/auth/tenants/me: no tenant in the answer"}
+	id := strings.Trim(string(me.Data.ID), `"`)
+	if id == "" || id == "null" {
+		return "", &source.Error{Kind: source.BadResponse, Message: "GET /v2/auth/tenants/me: no tenant in the answer"}
 	}
-	return nil
+	return "tenant:" + id, nil
 }

@@ -64,6 +64,9 @@ type Shop struct {
 	lists map[string][]*Order
 
 	requests atomic.Int64
+
+	// tenant is the account's id in /v2/auth/tenants/me.
+	tenant int64
 }
 
 // New returns an empty tenant that accepts the API key key.
@@ -74,7 +77,15 @@ func New(key string) *Shop {
 	}
 	return &Shop{key: key, loc: loc, orders: map[int64]*Order{}, subs: map[int64]*Subscription{},
 		rules: map[int64]*Rule{}, lists: map[string][]*Order{}, nextOrder: 1000, nextItem: 5000, nextRule: 1, nextInv: 1,
-		now: time.Now, ruleRights: true}
+		now: time.Now, ruleRights: true, tenant: 1}
+}
+
+// SetTenant sets the account's id that /v2/auth/tenants/me answers (1 by
+// default): two emulators with different ids are two Plug&Pay accounts.
+func (s *Shop) SetTenant(id int64) {
+	s.mu.Lock()
+	s.tenant = id
+	s.mu.Unlock()
 }
 
 // SetURL tells the shop its own address, for the links of pagination.
@@ -184,7 +195,10 @@ func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	get := r.Method == http.MethodGet
 	switch {
 	case len(parts) == 3 && parts[0] == "auth" && parts[1] == "tenants" && parts[2] == "me" && get:
-		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"id": 1, "name": "Webwinkel De Proef", "plan": "lite"}})
+		s.mu.Lock()
+		tenant := s.tenant
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"id": tenant, "name": "Webwinkel De Proef", "plan": "lite"}})
 	case len(parts) == 1 && parts[0] == "orders" && get:
 		s.listOrders(w, r)
 	case len(parts) == 2 && parts[0] == "orders" && get:
