@@ -208,7 +208,7 @@ func TestCLIKinds(t *testing.T) {
 	code, out, _ = p.run("", false, "kinds")
 	for _, want := range []string{
 		"plugandpay (Plug&Pay)\n  shop add plugandpay --name N [--api-url API_URL (default https://api.plugandpay.nl)] --api-key API_KEY\n" +
-			"  shop set NAME [--webhook-key K|-] [--recurring on|off (default on)] [--per-line on|off (default off)] [--products ID,ID]\n",
+			"  shop set NAME [--webhook-key K|-] [--recurring on|off (default on)] [--per-line on|off (default off)] [--products ID,ID] [--cancellations on|off (default on)]\n",
 		// WooCommerce has no settings of its own: no shop set line.
 		"woocommerce (WooCommerce)\n  shop add woocommerce --name N --url URL --key KEY --secret SECRET\n" +
 			"  webhook topics: order.created,",

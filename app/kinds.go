@@ -86,6 +86,9 @@ type KindInfo struct {
 	// OwnerHookKey: the owner enters the key the shop signs webhooks with
 	// (SetWebhookKey); otherwise Orderbrug makes it.
 	OwnerHookKey bool `json:"owner_hook_key"`
+	// Connect: the shop can hand its keys over itself ("Koppel met
+	// WooCommerce"), through the tunnel.
+	Connect bool `json:"connect"`
 	// Webhooks: the kind receives webhooks.
 	Webhooks bool `json:"webhooks"`
 	// DefaultForward is "Status doorzetten verkopen" of a new shop.
@@ -109,7 +112,7 @@ func (s *Service) Kinds() []KindInfo {
 
 func kindInfo(k *source.Descriptor) KindInfo {
 	ki := KindInfo{Kind: k.Kind, Name: k.Name, Fields: []FieldInfo{}, Options: []OptionInfo{}, Topics: []TopicInfo{},
-		OwnerHookKey: k.OwnerHookKey, Webhooks: k.Hooks != nil,
+		OwnerHookKey: k.OwnerHookKey, Webhooks: k.Hooks != nil, Connect: k.Connect,
 		DefaultForward: append([]order.Status{}, k.DefaultForward...)}
 	for _, f := range k.Fields {
 		ki.Fields = append(ki.Fields, FieldInfo{Key: f.Key, Flag: f.Flag, Label: f.Label, Hint: f.Hint, Default: f.Default,

@@ -52,9 +52,8 @@ func kindNames(kinds []app.KindInfo) []string {
 }
 
 // canConnect reports whether a kind has "Koppel met WooCommerce" (the shop
-// sends its keys to the tunnel). KindInfo does not say so yet: the only
-// such kind is WooCommerce's REST authorize endpoint.
-func canConnect(k app.KindInfo) bool { return k.Kind == order.WooCommerce }
+// sends its keys to the tunnel).
+func canConnect(k app.KindInfo) bool { return k.Connect }
 
 // defaultForward is "Status doorzetten verkopen" of a new shop of kind k.
 func defaultForward(k app.KindInfo) []order.Status {

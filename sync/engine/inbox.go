@@ -15,9 +15,10 @@ import (
 // used is marked with the reason and logged; the next poll covers its order.
 func (e *Engine) ProcessInbox(ctx context.Context) (int, error) {
 	n := 0
-	// A shop is polled once per run however many deliveries ask for it
-	// (Plug&Pay's legacy webhook calls once per line, and anyone can send
-	// such a hint): the poll sees all they could mean.
+	// A shop is polled, and an order fetched, once per run however many
+	// deliveries ask for it (Plug&Pay's legacy webhook calls once per line,
+	// and anyone can send such a hint): the first sees all they could mean.
+	// Keys: the shop's slug for a poll, slug NUL order id for a fetch.
 	polled := map[string]bool{}
 	for {
 		ds, err := e.Store.PendingDeliveries(ctx, 100)
@@ -53,7 +54,11 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled m
 	}
 	switch d.Topic {
 	case source.TopicPoll:
-		// Something changed, the delivery does not say what: poll.
+		// Something changed, the delivery does not say what: poll (a
+		// paused shop at its next poll after it is resumed).
+		if sh.Paused {
+			return "paused"
+		}
 		if polled[d.Shop] {
 			return "repeat"
 		}
@@ -63,6 +68,9 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled m
 		}
 		return "polled"
 	case source.TopicSubscriptionEnded:
+		if k := e.kind(sh); has(k, source.OptionCancellations) && Option(sh, k, source.OptionCancellations) == "off" {
+			return "ignored: cancellations are off"
+		}
 		return e.subscriptionEnded(ctx, sh, src, d)
 	}
 	if p, ok := src.(source.WebhookParser); ok {
@@ -92,6 +100,14 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled m
 	if d.OrderID == "" {
 		return fail(fmt.Errorf("delivery names no order"))
 	}
+	// Hints that name an order once it was fetched in this run add
+	// nothing (Plug&Pay calls once per order line; anyone may send
+	// hints): one fetch per order per run.
+	key := d.Shop + "\x00" + d.OrderID
+	if polled[key] {
+		return "repeat"
+	}
+	polled[key] = true
 	n, err := e.Check(ctx, sh, []string{d.OrderID})
 	if err != nil {
 		return fail(fmt.Errorf("fetch order %s: %w", d.OrderID, err))

@@ -27,6 +27,8 @@ type windowShop struct {
 	// byID answers a fetch of an id with another order (a credit invoice
 	// comes back as the order it credits).
 	byID map[string]order.Order
+	// fetched counts the ids asked for.
+	fetched int
 }
 
 func (w *windowShop) Kind() order.Source { return "window" }
@@ -47,6 +49,7 @@ func (w *windowShop) PollEach(ctx context.Context, since time.Time, fn func(sour
 
 func (w *windowShop) Fetch(ctx context.Context, ids []string) ([]order.Order, error) {
 	var out []order.Order
+	w.fetched += len(ids)
 	for _, id := range ids {
 		if o, ok := w.byID[id]; ok {
 			out = append(out, o)
@@ -75,6 +78,7 @@ func windowRig(t *testing.T, w *windowShop) (*engine.Engine, *store.Store, store
 	}
 	t.Cleanup(func() { st.Close() })
 	k := source.Descriptor{Kind: "window", Name: "Window", DefaultForward: []order.Status{"paid"},
+		Options:   []source.Option{{Key: source.OptionCancellations, Kind: source.OptionBool, Default: "on"}},
 		ForwardAs: map[order.Status]order.Status{"credited": "paid"},
 		New:       func(source.Config) (source.Source, error) { return w, nil }}
 	sh, err := st.AddShop(ctx, store.Shop{Name: "Cursus", Source: "window", BaseURL: "https://api.example",
@@ -158,6 +162,38 @@ func TestPollHintsPollOncePerRun(t *testing.T) {
 	if w.polls != 1 {
 		t.Fatalf("5 poll hints polled the shop %d times", w.polls)
 	}
+
+	// Hints naming one order (once per order line, or repeated by anyone):
+	// one fetch per run.
+	for i := range 4 {
+		if _, err := st.AddDelivery(ctx, store.Delivery{Source: "window", Shop: sh.Slug, Topic: "order_paid",
+			OrderID: "77", Body: []byte{'k' + byte(i)}, ReceivedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.ProcessInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w.fetched != 1 {
+		t.Fatalf("4 hints for one order fetched %d ids", w.fetched)
+	}
+
+	// A paused shop is not polled for a hint; its next poll after it is
+	// resumed sees what the hint meant.
+	sh.Paused = true
+	if err := st.UpdateShop(ctx, sh); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddDelivery(ctx, store.Delivery{Source: "window", Shop: sh.Slug, Topic: source.TopicPoll,
+		Body: []byte("paused"), ReceivedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ProcessInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w.polls != 1 {
+		t.Fatalf("a paused shop was polled for a hint (%d polls)", w.polls)
+	}
 }
 
 // TestSubscriptionEndedOnlyWhenTheShopSaysSo: the webhook is a hint that
@@ -225,6 +261,29 @@ func TestSubscriptionEndedOnlyWhenTheShopSaysSo(t *testing.T) {
 	}
 	if n != 2 {
 		t.Fatalf("%d subscription_ended events after a fetch that failed, want still 2", n)
+	}
+
+	// Cancellations switched off: not recorded, not even asked about.
+	w.subErr = nil
+	if err := st.SaveOptions(ctx, sh.ID, map[string]string{source.OptionCancellations: "off"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddDelivery(ctx, store.Delivery{Source: "window", Shop: sh.Slug, Topic: source.TopicSubscriptionEnded,
+		OrderID: source.SubscriptionPrefix + "41", Body: []byte("off"), ReceivedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ProcessInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ = st.Events(ctx, store.EventFilter{Limit: 100})
+	n = 0
+	for _, ev := range evs {
+		if ev.Code == "subscription_ended" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d subscription_ended events with cancellations off, want still 2", n)
 	}
 }
 

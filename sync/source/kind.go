@@ -184,6 +184,9 @@ const (
 	// ProductID is in the list are booked; others are ignored with reason
 	// "product_filter".
 	OptionProducts = "products"
+	// OptionCancellations off: a subscription that ends (Plug&Pay's
+	// "Opzeggingen") is not recorded, and no webhook is asked for it.
+	OptionCancellations = "cancellations"
 )
 
 // Topic is a webhook toggle of a kind.
@@ -243,6 +246,10 @@ type Descriptor struct {
 	// OrderURL is the order's page in the shop's admin ("open in shop");
 	// nil or "": none.
 	OrderURL func(baseURL, orderID string) string
+	// Connect: the shop hands its keys over on a page of its own, through
+	// the tunnel ("Koppel met WooCommerce", /wc-auth/v1/authorize), instead
+	// of the owner pasting them.
+	Connect bool
 }
 
 // In reports whether st is one of list.

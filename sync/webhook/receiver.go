@@ -53,10 +53,15 @@ type Result struct {
 	Ignored string
 }
 
-// Receiver turns the requests of one kind into deliveries. It checks the
-// signature first: nothing unverified is stored or acknowledged. Errors are
-// the typed errors of this package (*SignatureError, *ParseError), which
-// Classify maps to a status. It must not block on the network.
+// Receiver turns the requests of one kind into deliveries. The receiver
+// says what counts as verified for its kind, and checks that first:
+// WooCommerce's deliveries carry the order and are stored only when signed
+// (a verified body it cannot read is kept for replay); Plug&Pay's only name
+// an order, which the engine fetches from the shop's API, so an unsigned
+// call is taken as a hint (a present but wrong signature is refused) and a
+// forged one can book nothing. Errors are the typed errors of this package
+// (*SignatureError, *ParseError), which Classify maps to a status. It must
+// not block on the network.
 type Receiver interface {
 	Routes() []Route
 	Receive(req Request) (Result, error)

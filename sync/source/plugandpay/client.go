@@ -45,6 +45,9 @@ type Config struct {
 	Key        string
 	HTTPClient *http.Client
 	Timeout    time.Duration
+	// NoCancellations: the shop's option "cancellations" is off, so no
+	// webhook rule is made for subscription_ended.
+	NoCancellations bool
 }
 
 // Client talks to one Plug&Pay tenant.
@@ -58,6 +61,8 @@ type Client struct {
 	// sdkOnly is set once the tenant refused an include only the tap
 	// asks for [T]: from then on only the SDK's are asked.
 	sdkOnly atomic.Bool
+	// triggers are those a webhook rule is made for.
+	triggers []string
 }
 
 var (
@@ -100,6 +105,12 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{base: u, key: strings.TrimSpace(cfg.Key), http: &hc, timeout: cfg.Timeout, now: time.Now}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
+	}
+	for _, t := range Triggers {
+		if t == TriggerSubscriptionEnded && cfg.NoCancellations {
+			continue
+		}
+		c.triggers = append(c.triggers, t)
 	}
 	return c, nil
 }

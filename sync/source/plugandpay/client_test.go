@@ -463,3 +463,29 @@ func TestPollStopsAtRefusal(t *testing.T) {
 		t.Fatalf("err %v, cursor %v, want %v", err, next, since)
 	}
 }
+
+// With "Opzeggingen" switched off (the shop's option cancellations), no
+// rule is made for subscription_ended, and one made before goes.
+func TestRegisterHooksWithoutCancellations(t *testing.T) {
+	shop, c := start(t, t0)
+	st, err := c.RegisterHooks(ctx, source.HookSetup{URL: "https://tunnel.example/hooks/plugandpay/winkel"})
+	if err != nil || len(st.IDs) != 3 {
+		t.Fatalf("register: %+v %v", st, err)
+	}
+	off, err := New(Config{BaseURL: c.BaseURL(), Key: testKey, NoCancellations: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err = off.RegisterHooks(ctx, source.HookSetup{URL: "https://tunnel.example/hooks/plugandpay/winkel", Known: st.IDs})
+	if err != nil || len(st.IDs) != 2 || st.IDs[TriggerSubscriptionEnded] != "" {
+		t.Fatalf("cancellations off: %+v %v", st, err)
+	}
+	for _, r := range shop.Rules() {
+		if r.TriggerType == TriggerSubscriptionEnded {
+			t.Fatalf("the subscription_ended rule is still there: %+v", r)
+		}
+	}
+	if len(shop.Rules()) != 2 {
+		t.Fatalf("%d rules", len(shop.Rules()))
+	}
+}

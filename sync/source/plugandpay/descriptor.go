@@ -35,6 +35,7 @@ func Descriptor() source.Descriptor {
 			{Key: source.OptionRecurring, Flag: "recurring", Kind: source.OptionBool, Default: "on", Label: "option.recurring"},
 			{Key: source.OptionPerLine, Flag: "per-line", Kind: source.OptionBool, Default: "off", Label: "option.per_line", Hint: "option.per_line.hint"},
 			{Key: source.OptionProducts, Flag: "products", Kind: source.OptionList, Default: "", Label: "option.products", Hint: "option.products.hint"},
+			{Key: source.OptionCancellations, Flag: "cancellations", Kind: source.OptionBool, Default: "on", Label: "option.cancellations", Hint: "option.cancellations.hint"},
 		},
 		DefaultForward: []order.Status{StatusPaid},
 		// A chargeback or reversed direct debit undoes the sale.
@@ -50,7 +51,8 @@ func Descriptor() source.Descriptor {
 		ForwardAs:    map[order.Status]order.Status{StatusCredited: StatusPaid},
 		OwnerHookKey: true,
 		New: func(cfg source.Config) (source.Source, error) {
-			return New(Config{BaseURL: cfg.BaseURL, Key: cfg.Key, HTTPClient: cfg.HTTPClient})
+			return New(Config{BaseURL: cfg.BaseURL, Key: cfg.Key, HTTPClient: cfg.HTTPClient,
+				NoCancellations: cfg.Options[source.OptionCancellations] == "off"})
 		},
 		Hooks:    Receiver{},
 		OrderURL: OrderURL,

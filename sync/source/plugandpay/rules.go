@@ -16,7 +16,11 @@ import (
 // Triggers Orderbrug registers a webhook rule for. "Order paid" and
 // "Invoice created" (a credit invoice is an invoice) carry the orders;
 // "Subscription ended" the Opzeggingen.
-var Triggers = []string{"order_paid", "order_invoice_created", "subscription_ended"}
+var Triggers = []string{"order_paid", "order_invoice_created", TriggerSubscriptionEnded}
+
+// TriggerSubscriptionEnded is the rule of "Opzeggingen"; made only while
+// the shop's option cancellations is on.
+const TriggerSubscriptionEnded = "subscription_ended"
 
 // ruleName marks the rules Orderbrug made, so it never touches the owner's.
 const ruleName = "Orderbrug"
@@ -66,7 +70,7 @@ func (c *Client) RegisterHooks(ctx context.Context, setup source.HookSetup) (sou
 	state := source.HookState{IDs: map[string]string{}}
 	keep := map[string]bool{}
 	if setup.URL != "" {
-		for _, t := range Triggers {
+		for _, t := range c.triggers {
 			for _, r := range ours {
 				if r.TriggerType == t && r.url() == setup.URL && state.IDs[t] == "" {
 					state.IDs[t] = r.ID.String()
@@ -90,7 +94,7 @@ func (c *Client) RegisterHooks(ctx context.Context, setup source.HookSetup) (sou
 	if setup.URL == "" {
 		return state, nil
 	}
-	for _, t := range Triggers {
+	for _, t := range c.triggers {
 		if state.IDs[t] != "" {
 			continue
 		}

@@ -502,12 +502,12 @@ func (c *Client) Fetch(ctx context.Context, ids []string) ([]order.Order, error)
 	return out, errors.Join(unreadable...)
 }
 
-// statusNames are the payment statuses as Plug&Pay's Dutch dashboard
-// names them.
+// statusNames are the payment statuses under the names of the API's enum;
+// the window shows its own words for them (status.* in assets/lang).
 var statusNames = []order.StatusInfo{
-	{Slug: StatusOpen, Name: "Openstaand"}, {Slug: StatusPaid, Name: "Betaald"},
-	{Slug: StatusProcessing, Name: "In behandeling"}, {Slug: StatusCredited, Name: "Gecrediteerd"},
-	{Slug: StatusCreditInvoice, Name: "Creditfactuur"}, {Slug: StatusReversed, Name: "Gestorneerd"},
+	{Slug: StatusOpen, Name: "Open"}, {Slug: StatusPaid, Name: "Paid"},
+	{Slug: StatusProcessing, Name: "Processing"}, {Slug: StatusCredited, Name: "Credited"},
+	{Slug: StatusCreditInvoice, Name: "Credit invoice"}, {Slug: StatusReversed, Name: "Reversed"},
 }
 
 // Statuses lists the payment statuses with their counts (meta.total of a

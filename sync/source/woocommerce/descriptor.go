@@ -46,5 +46,6 @@ func Descriptor() source.Descriptor {
 		},
 		Hooks:    Receiver{},
 		OrderURL: adminURL,
+		Connect:  true,
 	}
 }
