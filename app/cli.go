@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -68,6 +69,23 @@ func usageText(kinds []KindInfo) string {
 		}
 		add.WriteString(line + "\n")
 	}
+	// The settings of every kind, once each: `shop set` takes those of the
+	// shop's own kind.
+	var opts []string
+	seen := map[string]bool{}
+	for _, k := range kinds {
+		for _, o := range k.Options {
+			if seen[o.Flag] {
+				continue
+			}
+			seen[o.Flag] = true
+			v := "on|off"
+			if o.Kind == string(source.OptionList) {
+				v = "ID,ID"
+			}
+			opts = append(opts, "[--"+o.Flag+" "+v+"]")
+		}
+	}
 	return `Usage: orderbrug [--data-dir DIR] [COMMAND] [FLAGS]
 
 Without a command Orderbrug opens its window.
@@ -83,7 +101,7 @@ Commands:
   shop show NAME [--json]            one shop
   shop rename NAME NEW               change the name people see (files and webhook URL stay)
   shop set NAME [--since DATE] [--sells goods|services] [--webhook-key K|-]
-           [--recurring on|off] [--per-line on|off] [--products ID,ID]   (the kind's settings)
+           ` + strings.Join(opts, " ") + `   (the kind's settings)
                                      --since earlier than before: backfill from DATE
   shop forward NAME s1,s2            set "Status doorzetten verkopen"
   shop remove NAME                   stop using a shop; what was booked is kept
