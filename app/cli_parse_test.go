@@ -117,7 +117,8 @@ func TestCLIShopAddTakesTheKindsFlags(t *testing.T) {
 	p.wrong(`unknown kind "nope": use plugandpay or woocommerce`, "shop", "add", "nope", "--name", "x", "--api-key", "k")
 	p.wrong("KIND is plugandpay or woocommerce", "shop", "add")
 	p.wrong("KIND is plugandpay or woocommerce", "shop", "add", "--name", "x")
-	p.wrong("shop add plugandpay --name N --api-url API_URL --api-key API_KEY", "shop", "add", "plugandpay", "extra")
+	p.wrong("shop add plugandpay --name N [--api-url API_URL] --api-key API_KEY", "shop", "add", "plugandpay", "extra")
+	p.wrong("shop add plugandpay: --api-key is required (- reads it from stdin)", "shop", "add", "plugandpay", "--name", "P")
 	p.wrong(`date "2026-13-01": use YYYY-MM-DD`, "shop", "add", "plugandpay", "--api-key", "k", "--since", "2026-13-01")
 	p.wrong("no line to read", "shop", "add", "plugandpay", "--api-key", "-")
 	p.wrong(`invalid argument "soon" for "--interval"`, "shop", "add", "plugandpay", "--interval", "soon")
@@ -191,9 +192,13 @@ func TestCLIShopSetTakesTheSettingsOfItsKind(t *testing.T) {
 		!strings.Contains(out, "webhook key of Cursussen saved") || strings.Contains(out+errOut, "whk_echt") {
 		t.Fatalf("shop set on the service: exit %d %q %q", code, out, errOut)
 	}
-	if code, out, errOut = p.run("", true, "shop", "set", "Koffiebar", "--webhook-key", "k"); code != 1 || out != "" ||
-		!strings.Contains(errOut, "secret Orderbrug makes") {
+	// Refused before anything changes: --sells is not applied either.
+	if code, out, errOut = p.run("", true, "shop", "set", "Koffiebar", "--sells", "services", "--webhook-key", "k"); code != 2 || out != "" ||
+		!strings.Contains(errOut, "--webhook-key is not a setting of WooCommerce shops") {
 		t.Fatalf("shop set --webhook-key on a WooCommerce shop: exit %d %q %q", code, out, errOut)
+	}
+	if code, out, _ = p.run("", true, "shop", "show", "Koffiebar", "--json"); code != 0 || !strings.Contains(out, `"sells": "goods"`) {
+		t.Fatalf("a refused shop set changed the shop: exit %d\n%s", code, out)
 	}
 }
 
@@ -219,7 +224,7 @@ func TestCLIKinds(t *testing.T) {
 	}
 	// Help of one kind's shop add lists its flags.
 	code, out, _ = p.run("", false, "shop", "add", "plugandpay", "--help")
-	if code != 0 || !strings.Contains(out, "Usage: orderbrug shop add plugandpay --name N --api-url API_URL --api-key API_KEY") ||
+	if code != 0 || !strings.Contains(out, "Usage: orderbrug shop add plugandpay --name N [--api-url API_URL] --api-key API_KEY") ||
 		!strings.Contains(out, `--api-url string`) || !strings.Contains(out, "- reads it from stdin") || strings.Contains(out, "--secret") {
 		t.Errorf("shop add plugandpay --help: exit %d\n%s", code, out)
 	}

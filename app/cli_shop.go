@@ -73,7 +73,11 @@ func (r *cmdline) shopAddKindCmd(k KindInfo) *cobra.Command {
 	a := &shopAdd{kind: k, fields: make([]string, len(k.Fields))}
 	line := string(k.Kind) + " --name N"
 	for _, f := range k.Fields {
-		line += " --" + f.Flag + " " + strings.ToUpper(strings.ReplaceAll(f.Flag, "-", "_"))
+		v := " --" + f.Flag + " " + strings.ToUpper(strings.ReplaceAll(f.Flag, "-", "_"))
+		if !f.Required {
+			v = " [" + v[1:] + "]"
+		}
+		line += v
 	}
 	use := "shop add " + line
 	cmd := &cobra.Command{
@@ -127,6 +131,9 @@ func (r *cmdline) shopAddInput(a *shopAdd) (ShopInput, error) {
 	lookback := a.lookback
 	in := ShopInput{Name: a.name, Source: a.kind.Kind, Interval: a.interval, LookbackDays: &lookback, Sells: order.Sells(a.sells)}
 	for i, f := range a.kind.Fields {
+		if f.Required && strings.TrimSpace(a.fields[i]) == "" {
+			return in, usagef("shop add %s: --%s is required%s", a.kind.Kind, f.Flag, map[bool]string{true: " (- reads it from stdin)"}[f.Secret])
+		}
 		v, err := r.c.secretArg(a.fields[i])
 		if err != nil {
 			return in, err
@@ -293,13 +300,14 @@ func (r *cmdline) shopSetCmd() *cobra.Command {
 			}
 			return r.withService(cmd.Context(), func(svc *Service) error {
 				ctx := cmd.Context()
-				if len(given) > 0 {
-					// Only the settings of the shop's own kind.
+				if len(given) > 0 || keyGiven {
+					// Only the settings of the shop's own kind, checked
+					// before anything is changed.
 					si, err := svc.Shop(ctx, name)
 					if err != nil {
 						return err
 					}
-					if err := r.ofKind(si, given); err != nil {
+					if err := r.ofKind(si, given, keyGiven); err != nil {
 						return err
 					}
 				}
@@ -348,7 +356,7 @@ func (r *cmdline) shopSetCmd() *cobra.Command {
 }
 
 // ofKind checks that the settings given are of si's kind.
-func (r *cmdline) ofKind(si ShopInfo, given []*optionFlag) error {
+func (r *cmdline) ofKind(si ShopInfo, given []*optionFlag, hookKey bool) error {
 	var kind *KindInfo
 	kinds := r.kinds()
 	for i := range kinds {
@@ -358,6 +366,9 @@ func (r *cmdline) ofKind(si ShopInfo, given []*optionFlag) error {
 	}
 	if kind == nil {
 		return usagef("shop %s: its kind %q has no settings", si.Name, si.Source)
+	}
+	if hookKey && !kind.OwnerHookKey {
+		return usagef("--webhook-key is not a setting of %s shops: Orderbrug signs their webhooks with its own secret (orderbrug webhook secret --shop %s)", kind.Name, si.Name)
 	}
 	for _, o := range given {
 		found := false
