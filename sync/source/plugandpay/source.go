@@ -250,7 +250,10 @@ func (c *Client) PollEach(ctx context.Context, since time.Time, fn func(source.P
 		noKey = false
 		switch q.Get("payment_status") {
 		case unpaidStatuses:
-			from, byUpdate = since.Add(-paidOverlap), true
+			// Reported when updated since the cursor, with no key: an
+			// open order touched now must not move the cursor past a
+			// payment still to become visible in the paid window.
+			from, noKey = since.Add(-paidOverlap), true
 		case string(StatusReversed):
 			// A re-check of old orders: reported when updated since
 			// the cursor, and no key (its paid_at is old, and its
