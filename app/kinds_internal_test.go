@@ -265,7 +265,7 @@ func TestSecondKindThroughTheService(t *testing.T) {
 
 	// Webhooks: a poll hint polls, a subscription that ended is logged for
 	// the shop and for the orders of it, and nothing is booked.
-	f.sub = source.Subscription{Customer: "Jan de Vries", Product: "Cursus", OrderIDs: []string{"1", "404"}}
+	f.sub = source.Subscription{Status: "ended", Customer: "Jan de Vries", Product: "Cursus", OrderIDs: []string{"1", "404"}}
 	srv := httptest.NewServer(svc.WebhookHandler())
 	defer srv.Close()
 	for _, body := range []string{"poll", "subscription_ended 55"} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source"
@@ -15,11 +16,11 @@ import (
 // used is marked with the reason and logged; the next poll covers its order.
 func (e *Engine) ProcessInbox(ctx context.Context) (int, error) {
 	n := 0
-	// A shop is polled, and an order fetched, once per run however many
-	// deliveries ask for it (Plug&Pay's legacy webhook calls once per line,
-	// and anyone can send such a hint): the first sees all they could mean.
-	// Keys: the shop's slug for a poll, slug NUL order id for a fetch.
-	polled := map[string]bool{}
+	// A shop is polled, and an order fetched, once for all the deliveries
+	// that asked for it before that poll or fetch began (Plug&Pay's legacy
+	// webhook calls once per line, and anyone can send such a hint); one
+	// received after it began may mean a later change, and is acted on.
+	polled := seen{}
 	for {
 		ds, err := e.Store.PendingDeliveries(ctx, 100)
 		if err != nil {
@@ -38,7 +39,7 @@ func (e *Engine) ProcessInbox(ctx context.Context) (int, error) {
 	}
 }
 
-func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled map[string]bool) string {
+func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled seen) string {
 	sh, err := e.Store.ShopBySlug(ctx, d.Shop) // the delivery path names the shop by its slug
 	if err != nil {
 		return "unknown shop"
@@ -59,13 +60,14 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled m
 		if sh.Paused {
 			return "paused"
 		}
-		if polled[d.Shop] {
+		if polled.covers(d.Shop, d) {
 			return "repeat"
 		}
-		polled[d.Shop] = true
+		start := e.now()
 		if _, err := e.Poll(ctx, sh, nil); err != nil {
 			return fail(err)
 		}
+		polled.done(d.Shop, start)
 		return "polled"
 	case source.TopicSubscriptionEnded:
 		if k := e.kind(sh); has(k, source.OptionCancellations) && Option(sh, k, source.OptionCancellations) == "off" {
@@ -100,18 +102,18 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled m
 	if d.OrderID == "" {
 		return fail(fmt.Errorf("delivery names no order"))
 	}
-	// Hints that name an order once it was fetched in this run add
-	// nothing (Plug&Pay calls once per order line; anyone may send
-	// hints): one fetch per order per run.
+	// A hint for an order fetched in this run after the hint came adds
+	// nothing (Plug&Pay calls once per order line; anyone may send hints).
 	key := d.Shop + "\x00" + d.OrderID
-	if polled[key] {
+	if polled.covers(key, d) {
 		return "repeat"
 	}
-	polled[key] = true
+	start := e.now()
 	n, err := e.Check(ctx, sh, []string{d.OrderID})
 	if err != nil {
 		return fail(fmt.Errorf("fetch order %s: %w", d.OrderID, err))
 	}
+	polled.done(key, start)
 	if n > 0 {
 		return "changed"
 	}
@@ -140,8 +142,10 @@ func (e *Engine) subscriptionEnded(ctx context.Context, sh store.Shop, src sourc
 		if err != nil {
 			return fail(fmt.Errorf("subscription %s could not be confirmed with the shop, nothing recorded: %w", id, err))
 		}
-		if got.Status == "active" {
-			return fail(fmt.Errorf("subscription %s is still active in the shop, nothing recorded", id))
+		switch got.Status {
+		case "ended", "cancelled", "inactive": // APIS.md §1.5: what an ended one is
+		default:
+			return fail(fmt.Errorf("subscription %s is %q in the shop, not ended: nothing recorded", id, got.Status))
 		}
 		if got.ID == "" {
 			got.ID = id
@@ -164,3 +168,26 @@ func (e *Engine) subscriptionEnded(ctx context.Context, sh store.Shop, src sourc
 	e.changed()
 	return "subscription_ended"
 }
+
+// seen is when, in one inbox run, each shop's poll (key: its slug) and each
+// order's fetch (slug NUL order id) that went through began.
+type seen map[string]time.Time
+
+// covers reports whether what d asks for was polled or fetched after d
+// (each of its repeats) was received: what the shop said then includes all
+// d could mean. Times are compared to the millisecond the inbox keeps, and
+// a tie is not covered: a fetch too many costs less than a change missed.
+func (s seen) covers(key string, d store.Delivery) bool {
+	start, ok := s[key]
+	if !ok {
+		return false
+	}
+	last := d.ReceivedAt
+	if d.LastReceivedAt.After(last) {
+		last = d.LastReceivedAt
+	}
+	return last.Before(start)
+}
+
+// done records that the poll or fetch of key, begun at start, went through.
+func (s seen) done(key string, start time.Time) { s[key] = start.Truncate(time.Millisecond) }

@@ -27,8 +27,9 @@ type windowShop struct {
 	// byID answers a fetch of an id with another order (a credit invoice
 	// comes back as the order it credits).
 	byID map[string]order.Order
-	// fetched counts the ids asked for.
+	// fetched counts the ids asked for; onFetch runs in each fetch.
 	fetched int
+	onFetch func()
 }
 
 func (w *windowShop) Kind() order.Source { return "window" }
@@ -50,6 +51,9 @@ func (w *windowShop) PollEach(ctx context.Context, since time.Time, fn func(sour
 func (w *windowShop) Fetch(ctx context.Context, ids []string) ([]order.Order, error) {
 	var out []order.Order
 	w.fetched += len(ids)
+	if w.onFetch != nil {
+		w.onFetch()
+	}
 	for _, id := range ids {
 		if o, ok := w.byID[id]; ok {
 			out = append(out, o)
@@ -151,7 +155,7 @@ func TestPollHintsPollOncePerRun(t *testing.T) {
 	e, st, sh := windowRig(t, w)
 	for i := range 5 {
 		if _, err := st.AddDelivery(ctx, store.Delivery{Source: "window", Shop: sh.Slug, Topic: source.TopicPoll,
-			Body: []byte{'a' + byte(i)}, ReceivedAt: time.Now()}); err != nil {
+			Body: []byte{'a' + byte(i)}, ReceivedAt: time.Now().Add(-time.Second)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -167,7 +171,7 @@ func TestPollHintsPollOncePerRun(t *testing.T) {
 	// one fetch per run.
 	for i := range 4 {
 		if _, err := st.AddDelivery(ctx, store.Delivery{Source: "window", Shop: sh.Slug, Topic: "order_paid",
-			OrderID: "77", Body: []byte{'k' + byte(i)}, ReceivedAt: time.Now()}); err != nil {
+			OrderID: "77", Body: []byte{'k' + byte(i)}, ReceivedAt: time.Now().Add(-time.Second)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -176,6 +180,28 @@ func TestPollHintsPollOncePerRun(t *testing.T) {
 	}
 	if w.fetched != 1 {
 		t.Fatalf("4 hints for one order fetched %d ids", w.fetched)
+	}
+
+	// A hint that arrives while that order is being fetched may be news
+	// (paid meanwhile): it is acted on, in the same run.
+	w.fetched = 0
+	if _, err := st.AddDelivery(ctx, store.Delivery{Source: "window", Shop: sh.Slug, Topic: "order_invoice_created",
+		OrderID: "78", Body: []byte("first"), ReceivedAt: time.Now().Add(-time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	w.onFetch = func() {
+		w.onFetch = nil
+		time.Sleep(5 * time.Millisecond)
+		if _, err := st.AddDelivery(ctx, store.Delivery{Source: "window", Shop: sh.Slug, Topic: "order_paid",
+			OrderID: "78", Body: []byte("paid meanwhile"), ReceivedAt: time.Now()}); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := e.ProcessInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w.fetched != 2 {
+		t.Fatalf("a hint that came during the fetch: %d fetches, want 2", w.fetched)
 	}
 
 	// A paused shop is not polled for a hint; its next poll after it is

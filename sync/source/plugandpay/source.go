@@ -438,6 +438,11 @@ func (c *Client) linkByEmail(ctx context.Context, w *wire, want order.Status, ha
 		if err != nil || o.id == w.id || o.status != want {
 			return nil
 		}
+		// The email filter may match a part of an address (an@x.nl in
+		// jan@x.nl): only the same address, in any case, is the buyer.
+		if o.o.Billing == nil || !strings.EqualFold(strings.TrimSpace(deref(o.o.Billing.Contact.Email)), strings.TrimSpace(email)) {
+			return nil
+		}
 		if t, err := o.o.AmountWithTax.cents(); err == nil && t == -total {
 			found = append(found, o)
 		}
