@@ -253,6 +253,16 @@ func (s *Service) SetShopOptions(ctx context.Context, shop string, opts map[stri
 		args[key] = v
 	}
 	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_options", Args: args})
+	// An option may decide which webhooks the shop calls (Plug&Pay's
+	// cancellations rule): registered again at once where there is a
+	// public URL, else at the next poll.
+	if sh.Webhook.Enabled {
+		if url, _ := s.publicURL(ctx); url != "" {
+			if err := s.registerWebhooks(ctx, sh, url); err != nil {
+				s.log.Warn("webhooks after an option changed", "shop", sh.Name, "err", err)
+			}
+		}
+	}
 	s.wake()
 	s.notify()
 	return nil

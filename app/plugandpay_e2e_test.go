@@ -564,6 +564,25 @@ func TestPlugAndPayWebhooksOwnURL(t *testing.T) {
 	if !w.rulesAt(public + path) {
 		t.Fatalf("rules after webhook on: %+v", w.emu.Rules())
 	}
+
+	// Opzeggingen switched off: its rule goes at once; on: it is back.
+	if err := w.svc.SetShopOptions(ctx, w.shop, map[string]string{"cancellations": "off"}); err != nil {
+		t.Fatal(err)
+	}
+	if rules := w.emu.Rules(); len(rules) != 2 {
+		t.Fatalf("cancellations off: %d rules, want 2", len(rules))
+	}
+	for _, r := range w.emu.Rules() {
+		if r.TriggerType == "subscription_ended" {
+			t.Fatal("cancellations off: the subscription_ended rule is still there")
+		}
+	}
+	if err := w.svc.SetShopOptions(ctx, w.shop, map[string]string{"cancellations": "on"}); err != nil {
+		t.Fatal(err)
+	}
+	if !w.rulesAt(public + path) {
+		t.Fatalf("cancellations on again: rules %+v", w.emu.Rules())
+	}
 	info := w.info()
 	if info.Registration != app.Registered || info.Manual || info.URL != public+path || info.Path != path || info.Paths["orders"] != path {
 		t.Errorf("after registration: %+v", info)
@@ -1111,5 +1130,37 @@ func TestPlugAndPayAnotherAccountIsAnotherShop(t *testing.T) {
 	after, _ := os.ReadDir(w.ubl)
 	if len(after) != len(files) {
 		t.Fatalf("connecting the same account again wrote %d more files", len(after)-len(files))
+	}
+}
+
+// TestPlugAndPayNewKeyOfAnotherAccountIsRefused: a shop's orders and
+// bookings belong to the account they came from. A new API key of the same
+// account is taken; one of another account is refused, and the shop keeps
+// its key.
+func TestPlugAndPayNewKeyOfAnotherAccountIsRefused(t *testing.T) {
+	w := newPPWorld(t)
+	ctx := context.Background()
+	w.emu.AddScenario()
+	w.sync()
+
+	w.emu.SetKey("pp_nieuwe_sleutel_zelfde_account")
+	if err := w.svc.UpdateShop(ctx, w.shop, app.ShopInput{Name: w.shop, URL: w.srv.URL, Key: "pp_nieuwe_sleutel_zelfde_account"}); err != nil {
+		t.Fatalf("a new key of the same account: %v", err)
+	}
+	w.emu.SetTenant(2)
+	w.emu.SetKey("pp_sleutel_ander_account")
+	err := w.svc.UpdateShop(ctx, w.shop, app.ShopInput{Name: w.shop, URL: w.srv.URL, Key: "pp_sleutel_ander_account"})
+	if app.CodeOf(err) != app.CodeInvalid || app.FieldOf(err) != "key" {
+		t.Fatalf("a key of another account: %v (code %s, field %s)", err, app.CodeOf(err), app.FieldOf(err))
+	}
+	if strings.Contains(err.Error(), "pp_sleutel_ander_account") {
+		t.Fatalf("the error shows the key: %v", err)
+	}
+	// The shop still polls with the key it had: the other account is not
+	// asked (its answer would be a 401 for the old key).
+	w.emu.SetTenant(1)
+	w.emu.SetKey("pp_nieuwe_sleutel_zelfde_account")
+	if _, err := w.svc.Sync(ctx, "", nil); err != nil {
+		t.Fatalf("sync after the refused key: %v", err)
 	}
 }

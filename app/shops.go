@@ -271,6 +271,17 @@ func (s *Service) identity(ctx context.Context, sh store.Shop, tested bool) (str
 	return v, nil
 }
 
+// sourceIdentifies reports whether sh's kind knows the account behind the
+// keys (source.Identifier), so that the account, not the address, is the shop.
+func (s *Service) sourceIdentifies(sh store.Shop) (source.Source, bool) {
+	src, err := s.sourceFor(sh)
+	if err != nil {
+		return nil, false
+	}
+	_, ok := src.(source.Identifier)
+	return src, ok
+}
+
 // testConnection makes the kind's cheapest call that needs the keys.
 func testConnection(ctx context.Context, src source.Source) error {
 	if t, ok := src.(source.ConnectionTester); ok {
@@ -430,6 +441,17 @@ func (s *Service) UpdateShop(ctx context.Context, name string, in ShopInput) err
 		if err := s.testShop(ctx, sh); err != nil {
 			return err
 		}
+		// And they must still be this shop: its orders, bookings and
+		// slug belong to the account they came from. A shop whose address
+		// identifies it moves with its address.
+		id, err := s.identity(ctx, sh, true)
+		if err != nil {
+			return err
+		}
+		if _, byAccount := s.sourceIdentifies(sh); byAccount && cur.Identity != "" && !strings.HasPrefix(cur.Identity, "untested:") && id != cur.Identity {
+			return &Error{Code: CodeInvalid, Field: "key", Err: fmt.Errorf("these keys are of another account than the one %s books (add that account as a new shop)", cur.Name)}
+		}
+		sh.Identity = id
 	}
 	newStart := sh.StartAt
 	sh.StartAt = cur.StartAt

@@ -347,11 +347,15 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 	if sh.Sells, err = normSells(sh.Sells); err != nil {
 		return err
 	}
-	// The slug is not written: it never changes.
+	// The slug is not written: it never changes. A new Identity is taken;
+	// otherwise one that was the shop's address follows the address (SET
+	// sees the row as it was), and any other stays.
 	res, err := s.db.ExecContext(ctx, `UPDATE shops SET name=?, sells=?, base_url=?, api_key=?, api_secret=?, forward=?,
-		poll_seconds=?, lookback_days=?, start_at=?, paused=?, webhook=?, options=? WHERE id=? AND removed_at=0`,
+		poll_seconds=?, lookback_days=?, start_at=?, paused=?, webhook=?, options=?,
+		identity=CASE WHEN ?!='' AND ?!=identity THEN ? WHEN identity=base_url THEN ? ELSE identity END
+		WHERE id=? AND removed_at=0`,
 		sh.Name, sh.Sells, sh.BaseURL, sh.Key, sh.Secret, forward, int64(sh.PollInterval/time.Second), sh.LookbackDays,
-		ms(sh.StartAt), boolInt(sh.Paused), webhook, options, sh.ID)
+		ms(sh.StartAt), boolInt(sh.Paused), webhook, options, sh.Identity, sh.Identity, sh.Identity, sh.BaseURL, sh.ID)
 	if err != nil {
 		if isUniqueName(err) {
 			return fmt.Errorf("shop %q: %w", sh.Name, ErrShopExists)

@@ -88,6 +88,14 @@ func (s *Shop) SetTenant(id int64) {
 	s.mu.Unlock()
 }
 
+// SetKey replaces the API key the account accepts (the owner made a new
+// one): the old key is refused from then on.
+func (s *Shop) SetKey(key string) {
+	s.mu.Lock()
+	s.key = key
+	s.mu.Unlock()
+}
+
 // SetURL tells the shop its own address, for the links of pagination.
 func (s *Shop) SetURL(u string) {
 	s.mu.Lock()
