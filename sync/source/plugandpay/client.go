@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -281,19 +280,7 @@ func transient(err error) bool {
 // transportError classifies a round-trip error; the URL of a *url.Error is
 // dropped (it carries nothing secret, but the message stays short).
 func (c *Client) transportError(what string, err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	inner := errors.New(c.scrub(err.Error()))
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		return &source.Error{Kind: source.Network, Message: what + ": timed out", Err: inner}
-	case errors.Is(err, context.Canceled):
-		return &source.Error{Kind: source.Unknown, Message: what + ": canceled", Err: context.Canceled}
-	}
-	return &source.Error{Kind: source.Network, Message: what + ": cannot reach Plug&Pay", Err: inner}
+	return source.TransportError(what, "Plug&Pay", err, c.scrub)
 }
 
 // scrub removes the key from a text that goes into an error.

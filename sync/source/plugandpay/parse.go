@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source"
 )
 
 // Payment statuses (the SDK's PaymentStatus enum).
@@ -33,25 +34,9 @@ var ErrCreditInvoice = errors.New("order is a credit invoice")
 type ppMoney string
 
 func (m *ppMoney) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		*m = ""
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*m = ppMoney(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("amount %.40s is neither a string nor a number", b)
-	}
-	*m = ppMoney(n.String())
-	return nil
+	s, err := source.DecimalText(b)
+	*m = ppMoney(s)
+	return err
 }
 
 func (m ppMoney) cents() (order.Money, error) { return order.ParseMoney(string(m)) }
@@ -60,17 +45,9 @@ func (m ppMoney) cents() (order.Money, error) { return order.ParseMoney(string(m
 type ppID int64
 
 func (id *ppID) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
-	if s == "" || s == "null" {
-		*id = 0
-		return nil
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return fmt.Errorf("id %.40s is not an integer", b)
-	}
+	v, err := source.IntegerID(b)
 	*id = ppID(v)
-	return nil
+	return err
 }
 
 func (id ppID) String() string { return strconv.FormatInt(int64(id), 10) }

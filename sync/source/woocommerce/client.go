@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -272,19 +271,7 @@ func (c *Client) statusError(what string, status int, raw []byte) error {
 // carries the full URL, and with OAuth the query holds the consumer key
 // and signature: only its inner error is kept, and scrubbed.
 func (c *Client) transportError(what string, err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	inner := errors.New(c.scrub(err.Error()))
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		return &source.Error{Kind: source.Network, Message: what + ": timed out", Err: inner}
-	case errors.Is(err, context.Canceled):
-		return &source.Error{Kind: source.Unknown, Message: what + ": canceled", Err: context.Canceled}
-	}
-	return &source.Error{Kind: source.Network, Message: what + ": cannot reach the shop", Err: inner}
+	return source.TransportError(what, "the shop", err, c.scrub)
 }
 
 // scrub removes anything that could be a credential from a text that goes

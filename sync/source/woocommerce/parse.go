@@ -1,7 +1,6 @@
 package woocommerce
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source"
 )
 
 // ErrIDOnly is returned (wrapped) by ParseOrder for a body that carries
@@ -25,42 +25,18 @@ var ErrIDOnly = errors.New("payload has only an order id")
 type wcMoney string
 
 func (m *wcMoney) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		*m = ""
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*m = wcMoney(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("amount %s is neither a string nor a number", b)
-	}
-	*m = wcMoney(n.String())
-	return nil
+	s, err := source.DecimalText(b)
+	*m = wcMoney(s)
+	return err
 }
 
 // wcID is a numeric id that some plugins send as a string.
 type wcID int64
 
 func (id *wcID) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
-	if s == "" || s == "null" {
-		*id = 0
-		return nil
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return fmt.Errorf("id %s is not an integer", b)
-	}
+	v, err := source.IntegerID(b)
 	*id = wcID(v)
-	return nil
+	return err
 }
 
 type wcTax struct {
