@@ -137,6 +137,16 @@ func (s *Service) kind(src order.Source) (*source.Descriptor, error) {
 	return k, nil
 }
 
+// shopOfKind is the shop called name with its kind's descriptor.
+func (s *Service) shopOfKind(ctx context.Context, name string) (store.Shop, *source.Descriptor, error) {
+	sh, err := s.shop(ctx, name)
+	if err != nil {
+		return sh, nil, err
+	}
+	k, err := s.kind(sh.Source)
+	return sh, k, err
+}
+
 // sourceFor builds the client for a shop.
 func (s *Service) sourceFor(sh store.Shop) (source.Source, error) {
 	k, err := s.kind(sh.Source)
@@ -221,11 +231,7 @@ func checkOptions(k *source.Descriptor, opts map[string]string) (map[string]stri
 // separated by commas. They are saved, logged, and the shop's parked,
 // queued and by-option ignored orders are decided again.
 func (s *Service) SetShopOptions(ctx context.Context, shop string, opts map[string]string) error {
-	sh, err := s.shop(ctx, shop)
-	if err != nil {
-		return err
-	}
-	k, err := s.kind(sh.Source)
+	sh, k, err := s.shopOfKind(ctx, shop)
 	if err != nil {
 		return err
 	}
@@ -273,11 +279,7 @@ func (s *Service) SetShopOptions(ctx context.Context, shop string, opts map[stri
 // are CodeUnsupported: Orderbrug makes their secret). "" clears it:
 // deliveries are then taken unsigned, as hints.
 func (s *Service) SetWebhookKey(ctx context.Context, shop, key string) error {
-	sh, err := s.shop(ctx, shop)
-	if err != nil {
-		return err
-	}
-	k, err := s.kind(sh.Source)
+	sh, k, err := s.shopOfKind(ctx, shop)
 	if err != nil {
 		return err
 	}

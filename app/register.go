@@ -16,11 +16,7 @@ import (
 // SetWebhookKey) and, when the tunnel is up, the webhooks are registered in
 // the shop (HookRegistrar). Off: they are deleted from the shop.
 func (s *Service) SetWebhook(ctx context.Context, shop string, on bool) error {
-	sh, err := s.shop(ctx, shop)
-	if err != nil {
-		return err
-	}
-	k, err := s.kind(sh.Source)
+	sh, k, err := s.shopOfKind(ctx, shop)
 	if err != nil {
 		return err
 	}

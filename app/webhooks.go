@@ -268,11 +268,7 @@ func newSecret() string {
 
 // SetWebhookTopics chooses which events a shop's webhook acts on.
 func (s *Service) SetWebhookTopics(ctx context.Context, shop string, topics []string) error {
-	sh, err := s.shop(ctx, shop)
-	if err != nil {
-		return err
-	}
-	k, err := s.kind(sh.Source)
+	sh, k, err := s.shopOfKind(ctx, shop)
 	if err != nil {
 		return err
 	}
