@@ -1164,3 +1164,41 @@ func TestPlugAndPayNewKeyOfAnotherAccountIsRefused(t *testing.T) {
 		t.Fatalf("sync after the refused key: %v", err)
 	}
 }
+
+// TestPlugAndPayOffline: Plug&Pay cannot be reached. Adding a shop says so
+// about its address and saves nothing; a connected shop's sync fails with
+// "network", says why on the shop, and takes no order.
+func TestPlugAndPayOffline(t *testing.T) {
+	ctx := context.Background()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	svc, err := app.Open(ctx, app.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	_, err = svc.AddShop(ctx, app.ShopInput{Name: "Weg", Source: order.PlugAndPay, URL: deadURL, Key: ppKey})
+	if app.CodeOf(err) != app.CodeNetwork || app.FieldOf(err) != "url" || strings.Contains(err.Error(), ppKey) {
+		t.Fatalf("adding an unreachable Plug&Pay: %v (code %s, field %s)", err, app.CodeOf(err), app.FieldOf(err))
+	}
+	if shops, _ := svc.Shops(ctx); len(shops) != 0 {
+		t.Fatalf("%d shops saved", len(shops))
+	}
+
+	w := newPPWorld(t)
+	paid := w.emu.Add(ppemu.Spec{Items: []ppemu.ItemSpec{{Label: "Cursus", ProductID: 1, UnitPrice: 12100, Rate: 2100}}, Buyer: ppemu.Consumer(0)})
+	// Plug&Pay goes away: the listener is closed, the address stays.
+	w.srv.Listener.Close()
+	w.srv.CloseClientConnections()
+	if _, err := w.svc.Sync(ctx, "", nil); err == nil {
+		t.Fatal("a sync without Plug&Pay went through")
+	}
+	info, _ := w.svc.Shop(ctx, w.shop)
+	if info.LastErrorCode != "network" || strings.Contains(info.LastError, ppKey) {
+		t.Fatalf("after the failed sync: code %q, error %q", info.LastErrorCode, info.LastError)
+	}
+	if o, ok := w.orders()[strconv.FormatInt(paid, 10)]; ok {
+		t.Fatalf("an order was taken while Plug&Pay was away: %+v", o)
+	}
+}
