@@ -298,6 +298,7 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 		TaxSubtotals:  subs,
 		PaymentMethod: firstNonEmpty(o.PaymentMethodTitle, o.PaymentMethod),
 		PaymentID:     firstNonEmpty(o.TransactionID, number),
+		Note:          o.Note,
 	}
 	inv.sumTotals()
 	if inv.Total != o.Total || inv.TaxTotal != o.TotalTax {

@@ -96,6 +96,12 @@ type Order struct {
 	// subscription or an instalment (a direct debit term): the shop's
 	// "recurring" option decides whether it is booked.
 	Recurring bool `json:"recurring,omitempty"`
+	// BusinessDay is the till's business day a sale belongs to
+	// ("2026-12-01", Linga's businessDate), or "" to count it by its close
+	// time (Paid) and the shop's cut-off.
+	BusinessDay string `json:"business_day,omitempty"`
+	// Note is printed on the invoice (a day summary's number of checks).
+	Note string `json:"note,omitempty"`
 }
 
 // Line is one line of an order: a product (after discounts), shipping or a fee.

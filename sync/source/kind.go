@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
@@ -159,6 +161,10 @@ type OptionKind string
 const (
 	OptionBool OptionKind = "bool" // "on" or "off"
 	OptionList OptionKind = "list" // comma-separated ids, "" for none
+	// OptionChoice: one of Option.Choices.
+	OptionChoice OptionKind = "choice"
+	// OptionClock: a time of day, "HH:MM" (ParseClock).
+	OptionClock OptionKind = "clock"
 )
 
 // Option is a per-shop setting of a kind, kept in the shop's options as
@@ -170,6 +176,41 @@ type Option struct {
 	Default string
 	Label   string // lang key
 	Hint    string // lang key; "" none
+	// Choices are the values of an OptionChoice; the lang key of each
+	// choice's label is Label + "." + the choice.
+	Choices []string
+}
+
+// ValidOption reports whether v is a value of o: on/off, one of the
+// choices, a time of day, or anything for a list.
+func ValidOption(o Option, v string) bool {
+	switch o.Kind {
+	case OptionBool:
+		return v == "on" || v == "off"
+	case OptionChoice:
+		for _, c := range o.Choices {
+			if c == v {
+				return true
+			}
+		}
+		return false
+	case OptionClock:
+		_, err := ParseClock(v)
+		return err == nil
+	}
+	return true
+}
+
+// ParseClock reads a time of day "HH:MM" (00:00 to 23:59; "4:00" too) as
+// the time since midnight.
+func ParseClock(v string) (time.Duration, error) {
+	h, m, ok := strings.Cut(strings.TrimSpace(v), ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || len(m) != 2 || len(h) < 1 || len(h) > 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", v)
+	}
+	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
 }
 
 // Generic options the engine's decision knows (a kind lists those it has).
@@ -187,6 +228,19 @@ const (
 	// OptionCancellations off: a subscription that ends (Plug&Pay's
 	// "Opzeggingen") is not recorded, and no webhook is asked for it.
 	OptionCancellations = "cancellations"
+	// OptionBooking: how a till's closed checks are booked: BookingDaily,
+	// one summary per business day with a line per VAT rate (a Z-report),
+	// or BookingPerCheck, every closed check its own invoice.
+	OptionBooking = "booking"
+	// OptionCutoff: the time of day (OptionClock, local time) a business
+	// day ends, for a sale whose till gives no business day: "04:00".
+	OptionCutoff = "cutoff"
+)
+
+// Values of OptionBooking.
+const (
+	BookingDaily    = "daily"
+	BookingPerCheck = "per-check"
 )
 
 // Topic is a webhook toggle of a kind.
@@ -239,6 +293,15 @@ type Descriptor struct {
 	// OwnerHookKey: the owner enters the webhook key the shop signs with
 	// (`shop set NAME --webhook-key K`); otherwise Orderbrug makes it.
 	OwnerHookKey bool
+	// HookHeader is the request header whose value must be the shop's
+	// webhook secret (a till's Integration Hub sends one static header):
+	// the secret is the header's value, shown and printed as
+	// "Name: Value". "" for kinds that sign.
+	HookHeader string
+	// Final statuses end an order (a till's closed check): a snapshot in
+	// another status that arrives after one in a final status is recorded,
+	// not applied. A later final one is applied (reopened and closed again).
+	Final []order.Status
 	// New builds the client for one shop.
 	New func(Config) (Source, error)
 	// Hooks receives its webhook deliveries; nil: the kind has none.

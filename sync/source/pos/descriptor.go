@@ -1,0 +1,73 @@
+// Package pos is the restaurant till: Linga POS's Integration Hub order
+// webhooks (APIS.md §2). It only pushes: checks are posted to an Open, an
+// Update and a Close URL with one static header Orderbrug generates. It has
+// no API Orderbrug calls: no Poll, no Fetch.
+package pos
+
+import (
+	"context"
+
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source"
+)
+
+// Header is the request header the Integration Hub sends with every
+// delivery; its value is the shop's webhook secret ("Request Header" in
+// Back Office: API Key = Header, Value = the secret).
+const Header = "X-Orderbrug-Key"
+
+// Statuses of a check as Orderbrug keeps it.
+const (
+	StatusOpen   order.Status = "open"
+	StatusClosed order.Status = "closed"
+)
+
+// Topics: the toggles of Back Office's Order webhook page.
+const (
+	TopicOpen   = "open"   // Open Order Web Hooks: online orders (OLO)
+	TopicUpdate = "update" // Update Order Web Hooks: any change to a check
+	TopicClose  = "close"  // Close Order Web Hooks: a closed check, a sale
+	TopicThird  = "third"  // 3rd Order Web Hooks: orders placed in the POS
+)
+
+// Client is a till shop. It has nothing to connect to.
+type Client struct{}
+
+// Kind is the till.
+func (*Client) Kind() order.Source { return order.POS }
+
+var (
+	_ source.Source        = (*Client)(nil)
+	_ source.WebhookParser = (*Client)(nil)
+	_ source.StatusLister  = (*Client)(nil)
+)
+
+// Statuses are a check's: open and closed.
+func (*Client) Statuses(context.Context) ([]order.StatusInfo, error) {
+	return []order.StatusInfo{{Slug: StatusOpen, Name: "Open"}, {Slug: StatusClosed, Name: "Closed"}}, nil
+}
+
+// Descriptor is what the rest of Orderbrug knows of the till.
+func Descriptor() source.Descriptor {
+	return source.Descriptor{
+		Kind: order.POS,
+		Name: "Linga POS",
+		Options: []source.Option{
+			{Key: source.OptionBooking, Flag: "booking", Kind: source.OptionChoice, Default: source.BookingDaily,
+				Label: "option.booking", Hint: "option.booking.hint", Choices: []string{source.BookingDaily, source.BookingPerCheck}},
+			{Key: source.OptionCutoff, Flag: "cutoff", Kind: source.OptionClock, Default: "04:00",
+				Label: "option.cutoff", Hint: "option.cutoff.hint"},
+		},
+		Topics: []source.Topic{
+			{Key: TopicOpen, Label: "topic.pos." + TopicOpen, Default: true},
+			{Key: TopicUpdate, Label: "topic.pos." + TopicUpdate, Default: true},
+			{Key: TopicClose, Label: "topic.pos." + TopicClose, Default: true},
+			{Key: TopicThird, Label: "topic.pos." + TopicThird, Default: true},
+		},
+		DefaultForward: []order.Status{StatusClosed},
+		Final:          []order.Status{StatusClosed},
+		HookHeader:     Header,
+		New:            func(source.Config) (source.Source, error) { return &Client{}, nil },
+		Hooks:          Receiver{},
+	}
+}
