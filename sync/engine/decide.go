@@ -88,7 +88,7 @@ func CreditKey(sh store.Shop, orderID, refundID string) string {
 func Decide(sh store.Shop, k *source.Descriptor) store.DecideFunc {
 	r := rulesOf(sh, k)
 	open := decideOpen(r)
-	return func(prev *store.Record, o order.Order) store.Decision {
+	decide := func(prev *store.Record, o order.Order) store.Decision {
 		d := open(prev, o)
 		// An order that left the Open tab as unbookable stays there while
 		// the shop keeps it where it can never be booked; a forwarded status
@@ -98,6 +98,10 @@ func Decide(sh store.Shop, k *source.Descriptor) store.DecideFunc {
 		}
 		return d
 	}
+	if till(r.k) {
+		return decideTill(r, decide)
+	}
+	return decide
 }
 
 // Decide is the rule for sh with its kind as the engine knows it.

@@ -296,6 +296,11 @@ type RecheckResult struct {
 // while no poll or webhook told us is booked now.
 func (e *Engine) Recheck(ctx context.Context, sh store.Shop) (RecheckResult, error) {
 	res := RecheckResult{Shop: sh.Name}
+	if src, err := e.Source(sh); err == nil {
+		if _, ok := src.(source.Fetcher); !ok {
+			return res, nil // a kind that only pushes (a till): nothing to ask
+		}
+	}
 	var since time.Time
 	if sh.LookbackDays > 0 {
 		since = e.now().AddDate(0, 0, -sh.LookbackDays)
@@ -400,7 +405,11 @@ func (e *Engine) check(ctx context.Context, sh store.Shop, ids []string) (int, e
 // changes in one second) is not taken: the order is fetched from the shop
 // and what it says now is applied.
 func (e *Engine) ApplyOrder(ctx context.Context, sh store.Shop, o order.Order, raw []byte) (store.Outcome, error) {
-	out, err := e.Store.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o, Raw: raw}}, e.Decide(sh))
+	return e.applyOrder(ctx, sh, o, raw, false)
+}
+
+func (e *Engine) applyOrder(ctx context.Context, sh store.Shop, o order.Order, raw []byte, authoritative bool) (store.Outcome, error) {
+	out, err := e.Store.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o, Raw: raw, Authoritative: authoritative}}, e.Decide(sh))
 	if err != nil {
 		return 0, err
 	}

@@ -88,11 +88,7 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled s
 			o, full = order.Order{ID: d.OrderID}, false
 		}
 		if full {
-			out, err := e.ApplyOrder(ctx, sh, o, d.Body)
-			if err != nil {
-				return fail(err)
-			}
-			return out.String()
+			return e.applyDelivered(ctx, sh, src, d, o, fail)
 		}
 		if o.ID == "" {
 			return fail(fmt.Errorf("delivery names no order"))
@@ -118,6 +114,41 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled s
 		return "changed"
 	}
 	return "repeat"
+}
+
+// applyDelivered applies an order a delivery carried. A kind whose
+// deliveries carry no modified time (a till's check) has the delivery's
+// receive time instead: the latest to arrive wins. A snapshot that is not
+// final after one that is (an update after a till's check was closed) is
+// recorded in the inbox and the log, not applied: the close wins. A till's
+// closed checks are then counted in their day's summary.
+func (e *Engine) applyDelivered(ctx context.Context, sh store.Shop, src source.Source, d store.Delivery, o order.Order, fail func(error) string) string {
+	k := e.kind(sh)
+	if o.Modified.IsZero() {
+		o.Modified = d.ReceivedAt.UTC()
+	}
+	if len(k.Final) > 0 && !source.In(o.Status, k.Final) {
+		prev, err := e.Store.Record(ctx, sh.ID, o.ID)
+		if err == nil && source.In(prev.Status, k.Final) {
+			_ = e.Store.AddEvent(ctx, store.Event{Shop: sh.Name, OrderNo: prev.Number, Code: "check_after_close",
+				Args: map[string]string{"check": prev.Number, "status": string(o.Status)}})
+			return "after close"
+		}
+	}
+	// Nothing can be fetched from a kind that only pushes: of two
+	// snapshots in one millisecond, the one processed later (received
+	// later) is what the shop said last.
+	_, fetches := src.(source.Fetcher)
+	out, err := e.applyOrder(ctx, sh, o, d.Body, !fetches)
+	if err != nil {
+		return fail(err)
+	}
+	if till(k) {
+		if err := e.countChecks(ctx, sh); err != nil {
+			return fail(err)
+		}
+	}
+	return out.String()
 }
 
 // subscriptionEnded records that a subscription ended (Plug&Pay's

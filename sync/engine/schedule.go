@@ -328,6 +328,9 @@ func (r *Runner) work(ctx context.Context) {
 			if _, err := r.e.ProcessInbox(ctx); err != nil && ctx.Err() == nil {
 				r.e.log().Error("inbox", "err", err)
 			}
+			if _, err := r.e.CloseDays(ctx); err != nil && ctx.Err() == nil {
+				r.e.log().Error("day summaries", "err", err)
+			}
 			if _, err := r.e.BookDue(ctx); err != nil && ctx.Err() == nil {
 				r.e.log().Error("outbox", "err", err)
 			}

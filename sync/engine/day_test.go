@@ -1,0 +1,417 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/ubl"
+	"github.com/orderbrug/orderbrug/sync/ledger/ubl/ubltest"
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// tillSource is a push-only kind for the engine's tests: its deliveries
+// carry the order as JSON, it cannot be polled or asked for an order.
+type tillSource struct{}
+
+func (tillSource) Kind() order.Source { return "till" }
+
+func (tillSource) ParseWebhook(topic string, body []byte) (order.Order, bool, error) {
+	var o order.Order
+	err := json.Unmarshal(body, &o)
+	return o, err == nil, err
+}
+
+func tillKind() source.Descriptor {
+	return source.Descriptor{Kind: "till", Name: "Till",
+		Options: []source.Option{
+			{Key: source.OptionBooking, Kind: source.OptionChoice, Default: source.BookingDaily,
+				Choices: []string{source.BookingDaily, source.BookingPerCheck}},
+			{Key: source.OptionCutoff, Kind: source.OptionClock, Default: "04:00"},
+		},
+		DefaultForward: []order.Status{"closed"},
+		Final:          []order.Status{"closed"},
+		New:            func(source.Config) (source.Source, error) { return tillSource{}, nil }}
+}
+
+type tillRig struct {
+	st  *store.Store
+	e   *engine.Engine
+	sh  store.Shop
+	dir string
+	now time.Time
+}
+
+var ams, _ = time.LoadLocation("Europe/Amsterdam")
+
+func newTillRig(t *testing.T, options map[string]string) *tillRig {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r := &tillRig{st: st, dir: t.TempDir(), now: time.Date(2026, 12, 1, 11, 0, 0, 0, ams)}
+	st.Now = func() time.Time { return r.now }
+	sh, err := st.AddShop(ctx, store.Shop{Name: "Eetcafé", Source: "till", Forward: []order.Status{"closed"},
+		StartAt: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Options: options})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.sh = sh
+	r.e = &engine.Engine{Store: st, Kinds: source.NewRegistry(tillKind()),
+		Source: func(store.Shop) (source.Source, error) { return tillSource{}, nil },
+		Ledger: func(context.Context) (ledger.Ledger, error) { return ubl.New(r.dir), nil },
+		Seller: func(context.Context) (order.Seller, error) { return testSeller(), nil },
+		Now:    func() time.Time { return r.now }}
+	return r
+}
+
+// check is a closed check of two items: food at 9 % and drinks at 21 %,
+// prices incl. VAT, closed at the given local time.
+func check(id string, closed time.Time, food, drinks order.Money) order.Order {
+	o := order.Order{Source: "till", ID: id, Number: id, Status: "closed", Currency: "EUR", PricesIncludeTax: true,
+		Created: closed.Add(-time.Hour).UTC(), Paid: closed.UTC(), Buyer: order.Party{Name: "Kassaverkoop"}}
+	add := func(name string, gross order.Money, rate order.Rate) {
+		if gross == 0 {
+			return
+		}
+		vat := gross - gross*10000/(10000+order.Money(rate))
+		o.Lines = append(o.Lines, order.Line{Kind: order.Product, ID: name, Name: name, Quantity: 1, Net: gross - vat, VAT: vat, Rate: rate})
+		o.Total += gross
+		o.TotalTax += vat
+		o.Taxes = append(o.Taxes, order.RateTax{Rate: rate, Tax: vat})
+	}
+	add("eten", food, 900)
+	add("drinken", drinks, 2100)
+	return o
+}
+
+// deliver stores o as a delivery received now and processes the inbox.
+func (r *tillRig) deliver(t *testing.T, o order.Order, extra string) string {
+	t.Helper()
+	ctx := context.Background()
+	body, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra != "" { // other bytes, same check: a field the parser does not read
+		body = append(body[:len(body)-1], []byte(`,"x":"`+extra+`"}`)...)
+	}
+	id, err := r.st.AddDelivery(ctx, store.Delivery{Source: "till", Shop: r.sh.Slug, Topic: "close", OrderID: o.ID,
+		Body: body, ReceivedAt: r.now, Status: 200, Dedupe: store.DedupeKey(body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.e.ProcessInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d, err := r.st.Delivery(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.now = r.now.Add(time.Second)
+	return d.Result
+}
+
+func (r *tillRig) rec(t *testing.T, id string) store.Record {
+	t.Helper()
+	rec, err := r.st.Record(context.Background(), r.sh.ID, id)
+	if err != nil {
+		t.Fatalf("order %s: %v", id, err)
+	}
+	return rec
+}
+
+func (r *tillRig) closeAndBook(t *testing.T) int {
+	t.Helper()
+	n, err := r.e.CloseDays(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.e.BookDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func invoiceOf(t *testing.T, rec store.Record) order.Invoice {
+	t.Helper()
+	inv, ok, err := rec.Invoice()
+	if err != nil || !ok {
+		t.Fatalf("%s: no booked invoice (%v), state %s %s %s", rec.ExtID, err, rec.State, rec.Reason, rec.Detail)
+	}
+	return inv
+}
+
+func events(t *testing.T, st *store.Store, code string) []store.Event {
+	t.Helper()
+	evs, err := st.Events(context.Background(), store.EventFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []store.Event
+	for _, e := range evs {
+		if e.Code == code {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// TestDaySummary: the closed checks of a business day are counted in one
+// summary, parked while the day collects; a check closed at 01:30 belongs
+// to the day before; an open check is parked on its own; at the cut-off
+// (04:00 local) the summary is closed and booked, one line per VAT rate
+// with the number of checks, and the file is valid.
+func TestDaySummary(t *testing.T) {
+	r := newTillRig(t, nil)
+	r.now = time.Date(2026, 12, 1, 13, 0, 0, 0, ams)
+	r.deliver(t, check("1-101", time.Date(2026, 12, 1, 12, 58, 0, 0, ams), 2150, 800), "")
+	r.deliver(t, check("1-102", time.Date(2026, 12, 1, 13, 0, 0, 0, ams), 1050, 0), "")
+	r.now = time.Date(2026, 12, 2, 1, 31, 0, 0, ams)
+	late := check("1-103", time.Date(2026, 12, 2, 1, 30, 0, 0, ams), 0, 1240)
+	r.deliver(t, late, "")
+	open := check("1-104", time.Date(2026, 12, 2, 1, 30, 0, 0, ams), 900, 0)
+	open.Status, open.Paid = "open", time.Time{}
+	r.deliver(t, open, "")
+
+	day := r.rec(t, "day/2026-12-01")
+	if day.State != store.Parked || day.Reason != engine.ReasonDayCollecting {
+		t.Fatalf("day: %s %s", day.State, day.Reason)
+	}
+	var arg map[string]string
+	if err := json.Unmarshal([]byte(day.ReasonArg), &arg); err != nil || arg["checks"] != "3" || arg["day"] != "2026-12-01" ||
+		arg["closes"] != "2026-12-02T04:00:00+01:00" {
+		t.Fatalf("day arg %q (%v)", day.ReasonArg, err)
+	}
+	if want := order.Money(2150 + 800 + 1050 + 1240); day.Total != want {
+		t.Fatalf("day total %s, want %s", day.Total, want)
+	}
+	if c := r.rec(t, "1-103"); c.State != store.Ignored || c.Reason != engine.ReasonInDaySummary || c.ReasonArg != "2026-12-01" {
+		t.Fatalf("late check: %s %s %q", c.State, c.Reason, c.ReasonArg)
+	}
+	if c := r.rec(t, "1-104"); c.State != store.Parked || c.Reason != engine.ReasonNotForwarded {
+		t.Fatalf("open check: %s %s", c.State, c.Reason)
+	}
+
+	r.now = time.Date(2026, 12, 2, 3, 59, 59, 0, ams)
+	if n := r.closeAndBook(t); n != 0 {
+		t.Fatalf("closed %d days before the cut-off", n)
+	}
+	r.now = time.Date(2026, 12, 2, 4, 0, 0, 0, ams)
+	if n := r.closeAndBook(t); n != 1 {
+		t.Fatalf("closed %d days at the cut-off, want 1", n)
+	}
+	day = r.rec(t, "day/2026-12-01")
+	inv := invoiceOf(t, day)
+	if day.State != store.Booked || inv.Total != 5240 || inv.IssueDate.Format(time.DateOnly) != "2026-12-01" ||
+		inv.Note != "Aantal bonnen: 3" || len(inv.Lines) != 2 || inv.Buyer.Name != "Kassaverkopen" {
+		t.Fatalf("day invoice: state %s total %s date %s note %q lines %+v", day.State, inv.Total, inv.IssueDate, inv.Note, inv.Lines)
+	}
+	food, drinks := check("", time.Now(), 2150+1050, 0), check("", time.Now(), 0, 800+1240)
+	for _, want := range []struct {
+		rate     order.Rate
+		net, vat order.Money
+	}{{2100, drinks.Lines[0].Net, drinks.Lines[0].VAT}, {900, food.Lines[0].Net, food.Lines[0].VAT}} {
+		var got *order.TaxSubtotal
+		for i := range inv.TaxSubtotals {
+			if inv.TaxSubtotals[i].Rate == want.rate {
+				got = &inv.TaxSubtotals[i]
+			}
+		}
+		// Each check's VAT is its own, rounded per check: the summary adds
+		// them, a cent off VAT on the sum at most here.
+		if got == nil || abs(got.Taxable+got.Tax-(want.net+want.vat)) != 0 || abs(got.Tax-want.vat) > 1 {
+			t.Fatalf("rate %s: %+v, want net %s vat %s", want.rate.Percent(), got, want.net, want.vat)
+		}
+	}
+	if n := len(events(t, r.st, "day_closed")); n != 1 {
+		t.Fatalf("%d day_closed events", n)
+	}
+	ubltest.Validate(t, ubltest.XMLFiles(t, r.dir)...)
+}
+
+func abs(m order.Money) order.Money {
+	if m < 0 {
+		return -m
+	}
+	return m
+}
+
+// TestCheckClosedAgain: the same close again books nothing more; an update
+// after the close is recorded, not applied; closed again with other totals
+// while the day collects, the day's summary has the new totals; after the
+// day was booked, the difference is a correction on the next day's summary
+// and the booked one stays as it was.
+func TestCheckClosedAgain(t *testing.T) {
+	r := newTillRig(t, nil)
+	at := time.Date(2026, 12, 1, 19, 0, 0, 0, ams)
+	r.now = at
+	c := check("3-201", at, 2950, 0)
+	r.deliver(t, c, "")
+	r.deliver(t, check("3-202", at, 1000, 500), "")
+	if got := r.deliver(t, c, "again"); got == "" {
+		t.Fatal("the second close was not processed")
+	}
+	if n := len(events(t, r.st, "check_repeat")); n != 1 {
+		t.Fatalf("%d check_repeat events, want 1", n)
+	}
+	if day := r.rec(t, "day/2026-12-01"); day.Total != 4450 {
+		t.Fatalf("day total %s after a repeated close", day.Total)
+	}
+	upd := c
+	upd.Status, upd.Paid = "open", time.Time{}
+	upd.Lines = append(upd.Lines, order.Line{ID: "x", Name: "koffie", Net: 275, VAT: 25, Rate: 900})
+	if got := r.deliver(t, upd, ""); got != "after close" {
+		t.Fatalf("update after close: %q", got)
+	}
+	if rec := r.rec(t, "3-201"); rec.Status != "closed" || rec.Total != 2950 {
+		t.Fatalf("update after close applied: %s %s", rec.Status, rec.Total)
+	}
+	if n := len(events(t, r.st, "check_after_close")); n != 1 {
+		t.Fatalf("%d check_after_close events", n)
+	}
+
+	// Reopened and closed again the same evening: the day has the new totals.
+	r.deliver(t, check("3-201", at.Add(time.Hour), 3250, 0), "")
+	day := r.rec(t, "day/2026-12-01")
+	if day.Total != 4750 {
+		t.Fatalf("day total %s, want 47.50", day.Total)
+	}
+	o, _ := day.Order()
+	if len(o.Lines) != 2 || strings.Contains(o.Lines[0].Name+o.Lines[1].Name, "Correctie") || o.Note != "Aantal bonnen: 2" {
+		t.Fatalf("day lines %+v note %q", o.Lines, o.Note)
+	}
+
+	r.now = time.Date(2026, 12, 2, 4, 1, 0, 0, ams)
+	r.closeAndBook(t)
+	booked := invoiceOf(t, r.rec(t, "day/2026-12-01"))
+	if booked.Total != 4750 {
+		t.Fatalf("booked %s", booked.Total)
+	}
+
+	// Reopened the next day and closed for less: a correction on the 2nd.
+	r.now = time.Date(2026, 12, 2, 12, 0, 0, 0, ams)
+	r.deliver(t, check("3-201", at, 2950, 0), "reclosed")
+	if got := invoiceOf(t, r.rec(t, "day/2026-12-01")); got.Total != 4750 {
+		t.Fatalf("booked summary changed: %s", got.Total)
+	}
+	next := r.rec(t, "day/2026-12-02")
+	o, _ = next.Order()
+	if next.Total != -300 || len(o.Lines) != 1 || !strings.Contains(o.Lines[0].Name, "Correctie kassabonnen van 2026-12-01") {
+		t.Fatalf("next day: total %s lines %+v", next.Total, o.Lines)
+	}
+	corr := events(t, r.st, "check_correction")
+	if len(corr) == 0 || corr[0].Args["into"] != "2026-12-02" || corr[0].Args["day"] != "2026-12-01" || corr[0].Args["amount"] != "-3.00" {
+		t.Fatalf("correction events %+v", corr)
+	}
+	// A sale on the 2nd as well; the summary is the sale less the correction.
+	r.deliver(t, check("4-001", r.now, 1090, 1210), "")
+	r.now = time.Date(2026, 12, 3, 4, 0, 0, 0, ams)
+	r.closeAndBook(t)
+	inv := invoiceOf(t, r.rec(t, "day/2026-12-02"))
+	if inv.Total != 1090+1210-300 || inv.Note != "Aantal bonnen: 1; correcties van eerdere dagen: 1" {
+		t.Fatalf("day 2: total %s note %q lines %+v", inv.Total, inv.Note, inv.Lines)
+	}
+	ubltest.Validate(t, ubltest.XMLFiles(t, r.dir)...)
+	files := ubltest.XMLFiles(t, r.dir)
+	if len(files) != 2 {
+		t.Fatalf("%d files, want 2 summaries", len(files))
+	}
+	b, _ := os.ReadFile(files[len(files)-1])
+	if !strings.Contains(string(b), "Correctie kassabonnen van 2026-12-01") {
+		t.Fatal("the correction line is not in the file")
+	}
+}
+
+// TestPerCheckBooking: booking per check books every closed check as its
+// own invoice, dated on its day; an open one is parked.
+func TestPerCheckBooking(t *testing.T) {
+	r := newTillRig(t, map[string]string{source.OptionBooking: source.BookingPerCheck})
+	at := time.Date(2026, 12, 1, 20, 0, 0, 0, ams)
+	r.now = at
+	r.deliver(t, check("5-001", at, 1050, 400), "")
+	open := check("5-002", at, 800, 0)
+	open.Status, open.Paid = "open", time.Time{}
+	r.deliver(t, open, "")
+	if _, err := r.e.BookDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	inv := invoiceOf(t, r.rec(t, "5-001"))
+	if inv.Total != 1450 || inv.ID != "5-001" {
+		t.Fatalf("invoice %s %s", inv.ID, inv.Total)
+	}
+	if c := r.rec(t, "5-002"); c.State != store.Parked {
+		t.Fatalf("open check %s", c.State)
+	}
+	if _, err := r.st.Record(context.Background(), r.sh.ID, "day/2026-12-01"); err == nil {
+		t.Fatal("a day summary was made per check")
+	}
+	ubltest.Validate(t, ubltest.XMLFiles(t, r.dir)...)
+}
+
+// TestUncountedCheckIsCountedLater: a closed check recorded but not yet
+// counted (the process died between the two) is counted at the next
+// CloseDays, once.
+func TestUncountedCheckIsCountedLater(t *testing.T) {
+	r := newTillRig(t, nil)
+	at := time.Date(2026, 12, 1, 19, 0, 0, 0, ams)
+	r.now = at
+	c := check("7-001", at, 2000, 0)
+	c.Modified = at.UTC()
+	if _, err := r.st.Apply(context.Background(), []store.Observation{{ShopID: r.sh.ID, Order: c}}, r.e.Decide(r.sh)); err != nil {
+		t.Fatal(err)
+	}
+	if rec := r.rec(t, "7-001"); rec.Reason != engine.ReasonInDaySummary || rec.ReasonArg != "" {
+		t.Fatalf("recorded check: %s %q", rec.Reason, rec.ReasonArg)
+	}
+	for range 2 {
+		if _, err := r.e.CloseDays(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if day := r.rec(t, "day/2026-12-01"); day.Total != 2000 {
+		t.Fatalf("day total %s", day.Total)
+	}
+	parts, err := r.st.DayParts(context.Background(), r.sh.ID, "2026-12-01")
+	if err != nil || len(parts) != 1 {
+		t.Fatalf("parts %+v %v", parts, err)
+	}
+}
+
+// TestBusinessDay: the till's business day wins; else the close time on
+// the Amsterdam wall clock with the day ending at the cut-off, also on the
+// night the clocks change.
+func TestBusinessDay(t *testing.T) {
+	cut := 4 * time.Hour
+	for _, tt := range []struct {
+		o    order.Order
+		want string
+	}{
+		{order.Order{BusinessDay: "2026-12-01", Paid: time.Date(2026, 12, 2, 6, 0, 0, 0, ams)}, "2026-12-01"},
+		{order.Order{Paid: time.Date(2026, 12, 2, 3, 59, 0, 0, ams)}, "2026-12-01"},
+		{order.Order{Paid: time.Date(2026, 12, 2, 4, 0, 0, 0, ams)}, "2026-12-02"},
+		{order.Order{Paid: time.Date(2026, 12, 1, 23, 30, 0, 0, time.UTC)}, "2026-12-01"}, // 00:30 local
+		{order.Order{Paid: time.Date(2026, 3, 29, 3, 30, 0, 0, ams)}, "2026-03-28"},    // summer time began at 02:00
+		{order.Order{Paid: time.Date(2026, 10, 25, 3, 30, 0, 0, ams)}, "2026-10-24"},   // winter time
+		{order.Order{Created: time.Date(2026, 12, 1, 12, 0, 0, 0, ams)}, "2026-12-01"}, // open: by its creation
+	} {
+		if got := engine.BusinessDay(tt.o, cut); got != tt.want {
+			t.Errorf("BusinessDay(%+v) = %s, want %s", tt.o, got, tt.want)
+		}
+	}
+	end, err := engine.DayEnd("2026-03-28", cut)
+	if err != nil || !end.Equal(time.Date(2026, 3, 29, 4, 0, 0, 0, ams)) {
+		t.Fatalf("DayEnd %s %v", end, err)
+	}
+}
