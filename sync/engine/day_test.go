@@ -402,9 +402,9 @@ func TestBusinessDay(t *testing.T) {
 		{order.Order{Paid: time.Date(2026, 12, 2, 3, 59, 0, 0, ams)}, "2026-12-01"},
 		{order.Order{Paid: time.Date(2026, 12, 2, 4, 0, 0, 0, ams)}, "2026-12-02"},
 		{order.Order{Paid: time.Date(2026, 12, 1, 23, 30, 0, 0, time.UTC)}, "2026-12-01"}, // 00:30 local
-		{order.Order{Paid: time.Date(2026, 3, 29, 3, 30, 0, 0, ams)}, "2026-03-28"},    // summer time began at 02:00
-		{order.Order{Paid: time.Date(2026, 10, 25, 3, 30, 0, 0, ams)}, "2026-10-24"},   // winter time
-		{order.Order{Created: time.Date(2026, 12, 1, 12, 0, 0, 0, ams)}, "2026-12-01"}, // open: by its creation
+		{order.Order{Paid: time.Date(2026, 3, 29, 3, 30, 0, 0, ams)}, "2026-03-28"},       // summer time began at 02:00
+		{order.Order{Paid: time.Date(2026, 10, 25, 3, 30, 0, 0, ams)}, "2026-10-24"},      // winter time
+		{order.Order{Created: time.Date(2026, 12, 1, 12, 0, 0, 0, ams)}, "2026-12-01"},    // open: by its creation
 	} {
 		if got := engine.BusinessDay(tt.o, cut); got != tt.want {
 			t.Errorf("BusinessDay(%+v) = %s, want %s", tt.o, got, tt.want)

@@ -161,4 +161,3 @@ func (s *Store) ExtIDs(ctx context.Context, shopID int64, st State, reason strin
 	}
 	return out, rows.Err()
 }
-
