@@ -222,7 +222,7 @@ func dayChecks(o order.Order) int {
 // daySummary makes the summary of a day from its parts: a line per VAT
 // category and rate of its own checks, and a line per day and rate of the
 // corrections of earlier days' checks, leaving out what adds up to nothing.
-func daySummary(sh store.Shop, day string, parts []store.DayPart, status order.Status, cutoff time.Duration) order.Order {
+func daySummary(sh store.Shop, day string, sum store.DaySum, status order.Status, cutoff time.Duration) order.Order {
 	type key struct {
 		belongs  string
 		category order.Category
@@ -230,15 +230,10 @@ func daySummary(sh store.Shop, day string, parts []store.DayPart, status order.S
 	}
 	sums := map[key]*order.Line{}
 	var keys []key
-	checks := map[string]bool{}
-	late := map[string]bool{}
-	for _, p := range parts {
+	for _, p := range sum.Parts {
 		k := key{p.Belongs, p.Category, p.Rate}
 		if p.Belongs == day {
 			k.belongs = ""
-			checks[p.CheckID] = true
-		} else {
-			late[p.CheckID] = true
 		}
 		l, ok := sums[k]
 		if !ok {
@@ -294,8 +289,8 @@ func daySummary(sh store.Shop, day string, parts []store.DayPart, status order.S
 	for _, r := range rates {
 		o.Taxes = append(o.Taxes, order.RateTax{Rate: r, Tax: taxes[r]})
 	}
-	o.Note = fmt.Sprintf("%s%d", dayNote, len(checks))
-	if n := len(late); n > 0 {
+	o.Note = fmt.Sprintf("%s%d", dayNote, sum.Checks)
+	if n := sum.LateChecks; n > 0 {
 		o.Note += fmt.Sprintf("; correcties van eerdere dagen: %d", n)
 	}
 	return o
@@ -359,8 +354,7 @@ func (e *Engine) CloseDays(ctx context.Context) (int, error) {
 // countChecks counts every closed check of sh not yet counted in a day
 // summary (the ones just recorded, and any a crash left uncounted).
 func (e *Engine) countChecks(ctx context.Context, sh store.Shop) error {
-	pending := ""
-	ids, err := e.Store.ExtIDs(ctx, sh.ID, store.Ignored, ReasonInDaySummary, &pending)
+	ids, err := e.Store.UncountedChecks(ctx, sh.ID)
 	if err != nil {
 		return err
 	}
@@ -458,6 +452,11 @@ func (e *Engine) countCheck(ctx context.Context, tx *store.Tx, sh store.Shop, id
 	for i := range parts {
 		parts[i].Day = target
 	}
+	if len(counted) == 0 || target != own {
+		// The check itself, counted once in its day; or a correction of
+		// an earlier day's check, counted as one on this day's.
+		parts[0].Checks = 1
+	}
 	if err := tx.AddDayParts(ctx, sh.ID, parts); err != nil {
 		return err
 	}
@@ -507,7 +506,7 @@ func (e *Engine) collectingDay(ctx context.Context, tx *store.Tx, sh store.Shop,
 // rebuildDay makes day's summary again from its parts, in status, and
 // applies it (prev: its record when the caller read it).
 func (e *Engine) rebuildDay(ctx context.Context, tx *store.Tx, sh store.Shop, day string, status order.Status, prev *store.Record) error {
-	parts, err := tx.DayParts(ctx, sh.ID, day)
+	sum, err := tx.DaySum(ctx, sh.ID, day)
 	if err != nil {
 		return err
 	}
@@ -520,7 +519,7 @@ func (e *Engine) rebuildDay(ctx context.Context, tx *store.Tx, sh store.Shop, da
 			return err
 		}
 	}
-	o := daySummary(sh, day, parts, status, Cutoff(sh, e.kind(sh)))
+	o := daySummary(sh, day, sum, status, Cutoff(sh, e.kind(sh)))
 	o.Modified = e.now().UTC().Truncate(time.Millisecond)
 	if prev != nil && !o.Modified.After(prev.Modified) {
 		o.Modified = prev.Modified.Add(time.Millisecond)

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,7 +53,9 @@ type tillRig struct {
 
 var ams, _ = time.LoadLocation("Europe/Amsterdam")
 
-func newTillRig(t *testing.T, options map[string]string) *tillRig {
+func newTillRig(t *testing.T, options map[string]string) *tillRig { return newTillRigTB(t, options) }
+
+func newTillRigTB(t testing.TB, options map[string]string) *tillRig {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "data"))
@@ -413,5 +416,39 @@ func TestBusinessDay(t *testing.T) {
 	end, err := engine.DayEnd("2026-03-28", cut)
 	if err != nil || !end.Equal(time.Date(2026, 3, 29, 4, 0, 0, 0, ams)) {
 		t.Fatalf("DayEnd %s %v", end, err)
+	}
+}
+
+// BenchmarkCountChecks measures Orderbrug's engine on a busy till day:
+// closed checks taken from the inbox, applied, counted in the day summary
+// and the summary made again, one check per op, into a real SQLite file;
+// the day grows to b.N checks (2 VAT rates each).
+func BenchmarkCountChecks(b *testing.B) {
+	r := newTillRigTB(b, nil)
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, ams)
+	r.now = at
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		c := check(fmt.Sprintf("B-%06d", i), at, 1050+order.Money(i%7)*100, 400)
+		body, _ := json.Marshal(c)
+		if _, err := r.st.AddDelivery(ctx, store.Delivery{Source: "till", Shop: r.sh.Slug, Topic: "close", OrderID: c.ID,
+			Body: body, ReceivedAt: r.now, Status: 200, Dedupe: store.DedupeKey(body)}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.e.ProcessInbox(ctx); err != nil {
+			b.Fatal(err)
+		}
+		r.now = r.now.Add(time.Millisecond)
+	}
+	b.StopTimer()
+	day, err := r.st.Record(ctx, r.sh.ID, "day/2026-12-01")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+	if b.N > 1 && day.Total == 0 {
+		b.Fatal("nothing counted")
 	}
 }

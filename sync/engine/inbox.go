@@ -143,8 +143,10 @@ func (e *Engine) applyDelivered(ctx context.Context, sh store.Shop, src source.S
 	if err != nil {
 		return fail(err)
 	}
-	if till(k) {
-		if err := e.countChecks(ctx, sh); err != nil {
+	if till(k) && source.In(o.Status, k.Final) {
+		// Counted now, in a transaction of its own; one a crash leaves
+		// uncounted is counted by the next CloseDays.
+		if err := e.Store.InTx(ctx, func(tx *store.Tx) error { return e.countCheck(ctx, tx, sh, o.ID) }); err != nil {
 			return fail(err)
 		}
 	}

@@ -18,6 +18,8 @@ type DayPart struct {
 	Category order.Category
 	Rate     order.Rate
 	Net, VAT order.Money
+	// Checks is 1 on the part that first counts its check, else 0.
+	Checks int
 }
 
 // Tx is one transaction of the store, for work that reads and writes
@@ -88,9 +90,15 @@ func (t *Tx) AddEvent(ctx context.Context, e Event) error { return addEventTx(ct
 // AddDayParts adds parts.
 func (t *Tx) AddDayParts(ctx context.Context, shopID int64, parts []DayPart) error {
 	for _, p := range parts {
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO day_parts(shop_id, day, check_id, number, belongs, category, rate, net, vat, at)
-			VALUES (?,?,?,?,?,?,?,?,?,?)`, shopID, p.Day, p.CheckID, p.Number, p.Belongs, string(p.Category), int64(p.Rate),
-			int64(p.Net), int64(p.VAT), t.now); err != nil {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO day_parts(shop_id, day, check_id, number, belongs, category, rate, net, vat, checks, at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?)`, shopID, p.Day, p.CheckID, p.Number, p.Belongs, string(p.Category), int64(p.Rate),
+			int64(p.Net), int64(p.VAT), p.Checks, t.now); err != nil {
+			return err
+		}
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO day_sums(shop_id, day, belongs, category, rate, net, vat, checks)
+			VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET net = net + excluded.net, vat = vat + excluded.vat,
+			checks = checks + excluded.checks`, shopID, p.Day, p.Belongs, string(p.Category), int64(p.Rate),
+			int64(p.Net), int64(p.VAT), p.Checks); err != nil {
 			return err
 		}
 	}
@@ -100,6 +108,43 @@ func (t *Tx) AddDayParts(ctx context.Context, shopID int64, parts []DayPart) err
 // DayParts are the parts of day's summary, oldest first.
 func (t *Tx) DayParts(ctx context.Context, shopID int64, day string) ([]DayPart, error) {
 	return dayParts(ctx, t.tx, `shop_id=? AND day=?`, shopID, day)
+}
+
+// DaySum is a day summary's parts added up: per day they belong to,
+// category and rate, with the number of checks of the day itself and of
+// earlier days (corrections).
+type DaySum struct {
+	Parts      []DayPart // CheckID and Number empty
+	Checks     int
+	LateChecks int
+}
+
+// DaySum is day's summary added up (day_sums, kept as parts are added: a
+// summary is made again at every check, and a busy day has thousands).
+func (t *Tx) DaySum(ctx context.Context, shopID int64, day string) (DaySum, error) {
+	sum := DaySum{}
+	rows, err := t.tx.QueryContext(ctx, `SELECT belongs, category, rate, net, vat, checks FROM day_sums
+		WHERE shop_id=? AND day=? ORDER BY belongs, category, rate`, shopID, day)
+	if err != nil {
+		return sum, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p := DayPart{Day: day}
+		var cat string
+		var rate, net, vat int64
+		if err := rows.Scan(&p.Belongs, &cat, &rate, &net, &vat, &p.Checks); err != nil {
+			return sum, err
+		}
+		p.Category, p.Rate, p.Net, p.VAT = order.Category(cat), order.Rate(rate), order.Money(net), order.Money(vat)
+		if p.Belongs == day {
+			sum.Checks += p.Checks
+		} else {
+			sum.LateChecks += p.Checks
+		}
+		sum.Parts = append(sum.Parts, p)
+	}
+	return sum, rows.Err()
 }
 
 // CheckParts are the parts a check counts in any day, oldest first.
@@ -117,7 +162,7 @@ type rowsQuerier interface {
 }
 
 func dayParts(ctx context.Context, q rowsQuerier, where string, args ...any) ([]DayPart, error) {
-	rows, err := q.QueryContext(ctx, `SELECT day, check_id, number, belongs, category, rate, net, vat FROM day_parts WHERE `+
+	rows, err := q.QueryContext(ctx, `SELECT day, check_id, number, belongs, category, rate, net, vat, checks FROM day_parts WHERE `+
 		where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
@@ -128,13 +173,20 @@ func dayParts(ctx context.Context, q rowsQuerier, where string, args ...any) ([]
 		var p DayPart
 		var cat string
 		var rate, net, vat int64
-		if err := rows.Scan(&p.Day, &p.CheckID, &p.Number, &p.Belongs, &cat, &rate, &net, &vat); err != nil {
+		if err := rows.Scan(&p.Day, &p.CheckID, &p.Number, &p.Belongs, &cat, &rate, &net, &vat, &p.Checks); err != nil {
 			return nil, err
 		}
 		p.Category, p.Rate, p.Net, p.VAT = order.Category(cat), order.Rate(rate), order.Money(net), order.Money(vat)
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// UncountedChecks are the ext ids of shop's closed checks recorded but not
+// yet counted in a day summary (orders_uncounted).
+func (s *Store) UncountedChecks(ctx context.Context, shopID int64) ([]string, error) {
+	return s.extIDs(ctx, `SELECT ext_id FROM orders INDEXED BY orders_uncounted WHERE shop_id=? AND reason = 'in_day_summary' AND reason_arg = ''
+		AND state = 'ignored' ORDER BY ext_id`, shopID)
 }
 
 // ExtIDs are the ext ids of shop's orders in state st with reason (and,
@@ -146,7 +198,11 @@ func (s *Store) ExtIDs(ctx context.Context, shopID int64, st State, reason strin
 		q += ` AND reason_arg=?`
 		args = append(args, *arg)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY ext_id`, args...)
+	return s.extIDs(ctx, q+` ORDER BY ext_id`, args...)
+}
+
+func (s *Store) extIDs(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
