@@ -255,7 +255,12 @@ func (e *Engine) prepare(ctx context.Context, rd *round, it store.OutboxItem) (*
 	}
 	opt := order.InvoiceOptions{Key: InvoiceKey(sh, o.ID), Shop: sh.Slug, Seller: seller, Sells: sh.Sells, EURRate: rec.EURRate}
 	if it.Kind == order.KindInvoice {
-		inv, err := order.NewInvoice(o, opt)
+		var inv order.Invoice
+		if IsDaySummary(o.ID) && o.Total < 0 {
+			inv, err = e.dayCreditNote(ctx, sh, o, opt)
+		} else {
+			inv, err = order.NewInvoice(o, opt)
+		}
 		if err != nil {
 			return j, e.fail(ctx, j, invoiceFailure(err))
 		}

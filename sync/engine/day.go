@@ -59,6 +59,11 @@ const (
 // DefaultCutoff is when a till's business day ends, local time.
 const DefaultCutoff = 4 * time.Hour
 
+// DayNumber is the invoice number of sh's summary of day:
+// "dag-2026-12-01-eetcafe". The shop's slug makes it unique among the
+// seller's invoices when two tills count days alike (EN 16931 BT-1).
+func DayNumber(sh store.Shop, day string) string { return "dag-" + day + "-" + sh.Slug }
+
 // IsDaySummary reports whether extID is a day summary.
 func IsDaySummary(extID string) bool { return strings.HasPrefix(extID, DayPrefix) }
 
@@ -133,7 +138,10 @@ func decideTill(r rules, base store.DecideFunc) store.DecideFunc {
 		if IsDaySummary(o.ID) {
 			return decideDay(r, base, prev, o)
 		}
-		if !daily || !source.In(o.Status, r.k.Final) {
+		counted := prev != nil && prev.State == store.Ignored && prev.Reason == ReasonInDaySummary
+		if !source.In(o.Status, r.k.Final) || !daily && !counted {
+			// Per check, a closed check is booked as an order; one already
+			// counted in a day summary stays counted, whatever the mode now.
 			return base(prev, o)
 		}
 		if prev != nil {
@@ -149,12 +157,15 @@ func decideTill(r rules, base store.DecideFunc) store.DecideFunc {
 			return base(prev, o)
 		}
 		d := store.Decision{State: store.Ignored, Reason: ReasonInDaySummary}
-		if prev != nil && prev.State == store.Ignored && prev.Reason == ReasonInDaySummary && prev.ReasonArg != "" && sameAmounts(prev, o) {
+		if counted && prev.ReasonArg != "" && sameAmounts(prev, o) {
 			// The same close again (or only its bytes changed): counted
-			// already, nothing more to count.
+			// already, nothing more to count. Decided again as it is (the
+			// shop's options changed): nothing to tell either.
 			d.ReasonArg = prev.ReasonArg
-			d.Events = []store.Event{{Shop: r.sh.Name, OrderNo: o.Number, Code: "check_repeat",
-				Args: map[string]string{"check": o.Number}}}
+			if !o.Modified.Equal(prev.Modified) {
+				d.Events = []store.Event{{Shop: r.sh.Name, OrderNo: o.Number, Code: "check_repeat",
+					Args: map[string]string{"check": o.Number}}}
+			}
 		}
 		return d
 	}
@@ -207,6 +218,12 @@ func decideDay(r rules, base store.DecideFunc, prev *store.Record, o order.Order
 	return d
 }
 
+// dayVATSlack is how far a day's VAT of one rate, the checks' VAT added
+// up, may lie from taxable × rate before it is computed on the gross
+// instead: half of what EN 16931 allows (BR-CO-17: less than 1.00), so the
+// few lines of a rate (the day's and its corrections') stay within it.
+const dayVATSlack order.Money = 50
+
 // dayNote is the summary's note: "Aantal bonnen: 12".
 const dayNote = "Aantal bonnen: "
 
@@ -256,14 +273,38 @@ func daySummary(sh store.Shop, day string, sum store.DaySum, status order.Status
 	})
 	start, _ := time.ParseInLocation(time.DateOnly, day, amsterdam)
 	end, _ := DayEnd(day, cutoff)
-	o := order.Order{Source: sh.Source, ID: DayPrefix + day, Number: "dag-" + day, Status: status,
+	o := order.Order{Source: sh.Source, ID: DayPrefix + day, Number: DayNumber(sh, day), Status: status,
 		Created: start.UTC(), CreatedLocal: day + "T00:00:00", Paid: end.UTC(), Currency: "EUR",
 		PricesIncludeTax: true, Buyer: order.Party{Name: "Kassaverkopen"}, PaymentMethodTitle: "Kassa"}
 	taxes := map[order.Rate]order.Money{}
+	// A line's VAT is the checks' VAT added up, as the till's own Z-report
+	// has it, while that stays close to taxable × rate. Each check rounds
+	// its VAT to the cent, and a day of 3,000 coffees at 3.50 drifts by
+	// euros, more than EN 16931 lets a VAT subtotal lie from taxable × rate
+	// (BR-CO-17): then each line of that rate has its VAT computed on its
+	// gross, and the note says so. The gross is what the customers paid,
+	// to the cent, either way.
+	type group struct {
+		c order.Category
+		r order.Rate
+	}
+	taxable, tax := map[group]order.Money{}, map[group]order.Money{}
+	for _, k := range keys {
+		l := sums[k]
+		taxable[group{l.Category, l.Rate}] += l.Net
+		tax[group{l.Category, l.Rate}] += l.VAT
+	}
+	var checksVAT order.Money
 	for _, k := range keys {
 		l := sums[k]
 		if l.Net == 0 && l.VAT == 0 {
 			continue
+		}
+		checksVAT += l.VAT
+		if g := (group{l.Category, l.Rate}); (tax[g] - l.Rate.Of(taxable[g])).Abs() > dayVATSlack {
+			gross := l.Net + l.VAT
+			l.VAT = l.Rate.OfGross(gross)
+			l.Net = gross - l.VAT
 		}
 		rate := l.Rate.Percent() + "% btw"
 		if l.Rate == 0 {
@@ -293,6 +334,9 @@ func daySummary(sh store.Shop, day string, sum store.DaySum, status order.Status
 	if n := sum.LateChecks; n > 0 {
 		o.Note += fmt.Sprintf("; correcties van eerdere dagen: %d", n)
 	}
+	if checksVAT != o.TotalTax {
+		o.Note += fmt.Sprintf("; btw berekend op de dagomzet %s (op de bonnen opgeteld %s)", o.TotalTax, checksVAT)
+	}
 	return o
 }
 
@@ -313,8 +357,7 @@ func (e *Engine) CloseDays(ctx context.Context) (int, error) {
 			continue
 		}
 		if err := e.countChecks(ctx, sh); err != nil {
-			errs = append(errs, err)
-			continue
+			errs = append(errs, err) // the others are counted; the days close all the same
 		}
 		ids, err := e.Store.ExtIDs(ctx, sh.ID, store.Parked, ReasonDayCollecting, nil)
 		if err != nil {
@@ -358,15 +401,16 @@ func (e *Engine) countChecks(ctx context.Context, sh store.Shop) error {
 	if err != nil {
 		return err
 	}
+	var errs []error
 	for _, id := range ids {
 		if err := e.Store.InTx(ctx, func(tx *store.Tx) error { return e.countCheck(ctx, tx, sh, id) }); err != nil {
-			return fmt.Errorf("count check %s of %s: %w", id, sh.Name, err)
+			errs = append(errs, fmt.Errorf("count check %s of %s: %w", id, sh.Name, err))
 		}
 	}
 	if len(ids) > 0 {
 		e.changed()
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // countCheck counts one closed check: what it counts now less what it
@@ -383,9 +427,7 @@ func (e *Engine) countCheck(ctx context.Context, tx *store.Tx, sh store.Shop, id
 	if err != nil {
 		return err
 	}
-	k := e.kind(sh)
-	cutoff := Cutoff(sh, k)
-	own := BusinessDay(o, cutoff)
+	own := BusinessDay(o, Cutoff(sh, e.kind(sh)))
 	subs, err := order.Breakdown(o)
 	if err != nil {
 		// Its lines do not add up to its totals: a person looks at it.
@@ -445,16 +487,20 @@ func (e *Engine) countCheck(ctx context.Context, tx *store.Tx, sh store.Shop, id
 		return tx.AddEvent(ctx, store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "check_counted",
 			Args: map[string]string{"check": rec.Number, "day": day}})
 	}
-	target, err := e.collectingDay(ctx, tx, sh, own, cutoff)
+	target, err := e.collectingDay(ctx, tx, sh, own)
 	if err != nil {
 		return err
 	}
 	for i := range parts {
 		parts[i].Day = target
 	}
-	if len(counted) == 0 || target != own {
-		// The check itself, counted once in its day; or a correction of
-		// an earlier day's check, counted as one on this day's.
+	onTarget := false
+	for _, p := range counted {
+		onTarget = onTarget || p.Day == target
+	}
+	if !onTarget {
+		// The check itself, counted once in its day; or a check of an
+		// earlier day corrected on this day's, counted once there.
 		parts[0].Checks = 1
 	}
 	if err := tx.AddDayParts(ctx, sh.ID, parts); err != nil {
@@ -474,27 +520,36 @@ func (e *Engine) countCheck(ctx context.Context, tx *store.Tx, sh store.Shop, id
 	return e.rebuildDay(ctx, tx, sh, target, dayOpen, nil)
 }
 
-// collectingDay is the summary a check of day own counts in: own while it
-// is collecting (or, not begun yet, while its day is not over), else the
-// first day from today's business day on that is.
-func (e *Engine) collectingDay(ctx context.Context, tx *store.Tx, sh store.Shop, own string, cutoff time.Duration) (string, error) {
-	open := func(day string) (bool, error) {
+// collectingDay is the summary a check of day own counts in: its own day
+// unless that day's summary left collecting (closed at the cut-off, or
+// booked early by a person); then the first day from today's business day
+// on whose summary collects. A day without a summary yet is its own: a
+// check of yesterday processed only this morning (the computer was off)
+// is yesterday's revenue, and nothing was booked for that day. A summary a
+// person ignored keeps its day's checks (counted in it, not booked).
+func (e *Engine) collectingDay(ctx context.Context, tx *store.Tx, sh store.Shop, own string) (string, error) {
+	open := func(day string, ownDay bool) (bool, error) {
 		rec, err := tx.Record(ctx, sh.ID, DayPrefix+day)
 		if errors.Is(err, store.ErrNotFound) {
-			end, err := DayEnd(day, cutoff)
-			return err == nil && e.now().Before(end), nil
+			return true, nil
 		}
 		if err != nil {
 			return false, err
 		}
+		if ownDay && rec.State == store.Ignored && rec.Reason == ReasonIgnoredByUser {
+			return true, nil
+		}
 		return rec.Status == dayOpen && rec.State == store.Parked, nil
 	}
-	if ok, err := open(own); err != nil || ok {
+	if ok, err := open(own, true); err != nil || ok {
 		return own, err
 	}
-	day := dayOf(e.now(), cutoff)
+	day := dayOf(e.now(), Cutoff(sh, e.kind(sh)))
+	if day < own {
+		day = own
+	}
 	for range 366 {
-		ok, err := open(day)
+		ok, err := open(day, false)
 		if err != nil || ok {
 			return day, err
 		}
@@ -526,4 +581,44 @@ func (e *Engine) rebuildDay(ctx context.Context, tx *store.Tx, sh store.Shop, da
 	}
 	_, err = tx.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o, Authoritative: true}}, e.Decide(sh))
 	return err
+}
+
+// dayCreditNote is the booking of a day summary whose total is negative:
+// its day had fewer sales than its corrections took back (a check of the
+// day before closed again for less, on a day the restaurant was shut). An
+// invoice cannot be negative, so it is a credit note with the lines turned
+// round, referring to the summary of the first day it corrects.
+func (e *Engine) dayCreditNote(ctx context.Context, sh store.Shop, o order.Order, opt order.InvoiceOptions) (order.Invoice, error) {
+	neg := o
+	neg.Lines = make([]order.Line, len(o.Lines))
+	corrects := ""
+	for i, l := range o.Lines {
+		l.Net, l.VAT = -l.Net, -l.VAT
+		neg.Lines[i] = l
+		if rest, ok := strings.CutPrefix(l.ID, "correctie-"); ok && len(rest) >= len(time.DateOnly) {
+			if d := rest[:len(time.DateOnly)]; corrects == "" || d < corrects {
+				corrects = d
+			}
+		}
+	}
+	neg.Total, neg.TotalTax = -o.Total, -o.TotalTax
+	neg.Taxes = make([]order.RateTax, len(o.Taxes))
+	for i, t := range o.Taxes {
+		neg.Taxes[i] = order.RateTax{Rate: t.Rate, Tax: -t.Tax}
+	}
+	inv, err := order.NewInvoice(neg, opt)
+	if err != nil {
+		return inv, err
+	}
+	inv.Kind = order.KindCreditNote
+	if corrects == "" {
+		corrects = strings.TrimPrefix(o.ID, DayPrefix)
+	}
+	inv.BillingReference = DayNumber(sh, corrects)
+	inv.BillingReferenceDate, _ = time.Parse(time.DateOnly, corrects)
+	if rec, err := e.Store.Record(ctx, sh.ID, DayPrefix+corrects); err == nil && rec.InvoiceID != "" {
+		inv.BillingReference, inv.BillingReferenceDate = rec.InvoiceID, rec.InvoiceDate
+	}
+	inv.Note = "Correctie op de dagomzet van " + corrects + "; " + o.Note
+	return inv, nil
 }

@@ -452,3 +452,176 @@ func BenchmarkCountChecks(b *testing.B) {
 		b.Fatal("nothing counted")
 	}
 }
+
+// TestDayOfOnlyACorrectionDown: the day after a booked day has no sales,
+// only a check of the day before closed again for less: its summary is
+// negative and is booked as a credit note referring to the day it
+// corrects, valid UBL.
+func TestDayOfOnlyACorrectionDown(t *testing.T) {
+	r := newTillRig(t, nil)
+	at := time.Date(2026, 12, 1, 19, 0, 0, 0, ams)
+	r.now = at
+	r.deliver(t, check("A-1", at, 2950, 0), "")
+	r.now = time.Date(2026, 12, 2, 4, 1, 0, 0, ams)
+	r.closeAndBook(t)
+	first := invoiceOf(t, r.rec(t, "day/2026-12-01"))
+	r.now = time.Date(2026, 12, 2, 12, 0, 0, 0, ams)
+	r.deliver(t, check("A-1", at, 950, 0), "reclosed")
+	r.now = time.Date(2026, 12, 3, 4, 1, 0, 0, ams)
+	r.closeAndBook(t)
+	rec := r.rec(t, "day/2026-12-02")
+	cn := invoiceOf(t, rec)
+	if rec.State != store.Booked || cn.Kind != order.KindCreditNote || cn.Total != 2000 || cn.BillingReference != first.ID ||
+		!cn.BillingReferenceDate.Equal(first.IssueDate) {
+		t.Fatalf("day 2: %s, %s of %s referring to %q %s (first %s %s)", rec.State, cn.Kind, cn.Total, cn.BillingReference,
+			cn.BillingReferenceDate, first.ID, first.IssueDate)
+	}
+	ubltest.Validate(t, ubltest.XMLFiles(t, r.dir)...)
+}
+
+// TestBusyDayVAT: a day of 1,200 coffees at 3.50, each check's VAT rounded
+// to the cent, is booked: its VAT is computed on the day's gross (the
+// checks' VAT added would lie 1.21 from taxable × rate, beyond BR-CO-17),
+// the total is what the customers paid, and the file is valid.
+func TestBusyDayVAT(t *testing.T) {
+	r := newTillRig(t, nil)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, ams)
+	r.now = at
+	var obs []store.Observation
+	for i := range 1200 {
+		c := check(fmt.Sprintf("F-%05d", i), at, 350, 0)
+		c.Lines[0].VAT, c.Lines[0].Net = 29, 321 // rounded as a till rounds: 350 × 9/109 = 28.90
+		c.TotalTax, c.Taxes[0].Tax = 29, 29
+		c.Modified = at.UTC()
+		obs = append(obs, store.Observation{ShopID: r.sh.ID, Order: c})
+	}
+	if _, err := r.st.Apply(ctx, obs, r.e.Decide(r.sh)); err != nil {
+		t.Fatal(err)
+	}
+	r.now = time.Date(2026, 12, 2, 4, 1, 0, 0, ams)
+	r.closeAndBook(t)
+	inv := invoiceOf(t, r.rec(t, "day/2026-12-01"))
+	if inv.Total != 1200*350 || inv.TaxTotal != order.Rate(900).OfGross(1200*350) ||
+		!strings.Contains(inv.Note, "Aantal bonnen: 1200; btw berekend op de dagomzet 346.79 (op de bonnen opgeteld 348.00)") {
+		t.Fatalf("busy day: total %s VAT %s note %q", inv.Total, inv.TaxTotal, inv.Note)
+	}
+	ubltest.Validate(t, ubltest.XMLFiles(t, r.dir)...)
+}
+
+// TestCheckAfterTheCutOff: the first check of a day processed only the
+// next morning (the computer was off at night) is that day's revenue: its
+// own summary, dated that day, closed and booked at once; not a
+// correction on the next day's.
+func TestCheckAfterTheCutOff(t *testing.T) {
+	r := newTillRig(t, nil)
+	ctx := context.Background()
+	at := time.Date(2027, 3, 31, 22, 0, 0, 0, ams)
+	c := check("D-1", at, 2950, 0)
+	body, _ := json.Marshal(c)
+	if _, err := r.st.AddDelivery(ctx, store.Delivery{Source: "till", Shop: r.sh.Slug, Topic: "close", OrderID: c.ID,
+		Body: body, ReceivedAt: at, Status: 200, Dedupe: store.DedupeKey(body)}); err != nil {
+		t.Fatal(err)
+	}
+	r.now = time.Date(2027, 4, 1, 10, 0, 0, 0, ams)
+	if _, err := r.e.ProcessInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rec := r.rec(t, "D-1"); rec.ReasonArg != "2027-03-31" {
+		t.Fatalf("counted in %q", rec.ReasonArg)
+	}
+	r.closeAndBook(t)
+	inv := invoiceOf(t, r.rec(t, "day/2027-03-31"))
+	if inv.IssueDate.Format(time.DateOnly) != "2027-03-31" || inv.Total != 2950 {
+		t.Fatalf("%s %s", inv.IssueDate, inv.Total)
+	}
+	if _, err := r.st.Record(ctx, r.sh.ID, "day/2027-04-01"); err == nil {
+		t.Fatal("a summary of 1 April was made")
+	}
+}
+
+// TestIgnoredDayKeepsItsChecks: a summary a person ignored (booked by hand)
+// keeps the checks of its day that come later: counted in it, not booked,
+// and not put on the next day's.
+func TestIgnoredDayKeepsItsChecks(t *testing.T) {
+	r := newTillRig(t, nil)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 1, 19, 0, 0, 0, ams)
+	r.now = at
+	r.deliver(t, check("C-1", at, 2950, 0), "")
+	if err := r.st.SetState(ctx, r.sh.ID, "day/2026-12-01", store.Ignored, engine.ReasonIgnoredByUser, store.Event{}); err != nil {
+		t.Fatal(err)
+	}
+	r.deliver(t, check("C-2", at.Add(time.Hour), 1000, 0), "")
+	if c := r.rec(t, "C-2"); c.ReasonArg != "2026-12-01" {
+		t.Fatalf("C-2 counted in %q", c.ReasonArg)
+	}
+	d := r.rec(t, "day/2026-12-01")
+	if d.State != store.Ignored || d.Total != 3950 {
+		t.Fatalf("ignored day: %s %s", d.State, d.Total)
+	}
+	r.now = time.Date(2026, 12, 2, 4, 1, 0, 0, ams)
+	r.closeAndBook(t)
+	if files := ubltest.XMLFiles(t, r.dir); len(files) != 0 {
+		t.Fatalf("booked %v", files)
+	}
+	if _, err := r.st.Record(ctx, r.sh.ID, "day/2026-12-02"); err == nil {
+		t.Fatal("C-2 went to the next day")
+	}
+}
+
+// TestBookingModeSwitch: switching from per day to per check decides the
+// counted checks again without uncounting them (nothing recounted, no
+// event); the collecting day is still closed and booked; a new check is
+// booked on its own.
+func TestBookingModeSwitch(t *testing.T) {
+	r := newTillRig(t, nil)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 1, 19, 0, 0, 0, ams)
+	r.now = at
+	for i := range 5 {
+		r.deliver(t, check(fmt.Sprintf("E-%d", i), at, 1000, 0), "")
+	}
+	opts := map[string]string{source.OptionBooking: source.BookingPerCheck}
+	if err := r.st.SaveOptions(ctx, r.sh.ID, opts); err != nil {
+		t.Fatal(err)
+	}
+	r.sh.Options = opts
+	if _, err := r.st.Redecide(ctx, r.sh.ID, []store.State{store.Parked, store.Queued, store.Ignored}, r.e.Decide(r.sh)); err != nil {
+		t.Fatal(err)
+	}
+	if arg := r.rec(t, "E-0").ReasonArg; arg != "2026-12-01" {
+		t.Fatalf("E-0 uncounted by the switch: %q", arg)
+	}
+	r.deliver(t, check("E-9", at, 700, 0), "")
+	r.now = time.Date(2026, 12, 2, 4, 1, 0, 0, ams)
+	r.closeAndBook(t)
+	if n := len(events(t, r.st, "check_repeat")); n != 0 {
+		t.Fatalf("%d check_repeat events", n)
+	}
+	if inv := invoiceOf(t, r.rec(t, "day/2026-12-01")); inv.Total != 5000 {
+		t.Fatalf("day %s", inv.Total)
+	}
+	if inv := invoiceOf(t, r.rec(t, "E-9")); inv.Total != 700 {
+		t.Fatalf("E-9 %s", inv.Total)
+	}
+}
+
+// TestCheckCorrectedTwice: a check of a booked day closed again twice the
+// next day is one check corrected on that day's summary.
+func TestCheckCorrectedTwice(t *testing.T) {
+	r := newTillRig(t, nil)
+	at := time.Date(2026, 12, 1, 19, 0, 0, 0, ams)
+	r.now = at
+	r.deliver(t, check("G-1", at, 2950, 0), "")
+	r.now = time.Date(2026, 12, 2, 4, 1, 0, 0, ams)
+	r.closeAndBook(t)
+	r.now = time.Date(2026, 12, 2, 12, 0, 0, 0, ams)
+	r.deliver(t, check("G-1", at, 2500, 0), "a")
+	r.deliver(t, check("G-1", at, 2000, 0), "b")
+	r.deliver(t, check("X-1", r.now, 5000, 0), "")
+	o, _ := r.rec(t, "day/2026-12-02").Order()
+	if o.Total != 5000-950 || !strings.HasPrefix(o.Note, "Aantal bonnen: 1; correcties van eerdere dagen: 1") {
+		t.Fatalf("day 2: %s %q", o.Total, o.Note)
+	}
+}

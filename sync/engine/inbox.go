@@ -124,6 +124,9 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled s
 // closed checks are then counted in their day's summary.
 func (e *Engine) applyDelivered(ctx context.Context, sh store.Shop, src source.Source, d store.Delivery, o order.Order, fail func(error) string) string {
 	k := e.kind(sh)
+	if till(k) && IsDaySummary(o.ID) {
+		return fail(fmt.Errorf("a check's id may not start with %q: that is a day summary's", DayPrefix))
+	}
 	if o.Modified.IsZero() {
 		o.Modified = d.ReceivedAt.UTC()
 	}

@@ -172,6 +172,19 @@ func (r Rate) Percent() string {
 	return s
 }
 
+// OfGross is the VAT included in a gross amount (incl. VAT) at this rate,
+// rounded half away from zero to the cent: 1.09 at 9 % holds 0.09.
+func (r Rate) OfGross(gross Money) Money {
+	p, d := int64(gross)*int64(r), 10000+int64(r)
+	q, rem := p/d, p%d
+	if 2*rem >= d {
+		q++
+	} else if -2*rem >= d {
+		q--
+	}
+	return Money(q)
+}
+
 // Of is the VAT on a net amount at this rate, rounded half away from zero
 // to the cent.
 func (r Rate) Of(net Money) Money {

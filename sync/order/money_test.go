@@ -113,3 +113,20 @@ func TestIsEUR(t *testing.T) {
 		}
 	}
 }
+
+func TestRateOfGross(t *testing.T) {
+	for _, tt := range []struct {
+		gross Money
+		rate  Rate
+		want  Money
+	}{{109, 900, 9}, {121, 2100, 21}, {350, 900, 29}, {1050000, 900, 86697}, {-350, 900, -29}, {0, 2100, 0}, {100, 0, 0}, {5, 2100, 1}, {-5, 2100, -1}} {
+		if got := tt.rate.OfGross(tt.gross); got != tt.want {
+			t.Errorf("%s%% of gross %s = %s, want %s", tt.rate.Percent(), tt.gross, got, tt.want)
+		}
+		// Net plus VAT is the gross, and the VAT is within half a cent of
+		// the exact share.
+		if net := tt.gross - tt.rate.OfGross(tt.gross); tt.rate > 0 && (net+tt.rate.OfGross(tt.gross) != tt.gross) {
+			t.Errorf("net %s + vat != gross %s", net, tt.gross)
+		}
+	}
+}
