@@ -25,7 +25,7 @@ var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 
 // dataKeys are objects whose keys are data, not field names: a shop's
 // name, a reason's figures, HTTP header names, route names.
-var dataKeys = map[string]bool{"args": true, "headers": true, "paths": true}
+var dataKeys = map[string]bool{"args": true, "headers": true, "paths": true, "urls": true}
 
 // durationKey names a field that holds a duration.
 var durationKey = regexp.MustCompile(`(^|_)(interval|duration|timeout|delay|age|every|period|lookback)$`)
