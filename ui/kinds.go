@@ -177,7 +177,9 @@ func (f *kindFields) form(before ...*widget.FormItem) *widget.Form {
 // shopOption reports whether o is a setting of the shop form (Winkelsysteem,
 // the wizard) rather than a toggle of the Webhooks tab: a choice (how a
 // till books) or a time of day (when its day ends).
-func shopOption(o app.OptionInfo) bool { return o.Kind == app.OptionChoice || o.Kind == app.OptionClock }
+func shopOption(o app.OptionInfo) bool {
+	return o.Kind == app.OptionChoice || o.Kind == app.OptionClock
+}
 
 // kindOptions are the shop-form settings of a kind (shopOption): a Select
 // per choice, its choices in the interface language, and an Entry per time
