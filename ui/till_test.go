@@ -11,6 +11,7 @@ import (
 
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // The till (Linga POS) in the window: its Webhooks tab, its settings in
@@ -242,5 +243,37 @@ func TestTillSentences(t *testing.T) {
 	}
 	if got := statusText("closed"); got != "Closed" {
 		t.Errorf("en status: %q", got)
+	}
+}
+
+// TestTillDaySummaryInOpen: a day summary collecting its checks is in the
+// Open tab as "Kassaverkopen" with its sentence.
+func TestTillDaySummaryInOpen(t *testing.T) {
+	svc := newService(t)
+	addTill(t, svc)
+	ctx := context.Background()
+	sh, err := svc.Store().ShopByName(ctx, "Bar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closes := time.Date(2024, 1, 11, 4, 0, 0, 0, time.UTC)
+	arg := `{"day":"2024-01-10","checks":"12","closes":"` + closes.Format(time.RFC3339) + `"}`
+	day := order.Order{Source: order.POS, ID: "day/2024-01-10", Number: "dag-2024-01-10", Status: "open", BusinessDay: "2024-01-10",
+		Created: testNow.Add(-time.Hour), Modified: testNow.Add(-time.Hour), Currency: "EUR",
+		Buyer: order.Party{Name: "Kassaverkopen"}, Total: 12345, TotalTax: 1019}
+	collecting := func(*store.Record, order.Order) store.Decision {
+		return store.Decision{State: store.Parked, Reason: app.ReasonDayCollecting, ReasonArg: arg}
+	}
+	if _, err := svc.Store().Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: day}}, collecting); err != nil {
+		t.Fatal(err)
+	}
+	u := newTestUI(t, svc, "nl")
+	if u.open == nil || len(u.open.rows) != 1 {
+		t.Fatalf("open tab: %+v", u.open)
+	}
+	r := u.open.rows[0]
+	if want := "Dagomzet van 10 jan 2024: 12 bonnen, wordt geboekt na " + formatDateTime(closes) + "."; r.reason != want ||
+		r.Number != "dag-2024-01-10" || !strings.Contains(r.Customer, "Kassaverkopen") || r.amount != "€ 123,45" {
+		t.Errorf("row %q %q %q %q, want reason %q", r.Number, r.Customer, r.amount, r.reason, want)
 	}
 }
