@@ -26,7 +26,8 @@ type WebhookInfo struct {
 	// "close").
 	Path  string            `json:"path"`
 	Paths map[string]string `json:"paths"`
-	// URLs are Paths as full public addresses, when there is a public URL.
+	// URLs are Paths as full public addresses, when there is a public URL,
+	// for a kind without a root route (URL is its root's).
 	URLs map[string]string `json:"urls,omitempty"`
 	// Header is the request header the shop sends the secret in, for a
 	// kind with one (the till: X-Orderbrug-Key); never its value.
@@ -147,9 +148,12 @@ func (s *Service) webhookInfo(sh store.Shop) WebhookInfo {
 	}
 	if u, _ := s.publicURL(ctx); u != "" {
 		w.URL = strings.TrimRight(u, "/") + w.Path
-		w.URLs = make(map[string]string, len(w.Paths))
-		for name, p := range w.Paths {
-			w.URLs[name] = strings.TrimRight(u, "/") + p
+		if !w.Root {
+			// URL is not an address of such a kind: its routes' are.
+			w.URLs = make(map[string]string, len(w.Paths))
+			for name, p := range w.Paths {
+				w.URLs[name] = strings.TrimRight(u, "/") + p
+			}
 		}
 	}
 	w.Registration = registration(sh.Webhook)
