@@ -120,8 +120,8 @@ func (r *cmdline) shopAddKindCmd(k KindInfo) *cobra.Command {
 			fmt.Fprintf(r.c.Stdout, "shop %s added%s; orders paid from %s are booked when their status is %s\n",
 				info.Name, tested, info.Since.Local().Format("2006-01-02 15:04"), joinStatuses(info.Forward))
 			if h := info.Webhook.Header; h != "" {
-				fmt.Fprintf(r.c.Stdout, "it delivers to the URLs of orderbrug webhook status --shop %q, with the request header "+
-					"orderbrug webhook secret --shop %q prints (%s: ...)\n", info.Name, info.Name, h)
+				fmt.Fprintf(r.c.Stdout, "it calls Orderbrug: paste the URLs of `orderbrug webhook status --shop %q` in its webhook settings, "+
+					"with the request header `orderbrug webhook secret --shop %q` prints (%s: ...)\n", info.Name, info.Name, h)
 			}
 			return nil
 		},
