@@ -9,9 +9,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // The till (Linga POS) from the command line: a shop without connection
@@ -273,5 +275,44 @@ func TestTillCLIKinds(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &kinds); err != nil || kinds[0].Kind != order.POS || kinds[0].HookHeader != "X-Orderbrug-Key" ||
 		!reflect.DeepEqual(kinds[0].Options[0].Choices, []string{"daily", "per-check"}) || len(kinds[0].Fields) != 0 {
 		t.Errorf("kinds --json: %+v %v", kinds, err)
+	}
+}
+
+// TestTillDayCollectingIsNoAttention: a till's day summary parked while
+// its day collects checks leaves the health "ok" (it asks nothing of
+// anyone); a check parked for its status is attention as any order is.
+func TestTillDayCollectingIsNoAttention(t *testing.T) {
+	ctx := context.Background()
+	svc, err := app.Open(ctx, app.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if _, err := svc.AddShop(ctx, app.ShopInput{Name: "Bar", Source: order.POS}); err != nil {
+		t.Fatal(err)
+	}
+	sh, err := svc.Store().ShopByName(ctx, "Bar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	park := func(o order.Order, reason, arg string) {
+		t.Helper()
+		o.Source, o.Currency, o.Created, o.Modified = order.POS, "EUR", time.Now().Add(-time.Hour), time.Now().Add(-time.Hour)
+		decide := func(*store.Record, order.Order) store.Decision {
+			return store.Decision{State: store.Parked, Reason: reason, ReasonArg: arg}
+		}
+		if _, err := svc.Store().Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o}}, decide); err != nil {
+			t.Fatal(err)
+		}
+	}
+	park(order.Order{ID: "day/2026-12-01", Number: "dag-2026-12-01", Status: "open"}, app.ReasonDayCollecting,
+		`{"day":"2026-12-01","checks":"12","closes":"2026-12-02T04:00:00+01:00"}`)
+	ov, err := svc.Overview(ctx)
+	if err != nil || ov.Health != "ok" || len(ov.Shops) != 1 || ov.Shops[0].Parked != 1 {
+		t.Fatalf("a collecting day: health %q, %d shops (%v)", ov.Health, len(ov.Shops), err)
+	}
+	park(order.Order{ID: "77", Number: "77", Status: "open"}, app.ReasonNotForwarded, "open")
+	if ov, err = svc.Overview(ctx); err != nil || ov.Health != "attention" {
+		t.Errorf("a parked check: health %q (%v)", ov.Health, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/orderbrug/orderbrug/app"
@@ -275,5 +276,24 @@ func TestTillDaySummaryInOpen(t *testing.T) {
 	if want := "Dagomzet van 10 jan 2024: 12 bonnen, wordt geboekt na " + formatDateTime(closes) + "."; r.reason != want ||
 		r.Number != "dag-2024-01-10" || !strings.Contains(r.Customer, "Kassaverkopen") || r.amount != "€ 123,45" {
 		t.Errorf("row %q %q %q %q, want reason %q", r.Number, r.Customer, r.amount, r.reason, want)
+	}
+}
+
+// TestTillOverviewCard: Overzicht's card of a till says whether its calls
+// are taken, not when it was polled.
+func TestTillOverviewCard(t *testing.T) {
+	svc := newService(t)
+	addTill(t, svc)
+	u := newTestUI(t, svc, "nl")
+	ov, err := svc.Overview(context.Background())
+	if err != nil || len(ov.Shops) != 1 {
+		t.Fatalf("overview %v", err)
+	}
+	card := u.overview.shopCard(ov.Shops[0])
+	if !hasText(card, "Nog geen openbaar adres") || !hasText(card, "Nog geen levering") || !hasText(card, "Linga POS") {
+		t.Error("the till's card does not say its state")
+	}
+	if hasText(card, lang.L("overview.webhook.off")) || hasText(card, "Webhook: -") {
+		t.Error("the till's card speaks of polls or registration")
 	}
 }
