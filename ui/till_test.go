@@ -199,8 +199,25 @@ func TestTillWizard(t *testing.T) {
 		!reflect.DeepEqual(in.Options, map[string]string{"booking": "per-check", "cutoff": "03:30"}) {
 		t.Errorf("input %+v", in)
 	}
-	if _, err := svc.AddShop(context.Background(), in); err != nil {
-		t.Errorf("the service refuses the wizard's till: %v", err)
+	// On to the end: the till is added with its settings, and the first
+	// sync has nothing to fetch from it.
+	test.Tap(w.next)
+	if w.step != stepSeller {
+		t.Fatalf("step %d (%q)", w.step, w.msg.Text)
+	}
+	w.seller.set(goodSeller())
+	test.Tap(w.next)
+	w.dir.SetText(t.TempDir())
+	test.Tap(w.next)
+	test.Tap(w.next) // no ngrok
+	u.bg.wait()
+	if w.step != stepFinish || !w.finished {
+		t.Fatalf("finish: step %d, message %q, result %q", w.step, w.msg.Text, w.result.Text)
+	}
+	si, err := svc.Shop(context.Background(), "Eetcafé")
+	if err != nil || si.Source != order.POS || !reflect.DeepEqual(si.Options, map[string]string{"booking": "per-check", "cutoff": "03:30"}) ||
+		!si.Webhook.Enabled {
+		t.Errorf("the wizard's till: %v %v, webhooks on %v", si.Options, err, si.Webhook.Enabled)
 	}
 }
 
