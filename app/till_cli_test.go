@@ -190,27 +190,7 @@ func TestTillCLIWebhookSecretAndStatus(t *testing.T) {
 	// The secret is printed by webhook secret only.
 	for _, args := range [][]string{{"shop", "list", "--json"}, {"shop", "show", "Bar"}, {"shop", "show", "Bar", "--json"},
 		{"kinds"}, {"kinds", "--json"}, {"log", "--json"}, {"log"}, {"webhook", "status"}, {"webhook", "status", "--json"}} {
-		out := ok(args...)
-		if args[len(args)-1] != "--json" {
-			continue
-		}
-		// The JSON rules of every command (json_test.go) hold for a till.
-		var v any
-		if err := json.Unmarshal([]byte(out), &v); err != nil {
-			t.Errorf("%v: %v", args, err)
-			continue
-		}
-		var errs []string
-		if m, isMap := v.(map[string]any); isMap && args[0] == "webhook" {
-			for k, sub := range m {
-				checkJSON(k, sub, false, &errs)
-			}
-		} else {
-			checkJSON("", v, false, &errs)
-		}
-		for _, e := range errs {
-			t.Errorf("%v: %s", args, e)
-		}
+		ok(args...)
 	}
 	for _, o := range outputs {
 		if strings.Contains(o, secret) {
