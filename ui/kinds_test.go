@@ -263,7 +263,7 @@ func TestOpenInShopThroughTheKind(t *testing.T) {
 }
 
 // TestEveryKindTextHasASentence: every lang key a registered kind names
-// (fields, options, topics) is in both translation files.
+// (fields, options and their choices, topics) is in both translation files.
 func TestEveryKindTextHasASentence(t *testing.T) {
 	nl, en := readLang(t, "nl.json"), readLang(t, "en.json")
 	svc := newService(t)
@@ -274,6 +274,9 @@ func TestEveryKindTextHasASentence(t *testing.T) {
 		}
 		for _, o := range k.Options {
 			keys = append(keys, o.Label, o.Hint)
+			for _, c := range o.Choices {
+				keys = append(keys, o.Label+"."+c)
+			}
 		}
 		for _, tp := range k.Topics {
 			keys = append(keys, tp.Label)
