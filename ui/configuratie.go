@@ -212,7 +212,16 @@ func (p *shopPanel) setKind(k app.KindInfo) {
 	p.fields = newKindFields(k, nil)
 	p.options = newKindOptions(k)
 	p.url, p.key, p.secret = p.fields.entry("url"), p.fields.entry("key"), p.fields.entry("secret")
-	items := append(append(append(append([]*widget.FormItem{}, p.head...), p.fields.items...), p.options.items...), p.tail...)
+	var tail []*widget.FormItem
+	for _, it := range p.tail {
+		if len(k.Fields) == 0 && (it.Widget == p.interval || it.Widget == p.lookback) {
+			// Nothing to fetch from (a till calls Orderbrug): no poll
+			// interval, no recheck window.
+			continue
+		}
+		tail = append(tail, it)
+	}
+	items := append(append(append(append([]*widget.FormItem{}, p.head...), p.fields.items...), p.options.items...), tail...)
 	p.formBox.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
 	p.formBox.Refresh()
 	if p.kindSel.Selected != k.Name {
@@ -863,7 +872,7 @@ func (p *webhookPanel) tillItems(w app.WebhookInfo) []*widget.FormItem {
 		p.routes[name], p.routeCopy[name] = l, b
 		items = append(items, widget.NewFormItem(tr("webhook.route."+name, name), container.NewBorder(nil, nil, nil, b, l)))
 	}
-	return append(items, widget.NewFormItem("", p.enabled), widget.NewFormItem(lang.L("webhook.state"), p.state))
+	return append(items, widget.NewFormItem("", p.enabled), widget.NewFormItem(lang.L("webhook.till.state"), p.state))
 }
 
 // routeNames are a kind's route names as the till's back office lists

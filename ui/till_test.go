@@ -125,6 +125,10 @@ func TestTillSettingsInWinkelsysteem(t *testing.T) {
 	if p.editing != "Bar" || p.url != nil || p.key != nil || p.secret != nil {
 		t.Fatalf("editing %q, fields %v %v %v", p.editing, p.url, p.key, p.secret)
 	}
+	// Nothing is fetched from a till: no poll interval, no recheck window.
+	if hasText(p.formBox, "Ophalen elke") || hasText(p.formBox, "Nacontrole") || !hasText(p.formBox, "Boeken vanaf") {
+		t.Error("the till's form asks for a poll interval or a recheck window")
+	}
 	booking, cutoff := p.options.selects["booking"], p.options.clocks["cutoff"]
 	if booking == nil || cutoff == nil {
 		t.Fatalf("settings %+v", p.options)
@@ -176,6 +180,9 @@ func TestTillWizard(t *testing.T) {
 	test.Tap(w.next)
 	if w.step != stepShop || len(w.fields.items) != 0 || len(w.options.items) != 2 || !strings.Contains(w.intro.Text, "Linga") {
 		t.Fatalf("step %d, %d fields, %d settings, intro %q", w.step, len(w.fields.items), len(w.options.items), w.intro.Text)
+	}
+	if !strings.HasSuffix(w.title.Text, "— Kassa") || w.name.PlaceHolder != "Mijn kassa" {
+		t.Errorf("title %q, name placeholder %q", w.title.Text, w.name.PlaceHolder)
 	}
 	if w.url != nil || w.key != nil || w.secret != nil || findButton(u.win.Content(), "Koppel met WooCommerce") != nil {
 		t.Error("the till is asked for an address, keys or a connect")

@@ -171,6 +171,7 @@ func (w *wizard) pickKind(k app.KindInfo) {
 	w.options = newKindOptions(k)
 	w.url, w.key, w.secret = w.fields.entry("url"), w.fields.entry("key"), w.fields.entry("secret")
 	w.intro.SetText(tr("wizard.shop.intro."+string(k.Kind), lang.L("wizard.shop.intro", map[string]any{"Kind": k.Name})))
+	w.name.SetPlaceHolder(tr("wizard.name.hint."+string(k.Kind), lang.L("wizard.name.hint")))
 	w.statuses.setForward(defaultForward(k))
 	// A kind without fields (the till, which calls Orderbrug) asks only
 	// the name and its settings.
@@ -192,9 +193,12 @@ func wrapLabel(s string) *widget.Label {
 // show moves to a step.
 func (w *wizard) show(step int) {
 	w.step = step
-	w.title.SetText(lang.L("wizard.step", map[string]any{"N": step + 1, "Of": wizardSteps}) + " — " +
-		lang.L([...]string{"wizard.kind", "wizard.shop", "wizard.statuses", "wizard.seller", "wizard.folder", "wizard.tunnel",
-			"wizard.finish"}[step]))
+	title := lang.L([...]string{"wizard.kind", "wizard.shop", "wizard.statuses", "wizard.seller", "wizard.folder", "wizard.tunnel",
+		"wizard.finish"}[step])
+	if step == stepShop && w.kind.Kind != "" {
+		title = tr("wizard.shop."+string(w.kind.Kind), title) // a till is no webwinkel
+	}
+	w.title.SetText(lang.L("wizard.step", map[string]any{"N": step + 1, "Of": wizardSteps}) + " — " + title)
 	w.body.Objects = []fyne.CanvasObject{w.pages[step]}
 	w.body.Refresh()
 	w.msg.SetText("")
