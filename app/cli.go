@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -67,6 +66,13 @@ func usageText(kinds []KindInfo) string {
 				line += " [--" + f.Flag + " " + v + "]"
 			}
 		}
+		if len(k.Fields) == 0 {
+			// Nothing to connect to (the till calls Orderbrug): its
+			// settings, the rest of its line.
+			for _, o := range k.Options {
+				line += " [--" + o.Flag + " " + optionValues(o) + "]"
+			}
+		}
 		add.WriteString(line + "\n")
 	}
 	// The settings of every kind, once each: `shop set` takes those of the
@@ -79,11 +85,7 @@ func usageText(kinds []KindInfo) string {
 				continue
 			}
 			seen[o.Flag] = true
-			v := "on|off"
-			if o.Kind == string(source.OptionList) {
-				v = "ID,ID"
-			}
-			opts = append(opts, "[--"+o.Flag+" "+v+"]")
+			opts = append(opts, "[--"+o.Flag+" "+optionValues(o)+"]")
 		}
 	}
 	return `Usage: orderbrug [--data-dir DIR] [COMMAND] [FLAGS]

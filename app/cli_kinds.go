@@ -60,6 +60,9 @@ func printKind(w io.Writer, k KindInfo) {
 			line += "]"
 		}
 		fmt.Fprintln(w, line)
+		if len(k.Options) > 0 {
+			fmt.Fprintln(w, "  (shop add "+string(k.Kind)+" takes the settings too)")
+		}
 	}
 	if !k.Webhooks {
 		fmt.Fprintln(w, "  no webhooks: polled only")
@@ -71,5 +74,8 @@ func printKind(w io.Writer, k KindInfo) {
 			keys[i] = t.Key
 		}
 		fmt.Fprintf(w, "  webhook topics: %s\n", strings.Join(keys, ","))
+	}
+	if k.HookHeader != "" {
+		fmt.Fprintf(w, "  webhooks carry the request header %s: orderbrug webhook secret --shop N prints it with its value\n", k.HookHeader)
 	}
 }

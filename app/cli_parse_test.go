@@ -114,9 +114,9 @@ func TestCLIShopAddTakesTheKindsFlags(t *testing.T) {
 	// stray argument, a bad date, stdin without the line.
 	p.wrong("unknown flag: --api-key", "shop", "add", "woocommerce", "--name", "W", "--api-key", "k")
 	p.wrong("unknown flag: --secret", "shop", "add", "plugandpay", "--name", "P", "--api-key", "k", "--secret", "s")
-	p.wrong(`unknown kind "nope": use plugandpay or woocommerce`, "shop", "add", "nope", "--name", "x", "--api-key", "k")
-	p.wrong("KIND is plugandpay or woocommerce", "shop", "add")
-	p.wrong("KIND is plugandpay or woocommerce", "shop", "add", "--name", "x")
+	p.wrong(`unknown kind "nope": use plugandpay, pos or woocommerce`, "shop", "add", "nope", "--name", "x", "--api-key", "k")
+	p.wrong("KIND is plugandpay, pos or woocommerce", "shop", "add")
+	p.wrong("KIND is plugandpay, pos or woocommerce", "shop", "add", "--name", "x")
 	p.wrong("shop add plugandpay --name N [--api-url API_URL] --api-key API_KEY", "shop", "add", "plugandpay", "extra")
 	p.wrong("shop add plugandpay: --api-key is required (- reads it from stdin)", "shop", "add", "plugandpay", "--name", "P")
 	p.wrong(`date "2026-13-01": use YYYY-MM-DD`, "shop", "add", "plugandpay", "--api-key", "k", "--since", "2026-13-01")
@@ -139,7 +139,7 @@ func TestCLIShopSetTakesTheSettingsOfItsKind(t *testing.T) {
 	p := newParseRun(t)
 	// Wrong before anything is opened: a value, no change at all.
 	p.wrong(`--recurring "maybe": use on or off`, "shop", "set", "Cursussen", "--recurring", "maybe")
-	p.wrong("give --since, --sells, --webhook-key, --recurring, --per-line, --products", "shop", "set", "Cursussen")
+	p.wrong("give --since, --sells, --webhook-key, --booking, --cutoff, --recurring, --per-line, --products", "shop", "set", "Cursussen")
 	p.wrong("shop set NAME", "shop", "set", "--recurring", "on")
 
 	if code, _, errOut := p.run("", true, "shop", "add", "plugandpay", "--name", "Cursussen", "--api-url", ppSrv.URL,
@@ -207,7 +207,7 @@ func TestCLIKinds(t *testing.T) {
 	code, out, errOut := p.run("", false, "kinds", "--json")
 	var got []KindInfo
 	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || !reflect.DeepEqual(got, new(Service).Kinds()) ||
-		len(got) != 2 || got[0].Kind != order.PlugAndPay || got[1].Kind != order.WooCommerce {
+		len(got) != 3 || got[0].Kind != order.POS || got[1].Kind != order.PlugAndPay || got[2].Kind != order.WooCommerce {
 		t.Fatalf("kinds --json: exit %d %v %q\n%s", code, err, errOut, out)
 	}
 	code, out, _ = p.run("", false, "kinds")
@@ -234,7 +234,7 @@ func TestCLIKinds(t *testing.T) {
 // come from them): Kinds answers on a Service that was never opened.
 func TestCLIKindsNeedNoService(t *testing.T) {
 	ks := new(Service).Kinds()
-	if len(ks) != 2 {
+	if len(ks) != 3 {
 		t.Fatalf("kinds %+v", ks)
 	}
 	for _, k := range ks {

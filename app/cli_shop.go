@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source"
 )
 
 // shop add|list|show|rename|set|forward|remove: the connected shops. `shop
@@ -63,6 +64,7 @@ func (r *cmdline) shopAddCmd() *cobra.Command {
 type shopAdd struct {
 	kind                 KindInfo
 	fields               []string // by kind.Fields
+	options              []*optionFlag
 	name, forward, since string
 	interval             time.Duration
 	lookback             int
@@ -79,6 +81,11 @@ func (r *cmdline) shopAddKindCmd(k KindInfo) *cobra.Command {
 		}
 		line += v
 	}
+	// The kind's settings, as `shop set` has them; not given: the defaults.
+	for _, o := range k.Options {
+		a.options = append(a.options, &optionFlag{OptionInfo: o})
+		line += " [--" + o.Flag + " " + optionValues(o) + "]"
+	}
 	use := "shop add " + line
 	cmd := &cobra.Command{
 		Use:   line,
@@ -89,12 +96,33 @@ func (r *cmdline) shopAddKindCmd(k KindInfo) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			for _, o := range a.options {
+				if !cmd.Flags().Changed(o.Flag) {
+					continue
+				}
+				v, err := optionValue(o)
+				if err != nil {
+					return err
+				}
+				if in.Options == nil {
+					in.Options = map[string]string{}
+				}
+				in.Options[o.Key] = v
+			}
 			info, err := r.addShop(cmd.Context(), in)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(r.c.Stdout, "shop %s added (connection tested); orders paid from %s are booked when their status is %s\n",
-				info.Name, info.Since.Local().Format("2006-01-02 15:04"), joinStatuses(info.Forward))
+			tested := " (connection tested)"
+			if len(k.Fields) == 0 {
+				tested = "" // nothing to connect to: the shop calls Orderbrug
+			}
+			fmt.Fprintf(r.c.Stdout, "shop %s added%s; orders paid from %s are booked when their status is %s\n",
+				info.Name, tested, info.Since.Local().Format("2006-01-02 15:04"), joinStatuses(info.Forward))
+			if h := info.Webhook.Header; h != "" {
+				fmt.Fprintf(r.c.Stdout, "it calls Orderbrug: paste the URLs of `orderbrug webhook status --shop %q` in its webhook settings, "+
+					"with the request header `orderbrug webhook secret --shop %q` prints (%s: ...)\n", info.Name, info.Name, h)
+			}
 			return nil
 		},
 	}
@@ -102,6 +130,9 @@ func (r *cmdline) shopAddKindCmd(k KindInfo) *cobra.Command {
 	fs.StringVar(&a.name, "name", "", "shop name")
 	for i, f := range k.Fields {
 		fs.StringVar(&a.fields[i], f.Flag, f.Default, fieldUsage(k, f))
+	}
+	for _, o := range a.options {
+		fs.StringVar(&o.value, o.Flag, "", optionUsage(o.OptionInfo))
 	}
 	fs.StringVar(&a.forward, "forward", "", "statuses to book, comma separated (default: the kind's, see orderbrug kinds)")
 	fs.DurationVar(&a.interval, "interval", DefaultPollInterval, "poll interval")
@@ -187,9 +218,18 @@ func (r *cmdline) shopShowCmd() *cobra.Command {
 					return err
 				}
 				return r.printer(cmd).print(si, func(w io.Writer) {
-					fmt.Fprintf(w, "%s (%s, slug %s)\nurl %s\nsells %s\nbooks orders paid from %s\nforward %s, every %s, recheck %d days\nwebhook path %s\n",
-						si.Name, si.Source, si.Slug, si.URL, si.Sells, si.Since.Local().Format("2006-01-02 15:04"),
-						joinStatuses(si.Forward), shortDuration(si.Interval), si.LookbackDays, si.Webhook.Path)
+					url := si.URL
+					if url == "" {
+						url = "- (the shop calls Orderbrug)"
+					}
+					fmt.Fprintf(w, "%s (%s, slug %s)\nurl %s\nsells %s\nbooks orders paid from %s\nforward %s, every %s, recheck %d days\n",
+						si.Name, si.Source, si.Slug, url, si.Sells, si.Since.Local().Format("2006-01-02 15:04"),
+						joinStatuses(si.Forward), shortDuration(si.Interval), si.LookbackDays)
+					if si.Webhook.Root {
+						fmt.Fprintf(w, "webhook path %s\n", si.Webhook.Path)
+					} else {
+						fmt.Fprintf(w, "webhook paths %s\n", joinPaths(si.Webhook.Paths))
+					}
 					if opts := si.Options; len(opts) > 0 {
 						fmt.Fprintf(w, "settings %s\n", joinOptions(opts))
 					}
@@ -199,6 +239,20 @@ func (r *cmdline) shopShowCmd() *cobra.Command {
 	}
 	jsonFlag(cmd, false)
 	return cmd
+}
+
+// joinPaths is "close /hooks/pos/bar/close, open ...": routes by name.
+func joinPaths(paths map[string]string) string {
+	names := make([]string, 0, len(paths))
+	for n := range paths {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + " " + paths[n]
+	}
+	return strings.Join(parts, ", ")
 }
 
 // joinOptions is "per_line off, recurring on": settings by key.
@@ -350,7 +404,7 @@ func (r *cmdline) shopSetCmd() *cobra.Command {
 	fs.StringVar(&sells, "sells", "", "what the shop sells: goods or services")
 	fs.StringVar(&hookKey, "webhook-key", "", "the key the shop signs its webhooks with, for kinds where you enter it (- reads it from stdin; \"\" clears it)")
 	for _, o := range opts {
-		fs.StringVar(&o.value, o.Flag, "", optionUsage(o.OptionInfo))
+		fs.StringVar(&o.value, o.Flag, "", optionUsage(o.OptionInfo)+" (for the kinds that have it: orderbrug kinds)")
 	}
 	return cmd
 }
@@ -383,34 +437,66 @@ func (r *cmdline) ofKind(si ShopInfo, given []*optionFlag, hookKey bool) error {
 }
 
 func optionValues(o OptionInfo) string {
-	if o.Kind == "bool" {
+	switch o.Kind {
+	case OptionBool:
 		return "on|off"
+	case OptionChoice:
+		return strings.Join(o.Choices, "|")
+	case OptionClock:
+		return "HH:MM"
 	}
 	return "ID,ID"
 }
 
 func optionUsage(o OptionInfo) string {
 	u := strings.ReplaceAll(o.Key, "_", " ")
-	if o.Kind == "bool" {
+	switch o.Kind {
+	case OptionBool:
 		u += ": on or off"
-	} else {
+	case OptionChoice:
+		u += ": " + orList(o.Choices)
+	case OptionClock:
+		u += ": a time of day, HH:MM"
+	default:
 		u += ": comma-separated ids (\"\": none)"
 	}
 	if o.Default != "" {
 		u += "; default " + o.Default
 	}
-	return u + " (for the kinds that have it: orderbrug kinds)"
+	return u
+}
+
+// orList is "daily or per-check", "a, b or c".
+func orList(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
 }
 
 // optionValue is o's value as the service takes it: on or off for a
-// toggle, a list without spaces or empty entries.
+// toggle, one of the choices, a time of day, a list without spaces or
+// empty entries. A value the option does not take is a wrong command line
+// saying what it takes.
 func optionValue(o *optionFlag) (string, error) {
 	v := strings.TrimSpace(o.value)
-	if o.Kind == "bool" {
+	switch o.Kind {
+	case OptionBool:
 		if v != "on" && v != "off" {
 			return "", usagef("--%s %q: use on or off", o.Flag, o.value)
 		}
 		return v, nil
+	case OptionChoice:
+		if !ValidOption(o.OptionInfo, v) {
+			return "", usagef("--%s %q: use %s", o.Flag, o.value, orList(o.Choices))
+		}
+		return v, nil
+	case OptionClock:
+		d, err := source.ParseClock(v)
+		if err != nil {
+			return "", usagef("--%s %q: use a time of day, HH:MM (00:00 to 23:59)", o.Flag, o.value)
+		}
+		return clockText(d), nil
 	}
 	var ids []string
 	for _, id := range strings.Split(v, ",") {

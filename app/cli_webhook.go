@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -46,9 +47,15 @@ func (r *cmdline) webhookCmd() *cobra.Command {
 func (r *cmdline) webhook(ctx context.Context, p printer, svc *Service, action, shop, topics string) error {
 	if action == "secret" {
 		// Asked for on purpose: the only command that prints a secret.
-		secret, err := svc.WebhookSecret(ctx, shop)
+		header, secret, err := svc.WebhookCredential(ctx, shop)
 		if err != nil {
 			return err
+		}
+		if header != "" {
+			// The shop sends it as a header's value: "Name: Value", as
+			// pasted in the till's Back Office (API Key, Value).
+			return p.print(map[string]string{"secret": secret, "header": header},
+				func(w io.Writer) { fmt.Fprintf(w, "%s: %s\n", header, secret) })
 		}
 		return p.print(map[string]string{"secret": secret}, func(w io.Writer) { fmt.Fprintln(w, secret) })
 	}
@@ -102,13 +109,21 @@ func printWebhook(w io.Writer, si ShopInfo) {
 	if wh.Enabled {
 		state = "on"
 	}
-	fmt.Fprintf(w, "%s: webhooks %s, topics %s, path %s, %s", si.Name, state, strings.Join(wh.Topics, ","), wh.Path,
-		strings.ReplaceAll(wh.Registration, "_", " "))
+	if !wh.Root {
+		// The till: its routes, pasted by the owner; nothing registers.
+		fmt.Fprintf(w, "%s: webhooks %s, topics %s, paths %s", si.Name, state, strings.Join(wh.Topics, ","), joinPaths(wh.Paths))
+	} else {
+		fmt.Fprintf(w, "%s: webhooks %s, topics %s, path %s, %s", si.Name, state, strings.Join(wh.Topics, ","), wh.Path,
+			strings.ReplaceAll(wh.Registration, "_", " "))
+	}
 	if wh.Status != "" && wh.Registration != wh.Status {
 		fmt.Fprintf(w, " (%s)", wh.Status)
 	}
 	if wh.URL != "" && wh.Registration != NotRegistered {
 		fmt.Fprintf(w, " at %s", wh.URL)
+	}
+	if wh.Header != "" {
+		fmt.Fprintf(w, ", header %s", wh.Header)
 	}
 	if wh.LastDelivery != nil {
 		fmt.Fprintf(w, ", last delivery %s", wh.LastDelivery.Local().Format("2006-01-02 15:04:05"))
@@ -122,6 +137,23 @@ func printWebhook(w io.Writer, si ShopInfo) {
 		fmt.Fprintf(w, ", %d requests refused in 7 days (orderbrug inbox --rejected)", wh.Rejected)
 	}
 	fmt.Fprintln(w)
+	if !wh.Root {
+		switch {
+		case len(wh.URLs) > 0:
+			fmt.Fprintf(w, "  paste these URLs in the shop's webhook settings, with the header of orderbrug webhook secret --shop %q:\n", si.Name)
+			names := make([]string, 0, len(wh.URLs))
+			for n := range wh.URLs {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				fmt.Fprintf(w, "    %s %s\n", n, wh.URLs[n])
+			}
+		case wh.Reason != "":
+			fmt.Fprintf(w, "  no URL to paste yet: %s\n", WhyNotRegistered(wh.Reason))
+		}
+		return
+	}
 	if wh.Manual {
 		// The shop's key may not register webhooks: the owner pastes the URL.
 		at := wh.URL

@@ -25,7 +25,7 @@ var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 
 // dataKeys are objects whose keys are data, not field names: a shop's
 // name, a reason's figures, HTTP header names, route names.
-var dataKeys = map[string]bool{"args": true, "headers": true, "paths": true}
+var dataKeys = map[string]bool{"args": true, "headers": true, "paths": true, "urls": true}
 
 // durationKey names a field that holds a duration.
 var durationKey = regexp.MustCompile(`(^|_)(interval|duration|timeout|delay|age|every|period|lookback)$`)
@@ -440,9 +440,64 @@ func TestJSONKeepsEveryField(t *testing.T) {
 	var si app.ShopInfo
 	fill(reflect.ValueOf(&si).Elem())
 	check("shop show", keys(t, si), reflect.TypeOf(si))
+	check("shop show webhook", keys(t, si, "webhook"), reflect.TypeOf(si.Webhook))
 	var ov app.Overview
 	fill(reflect.ValueOf(&ov).Elem())
 	check("overview", keys(t, ov), reflect.TypeOf(ov))
 	check("overview shops", keys(t, ov, "shops", 0), reflect.TypeOf(ov.Shops[0]))
 	check("overview recent", keys(t, ov, "recent", 0), reflect.TypeOf(ov.Recent[0]))
+}
+
+// TestJSONShapeOfATill: the --json output of a till's commands (a kind
+// without fields, with choice and clock settings, three routes without a
+// root and a header secret) keeps the rules of TestJSONShape, and the
+// paths, header and settings are where a script reads them.
+func TestJSONShapeOfATill(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	ok := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := cli(t, dir, args...)
+		if code != 0 {
+			t.Fatalf("orderbrug %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out
+	}
+	ok("shop", "add", "pos", "--name", "Bar", "--booking", "per-check")
+	ok("tunnel", "set", "--public-url", "https://orderbrug.example.nl", "--listen", "127.0.0.1:18790")
+	for _, c := range [][]string{{"kinds", "--json"}, {"shop", "list", "--json"}, {"shop", "show", "Bar", "--json"},
+		{"webhook", "status", "--json"}, {"webhook", "secret", "--shop", "Bar", "--json"}, {"log", "--json"}, {"orders", "--json"}} {
+		out := ok(c...)
+		var v any
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Errorf("orderbrug %s: not JSON: %v\n%s", strings.Join(c, " "), err, out)
+			continue
+		}
+		var errs []string
+		if m, isMap := v.(map[string]any); isMap && c[0] == "webhook" && c[1] == "status" {
+			for k, sub := range m {
+				checkJSON(k, sub, false, &errs)
+			}
+		} else {
+			checkJSON("", v, false, &errs)
+		}
+		for _, e := range errs {
+			t.Errorf("orderbrug %s: %s", strings.Join(c, " "), e)
+		}
+	}
+	var si struct {
+		Options map[string]string `json:"options"`
+		Webhook struct {
+			Paths  map[string]string `json:"paths"`
+			URLs   map[string]string `json:"urls"`
+			Header string            `json:"header"`
+		} `json:"webhook"`
+	}
+	if err := json.Unmarshal([]byte(ok("shop", "show", "Bar", "--json")), &si); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(si.Options, map[string]string{"booking": "per-check", "cutoff": "04:00"}) ||
+		len(si.Webhook.Paths) != 3 || si.Webhook.Paths["orders"] != "" || si.Webhook.Header != "X-Orderbrug-Key" ||
+		si.Webhook.URLs["close"] != "https://orderbrug.example.nl/hooks/pos/bar/close" {
+		t.Errorf("shop show --json: %+v", si)
+	}
 }

@@ -6,17 +6,19 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/orderbrug/orderbrug/sync/source/plugandpay"
+	"github.com/orderbrug/orderbrug/sync/source/pos"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // kinds are the shop systems Orderbrug knows: a new kind is one package
 // and one more descriptor here. Nothing else in app names a kind.
-var kinds = source.NewRegistry(woocommerce.Descriptor(), plugandpay.Descriptor())
+var kinds = source.NewRegistry(woocommerce.Descriptor(), plugandpay.Descriptor(), pos.Descriptor())
 
 // defaultKind is the kind of a shop added without one (the CLI's `shop add`
 // without a kind, the connect flow).
@@ -57,16 +59,33 @@ type FieldInfo struct {
 	Required bool   `json:"required"`
 }
 
-// OptionInfo is a per-shop setting of a kind: a toggle ("bool": on or off)
-// or a list of ids ("list", comma-separated) of the Webhooks tab, a flag of
-// `shop set NAME`. Label and Hint are lang keys.
+// OptionInfo is a per-shop setting of a kind: a toggle ("bool": on or off),
+// a list of ids ("list", comma-separated), one of Choices ("choice") or a
+// time of day ("clock", HH:MM); a flag of `shop add KIND` and `shop set
+// NAME`. Label and Hint are lang keys; a choice's label is Label + "." +
+// the choice.
 type OptionInfo struct {
-	Key     string `json:"key"`
-	Flag    string `json:"flag"`
-	Kind    string `json:"kind"`
-	Default string `json:"default"`
-	Label   string `json:"label"`
-	Hint    string `json:"hint"`
+	Key     string   `json:"key"`
+	Flag    string   `json:"flag"`
+	Kind    string   `json:"kind"`
+	Default string   `json:"default"`
+	Label   string   `json:"label"`
+	Hint    string   `json:"hint"`
+	Choices []string `json:"choices,omitempty"`
+}
+
+// Option kinds of OptionInfo.Kind.
+const (
+	OptionBool   = string(source.OptionBool)
+	OptionList   = string(source.OptionList)
+	OptionChoice = string(source.OptionChoice)
+	OptionClock  = string(source.OptionClock)
+)
+
+// ValidOption reports whether v is a value of o (on/off, one of the
+// choices, a time of day HH:MM, anything for a list).
+func ValidOption(o OptionInfo, v string) bool {
+	return source.ValidOption(source.Option{Key: o.Key, Kind: source.OptionKind(o.Kind), Choices: o.Choices}, v)
 }
 
 // TopicInfo is a webhook toggle of a kind. Label is a lang key.
@@ -91,6 +110,9 @@ type KindInfo struct {
 	Connect bool `json:"connect"`
 	// Webhooks: the kind receives webhooks.
 	Webhooks bool `json:"webhooks"`
+	// HookHeader is the request header whose value is the shop's webhook
+	// secret (a till's static header), "" for kinds that sign.
+	HookHeader string `json:"hook_header"`
 	// DefaultForward is "Status doorzetten verkopen" of a new shop.
 	DefaultForward []order.Status `json:"default_forward"`
 }
@@ -112,7 +134,7 @@ func (s *Service) Kinds() []KindInfo {
 
 func kindInfo(k *source.Descriptor) KindInfo {
 	ki := KindInfo{Kind: k.Kind, Name: k.Name, Fields: []FieldInfo{}, Options: []OptionInfo{}, Topics: []TopicInfo{},
-		OwnerHookKey: k.OwnerHookKey, Webhooks: k.Hooks != nil, Connect: k.Connect,
+		OwnerHookKey: k.OwnerHookKey, Webhooks: k.Hooks != nil, Connect: k.Connect, HookHeader: k.HookHeader,
 		DefaultForward: append([]order.Status{}, k.DefaultForward...)}
 	for _, f := range k.Fields {
 		ki.Fields = append(ki.Fields, FieldInfo{Key: f.Key, Flag: f.Flag, Label: f.Label, Hint: f.Hint, Default: f.Default,
@@ -120,7 +142,7 @@ func kindInfo(k *source.Descriptor) KindInfo {
 	}
 	for _, o := range k.Options {
 		ki.Options = append(ki.Options, OptionInfo{Key: o.Key, Flag: o.Flag, Kind: string(o.Kind), Default: o.Default,
-			Label: o.Label, Hint: o.Hint})
+			Label: o.Label, Hint: o.Hint, Choices: append([]string(nil), o.Choices...)})
 	}
 	for _, t := range k.Topics {
 		ki.Topics = append(ki.Topics, TopicInfo{Key: t.Key, Label: t.Label, Default: t.Default})
@@ -181,7 +203,7 @@ func defaultTopics(k *source.Descriptor) []string {
 
 // checkOptions validates opts against kind k's options and returns them
 // normalized: a bool is on or off, a list its ids comma-separated without
-// spaces ("" none). An unknown key or a bad value is CodeInvalid with the
+// spaces ("" none), a choice one of the choices, a clock HH:MM. An unknown key or a bad value is CodeInvalid with the
 // key as Field.
 func checkOptions(k *source.Descriptor, opts map[string]string) (map[string]string, error) {
 	out := make(map[string]string, len(opts))
@@ -220,10 +242,26 @@ func checkOptions(k *source.Descriptor, opts map[string]string) (map[string]stri
 				ids = append(ids, id)
 			}
 			v = strings.Join(ids, ",")
+		case source.OptionChoice:
+			v = strings.ToLower(v)
+			if !source.ValidOption(*opt, v) {
+				return nil, &Error{Code: CodeInvalid, Field: key, Err: fmt.Errorf("%q: one of %s", v, strings.Join(opt.Choices, ", "))}
+			}
+		case source.OptionClock:
+			d, err := source.ParseClock(v)
+			if err != nil {
+				return nil, &Error{Code: CodeInvalid, Field: key, Err: fmt.Errorf("%q: a time of day, HH:MM (00:00 to 23:59)", v)}
+			}
+			v = clockText(d)
 		}
 		out[key] = v
 	}
 	return out, nil
+}
+
+// clockText writes a time of day as HH:MM ("4:00" is "04:00").
+func clockText(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
 // SetShopOptions sets options of a shop's kind (OptionInfo keys; the keys

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
 	"github.com/orderbrug/orderbrug/sync/tunnel"
 )
@@ -207,6 +208,15 @@ func TestNoCommandPrintsASecret(t *testing.T) {
 	if _, out := run("", "webhook", "secret", "--shop", shopName); strings.TrimSpace(out) == "" {
 		t.Error("webhook secret printed nothing")
 	}
+	// A till: its secret is a request header's value, made by Orderbrug.
+	must("", "shop", "add", "pos", "--name", "Kassa", "--booking", "per-check")
+	for _, args := range [][]string{{"shop", "show", "Kassa"}, {"shop", "show", "Kassa", "--json"}, {"shop", "list", "--json"},
+		{"webhook", "status", "--shop", "Kassa"}, {"webhook", "status", "--shop", "Kassa", "--json"}, {"kinds"}} {
+		run("", args...)
+	}
+	if _, out := run("", "webhook", "secret", "--shop", "Kassa"); !strings.HasPrefix(out, "X-Orderbrug-Key: ") {
+		t.Errorf("webhook secret of a till printed %q", out)
+	}
 	// The own URL, and a shop whose webhook secret was pasted by hand.
 	must("", "tunnel", "set", "--public-url", "https://orderbrug.invalid", "--listen", "127.0.0.1:18787")
 	run("", "tunnel", "status", "--json")
@@ -231,10 +241,14 @@ func TestNoCommandPrintsASecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var hookSecret string
+	var hookSecret, tillSecret string
 	if shops, err := st.store.Shops(context.Background()); err == nil {
 		for _, sh := range shops {
-			hookSecret = sh.Webhook.Secret
+			if sh.Source == order.POS {
+				tillSecret = sh.Webhook.Secret
+			} else {
+				hookSecret = sh.Webhook.Secret
+			}
 		}
 	}
 	st.Close()
@@ -247,8 +261,11 @@ func TestNoCommandPrintsASecret(t *testing.T) {
 	if hookSecret == "" {
 		t.Fatal("no webhook secret to look for")
 	}
+	if tillSecret == "" {
+		t.Fatal("no till secret to look for")
+	}
 	secrets := map[string]string{"consumer secret": secret, "wrong consumer secret": wrong, "ngrok authtoken": authtoken,
-		"webhook secret": hookSecret}
+		"webhook secret": hookSecret, "till's webhook secret": tillSecret}
 	printedSecret := false
 	for _, r := range runs {
 		for what, s := range secrets {
@@ -256,7 +273,7 @@ func TestNoCommandPrintsASecret(t *testing.T) {
 				if !strings.Contains(text, s) {
 					continue
 				}
-				if r.secretAllowed && what == "webhook secret" && stream == "stdout" {
+				if r.secretAllowed && (what == "webhook secret" || what == "till's webhook secret") && stream == "stdout" {
 					printedSecret = true
 					continue
 				}

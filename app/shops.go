@@ -209,8 +209,19 @@ func (s *Service) addShop(ctx context.Context, in ShopInput, test bool) (ShopInf
 		return ShopInfo{}, err
 	}
 	sh.Webhook = store.WebhookConfig{Topics: defaultTopics(k)}
-	if !k.OwnerHookKey {
+	switch {
+	case k.HookHeader != "":
+		// The header's value is the only proof a delivery is the shop's.
+		sh.Webhook.Secret = randomSecret(headerSecretBytes)
+	case !k.OwnerHookKey:
 		sh.Webhook.Secret = newSecret()
+	}
+	// A kind that only pushes (the till) has nothing without its webhooks:
+	// they are on from the start.
+	if src, err := s.sourceFor(sh); err == nil && k.Hooks != nil {
+		_, polls := src.(source.Poller)
+		_, reports := src.(source.ReportingPoller)
+		sh.Webhook.Enabled = !polls && !reports
 	}
 	sh, err = s.store.AddShop(ctx, sh)
 	if err != nil {

@@ -171,9 +171,15 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 			so.Waiting += a.Count
 		}
 		ov.Attention = append(ov.Attention, att...)
+		collecting, err := s.collectingDays(ctx, sh.ID)
+		if err != nil {
+			return ov, err
+		}
 		if so.Failed > 0 || si.LastError != "" {
 			ov.Health = "error"
-		} else if (so.Parked > 0 || so.Waiting > 0) && ov.Health == "ok" {
+		} else if (so.Parked > collecting || so.Waiting > 0) && ov.Health == "ok" {
+			// A till's day summary that is still collecting is parked
+			// as it should be: it asks nothing of anyone.
 			ov.Health = "attention"
 		}
 		ov.Shops = append(ov.Shops, so)
@@ -189,6 +195,19 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	ov.Paused = s.Paused()
 	ov.Tunnel = s.TunnelStatus()
 	return ov, nil
+}
+
+// collectingDays counts a shop's day summaries parked while their day
+// collects checks (ReasonDayCollecting).
+func (s *Service) collectingDays(ctx context.Context, shopID int64) (int, error) {
+	rcs, err := s.store.OwnerWaits(ctx, shopID, map[store.State][]string{store.Parked: {ReasonDayCollecting}})
+	n := 0
+	for _, rc := range rcs {
+		if rc.State == store.Parked && rc.Reason == ReasonDayCollecting {
+			n += rc.Count
+		}
+	}
+	return n, err
 }
 
 // Events lists the event log, newest first.

@@ -21,9 +21,17 @@ type WebhookInfo struct {
 	Enabled bool     `json:"enabled"`
 	Topics  []string `json:"topics"`
 	// Path is the delivery path of the shop's one route (its root); Paths
-	// every route of its kind by name (the root as "orders").
+	// every route of its kind by name (the root as "orders"; a kind without
+	// a root route, the till, has only its named ones: "open", "update",
+	// "close").
 	Path  string            `json:"path"`
 	Paths map[string]string `json:"paths"`
+	// URLs are Paths as full public addresses, when there is a public URL,
+	// for a kind without a root route (URL is its root's).
+	URLs map[string]string `json:"urls,omitempty"`
+	// Header is the request header the shop sends the secret in, for a
+	// kind with one (the till: X-Orderbrug-Key); never its value.
+	Header string `json:"header,omitempty"`
 	// Manual: the shop's key does not let Orderbrug register the webhook:
 	// paste URL in the shop's dashboard yourself.
 	Manual bool `json:"manual"`
@@ -32,6 +40,9 @@ type WebhookInfo struct {
 	// Secret is what to paste into WooCommerce for a manual set-up. Never in
 	// JSON: only `orderbrug webhook secret --shop N` prints it.
 	Secret string `json:"-"`
+	// Root: the kind has a route at Path itself (WooCommerce, Plug&Pay);
+	// the till has only its named routes.
+	Root bool `json:"-"`
 	// Status is WooCommerce's status of the registered webhook (active,
 	// disabled, ...), "" when not registered.
 	Status string `json:"status,omitempty"`
@@ -128,11 +139,22 @@ func (s *Service) webhookInfo(sh store.Shop) WebhookInfo {
 	w := WebhookInfo{Enabled: sh.Webhook.Enabled, Topics: sh.Webhook.Topics, Path: webhookPath(sh),
 		Paths:  s.webhookPaths(sh),
 		Secret: s.webhookSecret(sh), Status: sh.Webhook.Status, Reactivated: sh.Webhook.Reactivated, Manual: sh.Webhook.Manual}
+	_, w.Root = w.Paths["orders"]
+	if k, ok := s.kinds.Lookup(sh.Source); ok {
+		w.Header = k.HookHeader
+	}
 	if n, err := s.store.CountRejections(ctx, sh.Slug, s.clock.Now().AddDate(0, 0, -7)); err == nil {
 		w.Rejected = n
 	}
 	if u, _ := s.publicURL(ctx); u != "" {
 		w.URL = strings.TrimRight(u, "/") + w.Path
+		if !w.Root {
+			// URL is not an address of such a kind: its routes' are.
+			w.URLs = make(map[string]string, len(w.Paths))
+			for name, p := range w.Paths {
+				w.URLs[name] = strings.TrimRight(u, "/") + p
+			}
+		}
 	}
 	w.Registration = registration(sh.Webhook)
 	if w.Registration == NotRegistered {
@@ -224,11 +246,22 @@ func (s *Service) RefreshWebhooks(ctx context.Context, shop string) error {
 // WebhookSecret returns the secret a shop's deliveries are signed with, for
 // a manual set-up in the shop (WooCommerce). Nothing else prints it.
 func (s *Service) WebhookSecret(ctx context.Context, shop string) (string, error) {
+	_, secret, err := s.WebhookCredential(ctx, shop)
+	return secret, err
+}
+
+// WebhookCredential is WebhookSecret with the request header it goes in,
+// for a kind whose shop sends the secret as a header's value (the till:
+// "X-Orderbrug-Key"); header is "" for a kind that signs.
+func (s *Service) WebhookCredential(ctx context.Context, shop string) (header, secret string, err error) {
 	sh, err := s.shop(ctx, shop)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return s.webhookSecret(sh), nil
+	if k, ok := s.kinds.Lookup(sh.Source); ok {
+		header = k.HookHeader
+	}
+	return header, s.webhookSecret(sh), nil
 }
 
 // webhookPath is where a shop delivers: by its slug, which a rename does not
@@ -238,14 +271,19 @@ func webhookPath(sh store.Shop) string {
 }
 
 // webhookPaths are the paths of every route of the shop's kind, by route
-// name; the root is "orders".
+// name; the root is "orders", and only there for a kind that has a root
+// route (the till has none: its open, update and close only).
 func (s *Service) webhookPaths(sh store.Shop) map[string]string {
-	paths := map[string]string{"orders": webhookPath(sh)}
-	if k, ok := s.kinds.Lookup(sh.Source); ok && k.Hooks != nil {
-		for _, rt := range k.Hooks.Routes() {
-			if name := strings.Trim(rt.Path, "/"); name != "" {
-				paths[name] = webhookPath(sh) + "/" + name
-			}
+	k, ok := s.kinds.Lookup(sh.Source)
+	if !ok || k.Hooks == nil {
+		return map[string]string{"orders": webhookPath(sh)}
+	}
+	paths := map[string]string{}
+	for _, rt := range k.Hooks.Routes() {
+		if name := strings.Trim(rt.Path, "/"); name != "" {
+			paths[name] = webhookPath(sh) + "/" + name
+		} else {
+			paths["orders"] = webhookPath(sh)
 		}
 	}
 	return paths
@@ -260,8 +298,15 @@ func (s *Service) webhookSecret(sh store.Shop) string {
 	return sh.Webhook.Secret
 }
 
-func newSecret() string {
-	b := make([]byte, 24)
+func newSecret() string { return randomSecret(24) }
+
+// headerSecretBytes is how much randomness the secret of a kind with a
+// HookHeader has: the header's value is all there is, no signature.
+const headerSecretBytes = 32
+
+// randomSecret is n random bytes, URL-safe base64 without padding.
+func randomSecret(n int) string {
+	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }

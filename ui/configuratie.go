@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +101,7 @@ type shopPanel struct {
 	kindSel    *widget.Select
 	kind       app.KindInfo
 	fields     *kindFields
+	options    *kindOptions // its shop-form settings (a till's booking)
 	formBox    *fyne.Container
 	head, tail []*widget.FormItem
 	// url, key and secret are the kind's fields of those keys, nil when it
@@ -208,8 +210,18 @@ func (p *shopPanel) setKind(k app.KindInfo) {
 	}
 	p.kind = k
 	p.fields = newKindFields(k, nil)
+	p.options = newKindOptions(k)
 	p.url, p.key, p.secret = p.fields.entry("url"), p.fields.entry("key"), p.fields.entry("secret")
-	items := append(append(append([]*widget.FormItem{}, p.head...), p.fields.items...), p.tail...)
+	var tail []*widget.FormItem
+	for _, it := range p.tail {
+		if len(k.Fields) == 0 && (it.Widget == p.interval || it.Widget == p.lookback) {
+			// Nothing to fetch from (a till calls Orderbrug): no poll
+			// interval, no recheck window.
+			continue
+		}
+		tail = append(tail, it)
+	}
+	items := append(append(append(append([]*widget.FormItem{}, p.head...), p.fields.items...), p.options.items...), tail...)
 	p.formBox.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
 	p.formBox.Refresh()
 	if p.kindSel.Selected != k.Name {
@@ -283,6 +295,7 @@ func (p *shopPanel) edit(sh app.ShopInfo) {
 		p.kindSel.Disable()
 		p.setKind(kindOf(p.kinds, sh.Source))
 		p.fields.show(sh)
+		p.options.show(sh.Options)
 	}
 	iv, lb := app.DefaultPollInterval, app.DefaultLookbackDays
 	if sh.Name != "" {
@@ -344,6 +357,9 @@ func (p *shopPanel) input() app.ShopInput {
 	if p.fields != nil {
 		p.fields.apply(&in)
 	}
+	if p.options != nil {
+		in.Options, _ = p.options.values()
+	}
 	if m, err := strconv.Atoi(strings.TrimSpace(p.interval.Text)); err == nil {
 		in.Interval = time.Duration(m) * time.Minute
 	} else {
@@ -399,6 +415,11 @@ func (p *shopPanel) save() {
 	if err != nil {
 		p.msg.Importance = widget.DangerImportance
 		p.msg.SetText(lang.L("shop.since.bad"))
+		return
+	}
+	if _, err := p.options.values(); err != nil {
+		p.msg.Importance = widget.DangerImportance
+		p.msg.SetText(err.Error())
 		return
 	}
 	in.Since = since
@@ -626,6 +647,13 @@ type webhookPanel struct {
 	info   app.WebhookInfo
 	shop   string
 	built  string // the shop kindBox was built for
+	// A till's (a kind with a HookHeader): the header's name and the
+	// copy buttons of name and value, and per route its URL and copy
+	// button; nil for other kinds.
+	header                *widget.Label
+	copyHeader, copyValue *widget.Button
+	routes                map[string]*widget.Label
+	routeCopy             map[string]*widget.Button
 }
 
 func newWebhookPanel(u *UI) *webhookPanel {
@@ -702,6 +730,9 @@ func (p *webhookPanel) show(name string) {
 			// undo what is being typed.
 			p.build(s)
 		}
+		if p.routes != nil {
+			p.showTill(s.Webhook)
+		}
 		p.secret.SetText(maskSecret(s.Webhook.Secret))
 		if p.hookKey != nil {
 			p.hookKey.SetPlaceHolder(lang.L("webhook.key.none"))
@@ -734,11 +765,18 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 	p.hint.SetText(tr("webhook.hint."+string(p.kind.Kind), lang.L("webhook.hint", map[string]any{"Kind": p.kind.Name})))
 	items := append([]*widget.FormItem{}, p.hookItems...)
 	p.hookKey, p.saveKey, p.clearKey = nil, nil, nil
+	p.header, p.copyHeader, p.copyValue, p.routes, p.routeCopy = nil, nil, nil, nil, nil
+	p.enabled.Text = tr("webhook.enabled."+string(p.kind.Kind), lang.L("webhook.enabled"))
+	p.enabled.Refresh()
 	switch {
 	case !p.kind.Webhooks:
 		// Polled only: what is left here are its options.
 		p.hint.SetText(lang.L("webhook.none", map[string]any{"Kind": p.kind.Name}))
 		items = nil
+	case p.kind.HookHeader != "":
+		// A till: the owner pastes its routes and the header into the
+		// till's back office; nothing is registered.
+		items = p.tillItems(s.Webhook)
 	case p.kind.OwnerHookKey:
 		// The shop signs with a key the owner copies from its dashboard.
 		p.hookKey = newPassword()
@@ -765,6 +803,9 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 	}
 	p.checks, p.lists, p.listSave = map[string]*widget.Check{}, map[string]*widget.Entry{}, map[string]*widget.Button{}
 	for _, o := range p.kind.Options {
+		if shopOption(o) {
+			continue // Winkelsysteem's (a till's booking and end of day)
+		}
 		var obj fyne.CanvasObject
 		switch o.Kind {
 		case "bool":
@@ -799,6 +840,89 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 	}
 	p.kindBox.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
 	p.kindBox.Refresh()
+}
+
+// copyButton copies what get gives (nothing when it is empty).
+func (p *webhookPanel) copyButton(get func() string) *widget.Button {
+	return widget.NewButtonWithIcon(lang.L("action.copy"), theme.ContentCopyIcon(), func() {
+		if v := get(); v != "" {
+			p.u.app.Clipboard().SetContent(v)
+			p.msg.SetText(lang.L("copied"))
+		}
+	})
+}
+
+// tillItems are a till's form: the request header's name and (masked)
+// value, each with a copy button, a URL with a copy button per route, on
+// or off, and its state.
+func (p *webhookPanel) tillItems(w app.WebhookInfo) []*widget.FormItem {
+	p.header = widget.NewLabel("")
+	p.copyHeader = p.copyButton(func() string { return p.info.Header })
+	p.copyValue = p.copyButton(func() string { return p.info.Secret })
+	items := []*widget.FormItem{
+		widget.NewFormItem(lang.L("webhook.header.name"), container.NewBorder(nil, nil, nil, p.copyHeader, p.header)),
+		widget.NewFormItem(lang.L("webhook.header.value"), container.NewBorder(nil, nil, nil, p.copyValue, p.secret)),
+	}
+	p.routes, p.routeCopy = map[string]*widget.Label{}, map[string]*widget.Button{}
+	for _, name := range routeNames(w.Paths) {
+		name := name
+		l := widget.NewLabel("")
+		l.Wrapping = fyne.TextWrapBreak
+		b := p.copyButton(func() string { return p.info.URLs[name] })
+		p.routes[name], p.routeCopy[name] = l, b
+		items = append(items, widget.NewFormItem(tr("webhook.route."+name, name), container.NewBorder(nil, nil, nil, b, l)))
+	}
+	return append(items, widget.NewFormItem("", p.enabled), widget.NewFormItem(lang.L("webhook.till.state"), p.state))
+}
+
+// routeNames are a kind's route names as the till's back office lists
+// them: open, update, close, then any other.
+func routeNames(paths map[string]string) []string {
+	var out, rest []string
+	for _, n := range []string{"open", "update", "close"} {
+		if _, ok := paths[n]; ok {
+			out = append(out, n)
+		}
+	}
+	for n := range paths {
+		if !contains(out, n) {
+			rest = append(rest, n)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}
+
+// showTill shows a till's header, URLs and state as they are now.
+func (p *webhookPanel) showTill(w app.WebhookInfo) {
+	p.header.SetText(w.Header)
+	for name, l := range p.routes {
+		if u := w.URLs[name]; u != "" {
+			l.SetText(u)
+			p.routeCopy[name].Enable()
+		} else {
+			l.SetText(lang.L("webhook.no_tunnel", map[string]any{"Path": w.Paths[name]}))
+			p.routeCopy[name].Disable()
+		}
+	}
+	p.state.SetText(tillStateText(w))
+}
+
+// tillStateText is whether a till's calls are taken, and its last one.
+func tillStateText(w app.WebhookInfo) string {
+	var text string
+	switch {
+	case !w.Enabled:
+		text = lang.L("webhook.till.off")
+	case w.Reason != "" && w.Reason != "webhooks_off":
+		text = lang.L("webhook.till.no_url", map[string]any{"Reason": lang.L("webhook.reason." + w.Reason)})
+	default:
+		text = lang.L("webhook.till.ready")
+	}
+	if w.LastDelivery != nil {
+		return text + "\n" + lang.L("webhook.last_delivery", map[string]any{"Time": formatDateTime(*w.LastDelivery)})
+	}
+	return text + "\n" + lang.L("webhook.no_delivery")
 }
 
 // listValue tidies a typed list of ids: "12, 13 ,,14" → "12,13,14".

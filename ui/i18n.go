@@ -95,7 +95,7 @@ func identifierText(err error) string {
 
 // fieldNames are the input fields errors name (app.Error.Field).
 var fieldNames = []string{"name", "url", "key", "secret", "source", "interval", "lookback", "dir", "shop", "sells", "since",
-	"order", "topic", "authtoken", "domain", "webhook_key", order.SellerKvK, order.SellerVATID, order.SellerIBAN,
+	"order", "topic", "authtoken", "domain", "webhook_key", "booking", "cutoff", order.SellerKvK, order.SellerVATID, order.SellerIBAN,
 	order.SellerCountry, order.SellerStreet, order.SellerPostcode, order.SellerCity}
 
 func fieldName(f string) string { return lang.L("field." + f) }

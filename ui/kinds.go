@@ -2,13 +2,17 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source"
 )
 
 // kindAPI is the part of the service that knows the kinds of shop: what
@@ -168,4 +172,107 @@ func (f *kindFields) disable() {
 // form is the fields as a form, after the items given.
 func (f *kindFields) form(before ...*widget.FormItem) *widget.Form {
 	return widget.NewForm(append(before, f.items...)...)
+}
+
+// shopOption reports whether o is a setting of the shop form (Winkelsysteem,
+// the wizard) rather than a toggle of the Webhooks tab: a choice (how a
+// till books) or a time of day (when its day ends).
+func shopOption(o app.OptionInfo) bool {
+	return o.Kind == app.OptionChoice || o.Kind == app.OptionClock
+}
+
+// kindOptions are the shop-form settings of a kind (shopOption): a Select
+// per choice, its choices in the interface language, and an Entry per time
+// of day, checked with source.ParseClock.
+type kindOptions struct {
+	kind    app.KindInfo
+	selects map[string]*widget.Select
+	clocks  map[string]*widget.Entry
+	// choices map a choice's label back to the choice, per option.
+	choices map[string]map[string]string
+	items   []*widget.FormItem
+}
+
+// newKindOptions makes the widgets of k's shop-form settings, showing the
+// defaults.
+func newKindOptions(k app.KindInfo) *kindOptions {
+	o := &kindOptions{kind: k, selects: map[string]*widget.Select{}, clocks: map[string]*widget.Entry{},
+		choices: map[string]map[string]string{}}
+	for _, oi := range k.Options {
+		if !shopOption(oi) {
+			continue
+		}
+		var obj fyne.CanvasObject
+		switch oi.Kind {
+		case app.OptionChoice:
+			labels := make([]string, len(oi.Choices))
+			back := map[string]string{}
+			for i, c := range oi.Choices {
+				labels[i] = kindText(oi.Label+"."+c, c)
+				back[labels[i]] = c
+			}
+			s := widget.NewSelect(labels, nil)
+			o.selects[oi.Key], o.choices[oi.Key] = s, back
+			obj = s
+		case app.OptionClock:
+			e := widget.NewEntry()
+			e.SetPlaceHolder(lang.L("option.clock.placeholder"))
+			e.Validator = clockValidator
+			o.clocks[oi.Key] = e
+			obj = e
+		}
+		if oi.Hint != "" {
+			h := wrapLabel(kindText(oi.Hint, ""))
+			h.Importance = widget.LowImportance
+			obj = container.NewVBox(obj, h)
+		}
+		o.items = append(o.items, widget.NewFormItem(kindText(oi.Label, oi.Key), obj))
+	}
+	o.show(nil)
+	return o
+}
+
+// clockValidator says in the interface language what a time of day is.
+func clockValidator(s string) error {
+	if _, err := source.ParseClock(s); err != nil {
+		return errors.New(lang.L("option.clock.bad"))
+	}
+	return nil
+}
+
+// show puts a shop's values in the widgets (the kind's defaults where set
+// has none).
+func (o *kindOptions) show(set map[string]string) {
+	vals := optionValues(o.kind, set)
+	for key, s := range o.selects {
+		for label, c := range o.choices[key] {
+			if c == vals[key] {
+				s.SetSelected(label)
+			}
+		}
+	}
+	for key, e := range o.clocks {
+		e.SetText(vals[key])
+	}
+}
+
+// values are the settings as entered, by OptionInfo.Key; a time of day
+// that is not one is an error saying so.
+func (o *kindOptions) values() (map[string]string, error) {
+	out := map[string]string{}
+	for key, s := range o.selects {
+		if c, ok := o.choices[key][s.Selected]; ok {
+			out[key] = c
+		}
+	}
+	for key, e := range o.clocks {
+		if err := clockValidator(e.Text); err != nil {
+			return nil, err
+		}
+		out[key] = strings.TrimSpace(e.Text)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
 }

@@ -78,7 +78,7 @@ func TestWizardAsksTheChosenKindsFields(t *testing.T) {
 	if w == nil || w.step != stepKind || !strings.Contains(w.title.Text, "Welk winkelsysteem?") {
 		t.Fatalf("the wizard does not start with the kind: %+v", w)
 	}
-	if got := w.kindPick.Options; !reflect.DeepEqual(got, []string{"Plug&Pay", "WooCommerce"}) {
+	if got := w.kindPick.Options; !reflect.DeepEqual(got, []string{"Linga POS", "Plug&Pay", "WooCommerce"}) {
 		t.Fatalf("kinds offered %v", got)
 	}
 	test.Tap(w.next)
@@ -228,7 +228,8 @@ func TestWebhooksTabWooCommerce(t *testing.T) {
 	}
 	u := newTestUI(t, svc, "nl")
 	p := u.config.hooks
-	if len(p.topics.Options) != len(app.WebhookTopics) || p.topics.Options[0] != "Bestelling aangemaakt" {
+	if len(p.topics.Options) != len(kindOf(svc.Kinds(), order.WooCommerce).Topics) || len(p.topics.Options) != 4 ||
+		p.topics.Options[0] != "Bestelling aangemaakt" {
 		t.Errorf("topics %v", p.topics.Options)
 	}
 	if p.hookKey != nil || len(p.checks)+len(p.lists) != 0 {
@@ -262,7 +263,7 @@ func TestOpenInShopThroughTheKind(t *testing.T) {
 }
 
 // TestEveryKindTextHasASentence: every lang key a registered kind names
-// (fields, options, topics) is in both translation files.
+// (fields, options and their choices, topics) is in both translation files.
 func TestEveryKindTextHasASentence(t *testing.T) {
 	nl, en := readLang(t, "nl.json"), readLang(t, "en.json")
 	svc := newService(t)
@@ -273,6 +274,9 @@ func TestEveryKindTextHasASentence(t *testing.T) {
 		}
 		for _, o := range k.Options {
 			keys = append(keys, o.Label, o.Hint)
+			for _, c := range o.Choices {
+				keys = append(keys, o.Label+"."+c)
+			}
 		}
 		for _, tp := range k.Topics {
 			keys = append(keys, tp.Label)

@@ -84,7 +84,13 @@ func usedKeys(t *testing.T) []string {
 	add("pollkind.", pollKinds, "")
 	add("tunnel.state.", tunnelStates, "")
 	add("status.", coreStatuses, "")
-	add("topic.", app.WebhookTopics, "")
+	// The topics' labels are the kinds' own (WooCommerce's "topic." + its
+	// topic, the till's "topic.pos." + its).
+	for _, k := range new(app.Service).Kinds() {
+		for _, tp := range k.Topics {
+			seen[tp.Label] = true
+		}
+	}
 	add("health.", []string{"ok", "attention", "error"}, "")
 	add("level.", []string{string(app.LevelInfo), string(app.LevelWarn), string(app.LevelError)}, "")
 	add("kind.", []string{string(order.KindInvoice), string(order.KindCreditNote)}, "")

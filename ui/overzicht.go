@@ -141,6 +141,12 @@ func (t *overviewTab) shopCard(s app.ShopOverview) fyne.CanvasObject {
 		hook = lang.L("overview.webhook.state", map[string]any{"State": tr("webhook.status."+st, st)})
 	}
 	lines := container.NewVBox(widget.NewLabel(counts), widget.NewLabel(syncs), widget.NewLabel(hook))
+	sub := s.URL
+	if !s.Webhook.Root && s.Webhook.Header != "" {
+		// A till: nothing is polled; it calls Orderbrug.
+		lines = container.NewVBox(widget.NewLabel(counts), widget.NewLabel(tillStateText(s.Webhook)))
+		sub = s.KindName
+	}
 	if s.Unbookable > 0 {
 		// Told, not a reason for attention: nothing waits on the owner.
 		lines.Add(widget.NewLabel(lang.N("overview.unbookable", s.Unbookable, map[string]any{"N": formatNumber(s.Unbookable)})))
@@ -152,7 +158,7 @@ func (t *overviewTab) shopCard(s app.ShopOverview) fyne.CanvasObject {
 		msg.Wrapping = fyne.TextWrapWord
 		lines.Add(msg)
 	}
-	return widget.NewCard(s.Name, s.URL, lines)
+	return widget.NewCard(s.Name, sub, lines)
 }
 
 // syncNow polls every shop with a running count of orders.

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2/lang"
 
@@ -19,6 +21,7 @@ var reasonCodes = []string{app.ReasonNotForwarded, app.ReasonCheckoutDraft, app.
 	app.ReasonCancelled, app.ReasonWaitingForInvoice, app.ReasonCurrency, app.ReasonUnparseable,
 	app.ReasonCreditFailed, app.ReasonRefundGone, app.ReasonChangedAfterBooking,
 	app.ReasonRecurringOff, app.ReasonProductFilter, app.ReasonPartOfOrder,
+	app.ReasonDayCollecting, app.ReasonInDaySummary, app.ReasonDayEmpty,
 	order.ReasonTotalsMismatch, order.ReasonVATSubtotal, order.ReasonBuyerNameMissing, order.ReasonBuyerVATIDMissing,
 	order.ReasonBuyerVATIDInvalid, order.ReasonRefundTooLarge, order.ReasonRefundAmount, order.ReasonCurrencyRate,
 	order.ReasonLineCategory, order.ReasonLineVAT, order.ReasonOutOfScopeMixed, order.ReasonNoLines,
@@ -46,6 +49,11 @@ func reasonSentence(code string, args map[string]string) string {
 		return ""
 	}
 	plain := args["arg"]
+	if dayReasons[code] && plain != "" && args["day"] == "" {
+		// A check's day summary: its argument is the day.
+		args = copyArgs(args)
+		args["day"] = plain
+	}
 	data := map[string]any{"Arg": plain, "Status": statusText(orderStatus(plain))}
 	for k, v := range args {
 		data[k] = v
@@ -79,6 +87,7 @@ func reasonSentence(code string, args map[string]string) string {
 	if code == app.ReasonSellerIncomplete {
 		data["fields_text"] = sellerFieldsText(args)
 	}
+	tillFigures(args, data)
 	fallback := code
 	if plain != "" {
 		fallback += " " + plain
@@ -109,6 +118,43 @@ var reasonFigures = map[string][]string{
 	order.ReasonLineVAT:           {"line"},
 	order.ReasonNegativeTotal:     {"total"},
 	app.ReasonCurrency:            {"currency"},
+	app.ReasonDayCollecting:       {"day", "checks", "closes"},
+	app.ReasonInDaySummary:        {"day"},
+	app.ReasonDayEmpty:            {"day"},
+}
+
+// dayReasons have the day as their plain argument.
+var dayReasons = map[string]bool{app.ReasonInDaySummary: true, app.ReasonDayEmpty: true}
+
+// tillFigures writes a till's figures as the language does: the business
+// day ("2026-12-01") as a date, a moment ("closes", RFC 3339) in local
+// time, the number of checks with its plural ("checks_text").
+func tillFigures(args map[string]string, data map[string]any) {
+	if d := args["day"]; d != "" {
+		data["day"] = dayText(d)
+	}
+	if d := args["into"]; d != "" {
+		data["into"] = dayText(d)
+	}
+	if c := args["closes"]; c != "" {
+		if t, err := time.Parse(time.RFC3339, c); err == nil {
+			data["closes"] = formatDateTime(t)
+		}
+	}
+	if c := args["checks"]; c != "" {
+		if n, err := strconv.Atoi(c); err == nil {
+			data["checks_text"] = lang.N("till.checks", n, map[string]any{"N": formatNumber(n)})
+		}
+	}
+}
+
+// dayText writes a business day ("2026-12-01") as a date: "1 dec 2026".
+func dayText(day string) string {
+	t, err := time.ParseInLocation("2006-01-02", day, time.Local)
+	if err != nil {
+		return day
+	}
+	return formatDate(t)
 }
 
 func copyArgs(m map[string]string) map[string]string {
@@ -160,7 +206,10 @@ var eventCodes = []string{"order_parked", "order_queued", "order_before_start", 
 	"ignored_by_user", "unignored_by_user", "retry_by_user", "deleted_after_booking", "status_after_booking",
 	"delivery_unusable", "shop_renamed", "since_changed", "change_credited", "change_handled", "order_unreadable", "changed_after_booking", "webhook_ping", "webhook_reactivated", "webhook_register_failed", "webhook_rejected", "tunnel_up", "tunnel_down", "shop_connected", "webhook_not_registered", "webhook_disabled_seen", "tunnel_own_url", "webhook_unreachable",
 	"orders_unbookable", "housekeeping_pruned", "backup_failed", "recheck_missed",
-	"order_ignored", "shop_options", "subscription_ended", "order_part_of", "credit_before_start"}
+	"order_ignored", "shop_options", "subscription_ended", "order_part_of", "credit_before_start",
+	// A till's: a day summary closed, a check counted in one, counted
+	// again with other totals, a repeat, a change after its close.
+	"day_closed", "check_counted", "check_correction", "check_repeat", "check_after_close"}
 
 // pollKinds are engine.KindName's answers; each has "pollkind.<kind>".
 var pollKinds = []string{"auth", "not_found", "network", "bad_response", "bad_request", "unknown"}
@@ -189,6 +238,10 @@ func eventText(e app.Event) string {
 	if a := e.Args["amount"]; a != "" {
 		data["amount"] = noteMoney(a)
 	}
+	if a := e.Args["total"]; a != "" {
+		data["total"] = noteMoney(a)
+	}
+	tillFigures(e.Args, data)
 	if k := e.Args["kind"]; k != "" {
 		data["kind_text"] = tr("pollkind."+k, k)
 		data["doc_text"] = tr("kind."+k, k)

@@ -50,6 +50,9 @@ type wizard struct {
 	kindPick *widget.RadioGroup
 	kind     app.KindInfo
 	fields   *kindFields
+	// options are the kind's shop-form settings (a till's booking and
+	// end of day), asked with the fields.
+	options  *kindOptions
 	shopPage *fyne.Container
 	intro    *widget.Label
 	name     *widget.Entry
@@ -165,10 +168,15 @@ func (w *wizard) pickKind(k app.KindInfo) {
 	w.connect.stopWaiting()
 	w.kind, w.tested = k, false
 	w.fields = newKindFields(k, func() { w.tested = false })
+	w.options = newKindOptions(k)
 	w.url, w.key, w.secret = w.fields.entry("url"), w.fields.entry("key"), w.fields.entry("secret")
 	w.intro.SetText(tr("wizard.shop.intro."+string(k.Kind), lang.L("wizard.shop.intro", map[string]any{"Kind": k.Name})))
+	w.name.SetPlaceHolder(tr("wizard.name.hint."+string(k.Kind), lang.L("wizard.name.hint")))
 	w.statuses.setForward(defaultForward(k))
-	objs := []fyne.CanvasObject{w.intro, w.fields.form(widget.NewFormItem(lang.L("shop.name"), w.name))}
+	// A kind without fields (the till, which calls Orderbrug) asks only
+	// the name and its settings.
+	items := append(append([]*widget.FormItem{widget.NewFormItem(lang.L("shop.name"), w.name)}, w.fields.items...), w.options.items...)
+	objs := []fyne.CanvasObject{w.intro, widget.NewForm(items...)}
 	if canConnect(k) {
 		objs = append(objs, w.connect.content)
 	}
@@ -185,9 +193,12 @@ func wrapLabel(s string) *widget.Label {
 // show moves to a step.
 func (w *wizard) show(step int) {
 	w.step = step
-	w.title.SetText(lang.L("wizard.step", map[string]any{"N": step + 1, "Of": wizardSteps}) + " — " +
-		lang.L([...]string{"wizard.kind", "wizard.shop", "wizard.statuses", "wizard.seller", "wizard.folder", "wizard.tunnel",
-			"wizard.finish"}[step]))
+	title := lang.L([...]string{"wizard.kind", "wizard.shop", "wizard.statuses", "wizard.seller", "wizard.folder", "wizard.tunnel",
+		"wizard.finish"}[step])
+	if step == stepShop && w.kind.Kind != "" {
+		title = tr("wizard.shop."+string(w.kind.Kind), title) // a till is no webwinkel
+	}
+	w.title.SetText(lang.L("wizard.step", map[string]any{"N": step + 1, "Of": wizardSteps}) + " — " + title)
 	w.body.Objects = []fyne.CanvasObject{w.pages[step]}
 	w.body.Refresh()
 	w.msg.SetText("")
@@ -228,6 +239,9 @@ func (w *wizard) input() app.ShopInput {
 	if w.fields != nil {
 		w.fields.apply(&in)
 	}
+	if w.options != nil {
+		in.Options, _ = w.options.values()
+	}
 	return in
 }
 
@@ -245,6 +259,11 @@ func (w *wizard) forward() {
 	case stepShop:
 		if w.connected != "" {
 			w.loadConnected()
+			return
+		}
+		if _, err := w.options.values(); err != nil {
+			w.msg.Importance = widget.DangerImportance
+			w.msg.SetText(err.Error())
 			return
 		}
 		w.testShop()
