@@ -85,6 +85,9 @@ func (s *Service) replayDelivery(ctx context.Context, id int64) (store.Delivery,
 	if _, err := s.engine.ProcessInbox(ctx); err != nil {
 		return store.Delivery{}, err
 	}
+	if _, err := s.engine.CloseDays(ctx); err != nil {
+		return store.Delivery{}, err
+	}
 	// Book what it queued, as sync does: nothing else runs in this process.
 	if _, err := s.engine.BookDue(ctx); err != nil {
 		return store.Delivery{}, err

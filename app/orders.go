@@ -176,6 +176,9 @@ func (s *Service) BookAnywayAt(ctx context.Context, shop, number, rate string) e
 	case store.Booked, store.Queued:
 		return &Error{Code: CodeNotAllowed, Err: fmt.Errorf("order %s is %s already", rec.Number, rec.State)}
 	}
+	if err := countedCheck(rec); err != nil {
+		return err
+	}
 	o, err := rec.Order()
 	if err != nil {
 		return err
@@ -262,6 +265,22 @@ func (s *Service) CreditChange(ctx context.Context, shop, number string) error {
 	return nil
 }
 
+// countedCheck refuses a person's booking decision on a till's check that
+// is counted in a day summary: its money is in that summary already, so
+// booking it on its own would book it twice, and ignoring it would leave it
+// counted all the same. What the check should count is the till's to say
+// (closed again with other totals, it is corrected on the summary).
+func countedCheck(rec store.Record) error {
+	if rec.Reason != engine.ReasonInDaySummary {
+		return nil
+	}
+	day := rec.ReasonArg
+	if day == "" {
+		day = "its day"
+	}
+	return &Error{Code: CodeNotAllowed, Err: fmt.Errorf("check %s is counted in the day summary of %s: correct it in the till", rec.Number, day)}
+}
+
 // Ignore marks an order as not to be booked, by a person's choice.
 func (s *Service) Ignore(ctx context.Context, shop, number string) error {
 	sh, rec, err := s.record(ctx, shop, number)
@@ -270,6 +289,9 @@ func (s *Service) Ignore(ctx context.Context, shop, number string) error {
 	}
 	if rec.State == store.Booked {
 		return &Error{Code: CodeNotAllowed, Err: fmt.Errorf("order %s is booked already", rec.Number)}
+	}
+	if err := countedCheck(rec); err != nil {
+		return err
 	}
 	if err := s.store.SetState(ctx, sh.ID, rec.ExtID, store.Ignored, engine.ReasonIgnoredByUser,
 		store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "ignored_by_user"}); err != nil {
@@ -288,6 +310,9 @@ func (s *Service) Unignore(ctx context.Context, shop, number string) error {
 	}
 	if rec.State != store.Ignored {
 		return &Error{Code: CodeNotAllowed, Err: fmt.Errorf("order %s is not ignored", rec.Number)}
+	}
+	if err := countedCheck(rec); err != nil {
+		return err
 	}
 	o, err := rec.Order()
 	if err != nil {

@@ -48,6 +48,11 @@ func (s *Service) Sync(ctx context.Context, shop string, progress engine.Progres
 	if _, err := s.engine.ProcessInbox(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	// A till's day whose cut-off passed is closed here too: `orderbrug
+	// sync` from cron books the day summaries without the window.
+	if _, err := s.engine.CloseDays(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	br, err := s.engine.BookDue(ctx)
 	res.Booked = br
 	if err != nil {

@@ -85,18 +85,16 @@ const (
 	ReasonPartOfOrder         = engine.ReasonPartOfOrder
 )
 
-// Reason codes of a till's checks and day summaries (engine.ReasonDay*,
-// engine.ReasonInDaySummary: the engine's values, written here until the
-// engine's constants are in this branch).
+// Reason codes of a till's checks and day summaries.
 const (
 	// ReasonDayCollecting: a day summary whose day is not over; its
 	// argument is JSON {"day","checks","closes"}.
-	ReasonDayCollecting = "day_collecting"
+	ReasonDayCollecting = engine.ReasonDayCollecting
 	// ReasonInDaySummary: a closed check counted in a day summary; its
 	// argument is the day ("2026-12-01"), "" while it is being counted.
-	ReasonInDaySummary = "in_day_summary"
+	ReasonInDaySummary = engine.ReasonInDaySummary
 	// ReasonDayEmpty: a day summary with nothing to book; argument the day.
-	ReasonDayEmpty = "day_empty"
+	ReasonDayEmpty = engine.ReasonDayEmpty
 )
 
 // Event is one line of the event log.
