@@ -90,7 +90,7 @@ func parse(body []byte) (parsed, error) {
 	case len(bytes.TrimSpace(pr.Data)) > 0 && string(bytes.TrimSpace(pr.Data)) != "null":
 		p.shape = ShapeEnvelope
 		d, err := unwrapString(bytes.TrimSpace(pr.Data))
-		if err != nil || len(d) == 0 || d[0] != '{' {
+		if err != nil || len(d) == 0 || d[0] != '{' || !json.Valid(d) {
 			return parsed{}, notACheck("data is not a check object")
 		}
 		inner = d
@@ -218,7 +218,10 @@ type builder struct {
 	basis    []int64
 	inclRate []bool
 	lines    []order.Line
-	tw       twins
+	// estimated[i]: lines[i]'s VAT was computed here, not the check's
+	// (a discount, delivery or charge spread over the rates).
+	estimated []bool
+	tw        twins
 }
 
 func build(id string, c *check) (order.Order, error) {
@@ -334,6 +337,7 @@ func build(id string, c *check) (order.Order, error) {
 		if b.tw.err != nil {
 			return o, b.tw.err
 		}
+		b.settle(perRate)
 		for _, r := range b.rates {
 			if v, ok := perRate[r]; ok {
 				o.Taxes = append(o.Taxes, order.RateTax{Rate: r, Tax: order.Money(v)})
@@ -603,6 +607,7 @@ func (b *builder) line(kind order.LineKind, id, productID, name string, qty int6
 	}
 	b.lines = append(b.lines, order.Line{Kind: kind, ID: id, ProductID: productID, Name: name, Quantity: qty,
 		Net: order.Money(net), VAT: order.Money(vat), Rate: t.rate})
+	b.estimated = append(b.estimated, !t.vatSet)
 	return b.addRate(t.rate, t.inclusive)
 }
 
@@ -798,6 +803,54 @@ func (b *builder) spread(kind order.LineKind, id, name string, v int64) error {
 		b.line(kind, lid, "", lname, 1, part, itemTax{rate: b.rates[k], inclusive: b.inclRate[k], found: true})
 	}
 	return nil
+}
+
+// settle makes the VAT the lines carry at each rate the check's own (its
+// tax line's), where the difference is the rounding of VAT this parser
+// computed, at most a cent per line at the rate: the difference moves
+// from net to VAT on those lines (the largest first), so an inclusive line
+// keeps its amount as entered. A till that rounds VAT per item adds up to
+// more or less than its tax line rounded once over the rate, so a
+// discount's VAT is what the tax line says the discount took off, not the
+// discount's own share rounded. Lines with the check's own taxAmount are
+// never changed.
+func (b *builder) settle(perRate map[order.Rate]int64) {
+	for r, want := range perRate {
+		var got, n int64
+		var est []int
+		for i, l := range b.lines {
+			if l.Rate != r {
+				continue
+			}
+			got, n = got+int64(l.VAT), n+1
+			if b.estimated[i] {
+				est = append(est, i)
+			}
+		}
+		d := want - got
+		if d == 0 || len(est) == 0 || abs(d) > n {
+			continue
+		}
+		// Largest amounts first: a cent weighs least there.
+		for a := 0; a < len(est); a++ {
+			for z := a + 1; z < len(est); z++ {
+				if abs(int64(b.lines[est[z]].Net+b.lines[est[z]].VAT)) > abs(int64(b.lines[est[a]].Net+b.lines[est[a]].VAT)) {
+					est[a], est[z] = est[z], est[a]
+				}
+			}
+		}
+		step := order.Money(1)
+		if d < 0 {
+			step = -1
+		}
+		for k := 0; k < int(abs(d)); k++ {
+			l := &b.lines[est[k%len(est)]]
+			l.VAT += step
+			if b.inclRate0(r) {
+				l.Net -= step
+			}
+		}
+	}
 }
 
 // tip is what the guest gave the staff: tipAmount, else the gratuity, else
