@@ -203,6 +203,10 @@ func firstOf(s ...string) string {
 	return ""
 }
 
+// maxAmount bounds what a figure of a check can be (10 thousand billion
+// euros): beyond it arithmetic could overflow, and no till sells that.
+const maxAmount = 1_000_000_000_000_000
+
 // builder turns a check into an order.
 type builder struct {
 	id     string
@@ -639,6 +643,9 @@ func (b *builder) item(kind order.LineKind, it item, i int) error {
 	if err == nil && !ok && frac == "" {
 		var price int64
 		if price, ok, err = it.Price.minor(what+".price", cents); ok {
+			if qty != 0 && abs(price) > maxAmount/abs(qty) {
+				return fmt.Errorf("%s (%s): %d × %s is beyond any check", what, name, qty, order.Money(price))
+			}
 			entered = price * qty
 		}
 	}
@@ -743,6 +750,9 @@ func (b *builder) spread(kind order.LineKind, id, name string, v int64) error {
 		if w < 0 {
 			w = 0
 		}
+		if w > maxAmount || total+uint64(w) > maxAmount {
+			return fmt.Errorf("%s: the items add up to more than any check", id)
+		}
 		weights = append(weights, uint64(w))
 		total += uint64(w)
 	}
@@ -769,7 +779,7 @@ func (b *builder) spread(kind order.LineKind, id, name string, v int64) error {
 		parts[k], rems[k] = bits.Div64(hi, lo, total)
 		given += parts[k]
 	}
-	for left := u - given; left > 0; left-- {
+	for left := u - given; left > 0 && left <= uint64(len(weights)); left-- {
 		best := -1
 		for k := range rems {
 			if weights[k] > 0 && (best < 0 || rems[k] > rems[best]) {
