@@ -2,7 +2,6 @@ package pos
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -36,8 +35,8 @@ func (a *amount) UnmarshalJSON(b []byte) error {
 	case len(b) == 0 || string(b) == "null":
 		*a = amount{}
 	case b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, ok := unquote(b)
+		if !ok {
 			*a = amount{bad: true}
 			return nil
 		}

@@ -80,43 +80,46 @@ func parse(body []byte) (parsed, error) {
 	if body[0] != '{' {
 		return parsed{}, notACheck(describe(body))
 	}
-	var pr probe
-	if err := json.Unmarshal(body, &pr); err != nil {
-		return parsed{}, notACheck(jsonCause(err))
+	// One pass over the body: the envelope's fields, or the whole check
+	// (a bare one or an online order). A field of the wrong type does not
+	// stop the decoder, so the shape is known either way.
+	var top check
+	topErr := json.Unmarshal(body, &top)
+	var se *json.SyntaxError
+	if errors.As(topErr, &se) {
+		return parsed{}, notACheck(jsonCause(topErr))
 	}
 	p := parsed{}
-	inner := body
-	switch {
-	case len(bytes.TrimSpace(pr.Data)) > 0 && string(bytes.TrimSpace(pr.Data)) != "null":
+	c := &top
+	switch data := bytes.TrimSpace(top.Data); {
+	case len(data) > 0 && string(data) != "null":
 		p.shape = ShapeEnvelope
-		d, err := unwrapString(bytes.TrimSpace(pr.Data))
-		if err != nil || len(d) == 0 || d[0] != '{' || !json.Valid(d) {
+		d, err := unwrapString(data)
+		if err != nil || len(d) == 0 || d[0] != '{' {
 			return parsed{}, notACheck("data is not a check object")
 		}
-		inner = d
-		p.id = pr.CheckID.String()
-		if p.id == "" {
-			var ip probe
-			if err := json.Unmarshal(inner, &ip); err != nil {
-				return parsed{}, notACheck("data: " + jsonCause(err))
-			}
-			p.id = firstOf(ip.CheckID.String(), ip.UniqueOrderID.String())
-		}
-		if p.id == "" {
+		c = &check{}
+		err = json.Unmarshal(d, c)
+		p.id = firstOf(top.CheckID.String(), c.CheckID.String(), c.UniqueOrderID.String())
+		switch {
+		case errors.As(err, &se):
+			return parsed{}, notACheck("data: " + jsonCause(err))
+		case p.id == "":
 			return parsed{}, notACheck("an envelope without checkID")
+		case err != nil:
+			return p, fmt.Errorf("check %s: data: %s", p.id, jsonCause(err))
 		}
-	case pr.UniqueOrderID != "":
-		p.shape, p.id = ShapeOnline, pr.UniqueOrderID.String()
-	case pr.CheckID != "":
-		p.shape, p.id = ShapeCheck, pr.CheckID.String()
+	case top.UniqueOrderID != "":
+		p.shape, p.id = ShapeOnline, top.UniqueOrderID.String()
+	case top.CheckID != "":
+		p.shape, p.id = ShapeCheck, top.CheckID.String()
 	default:
 		return parsed{}, notACheck("an object without checkID, data or uniqueOrderID")
 	}
-	var c check
-	if err := json.Unmarshal(inner, &c); err != nil {
-		return p, fmt.Errorf("check %s: %s", p.id, jsonCause(err))
+	if topErr != nil && p.shape != ShapeEnvelope {
+		return p, fmt.Errorf("check %s: %s", p.id, jsonCause(topErr))
 	}
-	o, err := build(p.id, &c)
+	o, err := build(p.id, c)
 	if err != nil {
 		var me *MismatchError
 		if errors.As(err, &me) {

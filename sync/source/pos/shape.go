@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 )
 
 // The JSON shapes the parser reads. Every field is optional and of a
@@ -24,8 +25,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	}
 	switch b[0] {
 	case '"':
-		var s string
-		if json.Unmarshal(b, &s) == nil {
+		if s, ok := unquote(b); ok {
 			*f = flexString(strings.TrimSpace(s))
 		}
 	case '{', '[', 'n':
@@ -36,6 +36,19 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 }
 
 func (f flexString) String() string { return string(f) }
+
+// unquote reads a JSON string; without escapes (nearly every field of a
+// check) without a second pass of the decoder.
+func unquote(b []byte) (string, bool) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
+		return string(b[1 : len(b)-1]), true
+	}
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
 
 // flexBool is true, false, "true", "1", "yes" and their opposites; it is
 // unset otherwise.
@@ -53,14 +66,6 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 		*f = flexBool{}
 	}
 	return nil
-}
-
-// probe is just enough of a body to tell its shape; it never fails on a
-// field's type.
-type probe struct {
-	CheckID       flexString      `json:"checkID"`
-	UniqueOrderID flexString      `json:"uniqueOrderID"`
-	Data          json.RawMessage `json:"data"`
 }
 
 // taxLine is one of a check's taxes[] (and an online order's
@@ -144,12 +149,14 @@ type customer struct {
 // check is the check itself: the envelope's data, a bare check, or an
 // online order; the fields of all three in one, since they share most.
 type check struct {
-	CheckID       flexString `json:"checkID"`
-	UniqueOrderID flexString `json:"uniqueOrderID"`
-	CheckNumber   flexString `json:"checkNumber"`
-	OrderNumber   flexString `json:"orderNumber"`
-	CheckStatus   flexString `json:"checkStatus"`
-	IsClosed      flexBool   `json:"isClosed"`
+	// Data is the envelope's check (an object, or a string holding one).
+	Data          json.RawMessage `json:"data"`
+	CheckID       flexString      `json:"checkID"`
+	UniqueOrderID flexString      `json:"uniqueOrderID"`
+	CheckNumber   flexString      `json:"checkNumber"`
+	OrderNumber   flexString      `json:"orderNumber"`
+	CheckStatus   flexString      `json:"checkStatus"`
+	IsClosed      flexBool        `json:"isClosed"`
 
 	DateCreated    flexString `json:"dateCreated"`
 	DateClosed     flexString `json:"dateClosed"`
