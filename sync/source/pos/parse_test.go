@@ -290,6 +290,18 @@ func TestTwinsDisagree(t *testing.T) {
 	}
 }
 
+// TestTaxLinesDoNotAddUp: tax lines that add up to other VAT than the
+// check's (all its own twins agreeing) are refused with both figures.
+func TestTaxLinesDoNotAddUp(t *testing.T) {
+	r := strings.NewReplacer(`\"totalTaxAmount\":317`, `\"totalTaxAmount\":330`, `\"actualTax\":3163`, `\"actualTax\":3300`,
+		`\"inclusiveTaxAmount\":317,\"inclusiveTaxAmountStr\":\"3,17\"`, `\"inclusiveTaxAmount\":330,\"inclusiveTaxAmountStr\":\"3,30\"`)
+	_, err := ParseCheck([]byte(r.Replace(string(read(t, fixtureClose)))))
+	var me *MismatchError
+	if !errors.As(err, &me) || me.Field != "totalTaxAmount" || me.Twin != "taxes[]" || me.Value != "3.30" || me.TwinValue != "3.17" {
+		t.Fatalf("%v, want totalTaxAmount 3.30 against taxes[] 3.17", err)
+	}
+}
+
 // TestLinesDoNotAddUp: a closed check whose items add up to more than its
 // total (a shape misread, e.g. a modifier priced apart) is refused with the
 // figures, not booked with a gap.
