@@ -427,3 +427,41 @@ func TestClientParseWebhook(t *testing.T) {
 		t.Errorf("not a check: %v %v", ok, err)
 	}
 }
+
+// TestExclusiveDiscount: a discount on a check entered excluding VAT is
+// spread excluding VAT (the items' terms), its VAT off on top; a discount
+// whose taxes[] name a rate stays at that rate; a weighed item keeps its
+// quantity in the name.
+func TestExclusiveDiscount(t *testing.T) {
+	body := `{"checkID":"c3","checkNumber":"3","checkStatus":"Closed","dateClosed":"2026-12-01T22:00:00Z","totalAmount":3159,"totalTaxAmount":459,
+		"taxes":[{"id":"t9","taxRate":9,"inclusive":false,"totalTaxAmount":81},{"id":"t21","taxRate":21,"inclusive":false,"totalTaxAmount":378}],
+		"items":[{"id":"a","name":"Kaas (kg)","quantity":0.5,"price":2000,"totalAmount":1000,"taxes":[{"id":"t9","taxAmount":90}]},
+			{"id":"b","name":"Wijn","quantity":2,"totalAmount":2000,"taxes":[{"id":"t21","taxAmount":420}]}],
+		"discounts":[{"id":"d","name":"Vaste klant","amount":300}]}`
+	o := mustParse(t, []byte(body))
+	if l := lineByID(t, o, "a"); l.Quantity != 1 || l.Name != "0.5 × Kaas (kg)" || l.Net != 1000 || l.VAT != 90 {
+		t.Errorf("weighed item %+v", l)
+	}
+	if d := lineByID(t, o, "discount-d-9"); d.Net != -100 || d.VAT != -9 || d.Rate != 900 {
+		t.Errorf("discount at 9 %% %+v", d)
+	}
+	if d := lineByID(t, o, "discount-d-21"); d.Net != -200 || d.VAT != -42 || d.Rate != 2100 {
+		t.Errorf("discount at 21 %% %+v", d)
+	}
+	st := subtotals(invoice(t, o))
+	if st[900] != [2]order.Money{900, 81} || st[2100] != [2]order.Money{1800, 378} {
+		t.Errorf("subtotals %v", st)
+	}
+
+	own := strings.Replace(body, `"amount":300}`, `"amount":300,"taxes":[{"id":"t21","taxRate":21,"taxAmount":63}]}`, 1)
+	own = strings.NewReplacer(`"totalTaxAmount":81}`, `"totalTaxAmount":90}`, `"totalTaxAmount":378}`, `"totalTaxAmount":357}`,
+		`"totalAmount":3159,"totalTaxAmount":459`, `"totalAmount":3147,"totalTaxAmount":447`).Replace(own)
+	o = mustParse(t, []byte(own))
+	if d := lineByID(t, o, "discount-d"); d.Net != -300 || d.VAT != -63 || d.Rate != 2100 {
+		t.Errorf("discount at its own rate %+v", d)
+	}
+	st = subtotals(invoice(t, o))
+	if st[900] != [2]order.Money{1000, 90} || st[2100] != [2]order.Money{1700, 357} {
+		t.Errorf("subtotals %v", st)
+	}
+}
