@@ -1,7 +1,3 @@
-// Package pos is the restaurant till: Linga POS's Integration Hub order
-// webhooks (APIS.md §2). It only pushes: checks are posted to an Open, an
-// Update and a Close URL with one static header Orderbrug generates. It has
-// no API Orderbrug calls: no Poll, no Fetch.
 package pos
 
 import (

@@ -1,11 +1,26 @@
 package pos
 
 import (
-	"errors"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"strings"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/webhook"
 )
+
+// Key errors of a delivery: fixed reasons, never the value received nor
+// the secret. Classify answers them 401.
+var (
+	ErrKeyMissing  = &webhook.SignatureError{Reason: "missing " + Header + " header"}
+	ErrKeyMismatch = &webhook.SignatureError{Reason: Header + " does not match the shop's webhook key"}
+	ErrNoKey       = &webhook.SignatureError{Reason: "no webhook key configured for this shop"}
+)
+
+// Resource is the Hook.Resource of every delivery: a check.
+const Resource = "check"
 
 // Receiver receives the Integration Hub's deliveries on its three routes.
 type Receiver struct{}
@@ -17,12 +32,83 @@ func (Receiver) Routes() []webhook.Route {
 	return []webhook.Route{{Path: TopicOpen}, {Path: TopicUpdate}, {Path: TopicClose}}
 }
 
-// Receive is a skeleton (contract commit): the pos helper fills it in.
+// Receive checks the key, then reads the check. The key (header Header)
+// must equal the shop's webhook secret, compared in constant time; else
+// the request is refused (401) and nothing is kept. A verified body that
+// is not a check, or a check whose twin figures disagree, is kept for
+// replay and answered 400 with what was expected (Hook.Unreadable). A
+// check is classified by its content, never by the route it came in on
+// (Back Office may post updates to the Open URL): closed is topic close;
+// an open online order is open; an open POS check is update on the Update
+// route, else third (3rd Order Web Hooks: POS orders sent to the Open
+// URL). A topic switched off is answered 200 and not kept.
 func (Receiver) Receive(req webhook.Request) (webhook.Result, error) {
-	return webhook.Result{}, &webhook.ParseError{Err: errors.New("not yet")}
+	if err := verify(req.Header, req.Hooks.Secret); err != nil {
+		return webhook.Result{}, err
+	}
+	h := webhook.Hook{Resource: Resource, Event: req.Route, Topic: req.Route, Headers: keep(req.Header)}
+	p, err := parse(req.Body)
+	if err != nil {
+		// The body's own id is left out: a check that cannot be read is
+		// not one the engine can look up elsewhere (the till has no API).
+		h.Unreadable = err.Error()
+		return webhook.Result{Hooks: []webhook.Hook{h}}, nil
+	}
+	h.Topic, h.OrderID = topicOf(p, req.Route), p.id
+	if !req.Hooks.Topics[h.Topic] {
+		return webhook.Result{Ignored: fmt.Sprintf("topic %q not enabled", h.Topic)}, nil
+	}
+	return webhook.Result{Hooks: []webhook.Hook{h}}, nil
 }
 
-// ParseWebhook is a skeleton (contract commit).
+// topicOf is a check's topic from its content (see Receive).
+func topicOf(p parsed, route string) string {
+	switch {
+	case p.o.Status == StatusClosed:
+		return TopicClose
+	case p.shape == ShapeOnline:
+		return TopicOpen
+	case route == TopicUpdate:
+		return TopicUpdate
+	}
+	return TopicThird
+}
+
+// verify compares the header with the secret in constant time: both are
+// hashed first, so not even their lengths leak.
+func verify(h http.Header, secret string) error {
+	if secret == "" {
+		return ErrNoKey
+	}
+	got := strings.TrimSpace(h.Get(Header))
+	if got == "" {
+		return ErrKeyMissing
+	}
+	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(secret))
+	if subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
+		return ErrKeyMismatch
+	}
+	return nil
+}
+
+// keep is what of the request headers the inbox keeps: never the key.
+func keep(h http.Header) http.Header {
+	out := http.Header{}
+	for _, k := range []string{"Content-Type", "User-Agent"} {
+		if v := h.Values(k); len(v) > 0 {
+			out[k] = append([]string(nil), v...)
+		}
+	}
+	return out
+}
+
+// ParseWebhook reads a kept delivery: every one carries the whole check,
+// so ok is true. A body that is not a check, or one whose figures
+// disagree, is an error (see ParseCheck).
 func (*Client) ParseWebhook(topic string, body []byte) (order.Order, bool, error) {
-	return order.Order{}, false, errors.New("not yet")
+	o, err := ParseCheck(body)
+	if err != nil {
+		return order.Order{}, false, err
+	}
+	return o, true, nil
 }

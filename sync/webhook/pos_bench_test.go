@@ -1,0 +1,103 @@
+package webhook_test
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source/pos"
+
+	. "github.com/orderbrug/orderbrug/sync/webhook"
+)
+
+// BenchmarkPOSDelivery: the till's Close route as WooCommerce's is measured
+// (BenchmarkWooDelivery): real closed checks posted to
+// /hooks/pos/{shop}/close on a loopback server by 50 concurrent senders on
+// keep-alive connections, through the real Handler and pos.Receiver (the
+// constant-time key check, both JSON decodes of an envelope whose data is
+// a string, the twins, the lines and their reconciliation) into an Inbox
+// that accepts everything and stores nothing, as the WooCommerce benchmark
+// does. Every answer must be 200. Reports deliveries/s and the p50 and p99
+// time from send to answer; ns/op and allocs/op are per delivery, client
+// and server together.
+func BenchmarkPOSDelivery(b *testing.B) {
+	for _, c := range []struct{ name, file string }{
+		{"fixture-4KB", "linga-close-check.example.json"},
+		{"group-dinner-9KB", "close-group-dinner.envelope.json"},
+	} {
+		b.Run(c.name, func(b *testing.B) { benchPOS(b, c.file) })
+	}
+}
+
+func benchPOS(b *testing.B, file string) {
+	const senders = 50
+	const key = "bench-key-0123456789abcdef0123456789abcdef"
+	body, err := os.ReadFile(filepath.Join("..", "source", "pos", "testdata", file))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pos.ParseCheck(body); err != nil {
+		b.Fatal(err)
+	}
+	ts := startServer(b, Config{
+		Shops: mapShops{"pos/s": {Secret: key, Topics: map[string]bool{pos.TopicOpen: true, pos.TopicUpdate: true,
+			pos.TopicClose: true, pos.TopicThird: true}}},
+		Inbox:     nopInbox{},
+		Receivers: map[order.Source]Receiver{order.POS: pos.Receiver{}},
+		Logger:    slog.New(slog.DiscardHandler),
+	}, nil)
+	url := ts.URL + "/hooks/pos/s/close"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders}}
+	defer client.CloseIdleConnections()
+
+	var mu sync.Mutex
+	var lat []time.Duration
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism(max(1, (senders+procs-1)/procs))
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		local := make([]time.Duration, 0, 1024)
+		for pb.Next() {
+			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set(pos.Header, key)
+			t0 := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			local = append(local, time.Since(t0))
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+		mu.Lock()
+		lat = append(lat, local...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+}
