@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -162,7 +163,7 @@ func decideTill(r rules, base store.DecideFunc) store.DecideFunc {
 			// already, nothing more to count. Decided again as it is (the
 			// shop's options changed): nothing to tell either.
 			d.ReasonArg = prev.ReasonArg
-			if !o.Modified.Equal(prev.Modified) {
+			if snap, err := json.Marshal(o); err != nil || !bytes.Equal(snap, prev.Snapshot) {
 				d.Events = []store.Event{{Shop: r.sh.Name, OrderNo: o.Number, Code: "check_repeat",
 					Args: map[string]string{"check": o.Number}}}
 			}
