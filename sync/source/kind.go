@@ -248,6 +248,9 @@ type Topic struct {
 	Key     string // "order.created", "orders"
 	Label   string // lang key
 	Default bool
+	// Required: the topic cannot be switched off, since without it no sale
+	// is booked (the till's Close: its closed checks are its sales).
+	Required bool
 }
 
 // Config is what a kind's constructor gets for one shop.
