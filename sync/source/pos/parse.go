@@ -210,6 +210,19 @@ func firstOf(s ...string) string {
 // euros): beyond it arithmetic could overflow, and no till sells that.
 const maxAmount = 1_000_000_000_000_000
 
+// maxLines bounds the items, service charges, discounts and tax lines of
+// one check: no till rings up more, and it bounds the work and the sums.
+const maxLines = 5000
+
+// addAmount is sum + v, refused once either or the sum is beyond
+// maxAmount: no sum of a check's figures can wrap around.
+func addAmount(sum, v int64, what string) (int64, error) {
+	if abs(v) > maxAmount || abs(sum) > maxAmount || abs(sum+v) > maxAmount {
+		return 0, fmt.Errorf("%s add up to more than any check (%s)", what, order.Money(maxAmount))
+	}
+	return sum + v, nil
+}
+
 // builder turns a check into an order.
 type builder struct {
 	id     string
@@ -239,6 +252,18 @@ func build(id string, c *check) (order.Order, error) {
 	o.Status = StatusOpen
 	if closed {
 		o.Status = StatusClosed
+	}
+
+	// Bounded work and sums: a check of more lines than any till rings up
+	// is refused before it is read.
+	for _, n := range []struct {
+		what string
+		n    int
+	}{{"items", len(c.Items) + len(c.OrderDetails)}, {"serviceCharges", len(c.ServiceCharges)},
+		{"discounts", len(c.Discounts)}, {"taxes", len(c.Taxes) + len(c.InclusiveTaxes)}, {"payments", len(c.Payments)}} {
+		if n.n > maxLines {
+			return o, fmt.Errorf("%d %s, more than the %d of any check", n.n, n.what, maxLines)
+		}
 	}
 
 	// The check's tax lines: taxes[] say themselves whether they are
@@ -277,6 +302,9 @@ func build(id string, c *check) (order.Order, error) {
 		if err := b.item(order.Product, it, i); err != nil {
 			return o, err
 		}
+		if len(b.lines) > maxLines {
+			return o, fmt.Errorf("more than %d lines, more than any check", maxLines)
+		}
 	}
 	for i, sc := range c.ServiceCharges {
 		if sc.IsVoid.v {
@@ -284,6 +312,9 @@ func build(id string, c *check) (order.Order, error) {
 		}
 		if err := b.item(order.Fee, sc, i); err != nil {
 			return o, err
+		}
+		if len(b.lines) > 2*maxLines {
+			return o, fmt.Errorf("more than %d lines, more than any check", 2*maxLines)
 		}
 	}
 	if b.tw.err != nil {
@@ -304,6 +335,9 @@ func build(id string, c *check) (order.Order, error) {
 		}
 		if err := b.discount(d, i); err != nil {
 			return o, err
+		}
+		if len(b.lines) > 3*maxLines {
+			return o, fmt.Errorf("more than %d lines, more than any check", 3*maxLines)
 		}
 	}
 	if b.tw.err != nil {
@@ -337,14 +371,20 @@ func build(id string, c *check) (order.Order, error) {
 				return o, err
 			}
 			r, _, _ := b.taxRate(t, "")
-			perRate[r] += v
-			sum += v
+			if perRate[r], err = addAmount(perRate[r], v, "the tax lines"); err != nil {
+				return o, err
+			}
+			if sum, err = addAmount(sum, v, "the tax lines"); err != nil {
+				return o, err
+			}
 		}
 		b.tw.sum(vatFrom, vat, "taxes[]", sum, perLine)
 		if b.tw.err != nil {
 			return o, b.tw.err
 		}
-		b.settle(perRate)
+		if err := b.settle(perRate); err != nil {
+			return o, err
+		}
 		for _, r := range b.rates {
 			if v, ok := perRate[r]; ok {
 				o.Taxes = append(o.Taxes, order.RateTax{Rate: r, Tax: order.Money(v)})
@@ -353,8 +393,12 @@ func build(id string, c *check) (order.Order, error) {
 	}
 	var gross, lineVAT int64
 	for _, l := range b.lines {
-		gross += int64(l.Net + l.VAT)
-		lineVAT += int64(l.VAT)
+		if gross, err = addAmount(gross, int64(l.Net+l.VAT), "the lines"); err != nil {
+			return o, err
+		}
+		if lineVAT, err = addAmount(lineVAT, int64(l.VAT), "the lines' VAT"); err != nil {
+			return o, err
+		}
 	}
 	how := "totalAmount"
 	o.Total = order.Money(total)
@@ -558,7 +602,9 @@ func (b *builder) taxOf(what string, refs []taxLine) (itemTax, error) {
 		b.tw.cmp(f+".taxAmount", t.TaxAmount, cents, f+".taxAmountStr", t.TaxAmountStr, false, cents, 1)
 		out.rate, out.inclusive, out.found = r, incl, true
 		if vok {
-			out.vat += v
+			if out.vat, err = addAmount(out.vat, v, f+".taxAmount"); err != nil {
+				return out, err
+			}
 			out.vatSet = true
 		}
 	}
@@ -678,9 +724,14 @@ func (b *builder) item(kind order.LineKind, it item, i int) error {
 			return fmt.Errorf("%s (%s) names no tax, and the check has taxes at %s", what, name, b.ratesText())
 		}
 	}
+	if _, err := addAmount(entered, t.vat, what); err != nil {
+		return err
+	}
 	k := b.line(kind, id, it.MenuItemID.String(), name, qty, entered, t)
 	if kind == order.Product {
-		b.basis[k] += entered
+		if b.basis[k], err = addAmount(b.basis[k], entered, "the items"); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -827,7 +878,7 @@ func (b *builder) spread(kind order.LineKind, id, name string, v int64) error {
 // discount's VAT is what the tax line says the discount took off, not the
 // discount's own share rounded. Lines with the check's own taxAmount are
 // never changed.
-func (b *builder) settle(perRate map[order.Rate]int64) {
+func (b *builder) settle(perRate map[order.Rate]int64) error {
 	for r, want := range perRate {
 		var got, n int64
 		var est []int
@@ -835,7 +886,11 @@ func (b *builder) settle(perRate map[order.Rate]int64) {
 			if l.Rate != r {
 				continue
 			}
-			got, n = got+int64(l.VAT), n+1
+			var err error
+			if got, err = addAmount(got, int64(l.VAT), "the lines' VAT at "+r.Percent()+"%"); err != nil {
+				return err
+			}
+			n++
 			if b.estimated[i] {
 				est = append(est, i)
 			}
@@ -864,6 +919,7 @@ func (b *builder) settle(perRate map[order.Rate]int64) {
 			}
 		}
 	}
+	return nil
 }
 
 // tip is what the guest gave the staff: tipAmount, else the gratuity, else
@@ -880,7 +936,9 @@ func (b *builder) tip() (int64, string, error) {
 		if err != nil {
 			return 0, "", err
 		}
-		g += v
+		if g, err = addAmount(g, v, "the gratuities"); err != nil {
+			return 0, "", err
+		}
 	}
 	if g != 0 {
 		return g, "gratuity", nil
@@ -931,12 +989,17 @@ func (b *builder) totalTax() (int64, string, error) {
 			if err != nil {
 				return 0, "", err
 			}
-			sum += v
+			if sum, err = addAmount(sum, v, "the tax lines"); err != nil {
+				return 0, "", err
+			}
 		}
 		return sum, "taxes[]", nil
 	}
 	for _, l := range b.lines {
-		sum += int64(l.VAT)
+		var err error
+		if sum, err = addAmount(sum, int64(l.VAT), "the lines' VAT"); err != nil {
+			return 0, "", err
+		}
 	}
 	return sum, "the items' taxes", nil
 }

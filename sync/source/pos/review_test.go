@@ -1,0 +1,40 @@
+package pos
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// bigCheck is a closed check of n items of amount v each at 0 %, whose
+// totalAmount is what they would add up to modulo 2^64.
+func bigCheck(n int, v int64) []byte {
+	var b strings.Builder
+	total := int64(0)
+	b.WriteString(`{"checkID":"big","checkStatus":"Closed","dateClosed":"2026-12-01T22:00:00Z","items":[`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":"%d","name":"x","totalAmount":%d}`, i, v)
+		total += v // wraps, as the parser's sum did
+	}
+	fmt.Fprintf(&b, `],"totalAmount":%d,"totalTaxAmount":0}`, total)
+	return []byte(b.String())
+}
+
+// TestSumsBounded: a check whose items add up beyond any check is refused
+// (the sums wrapped to a small total before), and so is one of more items
+// than any till rings up.
+func TestSumsBounded(t *testing.T) {
+	if _, err := ParseCheck(bigCheck(18447, 999999999999999)); err == nil || !strings.Contains(err.Error(), "18447 items, more than the 5000") {
+		t.Errorf("18447 items: %v", err)
+	}
+	if _, err := ParseCheck(bigCheck(2000, 999999999999999)); err == nil || !strings.Contains(err.Error(), "add up to more than any check") {
+		t.Errorf("2000 items of 9.999.999.999.999,99: %v", err)
+	}
+	o, err := ParseCheck(bigCheck(3, 1050))
+	if err != nil || o.Total != 3150 {
+		t.Errorf("3 items: %v %+v", err, o.Total)
+	}
+}
