@@ -45,6 +45,9 @@ const (
 	// ReasonDayEmpty: a day summary with nothing to book (every check of it
 	// voided to nothing).
 	ReasonDayEmpty = "day_empty"
+	// ReasonCheckEmpty: a closed check with nothing sold, booked per check:
+	// nothing to book.
+	ReasonCheckEmpty = "check_empty"
 )
 
 // DayPrefix starts the ext id of a day summary: "day/2026-12-01".
@@ -140,6 +143,10 @@ func decideTill(r rules, base store.DecideFunc) store.DecideFunc {
 			return decideDay(r, base, prev, o)
 		}
 		counted := prev != nil && prev.State == store.Ignored && prev.Reason == ReasonInDaySummary
+		if !daily && !counted && source.In(o.Status, r.k.Final) && len(o.Lines) == 0 && o.Total == 0 &&
+			(prev == nil || prev.State != store.Booked) {
+			return store.Decision{State: store.Ignored, Reason: ReasonCheckEmpty}
+		}
 		if !source.In(o.Status, r.k.Final) || !daily && !counted {
 			// Per check, a closed check is booked as an order; one already
 			// counted in a day summary stays counted, whatever the mode now.
@@ -200,13 +207,14 @@ func decideDay(r rules, base store.DecideFunc, prev *store.Record, o order.Order
 		return store.Decision{State: prev.State, Reason: prev.Reason, ReasonArg: prev.ReasonArg, Detail: prev.Detail}
 	}
 	day := strings.TrimPrefix(o.ID, DayPrefix)
-	checks := fmt.Sprint(dayChecks(o))
+	n, late := dayChecks(o)
+	checks := fmt.Sprint(n)
 	if o.Status != dayClosed {
 		closes := ""
 		if end, err := DayEnd(day, Cutoff(r.sh, r.k)); err == nil {
 			closes = end.Format(time.RFC3339)
 		}
-		arg, _ := json.Marshal(map[string]string{"day": day, "checks": checks, "closes": closes})
+		arg, _ := json.Marshal(map[string]string{"day": day, "checks": checks, "late": fmt.Sprint(late), "closes": closes})
 		return store.Decision{State: store.Parked, Reason: ReasonDayCollecting, ReasonArg: string(arg)}
 	}
 	ev := store.Event{Shop: r.sh.Name, OrderNo: o.Number, Code: "day_closed",
@@ -228,13 +236,21 @@ const dayVATSlack order.Money = 50
 // dayNote is the summary's note: "Aantal bonnen: 12".
 const dayNote = "Aantal bonnen: "
 
-func dayChecks(o order.Order) int {
-	var n int
+// dayLateNote counts the checks of earlier days on a summary.
+const dayLateNote = "; correcties van eerdere dagen: "
+
+// dayChecks reads a summary's note: its own checks, and those of earlier
+// days counted on it.
+func dayChecks(o order.Order) (checks, late int) {
 	if s, ok := strings.CutPrefix(o.Note, dayNote); ok {
-		s, _, _ = strings.Cut(s, ";")
-		_, _ = fmt.Sscan(s, &n)
+		own, _, _ := strings.Cut(s, ";")
+		_, _ = fmt.Sscan(own, &checks)
 	}
-	return n
+	if _, s, ok := strings.Cut(o.Note, dayLateNote); ok {
+		s, _, _ = strings.Cut(s, ";")
+		_, _ = fmt.Sscan(s, &late)
+	}
+	return checks, late
 }
 
 // daySummary makes the summary of a day from its parts: a line per VAT
@@ -333,7 +349,7 @@ func daySummary(sh store.Shop, day string, sum store.DaySum, status order.Status
 	}
 	o.Note = fmt.Sprintf("%s%d", dayNote, sum.Checks)
 	if n := sum.LateChecks; n > 0 {
-		o.Note += fmt.Sprintf("; correcties van eerdere dagen: %d", n)
+		o.Note += fmt.Sprintf("%s%d", dayLateNote, n)
 	}
 	if checksVAT != o.TotalTax {
 		o.Note += fmt.Sprintf("; btw berekend op de dagomzet %s (op de bonnen opgeteld %s)", o.TotalTax, checksVAT)
@@ -511,7 +527,13 @@ func (e *Engine) countCheck(ctx context.Context, tx *store.Tx, sh store.Shop, id
 		return err
 	}
 	ev := store.Event{Shop: sh.Name, OrderNo: rec.Number, Code: "check_counted", Args: map[string]string{"check": rec.Number, "day": target}}
-	if len(counted) > 0 || target != own {
+	switch {
+	case len(counted) == 0 && target != own:
+		// Counted for the first time after its day's summary left
+		// collecting: late, not closed again.
+		ev = store.Event{Level: store.Warn, Shop: sh.Name, OrderNo: rec.Number, Code: "check_late",
+			Args: map[string]string{"check": rec.Number, "day": own, "into": target, "amount": diff.String()}}
+	case len(counted) > 0:
 		ev = store.Event{Level: store.Warn, Shop: sh.Name, OrderNo: rec.Number, Code: "check_correction",
 			Args: map[string]string{"check": rec.Number, "day": own, "into": target, "amount": diff.String()}}
 	}

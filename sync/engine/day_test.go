@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -305,7 +306,9 @@ func TestCheckClosedAgain(t *testing.T) {
 
 	// Reopened the next day and closed for less: a correction on the 2nd.
 	r.now = time.Date(2026, 12, 2, 12, 0, 0, 0, ams)
-	r.deliver(t, check("3-201", at, 2950, 0), "reclosed")
+	again := check("3-201", r.now, 2950, 0) // closed now, its business day the 1st
+	again.BusinessDay = "2026-12-01"
+	r.deliver(t, again, "reclosed")
 	if got := invoiceOf(t, r.rec(t, "day/2026-12-01")); got.Total != 4750 {
 		t.Fatalf("booked summary changed: %s", got.Total)
 	}
@@ -313,6 +316,10 @@ func TestCheckClosedAgain(t *testing.T) {
 	o, _ = next.Order()
 	if next.Total != -300 || len(o.Lines) != 1 || !strings.Contains(o.Lines[0].Name, "Correctie kassabonnen van 2026-12-01") {
 		t.Fatalf("next day: total %s lines %+v", next.Total, o.Lines)
+	}
+	// A till that sends the older close again is not obeyed.
+	if got := r.deliver(t, check("3-201", at.Add(time.Hour), 3250, 0), "retried"); got != "older close" {
+		t.Fatalf("an older close again: %q", got)
 	}
 	corr := events(t, r.st, "check_correction")
 	if len(corr) == 0 || corr[0].Args["into"] != "2026-12-02" || corr[0].Args["day"] != "2026-12-01" || corr[0].Args["amount"] != "-3.00" {
@@ -623,5 +630,68 @@ func TestCheckCorrectedTwice(t *testing.T) {
 	o, _ := r.rec(t, "day/2026-12-02").Order()
 	if o.Total != 5000-950 || !strings.HasPrefix(o.Note, "Aantal bonnen: 1; correcties van eerdere dagen: 1") {
 		t.Fatalf("day 2: %s %q", o.Total, o.Note)
+	}
+}
+
+// TestTillUnreadableAndEmpty: a delivery the till's parser refuses but
+// that names its check is kept as a failed order with its bytes (the till
+// cannot be asked for it); per check, a closed check with nothing sold is
+// not booked; a check of a booked day that comes late is told as late.
+func TestTillUnreadableAndEmpty(t *testing.T) {
+	r := newTillRig(t, map[string]string{source.OptionBooking: source.BookingPerCheck})
+	ctx := context.Background()
+	at := time.Date(2026, 12, 1, 19, 0, 0, 0, ams)
+	r.now = at
+	body := []byte(`{"id":"9-001","status":`)
+	id, err := r.st.AddDelivery(ctx, store.Delivery{Source: "till", Shop: r.sh.Slug, Topic: "close", OrderID: "9-001",
+		Body: body, ReceivedAt: r.now, Status: 400, Dedupe: store.DedupeKey(body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.e.ProcessInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := r.rec(t, "9-001")
+	raw, _ := r.st.Raw(ctx, r.sh.ID, "9-001")
+	if rec.State != store.Failed || rec.Reason != engine.ReasonUnparseable || !bytes.Equal(raw, body) {
+		t.Fatalf("unreadable check: %s %s, raw %q", rec.State, rec.Reason, raw)
+	}
+	if d, _ := r.st.Delivery(ctx, id); !strings.HasPrefix(d.Result, "error: kept as unreadable") {
+		t.Fatalf("delivery result %q", d.Result)
+	}
+	// Readable later (a replay once the parser learned it): applied.
+	r.deliver(t, check("9-001", at, 1000, 0), "")
+	if rec := r.rec(t, "9-001"); rec.State != store.Queued {
+		t.Fatalf("the check read at last: %s %s", rec.State, rec.Reason)
+	}
+
+	empty := check("9-002", at, 0, 0)
+	r.deliver(t, empty, "")
+	if rec := r.rec(t, "9-002"); rec.State != store.Ignored || rec.Reason != engine.ReasonCheckEmpty {
+		t.Fatalf("empty check: %s %s", rec.State, rec.Reason)
+	}
+}
+
+// TestLateCheck: a check of a day whose summary was booked, counted for
+// the first time, is a late check on the day being collected, not a check
+// closed again.
+func TestLateCheck(t *testing.T) {
+	r := newTillRig(t, nil)
+	at := time.Date(2026, 12, 1, 19, 0, 0, 0, ams)
+	r.now = at
+	r.deliver(t, check("L-1", at, 1000, 0), "")
+	r.now = time.Date(2026, 12, 2, 4, 1, 0, 0, ams)
+	r.closeAndBook(t)
+	r.now = time.Date(2026, 12, 2, 9, 0, 0, 0, ams)
+	late := check("L-2", r.now, 500, 0)
+	late.BusinessDay = "2026-12-01"
+	r.deliver(t, late, "")
+	evs := events(t, r.st, "check_late")
+	if len(evs) != 1 || evs[0].Args["day"] != "2026-12-01" || evs[0].Args["into"] != "2026-12-02" || len(events(t, r.st, "check_correction")) != 0 {
+		t.Fatalf("late events %+v", evs)
+	}
+	var arg map[string]string
+	if err := json.Unmarshal([]byte(r.rec(t, "day/2026-12-02").ReasonArg), &arg); err != nil || arg["late"] != "1" || arg["checks"] != "0" {
+		t.Fatalf("collecting arg %v %v", arg, err)
 	}
 }

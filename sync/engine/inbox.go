@@ -81,10 +81,21 @@ func (e *Engine) processDelivery(ctx context.Context, d store.Delivery, polled s
 		case err != nil && d.OrderID == "":
 			return fail(err)
 		case err != nil:
+			_ = fail(err)
+			if _, fetches := src.(source.Fetcher); !fetches {
+				// Nothing to ask (a till only pushes): the order is kept as
+				// unreadable, with the delivery's bytes, for a person to see
+				// in the Open tab, and the delivery stays for a replay.
+				if err := e.keepUnreadable(ctx, sh, []store.Unreadable{{ShopID: sh.ID, ExtID: d.OrderID,
+					Raw: d.Body, Detail: err.Error()}}); err != nil {
+					return fail(err)
+				}
+				e.changed()
+				return "error: kept as unreadable: " + err.Error()
+			}
 			// A body that cannot be read still names its order: ask the shop
 			// for it, which keeps it (as unreadable, with its payload, if the
 			// shop's answer cannot be read either) instead of dropping it.
-			_ = fail(err)
 			o, full = order.Order{ID: d.OrderID}, false
 		}
 		if full {
@@ -130,12 +141,21 @@ func (e *Engine) applyDelivered(ctx context.Context, sh store.Shop, src source.S
 	if o.Modified.IsZero() {
 		o.Modified = d.ReceivedAt.UTC()
 	}
-	if len(k.Final) > 0 && !source.In(o.Status, k.Final) {
+	if len(k.Final) > 0 {
 		prev, err := e.Store.Record(ctx, sh.ID, o.ID)
 		if err == nil && source.In(prev.Status, k.Final) {
-			_ = e.Store.AddEvent(ctx, store.Event{Shop: sh.Name, OrderNo: prev.Number, Code: "check_after_close",
-				Args: map[string]string{"check": prev.Number, "status": string(o.Status)}})
-			return "after close"
+			if !source.In(o.Status, k.Final) {
+				_ = e.Store.AddEvent(ctx, store.Event{Shop: sh.Name, OrderNo: prev.Number, Code: "check_after_close",
+					Args: map[string]string{"check": prev.Number, "status": string(o.Status)}})
+				return "after close"
+			}
+			// Two closes: the one closed later is the check (a till that
+			// sends an older close again after a newer one is not obeyed).
+			if was, err := prev.Order(); err == nil && !o.Paid.IsZero() && o.Paid.Before(was.Paid) {
+				_ = e.Store.AddEvent(ctx, store.Event{Shop: sh.Name, OrderNo: prev.Number, Code: "check_older_close",
+					Args: map[string]string{"check": prev.Number}})
+				return "older close"
+			}
 		}
 	}
 	// Nothing can be fetched from a kind that only pushes: of two
