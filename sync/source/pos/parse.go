@@ -1098,8 +1098,10 @@ func parseTime(s string) (time.Time, string, error) {
 	return time.Time{}, "", errors.New("not a time")
 }
 
-// parseDay reads a business date: "2026-12-01" (also with a time after
-// it), "01-Dec-2026" (Linga's report dates), "12/01/2026" (US).
+// parseDay reads a business date: "2026-12-01", "01-Dec-2026" (Linga's
+// report dates), "12/01/2026" (US), or a time: one with a zone
+// ("2026-11-30T23:00:00.000Z") is the date in Europe/Amsterdam (1
+// December), one without is the shop's wall clock and its date.
 func parseDay(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range []string{"2006-01-02", "02-Jan-2006", "01/02/2006"} {
@@ -1107,10 +1109,11 @@ func parseDay(s string) (string, error) {
 			return t.Format("2006-01-02"), nil
 		}
 	}
-	if len(s) > 10 {
-		if t, err := time.Parse("2006-01-02", s[:10]); err == nil && (s[10] == 'T' || s[10] == ' ') {
-			return t.Format("2006-01-02"), nil
-		}
+	if digits(s) {
+		return "", errors.New("not a date")
+	}
+	if t, _, err := parseTime(s); err == nil {
+		return t.In(amsterdam).Format("2006-01-02"), nil
 	}
 	return "", errors.New("not a date")
 }

@@ -38,3 +38,27 @@ func TestSumsBounded(t *testing.T) {
 		t.Errorf("3 items: %v %+v", err, o.Total)
 	}
 }
+
+// TestBusinessDateZoned: a businessDate with a time and a zone is the
+// date in Amsterdam, not its first ten characters.
+func TestBusinessDateZoned(t *testing.T) {
+	for in, want := range map[string]string{
+		"2026-11-30T23:00:00.000Z":  "2026-12-01",
+		"2026-11-30T22:59:59Z":      "2026-11-30",
+		"2026-06-30T22:30:00+00:00": "2026-07-01",
+		"2026-12-01T01:00:00+01:00": "2026-12-01",
+		"2026-12-01 00:30":          "2026-12-01",
+		"2026-12-01":                "2026-12-01",
+		"01-Dec-2026":               "2026-12-01",
+	} {
+		got, err := parseDay(in)
+		if err != nil || got != want {
+			t.Errorf("%s: %q %v, want %s", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"2026-12-01Tjunk", "20261201", "morgen"} {
+		if got, err := parseDay(in); err == nil {
+			t.Errorf("%s: read as %s", in, got)
+		}
+	}
+}
