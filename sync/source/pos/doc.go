@@ -126,7 +126,8 @@
 // taken off.
 //
 // Reconciliation. A closed check whose lines add up to more than a cent
-// per tax line away from Total or TotalTax is refused with a
+// per line (DESIGN "Money and VAT"; at least a cent per tax line) away
+// from Total or TotalTax is refused with a
 // *ReconcileError (its figures and where they come from): a shape misread
 // is never booked with a gap. An open check is read whatever its lines
 // say: it is only parked until it closes.

@@ -18,7 +18,7 @@ import (
 var ErrNotACheck = errors.New("expected a Linga check: an object with checkID and data, or an online order with uniqueOrderID")
 
 // ReconcileError is a closed check whose lines do not add up to its own
-// totals within a cent per tax line: a shape Orderbrug misreads (modifiers
+// totals within a cent per line (at least a cent per tax line): a shape Orderbrug misreads (modifiers
 // priced apart, say) rather than rounding. Nothing is booked from it.
 type ReconcileError struct {
 	Check string
@@ -400,6 +400,9 @@ func build(id string, c *check) (order.Order, error) {
 			return o, err
 		}
 	}
+	// The lines may miss the check's totals by the shop's rounding: a cent
+	// per line (DESIGN "Money and VAT"), at least a cent per tax line.
+	slack := max(perLine, int64(len(b.lines)))
 	how := "totalAmount"
 	o.Total = order.Money(total)
 	if tip != 0 {
@@ -408,17 +411,17 @@ func build(id string, c *check) (order.Order, error) {
 		// 1,50), unless the lines add up to totalAmount itself.
 		o.Total = order.Money(total - tip)
 		how = "totalAmount " + order.Money(total).String() + " less the tip " + order.Money(tip).String() + " (" + tipFrom + ")"
-		if abs(gross-total) <= perLine && abs(gross-(total-tip)) > perLine {
+		if abs(gross-total) <= slack && abs(gross-(total-tip)) > slack {
 			o.Total, how = order.Money(total), "totalAmount; the tip "+order.Money(tip).String()+" is not in it"
 		}
 	}
 	o.TotalTax = order.Money(vat)
 	if closed {
-		if d := abs(gross - int64(o.Total)); d > perLine {
-			return o, &ReconcileError{Check: id, What: "total", Lines: order.Money(gross), Want: o.Total, How: how, Allowed: order.Money(perLine)}
+		if d := abs(gross - int64(o.Total)); d > slack {
+			return o, &ReconcileError{Check: id, What: "total", Lines: order.Money(gross), Want: o.Total, How: how, Allowed: order.Money(slack)}
 		}
-		if d := abs(lineVAT - int64(o.TotalTax)); d > perLine {
-			return o, &ReconcileError{Check: id, What: "VAT", Lines: order.Money(lineVAT), Want: o.TotalTax, How: vatFrom, Allowed: order.Money(perLine)}
+		if d := abs(lineVAT - int64(o.TotalTax)); d > slack {
+			return o, &ReconcileError{Check: id, What: "VAT", Lines: order.Money(lineVAT), Want: o.TotalTax, How: vatFrom, Allowed: order.Money(slack)}
 		}
 	}
 

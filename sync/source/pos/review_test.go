@@ -1,6 +1,7 @@
 package pos
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -60,5 +61,33 @@ func TestBusinessDateZoned(t *testing.T) {
 		if got, err := parseDay(in); err == nil {
 			t.Errorf("%s: read as %s", in, got)
 		}
+	}
+}
+
+// roundedPerItem is a closed check of five items of 10,05 excl. 9 % whose
+// VAT the till rounded per item (0,90 each) while its tax line and totals
+// round once (4,52): the lines miss the totals by two cents, a cent per
+// line at most.
+const roundedPerItem = `{"checkID":"r5","checkStatus":"Closed","dateClosed":"2026-12-01T22:00:00Z","totalAmount":5477,"totalTaxAmount":452,
+	"taxes":[{"id":"t9","taxRate":9,"inclusive":false,"totalTaxAmount":452}],
+	"items":[{"id":"1","name":"Soep","totalAmount":1005,"taxes":[{"id":"t9","taxAmount":90}]},
+		{"id":"2","name":"Soep","totalAmount":1005,"taxes":[{"id":"t9","taxAmount":90}]},
+		{"id":"3","name":"Soep","totalAmount":1005,"taxes":[{"id":"t9","taxAmount":90}]},
+		{"id":"4","name":"Soep","totalAmount":1005,"taxes":[{"id":"t9","taxAmount":90}]},
+		{"id":"5","name":"Soep","totalAmount":1005,"taxes":[{"id":"t9","taxAmount":90}]}]}`
+
+// TestCentPerLine: lines that miss the check's totals by a cent per line
+// are the shop's rounding, not a cent per tax line only; more is refused.
+func TestCentPerLine(t *testing.T) {
+	o := mustParse(t, []byte(roundedPerItem))
+	if o.Total != 5477 || o.TotalTax != 452 {
+		t.Fatalf("total %s VAT %s", o.Total, o.TotalTax)
+	}
+	invoice(t, o)
+	far := strings.Replace(strings.Replace(roundedPerItem, `"totalAmount":5477,"totalTaxAmount":452`, `"totalAmount":5481,"totalTaxAmount":456`, 1),
+		`"totalTaxAmount":452}`, `"totalTaxAmount":456}`, 1)
+	var re *ReconcileError
+	if _, err := ParseCheck([]byte(far)); !errors.As(err, &re) || re.Allowed != 5 {
+		t.Errorf("six cents on five lines: %v", err)
 	}
 }
