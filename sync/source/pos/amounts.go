@@ -66,8 +66,9 @@ func (a amount) shown() string {
 
 // minor reads an integer field in its own minor unit (cents or
 // thousandths, scale): a whole JSON number (3100, or 3100.0), an integer
-// as text ("3100"), or, from a sender that formats it, a decimal in
-// currency units ("31,00"). Absent is 0, false.
+// as text of digits only ("3100"), or, from a sender that formats it, a
+// decimal in currency units ("31,00", "10.00" = 1000 cents). Absent is 0,
+// false.
 func (a amount) minor(field string, scale int) (int64, bool, error) {
 	if !a.set() {
 		return 0, false, nil
@@ -75,8 +76,13 @@ func (a amount) minor(field string, scale int) (int64, bool, error) {
 	if a.bad {
 		return 0, false, fmt.Errorf("%s is %s, not an amount", field, a.shown())
 	}
-	if v, ok := wholeNumber(a.raw); ok {
-		return v, true, nil
+	// A JSON number, or text of digits only ("3100"), is in the field's
+	// own unit; text with a separator ("10.00", "31,00") is a decimal in
+	// currency units, never read as whole cents.
+	if !a.str || !strings.ContainsAny(a.raw, ".,") {
+		if v, ok := wholeNumber(a.raw); ok {
+			return v, true, nil
+		}
 	}
 	if a.str {
 		if vs, ok := parseLocale(a.raw, scale); ok {

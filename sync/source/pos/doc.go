@@ -62,8 +62,9 @@
 // decimal separator when both occur, one that occurs twice groups
 // thousands, and a single one is decimal, except that "1.234" (three
 // digits after a non-zero group of at most three) may be either and
-// matches its twin either way. An integer field sent as text ("3100") is
-// cents; one formatted ("31,00") is read as text. A fractional number in
+// matches its twin either way. An integer field sent as text of digits
+// ("3100") is cents; one with a separator ("31,00", "10.00") is read as
+// text in currency units. A fractional number in
 // an integer field (11.5) is refused, not guessed.
 //
 // Twins. Where a figure comes twice they must agree: totalAmount with
