@@ -61,6 +61,17 @@ const (
 	CodeWaiting = "waiting"
 )
 
+// Fields of errors that have a sentence of their own (lang key
+// "error.<code>.<field>"), not the field's generic one.
+const (
+	// FieldCheck with CodeUnsupported: the shop's kind cannot be asked for
+	// an order (the till sends every check itself).
+	FieldCheck = "check"
+	// FieldCounted with CodeNotAllowed: a till's check counted in a day
+	// summary is neither booked, ignored nor un-ignored on its own.
+	FieldCounted = "counted"
+)
+
 // addressHinter is implemented by source errors that know where the shop
 // really lives (woocommerce.AddressError).
 type addressHinter interface {

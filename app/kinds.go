@@ -115,6 +115,12 @@ type KindInfo struct {
 	HookHeader string `json:"hook_header"`
 	// DefaultForward is "Status doorzetten verkopen" of a new shop.
 	DefaultForward []order.Status `json:"default_forward"`
+	// Fetch: the shop can be asked for one order ("Nu controleren",
+	// "Openen in de webwinkel"); a till cannot: it sends every check itself.
+	Fetch bool `json:"fetch"`
+	// Poll: the shop's orders are polled (the interval and the recheck
+	// window apply); a till is never polled.
+	Poll bool `json:"poll"`
 }
 
 // Kinds lists the shop systems Orderbrug knows, sorted by name.
@@ -136,6 +142,7 @@ func kindInfo(k *source.Descriptor) KindInfo {
 	ki := KindInfo{Kind: k.Kind, Name: k.Name, Fields: []FieldInfo{}, Options: []OptionInfo{}, Topics: []TopicInfo{},
 		OwnerHookKey: k.OwnerHookKey, Webhooks: k.Hooks != nil, Connect: k.Connect, HookHeader: k.HookHeader,
 		DefaultForward: append([]order.Status{}, k.DefaultForward...)}
+	ki.Fetch, ki.Poll = capabilities(k)
 	for _, f := range k.Fields {
 		ki.Fields = append(ki.Fields, FieldInfo{Key: f.Key, Flag: f.Flag, Label: f.Label, Hint: f.Hint, Default: f.Default,
 			Secret: f.Secret, Required: f.Required})
@@ -148,6 +155,25 @@ func kindInfo(k *source.Descriptor) KindInfo {
 		ki.Topics = append(ki.Topics, TopicInfo{Key: t.Key, Label: t.Label, Default: t.Default})
 	}
 	return ki
+}
+
+// capabilities tells whether a kind's client can be asked for an order
+// (source.Fetcher) and polled (source.Poller), from a client built on a
+// probe configuration that reaches nothing. A kind whose client cannot be
+// built without real settings asks for them (its Fields): it has an API,
+// and is taken to have both.
+func capabilities(k *source.Descriptor) (fetch, poll bool) {
+	opts := make(map[string]string, len(k.Options))
+	for _, o := range k.Options {
+		opts[o.Key] = o.Default
+	}
+	src, err := k.New(source.Config{BaseURL: "https://probe.invalid", Key: "probe", Secret: "probe", Options: opts})
+	if err != nil || src == nil {
+		return len(k.Fields) > 0, len(k.Fields) > 0
+	}
+	_, fetch = src.(source.Fetcher)
+	_, poll = src.(source.Poller)
+	return fetch, poll
 }
 
 // kind is the descriptor of a kind, or CodeUnsupported.

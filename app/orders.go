@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
@@ -29,7 +30,10 @@ type OrderQuery struct {
 
 // OrderView is an order as lists show it.
 type OrderView struct {
-	Shop     string       `json:"shop"`
+	Shop string `json:"shop"`
+	// Source is the shop's kind: what can be done with the order (a
+	// till's check cannot be fetched, KindInfo.Fetch).
+	Source   order.Source `json:"source"`
 	ID       string       `json:"id"`
 	Number   string       `json:"number"`
 	Status   order.Status `json:"status"`
@@ -78,9 +82,16 @@ func (s *Service) Orders(ctx context.Context, q OrderQuery) ([]OrderView, error)
 	if err != nil {
 		return nil, err
 	}
+	kindOf := map[int64]order.Source{}
+	if shops, err := s.store.Shops(ctx); err == nil {
+		for _, sh := range shops {
+			kindOf[sh.ID] = sh.Source
+		}
+	}
 	out := make([]OrderView, len(recs))
 	for i, r := range recs {
 		out[i] = view(r)
+		out[i].Source = kindOf[r.ShopID]
 	}
 	return out, nil
 }
@@ -112,7 +123,9 @@ func (s *Service) Order(ctx context.Context, shop, number string) (OrderDetail, 
 	if err != nil {
 		return OrderDetail{}, err
 	}
-	return OrderDetail{OrderView: view(rec), Order: o, Bookings: bookingViews(bs), Events: eventViews(evs), ShopURL: s.orderURL(sh, o)}, nil
+	v := view(rec)
+	v.Source = sh.Source
+	return OrderDetail{OrderView: v, Order: o, Bookings: bookingViews(bs), Events: eventViews(evs), ShopURL: s.orderURL(sh, o)}, nil
 }
 
 func (s *Service) record(ctx context.Context, shop, number string) (store.Shop, store.Record, error) {
@@ -339,6 +352,15 @@ func (s *Service) Check(ctx context.Context, shop, number string) (bool, error) 
 	sh, rec, err := s.record(ctx, shop, number)
 	if err != nil {
 		return false, err
+	}
+	src, err := s.sourceFor(sh)
+	if err != nil {
+		return false, err
+	}
+	if _, ok := src.(source.Fetcher); !ok {
+		// The till: it sends every check itself, nothing can be asked.
+		return false, &Error{Code: CodeUnsupported, Field: FieldCheck,
+			Err: fmt.Errorf("a %s shop cannot be asked for order %s: it sends every order itself", sh.Source, rec.Number)}
 	}
 	n, err := s.engine.Check(ctx, sh, []string{rec.ExtID})
 	if err != nil {

@@ -62,6 +62,10 @@ func kindErrorText(err error, kind order.Source) string {
 	if own := "error." + code + "." + string(kind); kind != "" && known[own] {
 		return lang.L(own, data)
 	}
+	// A case with a sentence of its own (app.FieldCheck, app.FieldCounted).
+	if own := "error." + code + "." + field; field != "" && known[own] {
+		return lang.L(own, data)
+	}
 	if field != "" {
 		data["Field"] = fieldName(field)
 		if kind != "" {

@@ -491,6 +491,12 @@ func (t *openTab) updateActions() {
 	if n != 1 {
 		t.openBtn.Disable()
 	}
+	if n > 0 && !t.anyFetchable() {
+		// A till's checks: it sends every one itself; nothing to ask for,
+		// no page of its own in an admin.
+		t.checkBtn.Disable()
+		t.openBtn.Disable()
+	}
 	var changed, creditFailed bool
 	for _, v := range t.targets() {
 		changed = changed || v.ChangedAfterBooking
@@ -504,6 +510,18 @@ func (t *openTab) updateActions() {
 	}
 	t.count.SetText(lang.L("open.count", map[string]any{"Shown": formatNumber(len(t.visible)),
 		"Total": formatNumber(len(t.rows)), "Selected": formatNumber(len(t.selected))}))
+}
+
+// anyFetchable reports whether one of the targets is of a kind that can be
+// asked for an order (KindInfo.Fetch).
+func (t *openTab) anyFetchable() bool {
+	kinds := t.u.kinds.Kinds()
+	for _, v := range t.targets() {
+		if v.Source == "" || kindOf(kinds, v.Source).Fetch {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *openTab) showDetail() {
@@ -561,7 +579,14 @@ func firstError(err error) error {
 // checkSelected fetches the selected orders from the shop now.
 func (t *openTab) checkSelected() {
 	changed := 0
-	t.each(t.targets(), func(ctx context.Context, v app.OrderView) error {
+	kinds := t.u.kinds.Kinds()
+	var targets []app.OrderView
+	for _, v := range t.targets() {
+		if v.Source == "" || kindOf(kinds, v.Source).Fetch {
+			targets = append(targets, v)
+		}
+	}
+	t.each(targets, func(ctx context.Context, v app.OrderView) error {
 		c, err := t.u.svc.Check(ctx, v.Shop, v.Number)
 		if c {
 			changed++

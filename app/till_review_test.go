@@ -1,0 +1,65 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// What a review of the till found in the service: each case as a person
+// meets it.
+
+// tillService is a service with a till called Bar, and a function that
+// puts an order of it in a state as the engine would.
+func tillService(t *testing.T) (*app.Service, func(o order.Order, state store.State, reason, arg string)) {
+	t.Helper()
+	ctx := context.Background()
+	svc, err := app.Open(ctx, app.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	if _, err := svc.AddShop(ctx, app.ShopInput{Name: "Bar", Source: order.POS}); err != nil {
+		t.Fatal(err)
+	}
+	sh, err := svc.Store().ShopByName(ctx, "Bar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, func(o order.Order, state store.State, reason, arg string) {
+		t.Helper()
+		o.Source, o.Currency, o.Created, o.Modified = order.POS, "EUR", time.Now().Add(-time.Hour), time.Now().Add(-time.Hour)
+		decide := func(*store.Record, order.Order) store.Decision {
+			return store.Decision{State: state, Reason: reason, ReasonArg: arg}
+		}
+		if _, err := svc.Store().Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o}}, decide); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestTillCheckCannotBeAskedFor: "Nu controleren" on a till's check says
+// the till sends every check itself (not that the shop refused a
+// request); the kinds say which can be asked and polled.
+func TestTillCheckCannotBeAskedFor(t *testing.T) {
+	ctx := context.Background()
+	svc, put := tillService(t)
+	put(order.Order{ID: "77", Number: "77", Status: "open"}, store.Parked, app.ReasonNotForwarded, "open")
+	changed, err := svc.Check(ctx, "Bar", "77")
+	if changed || app.CodeOf(err) != app.CodeUnsupported || app.FieldOf(err) != app.FieldCheck {
+		t.Errorf("check: %v %v (code %s, field %s)", changed, err, app.CodeOf(err), app.FieldOf(err))
+	}
+	if vs, err := svc.Orders(ctx, app.OrderQuery{Shop: "Bar"}); err != nil || len(vs) != 1 || vs[0].Source != order.POS {
+		t.Errorf("orders: %+v %v", vs, err)
+	}
+	for _, k := range svc.Kinds() {
+		want := k.Kind != order.POS
+		if k.Fetch != want || k.Poll != want {
+			t.Errorf("%s: fetch %v poll %v, want %v", k.Kind, k.Fetch, k.Poll, want)
+		}
+	}
+}
