@@ -114,8 +114,11 @@
 // charge's) is then settled against the check's tax line of its rate: the
 // difference, at most a cent per line at the rate, moves between net and
 // VAT on those lines, so a discount's VAT is what the tax line says it
-// took off. The items' own taxAmount is never changed. order.NewInvoice
-// places any remaining cents.
+// took off. The items' own taxAmount is never changed. Then, on a closed
+// check, the VAT of the lines at each rate must be its tax line's within
+// a cent per line at the rate (at least a cent per tax line at it), else
+// a *MismatchError names the tax line (taxes[i]) and both figures.
+// order.NewInvoice places any remaining cents.
 //
 // Tip. The tip goes to the staff and is no revenue: it is tipAmount, else
 // the gratuity's amount, else what the payments' tipAmount add up to,

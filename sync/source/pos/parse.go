@@ -385,6 +385,11 @@ func build(id string, c *check) (order.Order, error) {
 		if err := b.settle(perRate); err != nil {
 			return o, err
 		}
+		if closed {
+			if err := b.ratesAgree(perRate); err != nil {
+				return o, err
+			}
+		}
 		for _, r := range b.rates {
 			if v, ok := perRate[r]; ok {
 				o.Taxes = append(o.Taxes, order.RateTax{Rate: r, Tax: order.Money(v)})
@@ -920,6 +925,50 @@ func (b *builder) settle(perRate map[order.Rate]int64) error {
 			if b.inclRate0(r) {
 				l.Net -= step
 			}
+		}
+	}
+	return nil
+}
+
+// ratesAgree compares, after settling, the VAT the lines carry at each
+// rate with the check's tax line(s) at that rate: they may differ by the
+// shop's rounding, a cent per line at the rate (at least a cent per tax
+// line at it); more is a *MismatchError naming the tax line and both
+// figures. A rate the lines carry VAT at without a tax line is one of 0.
+func (b *builder) ratesAgree(perRate map[order.Rate]int64) error {
+	first := map[order.Rate]string{}
+	taxLines := map[order.Rate]int64{}
+	for i, t := range b.taxes {
+		r, _, _ := b.taxRate(t, "")
+		if _, ok := first[r]; !ok {
+			first[r] = fmt.Sprintf("taxes[%d]", i)
+			if i >= len(b.c.Taxes) {
+				first[r] = fmt.Sprintf("inclusiveTaxes[%d]", i-len(b.c.Taxes))
+			}
+		}
+		taxLines[r]++
+	}
+	for _, r := range b.rates {
+		var got, n int64
+		for _, l := range b.lines {
+			if l.Rate == r {
+				var err error
+				if got, err = addAmount(got, int64(l.VAT), "the lines' VAT at "+r.Percent()+"%"); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		want, field := perRate[r], first[r]
+		if field == "" {
+			field = "taxes[] (none at " + r.Percent() + "%)"
+		} else {
+			field += " (" + r.Percent() + "%)"
+		}
+		allowed := max(taxLines[r], n)
+		if d := abs(got - want); d > allowed {
+			return &MismatchError{Field: field, Value: order.Money(want).String(), Twin: "the lines at " + r.Percent() + "%",
+				TwinValue: order.Money(got).String(), Diff: order.Money(d).String(), Allowed: order.Money(allowed).String()}
 		}
 	}
 	return nil
