@@ -24,8 +24,12 @@ type OrderQuery struct {
 	Changed bool
 	// Reason selects only orders with this reason code (engine.Reason*).
 	Reason string
-	Limit  int
-	Offset int
+	// NotReason leaves out the orders with this reason code: Verwerkt's
+	// Genegeerd without the till's checks counted in a day summary
+	// (ReasonInDaySummary), which a person never ignored.
+	NotReason string
+	Limit     int
+	Offset    int
 }
 
 // OrderView is an order as lists show it.
@@ -78,7 +82,7 @@ func (s *Service) Orders(ctx context.Context, q OrderQuery) ([]OrderView, error)
 		}
 		f.ShopID = sh.ID
 	}
-	recs, err := s.store.Records(ctx, f)
+	recs, err := s.records(ctx, f, q.NotReason)
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +98,41 @@ func (s *Service) Orders(ctx context.Context, q OrderQuery) ([]OrderView, error)
 		out[i].Source = kindOf[r.ShopID]
 	}
 	return out, nil
+}
+
+// records are the store's records of f without those whose reason is not
+// ("" none), paged through so that Limit and Offset count what is left.
+func (s *Service) records(ctx context.Context, f store.Filter, not string) ([]store.Record, error) {
+	if not == "" {
+		return s.store.Records(ctx, f)
+	}
+	limit, skip := f.Limit, f.Offset
+	const page = 2000
+	f.Limit, f.Offset = page, 0
+	var out []store.Record
+	for {
+		recs, err := s.store.Records(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			if r.Reason == not {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			out = append(out, r)
+			if limit > 0 && len(out) == limit {
+				return out, nil
+			}
+		}
+		if len(recs) < page {
+			return out, nil
+		}
+		f.Offset += page
+	}
 }
 
 // OrderDetail is one order with its lines, bookings and history.
@@ -291,7 +330,7 @@ func countedCheck(rec store.Record) error {
 	if day == "" {
 		day = "its day"
 	}
-	return &Error{Code: CodeNotAllowed, Err: fmt.Errorf("check %s is counted in the day summary of %s: correct it in the till", rec.Number, day)}
+	return &Error{Code: CodeNotAllowed, Field: FieldCounted, Err: fmt.Errorf("check %s is counted in the day summary of %s: correct it in the till", rec.Number, day)}
 }
 
 // Ignore marks an order as not to be booked, by a person's choice.

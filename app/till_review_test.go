@@ -63,3 +63,30 @@ func TestTillCheckCannotBeAskedFor(t *testing.T) {
 		}
 	}
 }
+
+// TestTillCountedChecksAreNotIgnored: a check counted in a day summary is
+// not among what a person ignored (NotReason), and booking, ignoring or
+// un-ignoring it is refused with a field that has its own sentence.
+func TestTillCountedChecksAreNotIgnored(t *testing.T) {
+	ctx := context.Background()
+	svc, put := tillService(t)
+	put(order.Order{ID: "88", Number: "88", Status: "closed"}, store.Ignored, app.ReasonInDaySummary, "2026-12-01")
+	put(order.Order{ID: "89", Number: "89", Status: "open"}, store.Ignored, app.ReasonIgnoredByUser, "")
+	for _, f := range []func() error{
+		func() error { return svc.BookAnyway(ctx, "Bar", "88") },
+		func() error { return svc.Ignore(ctx, "Bar", "88") },
+		func() error { return svc.Unignore(ctx, "Bar", "88") },
+	} {
+		if err := f(); app.CodeOf(err) != app.CodeNotAllowed || app.FieldOf(err) != app.FieldCounted {
+			t.Errorf("%v (code %s, field %s)", err, app.CodeOf(err), app.FieldOf(err))
+		}
+	}
+	vs, err := svc.Orders(ctx, app.OrderQuery{States: []app.State{app.Ignored}, NotReason: app.ReasonInDaySummary})
+	if err != nil || len(vs) != 1 || vs[0].Number != "89" {
+		t.Errorf("ignored without the counted: %+v %v", vs, err)
+	}
+	vs, err = svc.Orders(ctx, app.OrderQuery{States: []app.State{app.Ignored}, NotReason: app.ReasonInDaySummary, Offset: 1})
+	if err != nil || len(vs) != 0 {
+		t.Errorf("offset 1: %+v %v", vs, err)
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,5 +55,43 @@ func TestTillCheckNowIsOff(t *testing.T) {
 	_, err := svc.Check(context.Background(), "Bar", "77")
 	if got, want := errorText(err), "Een kassa kan niet om een bon gevraagd worden: de kassa stuurt elke bon zelf."; got != want {
 		t.Errorf("check: %q, want %q", got, want)
+	}
+}
+
+// TestTillCountedChecksInVerwerkt: Genegeerd lists what a person ignored,
+// not the checks counted in a day summary; those have a choice of their
+// own, without "Niet meer negeren"; a refusal of the service about one has
+// its own sentence.
+func TestTillCountedChecksInVerwerkt(t *testing.T) {
+	svc := newService(t)
+	addTill(t, svc)
+	putTillOrder(t, svc, order.Order{ID: "88", Number: "88", Status: "closed", Total: 1250}, store.Ignored, app.ReasonInDaySummary, "2024-01-10")
+	putTillOrder(t, svc, order.Order{ID: "89", Number: "89", Status: "open", Total: 500}, store.Ignored, app.ReasonIgnoredByUser, "")
+	u := newTestUI(t, svc, "nl")
+	d := u.done
+	if len(d.mode.Options) != 4 || d.mode.Options[3] != "Geteld in dagomzet" {
+		t.Fatalf("choices %v", d.mode.Options)
+	}
+	d.mode.SetSelected("Genegeerd")
+	u.bg.wait()
+	if len(d.rows) != 1 || d.rows[0].Number != "89" {
+		t.Fatalf("ignored rows %+v", d.rows)
+	}
+	d.mode.SetSelected("Geteld in dagomzet")
+	u.bg.wait()
+	if len(d.rows) != 1 || d.rows[0].Number != "88" {
+		t.Fatalf("counted rows %+v", d.rows)
+	}
+	row := d.newRow()
+	d.updateRow(0, row)
+	if b := findButton(row, "Niet meer negeren"); b != nil && b.Visible() {
+		t.Error("a counted check offers Niet meer negeren")
+	}
+	if !hasText(row, "Geteld in de dagomzet van 10 jan 2024.") {
+		t.Error("the counted row lacks its sentence")
+	}
+	err := svc.Unignore(context.Background(), "Bar", "88")
+	if got := errorText(err); !strings.HasPrefix(got, "Deze bon is geteld in de dagomzet") {
+		t.Errorf("unignore a counted check: %q", got)
 	}
 }

@@ -29,15 +29,20 @@ type doneTab struct {
 	count   *widget.Label
 	rows    []app.OrderView
 	state   app.State
+	// counted: the till's checks counted in a day summary (ignored with
+	// app.ReasonInDaySummary), a choice of their own, shown once there are
+	// any; Genegeerd lists what was ignored without them.
+	counted bool
 }
 
 func newDoneTab(u *UI) *doneTab {
 	t := &doneTab{u: u, state: app.Booked}
 	modes := map[string]app.State{lang.L("done.booked"): app.Booked, lang.L("done.failed"): app.Failed,
-		lang.L("done.ignored"): app.Ignored}
+		lang.L("done.ignored"): app.Ignored, lang.L("done.counted"): app.Ignored}
 	booked := lang.L("done.booked")
 	t.mode = widget.NewRadioGroup([]string{booked, lang.L("done.failed"), lang.L("done.ignored")}, func(s string) {
 		t.state = modes[s]
+		t.counted = s == lang.L("done.counted")
 		t.load()
 	})
 	t.mode.Horizontal = true
@@ -81,9 +86,16 @@ func (t *doneTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	set(3, formatMoney(v.Total, v.Currency))
 	b1, b2 := right.Objects[0].(*widget.Button), right.Objects[1].(*widget.Button)
 	b1.Enable()
+	b1.Show()
 	if v.State == app.Ignored {
 		info.Importance = widget.MediumImportance
 		info.SetText(reasonText(v.Reason, v.ReasonArg))
+		if v.Reason == app.ReasonInDaySummary {
+			// Counted in its day's summary: nobody ignored it, nothing to undo.
+			b1.Hide()
+			b2.Hide()
+			return
+		}
 		b1.SetText(lang.L("action.unignore"))
 		b1.SetIcon(theme.ContentUndoIcon())
 		b1.OnTapped = func() { t.unignore(v) }
@@ -120,19 +132,43 @@ func (t *doneTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 }
 
-// load fetches the booked or the failed orders.
+// doneLoad is what load found: the rows, and whether there are checks
+// counted in a day summary (their choice is then shown).
+type doneLoad struct {
+	rows    []app.OrderView
+	counted bool
+}
+
+// load fetches the booked, the failed, the ignored orders or the counted
+// checks.
 func (t *doneTab) load() {
-	st := t.state
-	run(t.u, func(ctx context.Context) ([]app.OrderView, error) {
-		return t.u.svc.Orders(ctx, app.OrderQuery{States: []app.State{st}, Limit: doneLimit})
-	}, func(rows []app.OrderView, err error) {
+	st, counted := t.state, t.counted
+	run(t.u, func(ctx context.Context) (doneLoad, error) {
+		q := app.OrderQuery{States: []app.State{st}, Limit: doneLimit}
+		if st == app.Ignored && counted {
+			q.Reason = app.ReasonInDaySummary
+		} else if st == app.Ignored {
+			q.NotReason = app.ReasonInDaySummary
+		}
+		rows, err := t.u.svc.Orders(ctx, q)
+		if err != nil {
+			return doneLoad{}, err
+		}
+		some, err := t.u.svc.Orders(ctx, app.OrderQuery{States: []app.State{app.Ignored}, Reason: app.ReasonInDaySummary, Limit: 1})
+		return doneLoad{rows: rows, counted: len(some) > 0}, err
+	}, func(l doneLoad, err error) {
 		if err != nil {
 			t.count.SetText(errorText(err))
 			return
 		}
-		if st != t.state {
+		if l.counted && len(t.mode.Options) == 3 {
+			t.mode.Options = append(t.mode.Options, lang.L("done.counted"))
+			t.mode.Refresh()
+		}
+		if st != t.state || counted != t.counted {
 			return // the choice changed while loading
 		}
+		rows := l.rows
 		t.rows = rows
 		t.count.SetText(lang.N("done.count", len(rows), map[string]any{"N": formatNumber(len(rows))}))
 		t.list.Refresh()
