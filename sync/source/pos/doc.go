@@ -123,11 +123,15 @@
 // Tip. The tip goes to the staff and is no revenue: it is tipAmount, else
 // the gratuity's amount, else what the payments' tipAmount add up to,
 // else an online order's driverTipAmount (they report one tip, so they are
-// not added). totalAmount is taken to include it (the fixture: 31,00 =
-// 29,50 + 1,50, one card payment of 31,00 with tipAmount 1,50), so Total
-// is totalAmount less the tip; where the lines add up to totalAmount
-// itself and not to it less the tip, the tip came on top and nothing is
-// taken off.
+// not added). totalSaleAmount (with its Str twin), where the check has
+// it, is the sale without the tip (the fixture: 29,50 = 31,00 − 1,50) and
+// is Total: it must be totalAmount less the tip (the tip inside) or
+// totalAmount itself (the tip on top), else a *MismatchError. Without it
+// totalAmount is taken to include the tip, so Total is totalAmount less
+// the tip; where the lines add up to totalAmount itself and not to it less
+// the tip, the tip came on top and nothing is taken off. A service charge
+// that is the gratuity (its id, or a name like the gratuity's with the
+// same amount) is refused: the tip would be booked as revenue.
 //
 // Reconciliation. A closed check whose lines add up to more than a cent
 // per line (DESIGN "Money and VAT"; at least a cent per tax line) away

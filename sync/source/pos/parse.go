@@ -310,6 +310,9 @@ func build(id string, c *check) (order.Order, error) {
 		if sc.IsVoid.v {
 			continue
 		}
+		if err := isGratuity(c, sc, i); err != nil {
+			return o, err
+		}
 		if err := b.item(order.Fee, sc, i); err != nil {
 			return o, err
 		}
@@ -410,7 +413,28 @@ func build(id string, c *check) (order.Order, error) {
 	slack := max(perLine, int64(len(b.lines)))
 	how := "totalAmount"
 	o.Total = order.Money(total)
-	if tip != 0 {
+	sale, saleOK, err := c.TotalSaleAmount.minor("totalSaleAmount", cents)
+	if err != nil {
+		return o, err
+	}
+	switch {
+	case saleOK:
+		// totalSaleAmount is the sale without the tip (the fixture: 29,50
+		// = 31,00 − 1,50): it says whether the tip is in totalAmount.
+		switch {
+		case sale == total-tip:
+			o.Total, how = order.Money(sale), "totalSaleAmount"
+			if tip != 0 {
+				how += " (totalAmount " + order.Money(total).String() + " less the tip " + order.Money(tip).String() + ", " + tipFrom + ")"
+			}
+		case sale == total:
+			o.Total, how = order.Money(sale), "totalSaleAmount; the tip "+order.Money(tip).String()+" is not in totalAmount"
+		default:
+			return o, &MismatchError{Field: "totalSaleAmount", Value: order.Money(sale).String(),
+				Twin: "totalAmount less the tip (" + tipFrom + ")", TwinValue: order.Money(total).String() + " − " + order.Money(tip).String(),
+				Diff: order.Money(abs(sale - (total - tip))).String(), Allowed: order.Money(0).String()}
+		}
+	case tip != 0:
 		// The tip is part of totalAmount (the fixture: 31,00 = 29,50 +
 		// 1,50 fooi, paid as one card payment of 31,00 with tipAmount
 		// 1,50), unless the lines add up to totalAmount itself.
@@ -521,6 +545,7 @@ func roundDiv(v, d int64) int64 {
 func (b *builder) twinsOfCheck(perLine int64) {
 	c, t := b.c, &b.tw
 	t.cmp("totalAmount", c.TotalAmount, cents, "totalAmountStr", c.TotalAmountStr, false, cents, perLine)
+	t.cmp("totalSaleAmount", c.TotalSaleAmount, cents, "totalSaleAmountStr", c.TotalSaleAmountStr, false, cents, perLine)
 	t.cmp("totalTaxAmount", c.TotalTaxAmount, cents, "totalTaxAmountStr", c.TotalTaxAmountStr, false, cents, perLine)
 	t.cmp("totalTaxAmount", c.TotalTaxAmount, cents, "actualTax", c.ActualTax, true, thousandths, perLine)
 	t.cmp("actualTax", c.ActualTax, thousandths, "actualTaxStr", c.ActualTaxStr, false, thousandths, perLine)
@@ -925,6 +950,28 @@ func (b *builder) settle(perRate map[order.Rate]int64) error {
 			if b.inclRate0(r) {
 				l.Net -= step
 			}
+		}
+	}
+	return nil
+}
+
+// isGratuity refuses a service charge that is the check's gratuity (its
+// id, or a name like the gratuity's and the same amount): a tip is no
+// revenue, and booking it as a charge would put it on the invoice.
+func isGratuity(c *check, sc item, i int) error {
+	amt, ok, _ := sc.TotalAmount.minor("", cents)
+	if !ok {
+		amt, ok, _ = sc.Amount.minor("", cents)
+	}
+	name := strings.ToLower(firstOf(sc.Name.String(), sc.ItemName.String()))
+	for j, g := range c.gratuities() {
+		gname := strings.ToLower(g.Name.String())
+		gamt, gok, _ := g.Amount.minor("", cents)
+		sameID := g.ID != "" && sc.ID == g.ID
+		like := name != "" && gname != "" && (strings.Contains(name, gname) || strings.Contains(gname, name))
+		if sameID || like && ok && gok && amt == gamt && amt != 0 {
+			return fmt.Errorf("serviceCharges[%d] (%s) is the gratuity (gratuity[%d] %s): a tip goes to the staff, it is not revenue",
+				i, clip(firstOf(sc.Name.String(), sc.ID.String())), j, clip(firstOf(g.Name.String(), g.ID.String())))
 		}
 	}
 	return nil

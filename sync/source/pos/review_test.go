@@ -117,3 +117,53 @@ func TestRateVATAgrees(t *testing.T) {
 		t.Errorf("a cent per line at the rate: %v", err)
 	}
 }
+
+// TestTotalSaleAmount: totalSaleAmount says whether the tip is inside
+// totalAmount (the fixture: 29,50 = 31,00 − 1,50), where the lines alone
+// cannot tell; one that is neither is refused.
+func TestTotalSaleAmount(t *testing.T) {
+	o := mustParse(t, read(t, fixtureClose))
+	if o.Total != 2950 {
+		t.Errorf("fixture total %s", o.Total)
+	}
+	// A tip of one cent on top of 10,90: the lines are within the rounding
+	// of both readings; totalSaleAmount 10,90 says it is not inside.
+	body := `{"checkID":"c1","checkStatus":"Closed","dateClosed":"2026-12-01T22:00:00Z","totalAmount":1090,"totalSaleAmount":1090,"totalTaxAmount":90,
+		"taxes":[{"id":"t9","taxRate":9,"inclusive":true,"totalTaxAmount":90}],
+		"items":[{"id":"i1","name":"Pasta","totalAmount":1090,"taxes":[{"id":"t9","taxAmount":90}]}],
+		"payments":[{"name":"PIN","amount":1091,"tipAmount":1}]}`
+	if o := mustParse(t, []byte(body)); o.Total != 1090 {
+		t.Errorf("tip on top: total %s, want 10.90", o.Total)
+	}
+	inside := strings.NewReplacer(`"totalAmount":1090,"totalSaleAmount":1090`, `"totalAmount":1091,"totalSaleAmount":1090`).Replace(body)
+	if o := mustParse(t, []byte(inside)); o.Total != 1090 {
+		t.Errorf("tip inside: total %s, want 10.90", o.Total)
+	}
+	_, err := ParseCheck([]byte(strings.Replace(string(read(t, fixtureClose)), `\"totalSaleAmount\":2950`, `\"totalSaleAmount\":2900`, 1)))
+	var me *MismatchError
+	if !errors.As(err, &me) || me.Field != "totalSaleAmount" || me.Value != "29.00" {
+		t.Errorf("totalSaleAmount off: %v", err)
+	}
+}
+
+// TestGratuityAsServiceCharge: a service charge that is the gratuity (its
+// id, or its name and amount) is refused, not booked as revenue.
+func TestGratuityAsServiceCharge(t *testing.T) {
+	body := `{"checkID":"g","checkStatus":"Closed","dateClosed":"2026-12-01T22:00:00Z","totalAmount":1150,"totalTaxAmount":95,
+		"gratuity":{"id":"g1","name":"Fooi","amount":150},"tipAmount":150,
+		"taxes":[{"id":"t9","taxRate":9,"inclusive":true,"totalTaxAmount":95}],
+		"items":[{"id":"i1","name":"Pasta","totalAmount":1000,"taxes":[{"id":"t9","taxAmount":83}]}],
+		"serviceCharges":[{"id":"g1","name":"Service","amount":150,"taxes":[{"id":"t9","taxAmount":12}]}]}`
+	for name, b := range map[string]string{
+		"same id":              body,
+		"same name and amount": strings.Replace(body, `{"id":"g1","name":"Service"`, `{"id":"s1","name":"fooi"`, 1),
+	} {
+		if _, err := ParseCheck([]byte(b)); err == nil || !strings.Contains(err.Error(), "is the gratuity") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	other := strings.Replace(body, `{"id":"g1","name":"Service","amount":150`, `{"id":"s1","name":"Service","amount":150`, 1)
+	if _, err := ParseCheck([]byte(other)); err != nil && strings.Contains(err.Error(), "is the gratuity") {
+		t.Errorf("another service charge: %v", err)
+	}
+}

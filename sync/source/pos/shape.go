@@ -129,6 +129,7 @@ type payment struct {
 
 // gratuity is a check's gratuity{} ({} when there is none).
 type gratuity struct {
+	ID        flexString `json:"id"`
 	Name      flexString `json:"name"`
 	Amount    amount     `json:"amount"`
 	AmountStr amount     `json:"amountStr"`
@@ -167,6 +168,8 @@ type check struct {
 
 	TotalAmount           amount `json:"totalAmount"`
 	TotalAmountStr        amount `json:"totalAmountStr"`
+	TotalSaleAmount       amount `json:"totalSaleAmount"`
+	TotalSaleAmountStr    amount `json:"totalSaleAmountStr"`
 	TotalTaxAmount        amount `json:"totalTaxAmount"`
 	TotalTaxAmountStr     amount `json:"totalTaxAmountStr"`
 	ActualTax             amount `json:"actualTax"`
