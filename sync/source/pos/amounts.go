@@ -286,10 +286,18 @@ type twins struct {
 
 // cmp checks integer field a (in units of 10^-scaleA) against twin b, read
 // from text in currency units unless bMinor says it is an integer field of
-// scale scaleB; allowed is in cents. Absent fields are not compared.
+// scale scaleB; allowed is in cents, and applies only between figures of
+// different scales (a text twin of the same scale must agree exactly).
+// Absent fields are not compared.
 func (t *twins) cmp(field string, a amount, scaleA int, twin string, b amount, bMinor bool, scaleB int, allowed int64) {
 	if t.err != nil || !a.set() || !b.set() {
 		return
+	}
+	if !bMinor && scaleA == scaleB {
+		// A figure and its own *Str twin are the same number printed:
+		// they agree exactly; rounding is only between an integer and
+		// its actual* thousandths.
+		allowed = 0
 	}
 	av, _, err := a.minor(field, scaleA)
 	if err != nil {

@@ -75,9 +75,11 @@
 // actualTaxAmount and actualTax, taxRate with taxRateStr exactly; per item
 // totalAmount, price, amount and each tax's taxAmount with their Str; per
 // payment amount and tipAmount; the gratuity's and each discount's amount.
-// The check's own figures may differ by a cent per tax line, a line's by
-// a cent; the tax lines must add up to the check's VAT within a cent per
-// tax line. More is a *MismatchError naming both fields and figures.
+// A figure and its own *Str twin (the same number printed, at the same
+// scale) must agree exactly; an integer and its actual* thousandths may
+// differ by the rounding, a cent per tax line for the check's own figures
+// and a cent for a tax line's; the tax lines must add up to the check's
+// VAT within a cent per tax line. More is a *MismatchError naming both fields and figures.
 //
 // Taxes. The check's taxes[] (an online order's taxes[] and
 // inclusiveTaxes[]) are its VAT per rate: taxRate is a percentage (9 is

@@ -256,7 +256,11 @@ func TestTwinsDisagree(t *testing.T) {
 		field, twin    string // "" accepted
 	}{
 		{"total 50 cents off", `\"totalAmountStr\":\"31,00\"`, `\"totalAmountStr\":\"31,50\"`, "totalAmount", "totalAmountStr"},
-		{"VAT a cent off per tax line", `\"inclusiveTaxAmountStr\":\"3,17\"`, `\"inclusiveTaxAmountStr\":\"3,19\"`, "", ""},
+		{"VAT text a cent off", `\"inclusiveTaxAmountStr\":\"3,17\"`, `\"inclusiveTaxAmountStr\":\"3,18\"`, "inclusiveTaxAmount", "inclusiveTaxAmountStr"},
+		{"total text a cent off", `\"totalAmountStr\":\"31,00\"`, `\"totalAmountStr\":\"31,01\"`, "totalAmount", "totalAmountStr"},
+		{"item text a cent off", `\"totalAmountStr\":\"10,50\"`, `\"totalAmountStr\":\"10,51\"`, "items[0].totalAmount", "items[0].totalAmountStr"},
+		{"actual tax a cent off per tax line", `\"actualTax\":3163`, `\"actualTax\":3180`, "", ""},
+		{"tax line actual within a cent", `\"actualTaxAmount\":1775`, `\"actualTaxAmount\":1784`, "", ""},
 		{"VAT 3 cents off on 2 tax lines", `\"inclusiveTaxAmountStr\":\"3,17\"`, `\"inclusiveTaxAmountStr\":\"3,20\"`, "inclusiveTaxAmount", "inclusiveTaxAmountStr"},
 		{"actual tax off", `\"actualTax\":3163`, `\"actualTax\":3263`, "totalTaxAmount", "actualTax"},
 		{"tax line actual off", `\"actualTaxAmount\":1775`, `\"actualTaxAmount\":1875`, "taxes[0].totalTaxAmount", "taxes[0].actualTaxAmount"},
