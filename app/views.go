@@ -95,6 +95,8 @@ const (
 	ReasonInDaySummary = engine.ReasonInDaySummary
 	// ReasonDayEmpty: a day summary with nothing to book; argument the day.
 	ReasonDayEmpty = engine.ReasonDayEmpty
+	// ReasonCheckEmpty: a till's closed check with nothing sold; not booked.
+	ReasonCheckEmpty = engine.ReasonCheckEmpty
 )
 
 // Event is one line of the event log.

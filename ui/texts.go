@@ -21,7 +21,7 @@ var reasonCodes = []string{app.ReasonNotForwarded, app.ReasonCheckoutDraft, app.
 	app.ReasonCancelled, app.ReasonWaitingForInvoice, app.ReasonCurrency, app.ReasonUnparseable,
 	app.ReasonCreditFailed, app.ReasonRefundGone, app.ReasonChangedAfterBooking,
 	app.ReasonRecurringOff, app.ReasonProductFilter, app.ReasonPartOfOrder,
-	app.ReasonDayCollecting, app.ReasonInDaySummary, app.ReasonDayEmpty,
+	app.ReasonDayCollecting, app.ReasonInDaySummary, app.ReasonDayEmpty, app.ReasonCheckEmpty,
 	order.ReasonTotalsMismatch, order.ReasonVATSubtotal, order.ReasonBuyerNameMissing, order.ReasonBuyerVATIDMissing,
 	order.ReasonBuyerVATIDInvalid, order.ReasonRefundTooLarge, order.ReasonRefundAmount, order.ReasonCurrencyRate,
 	order.ReasonLineCategory, order.ReasonLineVAT, order.ReasonOutOfScopeMixed, order.ReasonNoLines,
@@ -146,6 +146,12 @@ func tillFigures(args map[string]string, data map[string]any) {
 			data["checks_text"] = lang.N("till.checks", n, map[string]any{"N": formatNumber(n)})
 		}
 	}
+	// late: checks of earlier days that came in after their day closed,
+	// counted on this one; "" when none.
+	data["late_text"] = ""
+	if n, err := strconv.Atoi(args["late"]); err == nil && n > 0 {
+		data["late_text"] = lang.N("till.late", n, map[string]any{"N": formatNumber(n)})
+	}
 }
 
 // dayText writes a business day ("2026-12-01") as a date: "1 dec 2026".
@@ -209,7 +215,10 @@ var eventCodes = []string{"order_parked", "order_queued", "order_before_start", 
 	"order_ignored", "shop_options", "subscription_ended", "order_part_of", "credit_before_start",
 	// A till's: a day summary closed, a check counted in one, counted
 	// again with other totals, a repeat, a change after its close.
-	"day_closed", "check_counted", "check_correction", "check_repeat", "check_after_close"}
+	"day_closed", "check_counted", "check_correction", "check_repeat", "check_after_close",
+	// A check that came in after its day closed, counted on a later day;
+	// an older close that came in after a newer one.
+	"check_late", "check_older_close"}
 
 // pollKinds are engine.KindName's answers; each has "pollkind.<kind>".
 var pollKinds = []string{"auth", "not_found", "network", "bad_response", "bad_request", "unknown"}

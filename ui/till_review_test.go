@@ -95,3 +95,25 @@ func TestTillCountedChecksInVerwerkt(t *testing.T) {
 		t.Errorf("unignore a counted check: %q", got)
 	}
 }
+
+// TestTillNewSentences: the engine's late and older closes, an empty
+// check, and a collecting day that counts late checks of earlier days.
+func TestTillNewSentences(t *testing.T) {
+	newTestUI(t, newService(t), "nl")
+	closes := time.Date(2026, 12, 2, 4, 0, 0, 0, time.FixedZone("CET", 3600))
+	for _, c := range []struct{ got, want string }{
+		{eventText(app.Event{Code: "check_late", Args: map[string]string{"check": "88", "day": "2026-11-30", "into": "2026-12-01", "amount": "12.50"}}),
+			"Bon 88 van 30 nov 2026 kwam binnen na het afsluiten van die dag: geteld op de dagomzet van 1 dec 2026 (€ 12,50)."},
+		{eventText(app.Event{Code: "check_older_close", Args: map[string]string{"check": "88"}}),
+			"Bon 88: een oudere afsluiting kwam na een nieuwere binnen; vastgelegd, niet geteld."},
+		{reasonText(app.ReasonCheckEmpty, ""), "Bon zonder omzet: niets te boeken."},
+		{reasonText(app.ReasonDayCollecting, `{"day":"2026-12-01","checks":"12","late":"2","closes":"`+closes.Format(time.RFC3339)+`"}`),
+			"Dagomzet van 1 dec 2026: 12 bonnen (waarvan 2 bonnen van eerdere dagen, na het afsluiten binnengekomen), wordt geboekt na " + formatDateTime(closes) + "."},
+		{reasonText(app.ReasonDayCollecting, `{"day":"2026-12-01","checks":"12","late":"0","closes":"`+closes.Format(time.RFC3339)+`"}`),
+			"Dagomzet van 1 dec 2026: 12 bonnen, wordt geboekt na " + formatDateTime(closes) + "."},
+	} {
+		if c.got != c.want {
+			t.Errorf("%q\nwant %q", c.got, c.want)
+		}
+	}
+}
