@@ -737,6 +737,14 @@ func (b *builder) item(kind order.LineKind, it item, i int) error {
 	if !ok {
 		return fmt.Errorf("%s (%s) has no totalAmount", what, name)
 	}
+	if it.Quantity.set() {
+		switch {
+		case qty == 0 && entered != 0:
+			return fmt.Errorf("%s (%s): quantity 0 with an amount of %s", what, clip(name), order.Money(entered))
+		case qty < 0 && entered > 0 || qty > 0 && entered < 0:
+			return fmt.Errorf("%s (%s): quantity %s and amount %s disagree in sign", what, clip(name), it.Quantity.shown(), order.Money(entered))
+		}
+	}
 	t, err := b.taxOf(what, it.Taxes)
 	if err != nil {
 		return err
@@ -778,7 +786,8 @@ func (b *builder) ratesText() string {
 }
 
 // quantity reads an item's quantity: a whole number; a fractional one (0.5
-// kg) is returned as 1 with its text for the line's name. Absent is 1.
+// kg) is returned as 1 (-1 when negative) with its text for the line's
+// name. Absent is 1.
 func quantity(what string, a amount) (int64, string, error) {
 	if !a.set() {
 		return 1, "", nil
@@ -791,7 +800,11 @@ func quantity(what string, a amount) (int64, string, error) {
 	if v%1000 == 0 {
 		return v / 1000, "", nil
 	}
-	return 1, strings.TrimRight(strings.TrimRight(fmtScaled(v, thousandths), "0"), "."), nil
+	one := int64(1)
+	if v < 0 {
+		one = -1 // a weighed item returned
+	}
+	return one, strings.TrimRight(strings.TrimRight(fmtScaled(v, thousandths), "0"), "."), nil
 }
 
 // discount adds a check-level discount as negative lines: at its own tax

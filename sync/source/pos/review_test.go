@@ -167,3 +167,31 @@ func TestGratuityAsServiceCharge(t *testing.T) {
 		t.Errorf("another service charge: %v", err)
 	}
 }
+
+// TestQuantitySign: a quantity whose sign disagrees with its amount, or
+// quantity 0 with an amount, is refused; a returned item (both negative)
+// is read.
+func TestQuantitySign(t *testing.T) {
+	body := func(q string, amt int) string {
+		return fmt.Sprintf(`{"checkID":"q","checkStatus":"Closed","dateClosed":"2026-12-01T22:00:00Z","totalAmount":%d,"totalTaxAmount":0,
+			"items":[{"id":"i1","name":"Bier","quantity":%s,"totalAmount":%d}]}`, amt, q, amt)
+	}
+	for _, c := range []struct {
+		q    string
+		amt  int
+		want string // "" accepted
+	}{
+		{"-2", 800, "disagree in sign"},
+		{"2", -800, "disagree in sign"},
+		{`"-0,5"`, 800, "disagree in sign"},
+		{"0", 800, "quantity 0 with an amount of 8.00"},
+		{"-2", -800, ""},
+		{"2", 800, ""},
+		{"0", 0, ""},
+	} {
+		_, err := ParseCheck([]byte(body(c.q, c.amt)))
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("quantity %s amount %d: %v, want %q", c.q, c.amt, err, c.want)
+		}
+	}
+}
