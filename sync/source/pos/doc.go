@@ -92,8 +92,9 @@
 // Lines. Each item of items[] and orderDetails[] that is not isVoid is a
 // product line: ID its id, ProductID its menuItemID, Name its name
 // (itemName, menuItemName), Quantity its quantity (a fractional one, 0,5
-// kg, is quantity 1 with "0.5 × " before the name), its amount as entered
-// totalAmount (else amount, else price × quantity), which is taken to
+// kg, is quantity 1 with "0.5 × " before the name; a quantity whose sign
+// is not its amount's, or 0 with an amount, is refused), its amount as
+// entered totalAmount (else amount, else price × quantity), taken to
 // include its modifiers and its own discounts. Its VAT is the taxAmount of
 // its taxes[] entries; an entry's rate and inclusiveness are its own, else
 // those of the check's tax line with its id. Inclusive: Net = amount −
