@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/engine"
@@ -98,6 +99,22 @@ const (
 	// ReasonCheckEmpty: a till's closed check with nothing sold; not booked.
 	ReasonCheckEmpty = engine.ReasonCheckEmpty
 )
+
+// DayOf is the day of a till's day summary by the order's id
+// ("day/2026-12-01" is "2026-12-01"), "" for any other order.
+func DayOf(extID string) string {
+	if !engine.IsDaySummary(extID) {
+		return ""
+	}
+	return strings.TrimPrefix(extID, engine.DayPrefix)
+}
+
+// Collecting reports whether v is a till's day summary whose day still
+// collects checks: booked or ignored now, it takes its day's later checks
+// with it.
+func (v OrderView) Collecting() bool {
+	return v.Reason == ReasonDayCollecting && DayOf(v.ID) != ""
+}
 
 // Event is one line of the event log.
 type Event struct {

@@ -618,7 +618,7 @@ func (t *openTab) bookSelected() {
 		t.bookAtRate(targets, strings.ToUpper(currency))
 		return
 	}
-	msg := lang.N("open.book_confirm", len(targets), map[string]any{"N": len(targets), "Number": targets[0].Number})
+	msg := bookConfirmText(targets)
 	dialog.ShowConfirm(lang.L("action.book_anyway"), msg, func(yes bool) {
 		if !yes {
 			return
@@ -627,6 +627,36 @@ func (t *openTab) bookSelected() {
 			return t.u.svc.BookAnyway(ctx, v.Shop, v.Number)
 		}, nil)
 	}, t.u.win)
+}
+
+// bookConfirmText asks whether to book targets anyway; a collecting day
+// summary says what becomes of its day's later checks.
+func bookConfirmText(targets []app.OrderView) string {
+	var others []app.OrderView
+	var days []string
+	for _, v := range targets {
+		if v.Collecting() {
+			days = append(days, lang.L("open.book_day_confirm", map[string]any{"day": dayText(app.DayOf(v.ID))}))
+		} else {
+			others = append(others, v)
+		}
+	}
+	if len(others) > 0 {
+		days = append([]string{lang.N("open.book_confirm", len(others), map[string]any{"N": len(others), "Number": others[0].Number})}, days...)
+	}
+	return strings.Join(days, "\n\n")
+}
+
+// ignoreConfirmText is what ignoring targets asks first: "" when nothing
+// needs asking; a collecting day summary takes its day's later checks too.
+func ignoreConfirmText(targets []app.OrderView) string {
+	var days []string
+	for _, v := range targets {
+		if v.Collecting() {
+			days = append(days, lang.L("open.ignore_day_confirm", map[string]any{"day": dayText(app.DayOf(v.ID))}))
+		}
+	}
+	return strings.Join(days, "\n\n")
 }
 
 // bookAtRate asks for the EUR rate of orders in another currency and books
@@ -702,9 +732,22 @@ func (t *openTab) retrySelected() {
 
 // ignoreSelected marks the selected orders as not to be booked.
 func (t *openTab) ignoreSelected() {
-	t.each(t.targets(), func(ctx context.Context, v app.OrderView) error {
-		return t.u.svc.Ignore(ctx, v.Shop, v.Number)
-	}, nil)
+	targets := t.targets()
+	ignore := func() {
+		t.each(targets, func(ctx context.Context, v app.OrderView) error {
+			return t.u.svc.Ignore(ctx, v.Shop, v.Number)
+		}, nil)
+	}
+	msg := ignoreConfirmText(targets)
+	if msg == "" {
+		ignore()
+		return
+	}
+	dialog.ShowConfirm(lang.L("action.ignore"), msg, func(yes bool) {
+		if yes {
+			ignore()
+		}
+	}, t.u.win)
 }
 
 // openInShop opens the order in the shop's admin in the browser.

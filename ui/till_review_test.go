@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/test"
+
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/store"
@@ -115,5 +117,53 @@ func TestTillNewSentences(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%q\nwant %q", c.got, c.want)
 		}
+	}
+}
+
+// TestTillDaySummaryConfirms: booking a collecting day summary anyway, or
+// ignoring it, first says what becomes of the checks still to come; a
+// check of its own is ignored without asking, as any order.
+func TestTillDaySummaryConfirms(t *testing.T) {
+	svc := newService(t)
+	addTill(t, svc)
+	arg := `{"day":"2024-01-10","checks":"3","closes":"2024-01-11T04:00:00+01:00"}`
+	putTillOrder(t, svc, order.Order{ID: "day/2024-01-10", Number: "dag-2024-01-10", Status: "open", Total: 3000,
+		Buyer: order.Party{Name: "Kassaverkopen"}}, store.Parked, app.ReasonDayCollecting, arg)
+	u := newTestUI(t, svc, "nl")
+	o := u.open
+	if len(o.rows) != 1 {
+		t.Fatalf("%d rows", len(o.rows))
+	}
+	o.table.Select(tableCell(0, colNumber))
+	test.Tap(o.ignBtn)
+	if top := u.win.Canvas().Overlays().Top(); top == nil ||
+		!hasText(top, "Alle bonnen van 10 jan 2024, ook die nog komen, worden niet geboekt. Alleen doen als u deze dag zelf boekt.") {
+		t.Fatal("ignoring a collecting day asks nothing, or not that")
+	}
+	tapDialogButton(t, u, "Nee")
+	if vs, _ := svc.Orders(context.Background(), app.OrderQuery{States: []app.State{app.Ignored}}); len(vs) != 0 {
+		t.Fatal("ignored after No")
+	}
+	test.Tap(o.bookBtn)
+	if top := u.win.Canvas().Overlays().Top(); top == nil ||
+		!hasText(top, "De dagomzet van 10 jan 2024 wordt nu geboekt; bonnen van die dag die nog komen, gaan naar de dagomzet van de volgende dag.") ||
+		hasText(top, "status die niet wordt doorgezet") {
+		t.Fatal("booking a collecting day anyway does not say what becomes of its later checks")
+	}
+	tapDialogButton(t, u, "Nee")
+
+	// A check parked for its status: ignored at once.
+	putTillOrder(t, svc, order.Order{ID: "77", Number: "77", Status: "open", Total: 500}, store.Parked, app.ReasonNotForwarded, "open")
+	o.load()
+	u.bg.wait()
+	for i, r := range o.rows {
+		if r.Number == "77" {
+			o.table.Select(tableCell(i, colNumber))
+		}
+	}
+	test.Tap(o.ignBtn)
+	u.bg.wait()
+	if vs, _ := svc.Orders(context.Background(), app.OrderQuery{States: []app.State{app.Ignored}}); len(vs) != 1 || vs[0].Number != "77" {
+		t.Errorf("ignored %+v", vs)
 	}
 }
