@@ -265,7 +265,8 @@ type MismatchError struct {
 	// as they came (with the amount they were read as).
 	Field, Twin      string
 	Value, TwinValue string
-	// Diff and Allowed are in currency units ("0.50", "0.02").
+	// Diff and Allowed are in currency units ("0.50", "0.02"); both ""
+	// for figures that are not amounts (checkStatus and isClosed).
 	Diff, Allowed string
 }
 
@@ -273,6 +274,9 @@ func (e *MismatchError) Error() string {
 	id := ""
 	if e.Check != "" {
 		id = "check " + e.Check + ": "
+	}
+	if e.Diff == "" {
+		return fmt.Sprintf("%s%s %q and %s %s disagree", id, e.Field, e.Value, e.Twin, e.TwinValue)
 	}
 	return fmt.Sprintf("%s%s %s and %s %s disagree by %s, more than the %s of rounding allowed",
 		id, e.Field, e.Value, e.Twin, e.TwinValue, e.Diff, e.Allowed)

@@ -16,6 +16,10 @@ const Header = "X-Orderbrug-Key"
 const (
 	StatusOpen   order.Status = "open"
 	StatusClosed order.Status = "closed"
+	// StatusVoid is a check the till voided or deleted (checkStatus
+	// "Void", "Voided", "Deleted"): no sale. It is not final and not
+	// forwarded; it parks like an open check.
+	StatusVoid order.Status = "void"
 )
 
 // Topics: the toggles of Back Office's Order webhook page.
@@ -38,9 +42,9 @@ var (
 	_ source.StatusLister  = (*Client)(nil)
 )
 
-// Statuses are a check's: open and closed.
+// Statuses are a check's: open, closed and void.
 func (*Client) Statuses(context.Context) ([]order.StatusInfo, error) {
-	return []order.StatusInfo{{Slug: StatusOpen, Name: "Open"}, {Slug: StatusClosed, Name: "Closed"}}, nil
+	return []order.StatusInfo{{Slug: StatusOpen, Name: "Open"}, {Slug: StatusClosed, Name: "Closed"}, {Slug: StatusVoid, Name: "Void"}}, nil
 }
 
 // Descriptor is what the rest of Orderbrug knows of the till.

@@ -47,7 +47,7 @@ func TestDescriptor(t *testing.T) {
 		t.Error("a till has no poll")
 	}
 	st, err := src.(source.StatusLister).Statuses(context.Background())
-	if err != nil || len(st) != 2 || st[0].Slug != StatusOpen || st[1].Slug != StatusClosed {
+	if err != nil || len(st) != 3 || st[0].Slug != StatusOpen || st[1].Slug != StatusClosed || st[2].Slug != StatusVoid {
 		t.Errorf("statuses %v %v", st, err)
 	}
 }

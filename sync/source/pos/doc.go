@@ -41,9 +41,16 @@
 // not used). Number is checkNumber, else orderNumber, else the id.
 //
 // Status. A check is closed when checkStatus is "Closed" in any case or
-// isClosed is true (also "true", "1", "yes"); everything else is open,
-// including an online order's orderStatus of any value (its meaning is
-// not published). The route a check came in on never decides it.
+// isClosed is true (also "true", "1", "yes"); checkStatus and isClosed
+// that disagree ("Closed" with isClosed false, "Open" with isClosed true)
+// are a *MismatchError naming both. checkStatus "Void", "Voided" or
+// "Deleted" (any case) is no sale: status void (StatusVoid), not final and
+// not forwarded, parked like an open check, whatever isClosed says.
+// Everything else is open, including an online order's orderStatus of any
+// value (its meaning is not published): the published online-order shape
+// has no closed state, its close comes as a check on the Close URL (an
+// online order that says checkStatus "Closed" is read as closed). The
+// route a check came in on never decides it.
 //
 // Times. dateCreated (else an online order's orderedDateStr) is Created;
 // dateClosed of a closed check is Paid (a closed check without it is paid
@@ -158,7 +165,9 @@
 // Receiver classifies each check by its content: a closed check is
 // TopicClose on any route; an open online order is TopicOpen; an open POS
 // check is TopicUpdate on the Update route and TopicThird (3rd Order Web
-// Hooks send POS orders to the Open URL) on the others. A topic switched
+// Hooks send POS orders to the Open URL) on the others. An online order
+// is told by its content (uniqueOrderID), also when it comes in the
+// envelope shape. A void check is parked as an open one is. A topic switched
 // off is answered 200 and not kept. A body that is not a check, or a check
 // the parser refuses, is kept with its reason (Hook.Unreadable, answered
 // 400), without its id, so that once the parser reads its shape the

@@ -51,9 +51,10 @@ const (
 
 // parsed is what the parser makes of one body.
 type parsed struct {
-	shape Shape
-	id    string // the check's id, "" when the body names none
-	o     order.Order
+	shape  Shape
+	online bool   // the check is an online order (uniqueOrderID), in any shape
+	id     string // the check's id, "" when the body names none
+	o      order.Order
 }
 
 // ParseCheck reads a delivery body (any of the shapes above) into the
@@ -119,6 +120,7 @@ func parse(body []byte) (parsed, error) {
 	if topErr != nil && p.shape != ShapeEnvelope {
 		return p, fmt.Errorf("check %s: %s", p.id, jsonCause(topErr))
 	}
+	p.online = c.UniqueOrderID != ""
 	o, err := build(p.id, c)
 	if err != nil {
 		var me *MismatchError
@@ -248,9 +250,17 @@ func build(id string, c *check) (order.Order, error) {
 	b := &builder{id: id, c: c, byID: map[string]int{}, rateIn: map[order.Rate]int{}}
 	o := order.Order{Source: order.POS, ID: id}
 	o.Number = firstOf(c.CheckNumber.String(), c.OrderNumber.String(), id)
-	closed := strings.EqualFold(c.CheckStatus.String(), "closed") || c.IsClosed.set && c.IsClosed.v
+	st := strings.ToLower(c.CheckStatus.String())
+	void := st == "void" || st == "voided" || st == "deleted"
+	closed := !void && (st == "closed" || c.IsClosed.set && c.IsClosed.v)
+	if !void && c.IsClosed.set && (st == "closed" && !c.IsClosed.v || st == "open" && c.IsClosed.v) {
+		return o, &MismatchError{Field: "checkStatus", Value: c.CheckStatus.String(), Twin: "isClosed", TwinValue: strconv.FormatBool(c.IsClosed.v)}
+	}
 	o.Status = StatusOpen
-	if closed {
+	switch {
+	case void:
+		o.Status = StatusVoid
+	case closed:
 		o.Status = StatusClosed
 	}
 

@@ -331,19 +331,25 @@ func TestLinesDoNotAddUp(t *testing.T) {
 }
 
 // TestClosedBy: closed is checkStatus "Closed" in any case, or isClosed
-// true (also as text); anything else is open.
+// true (also as text); void is checkStatus "Void", "Voided" or "Deleted"
+// in any case; anything else is open.
 func TestClosedBy(t *testing.T) {
 	base := string(read(t, barTabOpen))
+	const both = `"checkStatus":"Open","isClosed":false`
 	for _, c := range []struct {
 		from, to string
 		want     order.Status
 	}{
-		{`"checkStatus":"Open"`, `"checkStatus":"CLOSED"`, StatusClosed},
-		{`"checkStatus":"Open"`, `"checkStatus":"closed"`, StatusClosed},
-		{`"isClosed":false`, `"isClosed":true`, StatusClosed},
-		{`"isClosed":false`, `"isClosed":"true"`, StatusClosed},
+		{both, `"checkStatus":"CLOSED"`, StatusClosed},
+		{both, `"checkStatus":"closed"`, StatusClosed},
+		{both, `"checkStatus":"Closed","isClosed":true`, StatusClosed},
+		{both, `"isClosed":true`, StatusClosed},
+		{both, `"isClosed":"true"`, StatusClosed},
 		{`"checkStatus":"Open"`, `"checkStatus":"Printed"`, StatusOpen},
 		{`"isClosed":false`, `"isClosed":null`, StatusOpen},
+		{both, `"checkStatus":"Void","isClosed":true`, StatusVoid},
+		{both, `"checkStatus":"VOIDED"`, StatusVoid},
+		{`"checkStatus":"Open"`, `"checkStatus":"deleted"`, StatusVoid},
 	} {
 		body := strings.Replace(base, c.from, c.to, 1)
 		if body == base {

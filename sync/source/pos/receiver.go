@@ -66,7 +66,7 @@ func topicOf(p parsed, route string) string {
 	switch {
 	case p.o.Status == StatusClosed:
 		return TopicClose
-	case p.shape == ShapeOnline:
+	case p.shape == ShapeOnline || p.online:
 		return TopicOpen
 	case route == TopicUpdate:
 		return TopicUpdate

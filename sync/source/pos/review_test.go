@@ -1,10 +1,13 @@
 package pos
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/orderbrug/orderbrug/sync/order"
 )
 
 // bigCheck is a closed check of n items of amount v each at 0 %, whose
@@ -192,6 +195,56 @@ func TestQuantitySign(t *testing.T) {
 		_, err := ParseCheck([]byte(body(c.q, c.amt)))
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("quantity %s amount %d: %v, want %q", c.q, c.amt, err, c.want)
+		}
+	}
+}
+
+// TestStatusDisagrees: checkStatus and isClosed that say different things
+// are refused naming both.
+func TestStatusDisagrees(t *testing.T) {
+	base := string(read(t, barTabOpen))
+	for _, to := range []string{`"checkStatus":"Closed","isClosed":false`, `"checkStatus":"open","isClosed":true`} {
+		_, err := ParseCheck([]byte(strings.Replace(base, `"checkStatus":"Open","isClosed":false`, to, 1)))
+		var me *MismatchError
+		if !errors.As(err, &me) || me.Field != "checkStatus" || me.Twin != "isClosed" || !strings.Contains(err.Error(), "disagree") {
+			t.Errorf("%s: %v", to, err)
+		}
+	}
+}
+
+// TestVoidCheck: a voided check is no sale: status void, not final, not
+// forwarded, and on any route it is parked (not topic close).
+func TestVoidCheck(t *testing.T) {
+	body := strings.Replace(string(read(t, fixtureClose)), `\"checkStatus\":\"Closed\",\"isClosed\":true`, `\"checkStatus\":\"Voided\",\"isClosed\":true`, 1)
+	o, err := ParseCheck([]byte(body))
+	if err != nil || o.Status != StatusVoid {
+		t.Fatalf("void: %v %q", err, o.Status)
+	}
+	d := Descriptor()
+	for _, s := range append(append([]order.Status(nil), d.Final...), d.DefaultForward...) {
+		if s == StatusVoid {
+			t.Errorf("void is final or forwarded: %v %v", d.Final, d.DefaultForward)
+		}
+	}
+	res, err := Receiver{}.Receive(request(TopicClose, []byte(body), testKey, allTopics()))
+	if err != nil || len(res.Hooks) != 1 || res.Hooks[0].Topic == TopicClose || res.Hooks[0].Unreadable != "" {
+		t.Errorf("void on the Close route: %v %+v", err, res)
+	}
+}
+
+// TestOnlineOrderInEnvelope: an online order sent in the envelope shape
+// is classified by its content: open, as an online order.
+func TestOnlineOrderInEnvelope(t *testing.T) {
+	inner := read(t, onlineOpen)
+	env, _ := json.Marshal(map[string]any{"node": "A005", "checkID": "olo-env-1", "data": string(inner)})
+	p, err := parse(env)
+	if err != nil || p.shape != ShapeEnvelope || p.o.Status != StatusOpen {
+		t.Fatalf("%v %+v", err, p.shape)
+	}
+	for _, route := range []string{TopicOpen, TopicUpdate, TopicClose} {
+		res, err := Receiver{}.Receive(request(route, env, testKey, allTopics()))
+		if err != nil || len(res.Hooks) != 1 || res.Hooks[0].Topic != TopicOpen {
+			t.Errorf("on %s: %v %+v", route, err, res)
 		}
 	}
 }
