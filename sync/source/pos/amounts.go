@@ -54,10 +54,7 @@ func (a amount) set() bool { return a.raw != "" || a.bad }
 
 // shown is the value for an error message: short, and quoted as it came.
 func (a amount) shown() string {
-	s := a.raw
-	if len(s) > 40 {
-		s = s[:40] + "…"
-	}
+	s := clip(a.raw)
 	if a.str {
 		return strconv.Quote(s)
 	}
@@ -273,7 +270,7 @@ type MismatchError struct {
 func (e *MismatchError) Error() string {
 	id := ""
 	if e.Check != "" {
-		id = "check " + e.Check + ": "
+		id = "check " + clip(e.Check) + ": "
 	}
 	if e.Diff == "" {
 		return fmt.Sprintf("%s%s %q and %s %s disagree", id, e.Field, e.Value, e.Twin, e.TwinValue)

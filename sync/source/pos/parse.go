@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 )
@@ -32,7 +33,7 @@ type ReconcileError struct {
 
 func (e *ReconcileError) Error() string {
 	return fmt.Sprintf("check %s: its lines add up to %s %s, the check says %s (%s): %s apart, more than the %s of rounding allowed",
-		e.Check, e.What, e.Lines, e.Want, e.How, (e.Lines - e.Want).Abs(), e.Allowed)
+		clip(e.Check), e.What, e.Lines, e.Want, e.How, (e.Lines - e.Want).Abs(), e.Allowed)
 }
 
 // Shape is the form a body came in.
@@ -108,7 +109,7 @@ func parse(body []byte) (parsed, error) {
 		case p.id == "":
 			return parsed{}, notACheck("an envelope without checkID")
 		case err != nil:
-			return p, fmt.Errorf("check %s: data: %s", p.id, jsonCause(err))
+			return p, fmt.Errorf("check %s: data: %s", clip(p.id), jsonCause(err))
 		}
 	case top.UniqueOrderID != "":
 		p.shape, p.id = ShapeOnline, top.UniqueOrderID.String()
@@ -118,7 +119,7 @@ func parse(body []byte) (parsed, error) {
 		return parsed{}, notACheck("an object without checkID, data or uniqueOrderID")
 	}
 	if topErr != nil && p.shape != ShapeEnvelope {
-		return p, fmt.Errorf("check %s: %s", p.id, jsonCause(topErr))
+		return p, fmt.Errorf("check %s: %s", clip(p.id), jsonCause(topErr))
 	}
 	p.online = c.UniqueOrderID != ""
 	o, err := build(p.id, c)
@@ -132,7 +133,7 @@ func parse(body []byte) (parsed, error) {
 		if errors.As(err, &re) {
 			return p, re
 		}
-		return p, fmt.Errorf("check %s: %w", p.id, err)
+		return p, fmt.Errorf("check %s: %w", clip(p.id), err)
 	}
 	p.o = o
 	return p, nil
@@ -254,7 +255,7 @@ func build(id string, c *check) (order.Order, error) {
 	void := st == "void" || st == "voided" || st == "deleted"
 	closed := !void && (st == "closed" || c.IsClosed.set && c.IsClosed.v)
 	if !void && c.IsClosed.set && (st == "closed" && !c.IsClosed.v || st == "open" && c.IsClosed.v) {
-		return o, &MismatchError{Field: "checkStatus", Value: c.CheckStatus.String(), Twin: "isClosed", TwinValue: strconv.FormatBool(c.IsClosed.v)}
+		return o, &MismatchError{Field: "checkStatus", Value: clip(c.CheckStatus.String()), Twin: "isClosed", TwinValue: strconv.FormatBool(c.IsClosed.v)}
 	}
 	o.Status = StatusOpen
 	switch {
@@ -290,7 +291,7 @@ func build(id string, c *check) (order.Order, error) {
 			return o, err
 		}
 		if !ok {
-			return o, fmt.Errorf("tax %q has no taxRate", firstOf(t.Name.String(), t.ID.String()))
+			return o, fmt.Errorf("tax %q has no taxRate", clip(firstOf(t.Name.String(), t.ID.String())))
 		}
 		if t.ID != "" {
 			b.byID[t.ID.String()] = i
@@ -736,7 +737,7 @@ func (b *builder) item(kind order.LineKind, it item, i int) error {
 		var price int64
 		if price, ok, err = it.Price.minor(what+".price", cents); ok {
 			if qty != 0 && abs(price) > maxAmount/abs(qty) {
-				return fmt.Errorf("%s (%s): %d × %s is beyond any check", what, name, qty, order.Money(price))
+				return fmt.Errorf("%s (%s): %d × %s is beyond any check", what, clip(name), qty, order.Money(price))
 			}
 			entered = price * qty
 		}
@@ -745,7 +746,7 @@ func (b *builder) item(kind order.LineKind, it item, i int) error {
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("%s (%s) has no totalAmount", what, name)
+		return fmt.Errorf("%s (%s) has no totalAmount", what, clip(name))
 	}
 	if it.Quantity.set() {
 		switch {
@@ -772,7 +773,7 @@ func (b *builder) item(kind order.LineKind, it item, i int) error {
 		case kind == order.Fee:
 			return b.spread(kind, id, name, entered)
 		default:
-			return fmt.Errorf("%s (%s) names no tax, and the check has taxes at %s", what, name, b.ratesText())
+			return fmt.Errorf("%s (%s) names no tax, and the check has taxes at %s", what, clip(name), b.ratesText())
 		}
 	}
 	if _, err := addAmount(entered, t.vat, what); err != nil {
@@ -861,7 +862,7 @@ func (b *builder) spread(kind order.LineKind, id, name string, v int64) error {
 			w = 0
 		}
 		if w > maxAmount || total+uint64(w) > maxAmount {
-			return fmt.Errorf("%s: the items add up to more than any check", id)
+			return fmt.Errorf("%s: the items add up to more than any check", clip(id))
 		}
 		weights = append(weights, uint64(w))
 		total += uint64(w)
@@ -874,7 +875,7 @@ func (b *builder) spread(kind order.LineKind, id, name string, v int64) error {
 		case 1:
 			weights, total = []uint64{1}, 1
 		default:
-			return fmt.Errorf("%s (%s) of %s cannot be spread over the rates %s: the check has no items", id, name, order.Money(v), b.ratesText())
+			return fmt.Errorf("%s (%s) of %s cannot be spread over the rates %s: the check has no items", clip(id), clip(name), order.Money(v), b.ratesText())
 		}
 	}
 	u := uint64(abs(v))
@@ -884,7 +885,7 @@ func (b *builder) spread(kind order.LineKind, id, name string, v int64) error {
 	for k, w := range weights {
 		hi, lo := bits.Mul64(u, w)
 		if hi >= total {
-			return fmt.Errorf("%s: amount %s too large", id, order.Money(v))
+			return fmt.Errorf("%s: amount %s too large", clip(id), order.Money(v))
 		}
 		parts[k], rems[k] = bits.Div64(hi, lo, total)
 		given += parts[k]
@@ -1171,11 +1172,17 @@ func (b *builder) dates(o *order.Order, closed bool) error {
 	return nil
 }
 
+// clip shortens a value from the body for an error text: at most 40
+// bytes, cut at a character's start, "…" when it was longer.
 func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if len(s) <= 40 {
+		return s
 	}
-	return s
+	n := 40
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 var amsterdam = func() *time.Location {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 )
@@ -245,6 +246,23 @@ func TestOnlineOrderInEnvelope(t *testing.T) {
 		res, err := Receiver{}.Receive(request(route, env, testKey, allTopics()))
 		if err != nil || len(res.Hooks) != 1 || res.Hooks[0].Topic != TopicOpen {
 			t.Errorf("on %s: %v %+v", route, err, res)
+		}
+	}
+}
+
+// TestLongIDClipped: a check id of a kilobyte is clipped in error texts,
+// as dates and amounts are.
+func TestLongIDClipped(t *testing.T) {
+	long := strings.Repeat("é", 600)
+	for name, body := range map[string]string{
+		"mismatch":  `{"checkID":"` + long + `","checkStatus":"Closed","isClosed":false}`,
+		"reconcile": `{"checkID":"` + long + `","checkStatus":"Closed","dateClosed":"2026-12-01T22:00:00Z","totalAmount":500,"items":[{"name":"` + long + `","totalAmount":100}]}`,
+		"other":     `{"checkID":"` + long + `","checkStatus":"Closed","dateClosed":"2026-12-01T22:00:00Z"}`,
+		"item":      `{"checkID":"` + long + `","items":[{"name":"` + long + `"}],"totalAmount":1}`,
+	} {
+		_, err := ParseCheck([]byte(body))
+		if err == nil || len(err.Error()) > 400 || !strings.Contains(err.Error(), "…") || !utf8.ValidString(err.Error()) {
+			t.Errorf("%s: %d bytes: %.200v", name, len(fmt.Sprint(err)), err)
 		}
 	}
 }
