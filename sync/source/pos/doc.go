@@ -170,6 +170,9 @@
 // envelope shape. A void check is parked as an open one is. A topic switched
 // off is answered 200 and not kept. A body that is not a check, or a check
 // the parser refuses, is kept with its reason (Hook.Unreadable, answered
-// 400), without its id, so that once the parser reads its shape the
-// delivery can be replayed.
+// 400), so that once the parser reads its shape the delivery can be
+// replayed; where the body names the check's id (closed or not) the hook
+// carries it as OrderID, and the engine keeps the delivery as a failed
+// order with its raw body (the till cannot be asked for it). A body that
+// names no id has none.
 package pos

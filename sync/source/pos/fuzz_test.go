@@ -60,6 +60,9 @@ func FuzzParse(f *testing.F) {
 		if (err == nil) != (hk.Unreadable == "") || err != nil && hk.Unreadable != err.Error() {
 			t.Fatalf("parse %v, hook %+v", err, hk)
 		}
+		if p, _ := parse(body); hk.OrderID != p.id {
+			t.Fatalf("hook names %q, the body %q", hk.OrderID, p.id)
+		}
 		if err == nil && hk.OrderID != o.ID {
 			t.Fatalf("hook names %q, the check is %q", hk.OrderID, o.ID)
 		}

@@ -36,7 +36,8 @@ func (Receiver) Routes() []webhook.Route {
 // must equal the shop's webhook secret, compared in constant time; else
 // the request is refused (401) and nothing is kept. A verified body that
 // is not a check, or a check whose twin figures disagree, is kept for
-// replay and answered 400 with what was expected (Hook.Unreadable). A
+// replay and answered 400 with what was expected (Hook.Unreadable), with
+// the check's id as OrderID when the body names one. A
 // check is classified by its content, never by the route it came in on
 // (Back Office may post updates to the Open URL): closed is topic close;
 // an open online order is open; an open POS check is update on the Update
@@ -49,9 +50,11 @@ func (Receiver) Receive(req webhook.Request) (webhook.Result, error) {
 	h := webhook.Hook{Resource: Resource, Event: req.Route, Topic: req.Route, Headers: keep(req.Header)}
 	p, err := parse(req.Body)
 	if err != nil {
-		// The body's own id is left out: a check that cannot be read is
-		// not one the engine can look up elsewhere (the till has no API).
-		h.Unreadable = err.Error()
+		// The check's id where the body names one (closed or not): the
+		// engine keeps such a delivery as a failed order with its raw
+		// body, since the till cannot be asked for it. Empty when the
+		// body names none.
+		h.Unreadable, h.OrderID = err.Error(), p.id
 		return webhook.Result{Hooks: []webhook.Hook{h}}, nil
 	}
 	h.Topic, h.OrderID = topicOf(p, req.Route), p.id

@@ -127,22 +127,24 @@ func TestReceiveToggles(t *testing.T) {
 
 // TestReceiveUnreadable: a verified body that is not a check, or a check
 // whose twins disagree, is kept for replay with the reason (answered
-// 400), whatever the toggles.
+// 400), whatever the toggles, with the check's id when the body names one.
 func TestReceiveUnreadable(t *testing.T) {
 	bad := strings.Replace(string(read(t, fixtureClose)), `\"totalAmountStr\":\"31,00\"`, `\"totalAmountStr\":\"13,00\"`, 1)
 	for _, c := range []struct {
-		body, want string
+		body, want, id string
 	}{
-		{`{"event":"ping"}`, "expected a Linga check: an object with checkID and data, or an online order with uniqueOrderID"},
-		{`<html>`, "expected a Linga check"},
-		{bad, `totalAmount 3100 (31.00) and totalAmountStr "13,00" (13.00) disagree by 18.000`},
+		{`{"event":"ping"}`, "expected a Linga check: an object with checkID and data, or an online order with uniqueOrderID", ""},
+		{`<html>`, "expected a Linga check", ""},
+		{`{"node":"A005","data":"{}"}`, "an envelope without checkID", ""},
+		{bad, `totalAmount 3100 (31.00) and totalAmountStr "13,00" (13.00) disagree by 18.000`, fixtureID},
+		{`{"checkID":"open-1","checkStatus":"Open","isClosed":true}`, `checkStatus "Open" and isClosed true disagree`, "open-1"},
 	} {
 		res, err := Receiver{}.Receive(request(TopicClose, []byte(c.body), testKey, map[string]bool{}))
 		if err != nil || len(res.Hooks) != 1 {
 			t.Fatalf("%.20q: %v %+v", c.body, err, res)
 		}
 		h := res.Hooks[0]
-		if !strings.Contains(h.Unreadable, c.want) || h.Topic != TopicClose || h.Event != TopicClose || h.OrderID != "" {
+		if !strings.Contains(h.Unreadable, c.want) || h.Topic != TopicClose || h.Event != TopicClose || h.OrderID != c.id {
 			t.Errorf("%.20q: hook %+v, want the reason %q", c.body, h, c.want)
 		}
 	}
