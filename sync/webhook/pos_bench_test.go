@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,7 +27,8 @@ import (
 // constant-time key check, both JSON decodes of an envelope whose data is
 // a string, the twins, the lines and their reconciliation) into an Inbox
 // that accepts everything and stores nothing, as the WooCommerce benchmark
-// does. Every answer must be 200. Reports deliveries/s and the p50 and p99
+// does, but counts them. Every answer must be 200, and the inbox must have
+// accepted b.N deliveries, each of topic close. Reports deliveries/s and the p50 and p99
 // time from send to answer; ns/op and allocs/op are per delivery, client
 // and server together.
 func BenchmarkPOSDelivery(b *testing.B) {
@@ -48,10 +50,11 @@ func benchPOS(b *testing.B, file string) {
 	if _, err := pos.ParseCheck(body); err != nil {
 		b.Fatal(err)
 	}
+	inbox := &countInbox{}
 	ts := startServer(b, Config{
 		Shops: mapShops{"pos/s": {Secret: key, Topics: map[string]bool{pos.TopicOpen: true, pos.TopicUpdate: true,
 			pos.TopicClose: true, pos.TopicThird: true}}},
-		Inbox:     nopInbox{},
+		Inbox:     inbox,
 		Receivers: map[order.Source]Receiver{order.POS: pos.Receiver{}},
 		Logger:    slog.New(slog.DiscardHandler),
 	}, nil)
@@ -93,6 +96,9 @@ func benchPOS(b *testing.B, file string) {
 	})
 	elapsed := time.Since(start)
 	b.StopTimer()
+	if n, closes := inbox.counts(); n != int64(b.N) || closes != int64(b.N) {
+		b.Fatalf("the inbox accepted %d deliveries, %d of topic close; want %d of each", n, closes, b.N)
+	}
 	if len(lat) == 0 {
 		return
 	}
@@ -100,4 +106,29 @@ func benchPOS(b *testing.B, file string) {
 	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "deliveries/s")
 	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+}
+
+// countInbox accepts everything, stores nothing and counts what it
+// accepted, and of that what is topic close.
+type countInbox struct {
+	mu        sync.Mutex
+	n, closes int64
+}
+
+func (c *countInbox) Accept(_ context.Context, d Delivery) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	if d.Topic == pos.TopicClose && d.Unreadable == "" {
+		c.closes++
+	}
+	return nil
+}
+
+func (*countInbox) Reject(context.Context, Rejection) error { return nil }
+
+func (c *countInbox) counts() (int64, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n, c.closes
 }
