@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -61,6 +62,11 @@ func (r *cmdline) webhook(ctx context.Context, p printer, svc *Service, action, 
 	}
 	if topics != "" {
 		if err := svc.SetWebhookTopics(ctx, shop, strings.Split(topics, ",")); err != nil {
+			var e *Error
+			if errors.As(err, &e) && e.Code == CodeInvalid && e.Field == FieldTopics {
+				// A wrong command line, as a bad value of any flag.
+				return usagef("--topics %q: %s", topics, e.Err)
+			}
 			return err
 		}
 	}

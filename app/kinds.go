@@ -93,6 +93,9 @@ type TopicInfo struct {
 	Key     string `json:"key"`
 	Label   string `json:"label"`
 	Default bool   `json:"default"`
+	// Required: it cannot be switched off (the till's close: without it
+	// no sale is booked).
+	Required bool `json:"required"`
 }
 
 // KindInfo is a shop system as views and the CLI show it.
@@ -152,7 +155,7 @@ func kindInfo(k *source.Descriptor) KindInfo {
 			Label: o.Label, Hint: o.Hint, Choices: append([]string(nil), o.Choices...)})
 	}
 	for _, t := range k.Topics {
-		ki.Topics = append(ki.Topics, TopicInfo{Key: t.Key, Label: t.Label, Default: t.Default})
+		ki.Topics = append(ki.Topics, TopicInfo{Key: t.Key, Label: t.Label, Default: t.Default, Required: t.Required})
 	}
 	return ki
 }

@@ -160,8 +160,8 @@ func TestTillCLIWebhookSecretAndStatus(t *testing.T) {
 
 	// The topics of the till; another kind's refused.
 	ok("webhook", "on", "--shop", "Bar", "--topics", "open,close")
-	if code, _, errOut := cli(t, dir, "webhook", "on", "--shop", "Bar", "--topics", "order.created"); code == 0 ||
-		!strings.Contains(errOut, "unknown topic order.created") {
+	if code, _, errOut := cli(t, dir, "webhook", "on", "--shop", "Bar", "--topics", "order.created"); code != 2 ||
+		!strings.Contains(errOut, `no topic "order.created"`) {
 		t.Errorf("a WooCommerce topic on a till: exit %d %q", code, errOut)
 	}
 	ok("webhook", "on", "--shop", "Bar", "--topics", "open,update,close,third")
@@ -233,7 +233,7 @@ func TestTillOptionsThroughTheService(t *testing.T) {
 	}
 	// No connection to test: TestConnection gives the till's two statuses.
 	st, err := svc.TestConnection(ctx, app.ShopInput{Name: "Nieuw", Source: order.POS})
-	if err != nil || len(st) != 2 || st[0].Slug != "open" || st[1].Slug != "closed" {
+	if err != nil || len(st) < 2 || st[0].Slug != "open" || st[1].Slug != "closed" {
 		t.Errorf("test connection: %v %v", st, err)
 	}
 }

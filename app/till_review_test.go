@@ -2,6 +2,10 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,5 +92,38 @@ func TestTillCountedChecksAreNotIgnored(t *testing.T) {
 	vs, err = svc.Orders(ctx, app.OrderQuery{States: []app.State{app.Ignored}, NotReason: app.ReasonInDaySummary, Offset: 1})
 	if err != nil || len(vs) != 0 {
 		t.Errorf("offset 1: %+v %v", vs, err)
+	}
+}
+
+// TestTillCLITopics: --topics takes spaces after the commas; an unknown
+// topic, or a list without a required one, is a wrong command line (exit
+// 2) naming the topics there are.
+func TestTillCLITopics(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if code, out, errOut := cli(t, dir, "shop", "add", "pos", "--name", "Bar"); code != 0 {
+		t.Fatalf("shop add: %d %s%s", code, out, errOut)
+	}
+	code, out, errOut := cli(t, dir, "webhook", "on", "--shop", "Bar", "--topics", "open, close", "--json")
+	var st map[string]app.WebhookInfo
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || !reflect.DeepEqual(st["Bar"].Topics, []string{"open", "close"}) {
+		t.Errorf("--topics \"open, close\": exit %d %s%s", code, out, errOut)
+	}
+	code, out, errOut = cli(t, dir, "webhook", "on", "--shop", "Bar", "--topics", "open,opne")
+	if code != 2 || out != "" || !strings.Contains(errOut, `--topics "open,opne": Linga POS has no topic "opne": its topics are open, update, close, third`) {
+		t.Errorf("unknown topic: exit %d %q %q", code, out, errOut)
+	}
+	required := false
+	for _, k := range new(app.Service).Kinds() {
+		for _, tp := range k.Topics {
+			required = required || (k.Kind == order.POS && tp.Key == "close" && tp.Required)
+		}
+	}
+	if !required {
+		t.Log("the pos descriptor does not mark close required yet: its refusal is tested in TestTillCloseTopicIsRequired")
+		return
+	}
+	code, out, errOut = cli(t, dir, "webhook", "on", "--shop", "Bar", "--topics", "open,update")
+	if code != 2 || out != "" || !strings.Contains(errOut, "close cannot be switched off") {
+		t.Errorf("without close: exit %d %q %q", code, out, errOut)
 	}
 }

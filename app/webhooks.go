@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -311,24 +312,47 @@ func randomSecret(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// SetWebhookTopics chooses which events a shop's webhook acts on.
+// SetWebhookTopics chooses which events a shop's webhook acts on: topic
+// keys of its kind (spaces around them are trimmed, empty ones left out).
+// An unknown topic, or a list without a topic the kind requires (the
+// till's close: its closed checks are its sales), is CodeInvalid with
+// field "topics", naming the topics the kind has.
 func (s *Service) SetWebhookTopics(ctx context.Context, shop string, topics []string) error {
 	sh, k, err := s.shopOfKind(ctx, shop)
 	if err != nil {
 		return err
 	}
+	var clean []string
 	for _, t := range topics {
-		if !validTopic(k, t) {
-			return invalid("topic", errors.New("unknown topic "+t))
+		if t = strings.TrimSpace(t); t != "" && !contains(clean, t) {
+			clean = append(clean, t)
 		}
 	}
-	sh.Webhook.Topics = topics
+	var all []string
+	for _, x := range k.Topics {
+		all = append(all, x.Key)
+	}
+	for _, t := range clean {
+		if !validTopic(k, t) {
+			return invalid(FieldTopics, fmt.Errorf("%s has no topic %q: its topics are %s", k.Name, t, strings.Join(all, ", ")))
+		}
+	}
+	for _, x := range k.Topics {
+		if x.Required && !contains(clean, x.Key) {
+			return invalid(FieldTopics, fmt.Errorf("topic %s cannot be switched off: without it no sale is booked (%s topics: %s)",
+				x.Key, k.Name, strings.Join(all, ", ")))
+		}
+	}
+	sh.Webhook.Topics = clean
 	if err := s.store.SaveWebhook(ctx, sh.ID, sh.Webhook); err != nil {
 		return err
 	}
 	s.notify()
 	return nil
 }
+
+// FieldTopics is the field of an error about a shop's webhook topics.
+const FieldTopics = "topics"
 
 func validTopic(k *source.Descriptor, t string) bool {
 	for _, x := range k.Topics {
@@ -467,4 +491,13 @@ func (s *Service) tunnelRunning() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.tunnelCtx != nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }

@@ -654,6 +654,9 @@ type webhookPanel struct {
 	copyHeader, copyValue *widget.Button
 	routes                map[string]*widget.Label
 	routeCopy             map[string]*widget.Button
+	// required are the topics that cannot be switched off (the till's
+	// close), by key: ticked and off, beside the others' group.
+	required map[string]*widget.Check
 }
 
 func newWebhookPanel(u *UI) *webhookPanel {
@@ -744,7 +747,7 @@ func (p *webhookPanel) show(name string) {
 		}
 		var sel []string
 		for _, t := range p.kind.Topics {
-			if contains(s.Webhook.Topics, t.Key) {
+			if !t.Required && contains(s.Webhook.Topics, t.Key) {
 				sel = append(sel, kindText(t.Label, t.Key))
 			}
 		}
@@ -794,12 +797,26 @@ func (p *webhookPanel) build(s app.ShopInfo) {
 		items = append(items, widget.NewFormItem(lang.L("webhook.secret"), container.NewBorder(nil, nil, nil, copySecret, p.secret)))
 	}
 	var topics []string
+	box := container.NewVBox(p.topics)
+	p.required = map[string]*widget.Check{}
 	for _, t := range p.kind.Topics {
+		if t.Required {
+			// Always on: without it nothing is booked (the till's close).
+			c := widget.NewCheck(kindText(t.Label, t.Key), nil)
+			c.SetChecked(true)
+			c.Disable()
+			hint := wrapLabel(tr(t.Label+".required", lang.L("webhook.topic_required")))
+			hint.Importance = widget.LowImportance
+			p.required[t.Key] = c
+			box.Add(c)
+			box.Add(hint)
+			continue
+		}
 		topics = append(topics, kindText(t.Label, t.Key))
 	}
 	p.topics.Options = topics
-	if len(topics) > 0 && p.kind.Webhooks {
-		items = append(items, widget.NewFormItem(lang.L("webhook.topics"), p.topics))
+	if len(p.kind.Topics) > 0 && p.kind.Webhooks {
+		items = append(items, widget.NewFormItem(lang.L("webhook.topics"), box))
 	}
 	p.checks, p.lists, p.listSave = map[string]*widget.Check{}, map[string]*widget.Entry{}, map[string]*widget.Button{}
 	for _, o := range p.kind.Options {
@@ -1016,7 +1033,7 @@ func maskSecret(s string) string {
 func (p *webhookPanel) topicsChanged(sel []string) {
 	var topics []string
 	for _, t := range p.kind.Topics {
-		if contains(sel, kindText(t.Label, t.Key)) {
+		if t.Required || contains(sel, kindText(t.Label, t.Key)) {
 			topics = append(topics, t.Key)
 		}
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -165,5 +166,50 @@ func TestTillDaySummaryConfirms(t *testing.T) {
 	u.bg.wait()
 	if vs, _ := svc.Orders(context.Background(), app.OrderQuery{States: []app.State{app.Ignored}}); len(vs) != 1 || vs[0].Number != "77" {
 		t.Errorf("ignored %+v", vs)
+	}
+}
+
+// requiredKinds are the service's kinds with the till's close required,
+// as the pos package marks it.
+type requiredKinds struct{ *app.Service }
+
+func (r requiredKinds) Kinds() []app.KindInfo {
+	ks := r.Service.Kinds()
+	for i := range ks {
+		if ks[i].Kind != order.POS {
+			continue
+		}
+		ks[i].Topics = append([]app.TopicInfo(nil), ks[i].Topics...)
+		for j := range ks[i].Topics {
+			if ks[i].Topics[j].Key == "close" {
+				ks[i].Topics[j].Required = true
+			}
+		}
+	}
+	return ks
+}
+
+// TestTillCloseToggleIsRequired: the till's Close order toggle is on and
+// cannot be switched off, with a hint why; switching the others keeps it.
+func TestTillCloseToggleIsRequired(t *testing.T) {
+	svc := newService(t)
+	addTill(t, svc)
+	u := newTestUIWith(t, svc, Options{Language: "nl", kinds: requiredKinds{svc}})
+	p := u.config.hooks
+	c := p.required["close"]
+	if c == nil || !c.Checked || !c.Disabled() || c.Text != "Close Order (afgerekende bon: de verkoop)" {
+		t.Fatalf("close toggle %+v", c)
+	}
+	if contains(p.topics.Options, c.Text) || len(p.topics.Options) != 3 {
+		t.Errorf("the group has %v", p.topics.Options)
+	}
+	if !hasText(p.kindBox, "Zonder Close order wordt niets geboekt: de afgerekende bonnen zijn de verkopen. Zet hem ook in Back Office aan.") {
+		t.Error("no hint why Close order stays on")
+	}
+	p.topics.SetSelected([]string{"Open Order (online bestellingen, OLO)"})
+	u.bg.wait()
+	si, err := svc.Shop(context.Background(), "Bar")
+	if err != nil || !reflect.DeepEqual(si.Webhook.Topics, []string{"open", "close"}) {
+		t.Errorf("topics saved %v (%v)", si.Webhook.Topics, err)
 	}
 }
