@@ -16,8 +16,10 @@ import (
 // panic; the receiver, with the right key, answers every body with one
 // kept hook (a check, or unreadable with the reason) or a toggle's
 // Ignored, never an error; and a check the parser accepts is one the
-// engine can keep: an id, open or closed, a currency, a closed one paid,
-// its lines at a rate between 0 and 100 %.
+// engine can keep: an id, open, closed or void, a currency, a closed one
+// paid and passing order.Breakdown, its lines at a rate between 0 and
+// 100 %, every line and total within ±maxAmount. A hook names the id the
+// body names, readable or not.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
 	for _, name := range files {
@@ -44,6 +46,24 @@ func FuzzParse(f *testing.F) {
 			for _, l := range o.Lines {
 				if l.Rate < 0 || l.Rate > 10000 {
 					t.Fatalf("line %+v", l)
+				}
+				if !within(int64(l.Net)) || !within(int64(l.VAT)) || !within(int64(l.Net+l.VAT)) {
+					t.Fatalf("line beyond ±maxAmount: %+v", l)
+				}
+			}
+			for _, x := range o.Taxes {
+				if !within(int64(x.Tax)) {
+					t.Fatalf("tax %+v beyond ±maxAmount", x)
+				}
+			}
+			if !within(int64(o.Total)) || !within(int64(o.TotalTax)) {
+				t.Fatalf("total %d VAT %d beyond ±maxAmount", o.Total, o.TotalTax)
+			}
+			if o.Status == StatusClosed {
+				// A closed check is booked: its VAT breakdown must
+				// reconcile as the invoice's will.
+				if _, err := order.Breakdown(o); err != nil {
+					t.Fatalf("accepted closed check %s fails the breakdown: %v", o.ID, err)
 				}
 			}
 		} else if err.Error() == "" {
@@ -72,3 +92,5 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func within(v int64) bool { return v >= -maxAmount && v <= maxAmount }

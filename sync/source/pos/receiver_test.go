@@ -118,6 +118,24 @@ func TestReceiveToggles(t *testing.T) {
 	if err != nil || len(res.Hooks) != 1 {
 		t.Fatalf("update on: %v %+v", err, res)
 	}
+	noOpen := map[string]bool{TopicUpdate: true, TopicClose: true, TopicThird: true}
+	for _, route := range []string{TopicOpen, TopicUpdate, TopicClose} {
+		res, err = Receiver{}.Receive(request(route, read(t, onlineOpen), testKey, noOpen))
+		if err != nil || len(res.Hooks) != 0 || !strings.Contains(res.Ignored, `"open"`) {
+			t.Errorf("open off: an online order on %s: %v %+v", route, err, res)
+		}
+	}
+	noUpdate := map[string]bool{TopicOpen: true, TopicClose: true, TopicThird: true}
+	open := strings.Replace(strings.Replace(string(read(t, fixtureClose)), `\"checkStatus\":\"Closed\"`, `\"checkStatus\":\"Open\"`, 1),
+		`\"isClosed\":true`, `\"isClosed\":false`, 1)
+	res, err = Receiver{}.Receive(request(TopicUpdate, []byte(open), testKey, noUpdate))
+	if err != nil || len(res.Hooks) != 0 || !strings.Contains(res.Ignored, `"update"`) {
+		t.Errorf("update off: an envelope open check on the Update route: %v %+v", err, res)
+	}
+	res, err = Receiver{}.Receive(request(TopicOpen, []byte(open), testKey, noUpdate))
+	if err != nil || len(res.Hooks) != 1 || res.Hooks[0].Topic != TopicThird {
+		t.Errorf("update off: the same on the Open route is third: %v %+v", err, res)
+	}
 	noThird := map[string]bool{TopicOpen: true, TopicUpdate: true, TopicClose: true}
 	res, err = Receiver{}.Receive(request(TopicOpen, read(t, barTabOpen), testKey, noThird))
 	if err != nil || len(res.Hooks) != 0 || res.Ignored == "" {
