@@ -118,6 +118,9 @@ type KindInfo struct {
 	HookHeader string `json:"hook_header"`
 	// DefaultForward is "Status doorzetten verkopen" of a new shop.
 	DefaultForward []order.Status `json:"default_forward"`
+	// Final statuses end an order (the till's closed): for such a kind the
+	// forward set takes only these.
+	Final []order.Status `json:"final"`
 	// Fetch: the shop can be asked for one order ("Nu controleren",
 	// "Openen in de webwinkel"); a till cannot: it sends every check itself.
 	Fetch bool `json:"fetch"`
@@ -146,6 +149,7 @@ func kindInfo(k *source.Descriptor) KindInfo {
 		OwnerHookKey: k.OwnerHookKey, Webhooks: k.Hooks != nil, Connect: k.Connect, HookHeader: k.HookHeader,
 		DefaultForward: append([]order.Status{}, k.DefaultForward...)}
 	ki.Fetch, ki.Poll = capabilities(k)
+	ki.Final = append([]order.Status{}, k.Final...)
 	for _, f := range k.Fields {
 		ki.Fields = append(ki.Fields, FieldInfo{Key: f.Key, Flag: f.Flag, Label: f.Label, Hint: f.Hint, Default: f.Default,
 			Secret: f.Secret, Required: f.Required})

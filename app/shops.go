@@ -124,6 +124,9 @@ func (s *Service) shopInput(in ShopInput, isNew bool) (store.Shop, error) {
 	if in.Forward == nil {
 		in.Forward = append([]order.Status{}, k.DefaultForward...)
 	}
+	if err := checkForward(k, in.Forward); err != nil {
+		return sh, err
+	}
 	if in.Interval == 0 {
 		in.Interval = DefaultPollInterval
 	}
@@ -499,6 +502,11 @@ func (s *Service) SetForward(ctx context.Context, name string, forward []order.S
 	if forward == nil {
 		forward = []order.Status{}
 	}
+	if k, ok := s.kinds.Lookup(sh.Source); ok {
+		if err := checkForward(k, forward); err != nil {
+			return 0, err
+		}
+	}
 	sh.Forward = forward
 	if err := s.store.UpdateShop(ctx, sh); err != nil {
 		return 0, err
@@ -512,6 +520,26 @@ func (s *Service) SetForward(ctx context.Context, name string, forward []order.S
 	s.wake()
 	s.notify()
 	return n, nil
+}
+
+// FieldForward is the field of an error about a shop's forward set.
+const FieldForward = "forward"
+
+// checkForward refuses, for a kind with final statuses (the till's
+// closed), a forward set with another status: only a final one is a sale
+// (an open check is a table still eating), so nothing else may be booked
+// by the forward set.
+func checkForward(k *source.Descriptor, forward []order.Status) error {
+	if len(k.Final) == 0 {
+		return nil
+	}
+	for _, st := range forward {
+		if !source.In(st, k.Final) {
+			return &Error{Code: CodeInvalid, Field: FieldForward,
+				Err: fmt.Errorf("%s books only %s: status %q is not a sale", k.Name, joinStatuses(k.Final), st)}
+		}
+	}
+	return nil
 }
 
 func joinStatuses(st []order.Status) string {

@@ -127,3 +127,31 @@ func TestTillCLITopics(t *testing.T) {
 		t.Errorf("without close: exit %d %q %q", code, out, errOut)
 	}
 }
+
+// TestTillForwardOnlyFinal: a till's forward set takes only its closed
+// status (an open check is a table still eating), when added and when set;
+// the CLI says so.
+func TestTillForwardOnlyFinal(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := tillService(t)
+	if _, err := svc.AddShop(ctx, app.ShopInput{Name: "Bar 2", Source: order.POS, Forward: []order.Status{"open", "closed"}}); app.CodeOf(err) != app.CodeInvalid ||
+		app.FieldOf(err) != app.FieldForward || !strings.Contains(err.Error(), `Linga POS books only closed: status "open" is not a sale`) {
+		t.Errorf("add with open: %v", err)
+	}
+	if _, err := svc.SetForward(ctx, "Bar", []order.Status{"open"}); app.CodeOf(err) != app.CodeInvalid || app.FieldOf(err) != app.FieldForward {
+		t.Errorf("set open: %v", err)
+	}
+	if _, err := svc.SetForward(ctx, "Bar", []order.Status{"closed"}); err != nil {
+		t.Errorf("set closed: %v", err)
+	}
+	for _, k := range svc.Kinds() {
+		if want := k.Kind == order.POS; (len(k.Final) > 0) != want {
+			t.Errorf("%s final %v", k.Kind, k.Final)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	code, _, errOut := cli(t, dir, "shop", "add", "pos", "--name", "Bar", "--forward", "open,closed")
+	if code == 0 || !strings.Contains(errOut, `status "open" is not a sale`) {
+		t.Errorf("shop add pos --forward open,closed: exit %d %q", code, errOut)
+	}
+}

@@ -223,6 +223,12 @@ func (p *shopPanel) setKind(k app.KindInfo) {
 	}
 	items := append(append(append(append([]*widget.FormItem{}, p.head...), p.fields.items...), p.options.items...), tail...)
 	p.formBox.Objects = []fyne.CanvasObject{widget.NewForm(items...)}
+	if pushOnly(k) {
+		// Nothing to connect to: no test.
+		p.testBtn.Hide()
+	} else {
+		p.testBtn.Show()
+	}
 	p.formBox.Refresh()
 	if p.kindSel.Selected != k.Name {
 		p.kindSel.SetSelected(k.Name)
@@ -346,7 +352,7 @@ func (p *shopPanel) edit(sh app.ShopInfo) {
 				setMessage(p.msg, err, "")
 				return
 			}
-			p.statuses.setOptions(st)
+			p.statuses.setOptions(forwardChoices(p.kind, st))
 		})
 }
 
@@ -402,7 +408,7 @@ func (p *shopPanel) test() {
 		func(st []order.StatusInfo, err error) {
 			p.testBtn.Enable()
 			if err == nil {
-				p.statuses.setOptions(st)
+				p.statuses.setOptions(forwardChoices(p.kind, st))
 			}
 			kindMessage(p.msg, err, lang.N("shop.test_ok", len(st), map[string]any{"N": len(st)}), in.Source)
 		})

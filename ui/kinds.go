@@ -59,6 +59,26 @@ func kindNames(kinds []app.KindInfo) []string {
 // sends its keys to the tunnel).
 func canConnect(k app.KindInfo) bool { return k.Connect }
 
+// pushOnly reports whether a kind has nothing to connect to: no fields to
+// test, never polled (the till sends every check itself).
+func pushOnly(k app.KindInfo) bool { return len(k.Fields) == 0 && !k.Poll }
+
+// forwardChoices are the statuses the forward set of kind k may take: for
+// a kind with final statuses (the till's closed) only those, since
+// nothing else is a sale.
+func forwardChoices(k app.KindInfo, st []order.StatusInfo) []order.StatusInfo {
+	if len(k.Final) == 0 {
+		return st
+	}
+	var out []order.StatusInfo
+	for _, x := range st {
+		if source.In(x.Slug, k.Final) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // defaultForward is "Status doorzetten verkopen" of a new shop of kind k.
 func defaultForward(k app.KindInfo) []order.Status {
 	if len(k.DefaultForward) > 0 {

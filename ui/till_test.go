@@ -168,11 +168,13 @@ func TestTillSettingsInWinkelsysteem(t *testing.T) {
 	if b, c := p.options.selects["booking"], p.options.clocks["cutoff"]; b.Selected != "Per bon" || c.Text != "05:30" {
 		t.Errorf("after the save: %q %q", b.Selected, c.Text)
 	}
-	// Testing asks nothing of Linga: the till's two statuses.
-	test.Tap(p.testBtn)
-	u.bg.wait()
-	if !strings.Contains(p.msg.Text, "2") {
-		t.Errorf("test said %q", p.msg.Text)
+	// Nothing to test: no test button; the forward set offers only the
+	// status that is a sale.
+	if p.testBtn.Visible() {
+		t.Error("the till's form has a test button")
+	}
+	if o := p.statuses.group.Options; len(o) != 1 || !strings.HasPrefix(o[0], "Afgerekend (closed") {
+		t.Errorf("forward choices %v", p.statuses.group.Options)
 	}
 }
 
@@ -205,7 +207,8 @@ func TestTillWizard(t *testing.T) {
 	w.options.selects["booking"].SetSelected("Per bon")
 	test.Tap(w.next)
 	u.bg.wait()
-	if w.step != stepStatuses || len(w.statuses.group.Options) != 2 {
+	if o := w.statuses.group.Options; w.step != stepStatuses || len(o) != 1 || !strings.HasPrefix(o[0], "Afgerekend (closed") ||
+		w.msg.Text != "Er is niets om mee te verbinden: de kassa stuurt elke bon zelf. Alleen afgerekende bonnen worden geboekt." {
 		t.Fatalf("step %d, statuses %v (%q)", w.step, w.statuses.group.Options, w.msg.Text)
 	}
 	in := w.input()

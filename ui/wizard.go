@@ -312,8 +312,13 @@ func (w *wizard) loadStatuses(load func(context.Context) ([]order.StatusInfo, er
 			return
 		}
 		w.tested = true
-		w.statuses.setOptions(st)
+		w.statuses.setOptions(forwardChoices(w.kind, st))
 		w.show(stepStatuses)
+		if pushOnly(w.kind) {
+			// Nothing was connected to: the till sends its checks itself.
+			setMessage(w.msg, nil, prefix+lang.L("wizard.push_only"))
+			return
+		}
 		setMessage(w.msg, nil, prefix+lang.N("shop.test_ok", len(st), map[string]any{"N": len(st)}))
 	})
 }
