@@ -217,6 +217,16 @@ const maxAmount = 1_000_000_000_000_000
 // one check: no till rings up more, and it bounds the work and the sums.
 const maxLines = 5000
 
+// lineBounded refuses a line whose amount as entered, VAT, net or gross
+// is beyond any check.
+func lineBounded(what string, entered, vat int64) error {
+	if _, err := addAmount(entered, vat, what); err != nil {
+		return err
+	}
+	_, err := addAmount(entered, -vat, what)
+	return err
+}
+
 // addAmount is sum + v, refused once either or the sum is beyond
 // maxAmount: no sum of a check's figures can wrap around.
 func addAmount(sum, v int64, what string) (int64, error) {
@@ -456,6 +466,9 @@ func build(id string, c *check) (order.Order, error) {
 		}
 	}
 	o.TotalTax = order.Money(vat)
+	if abs(int64(o.Total)) > maxAmount {
+		return o, fmt.Errorf("total %s (%s) is beyond any check", o.Total, how)
+	}
 	if closed {
 		if d := abs(gross - int64(o.Total)); d > slack {
 			return o, &ReconcileError{Check: id, What: "total", Lines: order.Money(gross), Want: o.Total, How: how, Allowed: order.Money(slack)}
@@ -776,7 +789,7 @@ func (b *builder) item(kind order.LineKind, it item, i int) error {
 			return fmt.Errorf("%s (%s) names no tax, and the check has taxes at %s", what, clip(name), b.ratesText())
 		}
 	}
-	if _, err := addAmount(entered, t.vat, what); err != nil {
+	if err := lineBounded(what, entered, t.vat); err != nil {
 		return err
 	}
 	k := b.line(kind, id, it.MenuItemID.String(), name, qty, entered, t)
@@ -843,6 +856,9 @@ func (b *builder) discount(d discount, i int) error {
 	if t.found {
 		if t.vatSet {
 			t.vat = -abs(t.vat)
+		}
+		if err := lineBounded(what, -v, t.vat); err != nil {
+			return err
 		}
 		b.line(order.Product, id, "", name, 1, -v, t)
 		return nil

@@ -266,3 +266,19 @@ func TestLongIDClipped(t *testing.T) {
 		}
 	}
 }
+
+// TestLineBounded: an item or discount whose own VAT puts its net beyond
+// any check, or a tip that puts the total beyond it, is refused, open or
+// closed.
+func TestLineBounded(t *testing.T) {
+	for name, body := range map[string]string{
+		"item VAT": `{"checkID":"b","totalAmount":1,"taxes":[{"id":"t","taxRate":9,"inclusive":true}],
+			"items":[{"totalAmount":999999999999999,"taxes":[{"id":"t","taxAmount":-2}]}]}`,
+		"tip": `{"checkID":"b","totalAmount":-999999999999999,"gratuity":{"amount":999999999999999}}`,
+	} {
+		_, err := ParseCheck([]byte(body))
+		if err == nil || !strings.Contains(err.Error(), "any check") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
