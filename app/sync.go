@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
@@ -176,15 +177,16 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 			so.Waiting += a.Count
 		}
 		ov.Attention = append(ov.Attention, att...)
-		collecting, err := s.collectingDays(ctx, sh.ID)
+		expected, err := s.expectedParked(ctx, sh)
 		if err != nil {
 			return ov, err
 		}
 		if so.Failed > 0 || si.LastError != "" {
 			ov.Health = "error"
-		} else if (so.Parked > collecting || so.Waiting > 0) && ov.Health == "ok" {
-			// A till's day summary that is still collecting is parked
-			// as it should be: it asks nothing of anyone.
+		} else if (so.Parked > expected || so.Waiting > 0) && ov.Health == "ok" {
+			// A till's day summary that is still collecting, and its
+			// checks of tables still eating, are parked as they should
+			// be: they ask nothing of anyone.
 			ov.Health = "attention"
 		}
 		ov.Shops = append(ov.Shops, so)
@@ -200,6 +202,32 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	ov.Paused = s.Paused()
 	ov.Tunnel = s.TunnelStatus()
 	return ov, nil
+}
+
+// expectedParked counts a shop's orders that are parked as they should
+// be, asking nothing of anyone: a till's day summaries while their day
+// collects checks, and, for a kind with final statuses, its orders parked
+// in a status that is not final yet (a table's check not yet paid: the
+// till closes it).
+func (s *Service) expectedParked(ctx context.Context, sh store.Shop) (int, error) {
+	n, err := s.collectingDays(ctx, sh.ID)
+	if err != nil {
+		return 0, err
+	}
+	k, ok := s.kinds.Lookup(sh.Source)
+	if !ok || len(k.Final) == 0 {
+		return n, nil
+	}
+	recs, err := s.store.Records(ctx, store.Filter{ShopID: sh.ID, States: []store.State{store.Parked}, Reason: engine.ReasonNotForwarded})
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range recs {
+		if !source.In(r.Status, k.Final) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // collectingDays counts a shop's day summaries parked while their day

@@ -259,8 +259,9 @@ func TestTillCLIKinds(t *testing.T) {
 }
 
 // TestTillDayCollectingIsNoAttention: a till's day summary parked while
-// its day collects checks leaves the health "ok" (it asks nothing of
-// anyone); a check parked for its status is attention as any order is.
+// its day collects checks, and a check of a table still eating, leave the
+// health "ok" (they ask nothing of anyone); a closed check parked for its
+// status is attention as any order is.
 func TestTillDayCollectingIsNoAttention(t *testing.T) {
 	ctx := context.Background()
 	svc, err := app.Open(ctx, app.Options{DataDir: t.TempDir()})
@@ -291,8 +292,16 @@ func TestTillDayCollectingIsNoAttention(t *testing.T) {
 	if err != nil || ov.Health != "ok" || len(ov.Shops) != 1 || ov.Shops[0].Parked != 1 {
 		t.Fatalf("a collecting day: health %q, %d shops (%v)", ov.Health, len(ov.Shops), err)
 	}
+	// A table's check not yet paid: parked as it should be, the till
+	// closes it.
 	park(order.Order{ID: "77", Number: "77", Status: "open"}, app.ReasonNotForwarded, "open")
+	if ov, err = svc.Overview(ctx); err != nil || ov.Health != "ok" || ov.Shops[0].Parked != 2 {
+		t.Errorf("a parked open check: health %q (%v)", ov.Health, err)
+	}
+	// A closed check parked (booked per check, the forward set emptied):
+	// that waits on a person.
+	park(order.Order{ID: "78", Number: "78", Status: "closed"}, app.ReasonNotForwarded, "closed")
 	if ov, err = svc.Overview(ctx); err != nil || ov.Health != "attention" {
-		t.Errorf("a parked check: health %q (%v)", ov.Health, err)
+		t.Errorf("a parked closed check: health %q (%v)", ov.Health, err)
 	}
 }

@@ -317,7 +317,7 @@ func (t *openTab) load() {
 func makeOpenRows(vs []app.OrderView) []openRow {
 	rows := make([]openRow, len(vs))
 	for i, v := range vs {
-		reason := reasonText(v.Reason, v.ReasonArg)
+		reason := orderReasonText(v)
 		if v.ChangedAfterBooking {
 			reason = strings.TrimSpace(changeText(v.ChangeNote) + " " + reason)
 		}

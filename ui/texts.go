@@ -43,8 +43,20 @@ func reasonText(code, arg string) string {
 	return reasonSentence(code, app.ReasonArgs(arg))
 }
 
+// orderReasonText is the sentence of an order's reason as its kind says
+// it, where the kind has one of its own ("reason.<code>.<kind>": a till's
+// check parked open is a check not yet paid, not an order's status).
+func orderReasonText(v app.OrderView) string {
+	return kindReasonSentence(v.Reason, app.ReasonArgs(v.ReasonArg), v.Source)
+}
+
 // reasonSentence is reasonText with the figures already read.
 func reasonSentence(code string, args map[string]string) string {
+	return kindReasonSentence(code, args, "")
+}
+
+// kindReasonSentence is reasonSentence in the words of kind ("" any).
+func kindReasonSentence(code string, args map[string]string, kind order.Source) string {
 	if code == "" {
 		return ""
 	}
@@ -93,6 +105,9 @@ func reasonSentence(code string, args map[string]string) string {
 		fallback += " " + plain
 	}
 	key := "reason." + code
+	if own := key + "." + string(kind); kind != "" && known[own] {
+		key = own
+	}
 	for _, k := range reasonFigures[code] {
 		if args[k] == "" {
 			// A record from before figures were kept: the sentence

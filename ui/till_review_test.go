@@ -213,3 +213,26 @@ func TestTillCloseToggleIsRequired(t *testing.T) {
 		t.Errorf("topics saved %v (%v)", si.Webhook.Topics, err)
 	}
 }
+
+// TestTillOpenCheckSentence: a till's check parked open is a check not yet
+// paid, in the Open tab; a WooCommerce order keeps its status sentence.
+func TestTillOpenCheckSentence(t *testing.T) {
+	svc := newService(t)
+	addTill(t, svc)
+	putTillOrder(t, svc, order.Order{ID: "77", Number: "77", Status: "open", Total: 500}, store.Parked, app.ReasonNotForwarded, "open")
+	u := newTestUI(t, svc, "nl")
+	if len(u.open.rows) != 1 || u.open.rows[0].reason != "Bon nog niet afgerekend: hij wordt geboekt zodra de kassa hem afsluit." {
+		t.Fatalf("rows %+v", u.open.rows)
+	}
+	for _, c := range []struct {
+		v    app.OrderView
+		want string
+	}{
+		{app.OrderView{Source: order.POS, Reason: app.ReasonNotForwarded, ReasonArg: "void"}, "Bon met status ‘void’: die wordt niet geboekt."},
+		{app.OrderView{Source: order.WooCommerce, Reason: app.ReasonNotForwarded, ReasonArg: "on-hold"}, reasonText(app.ReasonNotForwarded, "on-hold")},
+	} {
+		if got := orderReasonText(c.v); got != c.want {
+			t.Errorf("%q, want %q", got, c.want)
+		}
+	}
+}

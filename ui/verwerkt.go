@@ -89,7 +89,7 @@ func (t *doneTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	b1.Show()
 	if v.State == app.Ignored {
 		info.Importance = widget.MediumImportance
-		info.SetText(reasonText(v.Reason, v.ReasonArg))
+		info.SetText(orderReasonText(v))
 		if v.Reason == app.ReasonInDaySummary {
 			// Counted in its day's summary: nobody ignored it, nothing to undo.
 			b1.Hide()
@@ -103,7 +103,7 @@ func (t *doneTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		return
 	}
 	if v.State == app.Failed {
-		s := reasonText(v.Reason, v.ReasonArg)
+		s := orderReasonText(v)
 		if v.Detail != "" {
 			s += " (" + v.Detail + ")"
 		}
