@@ -155,3 +155,27 @@ func TestTillForwardOnlyFinal(t *testing.T) {
 		t.Errorf("shop add pos --forward open,closed: exit %d %q", code, errOut)
 	}
 }
+
+// TestTillWebhookHasNoRootAddress: a till's root is no route, so its
+// webhook has no path or URL of one; its routes' are in paths and urls.
+// WooCommerce keeps its root.
+func TestTillWebhookHasNoRootAddress(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := tillService(t)
+	if err := svc.SetOwnURL(ctx, "https://orderbrug.example.nl", "127.0.0.1:18795"); err != nil {
+		t.Fatal(err)
+	}
+	si, err := svc.Shop(ctx, "Bar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh := si.Webhook
+	if wh.URL != "" || wh.Path != "" || wh.URLs["open"] != "https://orderbrug.example.nl/hooks/pos/bar/open" || wh.Paths["close"] != "/hooks/pos/bar/close" {
+		t.Errorf("webhook %+v", wh)
+	}
+	b, _ := json.Marshal(wh)
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil || m["path"] != nil || m["url"] != nil {
+		t.Errorf("json %s", b)
+	}
+}

@@ -24,8 +24,8 @@ type WebhookInfo struct {
 	// Path is the delivery path of the shop's one route (its root); Paths
 	// every route of its kind by name (the root as "orders"; a kind without
 	// a root route, the till, has only its named ones: "open", "update",
-	// "close").
-	Path  string            `json:"path"`
+	// "close"); Path is then "": nothing is delivered there.
+	Path  string            `json:"path,omitempty"`
 	Paths map[string]string `json:"paths"`
 	// URLs are Paths as full public addresses, when there is a public URL,
 	// for a kind without a root route (URL is its root's).
@@ -36,7 +36,8 @@ type WebhookInfo struct {
 	// Manual: the shop's key does not let Orderbrug register the webhook:
 	// paste URL in the shop's dashboard yourself.
 	Manual bool `json:"manual"`
-	// URL is the full public address when there is a public URL ("" otherwise).
+	// URL is the full public address of Path when there is a public URL
+	// ("" otherwise, and for a kind without a root route: see URLs).
 	URL string `json:"url,omitempty"`
 	// Secret is what to paste into WooCommerce for a manual set-up. Never in
 	// JSON: only `orderbrug webhook secret --shop N` prints it.
@@ -141,6 +142,11 @@ func (s *Service) webhookInfo(sh store.Shop) WebhookInfo {
 		Paths:  s.webhookPaths(sh),
 		Secret: s.webhookSecret(sh), Status: sh.Webhook.Status, Reactivated: sh.Webhook.Reactivated, Manual: sh.Webhook.Manual}
 	_, w.Root = w.Paths["orders"]
+	if !w.Root {
+		// The kind's root is no route (404): its named routes are its
+		// addresses (Paths, URLs).
+		w.Path = ""
+	}
 	if k, ok := s.kinds.Lookup(sh.Source); ok {
 		w.Header = k.HookHeader
 	}
@@ -148,8 +154,9 @@ func (s *Service) webhookInfo(sh store.Shop) WebhookInfo {
 		w.Rejected = n
 	}
 	if u, _ := s.publicURL(ctx); u != "" {
-		w.URL = strings.TrimRight(u, "/") + w.Path
-		if !w.Root {
+		if w.Root {
+			w.URL = strings.TrimRight(u, "/") + w.Path
+		} else {
 			// URL is not an address of such a kind: its routes' are.
 			w.URLs = make(map[string]string, len(w.Paths))
 			for name, p := range w.Paths {
