@@ -143,6 +143,11 @@ func decideTill(r rules, base store.DecideFunc) store.DecideFunc {
 			return decideDay(r, base, prev, o)
 		}
 		counted := prev != nil && prev.State == store.Ignored && prev.Reason == ReasonInDaySummary
+		if counted && source.In(o.Status, r.k.Gone) {
+			// Voided after it was counted: it counts nothing from now on,
+			// counted again (a correction) whatever the mode now.
+			return store.Decision{State: store.Ignored, Reason: ReasonInDaySummary}
+		}
 		if !daily && !counted && source.In(o.Status, r.k.Final) && len(o.Lines) == 0 && o.Total == 0 &&
 			(prev == nil || prev.State != store.Booked) {
 			return store.Decision{State: store.Ignored, Reason: ReasonCheckEmpty}
@@ -444,8 +449,12 @@ func (e *Engine) countCheck(ctx context.Context, tx *store.Tx, sh store.Shop, id
 	if err != nil {
 		return err
 	}
-	own := BusinessDay(o, Cutoff(sh, e.kind(sh)))
-	subs, err := order.Breakdown(o)
+	k := e.kind(sh)
+	own := BusinessDay(o, Cutoff(sh, k))
+	var subs []order.TaxSubtotal
+	if !source.In(o.Status, k.Gone) { // a voided check counts nothing
+		subs, err = order.Breakdown(o)
+	}
 	if err != nil {
 		// Its lines do not add up to its totals: a person looks at it.
 		code, args := order.Failure(err)
@@ -459,6 +468,9 @@ func (e *Engine) countCheck(ctx context.Context, tx *store.Tx, sh store.Shop, id
 	counted, err := tx.CheckParts(ctx, sh.ID, id)
 	if err != nil {
 		return err
+	}
+	if len(counted) > 0 {
+		own = counted[0].Belongs // the day it was first counted as, whatever a later snapshot says
 	}
 	type key struct {
 		c order.Category

@@ -695,3 +695,53 @@ func TestLateCheck(t *testing.T) {
 		t.Fatalf("collecting arg %v %v", arg, err)
 	}
 }
+
+// TestVoidAfterClose: a check voided after it was closed counts nothing
+// from then on: while its day collects, the day loses it; booked per
+// check, the booked check is changed after booking, for a credit note.
+// A void of a check never closed is parked.
+func TestVoidAfterClose(t *testing.T) {
+	r := newTillRig(t, nil)
+	r.e.Kinds = source.NewRegistry(voidKind())
+	at := time.Date(2026, 12, 1, 19, 0, 0, 0, ams)
+	r.now = at
+	r.deliver(t, check("V-1", at, 2950, 800), "")
+	r.deliver(t, check("V-2", at, 1000, 0), "")
+	void := check("V-1", at, 2950, 800)
+	void.Status, void.Paid = "void", time.Time{}
+	if got := r.deliver(t, void, ""); got == "after close" {
+		t.Fatal("a void after the close was not applied")
+	}
+	if day := r.rec(t, "day/2026-12-01"); day.Total != 1000 {
+		t.Fatalf("day total %s after the void, want 10.00", day.Total)
+	}
+	if c := r.rec(t, "V-1"); c.State != store.Ignored || c.ReasonArg != "2026-12-01" {
+		t.Fatalf("voided check: %s %s %q", c.State, c.Reason, c.ReasonArg)
+	}
+	never := check("V-3", at, 500, 0)
+	never.Status, never.Paid = "void", time.Time{}
+	r.deliver(t, never, "")
+	if c := r.rec(t, "V-3"); c.State != store.Parked {
+		t.Fatalf("void never closed: %s", c.State)
+	}
+
+	p := newTillRig(t, map[string]string{source.OptionBooking: source.BookingPerCheck})
+	p.e.Kinds = source.NewRegistry(voidKind())
+	p.now = at
+	p.deliver(t, check("W-1", at, 1500, 0), "")
+	if _, err := p.e.BookDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wv := check("W-1", at, 1500, 0)
+	wv.Status, wv.Paid = "void", time.Time{}
+	p.deliver(t, wv, "")
+	if c := p.rec(t, "W-1"); c.State != store.Booked || !c.ChangedAfterBooking {
+		t.Fatalf("booked check voided: %s changed %v", c.State, c.ChangedAfterBooking)
+	}
+}
+
+func voidKind() source.Descriptor {
+	k := tillKind()
+	k.Gone, k.Unbookable = []order.Status{"void"}, []order.Status{"void"}
+	return k
+}

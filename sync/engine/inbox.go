@@ -144,14 +144,14 @@ func (e *Engine) applyDelivered(ctx context.Context, sh store.Shop, src source.S
 	if len(k.Final) > 0 {
 		prev, err := e.Store.Record(ctx, sh.ID, o.ID)
 		if err == nil && source.In(prev.Status, k.Final) {
-			if !source.In(o.Status, k.Final) {
+			if !source.In(o.Status, k.Final) && !source.In(o.Status, k.Gone) {
 				_ = e.Store.AddEvent(ctx, store.Event{Shop: sh.Name, OrderNo: prev.Number, Code: "check_after_close",
 					Args: map[string]string{"check": prev.Number, "status": string(o.Status)}})
 				return "after close"
 			}
 			// Two closes: the one closed later is the check (a till that
 			// sends an older close again after a newer one is not obeyed).
-			if was, err := prev.Order(); err == nil && !o.Paid.IsZero() && o.Paid.Before(was.Paid) {
+			if was, err := prev.Order(); err == nil && source.In(o.Status, k.Final) && !o.Paid.IsZero() && o.Paid.Before(was.Paid) {
 				_ = e.Store.AddEvent(ctx, store.Event{Shop: sh.Name, OrderNo: prev.Number, Code: "check_older_close",
 					Args: map[string]string{"check": prev.Number}})
 				return "older close"
@@ -166,7 +166,7 @@ func (e *Engine) applyDelivered(ctx context.Context, sh store.Shop, src source.S
 	if err != nil {
 		return fail(err)
 	}
-	if till(k) && source.In(o.Status, k.Final) {
+	if till(k) && (source.In(o.Status, k.Final) || source.In(o.Status, k.Gone)) {
 		// Counted now, in a transaction of its own; one a crash leaves
 		// uncounted is counted by the next CloseDays.
 		if err := e.Store.InTx(ctx, func(tx *store.Tx) error { return e.countCheck(ctx, tx, sh, o.ID) }); err != nil {

@@ -61,13 +61,19 @@ func Descriptor() source.Descriptor {
 		Topics: []source.Topic{
 			{Key: TopicOpen, Label: "topic.pos." + TopicOpen, Default: true},
 			{Key: TopicUpdate, Label: "topic.pos." + TopicUpdate, Default: true},
-			{Key: TopicClose, Label: "topic.pos." + TopicClose, Default: true},
+			{Key: TopicClose, Label: "topic.pos." + TopicClose, Default: true, Required: true},
 			{Key: TopicThird, Label: "topic.pos." + TopicThird, Default: true},
 		},
 		DefaultForward: []order.Status{StatusClosed},
 		Final:          []order.Status{StatusClosed},
-		HookHeader:     Header,
-		New:            func(source.Config) (source.Source, error) { return &Client{}, nil },
-		Hooks:          Receiver{},
+		// A void undoes the check: once closed, it counts nothing from then
+		// on (a correction on the day's summary, or, booked per check, a
+		// change after booking for a credit note); never closed, it leaves
+		// the Open tab after the grace period.
+		Gone:       []order.Status{StatusVoid},
+		Unbookable: []order.Status{StatusVoid},
+		HookHeader: Header,
+		New:        func(source.Config) (source.Source, error) { return &Client{}, nil },
+		Hooks:      Receiver{},
 	}
 }
