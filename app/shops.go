@@ -428,18 +428,19 @@ func (s *Service) UpdateShop(ctx context.Context, name string, in ShopInput) err
 		return err
 	}
 	sh.ID, sh.Paused, sh.Webhook = cur.ID, cur.Paused, cur.Webhook
-	if in.Options == nil {
-		sh.Options = cur.Options
-	} else {
-		merged := map[string]string{}
-		for k, v := range cur.Options {
-			merged[k] = v
+	// Changed options go through SetShopOptions once the rest is saved:
+	// logged as shop_options, the ignored-by-option orders decided again,
+	// the webhooks registered again where an option decides them.
+	opts := map[string]string{}
+	if k, err := s.kind(cur.Source); err == nil {
+		was := options(cur, k)
+		for key, v := range sh.Options {
+			if was[key] != v {
+				opts[key] = v
+			}
 		}
-		for k, v := range sh.Options {
-			merged[k] = v
-		}
-		sh.Options = merged
 	}
+	sh.Options = cur.Options
 	if in.Sells == "" {
 		sh.Sells = cur.Sells
 	}
@@ -481,14 +482,28 @@ func (s *Service) UpdateShop(ctx context.Context, name string, in ShopInput) err
 		}
 		sh.StartAt = newStart.UTC()
 	}
-	if _, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, s.engine.Decide(sh)); err != nil {
-		return err
+	if shopChanged(cur, sh) || (!newStart.IsZero() && !newStart.Equal(cur.StartAt)) || len(opts) == 0 {
+		if _, err := s.store.Redecide(ctx, sh.ID, []store.State{store.Parked, store.Queued}, s.engine.Decide(sh)); err != nil {
+			return err
+		}
+		_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_changed"})
 	}
-	_ = s.store.AddEvent(ctx, store.Event{Shop: sh.Name, Code: "shop_changed"})
+	if len(opts) > 0 {
+		if err := s.SetShopOptions(ctx, sh.Name, opts); err != nil {
+			return err
+		}
+	}
 	s.reload(ctx)
 	s.wake()
 	s.notify()
 	return nil
+}
+
+// shopChanged reports whether b changes a's settings other than its
+// options and start.
+func shopChanged(a, b store.Shop) bool {
+	return a.Name != b.Name || a.BaseURL != b.BaseURL || a.Key != b.Key || a.Secret != b.Secret || a.Sells != b.Sells ||
+		a.PollInterval != b.PollInterval || a.LookbackDays != b.LookbackDays || joinStatuses(a.Forward) != joinStatuses(b.Forward)
 }
 
 // SetForward sets a shop's "Status doorzetten verkopen". Parked orders whose

@@ -179,3 +179,45 @@ func TestTillWebhookHasNoRootAddress(t *testing.T) {
 		t.Errorf("json %s", b)
 	}
 }
+
+// TestTillOptionsSavedWithTheForm: options saved with the rest of the form
+// (UpdateShop, the GUI's Opslaan) are logged and decided as `shop set`
+// does (shop_options); nothing else changed, so no shop_changed.
+func TestTillOptionsSavedWithTheForm(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := tillService(t)
+	si, err := svc.Shop(ctx, "Bar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := app.ShopInput{Name: "Bar", Forward: si.Forward, Interval: si.Interval, LookbackDays: &si.LookbackDays,
+		Options: map[string]string{"booking": "per-check", "cutoff": "04:00"}}
+	if err := svc.UpdateShop(ctx, "Bar", in); err != nil {
+		t.Fatal(err)
+	}
+	codes := func() []string {
+		evs, err := svc.Events(ctx, app.EventQuery{Shop: "Bar", Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range evs {
+			out = append(out, e.Code)
+		}
+		return out
+	}
+	evs, err := svc.Events(ctx, app.EventQuery{Shop: "Bar", Limit: 1})
+	if err != nil || len(evs) != 1 || evs[0].Code != "shop_options" || evs[0].Args["booking"] != "per-check" || evs[0].Args["cutoff"] != "" {
+		t.Errorf("events %v (%+v)", codes(), evs)
+	}
+	if si, _ = svc.Shop(ctx, "Bar"); si.Options["booking"] != "per-check" {
+		t.Errorf("options %v", si.Options)
+	}
+	// Nothing changed: as before, shop_changed.
+	if err := svc.UpdateShop(ctx, "Bar", in); err != nil {
+		t.Fatal(err)
+	}
+	if c := codes(); c[0] != "shop_changed" {
+		t.Errorf("events %v", c)
+	}
+}
