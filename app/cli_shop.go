@@ -481,6 +481,11 @@ func orList(xs []string) string {
 func optionValue(o *optionFlag) (string, error) {
 	v := strings.TrimSpace(o.value)
 	switch o.Kind {
+	case OptionBool, OptionChoice:
+		// As the service takes them: DAILY is daily, On is on.
+		v = strings.ToLower(v)
+	}
+	switch o.Kind {
 	case OptionBool:
 		if v != "on" && v != "off" {
 			return "", usagef("--%s %q: use on or off", o.Flag, o.value)

@@ -221,3 +221,18 @@ func TestTillOptionsSavedWithTheForm(t *testing.T) {
 		t.Errorf("events %v", c)
 	}
 }
+
+// TestTillCLIChoiceAnyCase: --booking DAILY is daily, as the service takes
+// it; written as the choice is named.
+func TestTillCLIChoiceAnyCase(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if code, out, errOut := cli(t, dir, "shop", "add", "pos", "--name", "Bar", "--booking", "PER-CHECK"); code != 0 {
+		t.Fatalf("shop add --booking PER-CHECK: %d %s%s", code, out, errOut)
+	}
+	if code, out, errOut := cli(t, dir, "shop", "set", "Bar", "--booking", "Daily"); code != 0 {
+		t.Fatalf("shop set --booking Daily: %d %s%s", code, out, errOut)
+	}
+	if code, out, _ := cli(t, dir, "shop", "show", "Bar"); code != 0 || !strings.Contains(out, "settings booking daily, cutoff 04:00") {
+		t.Errorf("shop show: %d %s", code, out)
+	}
+}
