@@ -135,9 +135,13 @@ func (r *cmdline) shopAddKindCmd(k KindInfo) *cobra.Command {
 		fs.StringVar(&o.value, o.Flag, "", optionUsage(o.OptionInfo))
 	}
 	fs.StringVar(&a.forward, "forward", "", "statuses to book, comma separated (default: the kind's, see orderbrug kinds)")
-	fs.DurationVar(&a.interval, "interval", DefaultPollInterval, "poll interval")
-	fs.Lookup("interval").DefValue = shortDuration(DefaultPollInterval) // "15m", as people write it
-	fs.IntVar(&a.lookback, "lookback", DefaultLookbackDays, "recheck parked orders of the last N days (0: all)")
+	a.interval, a.lookback = DefaultPollInterval, DefaultLookbackDays
+	if k.Poll {
+		// A kind that is never polled (the till) has neither.
+		fs.DurationVar(&a.interval, "interval", DefaultPollInterval, "poll interval")
+		fs.Lookup("interval").DefValue = shortDuration(DefaultPollInterval) // "15m", as people write it
+		fs.IntVar(&a.lookback, "lookback", DefaultLookbackDays, "recheck parked orders of the last N days (0: all)")
+	}
 	fs.StringVar(&a.since, "since", "", "book orders paid (or, unpaid, created) from this date (YYYY-MM-DD; default: from now, older orders are in the books already)")
 	fs.StringVar(&a.sells, "sells", "goods", "what the shop sells: goods or services")
 	return cmd
@@ -222,9 +226,12 @@ func (r *cmdline) shopShowCmd() *cobra.Command {
 					if url == "" {
 						url = "- (the shop calls Orderbrug)"
 					}
-					fmt.Fprintf(w, "%s (%s, slug %s)\nurl %s\nsells %s\nbooks orders paid from %s\nforward %s, every %s, recheck %d days\n",
-						si.Name, si.Source, si.Slug, url, si.Sells, si.Since.Local().Format("2006-01-02 15:04"),
-						joinStatuses(si.Forward), shortDuration(si.Interval), si.LookbackDays)
+					fmt.Fprintf(w, "%s (%s, slug %s)\nurl %s\nsells %s\nbooks orders paid from %s\nforward %s",
+						si.Name, si.Source, si.Slug, url, si.Sells, si.Since.Local().Format("2006-01-02 15:04"), joinStatuses(si.Forward))
+					if kindPolled(svc, si.Source) {
+						fmt.Fprintf(w, ", every %s, recheck %d days", shortDuration(si.Interval), si.LookbackDays)
+					}
+					fmt.Fprintln(w)
 					if si.Webhook.Root {
 						fmt.Fprintf(w, "webhook path %s\n", si.Webhook.Path)
 					} else {
@@ -239,6 +246,17 @@ func (r *cmdline) shopShowCmd() *cobra.Command {
 	}
 	jsonFlag(cmd, false)
 	return cmd
+}
+
+// kindPolled reports whether shops of kind k are polled (KindInfo.Poll);
+// an unknown kind is taken to be.
+func kindPolled(svc *Service, k order.Source) bool {
+	for _, ki := range svc.Kinds() {
+		if ki.Kind == k {
+			return ki.Poll
+		}
+	}
+	return true
 }
 
 // joinPaths is "close /hooks/pos/bar/close, open ...": routes by name.
@@ -545,8 +563,12 @@ func (r *cmdline) shopListCmd() *cobra.Command {
 					if !s.LastPoll.IsZero() {
 						last = s.LastPoll.Local().Format("2006-01-02 15:04")
 					}
+					interval := shortDuration(s.Interval)
+					if !kindPolled(svc, s.Source) {
+						interval = "-" // never polled: it calls Orderbrug
+					}
 					rows = append(rows, []string{s.Name, string(s.Source), s.URL, string(s.Sells), joinStatuses(s.Forward),
-						shortDuration(s.Interval), last, s.LastError})
+						interval, last, s.LastError})
 				}
 				return r.printer(cmd).table(shops,
 					[]string{"NAME", "SOURCE", "URL", "SELLS", "FORWARD", "INTERVAL", "LAST POLL", "ERROR"}, rows)

@@ -236,3 +236,25 @@ func TestTillCLIChoiceAnyCase(t *testing.T) {
 		t.Errorf("shop show: %d %s", code, out)
 	}
 }
+
+// TestTillCLINoPollSettings: a till is never polled: shop add pos has no
+// --interval or --lookback, and shop show says no poll interval.
+func TestTillCLINoPollSettings(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	for _, flag := range []string{"--interval", "--lookback"} {
+		code, _, errOut := cli(t, dir, "shop", "add", "pos", "--name", "Bar", flag, "5")
+		if code != 2 || !strings.Contains(errOut, "unknown flag: "+flag) {
+			t.Errorf("shop add pos %s: exit %d %q", flag, code, errOut)
+		}
+	}
+	if code, out, errOut := cli(t, dir, "shop", "add", "pos", "--name", "Bar"); code != 0 {
+		t.Fatalf("shop add: %d %s%s", code, out, errOut)
+	}
+	code, out, _ := cli(t, dir, "shop", "show", "Bar")
+	if code != 0 || strings.Contains(out, "every") || strings.Contains(out, "recheck") || !strings.Contains(out, "forward closed\n") {
+		t.Errorf("shop show: %d\n%s", code, out)
+	}
+	if _, help, _ := cli(t, dir, "shop", "add", "woocommerce", "--help"); !strings.Contains(help, "--interval") {
+		t.Errorf("woocommerce lost --interval:\n%s", help)
+	}
+}
