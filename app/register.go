@@ -38,7 +38,15 @@ func (s *Service) SetWebhook(ctx context.Context, shop string, on bool) error {
 	url, reason := s.publicURL(ctx)
 	if on && url == "" {
 		// Nothing to register at: say so, and why, instead of a silent "on".
-		_ = s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: "webhook_not_registered",
+		code := "webhook_not_registered"
+		if src, err := s.sourceFor(sh); err == nil {
+			if _, registers := src.(source.HookRegistrar); !registers {
+				// Nothing is ever registered in a till: it cannot reach
+				// Orderbrug yet.
+				code = "webhook_no_public_url"
+			}
+		}
+		_ = s.store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: sh.Name, Code: code,
 			Args: map[string]string{"reason": reason}})
 	}
 	if url != "" || !on {

@@ -258,3 +258,25 @@ func TestTillCLINoPollSettings(t *testing.T) {
 		t.Errorf("woocommerce lost --interval:\n%s", help)
 	}
 }
+
+// TestTillWebhookOnWithoutPublicURL: a till registers nothing anywhere:
+// switched on without a public URL, the log says it cannot be reached
+// yet, not that nothing was registered in the shop.
+func TestTillWebhookOnWithoutPublicURL(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := tillService(t)
+	if err := svc.SetWebhook(ctx, "Bar", true); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := svc.Events(ctx, app.EventQuery{Shop: "Bar", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for _, e := range evs {
+		codes = append(codes, e.Code)
+	}
+	if len(codes) == 0 || codes[0] != "webhook_no_public_url" || strings.Contains(strings.Join(codes, ","), "webhook_not_registered") {
+		t.Errorf("events %v", codes)
+	}
+}

@@ -233,7 +233,10 @@ var eventCodes = []string{"order_parked", "order_queued", "order_before_start", 
 	"day_closed", "check_counted", "check_correction", "check_repeat", "check_after_close",
 	// A check that came in after its day closed, counted on a later day;
 	// an older close that came in after a newer one.
-	"check_late", "check_older_close"}
+	"check_late", "check_older_close",
+	// Webhooks on for a kind that registers nothing (a till), without a
+	// public URL to be called at.
+	"webhook_no_public_url"}
 
 // pollKinds are engine.KindName's answers; each has "pollkind.<kind>".
 var pollKinds = []string{"auth", "not_found", "network", "bad_response", "bad_request", "unknown"}

@@ -236,3 +236,13 @@ func TestTillOpenCheckSentence(t *testing.T) {
 		}
 	}
 }
+
+// TestTillWebhookNoPublicURLSentence: the till's own line for calls on
+// without a public address.
+func TestTillWebhookNoPublicURLSentence(t *testing.T) {
+	newTestUI(t, newService(t), "nl")
+	got := eventText(app.Event{Code: "webhook_no_public_url", Shop: "Bar", Args: map[string]string{"reason": "no_public_url"}})
+	if want := "De aanroepen staan aan, maar er is nog geen openbaar adres (ngrok-tunnel of eigen URL): de kassa kan Orderbrug nog niet bereiken."; got != want {
+		t.Errorf("%q", got)
+	}
+}
