@@ -235,7 +235,7 @@ func (r *cmdline) shopShowCmd() *cobra.Command {
 					if si.Webhook.Root {
 						fmt.Fprintf(w, "webhook path %s\n", si.Webhook.Path)
 					} else {
-						fmt.Fprintf(w, "webhook paths %s\n", joinPaths(si.Webhook.Paths))
+						fmt.Fprintf(w, "webhook paths %s\n", joinRoutes(si.Webhook.Paths, si.Webhook.Routes))
 					}
 					if opts := si.Options; len(opts) > 0 {
 						fmt.Fprintf(w, "settings %s\n", joinOptions(opts))
@@ -259,18 +259,33 @@ func kindPolled(svc *Service, k order.Source) bool {
 	return true
 }
 
-// joinPaths is "close /hooks/pos/bar/close, open ...": routes by name.
-func joinPaths(paths map[string]string) string {
-	names := make([]string, 0, len(paths))
-	for n := range paths {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+// joinRoutes is "open /hooks/pos/bar/open, update ...": the routes in
+// their kind's order (routes), any other by name.
+func joinRoutes(paths map[string]string, routes []string) string {
+	names := routeOrder(paths, routes)
 	parts := make([]string, len(names))
 	for i, n := range names {
 		parts[i] = n + " " + paths[n]
 	}
 	return strings.Join(parts, ", ")
+}
+
+// routeOrder are the keys of m: those in routes in that order, then the
+// rest by name.
+func routeOrder(m map[string]string, routes []string) []string {
+	var out, rest []string
+	for _, n := range routes {
+		if _, ok := m[n]; ok {
+			out = append(out, n)
+		}
+	}
+	for n := range m {
+		if !contains(out, n) {
+			rest = append(rest, n)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
 }
 
 // joinOptions is "per_line off, recurring on": settings by key.

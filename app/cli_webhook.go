@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -117,7 +116,7 @@ func printWebhook(w io.Writer, si ShopInfo) {
 	}
 	if !wh.Root {
 		// The till: its routes, pasted by the owner; nothing registers.
-		fmt.Fprintf(w, "%s: webhooks %s, topics %s, paths %s", si.Name, state, strings.Join(wh.Topics, ","), joinPaths(wh.Paths))
+		fmt.Fprintf(w, "%s: webhooks %s, topics %s, paths %s", si.Name, state, strings.Join(wh.Topics, ","), joinRoutes(wh.Paths, wh.Routes))
 	} else {
 		fmt.Fprintf(w, "%s: webhooks %s, topics %s, path %s, %s", si.Name, state, strings.Join(wh.Topics, ","), wh.Path,
 			strings.ReplaceAll(wh.Registration, "_", " "))
@@ -147,12 +146,7 @@ func printWebhook(w io.Writer, si ShopInfo) {
 		switch {
 		case len(wh.URLs) > 0:
 			fmt.Fprintf(w, "  paste these URLs in the shop's webhook settings, with the header of orderbrug webhook secret --shop %q:\n", si.Name)
-			names := make([]string, 0, len(wh.URLs))
-			for n := range wh.URLs {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			for _, n := range names {
+			for _, n := range routeOrder(wh.URLs, wh.Routes) {
 				fmt.Fprintf(w, "    %s %s\n", n, wh.URLs[n])
 			}
 		case wh.Reason != "":

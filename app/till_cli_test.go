@@ -78,7 +78,7 @@ func TestTillCLIShopAddTakesTheSettings(t *testing.T) {
 		t.Errorf("webhooks %+v", brug.Webhook)
 	}
 	if show := ok("shop", "show", "Eetcafé De Brug"); !strings.Contains(show, "settings booking per-check, cutoff 05:00") ||
-		!strings.Contains(show, "webhook paths close /hooks/pos/eetcafe-de-brug/close, open /hooks/pos/eetcafe-de-brug/open, update /hooks/pos/eetcafe-de-brug/update") {
+		!strings.Contains(show, "webhook paths open /hooks/pos/eetcafe-de-brug/open, update /hooks/pos/eetcafe-de-brug/update, close /hooks/pos/eetcafe-de-brug/close") {
 		t.Errorf("shop show:\n%s", show)
 	}
 
@@ -172,7 +172,7 @@ func TestTillCLIWebhookSecretAndStatus(t *testing.T) {
 		t.Errorf("topics %v (%v)", st["Bar"]["topics"], err)
 	}
 	text := ok("webhook", "status", "--shop", "Bar")
-	if !strings.Contains(text, "Bar: webhooks on, topics open,update,close,third, paths close /hooks/pos/bar/close") ||
+	if !strings.Contains(text, "Bar: webhooks on, topics open,update,close,third, paths open /hooks/pos/bar/open, update /hooks/pos/bar/update, close /hooks/pos/bar/close") ||
 		!strings.Contains(text, "header X-Orderbrug-Key") || strings.Contains(text, "registered") {
 		t.Errorf("webhook status:\n%s", text)
 	}
@@ -185,7 +185,8 @@ func TestTillCLIWebhookSecretAndStatus(t *testing.T) {
 		"update": "https://orderbrug.example.nl/hooks/pos/bar/update", "close": "https://orderbrug.example.nl/hooks/pos/bar/close"}) {
 		t.Errorf("urls %v", urls)
 	}
-	if text := ok("webhook", "status", "--shop", "Bar"); !strings.Contains(text, "    open https://orderbrug.example.nl/hooks/pos/bar/open\n") {
+	if text := ok("webhook", "status", "--shop", "Bar"); !strings.Contains(text, "    open https://orderbrug.example.nl/hooks/pos/bar/open\n"+
+		"    update https://orderbrug.example.nl/hooks/pos/bar/update\n    close https://orderbrug.example.nl/hooks/pos/bar/close\n") {
 		t.Errorf("webhook status with a public URL:\n%s", text)
 	}
 

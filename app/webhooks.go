@@ -27,6 +27,9 @@ type WebhookInfo struct {
 	// "close"); Path is then "": nothing is delivered there.
 	Path  string            `json:"path,omitempty"`
 	Paths map[string]string `json:"paths"`
+	// Routes are the names of Paths in the kind's order (the till's open,
+	// update, close), for lists.
+	Routes []string `json:"-"`
 	// URLs are Paths as full public addresses, when there is a public URL,
 	// for a kind without a root route (URL is its root's).
 	URLs map[string]string `json:"urls,omitempty"`
@@ -138,8 +141,9 @@ const keyTunnel = "tunnel"
 
 func (s *Service) webhookInfo(sh store.Shop) WebhookInfo {
 	ctx := context.Background()
+	paths, routes := s.webhookRoutes(sh)
 	w := WebhookInfo{Enabled: sh.Webhook.Enabled, Topics: sh.Webhook.Topics, Path: webhookPath(sh),
-		Paths:  s.webhookPaths(sh),
+		Paths: paths, Routes: routes,
 		Secret: s.webhookSecret(sh), Status: sh.Webhook.Status, Reactivated: sh.Webhook.Reactivated, Manual: sh.Webhook.Manual}
 	_, w.Root = w.Paths["orders"]
 	if !w.Root {
@@ -278,23 +282,30 @@ func webhookPath(sh store.Shop) string {
 	return "/hooks/" + string(sh.Source) + "/" + url.PathEscape(sh.Slug)
 }
 
-// webhookPaths are the paths of every route of the shop's kind, by route
-// name; the root is "orders", and only there for a kind that has a root
-// route (the till has none: its open, update and close only).
-func (s *Service) webhookPaths(sh store.Shop) map[string]string {
+// webhookRoutes are the paths of every route of the shop's kind, by route
+// name, and the names in the kind's order; the root is "orders", and only
+// there for a kind that has a root route (the till has none: its open,
+// update and close only).
+func (s *Service) webhookRoutes(sh store.Shop) (map[string]string, []string) {
 	k, ok := s.kinds.Lookup(sh.Source)
 	if !ok || k.Hooks == nil {
-		return map[string]string{"orders": webhookPath(sh)}
+		return map[string]string{"orders": webhookPath(sh)}, []string{"orders"}
 	}
 	paths := map[string]string{}
+	var names []string
 	for _, rt := range k.Hooks.Routes() {
-		if name := strings.Trim(rt.Path, "/"); name != "" {
+		name := strings.Trim(rt.Path, "/")
+		if name != "" {
 			paths[name] = webhookPath(sh) + "/" + name
 		} else {
-			paths["orders"] = webhookPath(sh)
+			name = "orders"
+			paths[name] = webhookPath(sh)
+		}
+		if !contains(names, name) {
+			names = append(names, name)
 		}
 	}
-	return paths
+	return paths, names
 }
 
 // webhookSecret is the secret deliveries are signed with, generated for
