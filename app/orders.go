@@ -164,7 +164,7 @@ func (s *Service) Order(ctx context.Context, shop, number string) (OrderDetail, 
 	}
 	v := view(rec)
 	v.Source = sh.Source
-	return OrderDetail{OrderView: v, Order: o, Bookings: bookingViews(bs), Events: eventViews(evs), ShopURL: s.orderURL(sh, o)}, nil
+	return OrderDetail{OrderView: v, Order: o, Bookings: bookingViews(bs), Events: s.eventKinds(ctx, eventViews(evs)), ShopURL: s.orderURL(sh, o)}, nil
 }
 
 func (s *Service) record(ctx context.Context, shop, number string) (store.Shop, store.Record, error) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
@@ -195,7 +196,7 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	if err != nil {
 		return ov, err
 	}
-	ov.Recent = eventViews(recent)
+	ov.Recent = s.eventKinds(ctx, eventViews(recent))
 	if ov.Ledger, err = s.LedgerSettings(ctx); err != nil {
 		return ov, err
 	}
@@ -246,5 +247,24 @@ func (s *Service) collectingDays(ctx context.Context, shopID int64) (int, error)
 // Events lists the event log, newest first.
 func (s *Service) Events(ctx context.Context, q EventQuery) ([]Event, error) {
 	evs, err := s.store.Events(ctx, q.filter())
-	return eventViews(evs), err
+	return s.eventKinds(ctx, eventViews(evs)), err
+}
+
+// eventKinds fills in the kind of each event's shop.
+func (s *Service) eventKinds(ctx context.Context, evs []Event) []Event {
+	if len(evs) == 0 {
+		return evs
+	}
+	shops, err := s.store.Shops(ctx)
+	if err != nil {
+		return evs
+	}
+	kind := make(map[string]order.Source, len(shops))
+	for _, sh := range shops {
+		kind[sh.Name] = sh.Source
+	}
+	for i := range evs {
+		evs[i].Source = kind[evs[i].Shop]
+	}
+	return evs
 }

@@ -126,6 +126,9 @@ type Event struct {
 	Code    string            `json:"code"`
 	Args    map[string]string `json:"args,omitempty"`
 	Detail  string            `json:"detail,omitempty"`
+	// Source is the kind of the event's shop, "" for none: a till's line
+	// speaks of a check (bon), not an order.
+	Source order.Source `json:"source,omitempty"`
 }
 
 func eventView(e store.Event) Event {

@@ -325,7 +325,7 @@ func makeOpenRows(vs []app.OrderView) []openRow {
 			reason = lang.L("open.unbookable.reason", map[string]any{"Reason": reason})
 		}
 		rows[i] = openRow{OrderView: v, key: v.Shop + "/" + v.Number, reason: reason,
-			amount: formatMoney(v.Total, v.Currency), date: formatDate(v.Created),
+			amount: formatMoney(v.Total, v.Currency), date: orderDate(v),
 			search: strings.ToLower(v.Number + " " + v.Customer + " " + reason + " " + string(v.Status))}
 	}
 	return rows
@@ -512,6 +512,16 @@ func (t *openTab) updateActions() {
 		"Total": formatNumber(len(t.rows)), "Selected": formatNumber(len(t.selected))}))
 }
 
+// orderDate is an order's date as lists show it: a till's day summary is
+// of its day (the till's business day, whatever the clock of this
+// computer), any other order of when it was made.
+func orderDate(v app.OrderView) string {
+	if day := app.DayOf(v.ID); day != "" {
+		return dayText(day)
+	}
+	return formatDate(v.Created)
+}
+
 // anyFetchable reports whether one of the targets is of a kind that can be
 // asked for an order (KindInfo.Fetch).
 func (t *openTab) anyFetchable() bool {
@@ -530,8 +540,14 @@ func (t *openTab) showDetail() {
 		return
 	}
 	r := t.rows[t.visible[t.current]]
-	d := lang.L("open.detail", map[string]any{"Number": r.Number, "Customer": r.Customer, "Amount": r.amount,
-		"Reason": r.reason, "Since": formatDateTime(r.Since)})
+	data := map[string]any{"Number": r.Number, "Customer": r.Customer, "Amount": r.amount,
+		"Reason": r.reason, "Since": formatDateTime(r.Since)}
+	d := lang.L("open.detail", data)
+	if own := "open.detail." + string(r.Source); r.Source != "" && known[own] {
+		// A till's check is a "bon", its day summary the day's takings.
+		data["Noun"] = tillNoun(r.Number)
+		d = lang.L(own, data)
+	}
 	if r.Detail != "" {
 		d += "\n" + r.Detail
 	}

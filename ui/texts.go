@@ -285,7 +285,22 @@ func eventText(e app.Event) string {
 	} else {
 		data["statuses_text"] = "–"
 	}
-	return tr("event."+e.Code, fallbackEvent(e), data)
+	key := "event." + e.Code
+	if own := key + "." + string(e.Source); e.Source != "" && known[own] {
+		// The kind's own words: a till's check is a "bon".
+		key = own
+		data["noun"] = tillNoun(e.OrderNo)
+	}
+	return tr(key, fallbackEvent(e), data)
+}
+
+// tillNoun names a till's order by its number: a day summary
+// ("dag-2026-12-01-…") is the day's takings, anything else a check.
+func tillNoun(number string) string {
+	if strings.HasPrefix(number, "dag-") {
+		return lang.L("till.noun.day")
+	}
+	return lang.L("till.noun.check")
 }
 
 // fallbackEvent shows an unknown event as its code, arguments and detail.

@@ -246,3 +246,46 @@ func TestTillWebhookNoPublicURLSentence(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// TestTillSpeaksOfChecks: a till's lines and details speak of a check
+// (bon) or the day's takings, not an order; a day summary's date is its
+// day, whatever this computer's clock says.
+func TestTillSpeaksOfChecks(t *testing.T) {
+	svc := newService(t)
+	addTill(t, svc)
+	ctx := context.Background()
+	if err := svc.SetWebhook(ctx, "Bar", true); err != nil {
+		t.Fatal(err)
+	}
+	arg := `{"day":"2024-01-09","checks":"3","closes":"2024-01-10T04:00:00+01:00"}`
+	putTillOrder(t, svc, order.Order{ID: "day/2024-01-09", Number: "dag-2024-01-09-bar", Status: "open", Total: 3000,
+		Buyer: order.Party{Name: "Kassaverkopen"}}, store.Parked, app.ReasonDayCollecting, arg)
+	if err := svc.Store().AddEvent(ctx, store.Event{Shop: "Bar", OrderNo: "77", Code: "ignored_by_user"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Store().AddEvent(ctx, store.Event{Shop: "Bar", OrderNo: "dag-2024-01-09-bar", Code: "booked_by_user"}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := svc.Events(ctx, app.EventQuery{Shop: "Bar", Limit: 2})
+	if err != nil || len(evs) != 2 || evs[0].Source != order.POS {
+		t.Fatalf("events %+v %v", evs, err)
+	}
+	u := newTestUI(t, svc, "nl")
+	if got := eventText(evs[0]); got != "Dagomzet dag-2024-01-09-bar toch doorgezet." {
+		t.Errorf("%q", got)
+	}
+	if got := eventText(evs[1]); got != "Bon 77 genegeerd." {
+		t.Errorf("%q", got)
+	}
+	if got := eventText(app.Event{Code: "ignored_by_user", OrderNo: "77"}); got != "Bestelling 77 genegeerd." {
+		t.Errorf("another kind: %q", got)
+	}
+	o := u.open
+	if len(o.rows) != 1 || o.rows[0].date != "9 jan 2024" {
+		t.Fatalf("rows %+v", o.rows)
+	}
+	o.table.Select(tableCell(0, colNumber))
+	if !strings.HasPrefix(o.detail.Text, "Dagomzet dag-2024-01-09-bar van Kassaverkopen") {
+		t.Errorf("detail %q", o.detail.Text)
+	}
+}

@@ -81,7 +81,7 @@ func (t *doneTab) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		left.Objects[j].(*fyne.Container).Objects[0].(*widget.Label).SetText(s)
 	}
 	set(0, v.Number)
-	set(1, formatDate(v.Created))
+	set(1, orderDate(v))
 	set(2, v.Customer)
 	set(3, formatMoney(v.Total, v.Currency))
 	b1, b2 := right.Objects[0].(*widget.Button), right.Objects[1].(*widget.Button)
