@@ -198,13 +198,14 @@ type eventJSON struct {
 	Code    string            `json:"code"`
 	Args    map[string]string `json:"args,omitempty"`
 	Detail  string            `json:"detail,omitempty"`
+	Source  order.Source      `json:"source,omitempty"`
 }
 
 func eventsWire(evs []Event) []eventJSON {
 	out := make([]eventJSON, len(evs))
 	for i, e := range evs {
 		out[i] = eventJSON{ID: e.ID, At: never(e.At), Level: e.Level, Shop: e.Shop, OrderNo: e.OrderNo, Code: e.Code,
-			Args: e.Args, Detail: e.Detail}
+			Args: e.Args, Detail: e.Detail, Source: e.Source}
 	}
 	return out
 }
