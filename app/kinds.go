@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
@@ -170,6 +171,20 @@ func kindInfo(k *source.Descriptor) KindInfo {
 // built without real settings asks for them (its Fields): it has an API,
 // and is taken to have both.
 func capabilities(k *source.Descriptor) (fetch, poll bool) {
+	if c, ok := capable.Load(k); ok {
+		c := c.([2]bool)
+		return c[0], c[1]
+	}
+	fetch, poll = probe(k)
+	capable.Store(k, [2]bool{fetch, poll})
+	return fetch, poll
+}
+
+// capable caches capabilities per registered descriptor: Kinds is asked
+// on every change of a selection.
+var capable sync.Map
+
+func probe(k *source.Descriptor) (fetch, poll bool) {
 	opts := make(map[string]string, len(k.Options))
 	for _, o := range k.Options {
 		opts[o.Key] = o.Default
