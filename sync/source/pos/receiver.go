@@ -39,7 +39,7 @@ func (Receiver) Routes() []webhook.Route {
 // replay and answered 400 with what was expected (Hook.Unreadable), with
 // the check's id as OrderID when the body names one. A
 // check is classified by its content, never by the route it came in on
-// (Back Office may post updates to the Open URL): closed is topic close;
+// (Back Office may post updates to the Open URL): closed (or voided) is topic close;
 // an open online order is open; an open POS check is update on the Update
 // route, else third (3rd Order Web Hooks: POS orders sent to the Open
 // URL). A topic switched off is answered 200 and not kept.
@@ -67,7 +67,9 @@ func (Receiver) Receive(req webhook.Request) (webhook.Result, error) {
 // topicOf is a check's topic from its content (see Receive).
 func topicOf(p parsed, route string) string {
 	switch {
-	case p.o.Status == StatusClosed:
+	case p.o.Status == StatusClosed, p.o.Status == StatusVoid:
+		// A void undoes a sale: taken with the closes, whose topic cannot
+		// be switched off, so that no toggle can keep a voided sale booked.
 		return TopicClose
 	case p.shape == ShapeOnline || p.online:
 		return TopicOpen

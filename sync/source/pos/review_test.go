@@ -214,7 +214,9 @@ func TestStatusDisagrees(t *testing.T) {
 }
 
 // TestVoidCheck: a voided check is no sale: status void, not final, not
-// forwarded, and on any route it is parked (not topic close).
+// forwarded, undoing a sale (Gone); on any route it comes with the closes
+// (topic close, which cannot be switched off), so no toggle keeps a voided
+// sale booked.
 func TestVoidCheck(t *testing.T) {
 	body := strings.Replace(string(read(t, fixtureClose)), `\"checkStatus\":\"Closed\",\"isClosed\":true`, `\"checkStatus\":\"Voided\",\"isClosed\":true`, 1)
 	o, err := ParseCheck([]byte(body))
@@ -227,9 +229,14 @@ func TestVoidCheck(t *testing.T) {
 			t.Errorf("void is final or forwarded: %v %v", d.Final, d.DefaultForward)
 		}
 	}
-	res, err := Receiver{}.Receive(request(TopicClose, []byte(body), testKey, allTopics()))
-	if err != nil || len(res.Hooks) != 1 || res.Hooks[0].Topic == TopicClose || res.Hooks[0].Unreadable != "" {
-		t.Errorf("void on the Close route: %v %+v", err, res)
+	if len(d.Gone) != 1 || d.Gone[0] != StatusVoid {
+		t.Errorf("void does not undo a sale: Gone %v", d.Gone)
+	}
+	for _, route := range []string{TopicOpen, TopicUpdate, TopicClose} {
+		res, err := Receiver{}.Receive(request(route, []byte(body), testKey, map[string]bool{TopicClose: true}))
+		if err != nil || len(res.Hooks) != 1 || res.Hooks[0].Topic != TopicClose || res.Hooks[0].Unreadable != "" {
+			t.Errorf("void on the %s route: %v %+v", route, err, res)
+		}
 	}
 }
 
