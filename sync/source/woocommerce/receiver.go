@@ -49,7 +49,10 @@ func VerifySignature(body []byte, header, secret string) error {
 	if header == "" {
 		return webhook.ErrSignatureMissing
 	}
-	got, err := base64.StdEncoding.DecodeString(header)
+	// Strict: only the canonical encoding, as PHP's base64_encode writes
+	// it; a variant with other padding bits decodes to the same MAC but is
+	// not what WooCommerce sends (found by FuzzVerifySignature).
+	got, err := base64.StdEncoding.Strict().DecodeString(header)
 	if err != nil || len(got) != sha256.Size {
 		return webhook.ErrSignatureMalformed
 	}
