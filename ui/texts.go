@@ -142,8 +142,8 @@ var reasonFigures = map[string][]string{
 var dayReasons = map[string]bool{app.ReasonInDaySummary: true, app.ReasonDayEmpty: true}
 
 // tillFigures writes a till's figures as the language does: the business
-// day ("2026-12-01") as a date, a moment ("closes", RFC 3339) in local
-// time, the number of checks with its plural ("checks_text").
+// day ("2026-12-01") as a date, a moment ("closes", RFC 3339) on the
+// till's clock, the number of checks with its plural ("checks_text").
 func tillFigures(args map[string]string, data map[string]any) {
 	if d := args["day"]; d != "" {
 		data["day"] = dayText(d)
@@ -153,7 +153,10 @@ func tillFigures(args map[string]string, data map[string]any) {
 	}
 	if c := args["closes"]; c != "" {
 		if t, err := time.Parse(time.RFC3339, c); err == nil {
-			data["closes"] = formatDateTime(t)
+			// On the till's own clock (the engine writes the cut-off with
+			// Amsterdam's offset): "04:00" as the owner set it, also on a
+			// computer whose clock is in another zone.
+			data["closes"] = dayText(t.Format("2006-01-02")) + " " + t.Format("15:04")
 		}
 	}
 	if c := args["checks"]; c != "" {

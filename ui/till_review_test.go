@@ -111,11 +111,11 @@ func TestTillNewSentences(t *testing.T) {
 			"Bon 88: een oudere afsluiting kwam na een nieuwere binnen; vastgelegd, niet geteld."},
 		{reasonText(app.ReasonCheckEmpty, ""), "Bon zonder omzet: niets te boeken."},
 		{reasonText(app.ReasonDayCollecting, `{"day":"2026-12-01","checks":"12","late":"2","closes":"`+closes.Format(time.RFC3339)+`"}`),
-			"Dagomzet van 1 dec 2026: 12 bonnen en 2 bonnen van eerdere dagen, binnengekomen na het afsluiten daarvan, wordt geboekt na " + formatDateTime(closes) + "."},
+			"Dagomzet van 1 dec 2026: 12 bonnen en 2 bonnen van eerdere dagen, binnengekomen na het afsluiten daarvan, wordt geboekt na 2 dec 2026 04:00."},
 		{reasonText(app.ReasonDayCollecting, `{"day":"2026-12-02","checks":"0","late":"1","closes":"`+closes.Format(time.RFC3339)+`"}`),
-			"Dagomzet van 2 dec 2026: 0 bonnen en 1 bon van een eerdere dag, binnengekomen na het afsluiten daarvan, wordt geboekt na " + formatDateTime(closes) + "."},
+			"Dagomzet van 2 dec 2026: 0 bonnen en 1 bon van een eerdere dag, binnengekomen na het afsluiten daarvan, wordt geboekt na 2 dec 2026 04:00."},
 		{reasonText(app.ReasonDayCollecting, `{"day":"2026-12-01","checks":"12","late":"0","closes":"`+closes.Format(time.RFC3339)+`"}`),
-			"Dagomzet van 1 dec 2026: 12 bonnen, wordt geboekt na " + formatDateTime(closes) + "."},
+			"Dagomzet van 1 dec 2026: 12 bonnen, wordt geboekt na 2 dec 2026 04:00."},
 	} {
 		if c.got != c.want {
 			t.Errorf("%q\nwant %q", c.got, c.want)

@@ -246,9 +246,9 @@ func TestTillSentences(t *testing.T) {
 	closes := time.Date(2026, 12, 2, 4, 0, 0, 0, time.FixedZone("CET", 3600))
 	arg := `{"day":"2026-12-01","checks":"12","closes":"` + closes.Format(time.RFC3339) + `"}`
 	for _, c := range []struct{ got, want string }{
-		{reasonText(app.ReasonDayCollecting, arg), "Dagomzet van 1 dec 2026: 12 bonnen, wordt geboekt na " + formatDateTime(closes) + "."},
+		{reasonText(app.ReasonDayCollecting, arg), "Dagomzet van 1 dec 2026: 12 bonnen, wordt geboekt na 2 dec 2026 04:00."},
 		{reasonText(app.ReasonDayCollecting, `{"day":"2026-12-01","checks":"1","closes":"`+closes.Format(time.RFC3339)+`"}`),
-			"Dagomzet van 1 dec 2026: 1 bon, wordt geboekt na " + formatDateTime(closes) + "."},
+			"Dagomzet van 1 dec 2026: 1 bon, wordt geboekt na 2 dec 2026 04:00."},
 		{reasonText(app.ReasonInDaySummary, "2026-12-01"), "Geteld in de dagomzet van 1 dec 2026."},
 		{reasonText(app.ReasonInDaySummary, ""), "Wordt geteld in de dagomzet."},
 		{reasonText(app.ReasonDayEmpty, "2026-12-01"), "Dagomzet van 1 dec 2026: niets te boeken (alle bonnen vervallen of op nul)."},
@@ -261,7 +261,7 @@ func TestTillSentences(t *testing.T) {
 			"Bon 88 veranderde nog na het afsluiten; dat is vastgelegd, er is niets geboekt."},
 		{eventText(app.Event{Code: "order_parked", OrderNo: "dag-2026-12-01", Args: map[string]string{"reason": app.ReasonDayCollecting,
 			"day": "2026-12-01", "checks": "3", "closes": closes.Format(time.RFC3339)}}),
-			"Bestelling dag-2026-12-01 staat open: Dagomzet van 1 dec 2026: 3 bonnen, wordt geboekt na " + formatDateTime(closes) + "."},
+			"Bestelling dag-2026-12-01 staat open: Dagomzet van 1 dec 2026: 3 bonnen, wordt geboekt na 2 dec 2026 04:00."},
 	} {
 		if c.got != c.want {
 			t.Errorf("%q\nwant %q", c.got, c.want)
@@ -307,7 +307,7 @@ func TestTillDaySummaryInOpen(t *testing.T) {
 		t.Fatalf("open tab: %+v", u.open)
 	}
 	r := u.open.rows[0]
-	if want := "Dagomzet van 10 jan 2024: 12 bonnen, wordt geboekt na " + formatDateTime(closes) + "."; r.reason != want ||
+	if want := "Dagomzet van 10 jan 2024: 12 bonnen, wordt geboekt na 11 jan 2024 04:00."; r.reason != want ||
 		r.Number != "dag-2024-01-10" || !strings.Contains(r.Customer, "Kassaverkopen") || r.amount != "€ 123,45" {
 		t.Errorf("row %q %q %q %q, want reason %q", r.Number, r.Customer, r.amount, r.reason, want)
 	}
