@@ -371,6 +371,23 @@ func (e *Engine) CloseDays(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// A till removed while its day collected: that day's sales were made
+	// and collected, so the day is still closed and booked.
+	ids, err := e.Store.ShopsCollecting(ctx, ReasonDayCollecting)
+	if err != nil {
+		return 0, err
+	}
+	active := map[int64]bool{}
+	for _, sh := range shops {
+		active[sh.ID] = true
+	}
+	for _, id := range ids {
+		if !active[id] {
+			if sh, err := e.Store.ShopByID(ctx, id); err == nil {
+				shops = append(shops, sh)
+			}
+		}
+	}
 	closed := 0
 	var errs []error
 	for _, sh := range shops {

@@ -745,3 +745,22 @@ func voidKind() source.Descriptor {
 	k.Gone, k.Unbookable = []order.Status{"void"}, []order.Status{"void"}
 	return k
 }
+
+// TestRemovedTillClosesItsDay: a till removed while its day collects still
+// has that day closed and booked at the cut-off: the sales were made.
+func TestRemovedTillClosesItsDay(t *testing.T) {
+	r := newTillRig(t, nil)
+	at := time.Date(2026, 12, 1, 19, 0, 0, 0, ams)
+	r.now = at
+	r.deliver(t, check("R-1", at, 2950, 0), "")
+	if err := r.st.RemoveShop(context.Background(), r.sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.now = time.Date(2026, 12, 2, 4, 1, 0, 0, ams)
+	if n := r.closeAndBook(t); n != 1 {
+		t.Fatalf("closed %d days", n)
+	}
+	if inv := invoiceOf(t, r.rec(t, "day/2026-12-01")); inv.Total != 2950 {
+		t.Fatalf("booked %s", inv.Total)
+	}
+}

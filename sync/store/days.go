@@ -182,6 +182,26 @@ func dayParts(ctx context.Context, q rowsQuerier, where string, args ...any) ([]
 	return out, rows.Err()
 }
 
+// ShopsCollecting are the ids of the shops, removed ones too, with a day
+// summary parked for reason (a till's collecting day): a till removed while
+// its day collected still has that day closed and booked.
+func (s *Store) ShopsCollecting(ctx context.Context, reason string) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT shop_id FROM orders WHERE state = 'parked' AND reason = ? ORDER BY shop_id`, reason)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 // UncountedChecks are the ext ids of shop's closed checks recorded but not
 // yet counted in a day summary (orders_uncounted).
 func (s *Store) UncountedChecks(ctx context.Context, shopID int64) ([]string, error) {
