@@ -49,16 +49,19 @@ func VerifySignature(body []byte, header, secret string) error {
 	if header == "" {
 		return webhook.ErrSignatureMissing
 	}
-	// Strict: only the canonical encoding, as PHP's base64_encode writes
-	// it; a variant with other padding bits decodes to the same MAC but is
-	// not what WooCommerce sends (found by FuzzVerifySignature).
 	got, err := base64.StdEncoding.Strict().DecodeString(header)
 	if err != nil || len(got) != sha256.Size {
 		return webhook.ErrSignatureMalformed
 	}
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
+	// The header must be the signature exactly as PHP's base64_encode
+	// writes it: the decoder also takes variants (other padding bits, a
+	// line break inside) that decode to the same MAC, which WooCommerce
+	// never sends (both found by FuzzVerifySignature). Compared in constant
+	// time.
+	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	if !hmac.Equal([]byte(header), []byte(want)) {
 		return webhook.ErrSignatureMismatch
 	}
 	return nil
