@@ -714,3 +714,25 @@ func TestFailNext(t *testing.T) {
 		t.Errorf("cleared: %d", a.status)
 	}
 }
+
+// With keep-alive connections (the default client), a lost POST answer is
+// an error too: Go's transport does not resend a POST.
+func TestLostAnswerKeepAlive(t *testing.T) {
+	f := start(t)
+	f.hc = f.srv.Client()
+	tok := f.session()
+	rel, _ := f.e.AddRelation(Relation{Name: "A"})
+	if a := f.do("GET", "/v1/ledger", tok, nil); a.status != 200 {
+		t.Fatal(a.status)
+	}
+	f.e.LoseNext("POST", "/v1/mutation", 1)
+	if a := f.do("POST", "/v1/mutation", tok, sale(f.e, rel.ID, "WC-6")); a.err == nil {
+		t.Fatalf("an answer came: %d", a.status)
+	}
+	if a := f.do("POST", "/v1/mutation", tok, sale(f.e, rel.ID, "WC-6")); a.status != 400 || a.error().Code != "MUT_020" {
+		t.Fatalf("retry: %d %s", a.status, a.body)
+	}
+	if n := f.e.MutationCount(); n != 1 || f.e.Requests() != 4 {
+		t.Errorf("%d mutations, %d requests", n, f.e.Requests())
+	}
+}

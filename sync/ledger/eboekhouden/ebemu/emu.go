@@ -25,7 +25,20 @@
 //   - count in a list is the number of matches over all pages.
 //   - Creates answer 200 (SetCreatedStatus(201) for the other reading).
 //   - Filters compare case-sensitively (SetFoldCase for SQL Server's
-//     usual case-insensitive collation).
+//     usual case-insensitive collation); range is "from,to"; like takes %
+//     and ?, a backslash escapes them; a second filter on one parameter is
+//     a 400.
+//   - Where APIS.md gives a field several codes, the emulator answers:
+//     type missing or not 1..7 MUT_001; ledgerId missing MUTA_001,
+//     unknown MUT_007; inExVat missing (types 1, 2) MUTA_005, not IN/EX
+//     MUT_017; termOfPayment below 0 MUT_015; a row's ledgerId missing
+//     MUTA_004, unknown MUT_104, of category FIN/CRED/DEB MUT_106; a row's
+//     VAT code missing (types 1, 2), unknown, BE, or LAAG_VERK from
+//     2019-01-01 on MUT_109.
+//   - Undocumented limits: invoice numbers up to 50 characters, 100 rows
+//     (SetMaxInvoiceNumber, SetMaxRows).
+//   - Not emulated: the invoicing module (/v1/invoice), ledger balances,
+//     outstanding invoices, cost-centre and other lists (404).
 package ebemu
 
 import (
