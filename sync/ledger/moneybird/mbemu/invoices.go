@@ -169,12 +169,12 @@ func (m *Moneybird) saveInvoice(w http.ResponseWriter, r *http.Request, id strin
 	if inv.Date == "" {
 		v.add("date", "can't be blank", "blank", nil, false)
 	} else if !validDate(inv.Date) {
-		v.add("date", "is not a valid date", "invalid", inv.Date, true)
+		v.add("date", "is not a valid date", "is not a valid date", nil, false)
 	}
 	if s, ok := str(obj, "due_date"); ok {
 		inv.DueDate = &s
 		if !validDate(s) {
-			v.add("due_date", "is not a valid date", "invalid", s, true)
+			v.add("due_date", "is not a valid date", "is not a valid date", nil, false)
 		}
 	} else if obj["due_date"] != nil {
 		inv.DueDate = nil

@@ -15,7 +15,10 @@
 // commit).
 //
 // Readings the emulator picks where APIS.md is unsure or silent are named
-// where they are made; the package README of the report lists them.
+// where they are made: the VAT's rounding (PerLine, or PerRate), the
+// Retry-After (an epoch second, or seconds with SetRetryAfterDelta), a
+// ledger account without a code (refused, or not), the 401 body of a bad
+// token, per_page out of range (a 400), ids as strings of digits.
 package mbemu
 
 import (
@@ -172,6 +175,15 @@ func (m *Moneybird) RevokeToken(tok string) {
 	if t, ok := m.tokens[tok]; ok {
 		t.revoked = true
 	}
+	m.mu.Unlock()
+}
+
+// SetSuspended suspends the administration (its subscription ended):
+// administrations.json shows suspended true and every change under it is a
+// 402.
+func (m *Moneybird) SetSuspended(on bool) {
+	m.mu.Lock()
+	m.admin.Suspended = on
 	m.mu.Unlock()
 }
 
@@ -499,6 +511,15 @@ func (m *Moneybird) route(w http.ResponseWriter, r *http.Request, t *token) {
 	m.mu.Unlock()
 	if parts[0] != admin {
 		notFound(w, map[string]any{"administration_id": "not_found"})
+		return
+	}
+	m.mu.Lock()
+	suspended := m.admin.Suspended
+	m.mu.Unlock()
+	if suspended && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// 402 is a symbolic_error [M1]; the emulator's reading: a
+		// suspended administration still reads, and refuses changes.
+		symbolic(w, http.StatusPaymentRequired, "Payment required", map[string]any{"administration": "suspended"})
 		return
 	}
 	parts = parts[1:]

@@ -94,8 +94,8 @@ func (m *Moneybird) LedgerAccounts() []LedgerAccount {
 	return out
 }
 
-// TaxRateID returns the id of the active sales rate with percentage pct
-// ("21.0") and name, or "".
+// TaxRateID returns the id of the sales rate named name ("21% btw",
+// "Btw verlegd", "Binnen EU", "Buiten EU", ...), or "".
 func (m *Moneybird) TaxRateID(name string) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
