@@ -60,6 +60,8 @@ func (m *Moneybird) serveInvoices(w http.ResponseWriter, r *http.Request, parts 
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	case len(parts) == 2 && parts[1] == "attachment" && r.Method == http.MethodPost:
+		m.attach(w, r, parts[0])
 	case len(parts) == 2 && parts[1] == "payments" && r.Method == http.MethodPost:
 		m.createPayment(w, r, parts[0])
 	case len(parts) == 3 && parts[1] == "payments" && r.Method == http.MethodDelete:
@@ -146,6 +148,8 @@ func (m *Moneybird) saveInvoice(w http.ResponseWriter, r *http.Request, id strin
 		inv = *old
 		inv.lines = append([]line(nil), old.lines...)
 		inv.Payments = append([]Payment(nil), old.Payments...)
+		inv.Attachments = append([]any(nil), old.Attachments...)
+		inv.files = append([]AttachmentFile(nil), old.files...)
 	} else {
 		inv.Currency = m.admin.Currency
 	}

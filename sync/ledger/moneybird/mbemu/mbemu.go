@@ -24,6 +24,7 @@ package mbemu
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -97,6 +98,8 @@ type Moneybird struct {
 	nextEntry  int64
 	nextCustID int64
 
+	limit            int
+	window           time.Duration
 	rounding         Rounding
 	retryAfterDelta  bool
 	refuseUncoded    bool
@@ -114,6 +117,7 @@ type Moneybird struct {
 type invoice struct {
 	Invoice
 	lines []line
+	files []AttachmentFile
 }
 
 // line is a detail's input.
@@ -146,6 +150,7 @@ func New(adminID, tok string, scopes ...string) *Moneybird {
 		loc: loc, now: time.Now, tokens: map[string]*token{}, contacts: map[string]*Contact{},
 		invoices: map[string]*invoice{}, hooks: map[string]*Webhook{}, fx: map[string]string{},
 		nextID: 460000000000000000, nextEntry: 1, nextCustID: 1, refuseUncoded: true,
+		limit: RateLimit, window: RateWindow,
 		hookClient: http.DefaultClient,
 	}
 	m.AddToken(tok, scopes...)
@@ -209,6 +214,18 @@ func (m *Moneybird) SetURL(u string) {
 func (m *Moneybird) SetClock(now func() time.Time) {
 	m.mu.Lock()
 	m.now = now
+	m.mu.Unlock()
+}
+
+// SetRateLimit replaces Moneybird's limit (RateLimit requests per
+// RateWindow) by n per window, for a test on a real clock with a
+// scaled-down limit; the windows start afresh.
+func (m *Moneybird) SetRateLimit(n int, window time.Duration) {
+	m.mu.Lock()
+	m.limit, m.window = n, window
+	for _, t := range m.tokens {
+		t.start, t.used = time.Time{}, 0
+	}
 	m.mu.Unlock()
 }
 
@@ -436,21 +453,21 @@ func drop(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-// admit counts the request in the token's fixed window of RateWindow,
+// admit counts the request in the token's fixed window (RateWindow),
 // which starts with the first request after the last one ended, and sets
 // the RateLimit-* headers; over the limit it answers 429 (not counted).
 func (m *Moneybird) admit(w http.ResponseWriter, t *token) bool {
 	m.mu.Lock()
-	now := m.now()
-	if t.start.IsZero() || !now.Before(t.start.Add(RateWindow)) {
+	now, limit := m.now(), m.limit
+	if t.start.IsZero() || !now.Before(t.start.Add(m.window)) {
 		t.start, t.used = now, 0
 	}
-	reset := t.start.Add(RateWindow)
-	over := t.used >= RateLimit
+	reset := t.start.Add(m.window)
+	over := t.used >= limit
 	if !over {
 		t.used++
 	}
-	remaining := RateLimit - t.used
+	remaining := limit - t.used
 	delta := m.retryAfterDelta
 	m.mu.Unlock()
 	resetEpoch := reset.Unix()
@@ -458,12 +475,12 @@ func (m *Moneybird) admit(w http.ResponseWriter, t *token) bool {
 		resetEpoch++ // never earlier than the reset
 	}
 	h := w.Header()
-	h.Set("RateLimit-Limit", strconv.Itoa(RateLimit))
+	h.Set("RateLimit-Limit", strconv.Itoa(limit))
 	h.Set("RateLimit-Remaining", strconv.Itoa(remaining))
 	h.Set("RateLimit-Reset", strconv.FormatInt(resetEpoch, 10))
 	if over {
 		if delta {
-			h.Set("Retry-After", strconv.FormatInt(max(1, resetEpoch-now.Unix()), 10))
+			h.Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(reset.Sub(now).Seconds()))), 10))
 		} else {
 			h.Set("Retry-After", strconv.FormatInt(resetEpoch, 10))
 		}

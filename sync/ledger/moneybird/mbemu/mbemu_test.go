@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -886,4 +887,57 @@ func TestConcurrent(t *testing.T) {
 			t.Fatalf("%s: %s", inv.Reference, inv.State)
 		}
 	}
+}
+
+func TestAttachment(t *testing.T) {
+	e := start(t)
+	c := e.contact(map[string]any{"company_name": "Klant"})["id"].(string)
+	inv := e.createInvoice(e.invoiceBody(c, "WOO-5", false, [4]any{"a", "10", 1, "21% btw"}))
+	send := func(id, field string) resp {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile(field, "WOO-5.xml")
+		_, _ = fw.Write([]byte("<Invoice/>"))
+		_ = mw.Close()
+		req, _ := http.NewRequest("POST", e.ts.URL+"/api/v2/"+e.admin("external_sales_invoices/"+id+"/attachment.json"), &buf)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return resp{res.StatusCode, res.Header, b}
+	}
+	expect(t, send(inv.ID, "document"), 400, `{"error":"File is required","symbolic":{"file":"required"}}`)
+	expect(t, send("1", "file"), 404, "")
+	if r := send(inv.ID, "file"); r.status != 200 {
+		t.Fatalf("attach: %d %s", r.status, r.body)
+	}
+	files := e.mb.Attachments(inv.ID)
+	if len(files) != 1 || files[0].Filename != "WOO-5.xml" || string(files[0].Data) != "<Invoice/>" {
+		t.Fatalf("%+v", files)
+	}
+	got, _ := e.mb.Invoice(inv.ID)
+	if len(got.Attachments) != 1 {
+		t.Fatal(got.Attachments)
+	}
+}
+
+// A scaled-down limit on the real clock, for a benchmark.
+func TestScaledLimitRealClock(t *testing.T) {
+	e := start(t)
+	e.mb.SetRateLimit(3, 300*time.Millisecond)
+	for i := 0; i < 3; i++ {
+		r := e.call("GET", e.admin("tax_rates.json"), nil)
+		if r.status != 200 || r.header.Get("RateLimit-Limit") != "3" {
+			t.Fatalf("%d %v", r.status, r.header)
+		}
+	}
+	r := e.call("GET", e.admin("tax_rates.json"), nil)
+	expect(t, r, 429, `"Retry later"`)
+	time.Sleep(310 * time.Millisecond) // the window began before the 429
+
+	expect(t, e.call("GET", e.admin("tax_rates.json"), nil), 200, "")
 }
