@@ -2,7 +2,6 @@ package mbemu
 
 import (
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,10 +60,7 @@ func (m *Moneybird) serveContacts(w http.ResponseWriter, r *http.Request, parts 
 		// The spec types this segment as ^\d+$ but its examples use
 		// "customer-3" [?]: the emulator takes any value, percent-
 		// decoded.
-		cid, err := url.PathUnescape(parts[1])
-		if err != nil {
-			cid = parts[1]
-		}
+		cid := parts[1]
 		m.mu.Lock()
 		var found *Contact
 		for _, c := range m.contacts {

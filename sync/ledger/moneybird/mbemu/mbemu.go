@@ -27,6 +27,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -492,12 +493,19 @@ func (m *Moneybird) admit(w http.ResponseWriter, t *token) bool {
 
 // route dispatches an admitted request.
 func (m *Moneybird) route(w http.ResponseWriter, r *http.Request, t *token) {
-	p, ok := strings.CutPrefix(r.URL.Path, "/api/v2/")
+	p, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v2/")
 	if !ok {
 		notFound(w, nil)
 		return
 	}
+	// Split before decoding, so that a percent-encoded "/" in a
+	// customer id stays in its segment.
 	parts := strings.Split(strings.TrimSuffix(p, "/"), "/")
+	for i, seg := range parts {
+		if d, err := url.PathUnescape(seg); err == nil {
+			parts[i] = d
+		}
+	}
 	last := &parts[len(parts)-1]
 	switch {
 	case strings.HasSuffix(*last, ".json"):

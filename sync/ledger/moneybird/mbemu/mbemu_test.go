@@ -225,6 +225,12 @@ func TestContacts(t *testing.T) {
 		t.Fatalf("by customer id: %v", got)
 	}
 	expect(t, e.call("GET", e.admin("contacts/customer_id/1.json"), nil), 200, "")
+	e.mb.AddContact(Contact{Firstname: "Sla", Lastname: "Slash", CustomerID: "shop/7 a%"})
+	r = e.call("GET", e.admin("contacts/customer_id/"+url.PathEscape("shop/7 a%")+".json"), nil)
+	r.json(t, &got)
+	if r.status != 200 || got["lastname"] != "Slash" {
+		t.Fatalf("an escaped customer id: %d %s", r.status, r.body)
+	}
 	expect(t, e.call("GET", e.admin("contacts/customer_id/nobody.json"), nil), 404,
 		`{"error":"record not found","symbolic":{"customer_id":"not_found"}}`)
 	expect(t, e.call("GET", e.admin("contacts/"+p["id"].(string)+".json"), nil), 200, "")
@@ -601,6 +607,17 @@ func TestNoDeduplicationAndFindByReference(t *testing.T) {
 	if patched.TotalPriceInclTax != "24.2" || patched.Reference != "WOO-1042" || len(patched.Details) != 1 {
 		t.Fatalf("patched: %s", totals(patched))
 	}
+	// A line added, the first destroyed.
+	r = e.call("PATCH", e.admin("external_sales_invoices/"+a.ID+".json"), map[string]any{"external_sales_invoice": map[string]any{
+		"details_attributes": []map[string]any{{"id": a.Details[0].ID, "_destroy": true},
+			{"description": "b", "price": "5", "tax_rate_id": e.mb.TaxRateID("9% btw"), "ledger_account_id": e.mb.LedgerAccountID("8010")}}}})
+	expect(t, r, 200, "")
+	r.json(t, &patched)
+	if totals(patched) != "5.0/5.45 5.0+0.45" || len(patched.Details) != 1 || patched.Details[0].ID == a.Details[0].ID {
+		t.Fatalf("patched: %s", totals(patched))
+	}
+	expect(t, e.call("PATCH", e.admin("external_sales_invoices/"+a.ID+".json"), map[string]any{"external_sales_invoice": map[string]any{
+		"details_attributes": []map[string]any{{"id": "1", "price": "5"}}}}), 422, "")
 }
 
 func TestPayments(t *testing.T) {
