@@ -278,7 +278,8 @@ func (m *Moneybird) SetExchangeRate(currency, rate string) {
 }
 
 // FailNext makes the next n requests whose "METHOD /path" contains match
-// ("" matches any) answer 500 without doing anything.
+// ("" matches any) answer 500 without doing anything. Faults apply to
+// requests past the token and the limit, which count them.
 func (m *Moneybird) FailNext(n int, match string) {
 	m.mu.Lock()
 	m.faults = append(m.faults, fault{n: n, match: match})
@@ -287,7 +288,9 @@ func (m *Moneybird) FailNext(n int, match string) {
 
 // LoseNext makes the next n requests whose "METHOD /path" contains match
 // be carried out (a create is committed) and then the connection closed
-// without an answer.
+// without an answer. Go's transport replays a lost GET on a reused
+// connection by itself, and a POST too if it carries an Idempotency-Key
+// header; a plain POST comes back as an error.
 func (m *Moneybird) LoseNext(n int, match string) {
 	m.mu.Lock()
 	m.faults = append(m.faults, fault{n: n, match: match, lose: true})
