@@ -1,18 +1,13 @@
 package webhook_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source/pos"
@@ -62,47 +57,18 @@ func benchPOS(b *testing.B, file string) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders}}
 	defer client.CloseIdleConnections()
 
-	var mu sync.Mutex
-	var lat []time.Duration
-	procs := runtime.GOMAXPROCS(0)
-	b.SetParallelism(max(1, (senders+procs-1)/procs))
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		local := make([]time.Duration, 0, 1024)
-		for pb.Next() {
-			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set(pos.Header, key)
-			t0 := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			local = append(local, time.Since(t0))
-			if resp.StatusCode != http.StatusOK {
-				b.Errorf("status %d", resp.StatusCode)
-				return
-			}
-		}
-		mu.Lock()
-		lat = append(lat, local...)
-		mu.Unlock()
+	lat, elapsed := postParallel(b, client, senders, url, body, func(req *http.Request) {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(pos.Header, key)
 	})
-	elapsed := time.Since(start)
-	b.StopTimer()
 	if n, closes := inbox.counts(); n != int64(b.N) || closes != int64(b.N) {
 		b.Fatalf("the inbox accepted %d deliveries, %d of topic close; want %d of each", n, closes, b.N)
 	}
 	if len(lat) == 0 {
 		return
 	}
-	slices.Sort(lat)
 	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "deliveries/s")
 	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
