@@ -119,13 +119,32 @@ func benchDeliveries(b *testing.B, senders, rate int) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders}}
 	defer client.CloseIdleConnections()
 
+	b.SetBytes(int64(len(body)))
+	lat, elapsed := sendEach(b, senders, rate, func(int64) (time.Duration, error) {
+		return postDelivery(client, url, topic, hookID, sig, body)
+	})
+	var stored int
+	// The same body again is a repeat: folded into its row and counted.
+	if err := w.svc.Store().DB().QueryRow(`SELECT COUNT(*) + COALESCE(SUM(repeats), 0) FROM inbox`).Scan(&stored); err != nil {
+		b.Fatal(err)
+	}
+	if stored != len(lat) {
+		b.Fatalf("%d deliveries answered 200, %d in the inbox", len(lat), stored)
+	}
+	reportLatency(b, lat, elapsed, "deliveries/s")
+}
+
+// sendEach calls send for i = 1..b.N from senders goroutines, as fast as
+// answered (rate 0) or rate per second in all, the senders staggered so
+// they take turns instead of firing at once, and returns the times send
+// returned and the wall time of all. An error of send fails b.
+func sendEach(b *testing.B, senders, rate int, send func(i int64) (time.Duration, error)) ([]time.Duration, time.Duration) {
 	var (
 		mu   gosync.Mutex
 		lat  = make([]time.Duration, 0, b.N)
 		next atomic.Int64
 		wg   gosync.WaitGroup
 	)
-	b.SetBytes(int64(len(body)))
 	b.ResetTimer()
 	start := time.Now()
 	for g := 0; g < senders; g++ {
@@ -135,17 +154,20 @@ func benchDeliveries(b *testing.B, senders, rate int) {
 			local := make([]time.Duration, 0, b.N/senders+1)
 			var tick *time.Ticker
 			if rate > 0 {
-				// Staggered: the senders take turns instead of firing at once.
 				period := time.Duration(senders) * time.Second / time.Duration(rate)
 				time.Sleep(period * time.Duration(g) / time.Duration(senders))
 				tick = time.NewTicker(period)
 				defer tick.Stop()
 			}
-			for next.Add(1) <= int64(b.N) {
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					break
+				}
 				if tick != nil {
 					<-tick.C
 				}
-				d, err := postDelivery(client, url, topic, hookID, sig, body)
+				d, err := send(i)
 				if err != nil {
 					b.Error(err)
 					return
@@ -160,15 +182,7 @@ func benchDeliveries(b *testing.B, senders, rate int) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
-	var stored int
-	// The same body again is a repeat: folded into its row and counted.
-	if err := w.svc.Store().DB().QueryRow(`SELECT COUNT(*) + COALESCE(SUM(repeats), 0) FROM inbox`).Scan(&stored); err != nil {
-		b.Fatal(err)
-	}
-	if stored != len(lat) {
-		b.Fatalf("%d deliveries answered 200, %d in the inbox", len(lat), stored)
-	}
-	reportLatency(b, lat, elapsed, "deliveries/s")
+	return lat, elapsed
 }
 
 func reportLatency(b *testing.B, lat []time.Duration, elapsed time.Duration, rateUnit string) {

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	gosync "sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,50 +67,23 @@ func benchTill(b *testing.B, senders int) {
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders, MaxConnsPerHost: senders}}
 	defer client.CloseIdleConnections()
-	var (
-		mu   gosync.Mutex
-		lat  = make([]time.Duration, 0, b.N)
-		next atomic.Int64
-		wg   gosync.WaitGroup
-	)
 	b.SetBytes(int64(len(sample)))
-	b.ResetTimer()
-	start := time.Now()
-	for range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var local []time.Duration
-			for {
-				i := next.Add(1)
-				if i > int64(b.N) {
-					break
-				}
-				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body(i)))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-Orderbrug-Key", key)
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					b.Errorf("status %d", resp.StatusCode)
-					return
-				}
-				local = append(local, time.Since(t0))
-			}
-			mu.Lock()
-			lat = append(lat, local...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
+	lat, elapsed := sendEach(b, senders, 0, func(i int64) (time.Duration, error) {
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body(i)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Orderbrug-Key", key)
+		t0 := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return time.Since(t0), nil
+	})
 	var stored int
 	if err := svc.Store().DB().QueryRow(`SELECT COUNT(*) FROM inbox WHERE source = 'pos'`).Scan(&stored); err != nil {
 		b.Fatal(err)
