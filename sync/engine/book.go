@@ -16,6 +16,9 @@ import (
 // BookResult tells what one run of the outbox did.
 type BookResult struct {
 	Booked, Failed, Retrying, Cancelled int
+	// Waiting bookings wait for the ledger's rate limit: not failed, due
+	// again when the limit allows.
+	Waiting int
 }
 
 // dueBatch is how many due bookings one round takes from the outbox: with a
@@ -350,6 +353,7 @@ func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) e
 	}
 	refs := make([]string, len(group))
 	errs := make([]error, len(group))
+	warns := make([][]ledger.Warning, len(group))
 	if bl, ok := l.(ledger.BatchLedger); ok && len(group) > 1 {
 		invs := make([]order.Invoice, len(group))
 		for i, j := range group {
@@ -360,19 +364,52 @@ func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) e
 			return fmt.Errorf("ledger returned %d refs and %d errors for %d bookings", len(refs), len(errs), len(group))
 		}
 	} else {
+		reporter, _ := l.(ledger.Reporter)
+		var limited error
 		for i, j := range group {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			refs[i], errs[i] = l.Book(ctx, j.inv)
+			if limited != nil {
+				// The ledger takes nothing more until then: the rest of
+				// the group waits without asking.
+				errs[i] = limited
+				continue
+			}
+			if reporter != nil {
+				var b ledger.Booked
+				b, errs[i] = reporter.BookReport(ctx, j.inv)
+				refs[i], warns[i] = b.Ref, b.Warnings
+			} else {
+				refs[i], errs[i] = l.Book(ctx, j.inv)
+			}
+			if _, ok := ledger.RetryAt(errs[i]); ok {
+				limited = errs[i]
+			}
 		}
 	}
 	var done []store.Done
+	var waits []store.OutboxItem
+	var until time.Time
+	var waitErr error
 	for i, j := range group {
 		if errs[i] != nil {
+			if t, ok := ledger.RetryAt(errs[i]); ok {
+				// Not a failure: the booking waits for the ledger's limit.
+				waits = append(waits, j.it)
+				if t.After(until) {
+					until, waitErr = t, errs[i]
+				}
+				res.Waiting++
+				continue
+			}
 			f := failure{reason: ReasonLedgerUnavailable, cause: errs[i]}
-			if errors.Is(errs[i], ledger.ErrPermanent) {
+			var re *ledger.ReasonError
+			switch {
+			case errors.Is(errs[i], ledger.ErrPermanent):
 				f.permanent, f.reason = true, ReasonLedgerRejected
+			case errors.As(errs[i], &re):
+				f.reason, f.args = re.Reason, re.Args
 			}
 			if err := e.fail(ctx, j, f); err != nil {
 				return err
@@ -391,6 +428,36 @@ func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) e
 		return err
 	}
 	res.Booked += len(done)
+	for i, j := range group {
+		for _, w := range warns[i] {
+			if errs[i] != nil {
+				break
+			}
+			args := map[string]string{"invoice": j.inv.ID, "ref": refs[i]}
+			for k, v := range w.Args {
+				args[k] = v
+			}
+			if err := e.Store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: j.sh.Name, OrderNo: j.number, Code: w.Code, Args: args}); err != nil {
+				return err
+			}
+		}
+	}
+	if len(waits) > 0 {
+		if now := e.now(); !until.After(now) {
+			// Never due at once again: BookDue would ask in a loop.
+			until = now.Add(time.Second)
+		}
+		at := until.UTC().Format(time.RFC3339)
+		arg, err := json.Marshal(map[string]string{"until": at})
+		if err != nil {
+			return err
+		}
+		e.log().Info("bookings wait for the ledger's rate limit", "count", len(waits), "until", at)
+		if err := e.Store.BookingsWait(ctx, waits, ledger.ReasonRateLimited, string(arg), waitErr.Error(), until,
+			store.Event{Code: ledger.ReasonRateLimited, Args: map[string]string{"count": fmt.Sprint(len(waits)), "until": at}}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -299,6 +299,10 @@ func NewInvoice(o Order, opt InvoiceOptions) (Invoice, error) {
 		PaymentMethod: firstNonEmpty(o.PaymentMethodTitle, o.PaymentMethod),
 		PaymentID:     firstNonEmpty(o.TransactionID, number),
 		Note:          o.Note,
+		PaidAt:        o.Paid,
+		SourceURL:     o.ShopURL,
+
+		PricesIncludeTax: o.PricesIncludeTax,
 	}
 	inv.sumTotals()
 	if inv.Total != o.Total || inv.TaxTotal != o.TotalTax {
@@ -380,6 +384,9 @@ func NewCreditNote(o Order, r Refund, inv Invoice, key string, issued time.Time)
 		BillingReference:     inv.ID,
 		BillingReferenceDate: inv.IssueDate,
 		Note:                 r.Reason,
+		PaidAt:               issued,
+		PricesIncludeTax:     inv.PricesIncludeTax,
+		SourceURL:            inv.SourceURL,
 	}
 	if len(r.Lines) > 0 {
 		lines, subs, err := refundLines(number, r, inv)
@@ -468,6 +475,7 @@ func invoiceLines(number string, in []Line, zero Category) ([]InvoiceLine, error
 		}
 		out = append(out, InvoiceLine{
 			ID:       id,
+			Kind:     l.Kind,
 			Name:     lineName(l),
 			SKU:      l.SKU,
 			Quantity: qty,

@@ -71,6 +71,15 @@ type Invoice struct {
 	Prepaid Money `json:"prepaid"`
 	Payable Money `json:"payable"`
 
+	// PaidAt is when the buyer paid (zero while unpaid): an online ledger
+	// registers the payment on that date. A credit note's is the refund's.
+	PaidAt time.Time `json:"paid_at,omitempty"`
+	// PricesIncludeTax tells how the shop entered its prices: an online
+	// ledger that computes VAT itself is given prices the same way.
+	PricesIncludeTax bool `json:"prices_include_tax,omitempty"`
+	// SourceURL is where a person opens the order in the shop's admin.
+	SourceURL string `json:"source_url,omitempty"`
+
 	// PaymentMethod is the shop's payment method title ("iDEAL").
 	PaymentMethod string `json:"payment_method,omitempty"`
 	// PaymentID is the payment reference (the shop's transaction id or the
@@ -85,7 +94,10 @@ type Invoice struct {
 
 // InvoiceLine is one line of an invoice. Net excludes VAT.
 type InvoiceLine struct {
-	ID       string   `json:"id"`
+	ID string `json:"id"`
+	// Kind is the order line's kind: a product, shipping or a fee ("" in
+	// invoices kept before kinds were: a product).
+	Kind     LineKind `json:"kind,omitempty"`
 	Name     string   `json:"name"`
 	SKU      string   `json:"sku,omitempty"`
 	Quantity int64    `json:"quantity"`

@@ -336,3 +336,58 @@ func (s *Store) BookingCancelled(ctx context.Context, it OutboxItem, detail stri
 	}
 	return tx.Commit()
 }
+
+// BookingsWait puts bookings back in the queue until next without counting
+// an attempt: the ledger said it takes no request before then (a rate
+// limit). It is not a failure, so the orders keep their state (queued) and
+// show reason with reasonArg; ev, when it has a Code, is logged once for
+// all of them, not once per booking.
+func (s *Store) BookingsWait(ctx context.Context, items []OutboxItem, reason, reasonArg, detail string, next time.Time, ev Event) error {
+	if len(items) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record waiting bookings: %w", err)
+	}
+	defer tx.Rollback()
+	for _, it := range items {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_at=?, last_error=? WHERE id=? AND state='pending'`,
+			ms(next), detail, it.ID); err != nil {
+			return fmt.Errorf("record waiting bookings: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET reason=?, reason_arg=?, detail=? WHERE shop_id=? AND ext_id=? AND state='queued'`,
+			reason, reasonArg, detail, it.ShopID, it.ExtID); err != nil {
+			return fmt.Errorf("record waiting bookings: %w", err)
+		}
+	}
+	if ev.Code != "" {
+		if err := addEventTx(ctx, tx, s.now(), ev); err != nil {
+			return fmt.Errorf("record waiting bookings: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Waiting is how many bookings wait in the outbox with an order reason,
+// and when the first of them is due again.
+type Waiting struct {
+	Count int       `json:"count"`
+	Next  time.Time `json:"next,omitempty"`
+}
+
+// WaitingFor counts the pending bookings whose order shows reason.
+func (s *Store) WaitingFor(ctx context.Context, reason string) (Waiting, error) {
+	var w Waiting
+	var next int64
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(b.next_at),0) FROM outbox b
+		JOIN orders o ON o.shop_id=b.shop_id AND o.ext_id=b.ext_id
+		WHERE b.state='pending' AND o.reason=?`, reason).Scan(&w.Count, &next)
+	if err != nil {
+		return w, fmt.Errorf("waiting bookings: %w", err)
+	}
+	if w.Count > 0 {
+		w.Next = fromMS(next)
+	}
+	return w, nil
+}
