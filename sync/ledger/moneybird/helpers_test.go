@@ -155,7 +155,7 @@ func seller() order.Seller {
 func buyer() order.Party {
 	return order.Party{
 		Name: "Test Klant", Company: "Testbedrijf B.V.", Email: "klant@example.com", Phone: "0300000000",
-		KvK: "87654321",
+		KvK:     "87654321",
 		Address: order.Address{Street: "Teststraat 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"},
 	}
 }
@@ -212,4 +212,9 @@ func invoice(t testing.TB, shop string, o order.Order) order.Invoice {
 		t.Fatal(err)
 	}
 	return inv
+}
+
+// mbContact is a contact as a person makes it in Moneybird.
+func mbContact(last, first, email string) mbemu.Contact {
+	return mbemu.Contact{Lastname: last, Firstname: first, SendInvoicesToEmail: email, Country: "NL"}
 }

@@ -47,6 +47,9 @@ type invData struct {
 	Incl bool `json:"incl,omitempty"`
 	// Warnings are what the booking reports (Moneybird's VAT differing).
 	Warnings []ledger.Warning `json:"warnings,omitempty"`
+	// PaySent says the payment's request went (its answer may be lost):
+	// a retry reads the invoice to see whether it got there.
+	PaySent bool `json:"pay_sent,omitempty"`
 }
 
 // invKey is the journal key of a booking.
@@ -127,7 +130,7 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 		e = ledger.Entry{State: ledger.StateCreated, Ref: string(got.ID)}
 	}
 	if inv.Prepaid != 0 {
-		if err := l.pay(ctx, inv, e.Ref, got, d); err != nil {
+		if err := l.pay(ctx, inv, e.Ref, got, &d); err != nil {
 			return ledger.Booked{Ref: e.Ref}, err
 		}
 	}
@@ -171,7 +174,7 @@ func (l *Ledger) create(ctx context.Context, inv order.Invoice, p plan, d *invDa
 	}
 	incl := p.chooseIncl(inv.PricesIncludeTax)
 	for attempt := 0; ; attempt++ {
-		d.Contact, d.Incl, d.Warnings = contactID, incl, nil
+		d.Contact, d.Incl, d.Warnings, d.PaySent = contactID, incl, nil, false
 		if err := l.put(ctx, key, ledger.Entry{State: ledger.StateSending}, *d); err != nil {
 			return nil, err
 		}
@@ -242,28 +245,34 @@ func (l *Ledger) lookup(ctx context.Context, inv order.Invoice, contactID string
 
 // pay registers the payment of a paid invoice (POST .../payments; a credit
 // note's is negative). got is the invoice as answered in this call, nil
-// when it was created in an earlier one: then it is read first, and a
-// payment already there (a lost answer) is not registered again. An
-// invoice a person deleted in Moneybird is forgotten: the booking fails,
-// and a retry books it anew.
-func (l *Ledger) pay(ctx context.Context, inv order.Invoice, id string, got *salesInvoice, d invData) error {
-	if got == nil {
+// when it was created in an earlier one: then, if an earlier attempt sent
+// the payment, the invoice is read first, and a payment already there (a
+// lost answer) is not registered again. An invoice a person deleted in
+// Moneybird is forgotten: the booking fails, and a retry books it anew.
+func (l *Ledger) pay(ctx context.Context, inv order.Invoice, id string, got *salesInvoice, d *invData) error {
+	key := invKey(inv)
+	created := ledger.Entry{State: ledger.StateCreated, Ref: id}
+	gone := func(err error) error {
+		d.PaySent = false
+		if perr := l.put(ctx, key, ledger.Entry{State: stateNew}, *d); perr != nil {
+			return perr
+		}
+		return ledger.Permanent(fmt.Errorf("invoice %s: Moneybird invoice %s no longer exists (deleted?); a retry books it again: %w",
+			ledger.Reference(inv), id, err))
+	}
+	var ae *APIError
+	if got == nil && d.PaySent {
 		var si salesInvoice
 		_, err := l.c.do(ctx, http.MethodGet, l.path("external_sales_invoices/"+url.PathEscape(id)), nil, nil, &si)
-		var ae *APIError
-		if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
-			if perr := l.put(ctx, invKey(inv), ledger.Entry{State: stateNew}, d); perr != nil {
-				return perr
-			}
-			return ledger.Permanent(fmt.Errorf("invoice %s: Moneybird invoice %s no longer exists (deleted?); a retry books it again: %w",
-				ledger.Reference(inv), id, err))
+		if isNotFound(err) {
+			return gone(err)
 		}
 		if err != nil {
 			return err
 		}
 		got = &si
 	}
-	if len(got.Payments) > 0 {
+	if got != nil && len(got.Payments) > 0 {
 		return nil
 	}
 	date := inv.PaidAt
@@ -281,13 +290,33 @@ func (l *Ledger) pay(ctx context.Context, inv order.Invoice, id string, got *sal
 			pm["price_base"] = base.String()
 		}
 	}
+	d.PaySent = true
+	if err := l.put(ctx, key, created, *d); err != nil {
+		return err
+	}
 	_, err := l.c.do(ctx, http.MethodPost, l.path("external_sales_invoices/"+url.PathEscape(id)+"/payments"), nil,
 		map[string]any{"payment": pm}, nil)
-	var ae *APIError
-	if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity) {
+	if err != nil && notSent(err) {
+		d.PaySent = false
+		if perr := l.put(ctx, key, created, *d); perr != nil {
+			return perr
+		}
+	}
+	switch {
+	case isNotFound(err):
+		return gone(err)
+	case errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity):
 		return ledger.Permanent(fmt.Errorf("payment of invoice %s: %w", ledger.Reference(inv), err))
 	}
 	return err
+}
+
+// isNotFound says err is Moneybird's 404 of a record (not of the
+// administration, which is a ReasonUnauthorized).
+func isNotFound(err error) bool {
+	var ae *APIError
+	var re *ledger.ReasonError
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound && !errors.As(err, &re)
 }
 
 // eurAmount is m at rate (EUR per unit, as a person gave it), rounded
