@@ -230,10 +230,11 @@ func vatOf(rows []row, inEx string) order.Money {
 }
 
 // choose plans the rows of groups: the mode (IN when the shop's prices
-// include VAT, else EX) and, per code, its rows per ledger or, where they
-// miss the shop's VAT and a row per line hits it, a row per line. The
-// other mode is taken only when it misses less. Every code whose VAT
-// still differs gives a warning; sign is -1 for a credit note (the
+// include VAT, else EX) and a row per code and revenue ledger; else the
+// other mode when that hits the shop's VAT; else, for a code whose rows
+// miss, a row per line where that hits, in the shop's mode first. Where
+// nothing hits, the mode that misses least (the shop's on a tie), and a
+// warning per code whose VAT differs; sign is -1 for a credit note (the
 // warning's figures are as booked).
 func choose(groups []*codeGroup, inclTax bool, sign order.Money) plan {
 	modes := []string{"EX", "IN"}
@@ -246,29 +247,41 @@ func choose(groups []*codeGroup, inclTax bool, sign order.Money) plan {
 	}
 	var best plan
 	bestMiss := order.Money(-1)
-	for _, mode := range modes {
-		p := plan{inEx: mode}
-		var miss order.Money
-		for _, g := range groups {
-			rows := g.grouped
-			if vatOf(rows, mode) != g.shopTax && len(g.lines) > len(g.grouped) && lines <= maxRows && vatOf(g.lines, mode) == g.shopTax {
-				rows = g.lines
-			}
-			if d := vatOf(rows, mode) - g.shopTax; d != 0 {
-				miss += d.Abs()
-				p.warnings = append(p.warnings, ledger.Warning{Code: ledger.WarnVATDiffers, Args: map[string]string{
-					"rate": g.rate.Percent(), "vat_code": g.code.Code,
-					"shop": (sign * g.shopTax).String(), "ledger": (sign * (g.shopTax + d)).String(), "diff": (sign * d).String(),
-				}})
-			}
-			p.rows = append(p.rows, rows...)
-		}
-		if bestMiss < 0 || miss < bestMiss {
-			best, bestMiss = p, miss
-		}
-		if miss == 0 {
+	for _, split := range []bool{false, true} {
+		if split && lines > maxRows {
 			break
+		}
+		for _, mode := range modes {
+			p, miss := planMode(groups, mode, split, sign)
+			if bestMiss < 0 || miss < bestMiss {
+				best, bestMiss = p, miss
+			}
+			if miss == 0 {
+				return best
+			}
 		}
 	}
 	return best
+}
+
+// planMode plans groups in mode inEx, with a row per line for a code
+// whose rows miss when split and that hits; miss is how many cents of VAT
+// differ in all.
+func planMode(groups []*codeGroup, inEx string, split bool, sign order.Money) (p plan, miss order.Money) {
+	p.inEx = inEx
+	for _, g := range groups {
+		rows := g.grouped
+		if split && vatOf(rows, inEx) != g.shopTax && vatOf(g.lines, inEx) == g.shopTax {
+			rows = g.lines
+		}
+		if d := vatOf(rows, inEx) - g.shopTax; d != 0 {
+			miss += d.Abs()
+			p.warnings = append(p.warnings, ledger.Warning{Code: ledger.WarnVATDiffers, Args: map[string]string{
+				"rate": g.rate.Percent(), "vat_code": g.code.Code,
+				"shop": (sign * g.shopTax).String(), "ledger": (sign * (g.shopTax + d)).String(), "diff": (sign * d).String(),
+			}})
+		}
+		p.rows = append(p.rows, rows...)
+	}
+	return p, miss
 }
