@@ -606,6 +606,12 @@ func TestInExChoice(t *testing.T) {
 		// 10 × 0.85: 8.50 × 21 % = 1.79 and 10.30 holds 1.79, the shop
 		// charged 1.80: a row per line (0.18 each) hits.
 		{"per line", false, stickers, "EX", 10, nil},
+		// 21 % on two ledgers: 1.00 + 0.21 and 1.03 + 0.21 (the shop's
+		// rounding). EX gives 0.43, IN with the VAT spread by net 0.21 +
+		// 0.22; moving a cent between the rows (1.22 and 1.23) gives 0.42.
+		{"two ledgers", true, []order.Line{
+			ln(order.Product, "1", "Kaart", 1, 100, 21, order.RateHigh, order.Standard),
+			ln(order.Shipping, "2", "Verzending", 1, 103, 21, order.RateHigh, order.Standard)}, "IN", 2, nil},
 		// 0.49 with 0.11 VAT: nothing gives 0.11.
 		{"differs", true, []order.Line{ln(order.Product, "1", "Zakje", 1, 49, 11, order.RateHigh, order.Standard)}, "IN", 1,
 			map[string]string{"rate": "21", "vat_code": "HOOG_VERK_21", "shop": "0.11", "ledger": "0.10", "diff": "-0.01"}},
@@ -768,6 +774,15 @@ func TestTokensNeverShown(t *testing.T) {
 	_, err = f.l.Check(f.ctx)
 	errs = append(errs, err)
 	_, err = f.l.Choices(f.ctx)
+	errs = append(errs, err)
+	// An answer that repeats the token it was given.
+	f.emu.SetAPIToken(apiToken)
+	f.emu.Inject(ebemu.Fault{Path: "/v1/session", Err: &ebemu.Error{Type: "security", Title: "Login failed for " + apiToken,
+		Message: "accessToken " + apiToken + " unknown", Status: 403}})
+	_, err = f.l.Check(f.ctx)
+	if !isReason(err, ledger.ReasonUnauthorized) || !strings.Contains(err.Error(), "Login failed for [redacted]") {
+		t.Errorf("echoed token: %v", err)
+	}
 	errs = append(errs, err)
 	for _, err := range errs {
 		if err == nil {

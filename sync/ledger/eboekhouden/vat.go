@@ -271,6 +271,9 @@ func planMode(groups []*codeGroup, inEx string, split bool, sign order.Money) (p
 	p.inEx = inEx
 	for _, g := range groups {
 		rows := g.grouped
+		if inEx == "IN" && vatOf(rows, inEx) != g.shopTax {
+			rows = tuneIN(rows, g.shopTax)
+		}
 		if split && vatOf(rows, inEx) != g.shopTax && vatOf(g.lines, inEx) == g.shopTax {
 			rows = g.lines
 		}
@@ -284,4 +287,31 @@ func planMode(groups []*codeGroup, inEx string, split bool, sign order.Money) (p
 		p.rows = append(p.rows, rows...)
 	}
 	return p, miss
+}
+
+// tuneIN moves up to three cents of the shop's VAT from one row of a code
+// to another (rows on two revenue ledgers), when that makes the VAT
+// e-Boekhouden takes out of the rows' amounts incl. VAT add up to tax;
+// else it returns rows as they are. The code's total incl. VAT does not
+// change.
+func tuneIN(rows []row, tax order.Money) []row {
+	if len(rows) < 2 {
+		return rows
+	}
+	c := append([]row(nil), rows...)
+	for k := order.Money(1); k <= 3; k++ {
+		for i := range c {
+			for j := range c {
+				if i == j {
+					continue
+				}
+				c[i].tax, c[j].tax = rows[i].tax+k, rows[j].tax-k
+				if vatOf(c, "IN") == tax {
+					return c
+				}
+				c[i].tax, c[j].tax = rows[i].tax, rows[j].tax
+			}
+		}
+	}
+	return rows
 }
