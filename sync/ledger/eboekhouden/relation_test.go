@@ -1,7 +1,11 @@
 package eboekhouden
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -128,5 +132,64 @@ func TestRelationCodeTaken(t *testing.T) {
 	_, err = f.l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1042", bad)))
 	if !errors.Is(err, ledger.ErrPermanent) || !strings.Contains(err.Error(), "REL_035") {
 		t.Errorf("a VAT number e-Boekhouden refuses: %v", err)
+	}
+}
+
+// bareList is an e-Boekhouden whose relation list ignores the e-mail
+// filter and leaves the addresses out (another reading of APIS.md's list).
+type bareList struct{ next http.RoundTripper }
+
+func (b bareList) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet || r.URL.Path != "/v1/relation" {
+		return b.next.RoundTrip(r)
+	}
+	r = r.Clone(r.Context())
+	q := r.URL.Query()
+	q.Del("email")
+	r.URL.RawQuery = q.Encode()
+	resp, err := b.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	var page map[string]any
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if json.Unmarshal(data, &page) == nil {
+		items, _ := page["items"].([]any)
+		for _, it := range items {
+			delete(it.(map[string]any), "emailAddress")
+		}
+		data, _ = json.Marshal(page)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	resp.ContentLength = int64(len(data))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// TestRelationByEmailRead: where the list gives no addresses, the
+// relations it gives are read in full: never another customer's.
+func TestRelationByEmailRead(t *testing.T) {
+	f := start(t)
+	other, _ := f.emu.AddRelation(ebemu.Relation{Type: "P", Code: "K1", Name: "Ander", EmailAddress: "ander@example.nl"})
+	jan, _ := f.emu.AddRelation(ebemu.Relation{Type: "P", Code: "K2", Name: "J. Jansen", EmailAddress: "jan@example.nl"})
+	l, _ := New(ledger.Config{APIURL: f.srv.URL, Token: apiToken, Now: f.clk.Now, Journal: f.journal,
+		HTTP: &http.Client{Transport: bareList{next: f.spy}}, Mapping: f.l.mapping})
+	ref, err := l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1042", consumer())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := f.mutation(ref); m.RelationID != jan.ID || m.RelationID == other.ID || f.emu.RelationCount() != 2 {
+		t.Errorf("relation %d, want %d (%d relations)", m.RelationID, jan.ID, f.emu.RelationCount())
+	}
+	// Nobody with the address: a new relation, not the first listed.
+	kim := consumer()
+	kim.Name, kim.Email = "Kim", "kim@example.nl"
+	ref, err = l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1043", kim)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := f.mutation(ref); m.RelationID == other.ID || m.RelationID == jan.ID || f.emu.RelationCount() != 3 {
+		t.Errorf("relation %d for a new customer (%d relations)", m.RelationID, f.emu.RelationCount())
 	}
 }
