@@ -70,8 +70,8 @@ func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 // for every rate where Moneybird's VAT is not the shop's. It is
 // idempotent on inv.Key through the journal: a booking done returns its id
 // and warnings again; one whose create went without an answer is looked
-// up by its reference first; one created but not yet paid is read to see
-// whether the payment got there. Errors: the mapping's *ledger.ReasonError
+// up by its reference first; one whose payment went without an answer is
+// read to see whether the payment got there. Errors: the mapping's *ledger.ReasonError
 // for an unmapped case (before any request), *ledger.RateLimitedError when
 // the limit is reached (what was made is in the journal, the next attempt
 // goes on from there), ReasonUnauthorized for a refused token, a permanent
@@ -96,35 +96,21 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 	if e.State == ledger.StateDone {
 		return ledger.Booked{Ref: e.Ref, Warnings: d.Warnings}, nil
 	}
-	m, err := l.mapping(ctx)
-	if err != nil {
-		return ledger.Booked{}, err
-	}
-	p, err := makePlan(inv, m)
-	if err != nil {
-		return ledger.Booked{}, err
-	}
 	// got is the invoice as Moneybird answered it in this call.
 	var got *salesInvoice
-	if e.State == ledger.StateSending {
-		found, err := l.lookup(ctx, inv, d.Contact)
+	if e.State != ledger.StateCreated {
+		// The plan is needed to create the invoice or to compare the one
+		// found; an invoice made needs only its payment, whatever the
+		// mapping says now.
+		m, err := l.mapping(ctx)
 		if err != nil {
 			return ledger.Booked{}, err
 		}
-		if found != nil {
-			got = found
-			if d.Warnings, err = p.compare(found.TaxTotals); err != nil {
-				return ledger.Booked{}, err
-			}
-			d.Incl = found.PricesAreInclTax
-			e = ledger.Entry{State: ledger.StateCreated, Ref: string(found.ID)}
-			if err := l.put(ctx, key, e, d); err != nil {
-				return ledger.Booked{}, err
-			}
+		p, err := makePlan(inv, m)
+		if err != nil {
+			return ledger.Booked{}, err
 		}
-	}
-	if e.State != ledger.StateCreated {
-		if got, err = l.create(ctx, inv, p, &d); err != nil {
+		if got, err = l.createOrFind(ctx, inv, p, e, &d); err != nil {
 			return ledger.Booked{}, err
 		}
 		e = ledger.Entry{State: ledger.StateCreated, Ref: string(got.ID)}
@@ -139,6 +125,29 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 		return ledger.Booked{Ref: e.Ref}, err
 	}
 	return ledger.Booked{Ref: e.Ref, Warnings: d.Warnings}, nil
+}
+
+// createOrFind returns the invoice of a booking not yet created: after a
+// create that went without an answer (e "sending") the one found by
+// reference, else a new one.
+func (l *Ledger) createOrFind(ctx context.Context, inv order.Invoice, p plan, e ledger.Entry, d *invData) (*salesInvoice, error) {
+	if e.State == ledger.StateSending {
+		found, err := l.lookup(ctx, inv, d.Contact)
+		if err != nil {
+			return nil, err
+		}
+		if found != nil {
+			if d.Warnings, err = p.compare(found.TaxTotals); err != nil {
+				return nil, err
+			}
+			d.Incl, d.PaySent = found.PricesAreInclTax, false
+			if err := l.put(ctx, invKey(inv), ledger.Entry{State: ledger.StateCreated, Ref: string(found.ID)}, *d); err != nil {
+				return nil, err
+			}
+			return found, nil
+		}
+	}
+	return l.create(ctx, inv, p, d)
 }
 
 // put writes the journal entry with its data.
