@@ -228,3 +228,26 @@ func TestTokenNeverInErrors(t *testing.T) {
 	}
 	noToken(t, err)
 }
+
+func TestLimiterSharedByLedgersOfOneToken(t *testing.T) {
+	e := newEnv(t)
+	e.mb.SetRateLimit(4, 5*time.Minute)
+	e.book(invoice(t, "webwinkel", simpleOrder("1", buyer())))
+	// The settings change and the app makes a new Ledger: it knows the
+	// window is spent.
+	l2 := e.ledger("moneybird/" + adminID)
+	n := e.mb.Requests()
+	_, err := l2.BookReport(e.ctx, invoice(t, "webwinkel", simpleOrder("2", buyer())))
+	rateLimited(t, err)
+	if e.mb.Requests() != n {
+		t.Fatalf("a new Ledger sent %d requests into the spent window", e.mb.Requests()-n)
+	}
+	// Another token has a window of its own.
+	e.mb.AddToken("other-token-4242")
+	cfg := e.config("moneybird/" + adminID)
+	cfg.Token = "other-token-4242"
+	l3, _ := New(cfg)
+	if _, err := l3.Check(e.ctx); err != nil {
+		t.Fatalf("another token: %v", err)
+	}
+}

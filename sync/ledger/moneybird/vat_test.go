@@ -224,3 +224,20 @@ func TestPlanGrossAddsUp(t *testing.T) {
 		t.Fatalf("order 13 fits both modes: incl %v excl %v, shop %v", p.predict(true), p.predict(false), p.shopTax)
 	}
 }
+
+func TestForeignCurrencyPaymentHasBase(t *testing.T) {
+	e := newEnv(t)
+	e.mb.SetExchangeRate("USD", "0.92")
+	o := simpleOrder("92", buyer())
+	o.Currency = "USD"
+	inv, err := order.NewInvoice(o, order.InvoiceOptions{Key: "woocommerce/webwinkel/92/invoice", Shop: "webwinkel", Seller: seller(), EURRate: "0.92"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.book(inv)
+	mi, _ := e.mb.Invoice(b.Ref)
+	// 17.55 USD at 0.92 is 16.146 EUR.
+	if mi.Currency != "USD" || len(mi.Payments) != 1 || mi.Payments[0].Price != "17.55" || mi.Payments[0].PriceBase != "16.15" {
+		t.Fatalf("currency %s, payments %+v", mi.Currency, mi.Payments)
+	}
+}
