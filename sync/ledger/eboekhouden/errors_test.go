@@ -267,3 +267,21 @@ func TestTokensNeverShown(t *testing.T) {
 	}
 	f.noToken(errors.New(f.l.String() + f.l.GoString()))
 }
+
+// TestForeignCurrency: e-Boekhouden's mutations have no currency: an
+// invoice in another currency is refused for good, before anything is
+// sent, with a message that says so.
+func TestForeignCurrency(t *testing.T) {
+	f := start(t)
+	o := mixedOrder("1042", consumer())
+	o.Currency = "USD"
+	inv, err := order.NewInvoice(o, order.InvoiceOptions{Shop: "webwinkel", Seller: seller(), EURRate: "0.92"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := f.emu.Requests()
+	_, err = f.l.Book(f.ctx, inv)
+	if !errors.Is(err, ledger.ErrPermanent) || !strings.Contains(err.Error(), "USD") || f.emu.Requests() != n {
+		t.Errorf("USD: %v (%d requests)", err, f.emu.Requests()-n)
+	}
+}
