@@ -34,8 +34,10 @@ const dueBatch = 500
 // A ledger that implements ledger.BatchLedger gets the due bookings of a
 // round in one BookBatch call, and the ones it booked are recorded in one
 // transaction once BookBatch returns: a booking is recorded only after its
-// file is durable.
+// file is durable. One BookDue runs at a time; another waits for it.
 func (e *Engine) BookDue(ctx context.Context) (BookResult, error) {
+	e.booking.Lock()
+	defer e.booking.Unlock()
 	var res BookResult
 	for {
 		items, err := e.Store.DueBookings(ctx, e.now(), dueBatch)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
@@ -43,6 +44,12 @@ type Engine struct {
 	// Polled, when set, is called after each successful poll of a shop, on
 	// the polling goroutine (the app re-checks the shop's webhooks then).
 	Polled func(ctx context.Context, sh store.Shop)
+
+	// booking lets one BookDue run at a time: the worker, a webhook, a
+	// person's "book anyway" and a sync all call it, and two rounds taking
+	// the same due booking would ask an online ledger twice (Moneybird
+	// does not deduplicate) and spend its rate limit twice.
+	booking gosync.Mutex
 }
 
 // ErrNoLedger means no ledger is set up yet.

@@ -193,3 +193,39 @@ func TestLedgerReasonAndWarnings(t *testing.T) {
 		t.Fatalf("no %s event among %+v", ledger.WarnVATDiffers, evs)
 	}
 }
+
+// TestBookDueOneAtATime: the worker, a webhook and a sync may call BookDue
+// at once; one round at a time takes the due bookings, so a ledger that
+// does not deduplicate (Moneybird) is never asked for one booking twice.
+func TestBookDueOneAtATime(t *testing.T) {
+	fl := newFakeLedger()
+	r := newBookRig(t, fl, fl)
+	for i := 1; i <= 20; i++ {
+		r.apply(t, dutchOrder(fmt.Sprint(3000+i), r.now))
+	}
+	fl.fail = func(order.Invoice, int) error {
+		time.Sleep(2 * time.Millisecond) // a ledger over the network
+		return nil
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := r.e.BookDue(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	for k, n := range fl.attempts {
+		if n != 1 {
+			t.Errorf("booking %s was handed to the ledger %d times", k, n)
+		}
+	}
+	if len(fl.booked) != 20 {
+		t.Errorf("%d booked, want 20", len(fl.booked))
+	}
+}
