@@ -124,6 +124,7 @@ func jsonCommands(shop, booked, parked, refunded string) [][]string {
 		{"log", "--json"},
 		{"webhook", "status", "--json"},
 		{"tunnel", "status", "--json"},
+		{"ledger", "status", "--json"},
 		{"inbox", "--json"},
 		{"inbox", "--rejected", "--json"},
 		// Delivery 1 (the test stores it), before a sync fetches the same
@@ -131,6 +132,13 @@ func jsonCommands(shop, booked, parked, refunded string) [][]string {
 		{"inbox", "replay", "1", "--json"},
 		{"sync", "--json"},
 	}
+}
+
+// onlineLedgerJSONCommands are the --json commands that need an online
+// ledger: TestJSONShapeOfOnlineLedgers runs them.
+var onlineLedgerJSONCommands = [][]string{
+	{"ledger", "status", "--json"},
+	{"ledger", "vat-map", "--json"},
 }
 
 // TestJSONShape: every command's --json output on a data directory with
@@ -208,9 +216,10 @@ func TestJSONShape(t *testing.T) {
 	}
 
 	cmds := jsonCommands("Koffiebar", booked, parked, refunded)
-	// Every command the usage gives --json is run here.
+	// Every command the usage gives --json is run here, or with an online
+	// ledger in TestJSONShapeOfOnlineLedgers.
 	have := map[string]bool{}
-	for _, c := range cmds {
+	for _, c := range append(append([][]string{}, cmds...), onlineLedgerJSONCommands...) {
 		have[c[0]] = true
 		have[c[0]+" "+c[1]] = true
 	}
