@@ -328,7 +328,7 @@ func (o Overview) MarshalJSON() ([]byte, error) {
 		Paused    bool           `json:"paused"`
 		Health    string         `json:"health"`
 		Attention []Attention    `json:"attention"`
-		Ledger    LedgerSettings `json:"ledger"`
+		Ledger    LedgerStatus   `json:"ledger"`
 		Tunnel    TunnelStatus   `json:"tunnel"`
 	}{shops, eventsWire(o.Recent), o.Paused, o.Health, att, o.Ledger, o.Tunnel})
 }
