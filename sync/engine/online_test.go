@@ -1,0 +1,195 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// windowLedger is fakeLedger behind a fixed window of n bookings per
+// window, as Moneybird's 150 requests per 5 minutes: over it, Book answers
+// a RateLimitedError until the window's end and books nothing. warn, when
+// set, gives each booking's warnings (it is a ledger.Reporter).
+type windowLedger struct {
+	*fakeLedger
+	now    func() time.Time
+	n      int
+	window time.Duration
+
+	mu     sync.Mutex
+	start  time.Time
+	used   int
+	calls  int
+	warn   func(inv order.Invoice) []ledger.Warning
+	failAt func(inv order.Invoice) error
+}
+
+func (w *windowLedger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Booked, error) {
+	w.mu.Lock()
+	w.calls++
+	now := w.now()
+	if w.start.IsZero() || !now.Before(w.start.Add(w.window)) {
+		w.start, w.used = now, 0
+	}
+	if w.used >= w.n {
+		until := w.start.Add(w.window)
+		w.mu.Unlock()
+		return ledger.Booked{}, &ledger.RateLimitedError{Until: until, Err: errors.New("429 Retry later")}
+	}
+	w.used++
+	failAt := w.failAt
+	w.mu.Unlock()
+	if failAt != nil {
+		if err := failAt(inv); err != nil {
+			return ledger.Booked{}, err
+		}
+	}
+	ref, err := w.fakeLedger.Book(ctx, inv)
+	b := ledger.Booked{Ref: ref}
+	if err == nil && w.warn != nil {
+		b.Warnings = w.warn(inv)
+	}
+	return b, err
+}
+
+func (w *windowLedger) Book(ctx context.Context, inv order.Invoice) (string, error) {
+	b, err := w.BookReport(ctx, inv)
+	return b.Ref, err
+}
+
+// TestRateLimitedBookingsWait: a ledger at its rate limit makes the rest of
+// the round wait in the outbox until the limit allows, without asking it
+// again, without counting an attempt, with the reason and the time on the
+// order and one event for all of them; when the time comes they are
+// booked, every one once.
+func TestRateLimitedBookingsWait(t *testing.T) {
+	ctx := context.Background()
+	fl := newFakeLedger()
+	wl := &windowLedger{fakeLedger: fl, n: 2, window: 5 * time.Minute}
+	r := newBookRig(t, wl, fl)
+	wl.now = func() time.Time { return r.now }
+	for i := 1; i <= 5; i++ {
+		r.apply(t, dutchOrder(fmt.Sprint(1000+i), r.now))
+	}
+
+	res := r.bookDue(t)
+	if res.Booked != 2 || res.Waiting != 3 || res.Retrying != 0 || res.Failed != 0 {
+		t.Fatalf("first round: %+v, want 2 booked and 3 waiting", res)
+	}
+	if wl.calls != 3 {
+		t.Errorf("the ledger was asked %d times; after its first refusal the round must not ask again (want 3)", wl.calls)
+	}
+	until := r.t0.Add(5 * time.Minute)
+	for i := 3; i <= 5; i++ {
+		id := fmt.Sprint(1000 + i)
+		rec := r.rec(t, id)
+		if rec.State != store.Queued || rec.Reason != ledger.ReasonRateLimited || reasonArgs(t, rec)["until"] != until.Format(time.RFC3339) {
+			t.Errorf("order %s: %s %s %q, want queued, %s until %s", id, rec.State, rec.Reason, rec.ReasonArg, ledger.ReasonRateLimited, until)
+		}
+		for _, b := range r.bookings(t, id) {
+			if b.Attempts != 0 || !b.NextAt.Equal(until) {
+				t.Errorf("order %s booking: attempts %d next %s, want 0 and %s", id, b.Attempts, b.NextAt, until)
+			}
+		}
+	}
+	w, err := r.st.WaitingFor(ctx, ledger.ReasonRateLimited)
+	if err != nil || w.Count != 3 || !w.Next.Equal(until) {
+		t.Fatalf("WaitingFor = %+v, %v; want 3 until %s", w, err, until)
+	}
+	evs, err := r.st.Events(ctx, store.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range evs {
+		if e.Code == ledger.ReasonRateLimited {
+			n++
+			if e.Args["count"] != "3" {
+				t.Errorf("rate-limit event args %v, want count 3", e.Args)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d rate-limit events, want one for the round", n)
+	}
+
+	// Before the window ends nothing is due: a round asks nothing.
+	r.now = until.Add(-time.Second)
+	if res := r.bookDue(t); res != (engine.BookResult{}) || wl.calls != 3 {
+		t.Fatalf("before the limit's end: %+v, %d calls", res, wl.calls)
+	}
+	r.now = until
+	if res := r.bookDue(t); res.Booked != 2 || res.Waiting != 1 {
+		t.Fatalf("second window: %+v, want 2 booked 1 waiting", res)
+	}
+	r.now = until.Add(5 * time.Minute)
+	if res := r.bookDue(t); res.Booked != 1 || res.Waiting != 0 {
+		t.Fatalf("third window: %+v, want 1 booked", res)
+	}
+	if got := len(fl.bookedKeys()); got != 5 {
+		t.Fatalf("%d booked, want 5 each once", got)
+	}
+	if w, _ := r.st.WaitingFor(ctx, ledger.ReasonRateLimited); w.Count != 0 {
+		t.Errorf("still %d waiting", w.Count)
+	}
+	for i := 1; i <= 5; i++ {
+		if rec := r.rec(t, fmt.Sprint(1000+i)); rec.State != store.Booked {
+			t.Errorf("order %s is %s", rec.ExtID, rec.State)
+		}
+	}
+}
+
+// TestLedgerReasonAndWarnings: a transient error with a reason shows that
+// reason (a token the package refuses), not ledger_unavailable; the
+// warnings of a booking that went through are events on the order.
+func TestLedgerReasonAndWarnings(t *testing.T) {
+	ctx := context.Background()
+	fl := newFakeLedger()
+	wl := &windowLedger{fakeLedger: fl, n: 100, window: time.Minute}
+	r := newBookRig(t, wl, fl)
+	wl.now = func() time.Time { return r.now }
+	wl.failAt = func(order.Invoice) error {
+		return ledger.WithReason(ledger.ReasonUnauthorized, map[string]string{"ledger": "Moneybird"}, errors.New("401 invalid token"))
+	}
+	r.apply(t, dutchOrder("2001", r.now))
+	if res := r.bookDue(t); res.Retrying != 1 {
+		t.Fatalf("%+v, want 1 retrying", res)
+	}
+	rec := r.rec(t, "2001")
+	if rec.State != store.Queued || rec.Reason != ledger.ReasonUnauthorized || reasonArgs(t, rec)["ledger"] != "Moneybird" {
+		t.Fatalf("order: %s %s %q", rec.State, rec.Reason, rec.ReasonArg)
+	}
+
+	wl.failAt = nil
+	wl.warn = func(inv order.Invoice) []ledger.Warning {
+		return []ledger.Warning{{Code: ledger.WarnVATDiffers, Args: map[string]string{"rate": "21", "shop": "7.30", "ledger": "7.31", "diff": "0.01"}}}
+	}
+	r.now = r.now.Add(time.Hour)
+	if res := r.bookDue(t); res.Booked != 1 {
+		t.Fatalf("%+v, want booked", res)
+	}
+	evs, err := r.st.Events(ctx, store.EventFilter{Order: "2001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range evs {
+		if e.Code == ledger.WarnVATDiffers {
+			found = e.Level == store.Warn && e.Args["diff"] == "0.01" && e.Args["invoice"] == "2001" && e.Args["ref"] != ""
+			if !found {
+				t.Errorf("warning event %+v", e)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no %s event among %+v", ledger.WarnVATDiffers, evs)
+	}
+}

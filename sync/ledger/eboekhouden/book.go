@@ -1,0 +1,307 @@
+package eboekhouden
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+// invoiceSent is the mutation type of a sales invoice (APIS.md §4.2).
+const invoiceSent = 2
+
+// amount is an amount in cents that goes on the wire in euros ("12.30").
+type amount order.Money
+
+// MarshalJSON writes the amount as a decimal number with two places.
+func (a amount) MarshalJSON() ([]byte, error) { return []byte(order.Money(a).String()), nil }
+
+// mutationRow is one row of POST /v1/mutation.
+type mutationRow struct {
+	LedgerID    int64  `json:"ledgerId"`
+	VATCode     string `json:"vatCode"`
+	Amount      amount `json:"amount"`
+	Description string `json:"description,omitempty"`
+}
+
+// mutation is POST /v1/mutation's body for an invoice sent.
+type mutation struct {
+	Type          int           `json:"type"`
+	Date          string        `json:"date"`
+	Description   string        `json:"description,omitempty"`
+	TermOfPayment int           `json:"termOfPayment"`
+	LedgerID      int64         `json:"ledgerId"`
+	RelationID    int64         `json:"relationId"`
+	InExVat       string        `json:"inExVat"`
+	InvoiceNumber string        `json:"invoiceNumber"`
+	Rows          []mutationRow `json:"rows"`
+}
+
+// journalData is what the journal keeps of a booking besides its id.
+type journalData struct {
+	InExVat  string           `json:"inExVat,omitempty"`
+	Warnings []ledger.Warning `json:"warnings,omitempty"`
+}
+
+// Book books inv and returns the id of its mutation; see BookReport.
+func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
+	b, err := l.BookReport(ctx, inv)
+	return b.Ref, err
+}
+
+// BookReport books inv as one mutation of type 2 with invoice number
+// ledger.Reference(inv) and returns its id, with a WarnVATDiffers warning
+// per VAT code whose VAT e-Boekhouden computes otherwise than the shop.
+// It is idempotent on inv.Key: the journal (inv/<Key>) holds what was
+// sent; a booking sent without an answer is looked up by its invoice
+// number before it is sent again, and an invoice number e-Boekhouden has
+// already (MUT_019, MUT_020) is that booking, not an error. A booking done
+// before returns its id and warnings and sends nothing.
+//
+// Errors: an unmapped case is ReasonVATUnmapped or ReasonAccountUnmapped
+// (args case), a refused token ReasonUnauthorized, a closed period
+// ReasonPeriodLocked (args date); another refusal is permanent (with
+// e-Boekhouden's code and title); a 5xx, a timeout or a lost answer is a
+// plain transient error.
+func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Booked, error) {
+	key := "inv/" + inv.Key
+	e, ok, err := l.journal.Get(ctx, key)
+	if err != nil {
+		return ledger.Booked{}, err
+	}
+	var data journalData
+	if ok && e.Data != "" {
+		_ = json.Unmarshal([]byte(e.Data), &data)
+	}
+	if ok && e.State == ledger.StateDone && e.Ref != "" {
+		return ledger.Booked{Ref: e.Ref, Warnings: data.Warnings}, nil
+	}
+	number := ledger.Reference(inv)
+	if ok && e.State == ledger.StateSending {
+		// Sent before without an answer (or refused): booked or not?
+		id, err := l.findMutation(ctx, number)
+		if err != nil {
+			return ledger.Booked{}, err
+		}
+		if id != "" {
+			return l.done(ctx, key, id, data)
+		}
+	}
+	if !order.IsEUR(inv.Currency) {
+		return ledger.Booked{}, ledger.Permanent(fmt.Errorf("e-Boekhouden: invoice %s is in %s: the ledger books euros only", number, inv.Currency))
+	}
+	var m ledger.Mapping
+	if l.mapping != nil {
+		if m, err = l.mapping(ctx); err != nil {
+			return ledger.Booked{}, err
+		}
+	}
+	groups, err := groupLines(inv, m)
+	if err != nil {
+		return ledger.Booked{}, fmt.Errorf("e-Boekhouden: invoice %s: %w", number, err)
+	}
+	sign := order.Money(1)
+	if inv.Kind == order.KindCreditNote {
+		sign = -1
+	}
+	p := choose(groups, inv.PricesIncludeTax, sign)
+	data = journalData{InExVat: p.inEx, Warnings: p.warnings}
+	debtor, err := l.debtorLedger(ctx)
+	if err != nil {
+		return ledger.Booked{}, err
+	}
+	for fresh := false; ; fresh = true {
+		rel, err := l.relation(ctx, inv.Buyer, fresh)
+		if err != nil {
+			return ledger.Booked{}, err
+		}
+		mut := newMutation(inv, p, sign, debtor, rel)
+		raw, _ := json.Marshal(data)
+		if err := l.journal.Put(ctx, key, ledger.Entry{State: ledger.StateSending, Data: string(raw)}); err != nil {
+			return ledger.Booked{}, err
+		}
+		var out struct {
+			ID int64 `json:"id"`
+		}
+		err = l.call(ctx, http.MethodPost, "/v1/mutation", nil, mut, &out)
+		ae := asAPI(err)
+		switch {
+		case err == nil && out.ID > 0:
+			return l.done(ctx, key, strconv.FormatInt(out.ID, 10), data)
+		case err == nil:
+			return ledger.Booked{}, errors.New("e-Boekhouden: POST /v1/mutation: the answer has no id")
+		case ae != nil && (ae.Code == "MUT_019" || ae.Code == "MUT_020"):
+			// The invoice number exists: this booking, made by an attempt
+			// whose answer got lost (or before the journal was).
+			id, ferr := l.findMutation(ctx, number)
+			if ferr != nil {
+				return ledger.Booked{}, ferr
+			}
+			if id == "" {
+				return ledger.Booked{}, fmt.Errorf("invoice %s: %w, but no mutation of type 2 has that number", number, err)
+			}
+			return l.done(ctx, key, id, data)
+		case ae != nil && ae.Code == "MUT_013" && !fresh:
+			// The journal's relation is gone: find or make it again, once.
+			if err := l.forgetRelation(ctx, inv.Buyer); err != nil {
+				return ledger.Booked{}, err
+			}
+			continue
+		}
+		return ledger.Booked{}, l.bookError(err, mut, p)
+	}
+}
+
+// done records the booking's mutation id and returns it.
+func (l *Ledger) done(ctx context.Context, key, id string, data journalData) (ledger.Booked, error) {
+	raw, _ := json.Marshal(data)
+	if err := l.journal.Put(ctx, key, ledger.Entry{State: ledger.StateDone, Ref: id, Data: string(raw)}); err != nil {
+		return ledger.Booked{}, err
+	}
+	return ledger.Booked{Ref: id, Warnings: data.Warnings}, nil
+}
+
+// bookError maps e-Boekhouden's refusal of a mutation: a closed period
+// waits for a person to open it, a row's ledger or VAT code it refuses
+// waits for the mapping, the debtor ledger is looked up again next time,
+// anything else it refuses is permanent; other errors pass as they are.
+func (l *Ledger) bookError(err error, m mutation, p plan) error {
+	ae := asAPI(err)
+	if ae == nil || ae.Status >= 500 || ae.Status == http.StatusRequestTimeout {
+		return err
+	}
+	rowCase := func(vat bool) map[string]string {
+		i := -1
+		if rest, ok := strings.CutPrefix(ae.Property, "rows["); ok {
+			if n, _, ok := strings.Cut(rest, "]"); ok {
+				i, _ = strconv.Atoi(n)
+			}
+		}
+		if i < 0 || i >= len(p.rows) {
+			return nil
+		}
+		if vat {
+			return map[string]string{"case": string(p.rows[i].vatCase)}
+		}
+		return map[string]string{"case": string(p.rows[i].acctCase)}
+	}
+	switch ae.Code {
+	case "MUT_005", "SECURITY_007":
+		return ledger.WithReason(ledger.ReasonPeriodLocked, map[string]string{"date": m.Date},
+			fmt.Errorf("invoice %s of %s: the period is closed in e-Boekhouden: %w", m.InvoiceNumber, m.Date, err))
+	case "MUT_104", "MUT_106", "MUTA_004":
+		return ledger.WithReason(ledger.ReasonAccountUnmapped, rowCase(false),
+			fmt.Errorf("invoice %s: e-Boekhouden refuses a revenue ledger of the mapping: %w", m.InvoiceNumber, err))
+	case "MUT_109", "MUT_111":
+		return ledger.WithReason(ledger.ReasonVATUnmapped, rowCase(true),
+			fmt.Errorf("invoice %s: e-Boekhouden refuses a VAT code of the mapping: %w", m.InvoiceNumber, err))
+	case "MUT_007", "MUT_011":
+		l.mu.Lock()
+		l.debtor = 0
+		l.mu.Unlock()
+		return fmt.Errorf("invoice %s: the debtor ledger: %w", m.InvoiceNumber, err)
+	}
+	if ae.Status >= 400 && ae.Status < 500 {
+		return ledger.Permanent(fmt.Errorf("invoice %s: %w", m.InvoiceNumber, err))
+	}
+	return err
+}
+
+// newMutation is the mutation of inv: its date, the debtor ledger, the
+// relation, the invoice number, and p's rows (negative for a credit note).
+func newMutation(inv order.Invoice, p plan, sign order.Money, debtor, rel int64) mutation {
+	term := DefaultTermOfPayment
+	if inv.Payable == 0 {
+		term = 0
+	}
+	m := mutation{Type: invoiceSent, Date: inv.IssueDate.UTC().Format("2006-01-02"), Description: description(inv),
+		TermOfPayment: term, LedgerID: debtor, RelationID: rel, InExVat: p.inEx, InvoiceNumber: ledger.Reference(inv)}
+	for _, r := range p.rows {
+		m.Rows = append(m.Rows, mutationRow{LedgerID: r.ledger, VATCode: r.code.Code, Amount: amount(sign * r.amount(p.inEx)),
+			Description: clip(inv.OrderNumber+": "+strings.Join(r.names, ", "), 200)})
+	}
+	return m
+}
+
+// description names the order (and for a credit note the invoice it
+// corrects and why).
+func description(inv order.Invoice) string {
+	if inv.Kind == order.KindCreditNote {
+		d := fmt.Sprintf("Creditnota %s bij bestelling %s (%s), factuur %s", ledger.Reference(inv), inv.OrderNumber, inv.Shop,
+			inv.Shop+"-"+inv.BillingReference)
+		if n := strings.TrimSpace(inv.Note); n != "" {
+			d += ": " + n
+		}
+		return clip(d, 200)
+	}
+	return clip(fmt.Sprintf("Bestelling %s (%s)", inv.OrderNumber, inv.Shop), 200)
+}
+
+// clip cuts s to n characters.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// findMutation returns the id of the mutation of type 2 with invoice
+// number n ("" when there is none).
+func (l *Ledger) findMutation(ctx context.Context, n string) (string, error) {
+	type item struct {
+		ID            int64  `json:"id"`
+		Type          int    `json:"type"`
+		InvoiceNumber string `json:"invoiceNumber"`
+	}
+	items, err := list[item](ctx, l, "/v1/mutation", url.Values{"invoiceNumber": {n}, "type": {strconv.Itoa(invoiceSent)}})
+	if err != nil {
+		return "", err
+	}
+	for _, it := range items {
+		if it.Type == invoiceSent && it.InvoiceNumber == n && it.ID > 0 {
+			return strconv.FormatInt(it.ID, 10), nil
+		}
+	}
+	return "", nil
+}
+
+// debtorLedger is the id of the ledger invoices are booked against: of
+// category DEB, code 1300 when there is one, else the lowest code.
+func (l *Ledger) debtorLedger(ctx context.Context) (int64, error) {
+	l.mu.Lock()
+	id := l.debtor
+	l.mu.Unlock()
+	if id != 0 {
+		return id, nil
+	}
+	items, err := list[ledgerItem](ctx, l, "/v1/ledger", url.Values{"category": {"DEB"}})
+	if err != nil {
+		return 0, err
+	}
+	var best *ledgerItem
+	for i := range items {
+		it := &items[i]
+		if it.Category != "" && it.Category != "DEB" {
+			continue
+		}
+		if best == nil || it.Code == "1300" || best.Code != "1300" && codeLess(it.Code, best.Code) {
+			best = it
+		}
+	}
+	if best == nil {
+		return 0, errors.New("e-Boekhouden has no debtor ledger (category DEB): add one, such as 1300 Debiteuren")
+	}
+	l.mu.Lock()
+	l.debtor = best.ID
+	l.mu.Unlock()
+	return best.ID, nil
+}

@@ -1,0 +1,158 @@
+package eboekhouden
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+// relationItem is a relation as GET /v1/relation lists it.
+type relationItem struct {
+	ID           int64  `json:"id"`
+	Code         string `json:"code"`
+	EmailAddress string `json:"emailAddress"`
+}
+
+// relationBody is POST /v1/relation's body (APIS.md §4.4).
+type relationBody struct {
+	Type                      string `json:"type"`
+	Code                      string `json:"code"`
+	Name                      string `json:"name"`
+	Contact                   string `json:"contact,omitempty"`
+	Address                   string `json:"address,omitempty"`
+	PostalCode                string `json:"postalCode,omitempty"`
+	City                      string `json:"city,omitempty"`
+	Country                   string `json:"country,omitempty"`
+	EmailAddress              string `json:"emailAddress,omitempty"`
+	VATNumber                 string `json:"vatNumber,omitempty"`
+	CompanyRegistrationNumber string `json:"companyRegistrationNumber,omitempty"`
+}
+
+var digits = regexp.MustCompile(`^[0-9]+$`)
+
+// newRelation is the relation of buyer p: a business (B) when it has a
+// company name or a VAT number, else a person (P); its code is
+// ledger.CustomerID(p), so a retry or a second shop finds it again.
+func newRelation(p order.Party) relationBody {
+	r := relationBody{Type: "P", Code: ledger.CustomerID(p), Name: strings.TrimSpace(p.Name)}
+	if p.IsBusiness() {
+		r.Type = "B"
+		if c := strings.TrimSpace(p.Company); c != "" {
+			r.Name = c
+			if r.Contact = strings.TrimSpace(p.Name); r.Contact == c {
+				r.Contact = ""
+			}
+		}
+	}
+	if r.Name == "" {
+		r.Name = strings.TrimSpace(p.Email)
+	}
+	a := p.Address
+	r.Address = strings.TrimSpace(a.Street)
+	if s2 := strings.TrimSpace(a.Street2); s2 != "" {
+		r.Address = strings.TrimSpace(r.Address + " " + s2)
+	}
+	r.PostalCode, r.City, r.Country = strings.TrimSpace(a.Postcode), strings.TrimSpace(a.City), strings.ToUpper(strings.TrimSpace(a.Country))
+	r.EmailAddress = strings.TrimSpace(p.Email)
+	if p.VATID != "" {
+		r.VATNumber = order.NormalizeVATID(p.VATID)
+	}
+	if k := strings.TrimSpace(p.KvK); digits.MatchString(k) {
+		r.CompanyRegistrationNumber = k
+	}
+	return r
+}
+
+// relation returns the id of the buyer's relation: the journal's
+// (contact/<CustomerID>) unless fresh, else the relation with that code,
+// else one with the buyer's e-mail address, else a new one. Never a
+// second: a create whose code exists (REL_049, the answer of an earlier
+// create that got lost, or another shop's booking) reads the relation by
+// its code.
+func (l *Ledger) relation(ctx context.Context, p order.Party, fresh bool) (int64, error) {
+	code := ledger.CustomerID(p)
+	key := "contact/" + code
+	if !fresh {
+		e, ok, err := l.journal.Get(ctx, key)
+		if err != nil {
+			return 0, err
+		}
+		if id, err := strconv.ParseInt(e.Ref, 10, 64); ok && err == nil && id > 0 {
+			return id, nil
+		}
+	}
+	id, err := l.findRelation(ctx, url.Values{"code": {code}}, func(r relationItem) bool { return r.Code == code })
+	if err == nil && id == 0 {
+		if email := strings.TrimSpace(p.Email); email != "" {
+			id, err = l.findRelation(ctx, url.Values{"email": {email}},
+				func(r relationItem) bool { return strings.EqualFold(strings.TrimSpace(r.EmailAddress), email) })
+		}
+	}
+	if err == nil && id == 0 {
+		id, err = l.createRelation(ctx, newRelation(p))
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := l.journal.Put(ctx, key, ledger.Entry{State: ledger.StateDone, Ref: strconv.FormatInt(id, 10)}); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// forgetRelation drops the journal's relation of p (e-Boekhouden no longer
+// knows it: MUT_013).
+func (l *Ledger) forgetRelation(ctx context.Context, p order.Party) error {
+	return l.journal.Put(ctx, "contact/"+ledger.CustomerID(p), ledger.Entry{})
+}
+
+// findRelation returns the lowest id of the relations q lists that match
+// (0: none).
+func (l *Ledger) findRelation(ctx context.Context, q url.Values, match func(relationItem) bool) (int64, error) {
+	items, err := list[relationItem](ctx, l, "/v1/relation", q)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	for _, r := range items {
+		if match(r) && r.ID > 0 && (id == 0 || r.ID < id) {
+			id = r.ID
+		}
+	}
+	return id, nil
+}
+
+// createRelation is POST /v1/relation; REL_049 (the code exists) reads
+// the relation of that code. A relation e-Boekhouden refuses (REL_035 a
+// VAT number it does not take, ...) is a permanent error: the buyer's
+// data must be fixed.
+func (l *Ledger) createRelation(ctx context.Context, r relationBody) (int64, error) {
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	err := l.call(ctx, http.MethodPost, "/v1/relation", nil, r, &out)
+	ae := asAPI(err)
+	switch {
+	case ae != nil && ae.Code == "REL_049":
+		id, err := l.findRelation(ctx, url.Values{"code": {r.Code}}, func(x relationItem) bool { return x.Code == r.Code })
+		if err == nil && id == 0 {
+			err = fmt.Errorf("e-Boekhouden: relation code %s exists (REL_049) but is not listed", r.Code)
+		}
+		return id, err
+	case ae != nil && ae.Status >= 400 && ae.Status < 500:
+		return 0, ledger.Permanent(fmt.Errorf("the relation %q: %w", r.Name, err))
+	case err != nil:
+		return 0, err
+	case out.ID <= 0:
+		return 0, errors.New("e-Boekhouden: POST /v1/relation: the answer has no id")
+	}
+	return out.ID, nil
+}

@@ -1,0 +1,355 @@
+package moneybird
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+// The paths the emulator's faults match ("METHOD /path").
+var (
+	postContact = "POST /api/v2/" + adminID + "/contacts.json"
+	postInvoice = "POST /api/v2/" + adminID + "/external_sales_invoices.json"
+	postPayment = "/payments.json"
+)
+
+func TestContactOnceAcrossShopsAndRetry(t *testing.T) {
+	e := newEnv(t)
+	// The contact's create is committed, its answer lost.
+	e.mb.LoseNext(1, postContact)
+	inv1 := invoice(t, "webwinkel", simpleOrder("1001", buyer()))
+	_, err := e.l.BookReport(e.ctx, inv1)
+	if err == nil || isPermanent(err) {
+		t.Fatalf("lost answer: %v (want a transient error)", err)
+	}
+	noToken(t, err)
+	b1 := e.book(inv1) // found by e-mail address
+	// A second shop, same buyer, same administration.
+	b2 := e.book(invoice(t, "tweedewinkel", simpleOrder("1001", buyer())))
+	// A journal that lost its memory (another computer) finds it too.
+	e.l = e.ledger("moneybird/" + adminID + "/fresh")
+	b3 := e.book(invoice(t, "derdewinkel", simpleOrder("7", buyer())))
+	cs := e.mb.Contacts()
+	if len(cs) != 1 {
+		t.Fatalf("%d contacts: %+v", len(cs), cs)
+	}
+	for _, b := range []ledger.Booked{b1, b2, b3} {
+		mi, _ := e.mb.Invoice(b.Ref)
+		if mi.ContactID != cs[0].ID {
+			t.Errorf("invoice %s of contact %s, not %s", b.Ref, mi.ContactID, cs[0].ID)
+		}
+	}
+	if e.mb.Created() != 3 {
+		t.Errorf("%d invoices created, want 3", e.mb.Created())
+	}
+}
+
+func TestContactWithoutEmailFoundByCustomerID(t *testing.T) {
+	e := newEnv(t)
+	b := order.Party{Name: "Kassaverkoop", Address: order.Address{Country: "NL"}}
+	e.mb.LoseNext(1, postContact)
+	inv := invoice(t, "kassa", simpleOrder("1", b))
+	if _, err := e.l.BookReport(e.ctx, inv); err == nil || isPermanent(err) {
+		t.Fatalf("lost answer: %v", err)
+	}
+	// No e-mail address to look up: the create again is refused as
+	// "customer_id taken", and the contact read by that id.
+	e.book(inv)
+	e.l = e.ledger("moneybird/" + adminID + "/other")
+	e.book(invoice(t, "kassa", simpleOrder("2", b)))
+	cs := e.mb.Contacts()
+	if len(cs) != 1 || cs[0].CompanyName != "Kassaverkoop" || cs[0].CustomerID != ledger.CustomerID(b) {
+		t.Fatalf("contacts %+v", cs)
+	}
+}
+
+func TestContactMadeByHandFoundByEmail(t *testing.T) {
+	e := newEnv(t)
+	hand := e.mb.AddContact(mbContact("Jansen", "Piet", "PIET@example.com"))
+	// Another contact whose address merely contains the buyer's.
+	e.mb.AddContact(mbContact("Jansen", "Marie", "marie.piet@example.com.au"))
+	b := order.Party{Name: "Piet Jansen", Email: "piet@example.com", Address: order.Address{Country: "NL"}}
+	got := e.book(invoice(t, "webwinkel", simpleOrder("5", b)))
+	mi, _ := e.mb.Invoice(got.Ref)
+	if mi.ContactID != hand.ID || len(e.mb.Contacts()) != 2 {
+		t.Fatalf("invoice of contact %s, want the hand-made %s; %d contacts", mi.ContactID, hand.ID, len(e.mb.Contacts()))
+	}
+}
+
+func TestPersonNameSplit(t *testing.T) {
+	e := newEnv(t)
+	b := order.Party{Name: "Anna van der Berg", Email: "anna@example.nl",
+		Address: order.Address{Street: "Kade 2", Postcode: "1011 AB", City: "Amsterdam", Country: "nl"}}
+	e.book(invoice(t, "webwinkel", simpleOrder("6", b)))
+	cs := e.mb.Contacts()
+	if len(cs) != 1 || cs[0].Firstname != "Anna van der" || cs[0].Lastname != "Berg" || cs[0].Country != "NL" || cs[0].City != "Amsterdam" {
+		t.Fatalf("contacts %+v", cs)
+	}
+}
+
+func TestStaleContactResolvedAgain(t *testing.T) {
+	e := newEnv(t)
+	inv := invoice(t, "webwinkel", simpleOrder("8", buyer()))
+	// The journal knows a contact a person has since deleted.
+	j := e.st.Journal("moneybird/" + adminID)
+	if err := j.Put(e.ctx, contactKey(ledger.CustomerID(inv.Buyer)), ledger.Entry{State: ledger.StateDone, Ref: "460000000000009999"}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.book(inv)
+	cs := e.mb.Contacts()
+	mi, _ := e.mb.Invoice(b.Ref)
+	if len(cs) != 1 || mi.ContactID != cs[0].ID || e.mb.Created() != 1 {
+		t.Fatalf("contacts %+v, invoice of %s, %d created", cs, mi.ContactID, e.mb.Created())
+	}
+	je, _, _ := j.Get(e.ctx, contactKey(ledger.CustomerID(inv.Buyer)))
+	if je.Ref != cs[0].ID {
+		t.Errorf("journal contact %s, want %s", je.Ref, cs[0].ID)
+	}
+}
+
+func TestLostCreateBooksOneInvoice(t *testing.T) {
+	e := newEnv(t)
+	inv := invoice(t, "webwinkel", order13())
+	e.mb.LoseNext(1, postInvoice)
+	_, err := e.l.BookReport(e.ctx, inv)
+	if err == nil || isPermanent(err) || reasonOf(err) != "" {
+		t.Fatalf("lost answer: %v (want a plain transient error)", err)
+	}
+	noToken(t, err)
+	if e.mb.Created() != 1 {
+		t.Fatalf("created %d", e.mb.Created())
+	}
+	je, _, _ := e.st.Journal("moneybird/"+adminID).Get(e.ctx, invKey(inv))
+	if je.State != ledger.StateSending {
+		t.Fatalf("journal %+v", je)
+	}
+	b := e.book(inv)
+	if e.mb.Created() != 1 || len(e.mb.InvoicesByReference("webwinkel-13")) != 1 {
+		t.Fatalf("created %d, by reference %d", e.mb.Created(), len(e.mb.InvoicesByReference("webwinkel-13")))
+	}
+	mi, _ := e.mb.Invoice(b.Ref)
+	if len(mi.Payments) != 1 || mi.State != "paid" {
+		t.Fatalf("payments %+v", mi.Payments)
+	}
+}
+
+func TestLostCreateFoundOnALaterPage(t *testing.T) {
+	e := newEnv(t)
+	e.mb.SetRateLimit(100000, time.Minute)
+	const n = 105
+	for i := 0; i < n; i++ {
+		e.book(invoice(t, "webwinkel", simpleOrder(fmt.Sprint(2000+i), buyer())))
+	}
+	inv := invoice(t, "webwinkel", simpleOrder("3000", buyer()))
+	e.mb.LoseNext(1, postInvoice)
+	if _, err := e.l.BookReport(e.ctx, inv); err == nil {
+		t.Fatal("lost answer: no error")
+	}
+	e.mb.ResetRequests()
+	b := e.book(inv)
+	if e.mb.Created() != n+1 || len(e.mb.InvoicesByReference("webwinkel-3000")) != 1 {
+		t.Fatalf("created %d, want %d", e.mb.Created(), n+1)
+	}
+	// Two pages of the contact's invoices of the day, then the payment.
+	if got := e.mb.Requests(); got != 3 {
+		t.Errorf("%d requests after the lost answer, want 3", got)
+	}
+	if mi, _ := e.mb.Invoice(b.Ref); mi.Reference != "webwinkel-3000" || len(mi.Payments) != 1 {
+		t.Errorf("invoice %s %+v", mi.Reference, mi.Payments)
+	}
+}
+
+func TestLostPaymentPaysOnce(t *testing.T) {
+	e := newEnv(t)
+	inv := invoice(t, "webwinkel", order13())
+	e.mb.LoseNext(1, postPayment)
+	b, err := e.l.BookReport(e.ctx, inv)
+	if err == nil || isPermanent(err) {
+		t.Fatalf("lost payment answer: %v", err)
+	}
+	if b.Ref == "" {
+		t.Error("the invoice's id is not returned with the payment's error")
+	}
+	b = e.book(inv)
+	mi, _ := e.mb.Invoice(b.Ref)
+	if len(mi.Payments) != 1 || e.mb.Created() != 1 {
+		t.Fatalf("%d payments, %d created", len(mi.Payments), e.mb.Created())
+	}
+}
+
+func TestFailedPaymentPaidOnRetry(t *testing.T) {
+	e := newEnv(t)
+	inv := invoice(t, "webwinkel", order13())
+	e.mb.FailNext(1, postPayment)
+	if _, err := e.l.BookReport(e.ctx, inv); err == nil || isPermanent(err) {
+		t.Fatalf("500 on payment: %v", err)
+	}
+	b := e.book(inv)
+	mi, _ := e.mb.Invoice(b.Ref)
+	if len(mi.Payments) != 1 || mi.Payments[0].Price != "42.06" {
+		t.Fatalf("payments %+v", mi.Payments)
+	}
+}
+
+func TestServerErrorTransientThenBookedOnce(t *testing.T) {
+	e := newEnv(t)
+	inv := invoice(t, "webwinkel", order13())
+	e.mb.FailNext(1, postInvoice)
+	_, err := e.l.BookReport(e.ctx, inv)
+	var ae *APIError
+	if err == nil || isPermanent(err) || !errors.As(err, &ae) || ae.Status != 500 {
+		t.Fatalf("500: %v", err)
+	}
+	e.book(inv)
+	if e.mb.Created() != 1 || e.mb.InvoiceCount() != 1 {
+		t.Fatalf("created %d", e.mb.Created())
+	}
+}
+
+func TestDeletedInvoiceBookedAgain(t *testing.T) {
+	e := newEnv(t)
+	inv := invoice(t, "webwinkel", order13())
+	e.mb.LoseNext(1, postPayment)
+	b, _ := e.l.BookReport(e.ctx, inv)
+	// A person deletes the invoice before the retry.
+	req, _ := http.NewRequest(http.MethodDelete, e.srv.URL+"/api/v2/"+adminID+"/external_sales_invoices/"+b.Ref+".json", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete: %v %v", res, err)
+	}
+	res.Body.Close()
+	_, err = e.l.BookReport(e.ctx, inv)
+	if !isPermanent(err) || !strings.Contains(err.Error(), "no longer exists") {
+		t.Fatalf("deleted: %v", err)
+	}
+	b2 := e.book(inv)
+	if b2.Ref == b.Ref || e.mb.InvoiceCount() != 1 {
+		t.Fatalf("rebooked as %s (was %s), %d invoices", b2.Ref, b.Ref, e.mb.InvoiceCount())
+	}
+}
+
+func TestUnauthorized(t *testing.T) {
+	e := newEnv(t)
+	inv := invoice(t, "webwinkel", order13())
+	e.mb.RevokeToken(tok)
+	_, err := e.l.BookReport(e.ctx, inv)
+	if reasonOf(err) != ledger.ReasonUnauthorized || isPermanent(err) {
+		t.Fatalf("revoked: %v", err)
+	}
+	noToken(t, err)
+	// The token is made valid again (the owner reconnects).
+	e.mb.AddToken(tok)
+	e.mb.SetReadOnly(tok, true)
+	_, err = e.l.BookReport(e.ctx, inv)
+	if reasonOf(err) != ledger.ReasonUnauthorized || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("read-only (403): %v", err)
+	}
+	e.mb.SetReadOnly(tok, false)
+	e.mb.SetSuspended(true)
+	if _, err = e.l.BookReport(e.ctx, inv); reasonOf(err) != ledger.ReasonUnauthorized {
+		t.Fatalf("suspended (402): %v", err)
+	}
+	e.mb.SetSuspended(false)
+	e.book(inv)
+	if e.mb.Created() != 1 || len(e.mb.Contacts()) != 1 {
+		t.Fatalf("created %d, contacts %d", e.mb.Created(), len(e.mb.Contacts()))
+	}
+}
+
+func TestRefusedInvoiceIsPermanent(t *testing.T) {
+	e := newEnv(t)
+	// A revenue account without a code: Moneybird refuses the detail
+	// (422), which no retry fixes.
+	var uncoded string
+	for _, la := range e.mb.LedgerAccounts() {
+		if la.Name == "Omzet zonder code" {
+			uncoded = la.ID
+		}
+	}
+	good := e.mapping[ledger.Case21]
+	e.mapping[ledger.Case21] = ledger.Target{TaxRate: good.TaxRate, Account: uncoded}
+	e.mapping[ledger.CaseShipping] = ledger.Target{}
+	inv := invoice(t, "webwinkel", order13())
+	_, err := e.l.BookReport(e.ctx, inv)
+	if !isPermanent(err) || !strings.Contains(err.Error(), "ledger_account_id") || !strings.Contains(err.Error(), "422") {
+		t.Fatalf("422: %v", err)
+	}
+	noToken(t, err)
+	if e.mb.Created() != 0 {
+		t.Fatal("created")
+	}
+	// A person fixes the mapping: the next attempt creates at once,
+	// without looking for what was refused.
+	e.mapping[ledger.Case21] = good
+	n := e.mb.Requests()
+	e.book(inv)
+	if got := e.mb.Requests() - n; got != 2 || e.mb.Created() != 1 {
+		t.Fatalf("%d requests (want invoice + payment), %d created", got, e.mb.Created())
+	}
+}
+
+func TestUnmappedCase(t *testing.T) {
+	e := newEnv(t)
+	delete(e.mapping, ledger.Case9)
+	inv := invoice(t, "webwinkel", simpleOrder("9", buyer()))
+	_, err := e.l.BookReport(e.ctx, inv)
+	var re *ledger.ReasonError
+	if !errors.As(err, &re) || re.Reason != ledger.ReasonVATUnmapped || re.Args["case"] != "9" {
+		t.Fatalf("unmapped 9: %v", err)
+	}
+	e.mapping[ledger.Case9] = ledger.Target{TaxRate: e.mb.TaxRateID("9% btw")}
+	_, err = e.l.BookReport(e.ctx, inv)
+	if !errors.As(err, &re) || re.Reason != ledger.ReasonAccountUnmapped || re.Args["case"] != "9" {
+		t.Fatalf("no account for 9: %v", err)
+	}
+	if e.mb.Requests() != 0 {
+		t.Fatalf("%d requests sent for an unmapped booking", e.mb.Requests())
+	}
+	e.mapping = nil // no mapping at all
+	if _, err := e.l.BookReport(e.ctx, inv); reasonOf(err) != ledger.ReasonVATUnmapped {
+		t.Fatalf("no mapping: %v", err)
+	}
+}
+
+func TestConcurrentBookings(t *testing.T) {
+	e := newEnv(t)
+	e.mb.SetRateLimit(100000, time.Minute)
+	var invs []order.Invoice
+	for i := 0; i < 8; i++ {
+		invs = append(invs, invoice(t, "webwinkel", simpleOrder(fmt.Sprint(500+i), buyer())))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*len(invs))
+	for _, inv := range append(append([]order.Invoice(nil), invs...), invs...) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.l.BookReport(context.Background(), inv)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if len(e.mb.Contacts()) != 1 || e.mb.Created() != int64(len(invs)) {
+		t.Fatalf("%d contacts, %d invoices created (want 1, %d)", len(e.mb.Contacts()), e.mb.Created(), len(invs))
+	}
+	for _, mi := range e.mb.Invoices() {
+		if len(mi.Payments) != 1 {
+			t.Errorf("%s: %d payments", mi.Reference, len(mi.Payments))
+		}
+	}
+}

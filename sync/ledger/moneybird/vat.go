@@ -1,0 +1,224 @@
+package moneybird
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+// Moneybird computes an invoice's VAT itself, from the lines' prices and
+// tax rates. APIS.md does not say how it rounds; the emulator's default
+// (mbemu.PerLine) rounds each line: excl. prices give a line VAT of
+// round(net × rate), incl. prices a line net of round(gross ÷ (1 + rate))
+// and a VAT of gross − net, half away from zero. The ledger predicts that
+// for both price modes and gives Moneybird the one whose VAT is the
+// shop's, rate by rate; what still differs in Moneybird's answer is
+// reported, never dropped.
+
+// planLine is one invoice line as it is booked: its target, and its
+// amounts signed (negative on a credit note).
+type planLine struct {
+	line   order.InvoiceLine
+	target ledger.Target
+	net    order.Money
+	// gross is net plus the line's share of its subtotal's VAT (largest
+	// remainder), so that Σ gross = taxable + VAT of every subtotal.
+	gross order.Money
+}
+
+// plan is an invoice resolved against the mapping.
+type plan struct {
+	lines []planLine
+	// shopTax is the shop's VAT per Moneybird tax rate id, signed; rates
+	// the rate (percent text) of each id, for warnings.
+	shopTax map[string]order.Money
+	rates   map[string]string
+	order   []string // tax rate ids in first-line order
+}
+
+// sign is −1 for a credit note (a negative external invoice), else 1.
+func sign(inv order.Invoice) order.Money {
+	if inv.Kind == order.KindCreditNote {
+		return -1
+	}
+	return 1
+}
+
+// makePlan resolves every line of inv under m; an unmapped case is the
+// Resolve error (a *ledger.ReasonError).
+func makePlan(inv order.Invoice, m ledger.Mapping) (plan, error) {
+	s := sign(inv)
+	p := plan{shopTax: map[string]order.Money{}, rates: map[string]string{}}
+	type subKey struct {
+		cat  order.Category
+		rate order.Rate
+	}
+	bySub := map[subKey][]int{}
+	for _, l := range inv.Lines {
+		_, t, err := m.Resolve(l, true)
+		if err != nil {
+			return plan{}, err
+		}
+		k := subKey{l.Category, l.Rate}
+		bySub[k] = append(bySub[k], len(p.lines))
+		p.lines = append(p.lines, planLine{line: l, target: t, net: s * l.Net, gross: s * (l.Net + l.Rate.Of(l.Net))})
+		if _, ok := p.rates[t.TaxRate]; !ok {
+			p.rates[t.TaxRate] = l.Rate.Percent()
+			p.order = append(p.order, t.TaxRate)
+			p.shopTax[t.TaxRate] = 0
+		}
+	}
+	for _, sub := range inv.TaxSubtotals {
+		idx := bySub[subKey{sub.Category, sub.Rate}]
+		if len(idx) == 0 {
+			if sub.Tax != 0 {
+				return plan{}, ledger.Permanent(fmt.Errorf("invoice %s: VAT %s %s%% of %s has no line", inv.ID, sub.Category, sub.Rate.Percent(), sub.Tax))
+			}
+			continue
+		}
+		id := p.lines[idx[0]].target.TaxRate
+		p.shopTax[id] += s * sub.Tax
+		weights := make([]int64, len(idx))
+		for i, j := range idx {
+			weights[i] = int64(p.lines[j].line.Net.Abs())
+		}
+		for i, share := range spread(int64(sub.Tax), weights) {
+			pl := &p.lines[idx[i]]
+			pl.gross = pl.net + s*order.Money(share)
+		}
+	}
+	return p, nil
+}
+
+// spread splits total over weights in proportion, by largest remainder:
+// the parts add up to total exactly. All weights zero: equal parts.
+func spread(total int64, weights []int64) []int64 {
+	out := make([]int64, len(weights))
+	if len(weights) == 0 {
+		return out
+	}
+	var sum int64
+	for _, w := range weights {
+		sum += w
+	}
+	if sum == 0 {
+		for i := range weights {
+			weights[i] = 1
+		}
+		sum = int64(len(weights))
+	}
+	neg := total < 0
+	if neg {
+		total = -total
+	}
+	type rem struct {
+		i int
+		r int64
+	}
+	rems := make([]rem, len(weights))
+	var given int64
+	for i, w := range weights {
+		q := total * w / sum
+		out[i] = q
+		given += q
+		rems[i] = rem{i, total * w % sum}
+	}
+	sort.SliceStable(rems, func(a, b int) bool { return rems[a].r > rems[b].r })
+	for k := 0; given < total; k++ {
+		out[rems[k%len(rems)].i]++
+		given++
+	}
+	if neg {
+		for i := range out {
+			out[i] = -out[i]
+		}
+	}
+	return out
+}
+
+// roundDiv is a ÷ b rounded half away from zero (b > 0).
+func roundDiv(a, b int64) int64 {
+	q, r := a/b, a%b
+	if 2*r >= b {
+		q++
+	} else if -2*r >= b {
+		q--
+	}
+	return q
+}
+
+// predict is the VAT per tax rate id Moneybird computes for the plan's
+// lines with prices incl. or excl. VAT (per-line rounding).
+func (p plan) predict(incl bool) map[string]order.Money {
+	out := map[string]order.Money{}
+	for _, pl := range p.lines {
+		r := int64(pl.line.Rate)
+		var tax order.Money
+		if incl {
+			net := roundDiv(int64(pl.gross)*10000, 10000+r)
+			tax = pl.gross - order.Money(net)
+		} else {
+			tax = pl.line.Rate.Of(pl.net)
+		}
+		out[pl.target.TaxRate] += tax
+	}
+	return out
+}
+
+// fits says whether the prediction is the shop's VAT for every rate.
+func (p plan) fits(pred map[string]order.Money) bool {
+	for id, tax := range p.shopTax {
+		if pred[id] != tax {
+			return false
+		}
+	}
+	return true
+}
+
+// chooseIncl is the price mode to give Moneybird: the shop's own
+// (prefer), unless only the other makes Moneybird's VAT the shop's.
+func (p plan) chooseIncl(prefer bool) bool {
+	if p.fits(p.predict(prefer)) {
+		return prefer
+	}
+	if p.fits(p.predict(!prefer)) {
+		return !prefer
+	}
+	return prefer
+}
+
+// compare sets Moneybird's VAT (the answer's tax_totals) against the
+// shop's, per tax rate: every difference is a WarnVATDiffers warning.
+func (p plan) compare(totals []taxTotal) ([]ledger.Warning, error) {
+	got := map[string]order.Money{}
+	ids := append([]string(nil), p.order...)
+	for _, t := range totals {
+		amt, err := order.ParseMoney(t.TaxAmount)
+		if err != nil {
+			return nil, fmt.Errorf("moneybird: tax_totals of %s: %w", t.TaxRateID, err)
+		}
+		id := string(t.TaxRateID)
+		if _, ok := p.shopTax[id]; !ok {
+			if _, seen := got[id]; !seen {
+				ids = append(ids, id)
+			}
+		}
+		got[id] += amt
+	}
+	var out []ledger.Warning
+	for _, id := range ids {
+		shop, mb := p.shopTax[id], got[id]
+		if shop == mb {
+			continue
+		}
+		rate, ok := p.rates[id]
+		if !ok {
+			rate = "?"
+		}
+		out = append(out, ledger.Warning{Code: ledger.WarnVATDiffers, Args: map[string]string{
+			"rate": rate, "shop": shop.String(), "ledger": mb.String(), "diff": (mb - shop).String()}})
+	}
+	return out, nil
+}
