@@ -14,6 +14,8 @@ import (
 
 	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/eboekhouden"
+	"github.com/orderbrug/orderbrug/sync/ledger/moneybird"
 	"github.com/orderbrug/orderbrug/sync/ledger/ubl"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
@@ -21,7 +23,7 @@ import (
 // ledgers are the online ledgers Orderbrug books into beside (or instead
 // of) the UBL folder: a new one is one package and one more descriptor
 // here. Nothing else in app names a ledger kind.
-var ledgers = ledger.NewRegistry()
+var ledgers = ledger.NewRegistry(moneybird.Descriptor(), eboekhouden.Descriptor())
 
 // Settings keys of the online ledgers: the token and the VAT mapping of
 // each kind have their own key, so a token is never part of the
@@ -33,8 +35,10 @@ const (
 
 // OnlineSettings are the settings of one online ledger kind (no token).
 type OnlineSettings struct {
-	// Administration is the administration id ("" for a kind with one per
-	// token); AccountName its name as the package showed it at connect.
+	// Administration is the administration id; for a kind with one per
+	// token (e-Boekhouden) the id its Check gives, which scopes the
+	// journal only. AccountName is its name as the package showed it at
+	// connect.
 	Administration string `json:"administration,omitempty"`
 	AccountName    string `json:"account_name,omitempty"`
 	// APIURL is the package's API root; "" is the real one.
@@ -180,13 +184,29 @@ func (s *Service) mapping(ctx context.Context, kind, administration string) (led
 	return m.Mapping, nil
 }
 
-// onlineConfig is the Config of kind with o's settings and token.
-func (s *Service) onlineConfig(kind string, o OnlineSettings, token string) ledger.Config {
-	return ledger.Config{
-		APIURL: o.APIURL, Token: token, Administration: o.Administration, HTTP: s.http, Now: s.clock.Now,
-		Journal: s.store.Journal(kind + "/" + o.Administration),
-		Mapping: func(ctx context.Context) (ledger.Mapping, error) { return s.mapping(ctx, kind, o.Administration) },
+// onlineConfig is the Config of kind d with o's settings and token. The
+// journal is the administration's own: another administration starts
+// with an empty one.
+func (s *Service) onlineConfig(d ledger.Descriptor, o OnlineSettings, token string) ledger.Config {
+	cfg := ledger.Config{
+		APIURL: o.APIURL, Token: token, HTTP: s.http, Now: s.clock.Now,
+		Journal: s.store.Journal(d.Kind + "/" + o.Administration),
+		Mapping: func(ctx context.Context) (ledger.Mapping, error) { return s.mapping(ctx, d.Kind, mappingAdmin(d, o)) },
 	}
+	if d.NeedsAdministration {
+		cfg.Administration = o.Administration
+	}
+	return cfg
+}
+
+// mappingAdmin is the administration a kind's mapping belongs to: the
+// chosen one where the kind has several per token; "" where it has one
+// (a renewed token keeps the mapping).
+func mappingAdmin(d ledger.Descriptor, o OnlineSettings) string {
+	if d.NeedsAdministration {
+		return o.Administration
+	}
+	return ""
 }
 
 // onlineLedger is the ledger of an online kind, kept until a setting it is
@@ -214,7 +234,7 @@ func (s *Service) onlineLedger(ctx context.Context, ls LedgerSettings) (ledger.L
 	if s.online != nil && s.onlineKey == key {
 		return s.online, nil
 	}
-	l, err := d.New(s.onlineConfig(ls.Kind, o, tok))
+	l, err := d.New(s.onlineConfig(d, o, tok))
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +343,7 @@ func (s *Service) LedgerAdministrations(ctx context.Context, c LedgerConnect) ([
 	if !d.NeedsAdministration || d.Administrations == nil {
 		return nil, nil
 	}
-	accs, err := d.Administrations(ctx, s.onlineConfig(d.Kind, o, tok))
+	accs, err := d.Administrations(ctx, s.onlineConfig(d, o, tok))
 	if err != nil {
 		return nil, ledgerError(d, err)
 	}
@@ -344,7 +364,7 @@ func (s *Service) ConnectLedger(ctx context.Context, c LedgerConnect) (LedgerSta
 		if d.Administrations == nil {
 			return LedgerStatus{}, required("administration")
 		}
-		accs, err := d.Administrations(ctx, s.onlineConfig(d.Kind, o, tok))
+		accs, err := d.Administrations(ctx, s.onlineConfig(d, o, tok))
 		if err != nil {
 			return LedgerStatus{}, ledgerError(d, err)
 		}
@@ -359,7 +379,7 @@ func (s *Service) ConnectLedger(ctx context.Context, c LedgerConnect) (LedgerSta
 				Err: &AdministrationsError{Kind: d.Kind, Accounts: accs}}
 		}
 	}
-	l, err := d.New(s.onlineConfig(d.Kind, o, tok))
+	l, err := d.New(s.onlineConfig(d, o, tok))
 	if err != nil {
 		return LedgerStatus{}, ledgerError(d, err)
 	}
@@ -368,7 +388,7 @@ func (s *Service) ConnectLedger(ctx context.Context, c LedgerConnect) (LedgerSta
 		return LedgerStatus{}, ledgerError(d, err)
 	}
 	o.AccountName = acc.Name
-	if acc.ID != "" && d.NeedsAdministration {
+	if acc.ID != "" {
 		o.Administration = acc.ID
 	}
 	defaults, err := l.Defaults(ctx)
@@ -379,9 +399,9 @@ func (s *Service) ConnectLedger(ctx context.Context, c LedgerConnect) (LedgerSta
 	if err != nil {
 		return LedgerStatus{}, err
 	}
-	if m.Administration != o.Administration {
+	if admin := mappingAdmin(d, o); m.Administration != admin {
 		// Another administration's ids mean nothing here.
-		m = storedMapping{Administration: o.Administration, Mapping: ledger.Mapping{}}
+		m = storedMapping{Administration: admin, Mapping: ledger.Mapping{}}
 	}
 	for c, t := range defaults {
 		if !slices.Contains(m.Manual, c) {
@@ -441,7 +461,7 @@ func (s *Service) currentOnline(ctx context.Context) (ledger.Descriptor, ledger.
 	if tok == "" {
 		return d, nil, required("token")
 	}
-	l, err := d.New(s.onlineConfig(d.Kind, ls.Online[d.Kind], tok))
+	l, err := d.New(s.onlineConfig(d, ls.Online[d.Kind], tok))
 	if err != nil {
 		return d, nil, ledgerError(d, err)
 	}
@@ -548,7 +568,7 @@ func (s *Service) VATMapping(ctx context.Context) (vm VATMap, choicesErr error, 
 	if err != nil {
 		return vm, nil, err
 	}
-	if m.Administration != ls.Online[d.Kind].Administration {
+	if m.Administration != mappingAdmin(d, ls.Online[d.Kind]) {
 		m = storedMapping{Mapping: ledger.Mapping{}}
 	}
 	vm = VATMap{Kind: d.Kind, Name: d.Name, UsesTaxRates: d.UsesTaxRates, Choices: ledger.Choices{Accounts: []ledger.Choice{}}}
@@ -646,7 +666,7 @@ func (s *Service) SetVATCase(ctx context.Context, c ledger.Case, t ledger.Target
 	if err != nil {
 		return err
 	}
-	admin := ls.Online[d.Kind].Administration
+	admin := mappingAdmin(d, ls.Online[d.Kind])
 	if m.Administration != admin {
 		m = storedMapping{Administration: admin, Mapping: ledger.Mapping{}}
 	}
