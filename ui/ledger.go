@@ -41,6 +41,7 @@ type booksPanel struct {
 	// that has several per token), connect and test.
 	onlineCard *widget.Card
 	token      *widget.Entry
+	apiURL     *widget.Entry // advanced: another API root (support, tests)
 	admin      *widget.Select
 	adminRow   *fyne.Container
 	accounts   []ledger.Account
@@ -87,7 +88,10 @@ func newBooksPanel(u *UI) *booksPanel {
 	)
 	hint := widget.NewLabel(lang.L("books.token.hint"))
 	hint.Wrapping = fyne.TextWrapWord
-	p.onlineCard = widget.NewCard("", "", container.NewVBox(form, hint, container.NewHBox(p.connectBtn, p.testBtn), p.onlineMsg))
+	p.apiURL = widget.NewEntry()
+	advanced := widget.NewAccordion(widget.NewAccordionItem(lang.L("books.advanced"),
+		widget.NewForm(widget.NewFormItem(lang.L("books.api_url"), p.apiURL))))
+	p.onlineCard = widget.NewCard("", "", container.NewVBox(form, hint, advanced, container.NewHBox(p.connectBtn, p.testBtn), p.onlineMsg))
 	p.useUBL = widget.NewButtonWithIcon(lang.L("books.use_ubl"), theme.DocumentSaveIcon(), p.saveUseUBL)
 	p.useUBL.Hide()
 
@@ -240,6 +244,11 @@ func (p *booksPanel) layout() {
 		p.adminRow.Hide()
 	}
 	p.token.SetPlaceHolder("")
+	p.apiURL.SetPlaceHolder(info.DefaultURL)
+	p.apiURL.SetText("")
+	if connected && p.st.APIURL != info.DefaultURL {
+		p.apiURL.SetText(p.st.APIURL)
+	}
 	p.admin.Options, p.accounts = nil, nil
 	p.admin.ClearSelected()
 	if connected {
@@ -340,7 +349,11 @@ func ledgerMessage(l *widget.Label, err error, ok string, k string) {
 
 // connectInput is what the connection form says.
 func (p *booksPanel) connectInput() app.LedgerConnect {
-	c := app.LedgerConnect{Kind: p.selected, Token: strings.TrimSpace(p.token.Text)}
+	c := app.LedgerConnect{Kind: p.selected, Token: strings.TrimSpace(p.token.Text), APIURL: strings.TrimSpace(p.apiURL.Text)}
+	if info, ok := p.kindInfo(p.selected); ok && c.APIURL == "" {
+		// The entry shows the address in use: empty is the usual one.
+		c.APIURL = info.DefaultURL
+	}
 	for i, o := range p.admin.Options {
 		if o == p.admin.Selected && i < len(p.accounts) {
 			c.Administration = p.accounts[i].ID

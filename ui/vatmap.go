@@ -40,7 +40,11 @@ func newVATMapping(p *booksPanel) *vatMapping {
 
 // load fetches the mapping and the package's choices (off the UI
 // goroutine) and builds the rows.
-func (m *vatMapping) load() {
+func (m *vatMapping) load() { m.loadSaying("") }
+
+// loadSaying is load, then ok on the message line (when the package's
+// choices came).
+func (m *vatMapping) loadSaying(ok string) {
 	type data struct {
 		vm      app.VATMap
 		choices error
@@ -60,7 +64,7 @@ func (m *vatMapping) load() {
 			m.msg.SetText(lang.L("books.vat.offline", map[string]any{"Name": d.vm.Name,
 				"Error": kindErrorText(d.choices, order.Source(d.vm.Kind))}))
 		} else {
-			m.msg.SetText("")
+			ledgerMessage(m.msg, nil, ok, d.vm.Kind)
 		}
 	})
 }
@@ -69,8 +73,17 @@ func (m *vatMapping) load() {
 // mapped id the package no longer offers is kept as its own text.
 func options(list []ledger.Choice, cur string) (texts []string, ids map[string]string, selected string) {
 	ids = map[string]string{}
+	names := map[string]int{}
 	for _, c := range list {
-		t := choiceText(c)
+		names[c.Name]++
+	}
+	for _, c := range list {
+		t := c.Name
+		if t == "" || names[c.Name] > 1 {
+			// Two of one name ("21% btw" for sales and for OSS): the
+			// id tells them apart.
+			t = choiceText(c)
+		}
 		texts = append(texts, t)
 		ids[t] = c.ID
 		if c.ID == cur {
@@ -85,8 +98,8 @@ func options(list []ledger.Choice, cur string) (texts []string, ids map[string]s
 	return texts, ids, selected
 }
 
-// choiceText is a choice as a select shows it: its name, with the id
-// when the name does not hold it ("8000 Omzet" holds it).
+// choiceText is a choice with its id: its name, with the id when the name
+// does not hold it ("8000 Omzet" holds it).
 func choiceText(c ledger.Choice) string {
 	switch {
 	case c.Name == "":
@@ -197,9 +210,10 @@ func (m *vatMapping) save(c ledger.Case, vatID, account string) {
 	kind := m.vm.Kind
 	run(m.p.u, func(ctx context.Context) (struct{}, error) { return struct{}{}, m.p.u.svc.SetVATCase(ctx, c, t) },
 		func(_ struct{}, err error) {
-			ledgerMessage(m.msg, err, lang.L("books.vat.saved", map[string]any{"Case": vatCaseText(c)}), kind)
-			if err == nil {
-				m.load()
+			if err != nil {
+				ledgerMessage(m.msg, err, "", kind)
+				return
 			}
+			m.loadSaying(lang.L("books.vat.saved", map[string]any{"Case": vatCaseText(c)}))
 		})
 }
