@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -228,7 +230,9 @@ func (s *Service) onlineLedger(ctx context.Context, ls LedgerSettings) (ledger.L
 	if !ls.NoCopy {
 		copyDir = ls.Dir
 	}
-	key := strings.Join([]string{ls.Kind, o.Administration, o.APIURL, tok, copyDir}, "\x00")
+	// The token counts by its hash: the key holds no secret.
+	sum := sha256.Sum256([]byte(tok))
+	key := strings.Join([]string{ls.Kind, o.Administration, o.APIURL, hex.EncodeToString(sum[:]), copyDir}, "\x00")
 	s.ledgerMu.Lock()
 	defer s.ledgerMu.Unlock()
 	if s.online != nil && s.onlineKey == key {
