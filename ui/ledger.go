@@ -77,6 +77,7 @@ func newBooksPanel(u *UI) *booksPanel {
 
 	p.token = newPassword()
 	p.admin = widget.NewSelect(nil, nil)
+	p.admin.PlaceHolder = lang.L("books.administration.placeholder")
 	p.fetchBtn = widget.NewButtonWithIcon(lang.L("books.administration.fetch"), theme.DownloadIcon(), p.fetchAdministrations)
 	p.adminRow = container.NewBorder(nil, nil, nil, p.fetchBtn, p.admin)
 	p.connectBtn = widget.NewButtonWithIcon(lang.L("books.connect"), theme.ConfirmIcon(), p.connect)

@@ -283,7 +283,7 @@ func TestLedgerSentences(t *testing.T) {
 			Args: map[string]string{"rate": "21", "shop": "8.68", "ledger": "8.69", "diff": "0.01", "ref": "4600001", "invoice": "1042"}}),
 			"Bestelling 1042 is geboekt (4600001), maar het boekhoudpakket rekent over 21% € 8,69 btw en de winkel € 8,68 (verschil € 0,01)."},
 		{eventText(app.Event{Code: ledger.ReasonRateLimited, Args: map[string]string{"count": "37", "until": until.Format(time.RFC3339)}}),
-			"37 boekingen wachten tot "},
+			"wachtende boekingen 37, tot "},
 		{errorText(&app.Error{Code: app.CodeLedgerNetwork}), "Het boekhoudpakket is niet bereikbaar"},
 		{kindErrorText(&app.Error{Code: app.CodeLedgerAuth, Field: "token"}, "eboekhouden"), "e-Boekhouden weigert het API-token"},
 		{errorText(&app.Error{Code: app.CodeInvalid, Field: "tax_rate"}), "Dit btw-tarief biedt het boekhoudpakket niet aan"},

@@ -150,6 +150,7 @@ func (m *vatMapping) build() {
 			}
 			texts, ids, selected := options(vatList, cur)
 			sel := widget.NewSelect(texts, nil)
+			sel.PlaceHolder = lang.L("books.vat.choose")
 			if selected != "" {
 				sel.SetSelected(selected)
 			}
@@ -159,6 +160,7 @@ func (m *vatMapping) build() {
 		}
 		texts, ids, selected := options(m.vm.Choices.Accounts, row.Account)
 		acc := widget.NewSelect(texts, nil)
+		acc.PlaceHolder = lang.L("books.vat.choose")
 		if row.AccountOnly {
 			acc.PlaceHolder = lang.L("books.vat.same_account")
 		}
