@@ -115,7 +115,9 @@ func newBooksPanel(u *UI) *booksPanel {
 		container.NewVBox(p.copyOn, container.NewBorder(nil, nil, nil, container.NewHBox(browse, saveDir), p.dir), p.dirMsg))
 
 	p.vat = newVATMapping(p)
-	p.vatCard = widget.NewCard(lang.L("books.vat"), lang.L("books.vat.hint"), p.vat.content)
+	vatHint := widget.NewLabel(lang.L("books.vat.hint"))
+	vatHint.Wrapping = fyne.TextWrapWord
+	p.vatCard = widget.NewCard(lang.L("books.vat"), "", container.NewVBox(vatHint, p.vat.content))
 	p.vatCard.Hide()
 
 	saveSeller := widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), p.saveSeller)
@@ -403,8 +405,25 @@ func (p *booksPanel) setAccounts(accs []ledger.Account) {
 // connect tests the token and makes the online ledger the ledger.
 func (p *booksPanel) connect() {
 	c := p.connectInput()
+	// The UBL copy is on by default: with no folder set yet, the one
+	// proposed becomes the copy's (unless the check was taken off).
+	copyDir := ""
+	if p.copyOn.Checked && p.st.Dir == "" {
+		copyDir = strings.TrimSpace(p.dir.Text)
+	}
 	p.connectBtn.Disable()
-	run(p.u, func(ctx context.Context) (app.LedgerStatus, error) { return p.u.svc.ConnectLedger(ctx, c) },
+	run(p.u, func(ctx context.Context) (app.LedgerStatus, error) {
+		st, err := p.u.svc.ConnectLedger(ctx, c)
+		if err != nil || copyDir == "" {
+			return st, err
+		}
+		if err := p.u.svc.SetUBLDir(ctx, copyDir); err != nil {
+			// Connected all the same: the copy's folder is said below.
+			p.u.post(func() { setMessage(p.dirMsg, err, "") })
+			return st, nil
+		}
+		return p.u.svc.LedgerStatus(ctx)
+	},
 		func(st app.LedgerStatus, err error) {
 			p.connectBtn.Enable()
 			var ae *app.AdministrationsError

@@ -98,10 +98,16 @@ func TestBooksPanelConnectsMoneybird(t *testing.T) {
 	if len(p.admin.Options) != 1 || p.admin.Selected != "Webwinkel De Proef ("+mbAdmin+")" {
 		t.Fatalf("administrations: %q selected %q (%q)", p.admin.Options, p.admin.Selected, p.onlineMsg.Text)
 	}
+	// The copy is on by default: the folder proposed becomes its folder.
+	copyDir := t.TempDir()
+	p.dir.SetText(copyDir)
 	test.Tap(p.connectBtn)
 	u.bg.wait()
 	if !strings.HasPrefix(p.onlineMsg.Text, "Verbonden met Moneybird: Webwinkel De Proef") {
 		t.Fatalf("connect: %q", p.onlineMsg.Text)
+	}
+	if st, _ := svc.LedgerStatus(context.Background()); !st.UBLCopy || st.Dir != copyDir || !p.copyOn.Checked {
+		t.Errorf("the copy after connect: %+v", st)
 	}
 	if p.token.Text != "" || p.token.PlaceHolder != "Opgeslagen (leeg laten om het te houden)" {
 		t.Errorf("the token stays in the entry: %q / %q", p.token.Text, p.token.PlaceHolder)
@@ -160,11 +166,14 @@ func TestBooksPanelConnectsMoneybird(t *testing.T) {
 	}
 	mb.AddToken(mbToken)
 
-	// The UBL copy: on into the folder, then off.
-	dir := t.TempDir()
-	p.dir.SetText(dir)
+	// The UBL copy: off, then on into another folder, then off.
 	p.copyOn.SetChecked(false)
 	u.bg.wait()
+	if st, _ := svc.LedgerStatus(context.Background()); st.UBLCopy {
+		t.Errorf("copy off: %+v", st)
+	}
+	dir := t.TempDir()
+	p.dir.SetText(dir)
 	p.copyOn.SetChecked(true)
 	u.bg.wait()
 	if st, _ := svc.LedgerStatus(context.Background()); !st.UBLCopy || st.Dir != dir {
@@ -212,6 +221,7 @@ func TestBooksPanelEBoekhouden(t *testing.T) {
 	}
 	p.apiURL.SetText(srv.URL)
 	p.token.SetText(tok)
+	p.dir.SetText(t.TempDir())
 	test.Tap(p.connectBtn)
 	u.bg.wait()
 	if !strings.HasPrefix(p.onlineMsg.Text, "Verbonden met e-Boekhouden") {

@@ -177,7 +177,9 @@ func (m *vatMapping) build() {
 			note.Importance = widget.LowImportance
 		}
 		m.notes[c] = note
-		grid.Add(widget.NewLabel(vatCaseText(c)))
+		name := widget.NewLabel(vatCaseText(c))
+		name.Wrapping = fyne.TextWrapWord
+		grid.Add(name)
 		grid.Add(vat)
 		grid.Add(acc)
 		grid.Add(note)
