@@ -24,12 +24,14 @@ const maxBody = 8 << 20
 // status and its Error body (APIS.md §4.1: type, code, title, message,
 // propertyName). It never holds a token.
 type APIError struct {
-	Status   int
-	Type     string
-	Code     string
-	Title    string
-	Message  string
-	Property string
+	// Status is the HTTP status.
+	Status int
+	// Type is "validation" or "security"; Code the documented code
+	// ("MUT_019", "SECURITY_010"; "" where the answer has none).
+	Type, Code string
+	// Title and Message are e-Boekhouden's words; Property the field
+	// ("rows[0].vatCode").
+	Title, Message, Property string
 	// Op is what was asked ("POST /v1/mutation").
 	Op string
 }
@@ -221,7 +223,9 @@ func (l *Ledger) send(ctx context.Context, method, path string, q url.Values, bo
 			PropertyName string `json:"propertyName"`
 		}
 		if json.Unmarshal(data, &eb) == nil {
-			ae.Type, ae.Code, ae.Title, ae.Message, ae.Property = eb.Type, eb.Code, eb.Title, eb.Message, eb.PropertyName
+			// An answer that echoes a token would put it in an error.
+			clean := func(s string) string { return scrub(s, l.token, tok) }
+			ae.Type, ae.Code, ae.Title, ae.Message, ae.Property = eb.Type, eb.Code, clean(eb.Title), clean(eb.Message), clean(eb.PropertyName)
 		}
 		if resp.StatusCode == http.StatusTooManyRequests {
 			return &ledger.RateLimitedError{Until: l.retryAfter(resp.Header.Get("Retry-After")), Err: ae}
@@ -250,6 +254,16 @@ func (l *Ledger) retryAfter(v string) time.Time {
 		return t
 	}
 	return now.Add(time.Minute)
+}
+
+// scrub replaces every secret in s.
+func scrub(s string, secrets ...secret) string {
+	for _, t := range secrets {
+		if len(t) >= 4 {
+			s = strings.ReplaceAll(s, string(t), "[redacted]")
+		}
+	}
+	return s
 }
 
 // unwrapURL drops the *url.Error around a transport error: its text would

@@ -107,11 +107,8 @@ func New(cfg ledger.Config) (*Ledger, error) {
 	if now == nil {
 		now = time.Now
 	}
-	l := &Ledger{base: base, token: secret(strings.TrimSpace(cfg.Token)), http: hc, now: now, journal: cfg.Journal}
-	if cfg.Mapping != nil {
-		l.mapping = cfg.Mapping
-	}
-	return l, nil
+	return &Ledger{base: base, token: secret(strings.TrimSpace(cfg.Token)), http: hc, now: now, journal: cfg.Journal,
+		mapping: cfg.Mapping}, nil
 }
 
 // String names the ledger by its API root; never the token.

@@ -195,3 +195,22 @@ func mixedOrder(number string, buyer order.Party) order.Order {
 		ln(order.Fee, "4", "Verpakkingskosten", 1, 100, 21, order.RateHigh, order.Standard),
 	)
 }
+
+// slowTransport holds every request back by delay (a slow e-Boekhouden).
+type slowTransport struct {
+	next  http.RoundTripper
+	delay time.Duration
+}
+
+func (s *slowTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	select {
+	case <-time.After(s.delay):
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+	return s.next.RoundTrip(r)
+}
+
+func newClient(rt http.RoundTripper, timeout time.Duration) *http.Client {
+	return &http.Client{Transport: rt, Timeout: timeout}
+}

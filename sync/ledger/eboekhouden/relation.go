@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -92,8 +93,7 @@ func (l *Ledger) relation(ctx context.Context, p order.Party, fresh bool) (int64
 	id, err := l.findRelation(ctx, url.Values{"code": {code}}, func(r relationItem) bool { return r.Code == code })
 	if err == nil && id == 0 {
 		if email := strings.TrimSpace(p.Email); email != "" {
-			id, err = l.findRelation(ctx, url.Values{"email": {email}},
-				func(r relationItem) bool { return strings.EqualFold(strings.TrimSpace(r.EmailAddress), email) })
+			id, err = l.relationByEmail(ctx, email)
 		}
 	}
 	if err == nil && id == 0 {
@@ -106,6 +106,34 @@ func (l *Ledger) relation(ctx context.Context, p order.Party, fresh bool) (int64
 		return 0, err
 	}
 	return id, nil
+}
+
+// relationByEmail returns the lowest id of the relations with e-mail
+// address email (compared case-insensitively), 0 for none. A relation the
+// list shows without its address is read in full (at most a few), so a
+// list that ignored the filter never gives another customer's relation.
+func (l *Ledger) relationByEmail(ctx context.Context, email string) (int64, error) {
+	items, err := list[relationItem](ctx, l, "/v1/relation", url.Values{"email": {email}})
+	if err != nil {
+		return 0, err
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].ID < items[j].ID })
+	read := 0
+	for _, r := range items {
+		if r.ID <= 0 {
+			continue
+		}
+		if strings.TrimSpace(r.EmailAddress) == "" && read < 5 {
+			read++
+			if err := l.call(ctx, http.MethodGet, "/v1/relation/"+strconv.FormatInt(r.ID, 10), nil, nil, &r); err != nil {
+				return 0, err
+			}
+		}
+		if strings.EqualFold(strings.TrimSpace(r.EmailAddress), email) {
+			return r.ID, nil
+		}
+	}
+	return 0, nil
 }
 
 // forgetRelation drops the journal's relation of p (e-Boekhouden no longer

@@ -15,9 +15,11 @@ import (
 // adds amount × r / 100 (ebemu/vat.go's split, the reading of APIS.md
 // §4.2). The shop's VAT is the truth (DESIGN "Money and VAT"), so the
 // ledger plans the rows so that e-Boekhouden's VAT per code is the
-// shop's: it tries the shop's own price mode first, then the other, and
-// for a code whose single row misses, a row per line; whatever still
-// differs is a WarnVATDiffers warning.
+// shop's: a row per code and revenue ledger in the shop's own price mode
+// first, then in the other (incl. VAT with a cent of the shop's VAT moved
+// between a code's rows where that hits), then, for a code whose rows
+// miss, a row per line; whatever still differs is a WarnVATDiffers
+// warning.
 
 // maxRows is the most rows the ledger splits a mutation into (MUT_101:
 // the real maximum is not documented; ebemu takes 100).
@@ -59,7 +61,8 @@ func (r row) ledgerVAT(inEx string) order.Money {
 type codeGroup struct {
 	code    VATCode
 	shopTax order.Money
-	// rate is the shop's rate of the code's lines (the first subtotal's).
+	// rate is the shop's rate of the code's lines (the first non-zero
+	// one of its subtotals).
 	rate    order.Rate
 	lines   []row
 	grouped []row
@@ -142,7 +145,7 @@ func groupLines(inv order.Invoice, m ledger.Mapping) ([]*codeGroup, error) {
 			}
 			return nil, fmt.Errorf("the shop's VAT %s at %s%% has no line", s.Tax, s.Rate.Percent())
 		}
-		if g.shopTax == 0 && g.rate == 0 {
+		if g.rate == 0 {
 			g.rate = s.Rate
 		}
 		g.shopTax += s.Tax
@@ -229,46 +232,155 @@ func vatOf(rows []row, inEx string) order.Money {
 	return v
 }
 
+// How far choose goes to make e-Boekhouden's VAT of a code the shop's.
+const (
+	// byLedger: a row per code and revenue ledger.
+	byLedger = iota
+	// byLine: else a row per line, where that hits.
+	byLine
+	// byRounding: else a row split in two, a cent of rounding at a time,
+	// at most a cent per line of the code (what the shop's rounding can
+	// have moved, DESIGN "Money and VAT"), where that hits.
+	byRounding
+)
+
 // choose plans the rows of groups: the mode (IN when the shop's prices
-// include VAT, else EX) and, per code, its rows per ledger or, where they
-// miss the shop's VAT and a row per line hits it, a row per line. The
-// other mode is taken only when it misses less. Every code whose VAT
-// still differs gives a warning; sign is -1 for a credit note (the
-// warning's figures are as booked).
+// include VAT, else EX) and a row per code and revenue ledger; else the
+// other mode when that hits the shop's VAT; else, for a code whose rows
+// miss, a row per line, else a rounding row, where that hits, in the
+// shop's mode first. Where nothing hits, the mode that misses least (the
+// shop's on a tie), and a warning per code whose VAT differs; sign is -1
+// for a credit note (the warning's figures are as booked).
 func choose(groups []*codeGroup, inclTax bool, sign order.Money) plan {
 	modes := []string{"EX", "IN"}
 	if inclTax {
 		modes = []string{"IN", "EX"}
 	}
+	var best plan
+	bestMiss := order.Money(-1)
+	for stage := byLedger; stage <= byRounding; stage++ {
+		for _, mode := range modes {
+			p, miss := planMode(groups, mode, stage, sign)
+			if bestMiss < 0 || miss < bestMiss {
+				best, bestMiss = p, miss
+			}
+			if miss == 0 {
+				return best
+			}
+		}
+	}
+	return best
+}
+
+// planMode plans groups in mode inEx, going as far as stage for a code
+// whose rows miss; miss is how many cents of VAT differ in all.
+func planMode(groups []*codeGroup, inEx string, stage int, sign order.Money) (p plan, miss order.Money) {
+	p.inEx = inEx
 	lines := 0
 	for _, g := range groups {
 		lines += len(g.lines)
 	}
-	var best plan
-	bestMiss := order.Money(-1)
-	for _, mode := range modes {
-		p := plan{inEx: mode}
-		var miss order.Money
-		for _, g := range groups {
-			rows := g.grouped
-			if vatOf(rows, mode) != g.shopTax && len(g.lines) > len(g.grouped) && lines <= maxRows && vatOf(g.lines, mode) == g.shopTax {
-				rows = g.lines
-			}
-			if d := vatOf(rows, mode) - g.shopTax; d != 0 {
-				miss += d.Abs()
-				p.warnings = append(p.warnings, ledger.Warning{Code: ledger.WarnVATDiffers, Args: map[string]string{
-					"rate": g.rate.Percent(), "vat_code": g.code.Code,
-					"shop": (sign * g.shopTax).String(), "ledger": (sign * (g.shopTax + d)).String(), "diff": (sign * d).String(),
-				}})
-			}
-			p.rows = append(p.rows, rows...)
+	for _, g := range groups {
+		rows := g.grouped
+		if inEx == "IN" && vatOf(rows, inEx) != g.shopTax {
+			rows = tuneIN(rows, g.shopTax)
 		}
-		if bestMiss < 0 || miss < bestMiss {
-			best, bestMiss = p, miss
+		if stage >= byLine && vatOf(rows, inEx) != g.shopTax && lines <= maxRows && vatOf(g.lines, inEx) == g.shopTax {
+			rows = g.lines
 		}
-		if miss == 0 {
-			break
+		if stage >= byRounding && vatOf(rows, inEx) != g.shopTax {
+			if r, ok := roundingRows(rows, inEx, g.shopTax, len(g.lines)); ok && len(p.rows)+len(r) <= maxRows {
+				rows = r
+			}
+		}
+		if d := vatOf(rows, inEx) - g.shopTax; d != 0 {
+			miss += d.Abs()
+			p.warnings = append(p.warnings, ledger.Warning{Code: ledger.WarnVATDiffers, Args: map[string]string{
+				"rate": g.rate.Percent(), "vat_code": g.code.Code,
+				"shop": (sign * g.shopTax).String(), "ledger": (sign * (g.shopTax + d)).String(), "diff": (sign * d).String(),
+			}})
+		}
+		p.rows = append(p.rows, rows...)
+	}
+	return p, miss
+}
+
+// roundingRows splits cents of rounding off rows until e-Boekhouden's VAT
+// of them is tax: each split takes a piece off a row (same code and
+// ledger, the amounts adding up to the row's), whose VAT rounded apart is
+// a cent more or less than the row's rounded at once. At most max cents;
+// ok is false (and rows unchanged) when that does not reach tax.
+func roundingRows(rows []row, inEx string, tax order.Money, max int) ([]row, bool) {
+	d := tax - vatOf(rows, inEx)
+	if d == 0 || d.Abs() > order.Money(max) {
+		return rows, d == 0
+	}
+	step := order.Money(1)
+	if d < 0 {
+		step = -1
+	}
+	out := append([]row(nil), rows...)
+	for ; d != 0; d -= step {
+		done := false
+		for i := 0; i < len(out) && !done; i++ {
+			whole := out[i].amount(inEx)
+			for a := order.Money(1); a < whole && a <= 10000; a++ {
+				piece, rest := splitRow(out[i], a, inEx)
+				if piece.ledgerVAT(inEx)+rest.ledgerVAT(inEx)-out[i].ledgerVAT(inEx) == step {
+					out[i] = rest
+					out = append(out, piece)
+					done = true
+					break
+				}
+			}
+		}
+		if !done {
+			return rows, false
 		}
 	}
-	return best
+	return out, true
+}
+
+// splitRow cuts a piece of amount a off r (in mode inEx); the piece and
+// the rest add up to r, net and VAT.
+func splitRow(r row, a order.Money, inEx string) (piece, rest row) {
+	rate := order.Rate(r.code.Rate)
+	piece = r
+	piece.names = append(append([]string(nil), r.names...), "afronding btw")
+	if inEx == "IN" {
+		piece.tax = rate.OfGross(a)
+		piece.net = a - piece.tax
+	} else {
+		piece.net, piece.tax = a, rate.Of(a)
+	}
+	rest = r
+	rest.net, rest.tax = r.net-piece.net, r.tax-piece.tax
+	return piece, rest
+}
+
+// tuneIN moves up to three cents of the shop's VAT from one row of a code
+// to another (rows on two revenue ledgers), when that makes the VAT
+// e-Boekhouden takes out of the rows' amounts incl. VAT add up to tax;
+// else it returns rows as they are. The code's total incl. VAT does not
+// change.
+func tuneIN(rows []row, tax order.Money) []row {
+	if len(rows) < 2 {
+		return rows
+	}
+	c := append([]row(nil), rows...)
+	for k := order.Money(1); k <= 3; k++ {
+		for i := range c {
+			for j := range c {
+				if i == j {
+					continue
+				}
+				c[i].tax, c[j].tax = rows[i].tax+k, rows[j].tax-k
+				if vatOf(c, "IN") == tax {
+					return c
+				}
+				c[i].tax, c[j].tax = rows[i].tax, rows[j].tax
+			}
+		}
+	}
+	return rows
 }

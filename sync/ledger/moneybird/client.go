@@ -64,6 +64,8 @@ type APIError struct {
 	Details  map[string][]map[string]any
 }
 
+// Error is "moneybird: METHOD path: status: message"; it never holds the
+// token.
 func (e *APIError) Error() string {
 	msg := e.Message
 	if msg == "" {

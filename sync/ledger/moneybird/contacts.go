@@ -111,11 +111,31 @@ func (l *Ledger) createContact(ctx context.Context, cid string, buyer order.Part
 	return "", err
 }
 
-// contactByCustomerID reads GET /contacts/customer_id/{cid}.
+// contactByCustomerID reads GET /contacts/customer_id/{cid}. The spec
+// types that segment as digits only while its examples use other values
+// [?]: should Moneybird refuse ours there, the contact is searched by the
+// id (GET /contacts?query=) instead.
 func (l *Ledger) contactByCustomerID(ctx context.Context, cid string) (string, error) {
 	var c contact
 	p := "/" + url.PathEscape(l.admin) + "/contacts/customer_id/" + url.PathEscape(cid) + ".json"
-	if _, err := l.c.do(ctx, http.MethodGet, p, nil, nil, &c); err != nil {
+	_, err := l.c.do(ctx, http.MethodGet, p, nil, nil, &c)
+	var ae *APIError
+	if isNotFound(err) || errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
+		var found string
+		qerr := getAll(ctx, l.c, l.path("contacts"), url.Values{"query": {cid}}, func(c contact) {
+			if found == "" && c.CustomerID == cid {
+				found = string(c.ID)
+			}
+		})
+		if qerr != nil {
+			return "", qerr
+		}
+		if found == "" {
+			return "", fmt.Errorf("moneybird: customer id %s is taken, but no contact has it: %w", cid, err)
+		}
+		return found, nil
+	}
+	if err != nil {
 		return "", err
 	}
 	if c.ID == "" {

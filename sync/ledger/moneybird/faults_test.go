@@ -353,3 +353,47 @@ func TestConcurrentBookings(t *testing.T) {
 		}
 	}
 }
+
+func TestCustomerIDPathRefusedFallsBackToQuery(t *testing.T) {
+	// Should Moneybird take only digits in /contacts/customer_id/{id}
+	// (as its spec types it), the contact is found by a query.
+	e := newEnvWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.URL.Path, "/contacts/customer_id/") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				w.Write([]byte(`{"error":"record not found","symbolic":{"customer_id":"not_found"}}`))
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	b := order.Party{Name: "Kassaverkoop", Address: order.Address{Country: "NL"}}
+	e.mb.LoseNext(1, postContact)
+	inv := invoice(t, "kassa", simpleOrder("1", b))
+	if _, err := e.l.BookReport(e.ctx, inv); err == nil {
+		t.Fatal("lost answer: no error")
+	}
+	got := e.book(inv)
+	cs := e.mb.Contacts()
+	mi, _ := e.mb.Invoice(got.Ref)
+	if len(cs) != 1 || mi.ContactID != cs[0].ID {
+		t.Fatalf("contacts %+v, invoice of %s", cs, mi.ContactID)
+	}
+}
+
+func TestPaymentNeedsNoMapping(t *testing.T) {
+	e := newEnv(t)
+	inv := invoice(t, "webwinkel", order13())
+	e.mb.FailNext(1, postPayment)
+	if _, err := e.l.BookReport(e.ctx, inv); err == nil {
+		t.Fatal("500 on payment: no error")
+	}
+	// A person empties the mapping meanwhile: the invoice is made, its
+	// payment still goes.
+	e.mapping = nil
+	b := e.book(inv)
+	if mi, _ := e.mb.Invoice(b.Ref); len(mi.Payments) != 1 {
+		t.Fatalf("payments %+v", mi.Payments)
+	}
+}

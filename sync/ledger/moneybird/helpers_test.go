@@ -58,11 +58,19 @@ type env struct {
 	ctx     context.Context
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with the emulator's handler wrapped by wrap (nil:
+// as it is).
+func newEnvWith(t testing.TB, wrap func(http.Handler) http.Handler) *env {
 	t.Helper()
 	ctx := context.Background()
 	mb := mbemu.New(adminID, tok)
-	srv := httptest.NewServer(mb)
+	var h http.Handler = mb
+	if wrap != nil {
+		h = wrap(mb)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	mb.SetURL(srv.URL)
 	clk := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}

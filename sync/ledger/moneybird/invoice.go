@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
-	_ "time/tzdata" // the payment date on any machine
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
 	"github.com/orderbrug/orderbrug/sync/order"
@@ -70,8 +67,8 @@ func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 // for every rate where Moneybird's VAT is not the shop's. It is
 // idempotent on inv.Key through the journal: a booking done returns its id
 // and warnings again; one whose create went without an answer is looked
-// up by its reference first; one created but not yet paid is read to see
-// whether the payment got there. Errors: the mapping's *ledger.ReasonError
+// up by its reference first; one whose payment went without an answer is
+// read to see whether the payment got there. Errors: the mapping's *ledger.ReasonError
 // for an unmapped case (before any request), *ledger.RateLimitedError when
 // the limit is reached (what was made is in the journal, the next attempt
 // goes on from there), ReasonUnauthorized for a refused token, a permanent
@@ -96,35 +93,21 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 	if e.State == ledger.StateDone {
 		return ledger.Booked{Ref: e.Ref, Warnings: d.Warnings}, nil
 	}
-	m, err := l.mapping(ctx)
-	if err != nil {
-		return ledger.Booked{}, err
-	}
-	p, err := makePlan(inv, m)
-	if err != nil {
-		return ledger.Booked{}, err
-	}
 	// got is the invoice as Moneybird answered it in this call.
 	var got *salesInvoice
-	if e.State == ledger.StateSending {
-		found, err := l.lookup(ctx, inv, d.Contact)
+	if e.State != ledger.StateCreated {
+		// The plan is needed to create the invoice or to compare the one
+		// found; an invoice made needs only its payment, whatever the
+		// mapping says now.
+		m, err := l.mapping(ctx)
 		if err != nil {
 			return ledger.Booked{}, err
 		}
-		if found != nil {
-			got = found
-			if d.Warnings, err = p.compare(found.TaxTotals); err != nil {
-				return ledger.Booked{}, err
-			}
-			d.Incl = found.PricesAreInclTax
-			e = ledger.Entry{State: ledger.StateCreated, Ref: string(found.ID)}
-			if err := l.put(ctx, key, e, d); err != nil {
-				return ledger.Booked{}, err
-			}
+		p, err := makePlan(inv, m)
+		if err != nil {
+			return ledger.Booked{}, err
 		}
-	}
-	if e.State != ledger.StateCreated {
-		if got, err = l.create(ctx, inv, p, &d); err != nil {
+		if got, err = l.createOrFind(ctx, inv, p, e, &d); err != nil {
 			return ledger.Booked{}, err
 		}
 		e = ledger.Entry{State: ledger.StateCreated, Ref: string(got.ID)}
@@ -139,6 +122,29 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 		return ledger.Booked{Ref: e.Ref}, err
 	}
 	return ledger.Booked{Ref: e.Ref, Warnings: d.Warnings}, nil
+}
+
+// createOrFind returns the invoice of a booking not yet created: after a
+// create that went without an answer (e "sending") the one found by
+// reference, else a new one.
+func (l *Ledger) createOrFind(ctx context.Context, inv order.Invoice, p plan, e ledger.Entry, d *invData) (*salesInvoice, error) {
+	if e.State == ledger.StateSending {
+		found, err := l.lookup(ctx, inv, d.Contact)
+		if err != nil {
+			return nil, err
+		}
+		if found != nil {
+			if d.Warnings, err = p.compare(found.TaxTotals); err != nil {
+				return nil, err
+			}
+			d.Incl, d.PaySent = found.PricesAreInclTax, false
+			if err := l.put(ctx, invKey(inv), ledger.Entry{State: ledger.StateCreated, Ref: string(found.ID)}, *d); err != nil {
+				return nil, err
+			}
+			return found, nil
+		}
+	}
+	return l.create(ctx, inv, p, d)
 }
 
 // put writes the journal entry with its data.
@@ -241,122 +247,6 @@ func (l *Ledger) lookup(ctx context.Context, inv order.Invoice, contactID string
 		return nil, err
 	}
 	return found, nil
-}
-
-// pay registers the payment of a paid invoice (POST .../payments; a credit
-// note's is negative). got is the invoice as answered in this call, nil
-// when it was created in an earlier one: then, if an earlier attempt sent
-// the payment, the invoice is read first, and a payment already there (a
-// lost answer) is not registered again. An invoice a person deleted in
-// Moneybird is forgotten: the booking fails, and a retry books it anew.
-func (l *Ledger) pay(ctx context.Context, inv order.Invoice, id string, got *salesInvoice, d *invData) error {
-	key := invKey(inv)
-	created := ledger.Entry{State: ledger.StateCreated, Ref: id}
-	gone := func(err error) error {
-		d.PaySent = false
-		if perr := l.put(ctx, key, ledger.Entry{State: stateNew}, *d); perr != nil {
-			return perr
-		}
-		return ledger.Permanent(fmt.Errorf("invoice %s: Moneybird invoice %s no longer exists (deleted?); a retry books it again: %w",
-			ledger.Reference(inv), id, err))
-	}
-	var ae *APIError
-	if got == nil && d.PaySent {
-		var si salesInvoice
-		_, err := l.c.do(ctx, http.MethodGet, l.path("external_sales_invoices/"+url.PathEscape(id)), nil, nil, &si)
-		if isNotFound(err) {
-			return gone(err)
-		}
-		if err != nil {
-			return err
-		}
-		got = &si
-	}
-	if got != nil && len(got.Payments) > 0 {
-		return nil
-	}
-	date := inv.PaidAt
-	if date.IsZero() {
-		date = inv.IssueDate
-	} else {
-		date = paidDate(date)
-	}
-	pm := map[string]any{
-		"payment_date": date.Format("2006-01-02"),
-		"price":        (sign(inv) * inv.Prepaid).String(),
-	}
-	if inv.Currency != "" && inv.Currency != "EUR" {
-		if base, ok := eurAmount(sign(inv)*inv.Prepaid, inv.EURRate); ok {
-			pm["price_base"] = base.String()
-		}
-	}
-	d.PaySent = true
-	if err := l.put(ctx, key, created, *d); err != nil {
-		return err
-	}
-	_, err := l.c.do(ctx, http.MethodPost, l.path("external_sales_invoices/"+url.PathEscape(id)+"/payments"), nil,
-		map[string]any{"payment": pm}, nil)
-	if err != nil && notSent(err) {
-		d.PaySent = false
-		if perr := l.put(ctx, key, created, *d); perr != nil {
-			return perr
-		}
-	}
-	switch {
-	case isNotFound(err):
-		return gone(err)
-	case errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity):
-		return ledger.Permanent(fmt.Errorf("payment of invoice %s: %w", ledger.Reference(inv), err))
-	}
-	return err
-}
-
-// isNotFound says err is Moneybird's 404 of a record (not of the
-// administration, which is a ReasonUnauthorized).
-func isNotFound(err error) bool {
-	var ae *APIError
-	var re *ledger.ReasonError
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound && !errors.As(err, &re)
-}
-
-// eurAmount is m at rate (EUR per unit, as a person gave it), rounded
-// half away from zero.
-func eurAmount(m order.Money, rate string) (order.Money, bool) {
-	r, ok := new(big.Rat).SetString(strings.ReplaceAll(strings.TrimSpace(rate), ",", "."))
-	if !ok || r.Sign() <= 0 {
-		return 0, false
-	}
-	v := new(big.Rat).Mul(big.NewRat(int64(m), 1), r)
-	num, den := new(big.Int).Abs(v.Num()), v.Denom()
-	q, rem := new(big.Int).QuoRem(num, den, new(big.Int))
-	if new(big.Int).Mul(rem, big.NewInt(2)).Cmp(den) >= 0 {
-		q.Add(q, big.NewInt(1))
-	}
-	if !q.IsInt64() {
-		return 0, false
-	}
-	if v.Sign() < 0 {
-		return order.Money(-q.Int64()), true
-	}
-	return order.Money(q.Int64()), true
-}
-
-// amsterdam is the zone a payment is dated in (the shop's wall clock).
-var amsterdam = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CET", 3600)
-}()
-
-// paidDate is the calendar day of t in Europe/Amsterdam when t is in UTC,
-// else in t's own zone.
-func paidDate(t time.Time) time.Time {
-	if t.Location() == time.UTC {
-		t = t.In(amsterdam)
-	}
-	y, mo, d := t.Date()
-	return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
 }
 
 // invoiceFields are the POST /external_sales_invoices fields of inv [M1].

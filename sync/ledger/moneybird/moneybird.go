@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
 )
@@ -174,6 +173,3 @@ func (j *json64) UnmarshalJSON(b []byte) error {
 	*j = json64(strings.Trim(s, `"`))
 	return nil
 }
-
-// now is the ledger's clock.
-func (l *Ledger) now() time.Time { return l.c.now() }

@@ -1,0 +1,287 @@
+package eboekhouden
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/eboekhouden/ebemu"
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+func TestServerError(t *testing.T) {
+	f := start(t)
+	inv := f.invoice("webwinkel", mixedOrder("1042", consumer()))
+	f.emu.Inject(ebemu.Fault{Method: "POST", Path: "/v1/mutation"})
+	_, err := f.l.Book(f.ctx, inv)
+	var re *ledger.ReasonError
+	if err == nil || errors.Is(err, ledger.ErrPermanent) || errors.As(err, &re) || !strings.Contains(err.Error(), "500") {
+		t.Fatalf("500: %v", err)
+	}
+	f.noToken(err)
+	f.book(inv)
+	if f.emu.MutationCount() != 1 {
+		t.Errorf("%d mutations", f.emu.MutationCount())
+	}
+	// Down for a while: every request fails, then it books.
+	inv2 := f.invoice("webwinkel", mixedOrder("1043", consumer()))
+	f.emu.FailNext(3)
+	for i := 0; i < 3; i++ {
+		if _, err := f.l.Book(f.ctx, inv2); err == nil || errors.Is(err, ledger.ErrPermanent) {
+			t.Fatalf("down, attempt %d: %v", i, err)
+		}
+	}
+	f.book(inv2)
+	f.reconciles(inv, inv2)
+}
+
+func TestTimeout(t *testing.T) {
+	f := start(t)
+	inv := f.invoice("webwinkel", mixedOrder("1042", consumer()))
+	if _, err := f.l.Check(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	slow := &slowTransport{next: f.spy, delay: 300 * time.Millisecond}
+	l, _ := New(ledger.Config{APIURL: f.srv.URL, Token: apiToken, Now: f.clk.Now, Journal: f.journal,
+		HTTP: newClient(slow, 100*time.Millisecond), Mapping: f.l.mapping})
+	_, err := l.Book(f.ctx, inv)
+	if err == nil || errors.Is(err, ledger.ErrPermanent) {
+		t.Fatalf("timeout: %v", err)
+	}
+	f.noToken(err)
+}
+
+func TestRevokedToken(t *testing.T) {
+	f := start(t)
+	f.book(f.invoice("webwinkel", mixedOrder("1042", consumer())))
+	f.emu.RevokeAPIToken()
+	inv := f.invoice("webwinkel", mixedOrder("1043", consumer()))
+	_, err := f.l.Book(f.ctx, inv)
+	if !isReason(err, ledger.ReasonUnauthorized) || errors.Is(err, ledger.ErrPermanent) {
+		t.Fatalf("revoked: %v", err)
+	}
+	f.noToken(err)
+	f.emu.SetAPIToken("NEW-TOKEN")
+	if _, err := f.l.Book(f.ctx, inv); !isReason(err, ledger.ReasonUnauthorized) {
+		t.Fatalf("old token, new one made: %v", err)
+	}
+	f.l = f.newLedger("NEW-TOKEN")
+	f.book(inv)
+	// A wrong token from the start.
+	_, err = f.newLedger("WRONG-TOKEN").Book(f.ctx, f.invoice("webwinkel", mixedOrder("1044", consumer())))
+	if !isReason(err, ledger.ReasonUnauthorized) {
+		t.Fatalf("wrong token: %v", err)
+	}
+	f.noToken(err)
+}
+
+func TestSessionRenewal(t *testing.T) {
+	f := start(t)
+	f.emu.SetLifetime(10 * time.Minute)
+	f.l = f.newLedger(apiToken)
+	f.book(f.invoice("webwinkel", mixedOrder("1001", consumer())))
+	sessions := f.emu.SessionsCreated()
+	// Before the renewal margin (a tenth: one minute): the same session.
+	f.clk.Add(8 * time.Minute)
+	f.book(f.invoice("webwinkel", mixedOrder("1002", consumer())))
+	if n := f.emu.SessionsCreated(); n != sessions {
+		t.Errorf("renewed at 8 of 10 minutes: %d sessions", n)
+	}
+	// Within the margin: renewed before e-Boekhouden refuses it.
+	f.clk.Add(90 * time.Second)
+	f.book(f.invoice("webwinkel", mixedOrder("1003", consumer())))
+	if n := f.emu.SessionsCreated(); n != sessions+1 {
+		t.Errorf("sessions %d, want %d", n, sessions+1)
+	}
+	refused := func() (n int) {
+		for _, r := range f.emu.Log() {
+			if r.Status == 401 || r.Status == 403 {
+				n++
+			}
+		}
+		return n
+	}
+	if refused() != 0 {
+		t.Errorf("%d refused requests while renewing ahead", refused())
+	}
+	// Ended early (e-Boekhouden's side): refused once, renewed, booked.
+	for i, tc := range []struct {
+		status int
+		code   string
+	}{{403, "SECURITY_010"}, {401, "API_SESSION_004"}, {403, "API_SESSION_004"}} {
+		f.emu.SetUnauthenticated(tc.status, tc.code)
+		f.emu.ExpireSessions()
+		before := refused()
+		f.book(f.invoice("webwinkel", mixedOrder("20"+strconv.Itoa(i), consumer())))
+		if refused() != before+1 {
+			t.Errorf("%d %s: %d refused, want 1", tc.status, tc.code, refused()-before)
+		}
+	}
+	if n := f.emu.SessionsCreated(); n != sessions+4 {
+		t.Errorf("sessions %d, want %d", n, sessions+4)
+	}
+}
+
+func TestPeriodClosed(t *testing.T) {
+	for _, acct := range []bool{false, true} {
+		f := start(t)
+		inv := f.invoice("webwinkel", mixedOrder("1042", consumer()))
+		f.emu.ClosePeriod("2026-03-31", acct)
+		sessions := f.emu.SessionsCreated()
+		_, err := f.l.Book(f.ctx, inv)
+		var re *ledger.ReasonError
+		if !errors.As(err, &re) || re.Reason != ledger.ReasonPeriodLocked || re.Args["date"] != "2026-03-02" || errors.Is(err, ledger.ErrPermanent) {
+			t.Fatalf("accountant %v: %v", acct, err)
+		}
+		if f.emu.SessionsCreated() != sessions {
+			t.Errorf("accountant %v: a closed period renewed the session", acct)
+		}
+		f.noToken(err)
+		f.emu.ClosePeriod("", acct)
+		f.book(inv)
+	}
+}
+
+func TestRefused(t *testing.T) {
+	f := start(t)
+	f.emu.SetMaxInvoiceNumber(10)
+	_, err := f.l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1042", consumer())))
+	if !errors.Is(err, ledger.ErrPermanent) || !strings.Contains(err.Error(), "MUT_018") || !strings.Contains(err.Error(), "Invoice number is too long") {
+		t.Fatalf("too long: %v", err)
+	}
+	f.noToken(err)
+	f.emu.SetMaxInvoiceNumber(50)
+
+	gone := f.emu.AddLedger(ebemu.Ledger{Code: "8300", Description: "Omzet kassa", Category: "FIN"})
+	f.mapping[ledger.Case9] = ledger.Target{VATCode: "LAAG_VERK_9", Account: itoa(gone)}
+	_, err = f.l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1043", consumer())))
+	var re *ledger.ReasonError
+	if !errors.As(err, &re) || re.Reason != ledger.ReasonAccountUnmapped || re.Args["case"] != "9" {
+		t.Fatalf("a FIN ledger: %v", err)
+	}
+	f.mapping[ledger.Case9] = ledger.Target{VATCode: "LAAG_VERK_9", Account: "999999"}
+	_, err = f.l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1043", consumer())))
+	if !errors.As(err, &re) || re.Reason != ledger.ReasonAccountUnmapped || re.Args["case"] != "9" || !strings.Contains(err.Error(), "MUT_104") {
+		t.Fatalf("an unknown ledger: %v", err)
+	}
+	f.mapping[ledger.CaseShipping] = ledger.Target{Account: "999999"}
+	f.mapping[ledger.Case9] = ledger.Target{VATCode: "LAAG_VERK_9", Account: f.ledgerID("8010")}
+	_, err = f.l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1043", consumer())))
+	if !errors.As(err, &re) || re.Reason != ledger.ReasonAccountUnmapped || re.Args["case"] != "shipping" {
+		t.Fatalf("an unknown shipping ledger: %v", err)
+	}
+}
+
+func TestUnmapped(t *testing.T) {
+	f := start(t)
+	n := f.emu.Requests()
+	for _, tc := range []struct {
+		c      ledger.Case
+		t      ledger.Target
+		reason string
+	}{
+		{ledger.Case9, ledger.Target{}, ledger.ReasonVATUnmapped},
+		{ledger.Case9, ledger.Target{VATCode: "LAAG_VERK_9"}, ledger.ReasonAccountUnmapped},
+		{ledger.Case9, ledger.Target{VATCode: "LAAG_VERK_9", Account: "8010 Omzet laag"}, ledger.ReasonAccountUnmapped},
+		{ledger.Case9, ledger.Target{VATCode: "LAAG_INK_9", Account: f.ledgerID("8010")}, ledger.ReasonVATUnmapped},
+	} {
+		saved := f.mapping[tc.c]
+		f.mapping[tc.c] = tc.t
+		_, err := f.l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1042", consumer())))
+		var re *ledger.ReasonError
+		if !errors.As(err, &re) || re.Reason != tc.reason || re.Args["case"] != string(tc.c) {
+			t.Errorf("%+v: %v, want %s", tc.t, err, tc.reason)
+		}
+		f.mapping[tc.c] = saved
+	}
+	// A foreign OSS rate fits no case.
+	o := shopOrder("1050", consumer(), true, ln(order.Product, "1", "Boek", 1, 1000, 70, 700, order.Standard))
+	_, err := f.l.Book(f.ctx, f.invoice("webwinkel", o))
+	if !isReason(err, ledger.ReasonVATUnmapped) {
+		t.Errorf("7%%: %v", err)
+	}
+	if f.emu.Requests() != n {
+		t.Errorf("%d requests for unmapped bookings", f.emu.Requests()-n)
+	}
+	// No mapping at all.
+	l, _ := New(ledger.Config{APIURL: f.srv.URL, Token: apiToken, Journal: f.journal})
+	if _, err := l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1042", consumer()))); !isReason(err, ledger.ReasonVATUnmapped) {
+		t.Errorf("no mapping: %v", err)
+	}
+}
+
+func TestRateLimited(t *testing.T) {
+	f := start(t)
+	inv := f.invoice("webwinkel", mixedOrder("1042", consumer()))
+	f.emu.Inject(ebemu.Fault{Method: "POST", Path: "/v1/mutation", Err: &ebemu.Error{Type: "validation", Title: "Too many requests", Status: 429}})
+	_, err := f.l.Book(f.ctx, inv)
+	until, ok := ledger.RetryAt(err)
+	if !ok || !until.Equal(f.clk.Now().Add(time.Minute)) || errors.Is(err, ledger.ErrPermanent) {
+		t.Fatalf("429: %v (until %v)", err, until)
+	}
+	f.book(inv)
+}
+
+func TestTokensNeverShown(t *testing.T) {
+	f := start(t)
+	f.book(f.invoice("webwinkel", mixedOrder("1042", consumer())))
+	var errs []error
+	f.emu.ExpireSessions()
+	f.emu.FailNext(2)
+	_, err := f.l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1043", consumer())))
+	errs = append(errs, err)
+	f.emu.RevokeAPIToken()
+	_, err = f.l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1044", consumer())))
+	errs = append(errs, err)
+	_, err = f.l.Check(f.ctx)
+	errs = append(errs, err)
+	_, err = f.l.Choices(f.ctx)
+	errs = append(errs, err)
+	// An answer that repeats the token it was given.
+	f.emu.SetAPIToken(apiToken)
+	f.emu.Inject(ebemu.Fault{Path: "/v1/session", Err: &ebemu.Error{Type: "security", Title: "Login failed for " + apiToken,
+		Message: "accessToken " + apiToken + " unknown", Status: 403}})
+	_, err = f.l.Check(f.ctx)
+	if !isReason(err, ledger.ReasonUnauthorized) || !strings.Contains(err.Error(), "Login failed for [redacted]") {
+		t.Errorf("echoed token: %v", err)
+	}
+	errs = append(errs, err)
+	for _, err := range errs {
+		if err == nil {
+			t.Fatal("no error")
+		}
+		f.noToken(err)
+	}
+	if len(f.spy.tokens()) < 2 {
+		t.Fatalf("no session token seen: %v", len(f.spy.tokens()))
+	}
+	for _, key := range []string{"inv/woocommerce/webwinkel/1042/invoice", "contact/" + ledger.CustomerID(consumer())} {
+		e, ok, err := f.journal.Get(f.ctx, key)
+		if !ok || err != nil {
+			t.Fatalf("journal %s: %v %v", key, ok, err)
+		}
+		f.noToken(errors.New(e.State + e.Ref + e.Data))
+	}
+	f.noToken(errors.New(f.l.String() + f.l.GoString()))
+}
+
+// TestForeignCurrency: e-Boekhouden's mutations have no currency: an
+// invoice in another currency is refused for good, before anything is
+// sent, with a message that says so.
+func TestForeignCurrency(t *testing.T) {
+	f := start(t)
+	o := mixedOrder("1042", consumer())
+	o.Currency = "USD"
+	inv, err := order.NewInvoice(o, order.InvoiceOptions{Shop: "webwinkel", Seller: seller(), EURRate: "0.92"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := f.emu.Requests()
+	_, err = f.l.Book(f.ctx, inv)
+	if !errors.Is(err, ledger.ErrPermanent) || !strings.Contains(err.Error(), "USD") || f.emu.Requests() != n {
+		t.Errorf("USD: %v (%d requests)", err, f.emu.Requests()-n)
+	}
+}
