@@ -480,39 +480,6 @@ func TestLedgerEBoekhoudenBooks(t *testing.T) {
 	}
 }
 
-// TestJSONShapeOfOnlineLedgers: the ledger's --json commands with an
-// online ledger and bookings waiting for its limit keep the rules of
-// TestJSONShape, and never hold the token.
-func TestJSONShapeOfOnlineLedgers(t *testing.T) {
-	r, _ := bookingSetup(t, 6)
-	mb, apiURL := newMoneybird(t)
-	r.ok(mbToken+"\n", "ledger", "moneybird", "--token", "-", "--api-url", apiURL)
-	mb.SetRateLimit(8, time.Hour)
-	r.run("", "sync")
-	for _, c := range onlineLedgerJSONCommands {
-		out := r.ok("", c...)
-		var v any
-		if err := json.Unmarshal([]byte(out), &v); err != nil {
-			t.Errorf("orderbrug %s: not JSON: %v\n%s", strings.Join(c, " "), err, out)
-			continue
-		}
-		var errs []string
-		checkJSON("", v, false, &errs)
-		for _, e := range errs {
-			t.Errorf("orderbrug %s: %s", strings.Join(c, " "), e)
-		}
-	}
-	out := r.ok("", "ledger", "status", "--json")
-	for _, want := range []string{`"token_set": true`, `"ubl_copy": false`, `"waiting": {`, `"next": "`} {
-		if !strings.Contains(out, want) {
-			t.Errorf("ledger status --json lacks %s:\n%s", want, out)
-		}
-	}
-	if strings.Contains(out, `"token"`) {
-		t.Errorf("ledger status --json has a token field:\n%s", out)
-	}
-}
-
 // TestLedgerStatusOfNothing: a new data directory has no ledger; its
 // waiting is null-free and zero.
 func TestLedgerStatusOfNothing(t *testing.T) {
