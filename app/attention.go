@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/ledger"
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
@@ -45,7 +46,11 @@ var ownerWaits = map[store.State][]string{
 	// ledger_unavailable: the invoice folder is not writable (a removed
 	// USB stick, permissions, a full disk); every booking waits until a
 	// person fixes it, so it is not left to the activity list.
-	store.Queued: {engine.ReasonSellerIncomplete, engine.ReasonNoLedger, engine.ReasonLedgerUnavailable},
+	// The online ledgers': a refused token, a VAT case or account not
+	// mapped, a closed period. (A rate limit waits on time, not on a
+	// person.)
+	store.Queued: {engine.ReasonSellerIncomplete, engine.ReasonNoLedger, engine.ReasonLedgerUnavailable,
+		ledger.ReasonUnauthorized, ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped, ledger.ReasonPeriodLocked},
 	store.Parked: {engine.ReasonCurrency},
 	store.Booked: {engine.ReasonCreditFailed},
 }
@@ -217,6 +222,24 @@ func AttentionLines(att []Attention) []string {
 			}
 		case engine.ReasonNoLedger:
 			why = "wait for a ledger (orderbrug ledger ubl --dir DIR)"
+		case ledger.ReasonUnauthorized:
+			why = "wait: the accounting package refuses the token (orderbrug ledger status; connect again with --token -)"
+		case ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped:
+			need := "a tax rate or VAT code"
+			if a.Reason == ledger.ReasonAccountUnmapped {
+				need = "a revenue account"
+			}
+			why = "wait for " + need
+			if c := a.Args["case"]; c != "" {
+				why += " for VAT case " + c
+			}
+			why += " (orderbrug ledger vat-map)"
+		case ledger.ReasonPeriodLocked:
+			why = "wait: the accounting package's period is closed"
+			if d := a.Args["date"]; d != "" {
+				why += " for " + d
+			}
+			why += " (open it in the package)"
 		case engine.ReasonCurrency:
 			why = "are not in EUR: book each with its rate (orderbrug order book SHOP NUMBER --rate R)"
 		case store.ReasonChangedAfterBooking:

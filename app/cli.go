@@ -109,7 +109,14 @@ Commands:
   shop remove NAME                   stop using a shop; what was booked is kept
   seller set --name --kvk --vat --street --postcode --city --country --iban
   seller show [--json]
-  ledger ubl --dir DIR               write UBL invoices into DIR
+  ledger ubl --dir DIR               write UBL invoices into DIR (beside an online ledger: its copy)
+  ledger ubl --off                   no UBL copy beside the online ledger
+` + ledgerUsage() + `  ledger use ubl|KIND                back to the UBL folder only, or to an online ledger connected before
+  ledger vat-map [--json]            the online ledger's tax rate / VAT code and account per VAT case
+  ledger vat-map set CASE (--tax-rate ID | --vat-code CODE) [--account ID]
+                                     CASE: 21, 9, 0, reverse_charge, intra_eu_goods, export,
+                                     shipping, fees (shipping, fees: --account only)
+  ledger status [--json]             where invoices go, and bookings waiting for the rate limit
   sync [--shop N] [--json]           poll now and book, then exit
   recheck                            recheck parked orders (the nightly batch), then exit
                                      (sync, recheck and order book run in the window or serve
@@ -514,6 +521,9 @@ func Explain(err error) string {
 		CodeNoHTTPS:         "the shop does not speak HTTPS at that address; it answers at " + use + " (--url " + use + ")",
 		CodeWordPressAt:     "WordPress lives at " + use + ", not at the address given: use that address (--url " + use + ")",
 		CodeNothingToCredit: "nothing is left to credit; the change is marked as handled (book a raised total yourself with an extra invoice)",
+		CodeLedgerAuth:      "the accounting package refuses the token (is it complete, and not revoked?)",
+		CodeLedgerNetwork:   "the accounting package cannot be reached",
+		CodeLedgerBusy:      "the accounting package's rate limit is reached: try again in a few minutes",
 		CodePlainPermalinks: "the shop's permalinks are set to \"plain\", which hides the REST API: choose any other setting in WordPress (Instellingen > Permalinks)",
 	}[code]
 	if msg == "" && field != "" && (code == CodeInvalid || code == CodeRequired) {

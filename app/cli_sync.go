@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/orderbrug/orderbrug/sync/engine"
 )
 
 // Commands that poll and book now: sync and recheck. Next to a running
@@ -35,7 +37,7 @@ func syncWith(ctx context.Context, p printer, svc *Service, shop string) error {
 			fmt.Fprintf(w, "%s: %d orders seen, %d new, %d changed\n", p.Shop, p.Seen, p.New, p.Changed)
 		}
 		b := res.Booked
-		fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s\n", b.Booked, b.Failed, b.Retrying, waitingNote(res.Attention))
+		fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s%s\n", b.Booked, b.Failed, b.Retrying, rateNote(b), waitingNote(res.Attention))
 		printAttention(w, res.Attention)
 	}); perr != nil {
 		return perr
@@ -97,7 +99,16 @@ func recheckWith(ctx context.Context, w io.Writer, svc *Service) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s\n", b.Booked, b.Failed, b.Retrying, waitingNote(att))
+	fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s%s\n", b.Booked, b.Failed, b.Retrying, rateNote(b), waitingNote(att))
 	printAttention(w, att)
 	return waitingError(att)
+}
+
+// rateNote says how many bookings wait for the online ledger's rate limit
+// ("" for none): they book later on their own.
+func rateNote(b engine.BookResult) string {
+	if b.Waiting == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d waiting for the ledger's rate limit (orderbrug ledger status)", b.Waiting)
 }

@@ -61,6 +61,22 @@ const (
 	CodeWaiting = "waiting"
 )
 
+// Error codes of the online ledgers (Moneybird, e-Boekhouden).
+const (
+	CodeLedgerAuth    = "ledger_auth"    // the package refuses the token
+	CodeLedgerNetwork = "ledger_network" // the package cannot be reached
+	CodeLedgerBusy    = "ledger_busy"    // the package's rate limit: try again later
+	CodeLedgerError   = "ledger_error"   // the package answered with an error
+	// CodeChooseAdministration: the token reaches several administrations
+	// and none was chosen (the error lists them: AdministrationsError).
+	CodeChooseAdministration = "choose_administration"
+	// CodeLedgerNoAdministration: the token reaches no administration.
+	CodeLedgerNoAdministration = "no_administration"
+	// CodeNoOnlineLedger: the action needs an online ledger (the VAT
+	// mapping, a connection test) while bookings go to the UBL folder.
+	CodeNoOnlineLedger = "no_online_ledger"
+)
+
 // Fields of errors that have a sentence of their own (lang key
 // "error.<code>.<field>"), not the field's generic one.
 const (

@@ -124,6 +124,7 @@ func jsonCommands(shop, booked, parked, refunded string) [][]string {
 		{"log", "--json"},
 		{"webhook", "status", "--json"},
 		{"tunnel", "status", "--json"},
+		{"ledger", "status", "--json"},
 		{"inbox", "--json"},
 		{"inbox", "--rejected", "--json"},
 		// Delivery 1 (the test stores it), before a sync fetches the same
@@ -131,6 +132,13 @@ func jsonCommands(shop, booked, parked, refunded string) [][]string {
 		{"inbox", "replay", "1", "--json"},
 		{"sync", "--json"},
 	}
+}
+
+// onlineLedgerJSONCommands are the --json commands that need an online
+// ledger: TestJSONShapeOfOnlineLedgers runs them.
+var onlineLedgerJSONCommands = [][]string{
+	{"ledger", "status", "--json"},
+	{"ledger", "vat-map", "--json"},
 }
 
 // TestJSONShape: every command's --json output on a data directory with
@@ -208,9 +216,10 @@ func TestJSONShape(t *testing.T) {
 	}
 
 	cmds := jsonCommands("Koffiebar", booked, parked, refunded)
-	// Every command the usage gives --json is run here.
+	// Every command the usage gives --json is run here, or with an online
+	// ledger in TestJSONShapeOfOnlineLedgers.
 	have := map[string]bool{}
-	for _, c := range cmds {
+	for _, c := range append(append([][]string{}, cmds...), onlineLedgerJSONCommands...) {
 		have[c[0]] = true
 		have[c[0]+" "+c[1]] = true
 	}
@@ -499,5 +508,38 @@ func TestJSONShapeOfATill(t *testing.T) {
 		len(si.Webhook.Paths) != 3 || si.Webhook.Paths["orders"] != "" || si.Webhook.Header != "X-Orderbrug-Key" ||
 		si.Webhook.URLs["close"] != "https://orderbrug.example.nl/hooks/pos/bar/close" {
 		t.Errorf("shop show --json: %+v", si)
+	}
+}
+
+// TestJSONShapeOfOnlineLedgers: the ledger's --json commands with an
+// online ledger and bookings waiting for its limit keep the rules of
+// TestJSONShape, and never hold the token.
+func TestJSONShapeOfOnlineLedgers(t *testing.T) {
+	r, _ := bookingSetup(t, 6)
+	mb, apiURL := newMoneybird(t)
+	r.ok(mbToken+"\n", "ledger", "moneybird", "--token", "-", "--api-url", apiURL)
+	mb.SetRateLimit(8, time.Hour)
+	r.run("", "sync")
+	for _, c := range onlineLedgerJSONCommands {
+		out := r.ok("", c...)
+		var v any
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Errorf("orderbrug %s: not JSON: %v\n%s", strings.Join(c, " "), err, out)
+			continue
+		}
+		var errs []string
+		checkJSON("", v, false, &errs)
+		for _, e := range errs {
+			t.Errorf("orderbrug %s: %s", strings.Join(c, " "), e)
+		}
+	}
+	out := r.ok("", "ledger", "status", "--json")
+	for _, want := range []string{`"token_set": true`, `"ubl_copy": false`, `"waiting": {`, `"next": "`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ledger status --json lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `"token"`) {
+		t.Errorf("ledger status --json has a token field:\n%s", out)
 	}
 }

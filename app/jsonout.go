@@ -263,10 +263,12 @@ type bookedJSON struct {
 	Failed    int `json:"failed"`
 	Retrying  int `json:"retrying"`
 	Cancelled int `json:"cancelled"`
+	// Waiting: for the online ledger's rate limit.
+	Waiting int `json:"waiting"`
 }
 
 func bookedWire(b engine.BookResult) bookedJSON {
-	return bookedJSON{Booked: b.Booked, Failed: b.Failed, Retrying: b.Retrying, Cancelled: b.Cancelled}
+	return bookedJSON{Booked: b.Booked, Failed: b.Failed, Retrying: b.Retrying, Cancelled: b.Cancelled, Waiting: b.Waiting}
 }
 
 // MarshalJSON writes the sync's result as `sync --json` shows it.
@@ -298,7 +300,7 @@ func (r *SyncResult) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*r = SyncResult{Attention: w.Attention, Booked: engine.BookResult{Booked: w.Booked.Booked, Failed: w.Booked.Failed,
-		Retrying: w.Booked.Retrying, Cancelled: w.Booked.Cancelled}}
+		Retrying: w.Booked.Retrying, Cancelled: w.Booked.Cancelled, Waiting: w.Booked.Waiting}}
 	for _, p := range w.Polls {
 		pr := engine.PollResult{Shop: p.Shop, Seen: p.Seen, New: p.New, Changed: p.Changed, Unchanged: p.Unchanged,
 			Unreadable: p.Unreadable, Conflicts: p.Conflicts}
@@ -326,7 +328,7 @@ func (o Overview) MarshalJSON() ([]byte, error) {
 		Paused    bool           `json:"paused"`
 		Health    string         `json:"health"`
 		Attention []Attention    `json:"attention"`
-		Ledger    LedgerSettings `json:"ledger"`
+		Ledger    LedgerStatus   `json:"ledger"`
 		Tunnel    TunnelStatus   `json:"tunnel"`
 	}{shops, eventsWire(o.Recent), o.Paused, o.Health, att, o.Ledger, o.Tunnel})
 }

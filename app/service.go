@@ -86,10 +86,13 @@ type Service struct {
 	newTunnel func(TunnelSettings) tunnel.Tunnel
 	connects  map[string]*pendingConnect
 	nextSub   int
-	// ubl is the ledger of folder ublDir (see ledger).
-	ledgerMu gosync.Mutex
-	ubl      *ubl.Ledger
-	ublDir   string
+	// ubl is the ledger of folder ublDir (see ledger); online the online
+	// ledger made of the settings onlineKey (app/ledgers.go).
+	ledgerMu  gosync.Mutex
+	ubl       *ubl.Ledger
+	ublDir    string
+	online    ledger.Ledger
+	onlineKey string
 }
 
 // Open opens the data directory's database and builds the engine. Nothing
@@ -232,12 +235,22 @@ func (s *Service) wake() {
 	}
 }
 
-// LedgerSettings say where bookings go.
+// LedgerSettings say where bookings go. The online ledgers' tokens are not
+// in them (app/ledgers.go keeps each under its own key).
 type LedgerSettings struct {
-	// Kind is "ubl" (files in a folder), the default.
+	// Kind is "ubl" (files in a folder), the default, or an online ledger
+	// ("moneybird", "eboekhouden").
 	Kind string `json:"kind"`
-	// Dir is the UBL folder.
+	// Dir is the UBL folder: the ledger, or beside an online ledger the
+	// folder of its UBL copy.
 	Dir string `json:"dir"`
+	// NoCopy turns the UBL copy beside an online ledger off. Stored as the
+	// negation so that settings from before the online ledgers, and a new
+	// connect, have the copy on.
+	NoCopy bool `json:"no_ubl_copy,omitempty"`
+	// Online are the settings of each online kind, kept when another
+	// ledger is chosen.
+	Online map[string]OnlineSettings `json:"online,omitempty"`
 }
 
 const (
@@ -250,20 +263,23 @@ const (
 // what its folder holds once, so a new one per booking would make every
 // booking cost more as the folder fills. ubl.Ledger is safe for concurrent
 // use.
+//
+// An online ledger (Kind moneybird, eboekhouden) is kept the same way, with
+// the folder's ledger as its UBL copy when that is on (onlineLedger).
 func (s *Service) ledger(ctx context.Context) (ledger.Ledger, error) {
 	ls, err := s.LedgerSettings(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if ls.Kind != "" && ls.Kind != ledger.KindUBL {
+		return s.onlineLedger(ctx, ls)
 	}
 	if ls.Dir == "" {
 		return nil, engine.ErrNoLedger
 	}
 	s.ledgerMu.Lock()
 	defer s.ledgerMu.Unlock()
-	if s.ubl == nil || s.ublDir != ls.Dir {
-		s.ubl, s.ublDir = ubl.New(ls.Dir), ls.Dir
-	}
-	return s.ubl, nil
+	return s.ublLocked(ls.Dir), nil
 }
 
 // LedgerSettings returns where bookings go (Kind "ubl" and an empty Dir when
@@ -276,8 +292,10 @@ func (s *Service) LedgerSettings(ctx context.Context) (LedgerSettings, error) {
 	return ls, nil
 }
 
-// SetUBLDir makes the UBL folder the ledger; the folder is created if needed
-// and must be writable. Bookings waiting for a ledger go at once.
+// SetUBLDir sets the UBL folder: the ledger while no online ledger is
+// chosen, else the folder of the online ledger's UBL copy, which it turns
+// on. The folder is created if needed and must be writable. Bookings
+// waiting for a ledger go at once.
 func (s *Service) SetUBLDir(ctx context.Context, dir string) error {
 	if dir == "" {
 		return required("dir")
@@ -295,9 +313,17 @@ func (s *Service) SetUBLDir(ctx context.Context, dir string) error {
 	}
 	probe.Close()
 	os.Remove(probe.Name())
-	if err := s.store.SetSetting(ctx, keyLedger, LedgerSettings{Kind: "ubl", Dir: abs}); err != nil {
+	ls, err := s.LedgerSettings(ctx)
+	if err != nil {
 		return err
 	}
+	ls.Dir, ls.NoCopy = abs, false
+	if err := s.store.SetSetting(ctx, keyLedger, ls); err != nil {
+		return err
+	}
+	s.ledgerMu.Lock()
+	s.online, s.onlineKey = nil, ""
+	s.ledgerMu.Unlock()
 	// Bookings that waited for a folder, or for one that could not be
 	// written, go now.
 	return s.settingsChanged(ctx, engine.ReasonNoLedger, engine.ReasonLedgerUnavailable)

@@ -144,9 +144,11 @@ type Overview struct {
 	// "error" (failed orders or a shop that cannot be reached).
 	Health string `json:"health"`
 	// Attention says what waits on a person, and why.
-	Attention []Attention    `json:"attention"`
-	Ledger    LedgerSettings `json:"ledger"`
-	Tunnel    TunnelStatus   `json:"tunnel"`
+	Attention []Attention `json:"attention"`
+	// Ledger is where bookings go, with the bookings waiting for an
+	// online ledger's rate limit.
+	Ledger LedgerStatus `json:"ledger"`
+	Tunnel TunnelStatus `json:"tunnel"`
 }
 
 // Overview gathers the dashboard.
@@ -197,7 +199,7 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 		return ov, err
 	}
 	ov.Recent = s.eventKinds(ctx, eventViews(recent))
-	if ov.Ledger, err = s.LedgerSettings(ctx); err != nil {
+	if ov.Ledger, err = s.LedgerStatus(ctx); err != nil {
 		return ov, err
 	}
 	ov.Paused = s.Paused()

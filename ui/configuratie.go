@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -60,6 +59,7 @@ func newConfigTab(u *UI) *configTab {
 // the tunnel's status.
 func (t *configTab) refreshStatus() {
 	t.hooks.load()
+	t.books.loadStatus()
 	t.tunnel.loadStatus()
 }
 
@@ -526,79 +526,7 @@ func (s *statusChecks) forward() []order.Status {
 	return append([]order.Status{}, s.chosen...)
 }
 
-// --- Boekhouding -----------------------------------------------------------
-
-// booksPanel sets where invoices go (the UBL folder) and the seller details.
-type booksPanel struct {
-	u       *UI
-	content fyne.CanvasObject
-	dir     *widget.Entry
-	dirMsg  *widget.Label
-	seller  *sellerForm
-	msg     *widget.Label
-}
-
-func newBooksPanel(u *UI) *booksPanel {
-	p := &booksPanel{u: u, seller: newSellerForm()}
-	p.dir = widget.NewEntry()
-	p.dirMsg, p.msg = message(), message()
-	browse := widget.NewButtonWithIcon(lang.L("action.browse"), theme.FolderOpenIcon(), func() {
-		dialog.ShowFolderOpen(func(l fyne.ListableURI, err error) {
-			if err == nil && l != nil {
-				p.dir.SetText(l.Path())
-			}
-		}, u.win)
-	})
-	saveDir := widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), p.saveDir)
-	saveSeller := widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), p.saveSeller)
-	saveSeller.Importance = widget.HighImportance
-	folder := widget.NewCard(lang.L("books.ubl"), lang.L("books.ubl.hint"),
-		container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(browse, saveDir), p.dir), p.dirMsg))
-	seller := widget.NewCard(lang.L("books.seller"), lang.L("books.seller.hint"),
-		container.NewVBox(p.seller.form, saveSeller, p.msg))
-	p.content = container.NewVScroll(container.NewVBox(folder, seller))
-	return p
-}
-
-func (p *booksPanel) load() {
-	type data struct {
-		ls app.LedgerSettings
-		s  order.Seller
-	}
-	run(p.u, func(ctx context.Context) (data, error) {
-		ls, err := p.u.svc.LedgerSettings(ctx)
-		if err != nil {
-			return data{}, err
-		}
-		s, err := p.u.svc.Seller(ctx)
-		return data{ls, s}, err
-	}, func(d data, err error) {
-		if err != nil {
-			setMessage(p.msg, err, "")
-			return
-		}
-		p.dir.SetText(d.ls.Dir)
-		if d.ls.Dir == "" {
-			p.dir.SetText(defaultInvoiceDir())
-		}
-		p.seller.set(d.s)
-	})
-}
-
-// defaultInvoiceDir proposes ~/Documents/Orderbrug/Facturen.
-func defaultInvoiceDir() string {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(home, "Documents", "Orderbrug", "Facturen")
-}
-
-func (p *booksPanel) saveDir() {
-	dir := strings.TrimSpace(p.dir.Text)
-	run(p.u, func(ctx context.Context) (struct{}, error) { return struct{}{}, p.u.svc.SetUBLDir(ctx, dir) },
-		func(_ struct{}, err error) { setMessage(p.dirMsg, err, lang.L("saved")) })
-}
+// --- Boekhouding: see ledger.go -----------------------------------------
 
 func (p *booksPanel) saveSeller() {
 	s := p.seller.get()

@@ -100,7 +100,9 @@ func identifierText(err error) string {
 // fieldNames are the input fields errors name (app.Error.Field).
 var fieldNames = []string{"name", "url", "key", "secret", "source", "interval", "lookback", "dir", "shop", "sells", "since",
 	"order", "topic", "authtoken", "domain", "webhook_key", "booking", "cutoff", order.SellerKvK, order.SellerVATID, order.SellerIBAN,
-	order.SellerCountry, order.SellerStreet, order.SellerPostcode, order.SellerCity}
+	order.SellerCountry, order.SellerStreet, order.SellerPostcode, order.SellerCity,
+	// The online ledgers'.
+	"token", "administration", "tax_rate", "vat_code", "account", "case", "api_url", "ubl_copy", "kind"}
 
 func fieldName(f string) string { return lang.L("field." + f) }
 
@@ -109,7 +111,9 @@ var errorCodes = []string{app.CodeInvalid, app.CodeRequired, app.CodeShopExists,
 	app.CodeNoSuchOrder, app.CodeAuth, app.CodeNotFound, app.CodeNetwork, app.CodeBadResponse,
 	app.CodeBadRequest, app.CodeNotAllowed, app.CodeNewerDB, app.CodeInternal, app.CodeUnsupported,
 	app.CodeTunnelNeeded, app.CodeMoved, app.CodeNoHTTPS, app.CodeWordPressAt, app.CodePlainPermalinks,
-	app.CodeWaiting, app.CodeNothingToCredit, app.CodeNoSuchDelivery, app.CodeBodyNotKept}
+	app.CodeWaiting, app.CodeNothingToCredit, app.CodeNoSuchDelivery, app.CodeBodyNotKept,
+	app.CodeLedgerAuth, app.CodeLedgerNetwork, app.CodeLedgerBusy, app.CodeLedgerError, app.CodeChooseAdministration,
+	app.CodeLedgerNoAdministration, app.CodeNoOnlineLedger}
 
 // statusText names a shop status: WooCommerce's own ones translated, a
 // custom one as the shop calls it (or its slug).

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/ledger"
 )
 
 // overviewTab is Overzicht: per shop the last and next sync and today's
@@ -113,10 +114,18 @@ func (t *overviewTab) show(ov app.Overview) {
 	if ov.Tunnel.URL != "" {
 		tun += " — " + ov.Tunnel.URL
 	}
-	if ov.Ledger.Dir != "" {
+	switch {
+	case ov.Ledger.Kind != ledger.KindUBL && ov.Ledger.Kind != "":
+		tun += "\n" + lang.L("overview.ledger.online", map[string]any{"Name": ov.Ledger.Name, "Account": accountText(ov.Ledger.Account)})
+	case ov.Ledger.Dir != "":
 		tun += "\n" + lang.L("overview.ledger", map[string]any{"Dir": ov.Ledger.Dir})
-	} else {
+	default:
 		tun += "\n" + lang.L("overview.no_ledger")
+	}
+	// Bookings waiting for the online ledger's rate limit: how many, and
+	// until when.
+	if w := rateWaitText(ov.Ledger, t.u.now()); w != "" {
+		tun += "\n" + w
 	}
 	t.tunnel.SetText(tun)
 	t.events = ov.Recent

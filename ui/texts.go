@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/ledger"
 	"github.com/orderbrug/orderbrug/sync/order"
 )
 
@@ -25,7 +26,10 @@ var reasonCodes = []string{app.ReasonNotForwarded, app.ReasonCheckoutDraft, app.
 	order.ReasonTotalsMismatch, order.ReasonVATSubtotal, order.ReasonBuyerNameMissing, order.ReasonBuyerVATIDMissing,
 	order.ReasonBuyerVATIDInvalid, order.ReasonRefundTooLarge, order.ReasonRefundAmount, order.ReasonCurrencyRate,
 	order.ReasonLineCategory, order.ReasonLineVAT, order.ReasonOutOfScopeMixed, order.ReasonNoLines,
-	order.ReasonNegativeTotal, order.ReasonSellerIncomplete, order.ReasonInvoiceInvalid}
+	order.ReasonNegativeTotal, order.ReasonSellerIncomplete, order.ReasonInvoiceInvalid,
+	// The online ledgers'.
+	ledger.ReasonRateLimited, ledger.ReasonUnauthorized, ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped,
+	ledger.ReasonPeriodLocked}
 
 // moneyArgs are the figures of reason codes that are amounts ("137.54").
 var moneyArgs = []string{"got", "want", "diff", "total", "refunded", "invoiced", "taxable", "amount"}
@@ -100,6 +104,7 @@ func kindReasonSentence(code string, args map[string]string, kind order.Source) 
 		data["fields_text"] = sellerFieldsText(args)
 	}
 	tillFigures(args, data)
+	ledgerFigures(args, data)
 	fallback := code
 	if plain != "" {
 		fallback += " " + plain
@@ -129,6 +134,10 @@ var reasonFigures = map[string][]string{
 	order.ReasonRefundTooLarge:    {"refunded", "invoiced"},
 	order.ReasonRefundAmount:      {"amount"},
 	order.ReasonCurrencyRate:      {"currency"},
+	ledger.ReasonRateLimited:      {"until"},
+	ledger.ReasonVATUnmapped:      {"case"},
+	ledger.ReasonAccountUnmapped:  {"case"},
+	ledger.ReasonPeriodLocked:     {"date"},
 	order.ReasonLineCategory:      {"line", "category"},
 	order.ReasonLineVAT:           {"line"},
 	order.ReasonNegativeTotal:     {"total"},
@@ -239,7 +248,10 @@ var eventCodes = []string{"order_parked", "order_queued", "order_before_start", 
 	"check_late", "check_older_close",
 	// Webhooks on for a kind that registers nothing (a till), without a
 	// public URL to be called at.
-	"webhook_no_public_url"}
+	"webhook_no_public_url",
+	// The online ledgers': bookings wait for the rate limit; the package
+	// computed other VAT than the shop charged.
+	ledger.ReasonRateLimited, ledger.WarnVATDiffers}
 
 // pollKinds are engine.KindName's answers; each has "pollkind.<kind>".
 var pollKinds = []string{"auth", "not_found", "network", "bad_response", "bad_request", "unknown"}
@@ -272,6 +284,7 @@ func eventText(e app.Event) string {
 		data["total"] = noteMoney(a)
 	}
 	tillFigures(e.Args, data)
+	ledgerFigures(e.Args, data)
 	if k := e.Args["kind"]; k != "" {
 		data["kind_text"] = tr("pollkind."+k, k)
 		data["doc_text"] = tr("kind."+k, k)
@@ -393,4 +406,52 @@ func noteMoney(s string) string {
 		return s
 	}
 	return formatMoney(m, "EUR")
+}
+
+// ledgerFigures writes an online ledger's figures as the language does:
+// the end of a rate limit ("until", RFC 3339) as a time of day (with the
+// day when it is not today), a VAT case by its name, a period's date as a
+// date, the VAT amounts of a difference as money.
+func ledgerFigures(args map[string]string, data map[string]any) {
+	if u := args["until"]; u != "" {
+		if t, err := time.Parse(time.RFC3339, u); err == nil {
+			data["until"] = untilText(time.Now(), t)
+		}
+	}
+	if c := args["case"]; c != "" {
+		data["case_text"] = vatCaseText(ledger.Case(c))
+	}
+	if d := args["date"]; d != "" {
+		data["date"] = dayText(d)
+	}
+	// A VAT difference (ledger_vat_differs): the shop's and the
+	// package's VAT of a rate, as shop_vat and ledger_vat (the event's
+	// "shop" is also the shop's name), and the difference.
+	for _, k := range []string{"shop", "ledger", "diff"} {
+		if v, ok := args[k]; ok && args["rate"] != "" {
+			if m, err := order.ParseMoney(v); err == nil {
+				if m < 0 {
+					m = -m
+				}
+				data[k+"_vat"] = formatMoney(m, "EUR")
+			}
+		}
+	}
+}
+
+// untilText is the end of a wait: "14:35" today, "3 dec 2026 14:35"
+// another day.
+func untilText(now, t time.Time) string {
+	t, now = t.Local(), now.Local()
+	if t.Year() == now.Year() && t.YearDay() == now.YearDay() {
+		return t.Format("15:04")
+	}
+	return formatDateTime(t)
+}
+
+// vatCaseText names a VAT case of the mapping ("21% btw", "Verlegd
+// (diensten binnen de EU)"); a case without a name (a foreign rate) as
+// its percentage.
+func vatCaseText(c ledger.Case) string {
+	return tr("vatcase."+string(c), string(c)+"%")
 }

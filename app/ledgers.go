@@ -1,0 +1,718 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/eboekhouden"
+	"github.com/orderbrug/orderbrug/sync/ledger/moneybird"
+	"github.com/orderbrug/orderbrug/sync/ledger/ubl"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+// ledgers are the online ledgers Orderbrug books into beside (or instead
+// of) the UBL folder: a new one is one package and one more descriptor
+// here. Nothing else in app names a ledger kind.
+var ledgers = ledger.NewRegistry(moneybird.Descriptor(), eboekhouden.Descriptor())
+
+// Settings keys of the online ledgers: the token and the VAT mapping of
+// each kind have their own key, so a token is never part of the
+// LedgerSettings that views and --json show.
+const (
+	keyLedgerToken   = "ledger_token/"
+	keyLedgerMapping = "ledger_mapping/"
+)
+
+// OnlineSettings are the settings of one online ledger kind (no token).
+type OnlineSettings struct {
+	// Administration is the administration id; for a kind with one per
+	// token (e-Boekhouden) the id its Check gives, which scopes the
+	// journal only. AccountName is its name as the package showed it at
+	// connect.
+	Administration string `json:"administration,omitempty"`
+	AccountName    string `json:"account_name,omitempty"`
+	// APIURL is the package's API root; "" is the real one.
+	APIURL string `json:"api_url,omitempty"`
+}
+
+// storedMapping is a kind's VAT mapping, for the administration it was
+// made for (another administration's tax rates and accounts are not this
+// one's), with the cases a person set: a new connect fills in the
+// package's defaults for the others only.
+type storedMapping struct {
+	Administration string         `json:"administration"`
+	Mapping        ledger.Mapping `json:"mapping"`
+	Manual         []ledger.Case  `json:"manual,omitempty"`
+}
+
+// LedgerKind is an online ledger kind as the GUI and the CLI show it.
+type LedgerKind struct {
+	Kind                string `json:"kind"`
+	Name                string `json:"name"`
+	DefaultURL          string `json:"default_url"`
+	NeedsAdministration bool   `json:"needs_administration"`
+	UsesTaxRates        bool   `json:"uses_tax_rates"`
+}
+
+// LedgerKinds lists the online ledgers, in registration order.
+func (s *Service) LedgerKinds() []LedgerKind {
+	var out []LedgerKind
+	for _, d := range ledgers.All() {
+		out = append(out, LedgerKind{Kind: d.Kind, Name: d.Name, DefaultURL: d.DefaultURL,
+			NeedsAdministration: d.NeedsAdministration, UsesTaxRates: d.UsesTaxRates})
+	}
+	return out
+}
+
+// LedgerWaiting is how many bookings wait for the online ledger's rate
+// limit, and until when (zero when none).
+type LedgerWaiting struct {
+	Count int       `json:"count"`
+	Next  time.Time `json:"next"`
+}
+
+// MarshalJSON writes Next as null when nothing waits.
+func (w LedgerWaiting) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Count int        `json:"count"`
+		Next  *time.Time `json:"next"`
+	}{w.Count, never(w.Next)})
+}
+
+// LedgerStatus is where bookings go, as `ledger status` and the
+// Boekhouding tab show it. The token is never in it: only TokenSet.
+type LedgerStatus struct {
+	// Kind is "ubl" or an online kind; Name what a person reads.
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// Dir is the UBL folder (the copy's folder beside an online ledger).
+	Dir string `json:"dir"`
+	// UBLCopy: beside an online ledger, every booking is also written
+	// into Dir (only when Dir is set).
+	UBLCopy bool `json:"ubl_copy"`
+	// Account is the administration the online ledger books into.
+	Account  ledger.Account `json:"account"`
+	APIURL   string         `json:"api_url"`
+	TokenSet bool           `json:"token_set"`
+	// Waiting are the bookings waiting for the rate limit.
+	Waiting LedgerWaiting `json:"waiting"`
+}
+
+// ledgerName is the name of kind ("UBL" for the folder).
+func ledgerName(kind string) string {
+	if d, ok := ledgers.Lookup(kind); ok {
+		return d.Name
+	}
+	return "UBL"
+}
+
+// LedgerStatus returns where bookings go and what waits for the ledger.
+func (s *Service) LedgerStatus(ctx context.Context) (LedgerStatus, error) {
+	ls, err := s.LedgerSettings(ctx)
+	if err != nil {
+		return LedgerStatus{}, err
+	}
+	st := LedgerStatus{Kind: ls.Kind, Name: ledgerName(ls.Kind), Dir: ls.Dir}
+	if d, ok := ledgers.Lookup(ls.Kind); ok {
+		o := ls.Online[ls.Kind]
+		st.UBLCopy = !ls.NoCopy && ls.Dir != ""
+		st.Account = ledger.Account{ID: o.Administration, Name: o.AccountName}
+		st.APIURL = o.APIURL
+		if st.APIURL == "" {
+			st.APIURL = d.DefaultURL
+		}
+		tok, err := s.ledgerToken(ctx, ls.Kind)
+		if err != nil {
+			return st, err
+		}
+		st.TokenSet = tok != ""
+	}
+	w, err := s.LedgerWait(ctx)
+	st.Waiting = w
+	return st, err
+}
+
+// LedgerWait is how many bookings wait for the ledger's rate limit and
+// until when: "N boekingen wachten op Moneybird tot 14:35".
+func (s *Service) LedgerWait(ctx context.Context) (LedgerWaiting, error) {
+	w, err := s.store.WaitingFor(ctx, ledger.ReasonRateLimited)
+	if err != nil {
+		return LedgerWaiting{}, err
+	}
+	return LedgerWaiting{Count: w.Count, Next: w.Next}, nil
+}
+
+func (s *Service) ledgerToken(ctx context.Context, kind string) (string, error) {
+	var tok string
+	if err := s.store.GetSetting(ctx, keyLedgerToken+kind, &tok); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	return tok, nil
+}
+
+func (s *Service) storedMapping(ctx context.Context, kind string) (storedMapping, error) {
+	var m storedMapping
+	if err := s.store.GetSetting(ctx, keyLedgerMapping+kind, &m); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return m, err
+	}
+	if m.Mapping == nil {
+		m.Mapping = ledger.Mapping{}
+	}
+	return m, nil
+}
+
+// mapping is kind's mapping for administration: empty when it was made
+// for another one (bookings then wait with vat_unmapped).
+func (s *Service) mapping(ctx context.Context, kind, administration string) (ledger.Mapping, error) {
+	m, err := s.storedMapping(ctx, kind)
+	if err != nil {
+		return nil, err
+	}
+	if m.Administration != administration {
+		return ledger.Mapping{}, nil
+	}
+	return m.Mapping, nil
+}
+
+// onlineConfig is the Config of kind d with o's settings and token. The
+// journal is the administration's own: another administration starts
+// with an empty one.
+func (s *Service) onlineConfig(d ledger.Descriptor, o OnlineSettings, token string) ledger.Config {
+	cfg := ledger.Config{
+		APIURL: o.APIURL, Token: token, HTTP: s.http, Now: s.clock.Now,
+		Journal: s.store.Journal(d.Kind + "/" + o.Administration),
+		Mapping: func(ctx context.Context) (ledger.Mapping, error) { return s.mapping(ctx, d.Kind, mappingAdmin(d, o)) },
+	}
+	if d.NeedsAdministration {
+		cfg.Administration = o.Administration
+	}
+	return cfg
+}
+
+// mappingAdmin is the administration a kind's mapping belongs to: the
+// chosen one where the kind has several per token; "" where it has one
+// (a renewed token keeps the mapping).
+func mappingAdmin(d ledger.Descriptor, o OnlineSettings) string {
+	if d.NeedsAdministration {
+		return o.Administration
+	}
+	return ""
+}
+
+// onlineLedger is the ledger of an online kind, kept until a setting it is
+// made of changes (the package's client keeps its rate limit and session).
+func (s *Service) onlineLedger(ctx context.Context, ls LedgerSettings) (ledger.Ledger, error) {
+	d, ok := ledgers.Lookup(ls.Kind)
+	if !ok {
+		return nil, &Error{Code: CodeUnsupported, Field: "kind", Err: fmt.Errorf("ledger %q is not built in", ls.Kind)}
+	}
+	tok, err := s.ledgerToken(ctx, ls.Kind)
+	if err != nil {
+		return nil, err
+	}
+	if tok == "" {
+		return nil, fmt.Errorf("%w: %s has no token (orderbrug ledger %s --token -)", engine.ErrNoLedger, d.Name, d.Kind)
+	}
+	o := ls.Online[ls.Kind]
+	copyDir := ""
+	if !ls.NoCopy {
+		copyDir = ls.Dir
+	}
+	// The token counts by its hash: the key holds no secret.
+	sum := sha256.Sum256([]byte(tok))
+	key := strings.Join([]string{ls.Kind, o.Administration, o.APIURL, hex.EncodeToString(sum[:]), copyDir}, "\x00")
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if s.online != nil && s.onlineKey == key {
+		return s.online, nil
+	}
+	l, err := d.New(s.onlineConfig(d, o, tok))
+	if err != nil {
+		return nil, err
+	}
+	if copyDir != "" {
+		l = ledger.WithCopy(l, s.ublLocked(copyDir))
+	}
+	s.online, s.onlineKey = l, key
+	return l, nil
+}
+
+// ublLocked is the ubl ledger of dir (ledgerMu held).
+func (s *Service) ublLocked(dir string) ledger.Ledger {
+	if s.ubl == nil || s.ublDir != dir {
+		s.ubl, s.ublDir = ubl.New(dir), dir
+	}
+	return s.ubl
+}
+
+// AdministrationsError says the token reaches several administrations and
+// none was chosen: Accounts lists them.
+type AdministrationsError struct {
+	Kind     string
+	Accounts []ledger.Account
+}
+
+func (e *AdministrationsError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the token reaches %d administrations: choose one with --administration ID", len(e.Accounts))
+	for _, a := range e.Accounts {
+		fmt.Fprintf(&b, "\n  %s  %s", a.ID, a.Name)
+	}
+	return b.String()
+}
+
+// LedgerConnect is what connecting an online ledger takes.
+type LedgerConnect struct {
+	Kind string
+	// Token is the API token; "" keeps the stored one (connect again, or
+	// another administration, without typing it again).
+	Token string
+	// Administration is the administration id; "" picks the only one the
+	// token reaches (a kind that needs one).
+	Administration string
+	// APIURL is the API root; "" the one connected to before, else the
+	// real one (give the real one to go back to it).
+	APIURL string
+}
+
+// onlineAdministration is the administration kind was connected to ("" for
+// none).
+func (s *Service) onlineAdministration(ctx context.Context, kind string) string {
+	ls, err := s.LedgerSettings(ctx)
+	if err != nil {
+		return ""
+	}
+	return ls.Online[kind].Administration
+}
+
+// connectConfig is c's Config with the token and settings filled in from
+// what is stored where c leaves them out.
+func (s *Service) connectConfig(ctx context.Context, c LedgerConnect) (ledger.Descriptor, OnlineSettings, string, error) {
+	d, ok := ledgers.Lookup(c.Kind)
+	if !ok {
+		return d, OnlineSettings{}, "", &Error{Code: CodeUnsupported, Field: "kind", Err: fmt.Errorf("ledger %q is not built in", c.Kind)}
+	}
+	tok := strings.TrimSpace(c.Token)
+	if tok == "" {
+		stored, err := s.ledgerToken(ctx, d.Kind)
+		if err != nil {
+			return d, OnlineSettings{}, "", err
+		}
+		tok = stored
+	}
+	if tok == "" {
+		return d, OnlineSettings{}, "", required("token")
+	}
+	apiURL := strings.TrimRight(strings.TrimSpace(c.APIURL), "/")
+	if apiURL == "" {
+		// Left out: the one connected to before (an emulator, a proxy
+		// support set up), else the real one.
+		ls, err := s.LedgerSettings(ctx)
+		if err != nil {
+			return d, OnlineSettings{}, "", err
+		}
+		apiURL = ls.Online[d.Kind].APIURL
+	} else {
+		u, err := url.Parse(apiURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return d, OnlineSettings{}, "", invalid("api_url", fmt.Errorf("%q is not an http(s) URL", apiURL))
+		}
+		if apiURL == d.DefaultURL {
+			apiURL = ""
+		}
+	}
+	return d, OnlineSettings{Administration: strings.TrimSpace(c.Administration), APIURL: apiURL}, tok, nil
+}
+
+// LedgerAdministrations lists what the token reaches (for the
+// administration select); a kind with one administration per token gives
+// nil. c.Token "" uses the stored token.
+func (s *Service) LedgerAdministrations(ctx context.Context, c LedgerConnect) ([]ledger.Account, error) {
+	d, o, tok, err := s.connectConfig(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if !d.NeedsAdministration || d.Administrations == nil {
+		return nil, nil
+	}
+	accs, err := d.Administrations(ctx, s.onlineConfig(d, o, tok))
+	if err != nil {
+		return nil, ledgerError(d, err)
+	}
+	return accs, nil
+}
+
+// ConnectLedger tests the connection and the token, and makes the online
+// ledger of c.Kind the ledger: the token is kept as a secret, the VAT
+// mapping filled with the package's defaults (the cases a person set are
+// kept), and bookings that waited for a ledger, a token or a mapping go at
+// once. A token the package refuses is not saved.
+func (s *Service) ConnectLedger(ctx context.Context, c LedgerConnect) (LedgerStatus, error) {
+	d, o, tok, err := s.connectConfig(ctx, c)
+	if err != nil {
+		return LedgerStatus{}, err
+	}
+	if d.NeedsAdministration && o.Administration == "" {
+		if d.Administrations == nil {
+			return LedgerStatus{}, required("administration")
+		}
+		accs, err := d.Administrations(ctx, s.onlineConfig(d, o, tok))
+		if err != nil {
+			return LedgerStatus{}, ledgerError(d, err)
+		}
+		switch len(accs) {
+		case 0:
+			return LedgerStatus{}, &Error{Code: CodeLedgerNoAdministration, Field: "administration",
+				Err: fmt.Errorf("the token reaches no %s administration", d.Name)}
+		case 1:
+			o.Administration = accs[0].ID
+		default:
+			return LedgerStatus{}, &Error{Code: CodeChooseAdministration, Field: "administration",
+				Err: &AdministrationsError{Kind: d.Kind, Accounts: accs}}
+		}
+	}
+	l, err := d.New(s.onlineConfig(d, o, tok))
+	if err != nil {
+		return LedgerStatus{}, ledgerError(d, err)
+	}
+	acc, err := l.Check(ctx)
+	if err != nil {
+		return LedgerStatus{}, ledgerError(d, err)
+	}
+	o.AccountName = acc.Name
+	if acc.ID != "" {
+		o.Administration = acc.ID
+	}
+	defaults, err := l.Defaults(ctx)
+	if err != nil {
+		return LedgerStatus{}, ledgerError(d, err)
+	}
+	m, err := s.storedMapping(ctx, d.Kind)
+	if err != nil {
+		return LedgerStatus{}, err
+	}
+	if admin := mappingAdmin(d, o); m.Administration != admin {
+		// Another administration's ids mean nothing here.
+		m = storedMapping{Administration: admin, Mapping: ledger.Mapping{}}
+	}
+	for c, t := range defaults {
+		if !slices.Contains(m.Manual, c) {
+			m.Mapping[c] = t
+		}
+	}
+	ls, err := s.LedgerSettings(ctx)
+	if err != nil {
+		return LedgerStatus{}, err
+	}
+	ls.Kind = d.Kind
+	if ls.Online == nil {
+		ls.Online = map[string]OnlineSettings{}
+	}
+	ls.Online[d.Kind] = o
+	if err := s.store.SetSetting(ctx, keyLedgerToken+d.Kind, tok); err != nil {
+		return LedgerStatus{}, err
+	}
+	if err := s.store.SetSetting(ctx, keyLedgerMapping+d.Kind, m); err != nil {
+		return LedgerStatus{}, err
+	}
+	if err := s.store.SetSetting(ctx, keyLedger, ls); err != nil {
+		return LedgerStatus{}, err
+	}
+	s.log.Info("ledger connected", "kind", d.Kind, "administration", o.Administration)
+	if err := s.ledgerChanged(ctx); err != nil {
+		return LedgerStatus{}, err
+	}
+	return s.LedgerStatus(ctx)
+}
+
+// ledgerChanged drops the kept online ledger and lets every booking that
+// waited for the ledger's settings go.
+func (s *Service) ledgerChanged(ctx context.Context) error {
+	s.ledgerMu.Lock()
+	s.online, s.onlineKey = nil, ""
+	s.ledgerMu.Unlock()
+	return s.settingsChanged(ctx, engine.ReasonNoLedger, engine.ReasonLedgerUnavailable, ledger.ReasonUnauthorized,
+		ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped)
+}
+
+// currentOnline is the online ledger of the settings, made afresh (not
+// the kept one: a test must ask the package, with what is stored now).
+func (s *Service) currentOnline(ctx context.Context) (ledger.Descriptor, ledger.Online, error) {
+	ls, err := s.LedgerSettings(ctx)
+	if err != nil {
+		return ledger.Descriptor{}, nil, err
+	}
+	d, ok := ledgers.Lookup(ls.Kind)
+	if !ok {
+		return d, nil, &Error{Code: CodeNoOnlineLedger, Err: errors.New("bookings go to the UBL folder: connect an online ledger first (orderbrug ledger moneybird|eboekhouden --token -)")}
+	}
+	tok, err := s.ledgerToken(ctx, ls.Kind)
+	if err != nil {
+		return d, nil, err
+	}
+	if tok == "" {
+		return d, nil, required("token")
+	}
+	l, err := d.New(s.onlineConfig(d, ls.Online[d.Kind], tok))
+	if err != nil {
+		return d, nil, ledgerError(d, err)
+	}
+	return d, l, nil
+}
+
+// TestLedger asks the online ledger whether the stored token still works
+// ("Verbinding testen"), and returns the administration.
+func (s *Service) TestLedger(ctx context.Context) (ledger.Account, error) {
+	d, l, err := s.currentOnline(ctx)
+	if err != nil {
+		return ledger.Account{}, err
+	}
+	acc, err := l.Check(ctx)
+	if err != nil {
+		return acc, ledgerError(d, err)
+	}
+	// A token that works again: bookings that waited for it go now.
+	return acc, s.settingsChanged(ctx, ledger.ReasonUnauthorized)
+}
+
+// UseUBL makes the UBL folder the only ledger again (the online ledger's
+// settings and token are kept for a later connect). Bookings waiting for
+// the online ledger go at once, into the folder.
+func (s *Service) UseUBL(ctx context.Context) error {
+	ls, err := s.LedgerSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if ls.Dir == "" {
+		return required("dir")
+	}
+	ls.Kind = ledger.KindUBL
+	if err := s.store.SetSetting(ctx, keyLedger, ls); err != nil {
+		return err
+	}
+	if err := s.ledgerChanged(ctx); err != nil {
+		return err
+	}
+	return s.settingsChanged(ctx, ledger.ReasonRateLimited, ledger.ReasonPeriodLocked)
+}
+
+// SetUBLCopy turns the UBL copy beside an online ledger on or off. Off is
+// refused while the folder is the only ledger; on needs a folder.
+func (s *Service) SetUBLCopy(ctx context.Context, on bool) error {
+	ls, err := s.LedgerSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if _, online := ledgers.Lookup(ls.Kind); !online && !on {
+		return &Error{Code: CodeNotAllowed, Field: "ubl_copy", Err: errors.New("the UBL folder is the only ledger: connect an online ledger before turning its copy off")}
+	}
+	if on && ls.Dir == "" {
+		return required("dir")
+	}
+	ls.NoCopy = !on
+	if err := s.store.SetSetting(ctx, keyLedger, ls); err != nil {
+		return err
+	}
+	return s.ledgerChanged(ctx)
+}
+
+// VATRow is one case of the VAT mapping as the screen and the CLI show it.
+type VATRow struct {
+	Case ledger.Case `json:"case"`
+	// AccountOnly: shipping and fees map an account only.
+	AccountOnly bool `json:"account_only"`
+	// TaxRate (Moneybird) or VATCode (e-Boekhouden), and Account: the
+	// package's ids; the names when the package could be asked.
+	TaxRate     string `json:"tax_rate,omitempty"`
+	VATCode     string `json:"vat_code,omitempty"`
+	Account     string `json:"account"`
+	VATName     string `json:"vat_name"`
+	AccountName string `json:"account_name"`
+	// Manual: a person set it (a connect keeps it).
+	Manual bool `json:"manual"`
+	// Missing: a booking of this case waits (the VAT or the account is
+	// not mapped).
+	Missing bool `json:"missing"`
+}
+
+// VATMap is the online ledger's VAT mapping with what the package offers.
+type VATMap struct {
+	Kind         string         `json:"kind"`
+	Name         string         `json:"name"`
+	UsesTaxRates bool           `json:"uses_tax_rates"`
+	Rows         []VATRow       `json:"rows"`
+	Choices      ledger.Choices `json:"choices"`
+}
+
+// VATMapping returns the mapping of the online ledger, with the package's
+// choices and the names of what is mapped. choicesErr is set (and the rows
+// have ids only) when the package could not be asked.
+func (s *Service) VATMapping(ctx context.Context) (vm VATMap, choicesErr error, err error) {
+	d, l, err := s.currentOnline(ctx)
+	if err != nil {
+		return vm, nil, err
+	}
+	ls, err := s.LedgerSettings(ctx)
+	if err != nil {
+		return vm, nil, err
+	}
+	m, err := s.storedMapping(ctx, d.Kind)
+	if err != nil {
+		return vm, nil, err
+	}
+	if m.Administration != mappingAdmin(d, ls.Online[d.Kind]) {
+		m = storedMapping{Mapping: ledger.Mapping{}}
+	}
+	vm = VATMap{Kind: d.Kind, Name: d.Name, UsesTaxRates: d.UsesTaxRates, Choices: ledger.Choices{Accounts: []ledger.Choice{}}}
+	ch, cerr := l.Choices(ctx)
+	if cerr != nil {
+		choicesErr = ledgerError(d, cerr)
+	} else {
+		vm.Choices = ch
+		if vm.Choices.Accounts == nil {
+			vm.Choices.Accounts = []ledger.Choice{}
+		}
+	}
+	name := func(list []ledger.Choice, id string) string {
+		for _, c := range list {
+			if c.ID == id {
+				return c.Name
+			}
+		}
+		return ""
+	}
+	for _, c := range ledger.Cases {
+		t := m.Mapping[c]
+		row := VATRow{Case: c, AccountOnly: c.AccountOnly(), TaxRate: t.TaxRate, VATCode: t.VATCode, Account: t.Account,
+			Manual: slices.Contains(m.Manual, c)}
+		if d.UsesTaxRates {
+			row.VATName = name(vm.Choices.TaxRates, t.TaxRate)
+		} else {
+			row.VATName = name(vm.Choices.VATCodes, t.VATCode)
+		}
+		row.AccountName = name(vm.Choices.Accounts, t.Account)
+		code := t.VATCode
+		if d.UsesTaxRates {
+			code = t.TaxRate
+		}
+		row.Missing = !c.AccountOnly() && (code == "" || t.Account == "")
+		vm.Rows = append(vm.Rows, row)
+	}
+	return vm, choicesErr, nil
+}
+
+// SetVATCase maps case c to t: for a VAT case its tax rate (Moneybird) or
+// VAT code (e-Boekhouden) and optionally its account, for shipping and
+// fees the account only. Every id must be one the package offers. An
+// empty field keeps what was mapped. Bookings that waited for a mapping go
+// at once.
+func (s *Service) SetVATCase(ctx context.Context, c ledger.Case, t ledger.Target) error {
+	d, l, err := s.currentOnline(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.AccountOnly() && (t.TaxRate != "" || t.VATCode != ""):
+		return invalid("case", fmt.Errorf("%s maps a revenue account only: its VAT follows the line's own case", c))
+	case d.UsesTaxRates && t.VATCode != "":
+		return invalid("vat_code", fmt.Errorf("%s maps tax rates (--tax-rate), not VAT codes", d.Name))
+	case !d.UsesTaxRates && t.TaxRate != "":
+		return invalid("tax_rate", fmt.Errorf("%s maps VAT codes (--vat-code), not tax rates", d.Name))
+	case t == ledger.Target{}:
+		if c.AccountOnly() {
+			return required("account")
+		}
+		if d.UsesTaxRates {
+			return required("tax_rate")
+		}
+		return required("vat_code")
+	}
+	ch, err := l.Choices(ctx)
+	if err != nil {
+		return ledgerError(d, err)
+	}
+	offered := func(field string, list []ledger.Choice, id string) error {
+		if id == "" {
+			return nil
+		}
+		for _, x := range list {
+			if x.ID == id {
+				return nil
+			}
+		}
+		ids := make([]string, 0, len(list))
+		for _, x := range list {
+			ids = append(ids, x.ID)
+		}
+		return invalid(field, fmt.Errorf("%s offers no %s %q (it has: %s)", d.Name, strings.ReplaceAll(field, "_", " "), id, strings.Join(ids, ", ")))
+	}
+	if err := errors.Join(offered("tax_rate", ch.TaxRates, t.TaxRate), offered("vat_code", ch.VATCodes, t.VATCode),
+		offered("account", ch.Accounts, t.Account)); err != nil {
+		return err
+	}
+	ls, err := s.LedgerSettings(ctx)
+	if err != nil {
+		return err
+	}
+	m, err := s.storedMapping(ctx, d.Kind)
+	if err != nil {
+		return err
+	}
+	admin := mappingAdmin(d, ls.Online[d.Kind])
+	if m.Administration != admin {
+		m = storedMapping{Administration: admin, Mapping: ledger.Mapping{}}
+	}
+	cur := m.Mapping[c]
+	if t.TaxRate != "" {
+		cur.TaxRate = t.TaxRate
+	}
+	if t.VATCode != "" {
+		cur.VATCode = t.VATCode
+	}
+	if t.Account != "" {
+		cur.Account = t.Account
+	}
+	m.Mapping[c] = cur
+	if !slices.Contains(m.Manual, c) {
+		m.Manual = append(m.Manual, c)
+	}
+	if err := s.store.SetSetting(ctx, keyLedgerMapping+d.Kind, m); err != nil {
+		return err
+	}
+	return s.settingsChanged(ctx, ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped)
+}
+
+// ledgerError is err of online ledger d as the service reports it: a
+// refused token, a package out of reach, or what the package said. The
+// detail never holds the token (the packages keep it out of their errors).
+func ledgerError(d ledger.Descriptor, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	var re *ledger.ReasonError
+	if errors.As(err, &re) && re.Reason == ledger.ReasonUnauthorized {
+		return &Error{Code: CodeLedgerAuth, Field: "token", Err: fmt.Errorf("%s refuses the token: %w", d.Name, err)}
+	}
+	if _, ok := ledger.RetryAt(err); ok {
+		return &Error{Code: CodeLedgerBusy, Err: fmt.Errorf("%s: %w", d.Name, err)}
+	}
+	var ne net.Error
+	var ue *url.Error
+	if errors.As(err, &ne) || errors.As(err, &ue) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return &Error{Code: CodeLedgerNetwork, Err: fmt.Errorf("%s cannot be reached: %w", d.Name, err)}
+	}
+	return &Error{Code: CodeLedgerError, Err: fmt.Errorf("%s: %w", d.Name, err)}
+}

@@ -1,0 +1,164 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/engine"
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/moneybird/mbemu"
+	"github.com/orderbrug/orderbrug/sync/order"
+	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
+)
+
+// The online ledger is kept as the folder's is (its client keeps the rate
+// limit it has seen), and made again when a setting it is made of changes:
+// the copy, its folder, the token. A mapping change needs no new one (the
+// ledger reads the mapping per booking).
+func TestOnlineLedgerKeptUntilItsSettingsChange(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	svc, err := Open(ctx, Options{DataDir: filepath.Join(base, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	mb := mbemu.New("42", "tok-1")
+	srv := httptest.NewServer(mb)
+	defer srv.Close()
+	mb.SetURL(srv.URL)
+	if _, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "moneybird", Token: "tok-1", APIURL: srv.URL + "/api/v2"}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.ledger(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := first.(ledger.Reporter); !ok {
+		t.Fatalf("the online ledger %T is no Reporter: its warnings would be lost", first)
+	}
+	if again, _ := svc.ledger(ctx); again != first {
+		t.Error("the online ledger was made again without a change")
+	}
+	if err := svc.SetVATCase(ctx, ledger.CaseExport, ledger.Target{Account: mb.LedgerAccountID("8100")}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := svc.ledger(ctx); again != first {
+		t.Error("a mapping change made the ledger again")
+	}
+	if err := svc.SetUBLDir(ctx, filepath.Join(base, "kopie")); err != nil {
+		t.Fatal(err)
+	}
+	withCopy, _ := svc.ledger(ctx)
+	if withCopy == first {
+		t.Error("the copy's folder did not make the ledger again")
+	}
+	if err := svc.SetUBLCopy(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := svc.ledger(ctx); l == withCopy {
+		t.Error("the copy off did not make the ledger again")
+	}
+	// Without a token (removed by hand): no ledger, the bookings wait for one.
+	if err := svc.store.SetSetting(ctx, keyLedgerToken+"moneybird", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ledger(ctx); !errors.Is(err, engine.ErrNoLedger) {
+		t.Errorf("no token: %v, want ErrNoLedger", err)
+	}
+}
+
+// A VAT case the mapping lacks makes its bookings wait with vat_unmapped
+// naming the case; mapping it lets them go at once, booked once.
+func TestUnmappedCaseWaitsUntilMapped(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	svc, err := Open(ctx, Options{DataDir: filepath.Join(base, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	shop := wcemu.New("ck_k", "cs_s")
+	shopSrv := httptest.NewServer(shop)
+	defer shopSrv.Close()
+	shop.SetURL(shopSrv.URL)
+	shop.AddDutch(6, 3)
+	mb := mbemu.New("42", "tok-1")
+	srv := httptest.NewServer(mb)
+	defer srv.Close()
+	mb.SetURL(srv.URL)
+	if err := svc.SetSeller(ctx, order.Seller{Party: order.Party{Company: "Koffiebar B.V.", KvK: "12345678", VATID: "NL123456789B01",
+		Address: order.Address{Street: "Oudegracht 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}}, IBAN: "NL91ABNA0417164300"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "moneybird", Token: "tok-1", APIURL: srv.URL + "/api/v2"}); err != nil {
+		t.Fatal(err)
+	}
+	// The 21% case taken out of the mapping.
+	m, err := svc.storedMapping(ctx, "moneybird")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rate21, account21 := m.Mapping[ledger.Case21].TaxRate, m.Mapping[ledger.Case21].Account
+	delete(m.Mapping, ledger.Case21)
+	if err := svc.store.SetSetting(ctx, keyLedgerMapping+"moneybird", m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddShop(ctx, ShopInput{Name: "Koffiebar", URL: shopSrv.URL, Key: "ck_k", Secret: "cs_s",
+		Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Sync(ctx, "", nil); err != nil && CodeOf(err) != CodeWaiting {
+		t.Fatal(err)
+	}
+	waiting, err := svc.Orders(ctx, OrderQuery{Reason: ledger.ReasonVATUnmapped})
+	if err != nil || len(waiting) == 0 {
+		t.Fatalf("no booking waits for the 21%% case: %v", err)
+	}
+	if got := ReasonArgs(waiting[0].ReasonArg)["case"]; got != "21" {
+		t.Errorf("the reason names case %q (%q)", got, waiting[0].ReasonArg)
+	}
+	att, _ := svc.Attention(ctx)
+	found := false
+	for _, a := range att {
+		found = found || a.Reason == ledger.ReasonVATUnmapped
+	}
+	if !found {
+		t.Errorf("Attention lacks the unmapped case: %+v", att)
+	}
+	before := mb.InvoiceCount()
+	// Its tax rate only: they wait for its account now.
+	if err := svc.SetVATCase(ctx, ledger.Case21, ledger.Target{TaxRate: rate21}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Sync(ctx, "", nil); err != nil && CodeOf(err) != CodeWaiting {
+		t.Fatal(err)
+	}
+	// (A line whose kind has its own account, shipping, needs none.)
+	if left, _ := svc.Orders(ctx, OrderQuery{Reason: ledger.ReasonAccountUnmapped}); len(left) == 0 || len(left) > len(waiting) {
+		t.Errorf("%d wait for the account, of %d", len(left), len(waiting))
+	}
+	if err := svc.SetVATCase(ctx, ledger.Case21, ledger.Target{Account: account21}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Sync(ctx, "", nil); err != nil && CodeOf(err) != CodeWaiting {
+		t.Fatal(err)
+	}
+	for _, r := range []string{ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped} {
+		if left, _ := svc.Orders(ctx, OrderQuery{Reason: r}); len(left) != 0 {
+			t.Errorf("%d still wait with %s after the case was mapped", len(left), r)
+		}
+	}
+	if mb.InvoiceCount() < before+len(waiting) {
+		t.Errorf("%d invoices, want at least %d more than %d", mb.InvoiceCount(), len(waiting), before)
+	}
+	for _, inv := range mb.Invoices() {
+		if k := len(mb.InvoicesByReference(inv.Reference)); k != 1 {
+			t.Errorf("%s booked %d times", inv.Reference, k)
+		}
+	}
+}

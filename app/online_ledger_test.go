@@ -1,0 +1,494 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/eboekhouden/ebemu"
+	"github.com/orderbrug/orderbrug/sync/ledger/moneybird/mbemu"
+	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
+	"github.com/orderbrug/orderbrug/sync/store"
+)
+
+const (
+	mbAdmin = "123456789"
+	mbToken = "mb-personal-token-0123456789abcdef"
+	ebToken = "eb-api-token-fedcba9876543210"
+)
+
+// cliIn is cli with stdin (a token given as "-").
+func cliIn(t *testing.T, dataDir, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	c := &app.CLI{Stdout: &out, Stderr: &errOut, Stdin: strings.NewReader(stdin)}
+	code := c.Run(context.Background(), append([]string{"--data-dir", dataDir}, args...))
+	return code, out.String(), errOut.String()
+}
+
+// ledgerRun runs commands on one data directory and fails on a token in
+// any output.
+type ledgerRun struct {
+	t      *testing.T
+	dir    string
+	tokens []string
+}
+
+func (r ledgerRun) run(stdin string, args ...string) (int, string, string) {
+	r.t.Helper()
+	code, out, errOut := cliIn(r.t, r.dir, stdin, args...)
+	for _, tok := range r.tokens {
+		if strings.Contains(out+errOut, tok) {
+			r.t.Fatalf("orderbrug %s printed the token:\n%s%s", strings.Join(args, " "), out, errOut)
+		}
+	}
+	return code, out, errOut
+}
+
+func (r ledgerRun) ok(stdin string, args ...string) string {
+	r.t.Helper()
+	code, out, errOut := r.run(stdin, args...)
+	if code != 0 {
+		r.t.Fatalf("orderbrug %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+func (r ledgerRun) fails(code int, says string, stdin string, args ...string) {
+	r.t.Helper()
+	got, out, errOut := r.run(stdin, args...)
+	if got != code || !strings.Contains(errOut, says) {
+		r.t.Errorf("orderbrug %s: exit %d\n%s%s\nwant exit %d saying %q", strings.Join(args, " "), got, out, errOut, code, says)
+	}
+}
+
+func (r ledgerRun) status() app.LedgerStatus {
+	r.t.Helper()
+	var st app.LedgerStatus
+	out := r.ok("", "ledger", "status", "--json")
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		r.t.Fatalf("ledger status --json: %v\n%s", err, out)
+	}
+	return st
+}
+
+func (r ledgerRun) vatMap() app.VATMap {
+	r.t.Helper()
+	var vm app.VATMap
+	out := r.ok("", "ledger", "vat-map", "--json")
+	if err := json.Unmarshal([]byte(out), &vm); err != nil {
+		r.t.Fatalf("ledger vat-map --json: %v\n%s", err, out)
+	}
+	return vm
+}
+
+func row(t *testing.T, vm app.VATMap, c ledger.Case) app.VATRow {
+	t.Helper()
+	for _, r := range vm.Rows {
+		if r.Case == c {
+			return r
+		}
+	}
+	t.Fatalf("vat-map has no case %s: %+v", c, vm.Rows)
+	return app.VATRow{}
+}
+
+// settingsText is every setting in the database, as stored: a token may
+// be in its own key only.
+func settingsText(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT key, value FROM settings`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func newMoneybird(t *testing.T) (*mbemu.Moneybird, string) {
+	t.Helper()
+	mb := mbemu.New(mbAdmin, mbToken)
+	srv := httptest.NewServer(mb)
+	t.Cleanup(srv.Close)
+	mb.SetURL(srv.URL)
+	return mb, srv.URL + "/api/v2"
+}
+
+// TestLedgerMoneybirdCLI: connecting Moneybird from the command line
+// tests the token first (a wrong one is refused and not saved), takes the
+// only administration, fills the VAT mapping with Moneybird's defaults,
+// keeps what a person set when connecting again, and never prints the
+// token; the UBL copy goes on with a folder and off on request, but not
+// while the folder is the only ledger.
+func TestLedgerMoneybirdCLI(t *testing.T) {
+	mb, apiURL := newMoneybird(t)
+	r := ledgerRun{t: t, dir: filepath.Join(t.TempDir(), "data"), tokens: []string{mbToken, "wrong-token-xyz"}}
+
+	// Nothing connected: vat-map says so.
+	r.fails(1, "no_online_ledger", "", "ledger", "vat-map")
+	// A wrong token: refused, nothing saved.
+	r.fails(1, "refuses the token", "wrong-token-xyz\n", "ledger", "moneybird", "--token", "-", "--api-url", apiURL)
+	if st := r.status(); st.Kind != "ubl" || st.TokenSet {
+		t.Fatalf("after a refused token: %+v", st)
+	}
+	// The right one from stdin, without --administration: the only one.
+	out := r.ok(mbToken+"\n", "ledger", "moneybird", "--token", "-", "--api-url", apiURL)
+	if !strings.Contains(out, "Moneybird") || !strings.Contains(out, "Webwinkel De Proef") || !strings.Contains(out, mbAdmin) {
+		t.Errorf("connect said:\n%s", out)
+	}
+	st := r.status()
+	if st.Kind != "moneybird" || st.Name != "Moneybird" || !st.TokenSet || st.Account.ID != mbAdmin ||
+		st.Account.Name != "Webwinkel De Proef" || st.APIURL != apiURL || st.UBLCopy || st.Waiting.Count != 0 {
+		t.Errorf("status: %+v", st)
+	}
+	for k, v := range settingsText(t, r.dir) {
+		if strings.Contains(v, mbToken) && k != "ledger_token/moneybird" {
+			t.Errorf("setting %s holds the token: %s", k, v)
+		}
+	}
+
+	// The defaults: Moneybird's own rates and accounts.
+	vm := r.vatMap()
+	if vm.Kind != "moneybird" || !vm.UsesTaxRates || len(vm.Rows) != len(ledger.Cases) || len(vm.Choices.TaxRates) == 0 {
+		t.Fatalf("vat-map: %+v", vm)
+	}
+	if got := row(t, vm, ledger.Case21); got.TaxRate != mb.TaxRateID("21% btw") || got.VATName != "21% btw" ||
+		got.Account != mb.LedgerAccountID("8000") || got.Missing || got.Manual {
+		t.Errorf("21: %+v", got)
+	}
+	if got := row(t, vm, ledger.CaseExport); got.TaxRate != mb.TaxRateID("Buiten EU") || got.Missing {
+		t.Errorf("export: %+v", got)
+	}
+	if got := row(t, vm, ledger.CaseShipping); !got.AccountOnly || got.Account != mb.LedgerAccountID("8200") || got.TaxRate != "" {
+		t.Errorf("shipping: %+v", got)
+	}
+	text := r.ok("", "ledger", "vat-map")
+	if !strings.Contains(text, "TAX RATE") || !strings.Contains(text, "21% btw") || !strings.Contains(text, "intra_eu_goods") {
+		t.Errorf("vat-map:\n%s", text)
+	}
+
+	// A person maps a case; wrong ids and wrong flags are refused.
+	buitenland := mb.LedgerAccountID("8100")
+	r.ok("", "ledger", "vat-map", "set", "export", "--account", buitenland)
+	r.fails(1, "offers no tax rate", "", "ledger", "vat-map", "set", "21", "--tax-rate", "999")
+	r.fails(1, "invalid vat_code", "", "ledger", "vat-map", "set", "21", "--vat-code", "HOOG_VERK_21")
+	r.fails(1, "invalid case", "", "ledger", "vat-map", "set", "shipping", "--tax-rate", mb.TaxRateID("21% btw"))
+	r.fails(1, "offers no account", "", "ledger", "vat-map", "set", "fees", "--account", mb.LedgerAccountID("1300"))
+	r.fails(2, "ledger vat-map set CASE", "", "ledger", "vat-map", "set", "21")
+	if got := row(t, r.vatMap(), ledger.CaseExport); got.Account != buitenland || !got.Manual {
+		t.Errorf("export after set: %+v", got)
+	}
+	// Connecting again (the stored token, no flags) keeps it.
+	r.ok("", "ledger", "moneybird")
+	if got := row(t, r.vatMap(), ledger.CaseExport); got.Account != buitenland || !got.Manual {
+		t.Errorf("export after a new connect: %+v", got)
+	}
+	if st := r.status(); st.APIURL != apiURL || st.Account.ID != mbAdmin {
+		t.Errorf("a connect without flags lost the API URL or administration: %+v", st)
+	}
+
+	// The UBL copy: on with a folder, off on request.
+	copyDir := filepath.Join(t.TempDir(), "kopie")
+	out = r.ok("", "ledger", "ubl", "--dir", copyDir)
+	if !strings.Contains(out, "UBL copy in "+copyDir) {
+		t.Errorf("ledger ubl --dir beside Moneybird: %s", out)
+	}
+	if st := r.status(); st.Kind != "moneybird" || !st.UBLCopy || st.Dir != copyDir {
+		t.Errorf("with a copy: %+v", st)
+	}
+	r.ok("", "ledger", "ubl", "--off")
+	if st := r.status(); st.Kind != "moneybird" || st.UBLCopy || st.Dir != copyDir {
+		t.Errorf("copy off: %+v", st)
+	}
+	// Back to the folder: the copy cannot go off there.
+	r.ok("", "ledger", "use", "ubl")
+	if st := r.status(); st.Kind != "ubl" || st.Dir != copyDir || st.UBLCopy {
+		t.Errorf("ledger use ubl: %+v", st)
+	}
+	r.fails(1, "not_allowed", "", "ledger", "ubl", "--off")
+	r.fails(1, "no_online_ledger", "", "ledger", "vat-map")
+	// And to Moneybird again, with what was kept: the copy on again.
+	r.ok("", "ledger", "use", "moneybird")
+	if st := r.status(); st.Kind != "moneybird" || !st.TokenSet || st.Account.ID != mbAdmin {
+		t.Errorf("ledger use moneybird: %+v", st)
+	}
+
+	// A revoked token: the test says so.
+	mb.RevokeToken(mbToken)
+	r.fails(1, "refuses the token", "", "ledger", "moneybird")
+}
+
+// TestLedgerMoneybirdSeveralAdministrations: a token that reaches several
+// administrations is a wrong command line (exit 2) listing them until one
+// is chosen.
+func TestLedgerMoneybirdSeveralAdministrations(t *testing.T) {
+	mb := mbemu.New(mbAdmin, mbToken)
+	// The emulator has one administration; the listing of a token that
+	// reaches two is answered here, the rest by the emulator.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/api/v2/administrations.json" && req.Header.Get("Authorization") == "Bearer "+mbToken {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`[{"id":"` + mbAdmin + `","name":"Webwinkel De Proef"},{"id":"987654321","name":"Theehuis B.V."}]`))
+			return
+		}
+		mb.ServeHTTP(w, req)
+	}))
+	defer srv.Close()
+	mb.SetURL(srv.URL)
+	r := ledgerRun{t: t, dir: filepath.Join(t.TempDir(), "data"), tokens: []string{mbToken}}
+	code, out, errOut := r.run(mbToken+"\n", "ledger", "moneybird", "--token", "-", "--api-url", srv.URL+"/api/v2")
+	if code != 2 || out != "" || !strings.Contains(errOut, "2 administrations") || !strings.Contains(errOut, "987654321  Theehuis B.V.") ||
+		!strings.Contains(errOut, mbAdmin+"  Webwinkel De Proef") {
+		t.Fatalf("several administrations: exit %d\n%s%s", code, out, errOut)
+	}
+	if st := r.status(); st.Kind != "ubl" || st.TokenSet {
+		t.Errorf("nothing is saved before one is chosen: %+v", st)
+	}
+	r.ok(mbToken+"\n", "ledger", "moneybird", "--token", "-", "--administration", mbAdmin, "--api-url", srv.URL+"/api/v2")
+	if st := r.status(); st.Account.ID != mbAdmin || st.Account.Name != "Webwinkel De Proef" {
+		t.Errorf("chosen: %+v", st)
+	}
+}
+
+func newEBoekhouden(t *testing.T) (*ebemu.Emu, string) {
+	t.Helper()
+	eb := ebemu.New(ebToken)
+	srv := httptest.NewServer(eb)
+	t.Cleanup(srv.Close)
+	return eb, srv.URL
+}
+
+// TestLedgerEBoekhoudenCLI: e-Boekhouden connects with its token alone
+// (no administration to choose), maps VAT codes, not tax rates.
+func TestLedgerEBoekhoudenCLI(t *testing.T) {
+	_, apiURL := newEBoekhouden(t)
+	r := ledgerRun{t: t, dir: filepath.Join(t.TempDir(), "data"), tokens: []string{ebToken, "nope-token"}}
+	r.fails(1, "refuses the token", "nope-token\n", "ledger", "eboekhouden", "--token", "-", "--api-url", apiURL)
+	r.fails(2, "unknown flag: --administration", "", "ledger", "eboekhouden", "--token", "x", "--administration", "1")
+	r.ok(ebToken+"\n", "ledger", "eboekhouden", "--token", "-", "--api-url", apiURL)
+	st := r.status()
+	if st.Kind != "eboekhouden" || st.Name != "e-Boekhouden" || !st.TokenSet || st.APIURL != apiURL || st.Account.ID == "" {
+		t.Errorf("status: %+v", st)
+	}
+	vm := r.vatMap()
+	if vm.UsesTaxRates || len(vm.Choices.VATCodes) == 0 {
+		t.Fatalf("vat-map: %+v", vm)
+	}
+	for c, code := range map[ledger.Case]string{ledger.Case21: "HOOG_VERK_21", ledger.Case9: "LAAG_VERK_9", ledger.Case0: "GEEN",
+		ledger.CaseReverseCharge: "BI_EU_VERK_D", ledger.CaseIntraEUGoods: "BI_EU_VERK", ledger.CaseExport: "BU_EU_VERK"} {
+		if got := row(t, vm, c); got.VATCode != code || got.Account == "" || got.Missing {
+			t.Errorf("%s: %+v, want %s", c, got, code)
+		}
+	}
+	r.fails(1, "invalid tax_rate", "", "ledger", "vat-map", "set", "21", "--tax-rate", "1")
+	r.fails(1, "offers no vat code", "", "ledger", "vat-map", "set", "21", "--vat-code", "HOOG_VERK_25")
+	r.ok("", "ledger", "vat-map", "set", "reverse_charge", "--vat-code", "VERL_VERK")
+	if got := row(t, r.vatMap(), ledger.CaseReverseCharge); got.VATCode != "VERL_VERK" || !got.Manual {
+		t.Errorf("reverse charge after set: %+v", got)
+	}
+}
+
+// bookingSetup is a WooCommerce shop with Dutch orders, seller details
+// and a data directory, before a ledger is chosen.
+func bookingSetup(t *testing.T, orders int) (ledgerRun, *wcemu.Shop) {
+	t.Helper()
+	emu := wcemu.New(testKey, testSecret)
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	emu.SetURL(srv.URL)
+	emu.AddDutch(orders, 3)
+	r := ledgerRun{t: t, dir: filepath.Join(t.TempDir(), "data"), tokens: []string{mbToken, ebToken}}
+	r.ok("", "shop", "add", "woocommerce", "--name", "Koffiebar", "--url", srv.URL, "--key", testKey, "--secret", testSecret,
+		"--since", "2020-01-01")
+	r.ok("", "seller", "set", "--name", "Koffiebar De Boon B.V.", "--kvk", "12345678", "--vat", "NL123456789B01",
+		"--street", "Oudegracht 1", "--postcode", "3511 AA", "--city", "Utrecht", "--country", "NL", "--iban", "NL91ABNA0417164300")
+	return r, emu
+}
+
+// booked counts the orders in state booked.
+func booked(t *testing.T, r ledgerRun) int {
+	t.Helper()
+	var views []app.OrderView
+	if err := json.Unmarshal([]byte(r.ok("", "orders", "--state", "booked", "--json")), &views); err != nil {
+		t.Fatal(err)
+	}
+	return len(views)
+}
+
+// TestLedgerBooksIntoMoneybirdWithACopy: with Moneybird connected and the
+// UBL copy on, a sync books every invoice into Moneybird once and writes
+// its UBL file; a second sync books nothing new.
+func TestLedgerBooksIntoMoneybirdWithACopy(t *testing.T) {
+	r, _ := bookingSetup(t, 8)
+	mb, apiURL := newMoneybird(t)
+	copyDir := filepath.Join(t.TempDir(), "kopie")
+	r.ok("", "ledger", "ubl", "--dir", copyDir)
+	r.ok(mbToken+"\n", "ledger", "moneybird", "--token", "-", "--api-url", apiURL)
+	if st := r.status(); !st.UBLCopy || st.Dir != copyDir {
+		t.Fatalf("the folder set before connecting is the copy's: %+v", st)
+	}
+	code, out, errOut := r.run("", "sync")
+	if code != 0 && code != 3 {
+		t.Fatalf("sync: exit %d\n%s%s", code, out, errOut)
+	}
+	n := booked(t, r)
+	if n == 0 || mb.InvoiceCount() == 0 {
+		t.Fatalf("nothing booked: %d orders, %d invoices\n%s%s", n, mb.InvoiceCount(), out, errOut)
+	}
+	files, _ := filepath.Glob(filepath.Join(copyDir, "*.xml"))
+	if len(files) != mb.InvoiceCount() {
+		t.Errorf("%d UBL copies for %d Moneybird invoices", len(files), mb.InvoiceCount())
+	}
+	for _, inv := range mb.Invoices() {
+		if len(mb.InvoicesByReference(inv.Reference)) != 1 || !strings.HasPrefix(inv.Reference, "koffiebar-") {
+			t.Errorf("invoice %s: reference %q booked %d times", inv.ID, inv.Reference, len(mb.InvoicesByReference(inv.Reference)))
+		}
+	}
+	before := mb.InvoiceCount()
+	r.run("", "sync")
+	if mb.InvoiceCount() != before {
+		t.Errorf("a second sync booked %d more", mb.InvoiceCount()-before)
+	}
+}
+
+// TestLedgerWaitsForTheRateLimit: Moneybird's limit makes bookings wait
+// (ledger status shows how many and until when, and none fails); going
+// back to the folder books them there at once.
+func TestLedgerWaitsForTheRateLimit(t *testing.T) {
+	r, _ := bookingSetup(t, 12)
+	mb, apiURL := newMoneybird(t)
+	dir := filepath.Join(t.TempDir(), "facturen")
+	r.ok("", "ledger", "ubl", "--dir", dir)
+	r.ok(mbToken+"\n", "ledger", "moneybird", "--token", "-", "--api-url", apiURL)
+	r.ok("", "ledger", "ubl", "--off")
+	// Few requests per window: the sync's bookings soon wait.
+	mb.SetRateLimit(12, time.Hour)
+	code, out, errOut := r.run("", "sync")
+	if code != 0 && code != 3 {
+		t.Fatalf("sync: exit %d\n%s%s", code, out, errOut)
+	}
+	st := r.status()
+	if st.Waiting.Count == 0 || st.Waiting.Next.Before(time.Now()) {
+		t.Fatalf("nothing waits for the limit: %+v\n%s%s", st.Waiting, out, errOut)
+	}
+	if !strings.Contains(out, "waiting for the ledger's rate limit") {
+		t.Errorf("sync does not say bookings wait:\n%s", out)
+	}
+	text := r.ok("", "ledger", "status")
+	if !strings.Contains(text, "bookings wait for Moneybird's rate limit until") {
+		t.Errorf("ledger status:\n%s", text)
+	}
+	var failed []app.OrderView
+	json.Unmarshal([]byte(r.ok("", "orders", "--state", "failed", "--json")), &failed)
+	if len(failed) != 0 {
+		t.Errorf("%d bookings failed on the limit", len(failed))
+	}
+	inMoneybird, waiting := mb.InvoiceCount(), st.Waiting.Count
+	// Back to the folder: what waited goes there now, nothing twice.
+	r.ok("", "ledger", "use", "ubl")
+	r.run("", "sync")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
+	if len(files) != waiting || mb.InvoiceCount() != inMoneybird {
+		t.Errorf("%d waited, %d files written; Moneybird %d invoices, was %d", waiting, len(files), mb.InvoiceCount(), inMoneybird)
+	}
+	if st := r.status(); st.Waiting.Count != 0 {
+		t.Errorf("still waiting: %+v", st.Waiting)
+	}
+}
+
+// TestLedgerRevokedTokenWaitsThenBooksOnce: a revoked token makes the
+// bookings wait with that reason (sync exits 3 saying so); a new token
+// lets them go, each booked once.
+func TestLedgerRevokedTokenWaitsThenBooksOnce(t *testing.T) {
+	r, _ := bookingSetup(t, 6)
+	mb, apiURL := newMoneybird(t)
+	r.ok(mbToken+"\n", "ledger", "moneybird", "--token", "-", "--api-url", apiURL)
+	mb.RevokeToken(mbToken)
+	code, out, errOut := r.run("", "sync")
+	if code != 3 || !strings.Contains(out, "refuses the token") {
+		t.Fatalf("sync with a revoked token: exit %d\n%s%s", code, out, errOut)
+	}
+	if mb.InvoiceCount() != 0 || booked(t, r) != 0 {
+		t.Fatalf("booked with a revoked token: %d", mb.InvoiceCount())
+	}
+	var queued []app.OrderView
+	json.Unmarshal([]byte(r.ok("", "orders", "--state", "queued", "--json")), &queued)
+	if len(queued) == 0 || queued[0].Reason != ledger.ReasonUnauthorized {
+		t.Fatalf("queued: %+v", queued)
+	}
+	const newToken = "mb-new-token-00000000000000000000"
+	mb.AddToken(newToken)
+	r.tokens = append(r.tokens, newToken)
+	r.fails(1, "refuses the token", "", "ledger", "moneybird")
+	r.ok(newToken+"\n", "ledger", "moneybird", "--token", "-")
+	r.run("", "sync")
+	if n := booked(t, r); n != len(queued) || mb.InvoiceCount() != n {
+		t.Errorf("after the new token: %d of %d booked, %d invoices", n, len(queued), mb.InvoiceCount())
+	}
+	for _, inv := range mb.Invoices() {
+		if k := len(mb.InvoicesByReference(inv.Reference)); k != 1 {
+			t.Errorf("%s booked %d times", inv.Reference, k)
+		}
+	}
+}
+
+// TestLedgerEBoekhoudenBooks: a sync books into e-Boekhouden, one
+// mutation per booking.
+func TestLedgerEBoekhoudenBooks(t *testing.T) {
+	r, _ := bookingSetup(t, 6)
+	eb, apiURL := newEBoekhouden(t)
+	r.ok(ebToken+"\n", "ledger", "eboekhouden", "--token", "-", "--api-url", apiURL)
+	if st := r.status(); st.UBLCopy || st.Dir != "" {
+		t.Errorf("no folder, no copy: %+v", st)
+	}
+	code, out, errOut := r.run("", "sync")
+	if code != 0 && code != 3 {
+		t.Fatalf("sync: exit %d\n%s%s", code, out, errOut)
+	}
+	n := booked(t, r)
+	if n == 0 || eb.MutationCount() == 0 {
+		t.Fatalf("nothing booked: %d orders, %d mutations\n%s%s", n, eb.MutationCount(), out, errOut)
+	}
+	for _, m := range eb.Mutations() {
+		if k := len(eb.MutationsByInvoice(m.InvoiceNumber)); k != 1 {
+			t.Errorf("%s booked %d times", m.InvoiceNumber, k)
+		}
+	}
+}
+
+// TestLedgerStatusOfNothing: a new data directory has no ledger; its
+// waiting is null-free and zero.
+func TestLedgerStatusOfNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	code, out, _ := cli(t, dir, "ledger", "status", "--json")
+	if code != 0 || !strings.Contains(out, `"next": null`) || !strings.Contains(out, `"kind": "ubl"`) {
+		t.Errorf("ledger status --json on nothing: %d\n%s", code, out)
+	}
+	if code, out, _ = cli(t, dir, "ledger", "status"); code != 0 || !strings.Contains(out, "no ledger yet") {
+		t.Errorf("ledger status on nothing: %d %s", code, out)
+	}
+}

@@ -1,0 +1,312 @@
+package ui
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/eboekhouden/ebemu"
+	"github.com/orderbrug/orderbrug/sync/ledger/moneybird/mbemu"
+)
+
+const (
+	mbAdmin = "123456789"
+	mbToken = "mb-personal-token-0123456789abcdef"
+)
+
+func newMoneybird(t *testing.T) (*mbemu.Moneybird, string) {
+	t.Helper()
+	mb := mbemu.New(mbAdmin, mbToken)
+	srv := httptest.NewServer(mb)
+	t.Cleanup(srv.Close)
+	mb.SetURL(srv.URL)
+	return mb, srv.URL + "/api/v2"
+}
+
+// withShop adds a shop (no sync): the window then shows its tabs, not the
+// wizard.
+func withShop(t *testing.T, svc *app.Service) {
+	t.Helper()
+	_, url := newShop(t, 1)
+	if _, err := svc.AddShop(context.Background(), app.ShopInput{Name: "Theehuis", URL: url, Key: testKey, Secret: testSecret}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// selectText is the option of s that contains part.
+func selectText(t *testing.T, s *widget.Select, part string) string {
+	t.Helper()
+	for _, o := range s.Options {
+		if strings.Contains(o, part) {
+			return o
+		}
+	}
+	t.Fatalf("no option with %q in %q", part, s.Options)
+	return ""
+}
+
+// TestBooksPanelConnectsMoneybird: in Configuratie › Boekhouding a person
+// picks Moneybird, gets a Dutch sentence for a wrong token, fetches the
+// administration, connects, sees the status and the VAT mapping filled
+// with Moneybird's defaults, maps a case by hand, tests the connection,
+// and turns the UBL copy on and off; the token is never shown again.
+func TestBooksPanelConnectsMoneybird(t *testing.T) {
+	svc := newService(t)
+	withShop(t, svc)
+	mb, apiURL := newMoneybird(t)
+	u := newTestUI(t, svc, "nl")
+	u.tabs.SelectIndex(3)
+	u.config.tabs.SelectIndex(1)
+	p := u.config.books
+	if p.onlineCard.Visible() || p.vatCard.Visible() || !hasText(p.content, "Er is nog geen boekhouding gekozen") {
+		t.Fatalf("a new panel shows the folder only: online %v, vat %v, status %q", p.onlineCard.Visible(), p.vatCard.Visible(), p.status.Text)
+	}
+	if got := p.kindSel.Options; len(got) != 3 || got[0] != "UBL-map" || got[1] != "Moneybird" || got[2] != "e-Boekhouden" {
+		t.Fatalf("ledger choice: %q", got)
+	}
+	p.kindSel.SetSelected("Moneybird")
+	if !p.onlineCard.Visible() || p.vatCard.Visible() || !p.adminRow.Visible() || !p.copyOn.Visible() || !p.copyOn.Checked {
+		t.Fatalf("Moneybird chosen: the connection card with an administration and the copy on")
+	}
+	if !hasText(p.content, "Nog niet verbonden met Moneybird") {
+		t.Errorf("status does not say Moneybird is not connected yet: %q", p.status.Text)
+	}
+
+	// A wrong token: a Dutch sentence, nothing saved.
+	p.apiURL.SetText(apiURL)
+	p.token.SetText("wrong-token")
+	test.Tap(p.connectBtn)
+	u.bg.wait()
+	if !strings.HasPrefix(p.onlineMsg.Text, "Moneybird weigert het token") || p.onlineMsg.Importance != widget.DangerImportance {
+		t.Errorf("wrong token: %q", p.onlineMsg.Text)
+	}
+	if st, _ := svc.LedgerStatus(context.Background()); st.Kind != "ubl" {
+		t.Fatalf("a refused token connected: %+v", st)
+	}
+
+	// The right one: the administration is fetched and picked.
+	p.token.SetText(mbToken)
+	test.Tap(p.fetchBtn)
+	u.bg.wait()
+	if len(p.admin.Options) != 1 || p.admin.Selected != "Webwinkel De Proef ("+mbAdmin+")" {
+		t.Fatalf("administrations: %q selected %q (%q)", p.admin.Options, p.admin.Selected, p.onlineMsg.Text)
+	}
+	// The copy is on by default: the folder proposed becomes its folder.
+	copyDir := t.TempDir()
+	p.dir.SetText(copyDir)
+	test.Tap(p.connectBtn)
+	u.bg.wait()
+	if !strings.HasPrefix(p.onlineMsg.Text, "Verbonden met Moneybird: Webwinkel De Proef") {
+		t.Fatalf("connect: %q", p.onlineMsg.Text)
+	}
+	if st, _ := svc.LedgerStatus(context.Background()); !st.UBLCopy || st.Dir != copyDir || !p.copyOn.Checked {
+		t.Errorf("the copy after connect: %+v", st)
+	}
+	if p.token.Text != "" || p.token.PlaceHolder != "Opgeslagen (leeg laten om het te houden)" {
+		t.Errorf("the token stays in the entry: %q / %q", p.token.Text, p.token.PlaceHolder)
+	}
+	if !strings.Contains(p.status.Text, "Facturen gaan naar Moneybird, administratie Webwinkel De Proef ("+mbAdmin+")") {
+		t.Errorf("status: %q", p.status.Text)
+	}
+	if hasText(p.content, mbToken) {
+		t.Error("the panel shows the token")
+	}
+
+	// The VAT mapping: Moneybird's defaults, a row per case.
+	if !p.vatCard.Visible() || len(p.vat.vatSel) != 6 || len(p.vat.accSel) != len(ledger.Cases) {
+		t.Fatalf("VAT mapping: %d VAT selects, %d account selects", len(p.vat.vatSel), len(p.vat.accSel))
+	}
+	if got := p.vat.vatSel[ledger.Case21].Selected; got != "21% btw" {
+		t.Errorf("21: %q", got)
+	}
+	if got := p.vat.accSel[ledger.CaseShipping].Selected; !strings.Contains(got, "Verzendkosten") {
+		t.Errorf("shipping account: %q", got)
+	}
+	if _, ok := p.vat.vatSel[ledger.CaseShipping]; ok {
+		t.Error("shipping has a VAT select: its VAT is the line's own")
+	}
+	// A person picks another account for export.
+	sel := p.vat.accSel[ledger.CaseExport]
+	sel.SetSelected(selectText(t, sel, "Omzet buitenland"))
+	u.bg.wait()
+	if !strings.Contains(p.vat.msg.Text, "opgeslagen") {
+		t.Errorf("saving a case: %q", p.vat.msg.Text)
+	}
+	vm, _, err := svc.VATMapping(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range vm.Rows {
+		if r.Case == ledger.CaseExport && (r.Account != mb.LedgerAccountID("8100") || !r.Manual) {
+			t.Errorf("export after the select: %+v", r)
+		}
+	}
+	if !hasText(p.vat.content, "door jou gekozen") {
+		t.Error("the row does not say a person chose it")
+	}
+
+	// Test the connection.
+	test.Tap(p.testBtn)
+	u.bg.wait()
+	if !strings.HasPrefix(p.onlineMsg.Text, "De verbinding met Moneybird werkt") {
+		t.Errorf("test: %q", p.onlineMsg.Text)
+	}
+	mb.RevokeToken(mbToken)
+	test.Tap(p.testBtn)
+	u.bg.wait()
+	if !strings.HasPrefix(p.onlineMsg.Text, "Moneybird weigert het token") {
+		t.Errorf("test with a revoked token: %q", p.onlineMsg.Text)
+	}
+	mb.AddToken(mbToken)
+
+	// The UBL copy: off, then on into another folder, then off.
+	p.copyOn.SetChecked(false)
+	u.bg.wait()
+	if st, _ := svc.LedgerStatus(context.Background()); st.UBLCopy {
+		t.Errorf("copy off: %+v", st)
+	}
+	dir := t.TempDir()
+	p.dir.SetText(dir)
+	p.copyOn.SetChecked(true)
+	u.bg.wait()
+	if st, _ := svc.LedgerStatus(context.Background()); !st.UBLCopy || st.Dir != dir {
+		t.Errorf("copy on: %+v (%q)", st, p.dirMsg.Text)
+	}
+	if !strings.Contains(p.status.Text, "Een UBL-kopie van elke boeking komt in "+dir) {
+		t.Errorf("status with a copy: %q", p.status.Text)
+	}
+	p.copyOn.SetChecked(false)
+	u.bg.wait()
+	if st, _ := svc.LedgerStatus(context.Background()); st.UBLCopy || st.Kind != "moneybird" {
+		t.Errorf("copy off: %+v", st)
+	}
+
+	// Back to the folder only.
+	p.kindSel.SetSelected("UBL-map")
+	if !p.useUBL.Visible() || p.onlineCard.Visible() || p.vatCard.Visible() {
+		t.Fatal("the folder chosen while Moneybird is connected: the button to use the folder only")
+	}
+	test.Tap(p.useUBL)
+	u.bg.wait()
+	if st, _ := svc.LedgerStatus(context.Background()); st.Kind != "ubl" || st.Dir != dir {
+		t.Errorf("use the folder: %+v (%q)", st, p.dirMsg.Text)
+	}
+	if p.useUBL.Visible() || !strings.Contains(p.status.Text, "Facturen gaan als UBL-bestand naar "+dir) {
+		t.Errorf("after: %q", p.status.Text)
+	}
+}
+
+// TestBooksPanelEBoekhouden: e-Boekhouden has no administration to pick
+// and maps VAT codes.
+func TestBooksPanelEBoekhouden(t *testing.T) {
+	svc := newService(t)
+	const tok = "eb-api-token-fedcba9876543210"
+	srv := httptest.NewServer(ebemu.New(tok))
+	defer srv.Close()
+	withShop(t, svc)
+	u := newTestUI(t, svc, "nl")
+	u.tabs.SelectIndex(3)
+	u.config.tabs.SelectIndex(1)
+	p := u.config.books
+	p.kindSel.SetSelected("e-Boekhouden")
+	if p.adminRow.Visible() {
+		t.Error("e-Boekhouden shows an administration select")
+	}
+	p.apiURL.SetText(srv.URL)
+	p.token.SetText(tok)
+	p.dir.SetText(t.TempDir())
+	test.Tap(p.connectBtn)
+	u.bg.wait()
+	if !strings.HasPrefix(p.onlineMsg.Text, "Verbonden met e-Boekhouden") {
+		t.Fatalf("connect: %q", p.onlineMsg.Text)
+	}
+	if got := p.vat.vatSel[ledger.Case21].Selected; !strings.Contains(got, "HOOG_VERK_21") {
+		t.Errorf("21: %q (options %q)", got, p.vat.vatSel[ledger.Case21].Options)
+	}
+	if !hasText(p.vat.content, "Btw-code") {
+		t.Error("the mapping's column is not the VAT code")
+	}
+	// Reconnecting with the stored token: the address in use is shown.
+	u.config.books.load()
+	u.bg.wait()
+	if p.apiURL.Text != srv.URL {
+		t.Errorf("API address shown: %q", p.apiURL.Text)
+	}
+}
+
+// TestRateLimitWaitingLine: bookings waiting for Moneybird's limit show on
+// Boekhouding and Overzicht as "N boekingen wachten op Moneybird tot ...".
+func TestRateLimitWaitingLine(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	_, shopURL := newShop(t, 12)
+	mb, apiURL := newMoneybird(t)
+	if _, err := svc.ConnectLedger(ctx, app.LedgerConnect{Kind: "moneybird", Token: mbToken, APIURL: apiURL}); err != nil {
+		t.Fatal(err)
+	}
+	mb.SetRateLimit(12, time.Hour)
+	if err := svc.SetSeller(ctx, goodSeller()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddShop(ctx, app.ShopInput{Name: "Theehuis", URL: shopURL, Key: testKey, Secret: testSecret,
+		Since: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Sync(ctx, "", nil)
+	w, err := svc.LedgerWait(ctx)
+	if err != nil || w.Count == 0 {
+		t.Fatalf("nothing waits: %+v %v", w, err)
+	}
+	u := newTestUI(t, svc, "nl")
+	want := " wachten op Moneybird tot "
+	if !strings.Contains(u.config.books.waiting.Text, want) || !u.config.books.waiting.Visible() {
+		t.Errorf("Boekhouding: %q", u.config.books.waiting.Text)
+	}
+	if !hasText(u.overview.content, want) {
+		t.Errorf("Overzicht lacks %q", want)
+	}
+	if !hasText(u.overview.content, "Facturen gaan naar Moneybird (Webwinkel De Proef") {
+		t.Error("Overzicht does not say invoices go to Moneybird")
+	}
+}
+
+// TestLedgerSentences: the online ledgers' reasons and events read as
+// Dutch sentences with their figures.
+func TestLedgerSentences(t *testing.T) {
+	svc := newService(t)
+	newTestUI(t, svc, "nl")
+	until := time.Date(2024, 1, 10, 14, 35, 0, 0, time.Local)
+	for _, c := range []struct{ got, want string }{
+		{reasonSentence(ledger.ReasonVATUnmapped, map[string]string{"case": "export"}), "Voor Buiten de EU (export) is geen btw-tarief of btw-code gekoppeld."},
+		{reasonSentence(ledger.ReasonAccountUnmapped, map[string]string{"case": "21"}), "Voor 21% btw is geen omzetrekening gekoppeld"},
+		{reasonSentence(ledger.ReasonRateLimited, map[string]string{"until": until.Format(time.RFC3339)}), "vanzelf verder"},
+		{reasonSentence(ledger.ReasonPeriodLocked, map[string]string{"date": "2024-01-05"}), "De periode van 5 jan 2024 is afgesloten"},
+		{reasonSentence(ledger.ReasonUnauthorized, nil), "weigert het API-token"},
+		{eventText(app.Event{Code: ledger.WarnVATDiffers, OrderNo: "1042", Shop: "Koffiebar",
+			Args: map[string]string{"rate": "21", "shop": "8.68", "ledger": "8.69", "diff": "0.01", "ref": "4600001", "invoice": "1042"}}),
+			"Bestelling 1042 is geboekt (4600001), maar het boekhoudpakket rekent over 21% € 8,69 btw en de winkel € 8,68 (verschil € 0,01)."},
+		{eventText(app.Event{Code: ledger.ReasonRateLimited, Args: map[string]string{"count": "37", "until": until.Format(time.RFC3339)}}),
+			"wachtende boekingen 37, tot "},
+		{errorText(&app.Error{Code: app.CodeLedgerNetwork}), "Het boekhoudpakket is niet bereikbaar"},
+		{kindErrorText(&app.Error{Code: app.CodeLedgerAuth, Field: "token"}, "eboekhouden"), "e-Boekhouden weigert het API-token"},
+		{errorText(&app.Error{Code: app.CodeInvalid, Field: "tax_rate"}), "Dit btw-tarief biedt het boekhoudpakket niet aan"},
+		{rateWaitText(app.LedgerStatus{Name: "Moneybird", Waiting: app.LedgerWaiting{Count: 3, Next: until}}, until.Add(-time.Hour)),
+			"3 boekingen wachten op Moneybird tot 14:35"},
+		{rateWaitText(app.LedgerStatus{Name: "Moneybird", Waiting: app.LedgerWaiting{Count: 1, Next: until}}, until.Add(-48*time.Hour)),
+			"1 boeking wacht op Moneybird tot 10 jan 2024 14:35"},
+	} {
+		if !strings.Contains(c.got, c.want) {
+			t.Errorf("%q, want it to hold %q", c.got, c.want)
+		}
+	}
+	if got := rateWaitText(app.LedgerStatus{Name: "Moneybird"}, until); got != "" {
+		t.Errorf("nothing waits: %q", got)
+	}
+}
