@@ -17,12 +17,19 @@ import (
 // salesInvoice is an external sales invoice as Moneybird answers it, as
 // far as the ledger reads it.
 type salesInvoice struct {
-	ID               json64     `json:"id"`
-	ContactID        json64     `json:"contact_id"`
-	Reference        string     `json:"reference"`
-	PricesAreInclTax bool       `json:"prices_are_incl_tax"`
-	Payments         []payment  `json:"payments"`
-	TaxTotals        []taxTotal `json:"tax_totals"`
+	ID               json64      `json:"id"`
+	ContactID        json64      `json:"contact_id"`
+	Reference        string      `json:"reference"`
+	PricesAreInclTax bool        `json:"prices_are_incl_tax"`
+	Payments         []payment   `json:"payments"`
+	TaxTotals        []taxTotal  `json:"tax_totals"`
+	Details          []invDetail `json:"details"`
+}
+
+// invDetail is a line of the answer, as far as the ledger reads it.
+type invDetail struct {
+	LedgerAccountID               json64 `json:"ledger_account_id"`
+	TotalPriceExclTaxWithDiscount string `json:"total_price_excl_tax_with_discount"`
 }
 
 type payment struct {
@@ -134,7 +141,7 @@ func (l *Ledger) createOrFind(ctx context.Context, inv order.Invoice, p plan, e 
 			return nil, err
 		}
 		if found != nil {
-			if d.Warnings, err = p.compare(found.TaxTotals); err != nil {
+			if d.Warnings, err = p.compare(found); err != nil {
 				return nil, err
 			}
 			d.Incl, d.PaySent = found.PricesAreInclTax, false
@@ -213,7 +220,7 @@ func (l *Ledger) create(ctx context.Context, inv order.Invoice, p plan, d *invDa
 		if si.ID == "" {
 			return nil, fmt.Errorf("moneybird: POST external_sales_invoices: answer without an id")
 		}
-		if d.Warnings, err = p.compare(si.TaxTotals); err != nil {
+		if d.Warnings, err = p.compare(&si); err != nil {
 			return nil, err
 		}
 		if err := l.put(ctx, key, ledger.Entry{State: ledger.StateCreated, Ref: string(si.ID)}, *d); err != nil {

@@ -36,7 +36,17 @@ type plan struct {
 	shopTax map[string]order.Money
 	rates   map[string]string
 	order   []string // tax rate ids in first-line order
+	// shopNet is the shop's net revenue per ledger account id, signed;
+	// accounts the ids in first-line order.
+	shopNet  map[string]order.Money
+	accounts []string
 }
+
+// WarnNetDiffers: Moneybird's net revenue on a ledger account (the sum of
+// its details' total_price_excl_tax_with_discount) is not the shop's, so
+// revenue landed on another account than the mapping says (args: account,
+// the ledger account id; shop, ledger, diff in "0.01" form).
+const WarnNetDiffers = "ledger_net_differs"
 
 // sign is −1 for a credit note (a negative external invoice), else 1.
 func sign(inv order.Invoice) order.Money {
@@ -50,7 +60,7 @@ func sign(inv order.Invoice) order.Money {
 // Resolve error (a *ledger.ReasonError).
 func makePlan(inv order.Invoice, m ledger.Mapping) (plan, error) {
 	s := sign(inv)
-	p := plan{shopTax: map[string]order.Money{}, rates: map[string]string{}}
+	p := plan{shopTax: map[string]order.Money{}, rates: map[string]string{}, shopNet: map[string]order.Money{}}
 	type subKey struct {
 		cat  order.Category
 		rate order.Rate
@@ -64,6 +74,10 @@ func makePlan(inv order.Invoice, m ledger.Mapping) (plan, error) {
 		k := subKey{l.Category, l.Rate}
 		bySub[k] = append(bySub[k], len(p.lines))
 		p.lines = append(p.lines, planLine{line: l, target: t, net: s * l.Net, gross: s * (l.Net + l.Rate.Of(l.Net))})
+		if _, ok := p.shopNet[t.Account]; !ok {
+			p.accounts = append(p.accounts, t.Account)
+		}
+		p.shopNet[t.Account] += s * l.Net
 		if _, ok := p.rates[t.TaxRate]; !ok {
 			p.rates[t.TaxRate] = l.Rate.Percent()
 			p.order = append(p.order, t.TaxRate)
@@ -80,13 +94,23 @@ func makePlan(inv order.Invoice, m ledger.Mapping) (plan, error) {
 		}
 		id := p.lines[idx[0]].target.TaxRate
 		p.shopTax[id] += s * sub.Tax
+		// Each line starts from its own VAT, with its sign (a discount
+		// or negative fee line lowers the VAT), and only what the shop's
+		// rounding leaves over is spread: spreading the whole VAT by
+		// |net| would give a negative line a positive share, and move
+		// net revenue between the lines' accounts.
+		own := make([]order.Money, len(idx))
+		rest := sub.Tax
 		weights := make([]int64, len(idx))
 		for i, j := range idx {
-			weights[i] = int64(p.lines[j].line.Net.Abs())
+			l := p.lines[j].line
+			own[i] = l.Rate.Of(l.Net)
+			rest -= own[i]
+			weights[i] = int64(l.Net.Abs())
 		}
-		for i, share := range spread(int64(sub.Tax), weights) {
+		for i, share := range spread(int64(rest), weights) {
 			pl := &p.lines[idx[i]]
-			pl.gross = pl.net + s*order.Money(share)
+			pl.gross = pl.net + s*(own[i]+order.Money(share))
 		}
 	}
 	return p, nil
@@ -190,11 +214,13 @@ func (p plan) chooseIncl(prefer bool) bool {
 }
 
 // compare sets Moneybird's VAT (the answer's tax_totals) against the
-// shop's, per tax rate: every difference is a WarnVATDiffers warning.
-func (p plan) compare(totals []taxTotal) ([]ledger.Warning, error) {
+// shop's, per tax rate: every difference is a WarnVATDiffers warning; and
+// its net revenue per ledger account (the details) against the shop's:
+// every difference is a WarnNetDiffers warning.
+func (p plan) compare(si *salesInvoice) ([]ledger.Warning, error) {
 	got := map[string]order.Money{}
 	ids := append([]string(nil), p.order...)
-	for _, t := range totals {
+	for _, t := range si.TaxTotals {
 		amt, err := order.ParseMoney(t.TaxAmount)
 		if err != nil {
 			return nil, fmt.Errorf("moneybird: tax_totals of %s: %w", t.TaxRateID, err)
@@ -219,6 +245,33 @@ func (p plan) compare(totals []taxTotal) ([]ledger.Warning, error) {
 		}
 		out = append(out, ledger.Warning{Code: ledger.WarnVATDiffers, Args: map[string]string{
 			"rate": rate, "shop": shop.String(), "ledger": mb.String(), "diff": (mb - shop).String()}})
+	}
+	net := map[string]order.Money{}
+	accounts := append([]string(nil), p.accounts...)
+	for _, d := range si.Details {
+		amt, err := order.ParseMoney(d.TotalPriceExclTaxWithDiscount)
+		if err != nil {
+			return nil, fmt.Errorf("moneybird: details' total_price_excl_tax_with_discount: %w", err)
+		}
+		id := string(d.LedgerAccountID)
+		if _, ok := p.shopNet[id]; !ok {
+			if _, seen := net[id]; !seen {
+				accounts = append(accounts, id)
+			}
+		}
+		net[id] += amt
+	}
+	if len(si.Details) == 0 {
+		// An answer without details tells nothing of the accounts.
+		return out, nil
+	}
+	for _, id := range accounts {
+		shop, mb := p.shopNet[id], net[id]
+		if shop == mb {
+			continue
+		}
+		out = append(out, ledger.Warning{Code: WarnNetDiffers, Args: map[string]string{
+			"account": id, "shop": shop.String(), "ledger": mb.String(), "diff": (mb - shop).String()}})
 	}
 	return out, nil
 }

@@ -241,3 +241,53 @@ func TestForeignCurrencyPaymentHasBase(t *testing.T) {
 		t.Fatalf("currency %s, payments %+v", mi.Currency, mi.Payments)
 	}
 }
+
+// TestNegativeLineKeepsItsAccount: prices incl. VAT with a negative fee
+// line (a discount): each line keeps its own VAT, so Moneybird's net per
+// ledger account is the shop's (8000: 10.00 − 10.00, 8200: 5.00), not a
+// share of the VAT by |net| that moves 0.69 of revenue onto 8000.
+func TestNegativeLineKeepsItsAccount(t *testing.T) {
+	e := newEnv(t)
+	o := simpleOrder("93", buyer())
+	o.PricesIncludeTax = true
+	o.Lines = []order.Line{
+		{Kind: order.Product, ID: "1", Name: "Koffiebonen", Quantity: 1, Net: 1000, VAT: 210, Rate: order.RateHigh, Category: order.Standard},
+		{Kind: order.Shipping, ID: "2", Name: "Verzending", Quantity: 0, Net: 500, VAT: 105, Rate: order.RateHigh, Category: order.Standard},
+		{Kind: order.Fee, ID: "3", Name: "Korting", Quantity: 0, Net: -1000, VAT: -210, Rate: order.RateHigh, Category: order.Standard},
+	}
+	o.Total, o.TotalTax = 605, 105
+	b := e.book(invoice(t, "webwinkel", o))
+	mi, _ := e.mb.Invoice(b.Ref)
+	if !mi.PricesAreInclTax || len(b.Warnings) != 0 {
+		t.Fatalf("incl %v, warnings %+v", mi.PricesAreInclTax, b.Warnings)
+	}
+	net := map[string]order.Money{}
+	for _, d := range mi.Details {
+		net[d.LedgerAccountID] += money(t, d.TotalPriceExclTaxWithDiscount)
+	}
+	want := map[string]order.Money{e.mb.LedgerAccountID("8000"): 0, e.mb.LedgerAccountID("8200"): 500}
+	if !reflect.DeepEqual(net, want) {
+		t.Fatalf("net per account %v, want %v", net, want)
+	}
+}
+
+// TestNetPerAccountDiffersWarned: a net per ledger account in Moneybird's
+// answer that is not the shop's is a WarnNetDiffers warning.
+func TestNetPerAccountDiffersWarned(t *testing.T) {
+	e := newEnv(t)
+	inv := invoice(t, "webwinkel", simpleOrder("94", buyer()))
+	p, err := makePlan(inv, e.mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := e.mb.LedgerAccountID("8000")
+	si := &salesInvoice{
+		TaxTotals: []taxTotal{{TaxRateID: json64(e.mb.TaxRateID("21% btw")), TaxAmount: "2.1"}, {TaxRateID: json64(e.mb.TaxRateID("9% btw")), TaxAmount: "0.45"}},
+		Details:   []invDetail{{LedgerAccountID: json64(acc), TotalPriceExclTaxWithDiscount: "10.0"}, {LedgerAccountID: json64(acc), TotalPriceExclTaxWithDiscount: "4.99"}},
+	}
+	ws, err := p.compare(si)
+	want := []ledger.Warning{{Code: WarnNetDiffers, Args: map[string]string{"account": acc, "shop": "15.00", "ledger": "14.99", "diff": "-0.01"}}}
+	if err != nil || !reflect.DeepEqual(ws, want) {
+		t.Fatalf("warnings %+v, %v; want %+v", ws, err, want)
+	}
+}
