@@ -19,6 +19,7 @@ type contact struct {
 	CustomerID          string `json:"customer_id"`
 	Email               string `json:"email"`
 	SendInvoicesToEmail string `json:"send_invoices_to_email"`
+	TaxNumber           string `json:"tax_number"`
 }
 
 // contactKey is the journal key of a buyer's contact.
@@ -38,7 +39,7 @@ func (l *Ledger) contact(ctx context.Context, buyer order.Party) (string, error)
 	} else if ok && e.State == ledger.StateDone && e.Ref != "" {
 		return e.Ref, nil
 	}
-	id, err := l.findContact(ctx, cid, buyer.Email)
+	id, err := l.findContact(ctx, cid, buyer)
 	if err != nil {
 		return "", err
 	}
@@ -65,9 +66,15 @@ func (l *Ledger) forgetContact(ctx context.Context, buyer order.Party) error {
 // /contacts?query=, an exact match on send_invoices_to_email or email;
 // the one with our customer id first). A buyer without an address has
 // nothing to look up: his contact, if any, has our customer id and the
-// create finds it.
-func (l *Ledger) findContact(ctx context.Context, cid, email string) (string, error) {
-	email = strings.TrimSpace(email)
+// create finds it. A contact matched by address only (one a person made)
+// is taken for a consumer (no VAT number, no company) or when its
+// tax_number is the buyer's VAT number: a business buyer's invoice on a
+// consumer's contact would lack the VAT number in the ICP listing, so a
+// business buyer gets a contact of its own (with our customer id).
+func (l *Ledger) findContact(ctx context.Context, cid string, buyer order.Party) (string, error) {
+	email := strings.TrimSpace(buyer.Email)
+	vat := order.NormalizeVATID(buyer.VATID)
+	business := strings.TrimSpace(buyer.VATID) != "" || strings.TrimSpace(buyer.Company) != ""
 	if email == "" {
 		return "", nil
 	}
@@ -76,7 +83,8 @@ func (l *Ledger) findContact(ctx context.Context, cid, email string) (string, er
 		if c.CustomerID == cid && byCID == "" {
 			byCID = string(c.ID)
 		}
-		if byEmail == "" && (strings.EqualFold(strings.TrimSpace(c.SendInvoicesToEmail), email) ||
+		fits := !business || vat != "" && order.NormalizeVATID(c.TaxNumber) == vat
+		if byEmail == "" && fits && (strings.EqualFold(strings.TrimSpace(c.SendInvoicesToEmail), email) ||
 			strings.EqualFold(strings.TrimSpace(c.Email), email)) {
 			byEmail = string(c.ID)
 		}

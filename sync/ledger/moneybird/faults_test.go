@@ -397,3 +397,28 @@ func TestPaymentNeedsNoMapping(t *testing.T) {
 		t.Fatalf("payments %+v", mi.Payments)
 	}
 }
+
+// TestBusinessBuyerNotOnAConsumerContact: a hand-made consumer contact with
+// the buyer's e-mail address is not reused for a business buyer (VAT
+// number, company), whose invoice must carry its VAT number in the ICP
+// listing; a hand-made contact with the buyer's VAT number is.
+func TestBusinessBuyerNotOnAConsumerContact(t *testing.T) {
+	e := newEnv(t)
+	consumer := e.mb.AddContact(mbContact("Peeters", "Jan", "jan@peeters.be"))
+	b := order.Party{Name: "Jan Peeters", Company: "Peeters BV", Email: "jan@peeters.be", VATID: "BE0123456749",
+		Address: order.Address{Street: "Meir 1", Postcode: "2000", City: "Antwerpen", Country: "BE"}}
+	got := e.book(invoice(t, "webwinkel", simpleOrder("95", b)))
+	mi, _ := e.mb.Invoice(got.Ref)
+	if mi.ContactID == consumer.ID || mi.Contact.TaxNumber != "BE0123456749" || mi.Contact.CustomerID != ledger.CustomerID(b) {
+		t.Fatalf("invoice on contact %+v (the consumer's is %s)", mi.Contact, consumer.ID)
+	}
+
+	e = newEnv(t)
+	c := mbContact("Peeters", "Jan", "jan@peeters.be")
+	c.CompanyName, c.TaxNumber = "Peeters BV", "be 0123.456.749"
+	hand := e.mb.AddContact(c)
+	got = e.book(invoice(t, "webwinkel", simpleOrder("96", b)))
+	if mi, _ := e.mb.Invoice(got.Ref); mi.ContactID != hand.ID || len(e.mb.Contacts()) != 1 {
+		t.Fatalf("invoice of contact %s, want the hand-made %s with the VAT number", mi.ContactID, hand.ID)
+	}
+}
