@@ -2,6 +2,8 @@ package eboekhouden
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,7 +60,8 @@ func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 }
 
 // BookReport books inv as one mutation of type 2 with invoice number
-// ledger.Reference(inv) and returns its id, with a WarnVATDiffers warning
+// ledger.Reference(inv) (shortened where it is too long: invoiceNumber) and
+// returns its id, with a WarnVATDiffers warning
 // per VAT code whose VAT e-Boekhouden computes otherwise than the shop.
 // It is idempotent on inv.Key: the journal (inv/<Key>) holds what was
 // sent; a booking sent without an answer is looked up by its invoice
@@ -84,7 +87,7 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 	if ok && e.State == ledger.StateDone && e.Ref != "" {
 		return ledger.Booked{Ref: e.Ref, Warnings: data.Warnings}, nil
 	}
-	number := ledger.Reference(inv)
+	number := invoiceNumber(inv)
 	if ok && e.State == ledger.StateSending {
 		// Sent before without an answer (or refused): booked or not?
 		id, err := l.findMutation(ctx, number)
@@ -223,7 +226,7 @@ func newMutation(inv order.Invoice, p plan, sign order.Money, debtor, rel int64)
 		term = 0
 	}
 	m := mutation{Type: invoiceSent, Date: inv.IssueDate.UTC().Format("2006-01-02"), Description: description(inv),
-		TermOfPayment: term, LedgerID: debtor, RelationID: rel, InExVat: p.inEx, InvoiceNumber: ledger.Reference(inv)}
+		TermOfPayment: term, LedgerID: debtor, RelationID: rel, InExVat: p.inEx, InvoiceNumber: invoiceNumber(inv)}
 	for _, r := range p.rows {
 		m.Rows = append(m.Rows, mutationRow{LedgerID: r.ledger, VATCode: r.code.Code, Amount: amount(sign * r.amount(p.inEx)),
 			Description: clip(inv.OrderNumber+": "+strings.Join(r.names, ", "), 200)})
@@ -231,11 +234,77 @@ func newMutation(inv order.Invoice, p plan, sign order.Money, debtor, rel int64)
 	return m
 }
 
+// maxInvoiceNumber is the longest invoice number the ledger sends.
+// e-Boekhouden refuses a longer one (MUT_018) without documenting the
+// limit (APIS.md §4.2); ebemu takes 50, and so does this ledger.
+const maxInvoiceNumber = 50
+
+// invoiceNumber is the booking's invoice number in e-Boekhouden:
+// ledger.Reference(inv) when that fits in maxInvoiceNumber characters, else
+// a shortening that follows from the invoice alone, so that the create,
+// its retry and every look-up use the same number: the shop's slug left
+// out of the invoice's own part where that repeats it (a till's day
+// summary "dag-2026-03-02-<slug>"), and where that is still too long the
+// slug cut (it is the same on all of the shop's invoices) and 8 hex
+// digits of the hash of the booking's key added, so two invoices never
+// share a shortened number.
+func invoiceNumber(inv order.Invoice) string {
+	ref := ledger.Reference(inv)
+	if runes(ref) <= maxInvoiceNumber {
+		return ref
+	}
+	id := dropSlug(inv.ID, inv.Shop)
+	if r := inv.Shop + "-" + id; runes(r) <= maxInvoiceNumber {
+		return r
+	}
+	return fit(inv.Shop, id, "-"+keyHash(inv.Key, 8))
+}
+
+// dropSlug leaves slug out of id where id repeats it ("dag-2026-03-02-
+// bakkerij" of the shop "bakkerij": "dag-2026-03-02"); id as it is when
+// that leaves nothing.
+func dropSlug(id, slug string) string {
+	if slug == "" || !strings.Contains(id, slug) {
+		return id
+	}
+	s := strings.ReplaceAll(id, slug, "")
+	for strings.Contains(s, "--") {
+		s = strings.ReplaceAll(s, "--", "-")
+	}
+	if s = strings.Trim(s, "-"); s == "" {
+		return id
+	}
+	return s
+}
+
+// fit is shop + "-" + id + tail in at most maxInvoiceNumber characters:
+// the shop's slug cut first (down to 4 characters), else the end of
+// shop-id; tail is always whole.
+func fit(shop, id, tail string) string {
+	room := maxInvoiceNumber - runes(tail)
+	whole := shop + "-" + id
+	if runes(whole) <= room {
+		return whole + tail
+	}
+	if keep := room - 1 - runes(id); keep >= 4 {
+		return strings.TrimRight(string([]rune(shop)[:keep]), "-") + "-" + id + tail
+	}
+	return strings.TrimRight(string([]rune(whole)[:room]), "-") + tail
+}
+
+// keyHash is the first n hex digits of the SHA-256 of a booking's key.
+func keyHash(key string, n int) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])[:n]
+}
+
+func runes(s string) int { return utf8.RuneCountInString(s) }
+
 // description names the order (and for a credit note the invoice it
 // corrects and why).
 func description(inv order.Invoice) string {
 	if inv.Kind == order.KindCreditNote {
-		d := fmt.Sprintf("Creditnota %s bij bestelling %s (%s), factuur %s", ledger.Reference(inv), inv.OrderNumber, inv.Shop,
+		d := fmt.Sprintf("Creditnota %s bij bestelling %s (%s), factuur %s", invoiceNumber(inv), inv.OrderNumber, inv.Shop,
 			inv.Shop+"-"+inv.BillingReference)
 		if n := strings.TrimSpace(inv.Note); n != "" {
 			d += ": " + n

@@ -67,9 +67,9 @@ func (f *fixture) reconciles(invs ...order.Invoice) {
 			w.Gross += int64(sign * (s.Taxable + s.Tax))
 			want[code] = w
 		}
-		ms := f.emu.MutationsByInvoice(ledger.Reference(inv))
+		ms := f.emu.MutationsByInvoice(invoiceNumber(inv))
 		if len(ms) != 1 {
-			f.t.Fatalf("%d mutations numbered %s", len(ms), ledger.Reference(inv))
+			f.t.Fatalf("%d mutations numbered %s", len(ms), invoiceNumber(inv))
 		}
 		if g := ebemu.Gross(ms[0]); g != int64(sign*inv.Total) {
 			f.t.Errorf("mutation %s: gross %d, want %d", ms[0].InvoiceNumber, g, sign*inv.Total)

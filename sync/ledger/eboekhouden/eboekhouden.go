@@ -2,8 +2,9 @@
 // through its REST API (not the SOAP API), as ../shared/APIS.md §4
 // describes it: a session started with the owner's API token, one relation
 // per customer, and per booking one mutation of type 2 ("invoice sent")
-// whose invoice number is ledger.Reference(inv), with rows per VAT code and
-// revenue ledger.
+// whose invoice number is ledger.Reference(inv) (shortened where it is
+// longer than e-Boekhouden takes), with rows per VAT code and revenue
+// ledger.
 //
 // e-Boekhouden computes the VAT of every row itself. The ledger gives the
 // rows incl. or excl. VAT (inExVat), whichever makes e-Boekhouden's VAT equal
