@@ -208,7 +208,8 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, body
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
 	now := c.now()
-	c.lim.observe(now, res.Header)
+	toLocal := serverClock(now, res.Header)
+	c.lim.observe(now, res.Header, toLocal)
 	if err != nil {
 		return answer{}, fmt.Errorf("moneybird: %s %s: answer cut off: %s", method, path, c.redact(err.Error()))
 	}
@@ -224,7 +225,7 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, body
 	apiErr := c.apiError(method, path, res.StatusCode, data)
 	switch res.StatusCode {
 	case http.StatusTooManyRequests:
-		until := retryAfter(now, res.Header)
+		until := retryAfter(now, res.Header, toLocal)
 		if !until.After(now) {
 			until = now.Add(time.Second)
 		}
@@ -240,6 +241,22 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, body
 		}
 	}
 	return a, apiErr
+}
+
+// serverClock returns what turns a time on Moneybird's clock (a
+// RateLimit-Reset or Retry-After epoch) into one on ours: the answer's
+// Date header is Moneybird's clock at the answer, now ours, so a time
+// Moneybird names is as far from now as it is from that Date. A PC clock
+// minutes off then neither runs into 429s nor waits needlessly. Date has
+// whole seconds (it is the server's time rounded down), so a wait comes
+// out at most a second long, never short. Without a Date header the
+// clocks are taken to agree.
+func serverClock(now time.Time, h http.Header) func(time.Time) time.Time {
+	date, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return func(t time.Time) time.Time { return t }
+	}
+	return func(t time.Time) time.Time { return now.Add(t.Sub(date)) }
 }
 
 // unwrapURLError is err's text without the *url.Error's repetition of

@@ -91,10 +91,11 @@ func (l *limiter) take(now time.Time) (time.Time, bool) {
 	return time.Time{}, true
 }
 
-// observe reads an answer's RateLimit-* headers. Answers of concurrent
-// requests arrive in any order: within one window the lowest remaining
-// counts, and an answer of an older window is ignored.
-func (l *limiter) observe(now time.Time, h http.Header) {
+// observe reads an answer's RateLimit-* headers; toLocal turns the
+// reset, on Moneybird's clock, into ours (serverClock). Answers of
+// concurrent requests arrive in any order: within one window the lowest
+// remaining counts, and an answer of an older window is ignored.
+func (l *limiter) observe(now time.Time, h http.Header, toLocal func(time.Time) time.Time) {
 	rem, err1 := strconv.Atoi(strings.TrimSpace(h.Get("RateLimit-Remaining")))
 	epoch, err2 := strconv.ParseInt(strings.TrimSpace(h.Get("RateLimit-Reset")), 10, 64)
 	l.mu.Lock()
@@ -105,7 +106,7 @@ func (l *limiter) observe(now time.Time, h http.Header) {
 	if err1 != nil || err2 != nil || rem < 0 {
 		return
 	}
-	reset := time.Unix(epoch, 0)
+	reset := toLocal(time.Unix(epoch, 0))
 	if !reset.After(now) {
 		return // a window already over by our clock tells nothing
 	}
@@ -127,24 +128,25 @@ func (l *limiter) block(until time.Time) {
 	l.told, l.remaining, l.reset = true, 0, until
 }
 
-// retryAfter is when a 429 says to try again: Retry-After as an epoch
-// second (as Moneybird's spec describes it [M1]), as seconds to wait when
-// small (as HTTP defines it), or as an HTTP date; else RateLimit-Reset;
-// else a whole window from now.
-func retryAfter(now time.Time, h http.Header) time.Time {
+// retryAfter is when a 429 says to try again, on our clock: Retry-After
+// as an epoch second (as Moneybird's spec describes it [M1]), as seconds
+// to wait when small (as HTTP defines it), or as an HTTP date; else
+// RateLimit-Reset; else a whole window from now. An epoch or a date is on
+// Moneybird's clock and toLocal turns it into ours (serverClock).
+func retryAfter(now time.Time, h http.Header, toLocal func(time.Time) time.Time) time.Time {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
 			if n > 1_000_000_000 {
-				return time.Unix(n, 0)
+				return toLocal(time.Unix(n, 0))
 			}
 			return now.Add(time.Duration(n) * time.Second)
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			return t
+			return toLocal(t)
 		}
 	}
 	if n, err := strconv.ParseInt(strings.TrimSpace(h.Get("RateLimit-Reset")), 10, 64); err == nil && n > 0 {
-		return time.Unix(n, 0)
+		return toLocal(time.Unix(n, 0))
 	}
 	return now.Add(RateWindow)
 }

@@ -2,6 +2,7 @@ package moneybird
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/order"
 )
 
 // rawGet sends one GET of administrations.json with token tk, as another
@@ -154,12 +156,12 @@ func TestLimiterFollowsHeaders(t *testing.T) {
 	h.Set("RateLimit-Remaining", "2")
 	h.Set("RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
 	l.take(t0)
-	l.observe(t0, h)
+	l.observe(t0, h, serverClock(t0, h))
 	// An older answer of the same window, arriving late, says more
 	// remain: the lower figure counts.
 	h2 := h.Clone()
 	h2.Set("RateLimit-Remaining", "5")
-	l.observe(t0, h2)
+	l.observe(t0, h2, serverClock(t0, h2))
 	for i := 0; i < 2; i++ {
 		if _, ok := l.take(t0); !ok {
 			t.Fatalf("request %d held with %d remaining", i, 2-i)
@@ -185,12 +187,18 @@ func TestRetryAfterForms(t *testing.T) {
 		{map[string]string{"Retry-After": epoch.Format(http.TimeFormat)}, epoch},
 		{map[string]string{"RateLimit-Reset": strconv.FormatInt(epoch.Unix(), 10)}, epoch},
 		{map[string]string{}, now.Add(RateWindow)},
+		// Moneybird's clock 10 minutes behind ours: its epoch is 3
+		// minutes from its Date, so 3 minutes from our now.
+		{map[string]string{"Retry-After": strconv.FormatInt(epoch.Add(-10*time.Minute).Unix(), 10),
+			"Date": now.Add(-10 * time.Minute).Format(http.TimeFormat)}, epoch},
+		{map[string]string{"RateLimit-Reset": strconv.FormatInt(epoch.Add(10*time.Minute).Unix(), 10),
+			"Date": now.Add(10 * time.Minute).Format(http.TimeFormat)}, epoch},
 	} {
 		h := http.Header{}
 		for k, v := range c.h {
 			h.Set(k, v)
 		}
-		if got := retryAfter(now, h); !got.Equal(c.want) {
+		if got := retryAfter(now, h, serverClock(now, h)); !got.Equal(c.want) {
 			t.Errorf("%v: %s, want %s", c.h, got, c.want)
 		}
 	}
@@ -249,5 +257,66 @@ func TestLimiterSharedByLedgersOfOneToken(t *testing.T) {
 	l3, _ := New(cfg)
 	if _, err := l3.Check(e.ctx); err != nil {
 		t.Fatalf("another token: %v", err)
+	}
+}
+
+// TestLocalClockOffFromMoneybirds books a backlog with the PC's clock 10
+// minutes ahead of Moneybird's and 10 minutes behind: the resets Moneybird
+// names are read against its Date header, so there is no 429 after the
+// first answer told the window, and no wait longer than the limit needs.
+func TestLocalClockOffFromMoneybirds(t *testing.T) {
+	for _, off := range []time.Duration{10 * time.Minute, -10 * time.Minute} {
+		t.Run(off.String(), func(t *testing.T) {
+			var tooMany atomic.Int64
+			e := newEnvWith(t, func(h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					h.ServeHTTP(&statusCounter{ResponseWriter: w, status: http.StatusTooManyRequests, n: &tooMany}, r)
+				})
+			})
+			// Moneybird's clock is e.clock; ours is off by off.
+			cfg := e.config("moneybird/off" + off.String())
+			cfg.Now = func() time.Time { return e.clock.Now().Add(off) }
+			l, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Moneybird's window began 2 minutes ago, with 10 requests
+			// of another program.
+			start := e.clock.Now()
+			for i := 0; i < 10; i++ {
+				req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v2/administrations.json", nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+			}
+			e.clock.Add(2 * time.Minute)
+			const n = 100 // 400 requests and those 10: 3 windows
+			for k := 0; k < n; k++ {
+				buyer := order.Party{Name: fmt.Sprintf("Klant %d", k), Email: fmt.Sprintf("k%d@example.nl", k), Address: order.Address{Country: "NL"}}
+				inv := invoice(t, "webwinkel", simpleOrder(fmt.Sprint(k+1), buyer))
+				for tries := 0; ; tries++ {
+					_, err := l.BookReport(e.ctx, inv)
+					if until, ok := ledger.RetryAt(err); ok && tries < 10 {
+						// Wait until our clock says until.
+						e.clock.Set(until.Add(-off))
+						continue
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					break
+				}
+			}
+			if e.mb.Created() != n || tooMany.Load() != 0 {
+				t.Fatalf("%d created, %d 429s", e.mb.Created(), tooMany.Load())
+			}
+			// 2 windows to wait for, and at most a second more each.
+			if took := e.clock.Now().Sub(start); took > 2*RateWindow+2*time.Second {
+				t.Errorf("took %s on Moneybird's clock; the limit needs %s", took, 2*RateWindow)
+			}
+		})
 	}
 }

@@ -413,6 +413,13 @@ func (m *Moneybird) today() string {
 // the limit (429), then the route.
 func (m *Moneybird) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.requests.Add(1)
+	// The Date header on the emulator's own clock, as Moneybird's is on
+	// its: Go's server would write the real clock's, which a fake clock
+	// of the limit's RateLimit-Reset does not agree with.
+	m.mu.Lock()
+	now := m.now()
+	m.mu.Unlock()
+	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	auth := r.Header.Get("Authorization")
 	tokText, hasBearer := strings.CutPrefix(auth, "Bearer ")
 	m.mu.Lock()
