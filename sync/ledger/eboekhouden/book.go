@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -61,13 +62,18 @@ func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 
 // BookReport books inv as one mutation of type 2 with invoice number
 // ledger.Reference(inv) (shortened where it is too long: invoiceNumber) and
-// returns its id, with a WarnVATDiffers warning
-// per VAT code whose VAT e-Boekhouden computes otherwise than the shop.
-// It is idempotent on inv.Key: the journal (inv/<Key>) holds what was
-// sent; a booking sent without an answer is looked up by its invoice
-// number before it is sent again, and an invoice number e-Boekhouden has
-// already (MUT_019, MUT_020) is that booking, not an error. A booking done
-// before returns its id and warnings and sends nothing.
+// returns its id, with a WarnVATDiffers warning per VAT code whose VAT
+// e-Boekhouden computes otherwise than the shop. It is idempotent on
+// inv.Key: the journal (inv/<Key>) holds what was sent; a booking sent
+// without an answer is looked up by its invoice numbers before it is sent
+// again, and an invoice number e-Boekhouden has already (MUT_019,
+// MUT_020) is looked up, not an error. A mutation found by number is this
+// booking's only when its description carries the booking's marker (see
+// marker; ours for one booked before the marker); another invoice's (a
+// reinstall, an order-number plugin restarted, one typed by hand) makes
+// the booking take its alternate number (altNumber), and when that is
+// taken too the booking fails for good, saying so. A booking done before
+// returns its id and warnings and sends nothing.
 //
 // Errors: an unmapped case is ReasonVATUnmapped or ReasonAccountUnmapped
 // (args case), a refused token ReasonUnauthorized, a closed period
@@ -88,15 +94,20 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 		return ledger.Booked{Ref: e.Ref, Warnings: data.Warnings}, nil
 	}
 	number := invoiceNumber(inv)
+	refused := map[string]bool{}
 	if ok && e.State == ledger.StateSending {
 		// Sent before without an answer (or refused): booked or not?
-		id, err := l.findMutation(ctx, number)
+		id, free, err := l.locate(ctx, inv, refused)
 		if err != nil {
 			return ledger.Booked{}, err
 		}
 		if id != "" {
 			return l.done(ctx, key, id, data)
 		}
+		if free == "" {
+			return ledger.Booked{}, taken(inv)
+		}
+		number = free
 	}
 	if !order.IsEUR(inv.Currency) {
 		return ledger.Booked{}, ledger.Permanent(fmt.Errorf("e-Boekhouden: invoice %s is in %s: the ledger books euros only", number, inv.Currency))
@@ -121,12 +132,12 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 	if err != nil {
 		return ledger.Booked{}, err
 	}
-	for fresh := false; ; fresh = true {
+	for fresh := false; ; {
 		rel, err := l.relation(ctx, inv.Buyer, fresh)
 		if err != nil {
 			return ledger.Booked{}, err
 		}
-		mut := newMutation(inv, p, sign, debtor, rel)
+		mut := newMutation(inv, p, sign, debtor, rel, number)
 		raw, _ := json.Marshal(data)
 		if err := l.journal.Put(ctx, key, ledger.Entry{State: ledger.StateSending, Data: string(raw)}); err != nil {
 			return ledger.Booked{}, err
@@ -143,24 +154,38 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 			return ledger.Booked{}, errors.New("e-Boekhouden: POST /v1/mutation: the answer has no id")
 		case ae != nil && (ae.Code == "MUT_019" || ae.Code == "MUT_020"):
 			// The invoice number exists: this booking, made by an attempt
-			// whose answer got lost (or before the journal was).
-			id, ferr := l.findMutation(ctx, number)
+			// whose answer got lost (or before the journal was), or
+			// another invoice's: then the next number.
+			refused[number] = true
+			id, free, ferr := l.locate(ctx, inv, refused)
 			if ferr != nil {
 				return ledger.Booked{}, ferr
 			}
-			if id == "" {
-				return ledger.Booked{}, fmt.Errorf("invoice %s: %w, but no mutation of type 2 has that number", number, err)
+			if id != "" {
+				return l.done(ctx, key, id, data)
 			}
-			return l.done(ctx, key, id, data)
+			if free == "" {
+				return ledger.Booked{}, taken(inv)
+			}
+			number = free
+			continue
 		case ae != nil && ae.Code == "MUT_013" && !fresh:
 			// The journal's relation is gone: find or make it again, once.
 			if err := l.forgetRelation(ctx, inv.Buyer); err != nil {
 				return ledger.Booked{}, err
 			}
+			fresh = true
 			continue
 		}
 		return ledger.Booked{}, l.bookError(err, mut, p)
 	}
+}
+
+// taken is the permanent error of a booking whose every invoice number
+// e-Boekhouden has for another invoice.
+func taken(inv order.Invoice) error {
+	return ledger.Permanent(fmt.Errorf("e-Boekhouden has the invoice numbers %s of invoice %s for another invoice (MUT_019): "+
+		"it is not booked; book it by hand or remove the other", strings.Join(invoiceNumbers(inv), " and "), ledger.Reference(inv)))
 }
 
 // done records the booking's mutation id and returns it.
@@ -219,14 +244,14 @@ func (l *Ledger) bookError(err error, m mutation, p plan) error {
 }
 
 // newMutation is the mutation of inv: its date, the debtor ledger, the
-// relation, the invoice number, and p's rows (negative for a credit note).
-func newMutation(inv order.Invoice, p plan, sign order.Money, debtor, rel int64) mutation {
+// relation, invoice number number, and p's rows (negative for a credit note).
+func newMutation(inv order.Invoice, p plan, sign order.Money, debtor, rel int64, number string) mutation {
 	term := DefaultTermOfPayment
 	if inv.Payable == 0 {
 		term = 0
 	}
 	m := mutation{Type: invoiceSent, Date: inv.IssueDate.UTC().Format("2006-01-02"), Description: description(inv),
-		TermOfPayment: term, LedgerID: debtor, RelationID: rel, InExVat: p.inEx, InvoiceNumber: invoiceNumber(inv)}
+		TermOfPayment: term, LedgerID: debtor, RelationID: rel, InExVat: p.inEx, InvoiceNumber: number}
 	for _, r := range p.rows {
 		m.Rows = append(m.Rows, mutationRow{LedgerID: r.ledger, VATCode: r.code.Code, Amount: amount(sign * r.amount(p.inEx)),
 			Description: clip(inv.OrderNumber+": "+strings.Join(r.names, ", "), 200)})
@@ -301,8 +326,15 @@ func keyHash(key string, n int) string {
 func runes(s string) int { return utf8.RuneCountInString(s) }
 
 // description names the order (and for a credit note the invoice it
-// corrects and why).
+// corrects and why), and ends in the booking's marker.
 func description(inv order.Invoice) string {
+	m := marker(inv.Key)
+	return clip(plainDescription(inv), 200-1-runes(m)) + " " + m
+}
+
+// plainDescription is the description without the marker, as the ledger
+// wrote it before it had one.
+func plainDescription(inv order.Invoice) string {
 	if inv.Kind == order.KindCreditNote {
 		d := fmt.Sprintf("Creditnota %s bij bestelling %s (%s), factuur %s", invoiceNumber(inv), inv.OrderNumber, inv.Shop,
 			inv.Shop+"-"+inv.BillingReference)
@@ -314,6 +346,31 @@ func description(inv order.Invoice) string {
 	return clip(fmt.Sprintf("Bestelling %s (%s)", inv.OrderNumber, inv.Shop), 200)
 }
 
+// marker is what a mutation's description carries of the booking's key
+// ("[ob:" and 12 hex digits of its SHA-256), so that a look-up by invoice
+// number tells this booking's mutation from another invoice's with that
+// number.
+func marker(key string) string { return "[ob:" + keyHash(key, 12) + "]" }
+
+// invoiceNumbers are the numbers the booking can have, in the order it
+// takes them: invoiceNumber, then altNumber for when another invoice has
+// the first.
+func invoiceNumbers(inv order.Invoice) []string {
+	return []string{invoiceNumber(inv), altNumber(inv)}
+}
+
+// altNumber is the booking's number when another invoice has its
+// invoiceNumber (as the UBL ledger's second file name): the reference and
+// 12 hex digits of the hash of the booking's key, within
+// maxInvoiceNumber.
+func altNumber(inv order.Invoice) string {
+	id := inv.ID
+	if runes(ledger.Reference(inv)) > maxInvoiceNumber {
+		id = dropSlug(inv.ID, inv.Shop)
+	}
+	return fit(inv.Shop, id, "-"+keyHash(inv.Key, 12))
+}
+
 // clip cuts s to n characters.
 func clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
@@ -323,9 +380,9 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// findMutation returns the id of the mutation of type 2 with invoice
-// number n ("" when there is none).
-func (l *Ledger) findMutation(ctx context.Context, n string) (string, error) {
+// findMutations returns the ids of the mutations of type 2 with invoice
+// number n.
+func (l *Ledger) findMutations(ctx context.Context, n string) ([]int64, error) {
 	type item struct {
 		ID            int64  `json:"id"`
 		Type          int    `json:"type"`
@@ -333,14 +390,111 @@ func (l *Ledger) findMutation(ctx context.Context, n string) (string, error) {
 	}
 	items, err := list[item](ctx, l, "/v1/mutation", url.Values{"invoiceNumber": {n}, "type": {strconv.Itoa(invoiceSent)}})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	var ids []int64
 	for _, it := range items {
 		if it.Type == invoiceSent && it.InvoiceNumber == n && it.ID > 0 {
-			return strconv.FormatInt(it.ID, 10), nil
+			ids = append(ids, it.ID)
 		}
 	}
-	return "", nil
+	return ids, nil
+}
+
+// mutationDetail is GET /v1/mutation/{id} (APIS.md §4.2), the fields the
+// ledger reads.
+type mutationDetail struct {
+	ID          int64  `json:"id"`
+	Type        int    `json:"type"`
+	Description string `json:"description"`
+	RelationID  int64  `json:"relationId"`
+	InExVat     string `json:"inExVat"`
+	Rows        []struct {
+		Amount float64 `json:"amount"`
+	} `json:"rows"`
+	VAT []vatLine `json:"vat"`
+}
+
+// vatLine is one code's VAT in a mutation's vat[]: APIS.md names vat[]
+// but not its fields; this is ebemu's reading (the code and the VAT in
+// euros).
+type vatLine struct {
+	VATCode string  `json:"vatCode"`
+	Amount  float64 `json:"amount"`
+}
+
+// readMutation is GET /v1/mutation/{id}.
+func (l *Ledger) readMutation(ctx context.Context, id int64) (mutationDetail, error) {
+	var d mutationDetail
+	err := l.call(ctx, http.MethodGet, "/v1/mutation/"+strconv.FormatInt(id, 10), nil, nil, &d)
+	return d, err
+}
+
+// locate looks the booking up under each of its invoiceNumbers: id is
+// its mutation's ("" when there is none), free the first number that no
+// mutation of type 2 has and e-Boekhouden did not refuse (refused: a
+// number it said exists though none is listed) ("" when there is none).
+func (l *Ledger) locate(ctx context.Context, inv order.Invoice, refused map[string]bool) (id, free string, err error) {
+	for _, n := range invoiceNumbers(inv) {
+		ids, err := l.findMutations(ctx, n)
+		if err != nil {
+			return "", "", err
+		}
+		if len(ids) == 0 && !refused[n] && free == "" {
+			free = n
+		}
+		for _, mid := range ids {
+			d, err := l.readMutation(ctx, mid)
+			if err != nil {
+				return "", "", err
+			}
+			mine, err := l.ours(ctx, inv, d)
+			if err != nil {
+				return "", "", err
+			}
+			if mine {
+				return strconv.FormatInt(mid, 10), "", nil
+			}
+		}
+	}
+	return "", free, nil
+}
+
+// ours says whether mutation d is inv's booking: its description carries
+// the booking's marker. One with another marker is another booking's; one
+// without any is this booking's only when it is what the ledger sent
+// before it wrote markers: its description exactly, the buyer's relation
+// and the invoice's amount. Anything else (typed by hand, another
+// program's) is another invoice.
+func (l *Ledger) ours(ctx context.Context, inv order.Invoice, d mutationDetail) (bool, error) {
+	if d.Type != invoiceSent {
+		return false, nil
+	}
+	if strings.Contains(d.Description, marker(inv.Key)) {
+		return true, nil
+	}
+	if strings.Contains(d.Description, "[ob:") || d.Description != plainDescription(inv) {
+		return false, nil
+	}
+	rel, err := l.knownRelation(ctx, inv.Buyer)
+	if err != nil || rel == 0 || rel != d.RelationID {
+		return false, err
+	}
+	sign := order.Money(1)
+	if inv.Kind == order.KindCreditNote {
+		sign = -1
+	}
+	var sum order.Money
+	for _, r := range d.Rows {
+		sum += order.Money(math.Round(r.Amount * 100))
+	}
+	switch d.InExVat {
+	case "IN":
+		return sum == sign*inv.Total, nil
+	case "EX":
+		return sum == sign*inv.LineTotal, nil
+	}
+	return false, nil
 }
 
 // debtorLedger is the id of the ledger invoices are booked against: of

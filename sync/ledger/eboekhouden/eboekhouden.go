@@ -14,7 +14,10 @@
 // e-Boekhouden does not deduplicate for us, but it refuses an invoice
 // number it has (MUT_019, MUT_020): with the journal that makes a lost
 // answer harmless: a retry looks the mutation up by its invoice number
-// instead of booking it twice.
+// instead of booking it twice. The mutation's description carries a marker
+// of the booking's key, so a mutation of another invoice with that number
+// is never taken for this booking's: the booking then takes its alternate
+// number.
 package eboekhouden
 
 import (

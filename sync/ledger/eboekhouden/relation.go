@@ -108,6 +108,20 @@ func (l *Ledger) relation(ctx context.Context, p order.Party, fresh bool) (int64
 	return id, nil
 }
 
+// knownRelation is the relation of buyer p the ledger knows without
+// making one: the journal's, else the one with p's code (0: neither).
+func (l *Ledger) knownRelation(ctx context.Context, p order.Party) (int64, error) {
+	code := ledger.CustomerID(p)
+	e, ok, err := l.journal.Get(ctx, "contact/"+code)
+	if err != nil {
+		return 0, err
+	}
+	if id, err := strconv.ParseInt(e.Ref, 10, 64); ok && err == nil && id > 0 {
+		return id, nil
+	}
+	return l.findRelation(ctx, url.Values{"code": {code}}, func(r relationItem) bool { return r.Code == code })
+}
+
 // relationByEmail returns the lowest id of the relations with e-mail
 // address email (compared case-insensitively), 0 for none. A relation the
 // list shows without its address is read in full (at most a few), so a
