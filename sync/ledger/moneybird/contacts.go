@@ -33,7 +33,7 @@ func contactKey(customerID string) string { return "contact/" + customerID }
 // instead of making a second. Bookings of one buyer are serialised.
 func (l *Ledger) contact(ctx context.Context, buyer order.Party) (string, error) {
 	cid := ledger.CustomerID(buyer)
-	defer l.locks.lock(contactKey(cid))()
+	defer l.lock(contactKey(cid))()
 	if e, ok, err := l.journal.Get(ctx, contactKey(cid)); err != nil {
 		return "", err
 	} else if ok && e.State == ledger.StateDone && e.Ref != "" {
@@ -58,7 +58,7 @@ func (l *Ledger) contact(ctx context.Context, buyer order.Party) (string, error)
 // longer knows (deleted or merged by a person).
 func (l *Ledger) forgetContact(ctx context.Context, buyer order.Party) error {
 	cid := ledger.CustomerID(buyer)
-	defer l.locks.lock(contactKey(cid))()
+	defer l.lock(contactKey(cid))()
 	return l.journal.Put(ctx, contactKey(cid), ledger.Entry{State: "forgotten"})
 }
 

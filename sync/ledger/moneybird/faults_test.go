@@ -131,6 +131,14 @@ func TestLostCreateBooksOneInvoice(t *testing.T) {
 	if je.State != ledger.StateSending {
 		t.Fatalf("journal %+v", je)
 	}
+	// While the lost request may still be on its way nothing is looked
+	// up or sent: a transient error, retried after the engine's backoff.
+	e.mb.ResetRequests()
+	e.clock.Add(time.Minute)
+	if _, err := e.l.BookReport(e.ctx, inv); !errors.Is(err, ErrMayBeOnItsWay) || isPermanent(err) || e.mb.Requests() != 0 {
+		t.Fatalf("retry at once: %v, %d requests", err, e.mb.Requests())
+	}
+	e.clock.Add(2 * time.Minute)
 	b := e.book(inv)
 	if e.mb.Created() != 1 || len(e.mb.InvoicesByReference("webwinkel-13")) != 1 {
 		t.Fatalf("created %d, by reference %d", e.mb.Created(), len(e.mb.InvoicesByReference("webwinkel-13")))
@@ -154,6 +162,7 @@ func TestLostCreateFoundOnALaterPage(t *testing.T) {
 		t.Fatal("lost answer: no error")
 	}
 	e.mb.ResetRequests()
+	e.clock.Add(3 * time.Minute)
 	b := e.book(inv)
 	if e.mb.Created() != n+1 || len(e.mb.InvoicesByReference("webwinkel-3000")) != 1 {
 		t.Fatalf("created %d, want %d", e.mb.Created(), n+1)
@@ -420,5 +429,42 @@ func TestBusinessBuyerNotOnAConsumerContact(t *testing.T) {
 	got = e.book(invoice(t, "webwinkel", simpleOrder("96", b)))
 	if mi, _ := e.mb.Invoice(got.Ref); mi.ContactID != hand.ID || len(e.mb.Contacts()) != 1 {
 		t.Fatalf("invoice of contact %s, want the hand-made %s with the VAT number", mi.ContactID, hand.ID)
+	}
+}
+
+// TestTwoLedgersBookOneInvoiceOnce: the app makes a new Ledger on a
+// settings change while the old one may still be booking; two Ledger
+// values of one administration booking one invoice at once make one
+// invoice (the locks are the process's, not the Ledger's).
+func TestTwoLedgersBookOneInvoiceOnce(t *testing.T) {
+	e := newEnvWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/contacts.json") {
+				// Slow enough that both have read the journal before
+				// either writes it.
+				time.Sleep(200 * time.Millisecond)
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	l1, l2 := e.ledger("moneybird/"+adminID), e.ledger("moneybird/"+adminID)
+	inv := invoice(t, "webwinkel", simpleOrder("97", buyer()))
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, l := range []*Ledger{l1, l2} {
+		wg.Add(1)
+		go func(i int, l *Ledger) {
+			defer wg.Done()
+			_, errs[i] = l.BookReport(e.ctx, inv)
+		}(i, l)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if e.mb.Created() != 1 || len(e.mb.Contacts()) != 1 {
+		t.Fatalf("%d invoices, %d contacts", e.mb.Created(), len(e.mb.Contacts()))
 	}
 }

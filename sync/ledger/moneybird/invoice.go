@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
 	"github.com/orderbrug/orderbrug/sync/order"
@@ -54,6 +55,38 @@ type invData struct {
 	// PaySent says the payment's request went (its answer may be lost):
 	// a retry reads the invoice to see whether it got there.
 	PaySent bool `json:"pay_sent,omitempty"`
+	// Sent is when the create's request went (RFC 3339, our clock) while
+	// no answer came back: until the HTTP client's timeout and a margin
+	// have passed it may still be on its way, and a lookup that does not
+	// find it yet must not create it again. "" once Moneybird answered.
+	Sent string `json:"sent,omitempty"`
+}
+
+// sendingMargin is how long past the HTTP client's timeout a create
+// without an answer is taken to be still on its way: Moneybird may
+// commit it a little after our client gave up.
+const sendingMargin = 2 * time.Minute
+
+// ErrMayBeOnItsWay is wrapped by the transient error of a booking whose
+// create went without an answer so recently that it may still arrive: the
+// retry after the engine's backoff looks it up.
+var ErrMayBeOnItsWay = errors.New("a request for this booking may still be on its way")
+
+// inFlight says whether the create's request of d may still be on its way
+// at now.
+func (l *Ledger) inFlight(d invData, now time.Time) bool {
+	sent, err := time.Parse(time.RFC3339Nano, d.Sent)
+	if err != nil {
+		return false
+	}
+	timeout := l.c.http.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	age := now.Sub(sent)
+	// A clock set back makes the age negative: within the window it is
+	// still taken as young.
+	return age < timeout+sendingMargin && age > -(timeout+sendingMargin)
 }
 
 // invKey is the journal key of a booking.
@@ -86,7 +119,7 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 		return ledger.Booked{}, ledger.Permanent(errors.New("moneybird: invoice without a key"))
 	}
 	key := invKey(inv)
-	defer l.locks.lock(key)()
+	defer l.lock(key)()
 	e, _, err := l.journal.Get(ctx, key)
 	if err != nil {
 		return ledger.Booked{}, err
@@ -136,6 +169,10 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 // reference, else a new one.
 func (l *Ledger) createOrFind(ctx context.Context, inv order.Invoice, p plan, e ledger.Entry, d *invData) (*salesInvoice, error) {
 	if e.State == ledger.StateSending {
+		if l.inFlight(*d, l.c.now()) {
+			return nil, fmt.Errorf("moneybird: invoice %s: %w (sent %s without an answer); it is looked up once that has passed",
+				ledger.Reference(inv), ErrMayBeOnItsWay, d.Sent)
+		}
 		found, err := l.lookup(ctx, inv, d.Contact)
 		if err != nil {
 			return nil, err
@@ -188,12 +225,22 @@ func (l *Ledger) create(ctx context.Context, inv order.Invoice, p plan, d *invDa
 	incl := p.chooseIncl(inv.PricesIncludeTax)
 	for attempt := 0; ; attempt++ {
 		d.Contact, d.Incl, d.Warnings, d.PaySent = contactID, incl, nil, false
+		d.Sent = l.c.now().UTC().Format(time.RFC3339Nano)
 		if err := l.put(ctx, key, ledger.Entry{State: ledger.StateSending}, *d); err != nil {
 			return nil, err
 		}
 		body := map[string]any{"external_sales_invoice": invoiceFields(inv, p, contactID, incl)}
 		var si salesInvoice
 		_, err := l.c.do(ctx, http.MethodPost, l.path("external_sales_invoices"), nil, body, &si)
+		d.Sent = ""
+		var answered *APIError
+		if err != nil && !notSent(err) && errors.As(err, &answered) {
+			// Moneybird answered (a 5xx): nothing is on its way any
+			// more, the retry may look it up at once.
+			if perr := l.put(ctx, key, ledger.Entry{State: ledger.StateSending}, *d); perr != nil {
+				return nil, perr
+			}
+		}
 		if err != nil {
 			if notSent(err) {
 				// Refused or held back: nothing was made, the

@@ -62,7 +62,6 @@ type Ledger struct {
 	admin   string
 	journal ledger.Journal
 	mapping func(ctx context.Context) (ledger.Mapping, error)
-	locks   keyedMutex
 }
 
 // New makes the ledger of cfg.Administration; it sends nothing. Token,
