@@ -468,3 +468,59 @@ func TestTwoLedgersBookOneInvoiceOnce(t *testing.T) {
 		t.Fatalf("%d invoices, %d contacts", e.mb.Created(), len(e.mb.Contacts()))
 	}
 }
+
+// TestLostCreateFoundUnderAnotherContact: the lookup after a lost answer
+// names state:all (Moneybird's default state filter is undocumented), and
+// when the contact's invoices of the day lack it (a person merged the
+// contact in between) it searches every invoice of that day before
+// creating.
+func TestLostCreateFoundUnderAnotherContact(t *testing.T) {
+	var mu sync.Mutex
+	var filters []string
+	e := newEnvWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/external_sales_invoices.json") {
+				mu.Lock()
+				filters = append(filters, r.URL.Query().Get("filter"))
+				mu.Unlock()
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	inv := invoice(t, "webwinkel", simpleOrder("98", buyer()))
+	e.mb.LoseNext(1, postInvoice)
+	if _, err := e.l.BookReport(e.ctx, inv); err == nil {
+		t.Fatal("lost answer: no error")
+	}
+	made := e.mb.InvoicesByReference("webwinkel-98")
+	if len(made) != 1 {
+		t.Fatalf("%d invoices", len(made))
+	}
+	// A person merges the buyer's contact into another one.
+	other := e.mb.AddContact(mbContact("Klant", "Test", "andere@example.com"))
+	req, _ := http.NewRequest(http.MethodPatch, e.srv.URL+"/api/v2/"+adminID+"/external_sales_invoices/"+made[0].ID+".json",
+		strings.NewReader(`{"external_sales_invoice":{"contact_id":"`+other.ID+`"}}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("PATCH: %v %v", res, err)
+	}
+	res.Body.Close()
+	e.clock.Add(3 * time.Minute)
+	b := e.book(inv)
+	if b.Ref != made[0].ID || e.mb.Created() != 1 {
+		t.Fatalf("booked %s, created %d; want the one made, %s", b.Ref, e.mb.Created(), made[0].ID)
+	}
+	if len(filters) != 2 {
+		t.Fatalf("filters %q", filters)
+	}
+	for _, f := range filters {
+		if !strings.Contains(","+f+",", ",state:all,") || !strings.Contains(f, "period:20261123..20261123") {
+			t.Errorf("filter %q lacks state:all or the period", f)
+		}
+	}
+	if !strings.Contains(filters[0], "contact_id:") || strings.Contains(filters[1], "contact_id:") {
+		t.Errorf("filters %q: want the contact's first, then the day's", filters)
+	}
+}

@@ -280,7 +280,11 @@ func (l *Ledger) create(ctx context.Context, inv order.Invoice, p plan, d *invDa
 // lookup finds the invoice a create that lost its answer may have made:
 // the invoices of its contact on its date (GET external_sales_invoices
 // filtered by contact_id and period, every page; Moneybird has no
-// reference filter), matched on reference. nil: not there.
+// reference filter), matched on reference; when none matches, every
+// invoice of that date (a person may have merged or deleted the contact
+// in between). The filter names state:all: APIS.md does not say what
+// Moneybird lists without a state, and a paid or late invoice must be
+// found too. nil: not there.
 func (l *Ledger) lookup(ctx context.Context, inv order.Invoice, contactID string) (*salesInvoice, error) {
 	if contactID == "" {
 		var err error
@@ -289,18 +293,23 @@ func (l *Ledger) lookup(ctx context.Context, inv order.Invoice, contactID string
 		}
 	}
 	day := inv.IssueDate.UTC().Format("20060102")
-	q := url.Values{"filter": {"contact_id:" + contactID + ",period:" + day + ".." + day}}
+	period := "state:all,period:" + day + ".." + day
 	ref := ledger.Reference(inv)
 	var found *salesInvoice
-	err := getAll(ctx, l.c, l.path("external_sales_invoices"), q, func(si salesInvoice) {
+	match := func(si salesInvoice) {
 		if found == nil && si.Reference == ref {
 			found = &si
 		}
-	})
-	if err != nil {
-		return nil, err
 	}
-	return found, nil
+	for _, filter := range []string{period + ",contact_id:" + contactID, period} {
+		if err := getAll(ctx, l.c, l.path("external_sales_invoices"), url.Values{"filter": {filter}}, match); err != nil {
+			return nil, err
+		}
+		if found != nil {
+			return found, nil
+		}
+	}
+	return nil, nil
 }
 
 // invoiceFields are the POST /external_sales_invoices fields of inv [M1].
