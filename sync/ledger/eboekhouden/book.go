@@ -48,11 +48,29 @@ type mutation struct {
 	Rows          []mutationRow `json:"rows"`
 }
 
-// journalData is what the journal keeps of a booking besides its id.
+// journalData is what the journal keeps of a booking besides its id:
+// the mode, the shop's VAT per code (to check e-Boekhouden's against,
+// also after a restart), and the warnings.
 type journalData struct {
 	InExVat  string           `json:"inExVat,omitempty"`
+	Shop     []shopVAT        `json:"shop,omitempty"`
 	Warnings []ledger.Warning `json:"warnings,omitempty"`
 }
+
+// shopVAT is the shop's VAT of one code as booked (negative for a credit
+// note), in cents, with the shop's rate.
+type shopVAT struct {
+	Code string `json:"code"`
+	Rate string `json:"rate"`
+	VAT  int64  `json:"vat"`
+}
+
+// WarnVATUnchecked is the warning of a booking whose VAT the ledger could
+// not read back from e-Boekhouden (the answer to GET /v1/mutation/{id}
+// got lost): it is booked, and whether e-Boekhouden's VAT is the shop's
+// is not known (args: vat_codes, and the differences predicted, if any,
+// come as WarnVATDiffers beside it). Not one of ledger's codes yet.
+const WarnVATUnchecked = "ledger_vat_unchecked"
 
 // Book books inv and returns the id of its mutation; see BookReport.
 func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
@@ -93,16 +111,19 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 	if ok && e.State == ledger.StateDone && e.Ref != "" {
 		return ledger.Booked{Ref: e.Ref, Warnings: data.Warnings}, nil
 	}
+	if ok && e.State == ledger.StateCreated && e.Ref != "" {
+		return l.verified(ctx, key, e.Ref, data, nil)
+	}
 	number := invoiceNumber(inv)
 	refused := map[string]bool{}
 	if ok && e.State == ledger.StateSending {
 		// Sent before without an answer (or refused): booked or not?
-		id, free, err := l.locate(ctx, inv, refused)
+		id, d, free, err := l.locate(ctx, inv, refused)
 		if err != nil {
 			return ledger.Booked{}, err
 		}
 		if id != "" {
-			return l.done(ctx, key, id, data)
+			return l.verified(ctx, key, id, data, d)
 		}
 		if free == "" {
 			return ledger.Booked{}, taken(inv)
@@ -128,6 +149,9 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 	}
 	p := choose(groups, inv.PricesIncludeTax, sign)
 	data = journalData{InExVat: p.inEx, Warnings: p.warnings}
+	for _, g := range groups {
+		data.Shop = append(data.Shop, shopVAT{Code: g.code.Code, Rate: g.rate.Percent(), VAT: int64(sign * g.shopTax)})
+	}
 	debtor, err := l.debtorLedger(ctx)
 	if err != nil {
 		return ledger.Booked{}, err
@@ -149,7 +173,12 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 		ae := asAPI(err)
 		switch {
 		case err == nil && out.ID > 0:
-			return l.done(ctx, key, strconv.FormatInt(out.ID, 10), data)
+			id := strconv.FormatInt(out.ID, 10)
+			raw, _ := json.Marshal(data)
+			if err := l.journal.Put(ctx, key, ledger.Entry{State: ledger.StateCreated, Ref: id, Data: string(raw)}); err != nil {
+				return ledger.Booked{}, err
+			}
+			return l.verified(ctx, key, id, data, nil)
 		case err == nil:
 			return ledger.Booked{}, errors.New("e-Boekhouden: POST /v1/mutation: the answer has no id")
 		case ae != nil && (ae.Code == "MUT_019" || ae.Code == "MUT_020"):
@@ -157,12 +186,12 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 			// whose answer got lost (or before the journal was), or
 			// another invoice's: then the next number.
 			refused[number] = true
-			id, free, ferr := l.locate(ctx, inv, refused)
+			id, d, free, ferr := l.locate(ctx, inv, refused)
 			if ferr != nil {
 				return ledger.Booked{}, ferr
 			}
 			if id != "" {
-				return l.done(ctx, key, id, data)
+				return l.verified(ctx, key, id, data, d)
 			}
 			if free == "" {
 				return ledger.Booked{}, taken(inv)
@@ -186,6 +215,67 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 func taken(inv order.Invoice) error {
 	return ledger.Permanent(fmt.Errorf("e-Boekhouden has the invoice numbers %s of invoice %s for another invoice (MUT_019): "+
 		"it is not booked; book it by hand or remove the other", strings.Join(invoiceNumbers(inv), " and "), ledger.Reference(inv)))
+}
+
+// verified checks e-Boekhouden's VAT of the booked mutation id (d, or
+// read now when nil) against the shop's and records the booking as done:
+// a WarnVATDiffers warning per code whose VAT differs, from e-Boekhouden's
+// answer (its vat[]), which replaces what the plan predicted. Where that
+// answer is lost or has no vat[], the booking is done all the same, with
+// the predicted warnings and a WarnVATUnchecked one: never silent. A
+// journal entry of before the check (no shop VAT) keeps its warnings.
+func (l *Ledger) verified(ctx context.Context, key, id string, data journalData, d *mutationDetail) (ledger.Booked, error) {
+	if len(data.Shop) == 0 {
+		return l.done(ctx, key, id, data)
+	}
+	if d == nil {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		if got, err := l.readMutation(ctx, n); err == nil {
+			d = &got
+		}
+	}
+	if d != nil && d.VAT != nil {
+		data.Warnings = compareVAT(d.VAT, data.Shop)
+		return l.done(ctx, key, id, data)
+	}
+	codes := make([]string, len(data.Shop))
+	for i, s := range data.Shop {
+		codes[i] = s.Code
+	}
+	data.Warnings = append(data.Warnings, ledger.Warning{Code: WarnVATUnchecked, Args: map[string]string{"vat_codes": strings.Join(codes, ",")}})
+	return l.done(ctx, key, id, data)
+}
+
+// compareVAT is a WarnVATDiffers warning per code whose VAT in got
+// (e-Boekhouden's vat[]) is not the shop's, in the shop's order, then
+// the codes only e-Boekhouden has.
+func compareVAT(got []vatLine, shop []shopVAT) []ledger.Warning {
+	sum := map[string]order.Money{}
+	var seen []string
+	for _, v := range got {
+		if _, ok := sum[v.VATCode]; !ok {
+			seen = append(seen, v.VATCode)
+		}
+		sum[v.VATCode] += order.Money(math.Round(v.Amount * 100))
+	}
+	var ws []ledger.Warning
+	warn := func(code, rate string, want, have order.Money) {
+		if have != want {
+			ws = append(ws, ledger.Warning{Code: ledger.WarnVATDiffers, Args: map[string]string{
+				"rate": rate, "vat_code": code, "shop": want.String(), "ledger": have.String(), "diff": (have - want).String()}})
+		}
+	}
+	known := map[string]bool{}
+	for _, s := range shop {
+		known[s.Code] = true
+		warn(s.Code, s.Rate, order.Money(s.VAT), sum[s.Code])
+	}
+	for _, c := range seen {
+		if !known[c] {
+			warn(c, "", 0, sum[c])
+		}
+	}
+	return ws
 }
 
 // done records the booking's mutation id and returns it.
@@ -431,14 +521,15 @@ func (l *Ledger) readMutation(ctx context.Context, id int64) (mutationDetail, er
 }
 
 // locate looks the booking up under each of its invoiceNumbers: id is
-// its mutation's ("" when there is none), free the first number that no
+// its mutation's ("" when there is none) and d what e-Boekhouden shows of
+// it, free the first number that no
 // mutation of type 2 has and e-Boekhouden did not refuse (refused: a
 // number it said exists though none is listed) ("" when there is none).
-func (l *Ledger) locate(ctx context.Context, inv order.Invoice, refused map[string]bool) (id, free string, err error) {
+func (l *Ledger) locate(ctx context.Context, inv order.Invoice, refused map[string]bool) (id string, d *mutationDetail, free string, err error) {
 	for _, n := range invoiceNumbers(inv) {
 		ids, err := l.findMutations(ctx, n)
 		if err != nil {
-			return "", "", err
+			return "", nil, "", err
 		}
 		if len(ids) == 0 && !refused[n] && free == "" {
 			free = n
@@ -446,18 +537,18 @@ func (l *Ledger) locate(ctx context.Context, inv order.Invoice, refused map[stri
 		for _, mid := range ids {
 			d, err := l.readMutation(ctx, mid)
 			if err != nil {
-				return "", "", err
+				return "", nil, "", err
 			}
 			mine, err := l.ours(ctx, inv, d)
 			if err != nil {
-				return "", "", err
+				return "", nil, "", err
 			}
 			if mine {
-				return strconv.FormatInt(mid, 10), "", nil
+				return strconv.FormatInt(mid, 10), &d, "", nil
 			}
 		}
 	}
-	return "", free, nil
+	return "", nil, free, nil
 }
 
 // ours says whether mutation d is inv's booking: its description carries

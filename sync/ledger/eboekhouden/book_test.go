@@ -350,24 +350,26 @@ func TestConcurrent(t *testing.T) {
 
 // relation of that code instead of failing or making a second.
 
-// TestRequestsPerBooking: a new customer's first booking costs five
+// TestRequestsPerBooking: a new customer's first booking costs six
 
 // requests (the debtor ledger once, the relation by code and by e-mail,
 
-// its create, the mutation); every later booking of a known customer one.
+// its create, the mutation, the mutation read back for its VAT); every
+
+// later booking of a known customer two.
 
 func TestRequestsPerBooking(t *testing.T) {
 	f := start(t)
 	n := f.emu.Requests()
 	f.book(f.invoice("webwinkel", mixedOrder("1042", consumer())))
-	if d := f.emu.Requests() - n; d != 5 {
-		t.Errorf("first booking: %d requests, want 5: %+v", d, f.emu.Log()[n:])
+	if d := f.emu.Requests() - n; d != 6 {
+		t.Errorf("first booking: %d requests, want 6: %+v", d, f.emu.Log()[n:])
 	}
 	for i := 0; i < 10; i++ {
 		n = f.emu.Requests()
 		f.book(f.invoice("webwinkel", mixedOrder("20"+strconv.Itoa(i), consumer())))
-		if d := f.emu.Requests() - n; d != 1 {
-			t.Fatalf("booking %d: %d requests, want 1", i, d)
+		if d := f.emu.Requests() - n; d != 2 {
+			t.Fatalf("booking %d: %d requests, want 2", i, d)
 		}
 	}
 }

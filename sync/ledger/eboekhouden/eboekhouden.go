@@ -8,8 +8,10 @@
 //
 // e-Boekhouden computes the VAT of every row itself. The ledger gives the
 // rows incl. or excl. VAT (inExVat), whichever makes e-Boekhouden's VAT equal
-// the shop's per VAT code, and reports a difference that remains as a
-// ledger.WarnVATDiffers warning.
+// the shop's per VAT code; after the create it reads the mutation back and
+// reports every code whose VAT in e-Boekhouden's answer differs from the
+// shop's as a ledger.WarnVATDiffers warning (WarnVATUnchecked when that
+// answer is lost).
 //
 // e-Boekhouden does not deduplicate for us, but it refuses an invoice
 // number it has (MUT_019, MUT_020): with the journal that makes a lost

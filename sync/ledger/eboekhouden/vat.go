@@ -20,6 +20,16 @@ import (
 // between a code's rows where that hits), then, for a code whose rows
 // miss, a row per line; whatever still differs is a WarnVATDiffers
 // warning.
+//
+// That plan is a prediction: it assumes e-Boekhouden rounds per row, as
+// ebemu does (APIS.md does not say). The ledger does not trust it: after
+// the create it reads the mutation back (GET /v1/mutation/{id}) and
+// compares its vat[] per code with the shop's (BookReport, verified); the
+// warnings are e-Boekhouden's answer, not the prediction. The rounding
+// rows (byRounding) are kept because, while the assumption holds, they are
+// what makes the answer agree; were e-Boekhouden to round per code
+// instead, they would change nothing (a code's rows add up to the same
+// amount) and the read-back reports what differs.
 
 // maxRows is the most rows the ledger splits a mutation into (MUT_101:
 // the real maximum is not documented; ebemu takes 100).
