@@ -25,6 +25,9 @@ type salesInvoice struct {
 	Payments         []payment   `json:"payments"`
 	TaxTotals        []taxTotal  `json:"tax_totals"`
 	Details          []invDetail `json:"details"`
+	// TotalPriceInclTax is Moneybird's total, what the invoice is open
+	// for.
+	TotalPriceInclTax string `json:"total_price_incl_tax"`
 }
 
 // invDetail is a line of the answer, as far as the ledger reads it.
@@ -60,6 +63,11 @@ type invData struct {
 	// have passed it may still be on its way, and a lookup that does not
 	// find it yet must not create it again. "" once Moneybird answered.
 	Sent string `json:"sent,omitempty"`
+	// Total is Moneybird's total_price_incl_tax of the invoice, signed
+	// ("" when not known): after a VAT difference the payment is
+	// registered for it, so the invoice is paid and not left open by the
+	// difference.
+	Total string `json:"total,omitempty"`
 }
 
 // sendingMargin is how long past the HTTP client's timeout a create
@@ -181,6 +189,7 @@ func (l *Ledger) createOrFind(ctx context.Context, inv order.Invoice, p plan, e 
 			if d.Warnings, err = p.compare(found); err != nil {
 				return nil, err
 			}
+			d.Total = found.TotalPriceInclTax
 			d.Incl, d.PaySent = found.PricesAreInclTax, false
 			if err := l.put(ctx, invKey(inv), ledger.Entry{State: ledger.StateCreated, Ref: string(found.ID)}, *d); err != nil {
 				return nil, err
@@ -270,6 +279,7 @@ func (l *Ledger) create(ctx context.Context, inv order.Invoice, p plan, d *invDa
 		if d.Warnings, err = p.compare(&si); err != nil {
 			return nil, err
 		}
+		d.Total = si.TotalPriceInclTax
 		if err := l.put(ctx, key, ledger.Entry{State: ledger.StateCreated, Ref: string(si.ID)}, *d); err != nil {
 			return nil, err
 		}

@@ -53,12 +53,13 @@ func (l *Ledger) pay(ctx context.Context, inv order.Invoice, id string, got *sal
 	} else {
 		date = paidDate(date)
 	}
+	price := payAmount(inv, d)
 	pm := map[string]any{
 		"payment_date": date.Format("2006-01-02"),
-		"price":        (sign(inv) * inv.Prepaid).String(),
+		"price":        price.String(),
 	}
 	if inv.Currency != "" && inv.Currency != "EUR" {
-		if base, ok := eurAmount(sign(inv)*inv.Prepaid, inv.EURRate); ok {
+		if base, ok := eurAmount(price, inv.EURRate); ok {
 			pm["price_base"] = base.String()
 		}
 	}
@@ -81,6 +82,42 @@ func (l *Ledger) pay(ctx context.Context, inv order.Invoice, id string, got *sal
 		return ledger.Permanent(fmt.Errorf("payment of invoice %s: %w", ledger.Reference(inv), err))
 	}
 	return err
+}
+
+// payAmount is the payment to register, signed: what the buyer paid; but
+// when Moneybird's VAT differs from the shop's (warned) and the buyer paid
+// the whole invoice, Moneybird's total when it is off from the shop's by
+// no more than the warned cents, so that the invoice is paid and not left
+// open by the difference. Every VAT warning then says what was paid
+// ("paid").
+func payAmount(inv order.Invoice, d *invData) order.Money {
+	paid := sign(inv) * inv.Prepaid
+	var warned order.Money
+	var vat []int
+	for i, w := range d.Warnings {
+		if w.Code != ledger.WarnVATDiffers {
+			continue
+		}
+		vat = append(vat, i)
+		if diff, err := order.ParseMoney(w.Args["diff"]); err == nil {
+			warned += diff.Abs()
+		}
+	}
+	if len(vat) == 0 {
+		return paid
+	}
+	if total, err := order.ParseMoney(d.Total); err == nil && inv.Prepaid == inv.Total && total != paid && (total-paid).Abs() <= warned {
+		paid = total
+	}
+	for _, i := range vat {
+		args := make(map[string]string, len(d.Warnings[i].Args)+1)
+		for k, v := range d.Warnings[i].Args {
+			args[k] = v
+		}
+		args["paid"] = paid.String()
+		d.Warnings[i].Args = args
+	}
+	return paid
 }
 
 // isNotFound says err is Moneybird's 404 of a record (not of the

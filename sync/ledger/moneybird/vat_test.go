@@ -114,9 +114,14 @@ func TestVATDifferenceWarned(t *testing.T) {
 	o.Total, o.TotalTax = 183, 33
 	inv := invoice(t, "webwinkel", o)
 	b := e.book(inv)
-	want := []ledger.Warning{{Code: ledger.WarnVATDiffers, Args: map[string]string{"rate": "21", "shop": "0.33", "ledger": "0.32", "diff": "-0.01"}}}
+	// The payment is Moneybird's total (1.82, not the shop's 1.83), so
+	// the invoice is paid, not open by a cent; the warning says so.
+	want := []ledger.Warning{{Code: ledger.WarnVATDiffers, Args: map[string]string{"rate": "21", "shop": "0.33", "ledger": "0.32", "diff": "-0.01", "paid": "1.82"}}}
 	if !reflect.DeepEqual(b.Warnings, want) {
 		t.Fatalf("warnings %+v, want %+v", b.Warnings, want)
+	}
+	if mi, _ := e.mb.Invoice(b.Ref); mi.State != "paid" || len(mi.Payments) != 1 || mi.Payments[0].Price != "1.82" {
+		t.Fatalf("state %s, payments %+v", mi.State, mi.Payments)
 	}
 	je, _, _ := e.st.Journal("moneybird/"+adminID).Get(e.ctx, invKey(inv))
 	var d invData
