@@ -20,6 +20,7 @@ type relationItem struct {
 	ID           int64  `json:"id"`
 	Code         string `json:"code"`
 	EmailAddress string `json:"emailAddress"`
+	VATNumber    string `json:"vatNumber"`
 }
 
 // relationBody is POST /v1/relation's body (APIS.md §4.4).
@@ -93,7 +94,7 @@ func (l *Ledger) relation(ctx context.Context, p order.Party, fresh bool) (int64
 	id, err := l.findRelation(ctx, url.Values{"code": {code}}, func(r relationItem) bool { return r.Code == code })
 	if err == nil && id == 0 {
 		if email := strings.TrimSpace(p.Email); email != "" {
-			id, err = l.relationByEmail(ctx, email)
+			id, err = l.relationByEmail(ctx, email, p)
 		}
 	}
 	if err == nil && id == 0 {
@@ -123,10 +124,22 @@ func (l *Ledger) knownRelation(ctx context.Context, p order.Party) (int64, error
 }
 
 // relationByEmail returns the lowest id of the relations with e-mail
-// address email (compared case-insensitively), 0 for none. A relation the
-// list shows without its address is read in full (at most a few), so a
-// list that ignored the filter never gives another customer's relation.
-func (l *Ledger) relationByEmail(ctx context.Context, email string) (int64, error) {
+// address email (compared case-insensitively) that can be buyer p's, 0 for
+// none. A business buyer with a VAT number takes only a relation with that
+// VAT number (normalized), so its invoices never land on a relation
+// without one (the ICP listing needs it); one with a company name and no
+// VAT number takes none (a consumer's relation is not the company's); a
+// consumer takes any. A relation the list shows without its address (or,
+// for a buyer with a VAT number, without one) is read in full (at most a
+// few), so a list that ignored the filter never gives another customer's
+// relation.
+func (l *Ledger) relationByEmail(ctx context.Context, email string, p order.Party) (int64, error) {
+	vat := ""
+	if strings.TrimSpace(p.VATID) != "" {
+		vat = order.NormalizeVATID(p.VATID)
+	} else if strings.TrimSpace(p.Company) != "" {
+		return 0, nil
+	}
 	items, err := list[relationItem](ctx, l, "/v1/relation", url.Values{"email": {email}})
 	if err != nil {
 		return 0, err
@@ -137,15 +150,19 @@ func (l *Ledger) relationByEmail(ctx context.Context, email string) (int64, erro
 		if r.ID <= 0 {
 			continue
 		}
-		if strings.TrimSpace(r.EmailAddress) == "" && read < 5 {
+		if (strings.TrimSpace(r.EmailAddress) == "" || vat != "" && strings.TrimSpace(r.VATNumber) == "") && read < 5 {
 			read++
 			if err := l.call(ctx, http.MethodGet, "/v1/relation/"+strconv.FormatInt(r.ID, 10), nil, nil, &r); err != nil {
 				return 0, err
 			}
 		}
-		if strings.EqualFold(strings.TrimSpace(r.EmailAddress), email) {
-			return r.ID, nil
+		if !strings.EqualFold(strings.TrimSpace(r.EmailAddress), email) {
+			continue
 		}
+		if vat != "" && order.NormalizeVATID(r.VATNumber) != vat {
+			continue
+		}
+		return r.ID, nil
 	}
 	return 0, nil
 }

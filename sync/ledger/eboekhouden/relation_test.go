@@ -193,3 +193,38 @@ func TestRelationByEmailRead(t *testing.T) {
 		t.Errorf("relation %d for a new customer (%d relations)", m.RelationID, f.emu.RelationCount())
 	}
 }
+
+// TestRelationByEmailVAT: a business buyer with a VAT number is never put
+// on a relation found by its e-mail address that lacks that VAT number (a
+// consumer's relation, the ICP listing would miss it), nor a company
+// without one on a consumer's; a relation with the same VAT number, in
+// another notation, is the buyer's.
+func TestRelationByEmailVAT(t *testing.T) {
+	f := start(t)
+	private, _ := f.emu.AddRelation(ebemu.Relation{Type: "P", Code: "K1", Name: "P. de Vries", EmailAddress: "piet@devries.example"})
+	business := order.Party{Name: "Piet de Vries", Company: "De Vries Horeca B.V.", Email: "piet@devries.example",
+		VATID: "NL987654321B01", Address: order.Address{Street: "Markt 3", Postcode: "2611 GP", City: "Delft", Country: "NL"}}
+	m := f.book(f.invoice("webwinkel", mixedOrder("1042", business)))
+	rel, _ := f.emu.Relation(m.RelationID)
+	if m.RelationID == private.ID || rel.VATNumber != "NL987654321B01" || rel.Code != ledger.CustomerID(business) || rel.Type != "B" {
+		t.Errorf("business buyer on %+v (the consumer's is %d)", rel, private.ID)
+	}
+	company := business
+	company.VATID, company.Company, company.Email = "", "Horeca De Vries", "inkoop@devries.example"
+	f.emu.AddRelation(ebemu.Relation{Type: "P", Code: "K2", Name: "Inkoop", EmailAddress: "inkoop@devries.example"})
+	m = f.book(f.invoice("webwinkel", mixedOrder("1043", company)))
+	if rel, _ := f.emu.Relation(m.RelationID); rel.Code != ledger.CustomerID(company) {
+		t.Errorf("a company without a VAT number on %+v", rel)
+	}
+	same, _ := f.emu.AddRelation(ebemu.Relation{Type: "B", Code: "K3", Name: "Bos B.V.", EmailAddress: "bos@example.nl", VATNumber: "NL123456782B01"})
+	bos := order.Party{Name: "Bos", Company: "Bos B.V.", Email: "bos@example.nl", VATID: "nl 1234.56782.b01"}
+	if m = f.book(f.invoice("webwinkel", mixedOrder("1044", bos))); m.RelationID != same.ID {
+		t.Errorf("the same VAT number: relation %d, want %d", m.RelationID, same.ID)
+	}
+	// A consumer takes the relation of its address.
+	jan := consumer()
+	jan.Email = "piet@devries.example"
+	if m = f.book(f.invoice("webwinkel", mixedOrder("1045", jan))); m.RelationID != private.ID {
+		t.Errorf("consumer: relation %d, want %d", m.RelationID, private.ID)
+	}
+}
