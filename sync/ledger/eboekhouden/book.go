@@ -290,10 +290,10 @@ func (l *Ledger) done(ctx context.Context, key, id string, data journalData) (le
 // bookError maps e-Boekhouden's refusal of a mutation: a closed period
 // waits for a person to open it, a row's ledger or VAT code it refuses
 // waits for the mapping, the debtor ledger is looked up again next time,
-// anything else it refuses is permanent; other errors pass as they are.
+// anything else as refusal says; other errors pass as they are.
 func (l *Ledger) bookError(err error, m mutation, p plan) error {
 	ae := asAPI(err)
-	if ae == nil || ae.Status >= 500 || ae.Status == http.StatusRequestTimeout {
+	if ae == nil {
 		return err
 	}
 	rowCase := func(vat bool) map[string]string {
@@ -327,8 +327,31 @@ func (l *Ledger) bookError(err error, m mutation, p plan) error {
 		l.mu.Unlock()
 		return fmt.Errorf("invoice %s: the debtor ledger: %w", m.InvoiceNumber, err)
 	}
-	if ae.Status >= 400 && ae.Status < 500 {
-		return ledger.Permanent(fmt.Errorf("invoice %s: %w", m.InvoiceNumber, err))
+	return refusal(err, "invoice "+m.InvoiceNumber)
+}
+
+// refusal maps a refusal of e-Boekhouden its caller has no meaning of
+// its own for (what names what was refused): a security refusal (but the
+// closed period, SECURITY_007) waits for the owner with
+// ReasonUnauthorized, and so does the accounting module's free-trial limit
+// (MODULE_001, args code); a validation error with a code is permanent;
+// anything else (404, 408, an answer without a code, a 5xx) is transient.
+func refusal(err error, what string) error {
+	ae := asAPI(err)
+	switch {
+	case ae == nil:
+		return err
+	case ae.Code == "MODULE_001":
+		return ledger.WithReason(ledger.ReasonUnauthorized, map[string]string{"code": "MODULE_001"},
+			fmt.Errorf("%s: the free trial of e-Boekhouden's accounting module has reached its limit: %w", what, err))
+	case ae.Code == "SECURITY_007":
+		return fmt.Errorf("%s: %w", what, err)
+	case ae.Type == "security" || ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden:
+		return ledger.WithReason(ledger.ReasonUnauthorized, nil, fmt.Errorf("%s: e-Boekhouden refuses the API token: %w", what, err))
+	case ae.Status == http.StatusNotFound || ae.Status == http.StatusRequestTimeout || ae.Code == "" || ae.Status >= 500:
+		return fmt.Errorf("%s: %w", what, err)
+	case ae.Status >= 400 && ae.Status < 500:
+		return ledger.Permanent(fmt.Errorf("%s: %w", what, err))
 	}
 	return err
 }

@@ -285,3 +285,56 @@ func TestForeignCurrency(t *testing.T) {
 		t.Errorf("USD: %v (%d requests)", err, f.emu.Requests()-n)
 	}
 }
+
+// TestRefusalKinds: only a validation error with a code is permanent; a
+// security refusal (but the closed period) waits for the owner with
+// ReasonUnauthorized, the free trial's limit (MODULE_001) too, naming it;
+// a 404, a 408 or an answer without a code is transient; for the
+// mutation and for the relation alike.
+func TestRefusalKinds(t *testing.T) {
+	type want int
+	const (
+		transient want = iota
+		permanent
+		unauthorized
+	)
+	for _, path := range []string{"/v1/mutation", "/v1/relation"} {
+		for _, tc := range []struct {
+			err  ebemu.Error
+			want want
+		}{
+			{ebemu.Error{Type: "security", Code: "SECURITY_003", Title: "No access to this administration", Status: 403}, unauthorized},
+			{ebemu.Error{Type: "validation", Code: "MODULE_001", Title: "Free trial limit reached", Status: 400}, unauthorized},
+			{ebemu.Error{Type: "validation", Title: "Not found", Status: 404}, transient},
+			{ebemu.Error{Type: "validation", Code: "ERR_002", Title: "Request timeout", Status: 408}, transient},
+			{ebemu.Error{Title: "Bad Request", Status: 400}, transient},
+			{ebemu.Error{Type: "validation", Code: "MUT_003", Title: "Date is required", Status: 400}, permanent},
+		} {
+			f := start(t)
+			inv := f.invoice("webwinkel", mixedOrder("1042", consumer()))
+			e := tc.err
+			f.emu.Inject(ebemu.Fault{Method: "POST", Path: path, Err: &e})
+			_, err := f.l.Book(f.ctx, inv)
+			var re *ledger.ReasonError
+			got := transient
+			switch {
+			case errors.Is(err, ledger.ErrPermanent):
+				got = permanent
+			case errors.As(err, &re) && re.Reason == ledger.ReasonUnauthorized:
+				got = unauthorized
+				if e.Code == "MODULE_001" && re.Args["code"] != "MODULE_001" {
+					t.Errorf("%s %s: args %v", path, e.Code, re.Args)
+				}
+			case errors.As(err, &re):
+				got = -1
+			}
+			if err == nil || got != tc.want {
+				t.Errorf("%s %d %s: %v, want kind %d", path, e.Status, e.Code, err, tc.want)
+			}
+			f.noToken(err)
+			if tc.want != permanent {
+				f.book(inv)
+			}
+		}
+	}
+}

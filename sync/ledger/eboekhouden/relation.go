@@ -192,7 +192,7 @@ func (l *Ledger) findRelation(ctx context.Context, q url.Values, match func(rela
 // createRelation is POST /v1/relation; REL_049 (the code exists) reads
 // the relation of that code. A relation e-Boekhouden refuses (REL_035 a
 // VAT number it does not take, ...) is a permanent error: the buyer's
-// data must be fixed.
+// data must be fixed; other refusals as refusal says.
 func (l *Ledger) createRelation(ctx context.Context, r relationBody) (int64, error) {
 	var out struct {
 		ID int64 `json:"id"`
@@ -206,8 +206,8 @@ func (l *Ledger) createRelation(ctx context.Context, r relationBody) (int64, err
 			err = fmt.Errorf("e-Boekhouden: relation code %s exists (REL_049) but is not listed", r.Code)
 		}
 		return id, err
-	case ae != nil && ae.Status >= 400 && ae.Status < 500:
-		return 0, ledger.Permanent(fmt.Errorf("the relation %q: %w", r.Name, err))
+	case ae != nil:
+		return 0, refusal(err, fmt.Sprintf("the relation %q", r.Name))
 	case err != nil:
 		return 0, err
 	case out.ID <= 0:
