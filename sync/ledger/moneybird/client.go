@@ -62,6 +62,9 @@ type APIError struct {
 	// 404); Details the details of a non_symbolic_error (422).
 	Symbolic map[string]any
 	Details  map[string][]map[string]any
+	// Fields are the messages per field of a non_symbolic_error's
+	// "error" ({"customer_id":["has already been taken"]}).
+	Fields map[string][]string
 }
 
 // Error is "moneybird: METHOD path: status: message"; it never holds the
@@ -127,6 +130,7 @@ func (c *client) apiError(method, path string, status int, body []byte) *APIErro
 		case json.Unmarshal(eb.Error, &text) == nil:
 			e.Message = text
 		case json.Unmarshal(eb.Error, &fields) == nil:
+			e.Fields = fields
 			names := make([]string, 0, len(fields))
 			for f := range fields {
 				names = append(names, f)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/moneybird/mbemu"
 	"github.com/orderbrug/orderbrug/sync/order"
 )
 
@@ -276,8 +277,15 @@ func TestUnauthorized(t *testing.T) {
 
 func TestRefusedInvoiceIsPermanent(t *testing.T) {
 	e := newEnv(t)
+	// A currency Moneybird does not take: a 422 no retry and no mapping
+	// fixes.
+	bad := invoice(t, "webwinkel", simpleOrder("12", buyer()))
+	bad.Currency = "EURO"
+	if _, err := e.l.BookReport(e.ctx, bad); !isPermanent(err) || !strings.Contains(err.Error(), "currency") || !strings.Contains(err.Error(), "422") {
+		t.Fatalf("422: %v", err)
+	}
 	// A revenue account without a code: Moneybird refuses the detail
-	// (422), which no retry fixes.
+	// (422): the mapping's case is unmapped until a person fixes it.
 	var uncoded string
 	for _, la := range e.mb.LedgerAccounts() {
 		if la.Name == "Omzet zonder code" {
@@ -289,7 +297,7 @@ func TestRefusedInvoiceIsPermanent(t *testing.T) {
 	e.mapping[ledger.CaseShipping] = ledger.Target{}
 	inv := invoice(t, "webwinkel", order13())
 	_, err := e.l.BookReport(e.ctx, inv)
-	if !isPermanent(err) || !strings.Contains(err.Error(), "ledger_account_id") || !strings.Contains(err.Error(), "422") {
+	if reasonOf(err) != ledger.ReasonAccountUnmapped || !strings.Contains(err.Error(), "ledger_account_id") || !strings.Contains(err.Error(), "422") {
 		t.Fatalf("422: %v", err)
 	}
 	noToken(t, err)
@@ -522,5 +530,36 @@ func TestLostCreateFoundUnderAnotherContact(t *testing.T) {
 	}
 	if !strings.Contains(filters[0], "contact_id:") || strings.Contains(filters[1], "contact_id:") {
 		t.Errorf("filters %q: want the contact's first, then the day's", filters)
+	}
+}
+
+// TestDeactivatedRateOrAccountIsUnmapped: Moneybird refusing a detail's
+// tax rate (deactivated) or ledger account (no code) names the mapping's
+// case that uses it: ReasonVATUnmapped / ReasonAccountUnmapped, not a
+// permanent failure, so fixing the mapping is enough.
+func TestDeactivatedRateOrAccountIsUnmapped(t *testing.T) {
+	e := newEnv(t)
+	old := e.mb.AddTaxRate(mbemu.TaxRate{Name: "9% btw (oud)", Percentage: "9.0", TaxRateType: "sales_invoice", Active: false})
+	e.mapping[ledger.Case9] = ledger.Target{TaxRate: old, Account: e.mb.LedgerAccountID("8000")}
+	o := simpleOrder("99", buyer())
+	o.Lines = append(o.Lines, order.Line{Kind: order.Shipping, ID: "3", Name: "Verzending", Net: 500, VAT: 105, Rate: order.RateHigh, Category: order.Standard})
+	o.Total, o.TotalTax = 2360, 360
+	inv := invoice(t, "webwinkel", o)
+	_, err := e.l.BookReport(e.ctx, inv)
+	var re *ledger.ReasonError
+	if !errors.As(err, &re) || re.Reason != ledger.ReasonVATUnmapped || re.Args["case"] != "9" || isPermanent(err) {
+		t.Fatalf("deactivated rate: %v", err)
+	}
+	e.mapping[ledger.Case9] = ledger.Target{TaxRate: e.mb.TaxRateID("9% btw"), Account: e.mb.LedgerAccountID("8000")}
+	uncoded := e.mb.AddLedgerAccount(mbemu.LedgerAccount{Name: "Verzendkosten oud", AccountType: "revenue", AllowedDocumentTypes: []string{"external_sales_invoice"}})
+	e.mapping[ledger.CaseShipping] = ledger.Target{Account: uncoded}
+	_, err = e.l.BookReport(e.ctx, inv)
+	if !errors.As(err, &re) || re.Reason != ledger.ReasonAccountUnmapped || re.Args["case"] != "shipping" || isPermanent(err) {
+		t.Fatalf("uncoded account: %v", err)
+	}
+	e.mapping[ledger.CaseShipping] = ledger.Target{Account: e.mb.LedgerAccountID("8200")}
+	e.book(inv)
+	if e.mb.Created() != 1 {
+		t.Fatalf("created %d", e.mb.Created())
 	}
 }

@@ -269,6 +269,9 @@ func (l *Ledger) create(ctx context.Context, inv order.Invoice, p plan, d *invDa
 				continue
 			}
 			if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity) {
+				if rerr := p.refusedMapping(ae); rerr != nil {
+					return nil, rerr
+				}
 				return nil, ledger.Permanent(fmt.Errorf("invoice %s: %w", ledger.Reference(inv), err))
 			}
 			return nil, err
@@ -285,6 +288,91 @@ func (l *Ledger) create(ctx context.Context, inv order.Invoice, p plan, d *invDa
 		}
 		return &si, nil
 	}
+}
+
+// refusedMapping is the *ledger.ReasonError of a 400/422 that names a
+// detail's tax_rate_id (ReasonVATUnmapped) or ledger_account_id
+// (ReasonAccountUnmapped): a tax rate or account of the mapping that a
+// person deactivated or deleted in Moneybird. Args case is the case of
+// the refused line when the error names it (an index in the field, or the
+// id as its value), else the first case using that id, else the first
+// line's; fixing the mapping is then enough. nil: the error names neither.
+func (p plan) refusedMapping(ae *APIError) error {
+	for _, f := range []struct {
+		field, reason string
+		id            func(pl planLine) string
+		cas           func(pl planLine) ledger.Case
+	}{
+		{"tax_rate_id", ledger.ReasonVATUnmapped, func(pl planLine) string { return pl.target.TaxRate }, func(pl planLine) ledger.Case { return pl.vatCase }},
+		{"ledger_account_id", ledger.ReasonAccountUnmapped, func(pl planLine) string { return pl.target.Account }, func(pl planLine) ledger.Case { return pl.acctCase }},
+	} {
+		keys, index, value := ae.fieldNamed(f.field)
+		if !keys || len(p.lines) == 0 {
+			continue
+		}
+		pick := -1
+		if index >= 0 && index < len(p.lines) {
+			pick = index
+		}
+		for i, pl := range p.lines {
+			if pick < 0 && value != "" && f.id(pl) == value {
+				pick = i
+			}
+		}
+		if pick < 0 {
+			pick = 0
+		}
+		pl := p.lines[pick]
+		return ledger.WithReason(f.reason, map[string]string{"case": string(f.cas(pl))},
+			fmt.Errorf("moneybird refuses %s %s of VAT case %s (deactivated or deleted?); map the case anew: %w",
+				f.field, f.id(pl), f.cas(pl), ae))
+	}
+	return nil
+}
+
+// fieldNamed says whether the error names field (a key ending in it, in
+// its details, its messages or its symbolic part: "details.tax_rate_id",
+// "details_attributes.1.tax_rate_id"), with the line index the key
+// names (−1: none) and the value the details give (the refused id, "").
+func (e *APIError) fieldNamed(field string) (found bool, index int, value string) {
+	index = -1
+	note := func(key string) bool {
+		parts := strings.FieldsFunc(key, func(r rune) bool { return r == '.' || r == '[' || r == ']' })
+		if len(parts) == 0 || parts[len(parts)-1] != field {
+			return false
+		}
+		found = true
+		for _, s := range parts {
+			if n, err := strconv.Atoi(s); err == nil && index < 0 {
+				index = n
+			}
+		}
+		return true
+	}
+	for k, ds := range e.Details {
+		if note(k) && value == "" {
+			for _, d := range ds {
+				if v, ok := d["value"]; ok && v != nil {
+					value = fmt.Sprint(v)
+					break
+				}
+			}
+		}
+	}
+	for k := range e.Fields {
+		note(k)
+	}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		if m, ok := v.(map[string]any); ok {
+			for k, x := range m {
+				note(prefix + k)
+				walk(prefix+k+".", x)
+			}
+		}
+	}
+	walk("", e.Symbolic)
+	return found, index, value
 }
 
 // lookup finds the invoice a create that lost its answer may have made:

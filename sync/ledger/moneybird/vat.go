@@ -22,7 +22,10 @@ import (
 type planLine struct {
 	line   order.InvoiceLine
 	target ledger.Target
-	net    order.Money
+	// vatCase is the case whose tax rate the line has, acctCase the one
+	// whose account (shipping, fees, else vatCase).
+	vatCase, acctCase ledger.Case
+	net               order.Money
 	// gross is net plus the line's share of its subtotal's VAT (largest
 	// remainder), so that Σ gross = taxable + VAT of every subtotal.
 	gross order.Money
@@ -67,13 +70,20 @@ func makePlan(inv order.Invoice, m ledger.Mapping) (plan, error) {
 	}
 	bySub := map[subKey][]int{}
 	for _, l := range inv.Lines {
-		_, t, err := m.Resolve(l, true)
+		vc, t, err := m.Resolve(l, true)
 		if err != nil {
 			return plan{}, err
 		}
+		ac := vc
+		switch {
+		case l.Kind == order.Shipping && m[ledger.CaseShipping].Account != "":
+			ac = ledger.CaseShipping
+		case l.Kind == order.Fee && m[ledger.CaseFees].Account != "":
+			ac = ledger.CaseFees
+		}
 		k := subKey{l.Category, l.Rate}
 		bySub[k] = append(bySub[k], len(p.lines))
-		p.lines = append(p.lines, planLine{line: l, target: t, net: s * l.Net, gross: s * (l.Net + l.Rate.Of(l.Net))})
+		p.lines = append(p.lines, planLine{line: l, target: t, vatCase: vc, acctCase: ac, net: s * l.Net, gross: s * (l.Net + l.Rate.Of(l.Net))})
 		if _, ok := p.shopNet[t.Account]; !ok {
 			p.accounts = append(p.accounts, t.Account)
 		}
