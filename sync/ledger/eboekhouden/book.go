@@ -635,7 +635,8 @@ func (l *Ledger) debtorLedger(ctx context.Context) (int64, error) {
 		}
 	}
 	if best == nil {
-		return 0, errors.New("e-Boekhouden has no debtor ledger (category DEB): add one, such as 1300 Debiteuren")
+		return 0, ledger.WithReason(ledger.ReasonAccountUnmapped, map[string]string{"case": "debtor"},
+			errors.New("e-Boekhouden has no debtor ledger (category DEB): add one, such as 1300 Debiteuren"))
 	}
 	l.mu.Lock()
 	l.debtor = best.ID

@@ -60,7 +60,7 @@ func (f *fixture) reconciles(invs ...order.Invoice) {
 			if !ok {
 				f.t.Fatalf("subtotal %+v has no case", s)
 			}
-			code := f.mapping[c].VATCode
+			code := strings.TrimSpace(f.mapping[c].VATCode)
 			w := want[code]
 			w.Net += int64(sign * s.Taxable)
 			w.VAT += int64(sign * s.Tax)

@@ -123,7 +123,8 @@ func (l *Ledger) dropSession(tok secret) {
 }
 
 // startSession is POST /v1/session: the API token for a session token.
-// A refused API token is a ReasonUnauthorized error.
+// A refused API token is a ReasonUnauthorized error; a refused source
+// (API_SESSION_001, _002) a permanent one.
 func (l *Ledger) startSession(ctx context.Context) (secret, time.Duration, error) {
 	body, _ := json.Marshal(struct {
 		AccessToken string `json:"accessToken"`
@@ -135,6 +136,10 @@ func (l *Ledger) startSession(ctx context.Context) (secret, time.Duration, error
 	}
 	err := l.send(ctx, http.MethodPost, "/v1/session", nil, body, "", &out)
 	switch ae := asAPI(err); {
+	case ae != nil && (ae.Code == "API_SESSION_001" || ae.Code == "API_SESSION_002"):
+		// The source the ledger sends is refused: no token would help,
+		// only another version of Orderbrug.
+		return "", 0, ledger.Permanent(fmt.Errorf("e-Boekhouden refuses the source %q this version of Orderbrug sends: %w", Source, err))
 	case ae != nil && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests:
 		return "", 0, ledger.WithReason(ledger.ReasonUnauthorized, nil,
 			fmt.Errorf("e-Boekhouden refused the API token: %w", err))

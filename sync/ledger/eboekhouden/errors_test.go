@@ -2,6 +2,8 @@ package eboekhouden
 
 import (
 	"errors"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -337,4 +339,43 @@ func TestRefusalKinds(t *testing.T) {
 			}
 		}
 	}
+}
+
+// noDebtors is an e-Boekhouden without a ledger of category DEB.
+type noDebtors struct{ next http.RoundTripper }
+
+func (n noDebtors) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == "/v1/ledger" && r.URL.Query().Get("category") == "DEB" {
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
+			Body: io.NopCloser(strings.NewReader(`{"items":[],"count":0}`))}, nil
+	}
+	return n.next.RoundTrip(r)
+}
+
+// TestNeverGoesAway: what no retry mends is permanent or a reason a
+// person can act on, not a plain error retried for ever: a VAT code with
+// spaces around it in the mapping books; no debtor ledger is
+// ReasonAccountUnmapped (case debtor); a source e-Boekhouden refuses
+// (API_SESSION_002) is permanent, not a bad token.
+func TestNeverGoesAway(t *testing.T) {
+	f := start(t)
+	f.mapping[ledger.Case21] = ledger.Target{VATCode: " HOOG_VERK_21 ", Account: f.mapping[ledger.Case21].Account}
+	inv := f.invoice("webwinkel", mixedOrder("1042", consumer()))
+	f.book(inv)
+	f.reconciles(inv)
+
+	l, _ := New(ledger.Config{APIURL: f.srv.URL, Token: apiToken, Now: f.clk.Now, Journal: f.journal,
+		HTTP: &http.Client{Transport: noDebtors{next: f.spy}}, Mapping: f.l.mapping})
+	_, err := l.Book(f.ctx, f.invoice("webwinkel", mixedOrder("1043", consumer())))
+	var re *ledger.ReasonError
+	if !errors.As(err, &re) || re.Reason != ledger.ReasonAccountUnmapped || re.Args["case"] != "debtor" {
+		t.Errorf("no debtor ledger: %v", err)
+	}
+
+	f.emu.SetSourceMaxLen(5)
+	_, err = f.newLedger(apiToken).Book(f.ctx, f.invoice("webwinkel", mixedOrder("1044", consumer())))
+	if !errors.Is(err, ledger.ErrPermanent) || isReason(err, ledger.ReasonUnauthorized) || !strings.Contains(err.Error(), "API_SESSION_002") {
+		t.Errorf("source refused: %v", err)
+	}
+	f.noToken(err)
 }

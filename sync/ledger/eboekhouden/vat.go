@@ -148,12 +148,17 @@ func groupLines(inv order.Invoice, m ledger.Mapping) ([]*codeGroup, error) {
 			return nil, ledger.WithReason(ledger.ReasonVATUnmapped, map[string]string{"case": string(vc)},
 				fmt.Errorf("VAT %s %s%% fits no VAT case of the mapping", s.Category, s.Rate.Percent()))
 		}
-		g := byCode[m[vc].VATCode]
+		code := strings.TrimSpace(m[vc].VATCode)
+		g := byCode[code]
 		if g == nil {
 			if s.Tax == 0 {
 				continue // a subtotal without lines or VAT
 			}
-			return nil, fmt.Errorf("the shop's VAT %s at %s%% has no line", s.Tax, s.Rate.Percent())
+			if code == "" {
+				return nil, ledger.WithReason(ledger.ReasonVATUnmapped, map[string]string{"case": string(vc)},
+					fmt.Errorf("VAT case %s has no VAT code", vc))
+			}
+			return nil, ledger.Permanent(fmt.Errorf("the shop's VAT %s at %s%% has no line", s.Tax, s.Rate.Percent()))
 		}
 		if g.rate == 0 {
 			g.rate = s.Rate
