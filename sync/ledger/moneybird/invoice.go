@@ -44,6 +44,9 @@ type payment struct {
 type taxTotal struct {
 	TaxRateID json64 `json:"tax_rate_id"`
 	TaxAmount string `json:"tax_amount"`
+	// TaxAmountBase is TaxAmount in EUR (the administration's
+	// currency) for an invoice in another currency.
+	TaxAmountBase string `json:"tax_amount_base"`
 }
 
 // invData is the Data of an invoice's journal entry.

@@ -43,7 +43,18 @@ type plan struct {
 	// accounts the ids in first-line order.
 	shopNet  map[string]order.Money
 	accounts []string
+	// foreign says the invoice is in another currency than EUR with an
+	// exchange rate; eurTax is then the shop's VAT in EUR (TaxTotalEUR,
+	// signed), what the VAT return has.
+	foreign bool
+	eurTax  order.Money
+	cur     string
 }
+
+// WarnVATEURDiffers: for an invoice in another currency, Moneybird's VAT
+// in EUR (the sum of tax_totals' tax_amount_base) is not the shop's
+// (TaxTotalEUR) (args: currency, shop, ledger, diff in EUR, "0.01" form).
+const WarnVATEURDiffers = "ledger_vat_eur_differs"
 
 // WarnNetDiffers: Moneybird's net revenue on a ledger account (the sum of
 // its details' total_price_excl_tax_with_discount) is not the shop's, so
@@ -64,6 +75,9 @@ func sign(inv order.Invoice) order.Money {
 func makePlan(inv order.Invoice, m ledger.Mapping) (plan, error) {
 	s := sign(inv)
 	p := plan{shopTax: map[string]order.Money{}, rates: map[string]string{}, shopNet: map[string]order.Money{}}
+	if inv.Currency != "" && inv.Currency != "EUR" && inv.EURRate != "" {
+		p.foreign, p.eurTax, p.cur = true, s*inv.TaxTotalEUR, inv.Currency
+	}
 	type subKey struct {
 		cat  order.Category
 		rate order.Rate
@@ -255,6 +269,20 @@ func (p plan) compare(si *salesInvoice) ([]ledger.Warning, error) {
 		}
 		out = append(out, ledger.Warning{Code: ledger.WarnVATDiffers, Args: map[string]string{
 			"rate": rate, "shop": shop.String(), "ledger": mb.String(), "diff": (mb - shop).String()}})
+	}
+	if p.foreign {
+		var base order.Money
+		for _, t := range si.TaxTotals {
+			amt, err := order.ParseMoney(t.TaxAmountBase)
+			if err != nil {
+				return nil, fmt.Errorf("moneybird: tax_totals' tax_amount_base of %s: %w", t.TaxRateID, err)
+			}
+			base += amt
+		}
+		if base != p.eurTax {
+			out = append(out, ledger.Warning{Code: WarnVATEURDiffers, Args: map[string]string{
+				"currency": p.cur, "shop": p.eurTax.String(), "ledger": base.String(), "diff": (base - p.eurTax).String()}})
+		}
 	}
 	net := map[string]order.Money{}
 	accounts := append([]string(nil), p.accounts...)

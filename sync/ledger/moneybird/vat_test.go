@@ -297,3 +297,26 @@ func TestNetPerAccountDiffersWarned(t *testing.T) {
 		t.Fatalf("warnings %+v, %v; want %+v", ws, err, want)
 	}
 }
+
+// TestForeignCurrencyEURVATDiffersWarned: in another currency Moneybird
+// converts the VAT per rate (2.10 and 0.45 USD at 0.92: 1.93 + 0.41 EUR),
+// the shop the total (2.55 USD: 2.35 EUR); the VAT return has Moneybird's
+// figure, so the difference is warned.
+func TestForeignCurrencyEURVATDiffersWarned(t *testing.T) {
+	e := newEnv(t)
+	e.mb.SetExchangeRate("USD", "0.92")
+	o := simpleOrder("100", buyer())
+	o.Currency = "USD"
+	inv, err := order.NewInvoice(o, order.InvoiceOptions{Key: "woocommerce/webwinkel/100/invoice", Shop: "webwinkel", Seller: seller(), EURRate: "0.92"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.TaxTotalEUR != 235 {
+		t.Fatalf("TaxTotalEUR %s", inv.TaxTotalEUR)
+	}
+	b := e.book(inv)
+	want := []ledger.Warning{{Code: WarnVATEURDiffers, Args: map[string]string{"currency": "USD", "shop": "2.35", "ledger": "2.34", "diff": "-0.01"}}}
+	if !reflect.DeepEqual(b.Warnings, want) {
+		t.Fatalf("warnings %+v, want %+v", b.Warnings, want)
+	}
+}
