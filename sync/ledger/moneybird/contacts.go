@@ -111,12 +111,27 @@ func (l *Ledger) createContact(ctx context.Context, cid string, buyer order.Part
 			return "", fmt.Errorf("moneybird: POST /contacts: answer without an id")
 		}
 		return string(c.ID), nil
-	case errors.As(err, &ae) && ae.Status == http.StatusUnprocessableEntity && ae.hasDetail("customer_id", "taken"):
+	case errors.As(err, &ae) && ae.Status == http.StatusUnprocessableEntity && customerIDTaken(ae):
 		return l.contactByCustomerID(ctx, cid)
 	case errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity):
 		return "", ledger.Permanent(fmt.Errorf("contact %s: %w", cid, err))
 	}
 	return "", err
+}
+
+// customerIDTaken says a 422 refuses the customer id as taken: the
+// details' code "taken", or the error's message of customer_id ("has
+// already been taken") when the details are not there.
+func customerIDTaken(ae *APIError) bool {
+	if ae.hasDetail("customer_id", "taken") {
+		return true
+	}
+	for _, msg := range ae.Fields["customer_id"] {
+		if strings.Contains(strings.ToLower(msg), "already been taken") || strings.EqualFold(strings.TrimSpace(msg), "taken") {
+			return true
+		}
+	}
+	return false
 }
 
 // contactByCustomerID reads GET /contacts/customer_id/{cid}. The spec

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -561,5 +562,38 @@ func TestDeactivatedRateOrAccountIsUnmapped(t *testing.T) {
 	e.book(inv)
 	if e.mb.Created() != 1 {
 		t.Fatalf("created %d", e.mb.Created())
+	}
+}
+
+// TestCustomerIDTakenByMessageOnly: a 422 that says the customer id is
+// taken only in its error messages ({"customer_id":["has already been
+// taken"]}, no details) finds the contact by that id.
+func TestCustomerIDTakenByMessageOnly(t *testing.T) {
+	e := newEnvWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/contacts.json") {
+				h.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			if rec.Code == http.StatusUnprocessableEntity {
+				w.Write([]byte(`{"error":{"customer_id":["has already been taken"]}}`))
+				return
+			}
+			w.Write(rec.Body.Bytes())
+		})
+	})
+	b := order.Party{Name: "Kassaverkoop", Address: order.Address{Country: "NL"}}
+	c := mbContact("Kassaverkoop", "Winkel", "")
+	c.CustomerID = ledger.CustomerID(b)
+	made := e.mb.AddContact(c)
+	got := e.book(invoice(t, "kassa", simpleOrder("2", b)))
+	if mi, _ := e.mb.Invoice(got.Ref); mi.ContactID != made.ID || len(e.mb.Contacts()) != 1 {
+		t.Fatalf("invoice of contact %s, want %s", mi.ContactID, made.ID)
 	}
 }
