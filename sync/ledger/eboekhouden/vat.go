@@ -288,23 +288,30 @@ func choose(groups []*codeGroup, inclTax bool, sign order.Money) plan {
 }
 
 // planMode plans groups in mode inEx, going as far as stage for a code
-// whose rows miss; miss is how many cents of VAT differ in all.
+// whose rows miss, in maxRows rows at most (the rounding rows and rows per
+// line of every code counted); miss is how many cents of VAT differ in
+// all.
 func planMode(groups []*codeGroup, inEx string, stage int, sign order.Money) (p plan, miss order.Money) {
 	p.inEx = inEx
-	lines := 0
+	// later is the fewest rows the codes after this one take (a row per
+	// revenue ledger): what a code may spend on rows per line or rounding
+	// rows is what maxRows leaves after the codes before it and those.
+	later := 0
 	for _, g := range groups {
-		lines += len(g.lines)
+		later += len(g.grouped)
 	}
 	for _, g := range groups {
+		later -= len(g.grouped)
+		room := maxRows - len(p.rows) - later
 		rows := g.grouped
 		if inEx == "IN" && vatOf(rows, inEx) != g.shopTax {
 			rows = tuneIN(rows, g.shopTax)
 		}
-		if stage >= byLine && vatOf(rows, inEx) != g.shopTax && lines <= maxRows && vatOf(g.lines, inEx) == g.shopTax {
+		if stage >= byLine && vatOf(rows, inEx) != g.shopTax && len(g.lines) <= room && vatOf(g.lines, inEx) == g.shopTax {
 			rows = g.lines
 		}
 		if stage >= byRounding && vatOf(rows, inEx) != g.shopTax {
-			if r, ok := roundingRows(rows, inEx, g.shopTax, len(g.lines)); ok && len(p.rows)+len(r) <= maxRows {
+			if r, ok := roundingRows(rows, inEx, g.shopTax, len(g.lines)); ok && len(r) <= room {
 				rows = r
 			}
 		}

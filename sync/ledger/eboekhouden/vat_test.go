@@ -262,3 +262,25 @@ func TestRandomOrders(t *testing.T) {
 		t.Errorf("%d of %d bookings differ in VAT", warned, bookings)
 	}
 }
+
+// TestRowCap: the rows of every code count towards the most a mutation
+// may have (MUT_101): a rounding row of the first code and a row per line
+// of the second that would make 101 rows give a warning instead.
+func TestRowCap(t *testing.T) {
+	f := start(t)
+	// 0.49 with 0.11 VAT: a rounding row (2 rows); 99 lines at 9 % whose
+	// VAT only a row per line gives.
+	lines := []order.Line{ln(order.Product, "z", "Zakje", 1, 49, 11, order.RateHigh, order.Standard)}
+	for i := 0; i < 99; i++ {
+		lines = append(lines, ln(order.Product, strconv.Itoa(i), "Sticker "+strconv.Itoa(i), 1, 85, 8, order.RateLow, order.Standard))
+	}
+	inv := f.invoice("webwinkel", shopOrder("1042", consumer(), true, lines...))
+	b, err := f.l.BookReport(f.ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := f.mutation(b.Ref)
+	if len(m.Rows) > ebemu.DefaultMaxRows || len(b.Warnings) == 0 {
+		t.Errorf("%d rows, warnings %v", len(m.Rows), b.Warnings)
+	}
+}
