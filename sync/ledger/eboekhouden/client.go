@@ -281,7 +281,8 @@ func unwrapURL(err error) error {
 	return err
 }
 
-// list reads every page of a list (limit, offset; {items, count}).
+// list reads every page of a list (limit, offset; {items, count}) until
+// it has count items (or a page is empty).
 func list[T any](ctx context.Context, l *Ledger, path string, q url.Values) ([]T, error) {
 	const limit = 2000
 	var all []T
@@ -301,7 +302,10 @@ func list[T any](ctx context.Context, l *Ledger, path string, q url.Values) ([]T
 		}
 		all = append(all, page.Items...)
 		offset += len(page.Items)
-		if len(page.Items) < limit || offset >= page.Count {
+		// count is the matches over all pages: a page shorter than asked
+		// for is not the last when e-Boekhouden caps limit lower. Only an
+		// answer without a count ends on a short page.
+		if len(page.Items) == 0 || offset >= page.Count && (page.Count > 0 || len(page.Items) < limit) {
 			return all, nil
 		}
 	}

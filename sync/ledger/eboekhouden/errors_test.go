@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -378,4 +379,37 @@ func TestNeverGoesAway(t *testing.T) {
 		t.Errorf("source refused: %v", err)
 	}
 	f.noToken(err)
+}
+
+// smallPages is an e-Boekhouden that gives at most 3 items a page,
+// whatever limit asks.
+type smallPages struct{ next http.RoundTripper }
+
+func (s smallPages) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodGet && r.URL.Query().Has("limit") {
+		r = r.Clone(r.Context())
+		q := r.URL.Query()
+		if n, _ := strconv.Atoi(q.Get("limit")); n > 3 {
+			q.Set("limit", "3")
+		}
+		r.URL.RawQuery = q.Encode()
+	}
+	return s.next.RoundTrip(r)
+}
+
+// TestPaging: a list is read until it has count items, not until a page
+// is shorter than asked for.
+func TestPaging(t *testing.T) {
+	f := start(t)
+	for i := 0; i < 8; i++ {
+		if _, err := f.emu.AddRelation(ebemu.Relation{Type: "P", Code: "K" + strconv.Itoa(i), Name: "Klant", EmailAddress: "klant@example.nl"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, _ := New(ledger.Config{APIURL: f.srv.URL, Token: apiToken, Now: f.clk.Now, Journal: f.journal,
+		HTTP: &http.Client{Transport: smallPages{next: f.spy}}, Mapping: f.l.mapping})
+	items, err := list[relationItem](f.ctx, l, "/v1/relation", url.Values{"email": {"klant@example.nl"}})
+	if err != nil || len(items) != 8 {
+		t.Errorf("%d of 8 relations: %v", len(items), err)
+	}
 }
