@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -374,7 +375,10 @@ func TestConcurrentBookings(t *testing.T) {
 
 func TestCustomerIDPathRefusedFallsBackToQuery(t *testing.T) {
 	// Should Moneybird take only digits in /contacts/customer_id/{id}
-	// (as its spec types it), the contact is found by a query.
+	// (as its spec types it), the contact is found by a query. This
+	// relies on the emulator's reading that query searches customer_id,
+	// which APIS.md does not say (it lists name fields and "...");
+	// TestCustomerIDNotFoundAnywhere is what happens when it does not.
 	e := newEnvWith(t, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.Contains(r.URL.Path, "/contacts/customer_id/") {
@@ -593,6 +597,46 @@ func TestCustomerIDTakenByMessageOnly(t *testing.T) {
 	c.CustomerID = ledger.CustomerID(b)
 	made := e.mb.AddContact(c)
 	got := e.book(invoice(t, "kassa", simpleOrder("2", b)))
+	if mi, _ := e.mb.Invoice(got.Ref); mi.ContactID != made.ID || len(e.mb.Contacts()) != 1 {
+		t.Fatalf("invoice of contact %s, want %s", mi.ContactID, made.ID)
+	}
+}
+
+// TestCustomerIDNotFoundAnywhere: the customer id is taken, the path by
+// customer id is refused (422: not digits) and the query does not search
+// customer ids: a transient error naming the customer id, and once the
+// path answers the contact is found, never made twice.
+func TestCustomerIDNotFoundAnywhere(t *testing.T) {
+	var refuse atomic.Bool
+	refuse.Store(true)
+	e := newEnvWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case refuse.Load() && strings.Contains(r.URL.Path, "/contacts/customer_id/"):
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnprocessableEntity)
+				w.Write([]byte(`{"error":{"customer_id":["is invalid"]},"details":{"customer_id":[{"error":"invalid"}]}}`))
+			case r.Method == http.MethodGet && r.URL.Query().Get("query") != "" && !strings.Contains(r.URL.Query().Get("query"), "@"):
+				// A query that searches names only.
+				w.Header().Set("Content-Type", "application/json")
+				w.Write([]byte(`[]`))
+			default:
+				h.ServeHTTP(w, r)
+			}
+		})
+	})
+	b := order.Party{Name: "Kassaverkoop", Address: order.Address{Country: "NL"}}
+	cid := ledger.CustomerID(b)
+	c := mbContact("Kassaverkoop", "Winkel", "")
+	c.CustomerID = cid
+	made := e.mb.AddContact(c)
+	inv := invoice(t, "kassa", simpleOrder("3", b))
+	_, err := e.l.BookReport(e.ctx, inv)
+	if err == nil || isPermanent(err) || !strings.Contains(err.Error(), "customer id "+cid+" is taken") {
+		t.Fatalf("want a transient error naming customer id %s: %v", cid, err)
+	}
+	refuse.Store(false)
+	got := e.book(inv)
 	if mi, _ := e.mb.Invoice(got.Ref); mi.ContactID != made.ID || len(e.mb.Contacts()) != 1 {
 		t.Fatalf("invoice of contact %s, want %s", mi.ContactID, made.ID)
 	}
