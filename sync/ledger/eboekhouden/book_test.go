@@ -2,6 +2,7 @@ package eboekhouden
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,7 +14,6 @@ import (
 )
 
 // book books inv and fails the test on an error or a warning.
-
 func (f *fixture) book(inv order.Invoice) ebemu.Mutation {
 	f.t.Helper()
 	b, err := f.l.BookReport(f.ctx, inv)
@@ -27,7 +27,6 @@ func (f *fixture) book(inv order.Invoice) ebemu.Mutation {
 }
 
 // mutation returns the booked mutation of ref.
-
 func (f *fixture) mutation(ref string) ebemu.Mutation {
 	f.t.Helper()
 	id, err := strconv.ParseInt(ref, 10, 64)
@@ -42,11 +41,8 @@ func (f *fixture) mutation(ref string) ebemu.Mutation {
 }
 
 // reconciles checks that the rows booked per VAT code add up to the
-
 // invoices' taxable amounts and VAT (credit notes negative), to the cent,
-
 // and that every invoice's mutation is its total incl. VAT.
-
 func (f *fixture) reconciles(invs ...order.Invoice) {
 	f.t.Helper()
 	want := map[string]ebemu.Split{}
@@ -116,7 +112,7 @@ func TestBookInvoice(t *testing.T) {
 	}
 	rows := map[key]int64{}
 	for _, r := range m.Rows {
-		rows[key{r.VATCode, itoa(r.LedgerID)}] += int64(r.Amount*100 + 0.5)
+		rows[key{r.VATCode, itoa(r.LedgerID)}] += int64(math.Round(r.Amount * 100))
 		if !strings.HasPrefix(r.Description, "1042: ") {
 			t.Errorf("row description %q", r.Description)
 		}
@@ -158,22 +154,8 @@ func TestBookInvoice(t *testing.T) {
 	}
 }
 
-// TestBusinessRelation: a company with a VAT number and a KvK number is a
-
-// relation of type B with both; a KvK that is not numeric is left out.
-
-// TestRelationOnce: one relation per customer across two shops, a lost
-
-// answer on its create, and a relation that was there before by e-mail.
-
-// TestRelationGone: a relation the journal has but e-Boekhouden no longer
-
-// knows (MUT_013) is forgotten and made again, once.
-
 // TestLostMutationAnswer: the mutation is committed and its answer lost;
-
 // the retry finds it by invoice number: one mutation.
-
 func TestLostMutationAnswer(t *testing.T) {
 	f := start(t)
 	inv := f.invoice("webwinkel", mixedOrder("1042", consumer()))
@@ -209,11 +191,8 @@ func TestLostMutationAnswer(t *testing.T) {
 }
 
 // TestAlreadyBooked: a journal that does not know the booking (lost, or
-
 // another machine) and an invoice number e-Boekhouden has: MUT_020 for the
-
 // same relation, MUT_019 (forced) otherwise: the booking is that mutation.
-
 func TestAlreadyBooked(t *testing.T) {
 	for _, code := range []string{"", "MUT_019"} {
 		t.Run("code"+code, func(t *testing.T) {
@@ -244,54 +223,8 @@ func TestAlreadyBooked(t *testing.T) {
 	}
 }
 
-// TestServerError: a 500 is transient; the retry books once.
-
-// TestTimeout: an answer slower than the client's timeout is transient.
-
-// TestRevokedToken: a revoked API token waits with ReasonUnauthorized
-
-// (the session it had ends too); a new one books.
-
-// TestSessionRenewal: a session is renewed before it expires, and once
-
-// when e-Boekhouden says it ended (SECURITY_010, or 401 /
-
-// API_SESSION_004 in the other reading).
-
-// TestPeriodClosed: a closed period waits with ReasonPeriodLocked and the
-
-// date, by the owner (MUT_005) or the accountant (SECURITY_007, a 403
-
-// that is no session problem).
-
-// TestRefused: a mutation e-Boekhouden refuses for its content is
-
-// permanent, with the code and title; a ledger or VAT code of the mapping
-
-// it refuses waits for the mapping, naming the case.
-
-// TestUnmapped: a case without a VAT code or account waits before
-
-// anything is sent.
-
-// TestCreditNote: a refund is a mutation of type 2 with negative amounts,
-
-// its own invoice number, naming the invoice it corrects.
-
-// TestInExChoice: e-Boekhouden's VAT per row equals the shop's: the
-
-// shop's own price mode when it hits, the other when only that hits, a
-
-// row per line where one row misses, and a warning where nothing hits.
-
-// TestReconcileCases: orders of every VAT case book rows whose totals per
-
-// VAT code are the shop's, to the cent.
-
 // TestConcurrent: bookings of several customers at once make one relation
-
 // each; the same invoice booked at once makes one mutation.
-
 func TestConcurrent(t *testing.T) {
 	f := start(t)
 	buyers := []order.Party{consumer(), consumer(), consumer()}
@@ -336,28 +269,10 @@ func TestConcurrent(t *testing.T) {
 	f.reconciles(append(invs, same)...)
 }
 
-// TestRateLimited: a 429 (e-Boekhouden documents no limit, but answers
-
-// one all the same) waits until Retry-After, not a failure.
-
-// TestTokensNeverShown: no API or session token in an error, the journal
-
-// or what a ledger prints.
-
-// TestRelationCodeTaken: a create whose code exists (REL_049: another
-
-// shop's booking made it between the look-up and the create) reads the
-
-// relation of that code instead of failing or making a second.
-
 // TestRequestsPerBooking: a new customer's first booking costs six
-
 // requests (the debtor ledger once, the relation by code and by e-mail,
-
 // its create, the mutation, the mutation read back for its VAT); every
-
 // later booking of a known customer two.
-
 func TestRequestsPerBooking(t *testing.T) {
 	f := start(t)
 	n := f.emu.Requests()

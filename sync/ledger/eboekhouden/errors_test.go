@@ -15,6 +15,7 @@ import (
 	"github.com/orderbrug/orderbrug/sync/order"
 )
 
+// TestServerError: a 500 is transient; the retry books once.
 func TestServerError(t *testing.T) {
 	f := start(t)
 	inv := f.invoice("webwinkel", mixedOrder("1042", consumer()))
@@ -41,12 +42,16 @@ func TestServerError(t *testing.T) {
 	f.reconciles(inv, inv2)
 }
 
+// TestTimeout: an answer slower than the client's timeout is transient,
+// whether the request never got there or e-Boekhouden committed it; the
+// retry books it once.
 func TestTimeout(t *testing.T) {
 	f := start(t)
 	inv := f.invoice("webwinkel", mixedOrder("1042", consumer()))
 	if _, err := f.l.Check(f.ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Held back before it is sent: nothing reaches e-Boekhouden.
 	slow := &slowTransport{next: f.spy, delay: 300 * time.Millisecond}
 	l, _ := New(ledger.Config{APIURL: f.srv.URL, Token: apiToken, Now: f.clk.Now, Journal: f.journal,
 		HTTP: newClient(slow, 100*time.Millisecond), Mapping: f.l.mapping})
@@ -55,8 +60,31 @@ func TestTimeout(t *testing.T) {
 		t.Fatalf("timeout: %v", err)
 	}
 	f.noToken(err)
+	// The retry books it.
+	if _, err := f.l.Book(f.ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	// The mutation's answer held back after e-Boekhouden committed it: the
+	// retry finds it, and books no second.
+	late := &lateAnswer{next: f.spy, path: "/v1/mutation", delay: 300 * time.Millisecond}
+	inv2 := f.invoice("webwinkel", mixedOrder("1043", consumer()))
+	l, _ = New(ledger.Config{APIURL: f.srv.URL, Token: apiToken, Now: f.clk.Now, Journal: f.journal,
+		HTTP: newClient(late, 100*time.Millisecond), Mapping: f.l.mapping})
+	if _, err := l.Book(f.ctx, inv2); err == nil || errors.Is(err, ledger.ErrPermanent) {
+		t.Fatalf("late answer: %v", err)
+	}
+	if n := len(f.emu.MutationsByInvoice("webwinkel-1043")); n != 1 {
+		t.Fatalf("%d mutations committed before the timeout", n)
+	}
+	f.book(inv2)
+	if n := len(f.emu.MutationsByInvoice("webwinkel-1043")); n != 1 || f.emu.MutationCount() != 2 {
+		t.Errorf("%d mutations of the invoice, %d in all", n, f.emu.MutationCount())
+	}
+	f.reconciles(inv, inv2)
 }
 
+// TestRevokedToken: a revoked API token waits with ReasonUnauthorized
+// (the session it had ends too); a new one books.
 func TestRevokedToken(t *testing.T) {
 	f := start(t)
 	f.book(f.invoice("webwinkel", mixedOrder("1042", consumer())))
@@ -81,6 +109,9 @@ func TestRevokedToken(t *testing.T) {
 	f.noToken(err)
 }
 
+// TestSessionRenewal: a session is renewed before it expires, and once
+// when e-Boekhouden says it ended (SECURITY_010, or 401 /
+// API_SESSION_004 in the other reading).
 func TestSessionRenewal(t *testing.T) {
 	f := start(t)
 	f.emu.SetLifetime(10 * time.Minute)
@@ -128,6 +159,9 @@ func TestSessionRenewal(t *testing.T) {
 	}
 }
 
+// TestPeriodClosed: a closed period waits with ReasonPeriodLocked and the
+// date, by the owner (MUT_005) or the accountant (SECURITY_007, a 403
+// that is no session problem).
 func TestPeriodClosed(t *testing.T) {
 	for _, acct := range []bool{false, true} {
 		f := start(t)
@@ -148,6 +182,9 @@ func TestPeriodClosed(t *testing.T) {
 	}
 }
 
+// TestRefused: a mutation e-Boekhouden refuses for its content is
+// permanent, with the code and title; a ledger or VAT code of the mapping
+// it refuses waits for the mapping, naming the case.
 func TestRefused(t *testing.T) {
 	f := start(t)
 	f.emu.SetMaxInvoiceNumber(10)
@@ -178,6 +215,8 @@ func TestRefused(t *testing.T) {
 	}
 }
 
+// TestUnmapped: a case without a VAT code or account waits before
+// anything is sent.
 func TestUnmapped(t *testing.T) {
 	f := start(t)
 	n := f.emu.Requests()
@@ -216,18 +255,32 @@ func TestUnmapped(t *testing.T) {
 	}
 }
 
+// TestRateLimited: a 429 (e-Boekhouden documents no limit, but answers
+// one all the same) waits until Retry-After, not a failure.
 func TestRateLimited(t *testing.T) {
 	f := start(t)
 	inv := f.invoice("webwinkel", mixedOrder("1042", consumer()))
-	f.emu.Inject(ebemu.Fault{Method: "POST", Path: "/v1/mutation", Err: &ebemu.Error{Type: "validation", Title: "Too many requests", Status: 429}})
+	f.emu.Inject(ebemu.Fault{Method: "POST", Path: "/v1/mutation", Header: http.Header{"Retry-After": {"120"}},
+		Err: &ebemu.Error{Type: "validation", Title: "Too many requests", Status: 429}})
 	_, err := f.l.Book(f.ctx, inv)
 	until, ok := ledger.RetryAt(err)
-	if !ok || !until.Equal(f.clk.Now().Add(time.Minute)) || errors.Is(err, ledger.ErrPermanent) {
+	if !ok || !until.Equal(f.clk.Now().Add(2*time.Minute)) || errors.Is(err, ledger.ErrPermanent) {
 		t.Fatalf("429: %v (until %v)", err, until)
 	}
+	// Without Retry-After: a minute.
+	f.emu.Inject(ebemu.Fault{Method: "POST", Path: "/v1/mutation", Err: &ebemu.Error{Type: "validation", Title: "Too many requests", Status: 429}})
+	_, err = f.l.Book(f.ctx, inv)
+	if until, ok := ledger.RetryAt(err); !ok || !until.Equal(f.clk.Now().Add(time.Minute)) {
+		t.Fatalf("429 without Retry-After: %v (until %v)", err, until)
+	}
 	f.book(inv)
+	if f.emu.MutationCount() != 1 {
+		t.Errorf("%d mutations", f.emu.MutationCount())
+	}
 }
 
+// TestTokensNeverShown: no API or session token in an error, the journal
+// or what a ledger prints.
 func TestTokensNeverShown(t *testing.T) {
 	f := start(t)
 	f.book(f.invoice("webwinkel", mixedOrder("1042", consumer())))

@@ -211,6 +211,28 @@ func (s *slowTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return s.next.RoundTrip(r)
 }
 
+// lateAnswer passes the requests to path on at once and holds their
+// answers back by delay: e-Boekhouden commits, the client times out.
+type lateAnswer struct {
+	next  http.RoundTripper
+	path  string
+	delay time.Duration
+}
+
+func (s *lateAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := s.next.RoundTrip(r)
+	if err != nil || r.URL.Path != s.path {
+		return resp, err
+	}
+	select {
+	case <-time.After(s.delay):
+		return resp, nil
+	case <-r.Context().Done():
+		resp.Body.Close()
+		return nil, r.Context().Err()
+	}
+}
+
 func newClient(rt http.RoundTripper, timeout time.Duration) *http.Client {
 	return &http.Client{Transport: rt, Timeout: timeout}
 }

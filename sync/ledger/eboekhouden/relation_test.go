@@ -15,6 +15,8 @@ import (
 	"github.com/orderbrug/orderbrug/sync/order"
 )
 
+// TestBusinessRelation: a company with a VAT number and a KvK number is a
+// relation of type B with both; a KvK that is not numeric is left out.
 func TestBusinessRelation(t *testing.T) {
 	f := start(t)
 	buyer := order.Party{Name: "Piet de Vries", Company: "De Vries Horeca B.V.", Email: "inkoop@devries.example",
@@ -33,6 +35,8 @@ func TestBusinessRelation(t *testing.T) {
 	}
 }
 
+// TestRelationOnce: one relation per customer across two shops, a lost
+// answer on its create, and a relation that was there before by e-mail.
 func TestRelationOnce(t *testing.T) {
 	f := start(t)
 	f.emu.LoseNext("POST", "/v1/relation", 1)
@@ -88,6 +92,8 @@ func TestRelationOnce(t *testing.T) {
 	}
 }
 
+// TestRelationGone: a relation the journal has but e-Boekhouden no longer
+// knows (MUT_013) is forgotten and made again, once.
 func TestRelationGone(t *testing.T) {
 	f := start(t)
 	f.book(f.invoice("webwinkel", mixedOrder("1042", consumer())))
@@ -116,6 +122,9 @@ func TestRelationGone(t *testing.T) {
 	}
 }
 
+// TestRelationCodeTaken: a create whose code exists (REL_049: another
+// shop's booking made it between the look-up and the create) reads the
+// relation of that code instead of failing or making a second.
 func TestRelationCodeTaken(t *testing.T) {
 	f := start(t)
 	made, err := f.emu.AddRelation(ebemu.Relation{Type: "P", Code: ledger.CustomerID(consumer()), Name: "Jan Jansen"})

@@ -13,6 +13,8 @@ import (
 	"github.com/orderbrug/orderbrug/sync/order"
 )
 
+// TestCreditNote: a refund is a mutation of type 2 with negative amounts,
+// its own invoice number, naming the invoice it corrects.
 func TestCreditNote(t *testing.T) {
 	f := start(t)
 	o := mixedOrder("1042", consumer())
@@ -42,6 +44,9 @@ func TestCreditNote(t *testing.T) {
 	}
 }
 
+// TestInExChoice: e-Boekhouden's VAT per row equals the shop's: the
+// shop's own price mode when it hits, the other when only that hits, a
+// row per line where one row misses, and a warning where nothing hits.
 func TestInExChoice(t *testing.T) {
 	mug := func(id string) order.Line { // 2.93 incl. 21 %: 2.42 + 0.51
 		return ln(order.Product, id, "Mok "+id, 1, 242, 51, order.RateHigh, order.Standard)
@@ -122,6 +127,8 @@ func TestInExChoice(t *testing.T) {
 	}
 }
 
+// TestReconcileCases: orders of every VAT case book rows whose totals per
+// VAT code are the shop's, to the cent.
 func TestReconcileCases(t *testing.T) {
 	f := start(t)
 	de := order.Party{Name: "Hans Müller", Company: "Müller GmbH", Email: "hans@mueller.example", VATID: "DE123456789",

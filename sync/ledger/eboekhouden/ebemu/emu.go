@@ -262,12 +262,13 @@ func (e *Emu) ExpireSessions() {
 // Fault is a failure to inject on the next Count requests (0: one) that
 // match Method and Path ("" matches any; a Path ending in "*" is a
 // prefix). Without Lose the request is answered with Err (default a 500)
-// and not carried out. With Lose the request is carried out (a mutation
+// and Header (Retry-After with a 429, say), and not carried out. With Lose the request is carried out (a mutation
 // is committed) and the connection is then dropped without an answer.
 type Fault struct {
 	Method, Path string
 	Count        int
 	Err          *Error
+	Header       http.Header
 	Lose         bool
 }
 
@@ -344,6 +345,9 @@ func (e *Emu) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		er := f.Err
 		if er == nil {
 			er = &Error{Type: "validation", Code: "ERR_001", Title: "An unexpected error occurred", Status: http.StatusInternalServerError}
+		}
+		for k, v := range f.Header {
+			w.Header()[k] = v
 		}
 		writeError(w, er)
 		e.record(r, er.Status, false)
