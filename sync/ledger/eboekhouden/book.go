@@ -398,16 +398,21 @@ func invoiceNumber(inv order.Invoice) string {
 	return fit(inv.Shop, id, "-"+keyHash(inv.Key, 8))
 }
 
-// dropSlug leaves slug out of id where id repeats it ("dag-2026-03-02-
-// bakkerij" of the shop "bakkerij": "dag-2026-03-02"); id as it is when
-// that leaves nothing.
+// dropSlug leaves slug out of id where id repeats it as a part of its
+// own between dashes ("dag-2026-03-02-bakkerij" of the shop "bakkerij":
+// "dag-2026-03-02"; "1042-bakkerijen" stays); id as it is when that
+// leaves nothing.
 func dropSlug(id, slug string) string {
-	if slug == "" || !strings.Contains(id, slug) {
+	if slug == "" {
 		return id
 	}
-	s := strings.ReplaceAll(id, slug, "")
-	for strings.Contains(s, "--") {
-		s = strings.ReplaceAll(s, "--", "-")
+	s := "-" + id + "-"
+	for {
+		t := strings.ReplaceAll(s, "-"+slug+"-", "-")
+		if t == s {
+			break
+		}
+		s = t
 	}
 	if s = strings.Trim(s, "-"); s == "" {
 		return id

@@ -75,3 +75,18 @@ func TestLongInvoiceNumbers(t *testing.T) {
 	}
 	f.reconciles(invs...)
 }
+
+// TestDropSlug: only the slug as a part of its own is left out.
+func TestDropSlug(t *testing.T) {
+	for _, tc := range []struct{ id, slug, want string }{
+		{"dag-2026-03-02-bakkerij", "bakkerij", "dag-2026-03-02"},
+		{"dag-2026-03-02-bakkerij-Cchange-1", "bakkerij", "dag-2026-03-02-Cchange-1"},
+		{"1042-bakkerijen-C3", "bakkerij", "1042-bakkerijen-C3"},
+		{"debakkerij-7", "bakkerij", "debakkerij-7"},
+		{"bakkerij", "bakkerij", "bakkerij"},
+	} {
+		if got := dropSlug(tc.id, tc.slug); got != tc.want {
+			t.Errorf("dropSlug(%q, %q) = %q, want %q", tc.id, tc.slug, got, tc.want)
+		}
+	}
+}
