@@ -94,10 +94,13 @@ func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 // returns its id and warnings and sends nothing.
 //
 // Errors: an unmapped case is ReasonVATUnmapped or ReasonAccountUnmapped
-// (args case), a refused token ReasonUnauthorized, a closed period
-// ReasonPeriodLocked (args date); another refusal is permanent (with
-// e-Boekhouden's code and title); a 5xx, a timeout or a lost answer is a
-// plain transient error.
+// (args case; "debtor" without a debtor ledger), a refused token or
+// another security refusal ReasonUnauthorized (args code MODULE_001 for
+// the free trial's limit), a closed period ReasonPeriodLocked (args
+// date); a validation error with a code is permanent (with e-Boekhouden's
+// code and title), and so is every invoice number taken by another
+// invoice; a 5xx, a 404 or 408, an answer without a code, a timeout or a
+// lost answer is a plain transient error.
 func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Booked, error) {
 	key := "inv/" + inv.Key
 	e, ok, err := l.journal.Get(ctx, key)
