@@ -52,7 +52,10 @@ type mutation struct {
 // the mode, the shop's VAT per code (to check e-Boekhouden's against,
 // also after a restart), and the warnings.
 type journalData struct {
-	InExVat  string           `json:"inExVat,omitempty"`
+	InExVat string `json:"inExVat,omitempty"`
+	// Number is the invoice number the booking was sent under: its
+	// invoiceNumber, or altNumber when another invoice has that one.
+	Number   string           `json:"number,omitempty"`
 	Shop     []shopVAT        `json:"shop,omitempty"`
 	Warnings []ledger.Warning `json:"warnings,omitempty"`
 }
@@ -72,6 +75,22 @@ type shopVAT struct {
 // come as WarnVATDiffers beside it). Not one of ledger's codes yet.
 const WarnVATUnchecked = "ledger_vat_unchecked"
 
+// WarnNumberChanged is the warning of a booking booked under its
+// alternate invoice number because e-Boekhouden has its own number for
+// another invoice (args: number, the number it has now; taken, the one
+// another invoice has): the bookkeeper finds it under another number than
+// the shop's.
+const WarnNumberChanged = "ledger_number_changed"
+
+// numberWarning is the WarnNumberChanged warning of a booking booked
+// under number, nil when number is its own.
+func numberWarning(inv order.Invoice, number string) []ledger.Warning {
+	if number == "" || number == invoiceNumber(inv) {
+		return nil
+	}
+	return []ledger.Warning{{Code: WarnNumberChanged, Args: map[string]string{"number": number, "taken": invoiceNumber(inv)}}}
+}
+
 // Book books inv and returns the id of its mutation; see BookReport.
 func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 	b, err := l.BookReport(ctx, inv)
@@ -89,7 +108,8 @@ func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
 // booking's only when its description carries the booking's marker (see
 // marker; ours for one booked before the marker); another invoice's (a
 // reinstall, an order-number plugin restarted, one typed by hand) makes
-// the booking take its alternate number (altNumber), and when that is
+// the booking take its alternate number (altNumber), with a
+// WarnNumberChanged warning so the bookkeeper knows, and when that is
 // taken too the booking fails for good, saying so. A booking done before
 // returns its id and warnings and sends nothing.
 //
@@ -115,7 +135,7 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 		return ledger.Booked{Ref: e.Ref, Warnings: data.Warnings}, nil
 	}
 	if ok && e.State == ledger.StateCreated && e.Ref != "" {
-		return l.verified(ctx, key, e.Ref, data, nil)
+		return l.verified(ctx, inv, key, e.Ref, data, nil)
 	}
 	number := invoiceNumber(inv)
 	refused := map[string]bool{}
@@ -126,7 +146,7 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 			return ledger.Booked{}, err
 		}
 		if id != "" {
-			return l.verified(ctx, key, id, data, d)
+			return l.verified(ctx, inv, key, id, data, d)
 		}
 		if free == "" {
 			return ledger.Booked{}, taken(inv)
@@ -165,6 +185,7 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 			return ledger.Booked{}, err
 		}
 		mut := newMutation(inv, p, sign, debtor, rel, number)
+		data.Number = number
 		raw, _ := json.Marshal(data)
 		if err := l.journal.Put(ctx, key, ledger.Entry{State: ledger.StateSending, Data: string(raw)}); err != nil {
 			return ledger.Booked{}, err
@@ -181,7 +202,7 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 			if err := l.journal.Put(ctx, key, ledger.Entry{State: ledger.StateCreated, Ref: id, Data: string(raw)}); err != nil {
 				return ledger.Booked{}, err
 			}
-			return l.verified(ctx, key, id, data, nil)
+			return l.verified(ctx, inv, key, id, data, nil)
 		case err == nil:
 			return ledger.Booked{}, errors.New("e-Boekhouden: POST /v1/mutation: the answer has no id")
 		case ae != nil && (ae.Code == "MUT_019" || ae.Code == "MUT_020"):
@@ -194,7 +215,7 @@ func (l *Ledger) BookReport(ctx context.Context, inv order.Invoice) (ledger.Book
 				return ledger.Booked{}, ferr
 			}
 			if id != "" {
-				return l.verified(ctx, key, id, data, d)
+				return l.verified(ctx, inv, key, id, data, d)
 			}
 			if free == "" {
 				return ledger.Booked{}, taken(inv)
@@ -227,8 +248,15 @@ func taken(inv order.Invoice) error {
 // answer is lost or has no vat[], the booking is done all the same, with
 // the predicted warnings and a WarnVATUnchecked one: never silent. A
 // journal entry of before the check (no shop VAT) keeps its warnings.
-func (l *Ledger) verified(ctx context.Context, key, id string, data journalData, d *mutationDetail) (ledger.Booked, error) {
+//
+// A booking under its alternate number (the journal's number, or the one
+// e-Boekhouden shows) also gets a WarnNumberChanged warning.
+func (l *Ledger) verified(ctx context.Context, inv order.Invoice, key, id string, data journalData, d *mutationDetail) (ledger.Booked, error) {
+	if d != nil && d.InvoiceNumber != "" {
+		data.Number = d.InvoiceNumber
+	}
 	if len(data.Shop) == 0 {
+		data.Warnings = withNumber(data.Warnings, inv, data.Number)
 		return l.done(ctx, key, id, data)
 	}
 	if d == nil {
@@ -237,8 +265,11 @@ func (l *Ledger) verified(ctx context.Context, key, id string, data journalData,
 			d = &got
 		}
 	}
+	if d != nil && d.InvoiceNumber != "" {
+		data.Number = d.InvoiceNumber
+	}
 	if d != nil && d.VAT != nil {
-		data.Warnings = compareVAT(d.VAT, data.Shop)
+		data.Warnings = withNumber(compareVAT(d.VAT, data.Shop), inv, data.Number)
 		return l.done(ctx, key, id, data)
 	}
 	codes := make([]string, len(data.Shop))
@@ -246,7 +277,19 @@ func (l *Ledger) verified(ctx context.Context, key, id string, data journalData,
 		codes[i] = s.Code
 	}
 	data.Warnings = append(data.Warnings, ledger.Warning{Code: WarnVATUnchecked, Args: map[string]string{"vat_codes": strings.Join(codes, ",")}})
+	data.Warnings = withNumber(data.Warnings, inv, data.Number)
 	return l.done(ctx, key, id, data)
+}
+
+// withNumber is ws with the WarnNumberChanged warning of number (once).
+func withNumber(ws []ledger.Warning, inv order.Invoice, number string) []ledger.Warning {
+	out := ws[:0:0]
+	for _, w := range ws {
+		if w.Code != WarnNumberChanged {
+			out = append(out, w)
+		}
+	}
+	return append(out, numberWarning(inv, number)...)
 }
 
 // compareVAT is a WarnVATDiffers warning per code whose VAT in got
@@ -525,12 +568,13 @@ func (l *Ledger) findMutations(ctx context.Context, n string) ([]int64, error) {
 // mutationDetail is GET /v1/mutation/{id} (APIS.md §4.2), the fields the
 // ledger reads.
 type mutationDetail struct {
-	ID          int64  `json:"id"`
-	Type        int    `json:"type"`
-	Description string `json:"description"`
-	RelationID  int64  `json:"relationId"`
-	InExVat     string `json:"inExVat"`
-	Rows        []struct {
+	ID            int64  `json:"id"`
+	InvoiceNumber string `json:"invoiceNumber"`
+	Type          int    `json:"type"`
+	Description   string `json:"description"`
+	RelationID    int64  `json:"relationId"`
+	InExVat       string `json:"inExVat"`
+	Rows          []struct {
 		Amount float64 `json:"amount"`
 	} `json:"rows"`
 	VAT []vatLine `json:"vat"`

@@ -32,7 +32,12 @@ func TestNumberTakenByAnother(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := f.book(inv)
+		// (Its warning that the number changed: TestNumberChangedWarns.)
+		b, err := f.l.BookReport(f.ctx, inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := f.mutation(b.Ref)
 		if m.ID == hand || m.InvoiceNumber != altNumber(inv) || !strings.Contains(m.Description, marker(inv.Key)) {
 			t.Fatalf("booked as %d %q %q (the other invoice is %d)", m.ID, m.InvoiceNumber, m.Description, hand)
 		}
@@ -119,4 +124,68 @@ func TestNumberTakenByAnother(t *testing.T) {
 			t.Errorf("booked before: %s %v, want %d; %d mutations", ref, err, id, f.emu.MutationCount())
 		}
 	})
+}
+
+// TestNumberChangedWarns: a booking booked under its alternate number
+// (another invoice has its own) says so: a ledger_number_changed warning
+// naming the number it has and the one taken, kept for a booking done
+// before, and on a retry that finds it under the alternate number. A
+// booking under its own number has no such warning.
+func TestNumberChangedWarns(t *testing.T) {
+	f := start(t)
+	inv := f.invoice("webwinkel", mixedOrder("1042", consumer()))
+	other, err := f.emu.AddRelation(ebemu.Relation{Type: "P", Code: "K9", Name: "Iemand anders"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deb, _ := f.emu.LedgerByCode("1300")
+	omzet, _ := f.emu.LedgerByCode("8000")
+	if _, err := f.emu.Book(ebemu.Mutation{Type: ebemu.InvoiceSent, Date: "2026-02-27", Description: "Kassa", LedgerID: deb.ID,
+		RelationID: other.ID, InExVat: "IN", InvoiceNumber: "webwinkel-1042",
+		Rows: []ebemu.MutationRow{{LedgerID: omzet.ID, VATCode: "HOOG_VERK_21", Amount: 12.10}}}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"number": altNumber(inv), "taken": "webwinkel-1042"}
+	changed := func(what string, ws []ledger.Warning) {
+		t.Helper()
+		n := 0
+		for _, w := range ws {
+			if w.Code == WarnNumberChanged {
+				n++
+				if w.Args["number"] != want["number"] || w.Args["taken"] != want["taken"] {
+					t.Errorf("%s: warning args %v, want %v", what, w.Args, want)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d %s warnings in %+v, want 1", what, n, WarnNumberChanged, ws)
+		}
+	}
+	b, err := f.l.BookReport(f.ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed("booked", b.Warnings)
+	again, err := f.l.BookReport(f.ctx, inv)
+	if err != nil || again.Ref != b.Ref {
+		t.Fatalf("again: %+v %v", again, err)
+	}
+	changed("done before", again.Warnings)
+	// Another journal: the retry finds it under the alternate number.
+	f.journal = f.st.Journal("eboekhouden/fresh")
+	found, err := f.newLedger(apiToken).BookReport(f.ctx, inv)
+	if err != nil || found.Ref != b.Ref {
+		t.Fatalf("found: %+v %v", found, err)
+	}
+	changed("found", found.Warnings)
+
+	own, err := f.l.BookReport(f.ctx, f.invoice("webwinkel", mixedOrder("1043", consumer())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range own.Warnings {
+		if w.Code == WarnNumberChanged {
+			t.Errorf("a booking under its own number warns: %+v", w)
+		}
+	}
 }
