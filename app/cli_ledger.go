@@ -306,8 +306,12 @@ func (r *cmdline) ledgerStatusCmd() *cobra.Command {
 						fmt.Fprintf(w, "invoices go to the UBL folder %s\n", st.Dir)
 						return
 					}
-					fmt.Fprintf(w, "invoices go to %s, administration %s (%s), token set: %v, API %s\n",
-						st.Name, st.Account.Name, st.Account.ID, st.TokenSet, st.APIURL)
+					acc := st.Account.Name
+					if st.Account.ID != "" {
+						acc += " (" + st.Account.ID + ")"
+					}
+					fmt.Fprintf(w, "invoices go to %s, administration %s, token set: %v, API %s\n",
+						st.Name, strings.TrimSpace(acc), st.TokenSet, st.APIURL)
 					if st.UBLCopy {
 						fmt.Fprintf(w, "UBL copy in %s\n", st.Dir)
 					} else {

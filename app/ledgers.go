@@ -37,10 +37,9 @@ const (
 
 // OnlineSettings are the settings of one online ledger kind (no token).
 type OnlineSettings struct {
-	// Administration is the administration id; for a kind with one per
-	// token (e-Boekhouden) the id its Check gives, which scopes the
-	// journal only. AccountName is its name as the package showed it at
-	// connect.
+	// Administration is the administration id; "" for a kind with one
+	// per token (e-Boekhouden: its journal and mapping are the kind's).
+	// AccountName is its name as the package showed it at connect.
 	Administration string `json:"administration,omitempty"`
 	AccountName    string `json:"account_name,omitempty"`
 	// APIURL is the package's API root; "" is the real one.
@@ -128,7 +127,12 @@ func (s *Service) LedgerStatus(ctx context.Context) (LedgerStatus, error) {
 	if d, ok := ledgers.Lookup(ls.Kind); ok {
 		o := ls.Online[ls.Kind]
 		st.UBLCopy = !ls.NoCopy && ls.Dir != ""
-		st.Account = ledger.Account{ID: o.Administration, Name: o.AccountName}
+		st.Account = ledger.Account{Name: o.AccountName}
+		if d.NeedsAdministration {
+			// A kind with one administration per token has no id to
+			// show (settings of before kept a hash of the token there).
+			st.Account.ID = o.Administration
+		}
 		st.APIURL = o.APIURL
 		if st.APIURL == "" {
 			st.APIURL = d.DefaultURL
@@ -186,13 +190,36 @@ func (s *Service) mapping(ctx context.Context, kind, administration string) (led
 	return m.Mapping, nil
 }
 
-// onlineConfig is the Config of kind d with o's settings and token. The
-// journal is the administration's own: another administration starts
-// with an empty one.
+// onlineConfig is the Config of kind d with o's settings and token.
+//
+// The journal of a kind with several administrations per token
+// (Moneybird) is the administration's own: another administration starts
+// with an empty one, and its ids (contacts, invoices) are never looked up
+// in the wrong one. A kind with one administration per token
+// (e-Boekhouden) has one journal, "eboekhouden", whatever the token: a
+// renewed token reaches the same administration, and a journal of its own
+// would forget every relation and every booking on its way. Such a
+// package cannot tell a renewed token from one of another
+// administration, so a journal entry may be the other administration's:
+//   - a relation id: the package refuses it (MUT_013) and the ledger
+//     finds or makes the relation again;
+//   - a booking sent without an answer: looked up by its invoice number
+//     in the administration the token reaches now, and sent when absent;
+//   - a booking done (or created): it was booked, in the administration
+//     of that moment, and the outbox records it as booked either way. The
+//     engine books a key once: a done entry is read only when the outbox
+//     lost the answer of its own booking (a crash between the two), so it
+//     never skips a booking the administration of now should get but did
+//     not (booking it again would put it twice into the same
+//     administration, the usual case of a renewed token).
 func (s *Service) onlineConfig(d ledger.Descriptor, o OnlineSettings, token string) ledger.Config {
+	ns := d.Kind
+	if d.NeedsAdministration {
+		ns += "/" + o.Administration
+	}
 	cfg := ledger.Config{
 		APIURL: o.APIURL, Token: token, HTTP: s.http, Now: s.clock.Now,
-		Journal: s.store.Journal(d.Kind + "/" + o.Administration),
+		Journal: s.store.Journal(ns),
 		Mapping: func(ctx context.Context) (ledger.Mapping, error) { return s.mapping(ctx, d.Kind, mappingAdmin(d, o)) },
 	}
 	if d.NeedsAdministration {
@@ -392,7 +419,12 @@ func (s *Service) ConnectLedger(ctx context.Context, c LedgerConnect) (LedgerSta
 		return LedgerStatus{}, ledgerError(d, err)
 	}
 	o.AccountName = acc.Name
-	if acc.ID != "" {
+	switch {
+	case !d.NeedsAdministration:
+		// One administration per token: no id (an id made from the
+		// token would be its fingerprint).
+		o.Administration = ""
+	case acc.ID != "":
 		o.Administration = acc.ID
 	}
 	defaults, err := l.Defaults(ctx)
@@ -430,7 +462,11 @@ func (s *Service) ConnectLedger(ctx context.Context, c LedgerConnect) (LedgerSta
 	if err := s.store.SetSetting(ctx, keyLedger, ls); err != nil {
 		return LedgerStatus{}, err
 	}
-	s.log.Info("ledger connected", "kind", d.Kind, "administration", o.Administration)
+	if d.NeedsAdministration {
+		s.log.Info("ledger connected", "kind", d.Kind, "administration", o.Administration)
+	} else {
+		s.log.Info("ledger connected", "kind", d.Kind)
+	}
 	if err := s.ledgerChanged(ctx); err != nil {
 		return LedgerStatus{}, err
 	}
@@ -482,6 +518,9 @@ func (s *Service) TestLedger(ctx context.Context) (ledger.Account, error) {
 	acc, err := l.Check(ctx)
 	if err != nil {
 		return acc, ledgerError(d, err)
+	}
+	if !d.NeedsAdministration {
+		acc.ID = ""
 	}
 	// A token that works again: bookings that waited for it go now.
 	return acc, s.settingsChanged(ctx, ledger.ReasonUnauthorized)

@@ -1,15 +1,19 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/engine"
 	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/eboekhouden/ebemu"
 	"github.com/orderbrug/orderbrug/sync/ledger/moneybird/mbemu"
 	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
@@ -161,4 +165,102 @@ func TestUnmappedCaseWaitsUntilMapped(t *testing.T) {
 			t.Errorf("%s booked %d times", inv.Reference, k)
 		}
 	}
+}
+
+// e-Boekhouden has one administration per token: a renewed token keeps
+// the journal ("eboekhouden", not one per token) and the mapping, and the
+// token's fingerprint is shown nowhere as the administration: not in the
+// status, the test, nor the log.
+func TestEBoekhoudenRenewedTokenKeepsItsJournal(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	svc, err := Open(ctx, Options{DataDir: filepath.Join(t.TempDir(), "data"), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	eb := ebemu.New("eb-tok-1")
+	srv := httptest.NewServer(eb)
+	defer srv.Close()
+	st, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "eboekhouden", Token: "eb-tok-1", APIURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Account.ID != "" || st.Account.Name != "e-Boekhouden" {
+		t.Errorf("connected: account %+v, want no id", st.Account)
+	}
+	_, l, err := svc.currentOnline(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Choices(ctx); err != nil {
+		t.Fatal(err)
+	}
+	inv := testInvoice(t, "1042")
+	first, err := l.Book(ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The token renewed: the same administration.
+	eb.SetAPIToken("eb-tok-2")
+	if st, err = svc.ConnectLedger(ctx, LedgerConnect{Kind: "eboekhouden", Token: "eb-tok-2"}); err != nil {
+		t.Fatal(err)
+	}
+	if st.Account.ID != "" {
+		t.Errorf("renewed: account %+v, want no id", st.Account)
+	}
+	if acc, err := svc.TestLedger(ctx); err != nil || acc.ID != "" {
+		t.Errorf("test: %+v %v", acc, err)
+	}
+	cfg := svc.onlineConfig(mustKind(t, "eboekhouden"), OnlineSettings{Administration: "old-hash"}, "eb-tok-2")
+	if e, ok, err := cfg.Journal.Get(ctx, "inv/"+inv.Key); err != nil || !ok || e.Ref != first {
+		t.Errorf("the renewed token's journal lacks the booking of the first: %+v %v %v", e, ok, err)
+	}
+	var nss []string
+	rows, err := svc.store.DB().QueryContext(ctx, `SELECT DISTINCT ns FROM ledger_journal`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var ns string
+		rows.Scan(&ns)
+		nss = append(nss, ns)
+	}
+	rows.Close()
+	if len(nss) != 1 || nss[0] != "eboekhouden" {
+		t.Errorf("journal namespaces %v, want [eboekhouden]", nss)
+	}
+	if strings.Contains(logs.String(), "administration=") {
+		t.Errorf("the log names an administration for e-Boekhouden:\n%s", logs.String())
+	}
+}
+
+func mustKind(t *testing.T, kind string) ledger.Descriptor {
+	t.Helper()
+	d, ok := ledgers.Lookup(kind)
+	if !ok {
+		t.Fatalf("no ledger kind %s", kind)
+	}
+	return d
+}
+
+// testInvoice is a paid Dutch order of one 21% product as an invoice of
+// shop "koffiebar".
+func testInvoice(t *testing.T, number string) order.Invoice {
+	t.Helper()
+	o := order.Order{Source: order.WooCommerce, ID: number, Number: number, Status: "completed", Currency: "EUR",
+		Created: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC), CreatedLocal: "2026-03-02T10:30:00",
+		Paid: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), PricesIncludeTax: true,
+		Buyer: order.Party{Name: "Jan Jansen", Email: "jan@example.nl",
+			Address: order.Address{Street: "Kerkstraat 2", Postcode: "1012 AB", City: "Amsterdam", Country: "NL"}},
+		Lines: []order.Line{{Kind: order.Product, ID: "1", Name: "Koffiemok", Quantity: 2, Net: 1800, VAT: 378,
+			Rate: order.RateHigh, Category: order.Standard}},
+		Total: 2178, TotalTax: 378}
+	inv, err := order.NewInvoice(o, order.InvoiceOptions{Shop: "koffiebar", Key: "woocommerce/koffiebar/" + number + "/invoice",
+		Seller: order.Seller{Party: order.Party{Company: "Koffiebar B.V.", KvK: "12345678", VATID: "NL123456789B01",
+			Address: order.Address{Street: "Oudegracht 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}}, IBAN: "NL91ABNA0417164300"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
 }

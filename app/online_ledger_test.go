@@ -291,8 +291,13 @@ func TestLedgerEBoekhoudenCLI(t *testing.T) {
 	r.fails(2, "unknown flag: --administration", "", "ledger", "eboekhouden", "--token", "x", "--administration", "1")
 	r.ok(ebToken+"\n", "ledger", "eboekhouden", "--token", "-", "--api-url", apiURL)
 	st := r.status()
-	if st.Kind != "eboekhouden" || st.Name != "e-Boekhouden" || !st.TokenSet || st.APIURL != apiURL || st.Account.ID == "" {
+	// One administration per token: no id (not the token's fingerprint).
+	if st.Kind != "eboekhouden" || st.Name != "e-Boekhouden" || !st.TokenSet || st.APIURL != apiURL || st.Account.ID != "" ||
+		st.Account.Name != "e-Boekhouden" {
 		t.Errorf("status: %+v", st)
+	}
+	if text := r.ok("", "ledger", "status"); !strings.Contains(text, "administration e-Boekhouden, token set") {
+		t.Errorf("ledger status:\n%s", text)
 	}
 	vm := r.vatMap()
 	if vm.UsesTaxRates || len(vm.Choices.VATCodes) == 0 {

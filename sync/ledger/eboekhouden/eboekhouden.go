@@ -24,8 +24,6 @@ package eboekhouden
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -122,14 +120,6 @@ func (l *Ledger) String() string { return "e-Boekhouden at " + l.base }
 
 // GoString is String, so that %#v prints no token either.
 func (l *Ledger) GoString() string { return l.String() }
-
-// accountID is a stable id of the administration a token reaches, without
-// the token in it: e-Boekhouden names no administration id, so the app can
-// scope the journal by it (another token, another journal).
-func accountID(tok secret) string {
-	sum := sha256.Sum256([]byte("eboekhouden:" + string(tok)))
-	return hex.EncodeToString(sum[:6])
-}
 
 // secret is a token that never prints.
 type secret string

@@ -67,8 +67,10 @@ type ledgerItem struct {
 
 // Check starts a session and reads one ledger: the token works and reaches
 // an administration. e-Boekhouden names no administration, so the
-// account's Name is "e-Boekhouden" and its ID a hash of the token (never
-// the token): another token, another ID.
+// account's Name is "e-Boekhouden" and its ID is empty: a renewed token
+// reaches the same administration, and nothing may tell it from the old
+// one (an ID made from the token would be the token's fingerprint, and
+// would give the renewed token another journal).
 func (l *Ledger) Check(ctx context.Context) (ledger.Account, error) {
 	var page struct {
 		Items []ledgerItem `json:"items"`
@@ -76,7 +78,7 @@ func (l *Ledger) Check(ctx context.Context) (ledger.Account, error) {
 	if err := l.call(ctx, http.MethodGet, "/v1/ledger", url.Values{"limit": {"1"}}, nil, &page); err != nil {
 		return ledger.Account{}, err
 	}
-	return ledger.Account{ID: accountID(l.token), Name: "e-Boekhouden"}, nil
+	return ledger.Account{Name: "e-Boekhouden"}, nil
 }
 
 // revenueLedgers are the ledgers of category VW (profit and loss), by code.

@@ -69,7 +69,7 @@ func TestCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if acct.Name != "e-Boekhouden" || len(acct.ID) != 12 || strings.Contains(acct.ID, apiToken) {
+	if acct.Name != "e-Boekhouden" || acct.ID != "" {
 		t.Errorf("account %+v", acct)
 	}
 	other, err := f.newLedger("another-token").Check(f.ctx)
@@ -80,9 +80,6 @@ func TestCheck(t *testing.T) {
 		t.Errorf("unknown token: %v, want %s", err, ledger.ReasonUnauthorized)
 	}
 	f.noToken(err)
-	if f.newLedger(apiToken+"x").token == f.l.token || accountID("a") == accountID("b") {
-		t.Error("account ids do not tell tokens apart")
-	}
 	if n := f.emu.SessionsCreated(); n != 1 { // Defaults' session, reused by Check
 		t.Errorf("sessions %d, want 1", n)
 	}
