@@ -36,6 +36,10 @@ type Attention struct {
 // until someone acts. Orders parked for their status are not in the list:
 // they wait on the shop, not on a person.
 func (a Attention) BookingWaits() bool {
+	if a.Reason == ledger.ReasonUnreachable {
+		// Waits on time: the package answers again, Orderbrug retries.
+		return false
+	}
 	return a.State == Queued || a.State == Failed || a.State == Booked ||
 		a.Reason == engine.ReasonCurrency
 }
@@ -43,13 +47,13 @@ func (a Attention) BookingWaits() bool {
 // ownerWaits are the reasons, per state, for which an order waits on a
 // person; every failed order does too.
 var ownerWaits = map[store.State][]string{
-	// ledger_unavailable: the invoice folder is not writable (a removed
-	// USB stick, permissions, a full disk); every booking waits until a
-	// person fixes it, so it is not left to the activity list.
 	// The online ledgers': a refused token, a VAT case or account not
-	// mapped, a closed period. (A rate limit waits on time, not on a
-	// person.)
-	store.Queued: {engine.ReasonSellerIncomplete, engine.ReasonNoLedger, engine.ReasonLedgerUnavailable,
+	// mapped, a closed period. A rate limit and a package that does not
+	// answer (ledger_unreachable: a 5xx, a timeout) wait on time, not on
+	// a person. ledger_unavailable (the invoice folder or the UBL copy's
+	// cannot be written) is a person's only once it has lasted: see
+	// unavailableAttempts.
+	store.Queued: {engine.ReasonSellerIncomplete, engine.ReasonNoLedger,
 		ledger.ReasonUnauthorized, ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped, ledger.ReasonPeriodLocked},
 	store.Parked: {engine.ReasonCurrency},
 	store.Booked: {engine.ReasonCreditFailed},
@@ -64,8 +68,28 @@ func (s *Service) Attention(ctx context.Context) ([]Attention, error) {
 
 func (s *Service) attention(ctx context.Context, shopID int64) ([]Attention, error) {
 	rcs, err := s.store.OwnerWaits(ctx, shopID, ownerWaits)
-	if err != nil || len(rcs) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	long, err := s.longUnavailable(ctx, shopID)
+	if err != nil {
+		return nil, err
+	}
+	if len(long) > 0 {
+		rcs = append(rcs, long...)
+		sort.SliceStable(rcs, func(i, j int) bool {
+			a, b := rcs[i], rcs[j]
+			if a.ShopID != b.ShopID {
+				return a.ShopID < b.ShopID
+			}
+			if a.State != b.State {
+				return a.State < b.State
+			}
+			return a.Reason < b.Reason
+		})
+	}
+	if len(rcs) == 0 {
+		return nil, nil
 	}
 	names := map[int64]string{}
 	var sellerArgs map[string]string
@@ -99,6 +123,38 @@ func (s *Service) attention(ctx context.Context, shopID int64) ([]Attention, err
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// unavailableAttempts is when a booking the ledger could not take
+// (ledger_unavailable: the invoice folder, or the UBL copy's, cannot be
+// written: a removed USB stick, a network share away, permissions, a full
+// disk) waits on a person: after this many attempts. With the engine's
+// backoff (1, 2, 4 ... minutes) the seventh comes after 63 minutes of
+// failing: a share that is back within the hour is no one's matter, and
+// cron's sync does not exit 3 for it; a folder away for longer is.
+const unavailableAttempts = 7
+
+// longUnavailable counts, per shop (all for shopID 0), the queued orders
+// whose booking waits with ledger_unavailable and has failed
+// unavailableAttempts times or more.
+func (s *Service) longUnavailable(ctx context.Context, shopID int64) ([]store.ReasonCount, error) {
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT o.shop_id, MAX(o.reason_arg), COUNT(DISTINCT o.ext_id) FROM orders o
+		JOIN outbox b ON b.shop_id = o.shop_id AND b.ext_id = o.ext_id
+		WHERE (? = 0 OR o.shop_id = ?) AND o.state = 'queued' AND o.reason = ? AND b.state = 'pending' AND b.attempts >= ?
+		GROUP BY o.shop_id ORDER BY o.shop_id`, shopID, shopID, engine.ReasonLedgerUnavailable, unavailableAttempts)
+	if err != nil {
+		return nil, fmt.Errorf("bookings the ledger cannot take: %w", err)
+	}
+	defer rows.Close()
+	var out []store.ReasonCount
+	for rows.Next() {
+		rc := store.ReasonCount{State: store.Queued, Reason: engine.ReasonLedgerUnavailable}
+		if err := rows.Scan(&rc.ShopID, &rc.Arg, &rc.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, rc)
+	}
+	return out, rows.Err()
 }
 
 // sellerMissing is the seller details missing and malformed now, as the
@@ -222,6 +278,10 @@ func AttentionLines(att []Attention) []string {
 			}
 		case engine.ReasonNoLedger:
 			why = "wait for a ledger (orderbrug ledger ubl --dir DIR)"
+		case engine.ReasonLedgerUnavailable:
+			why = "wait: the invoice folder cannot be written, for over an hour now; Orderbrug retries (check the folder: orderbrug ledger status)"
+		case ledger.ReasonUnreachable:
+			why = plural(a.Count, "waits", "wait") + " for the ledger to be reachable; Orderbrug retries"
 		case ledger.ReasonUnauthorized:
 			why = "wait: the accounting package refuses the token (orderbrug ledger status; connect again with --token -)"
 		case ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped:

@@ -37,7 +37,8 @@ func syncWith(ctx context.Context, p printer, svc *Service, shop string) error {
 			fmt.Fprintf(w, "%s: %d orders seen, %d new, %d changed\n", p.Shop, p.Seen, p.New, p.Changed)
 		}
 		b := res.Booked
-		fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s%s\n", b.Booked, b.Failed, b.Retrying, rateNote(b), waitingNote(res.Attention))
+		fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s%s%s\n", b.Booked, b.Failed, b.Retrying, rateNote(b),
+			unreachableNote(ctx, svc), waitingNote(res.Attention))
 		printAttention(w, res.Attention)
 	}); perr != nil {
 		return perr
@@ -99,7 +100,8 @@ func recheckWith(ctx context.Context, w io.Writer, svc *Service) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s%s\n", b.Booked, b.Failed, b.Retrying, rateNote(b), waitingNote(att))
+	fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s%s%s\n", b.Booked, b.Failed, b.Retrying, rateNote(b),
+		unreachableNote(ctx, svc), waitingNote(att))
 	printAttention(w, att)
 	return waitingError(att)
 }
@@ -111,4 +113,15 @@ func rateNote(b engine.BookResult) string {
 		return ""
 	}
 	return fmt.Sprintf(", %d waiting for the ledger's rate limit (orderbrug ledger status)", b.Waiting)
+}
+
+// unreachableNote says how many bookings wait for the online ledger to
+// answer again (a 5xx, a timeout: "" for none): Orderbrug retries them on
+// its own, so they are no one's matter and sync exits 0 for them.
+func unreachableNote(ctx context.Context, svc *Service) string {
+	w, err := svc.LedgerUnreachable(ctx)
+	if err != nil || w.Count == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d %s for the ledger to be reachable; Orderbrug retries", w.Count, plural(w.Count, "booking waits", "bookings wait"))
 }

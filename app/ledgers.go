@@ -19,6 +19,7 @@ import (
 	"github.com/orderbrug/orderbrug/sync/ledger/eboekhouden"
 	"github.com/orderbrug/orderbrug/sync/ledger/moneybird"
 	"github.com/orderbrug/orderbrug/sync/ledger/ubl"
+	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
@@ -158,6 +159,17 @@ func (s *Service) LedgerWait(ctx context.Context) (LedgerWaiting, error) {
 	return LedgerWaiting{Count: w.Count, Next: w.Next}, nil
 }
 
+// LedgerUnreachable is how many bookings wait for the online ledger to
+// answer again (a 5xx, a timeout), and when the first is tried again:
+// Orderbrug retries them on its own.
+func (s *Service) LedgerUnreachable(ctx context.Context) (LedgerWaiting, error) {
+	w, err := s.store.WaitingFor(ctx, ledger.ReasonUnreachable)
+	if err != nil {
+		return LedgerWaiting{}, err
+	}
+	return LedgerWaiting{Count: w.Count, Next: w.Next}, nil
+}
+
 func (s *Service) ledgerToken(ctx context.Context, kind string) (string, error) {
 	var tok string
 	if err := s.store.GetSetting(ctx, keyLedgerToken+kind, &tok); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -265,15 +277,51 @@ func (s *Service) onlineLedger(ctx context.Context, ls LedgerSettings) (ledger.L
 	if s.online != nil && s.onlineKey == key {
 		return s.online, nil
 	}
-	l, err := d.New(s.onlineConfig(d, o, tok))
+	online, err := d.New(s.onlineConfig(d, o, tok))
 	if err != nil {
 		return nil, err
 	}
+	l := ledger.Online(unreachable{online})
 	if copyDir != "" {
 		l = ledger.WithCopy(l, s.ublLocked(copyDir))
 	}
 	s.online, s.onlineKey = l, key
 	return l, nil
+}
+
+// unreachable is an online ledger whose plain transient errors (a 5xx, a
+// timeout, a lost answer: the package will answer again) carry
+// ledger.ReasonUnreachable, so that its bookings wait on time, not on a
+// person, and cron's sync does not exit 3 for them. A refusal with a
+// reason of its own, a rate limit and a permanent error pass as they are;
+// so does the UBL copy's error, made outside (WithCopy): a folder that
+// cannot be written stays ledger_unavailable.
+type unreachable struct{ ledger.Online }
+
+func (u unreachable) Book(ctx context.Context, inv order.Invoice) (string, error) {
+	b, err := u.BookReport(ctx, inv)
+	return b.Ref, err
+}
+
+func (u unreachable) BookReport(ctx context.Context, inv order.Invoice) (ledger.Booked, error) {
+	var b ledger.Booked
+	var err error
+	if r, ok := u.Online.(ledger.Reporter); ok {
+		b, err = r.BookReport(ctx, inv)
+	} else {
+		b.Ref, err = u.Online.Book(ctx, inv)
+	}
+	return b, unreachableError(err)
+}
+
+// unreachableError is err with ReasonUnreachable where it is a plain
+// transient error of the package.
+func unreachableError(err error) error {
+	var re *ledger.ReasonError
+	if _, limited := ledger.RetryAt(err); err == nil || limited || errors.Is(err, ledger.ErrPermanent) || errors.As(err, &re) {
+		return err
+	}
+	return ledger.WithReason(ledger.ReasonUnreachable, nil, err)
 }
 
 // ublLocked is the ubl ledger of dir (ledgerMu held).
@@ -479,8 +527,8 @@ func (s *Service) ledgerChanged(ctx context.Context) error {
 	s.ledgerMu.Lock()
 	s.online, s.onlineKey = nil, ""
 	s.ledgerMu.Unlock()
-	return s.settingsChanged(ctx, engine.ReasonNoLedger, engine.ReasonLedgerUnavailable, ledger.ReasonUnauthorized,
-		ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped)
+	return s.settingsChanged(ctx, engine.ReasonNoLedger, engine.ReasonLedgerUnavailable, ledger.ReasonUnreachable,
+		ledger.ReasonUnauthorized, ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped)
 }
 
 // currentOnline is the online ledger of the settings, made afresh (not

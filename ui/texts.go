@@ -29,7 +29,7 @@ var reasonCodes = []string{app.ReasonNotForwarded, app.ReasonCheckoutDraft, app.
 	order.ReasonNegativeTotal, order.ReasonSellerIncomplete, order.ReasonInvoiceInvalid,
 	// The online ledgers'.
 	ledger.ReasonRateLimited, ledger.ReasonUnauthorized, ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped,
-	ledger.ReasonPeriodLocked}
+	ledger.ReasonPeriodLocked, ledger.ReasonUnreachable}
 
 // moneyArgs are the figures of reason codes that are amounts ("137.54").
 var moneyArgs = []string{"got", "want", "diff", "total", "refunded", "invoiced", "taxable", "amount"}

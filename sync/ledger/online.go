@@ -152,6 +152,12 @@ const (
 	// ReasonPeriodLocked: the package's period of the invoice date is
 	// closed; a person must open it (args: date).
 	ReasonPeriodLocked = "ledger_period_locked"
+	// ReasonUnreachable: the package gave no usable answer (a 5xx, a
+	// timeout, a lost answer); the booking is retried with backoff and
+	// waits on time, not on a person (unlike the engine's
+	// ledger_unavailable, the folder that cannot be written). The app
+	// gives a package's plain transient errors this reason.
+	ReasonUnreachable = "ledger_unreachable"
 )
 
 // ReasonError is a transient failure with a reason a person can act on:
