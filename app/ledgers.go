@@ -102,6 +102,9 @@ type LedgerStatus struct {
 	// UBLCopy: beside an online ledger, every booking is also written
 	// into Dir (only when Dir is set).
 	UBLCopy bool `json:"ubl_copy"`
+	// CopyOn is the copy's setting whatever the kind: what a connect
+	// keeps when it is not told (the GUI's check before connecting).
+	CopyOn bool `json:"-"`
 	// Account is the administration the online ledger books into.
 	Account  ledger.Account `json:"account"`
 	APIURL   string         `json:"api_url"`
@@ -124,7 +127,7 @@ func (s *Service) LedgerStatus(ctx context.Context) (LedgerStatus, error) {
 	if err != nil {
 		return LedgerStatus{}, err
 	}
-	st := LedgerStatus{Kind: ls.Kind, Name: ledgerName(ls.Kind), Dir: ls.Dir}
+	st := LedgerStatus{Kind: ls.Kind, Name: ledgerName(ls.Kind), Dir: ls.Dir, CopyOn: !ls.NoCopy}
 	if d, ok := ledgers.Lookup(ls.Kind); ok {
 		o := ls.Online[ls.Kind]
 		st.UBLCopy = !ls.NoCopy && ls.Dir != ""
@@ -360,6 +363,11 @@ type LedgerConnect struct {
 	// APIURL is the API root; "" the one connected to before, else the
 	// real one (give the real one to go back to it).
 	APIURL string
+	// Copy turns the UBL copy beside the online ledger on or off with the
+	// connect; nil keeps the setting (on unless turned off before). On
+	// needs a folder (Dir) to write into: without one there is no copy
+	// until a folder is set.
+	Copy *bool
 }
 
 // onlineAdministration is the administration kind was connected to ("" for
@@ -497,6 +505,9 @@ func (s *Service) ConnectLedger(ctx context.Context, c LedgerConnect) (LedgerSta
 		return LedgerStatus{}, err
 	}
 	ls.Kind = d.Kind
+	if c.Copy != nil {
+		ls.NoCopy = !*c.Copy
+	}
 	if ls.Online == nil {
 		ls.Online = map[string]OnlineSettings{}
 	}

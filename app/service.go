@@ -245,8 +245,9 @@ type LedgerSettings struct {
 	// folder of its UBL copy.
 	Dir string `json:"dir"`
 	// NoCopy turns the UBL copy beside an online ledger off. Stored as the
-	// negation so that settings from before the online ledgers, and a new
-	// connect, have the copy on.
+	// negation so that settings from before the online ledgers have the
+	// copy on. A connect keeps it unless LedgerConnect.Copy says otherwise
+	// (the GUI's check); a new folder (SetUBLDir) turns the copy on.
 	NoCopy bool `json:"no_ubl_copy,omitempty"`
 	// Online are the settings of each online kind, kept when another
 	// ledger is chosen.

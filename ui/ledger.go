@@ -273,7 +273,13 @@ func (p *booksPanel) layout() {
 	p.dirCard.SetSubTitle(lang.L("books.copy.hint"))
 	p.copyOn.Show()
 	p.quiet = true
-	p.copyOn.SetChecked(connected && p.st.UBLCopy || !connected)
+	if connected {
+		p.copyOn.SetChecked(p.st.UBLCopy)
+	} else {
+		// What the connect will do: the setting, on unless turned off
+		// before (ledger ubl --off); the check changes it at connect.
+		p.copyOn.SetChecked(p.st.CopyOn)
+	}
 	p.quiet = false
 	if connected {
 		p.vatCard.Show()
@@ -405,10 +411,12 @@ func (p *booksPanel) setAccounts(accs []ledger.Account) {
 // connect tests the token and makes the online ledger the ledger.
 func (p *booksPanel) connect() {
 	c := p.connectInput()
-	// The UBL copy is on by default: with no folder set yet, the one
-	// proposed becomes the copy's (unless the check was taken off).
+	// The UBL copy as the check shows it: on or off with the connect; on
+	// with no folder set yet, the one proposed becomes the copy's.
+	on := p.copyOn.Checked
+	c.Copy = &on
 	copyDir := ""
-	if p.copyOn.Checked && p.st.Dir == "" {
+	if on && p.st.Dir == "" {
 		copyDir = strings.TrimSpace(p.dir.Text)
 	}
 	p.connectBtn.Disable()
@@ -520,8 +528,7 @@ func (p *booksPanel) saveDir() {
 // setCopy turns the UBL copy beside the online ledger on or off.
 func (p *booksPanel) setCopy(on bool) {
 	if p.st.Kind != p.selected {
-		// Not connected yet: a new connect has the copy on; the check
-		// shows that.
+		// Not connected yet: the connect takes the check as it is then.
 		return
 	}
 	dir := strings.TrimSpace(p.dir.Text)

@@ -203,6 +203,65 @@ func TestBooksPanelConnectsMoneybird(t *testing.T) {
 	}
 }
 
+// TestBooksPanelCopyCheckBeforeConnecting: before Verbinden the UBL copy's
+// check shows what the connect will do and does it: taken off, the
+// connect has no copy; a copy turned off before (ledger ubl --off) shows
+// unticked, and ticking it turns the copy on with the connect.
+func TestBooksPanelCopyCheckBeforeConnecting(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t)
+	withShop(t, svc)
+	_, apiURL := newMoneybird(t)
+	u := newTestUI(t, svc, "nl")
+	u.tabs.SelectIndex(3)
+	u.config.tabs.SelectIndex(1)
+	p := u.config.books
+	// The folder is the ledger: it would become the copy's.
+	if err := svc.SetUBLDir(ctx, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	p.load()
+	u.bg.wait()
+	p.kindSel.SetSelected("Moneybird")
+	if !p.copyOn.Checked {
+		t.Fatal("a new connect: the copy is not shown on")
+	}
+	p.copyOn.SetChecked(false)
+	p.apiURL.SetText(apiURL)
+	p.token.SetText(mbToken)
+	test.Tap(p.connectBtn)
+	u.bg.wait()
+	if st, _ := svc.LedgerStatus(ctx); st.Kind != "moneybird" || st.UBLCopy || p.copyOn.Checked {
+		t.Fatalf("unticked before connecting: %+v, check %v (%q)", st, p.copyOn.Checked, p.onlineMsg.Text)
+	}
+
+	// The copy off, the folder the only ledger again: choosing Moneybird
+	// shows the copy off, as a connect would keep it.
+	dir := t.TempDir()
+	if err := svc.SetUBLDir(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SetUBLCopy(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.UseUBL(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.load()
+	u.bg.wait()
+	p.kindSel.SetSelected("Moneybird")
+	if p.copyOn.Checked {
+		t.Error("the copy turned off before shows on")
+	}
+	p.copyOn.SetChecked(true)
+	p.apiURL.SetText(apiURL)
+	test.Tap(p.connectBtn)
+	u.bg.wait()
+	if st, _ := svc.LedgerStatus(ctx); st.Kind != "moneybird" || !st.UBLCopy || st.Dir != dir || !p.copyOn.Checked {
+		t.Errorf("ticked before connecting: %+v, check %v (%q)", st, p.copyOn.Checked, p.onlineMsg.Text)
+	}
+}
+
 // TestBooksPanelEBoekhouden: e-Boekhouden has no administration to pick
 // and maps VAT codes.
 func TestBooksPanelEBoekhouden(t *testing.T) {
