@@ -504,6 +504,13 @@ func (s *Service) ConnectLedger(ctx context.Context, c LedgerConnect) (LedgerSta
 	if err != nil {
 		return LedgerStatus{}, err
 	}
+	prevTok, err := s.ledgerToken(ctx, d.Kind)
+	if err != nil {
+		return LedgerStatus{}, err
+	}
+	// Another kind, administration or token: a rate limit or a closed
+	// period was the old one's, so what waited for it goes at once.
+	other := ls.Kind != d.Kind || ls.Online[d.Kind].Administration != o.Administration || prevTok != tok
 	ls.Kind = d.Kind
 	if c.Copy != nil {
 		ls.NoCopy = !*c.Copy
@@ -528,6 +535,11 @@ func (s *Service) ConnectLedger(ctx context.Context, c LedgerConnect) (LedgerSta
 	}
 	if err := s.ledgerChanged(ctx); err != nil {
 		return LedgerStatus{}, err
+	}
+	if other {
+		if err := s.settingsChanged(ctx, ledger.ReasonRateLimited, ledger.ReasonPeriodLocked); err != nil {
+			return LedgerStatus{}, err
+		}
 	}
 	return s.LedgerStatus(ctx)
 }

@@ -569,6 +569,33 @@ func TestLedgerWaitsForTheRateLimit(t *testing.T) {
 	}
 }
 
+// TestLedgerNewTokenLiftsTheWait: bookings waiting for the rate limit
+// wait on when the copy's folder changes, and go at once with another
+// token (the limit was the old one's).
+func TestLedgerNewTokenLiftsTheWait(t *testing.T) {
+	r, _ := bookingSetup(t, 12)
+	mb, apiURL := newMoneybird(t)
+	r.ok(mbToken+"\n", "ledger", "moneybird", "--token", "-", "--api-url", apiURL)
+	mb.SetRateLimit(12, time.Hour)
+	r.run("", "sync")
+	st := r.status()
+	if st.Waiting.Count == 0 || !st.Waiting.Next.After(time.Now().Add(time.Minute)) {
+		t.Fatalf("nothing waits for the limit: %+v", st.Waiting)
+	}
+	// A setting that is not the package's: the wait stays.
+	r.ok("", "ledger", "ubl", "--dir", filepath.Join(t.TempDir(), "kopie"))
+	if w := r.status().Waiting; w.Count != st.Waiting.Count || !w.Next.Equal(st.Waiting.Next) {
+		t.Errorf("the copy's folder moved the wait: %+v, was %+v", w, st.Waiting)
+	}
+	const newToken = "mb-other-token-11111111111111111111"
+	mb.AddToken(newToken)
+	r.tokens = append(r.tokens, newToken)
+	r.ok(newToken+"\n", "ledger", "moneybird", "--token", "-")
+	if w := r.status().Waiting; w.Count != st.Waiting.Count || w.Next.After(time.Now()) {
+		t.Errorf("another token: the bookings still wait until %v (%d)", w.Next, w.Count)
+	}
+}
+
 // TestLedgerRevokedTokenWaitsThenBooksOnce: a revoked token makes the
 // bookings wait with that reason (sync exits 3 saying so); a new token
 // lets them go, each booked once.
