@@ -95,6 +95,11 @@ func (r *cmdline) ledgerConnectCmd(d ledger.Descriptor) *cobra.Command {
 		Short: "book into " + d.Name + ": tests the token, then fills the VAT mapping with " + d.Name + "'s defaults",
 		Args:  exactArgs(0, use),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a := strings.TrimRight(strings.TrimSpace(apiURL), "/"); a != "" {
+				if err := checkAPIURL(a); err != nil {
+					return usagef("ledger %s --api-url: %v", d.Kind, err)
+				}
+			}
 			tok, err := r.c.secretArg(token)
 			if err != nil {
 				return err

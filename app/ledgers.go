@@ -408,15 +408,37 @@ func (s *Service) connectConfig(ctx context.Context, c LedgerConnect) (ledger.De
 		}
 		apiURL = ls.Online[d.Kind].APIURL
 	} else {
-		u, err := url.Parse(apiURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return d, OnlineSettings{}, "", invalid("api_url", fmt.Errorf("%q is not an http(s) URL", apiURL))
+		if err := checkAPIURL(apiURL); err != nil {
+			return d, OnlineSettings{}, "", invalid("api_url", err)
 		}
 		if apiURL == d.DefaultURL {
 			apiURL = ""
 		}
 	}
 	return d, OnlineSettings{Administration: strings.TrimSpace(c.Administration), APIURL: apiURL}, tok, nil
+}
+
+// checkAPIURL refuses an API root that is not an https URL: the token
+// goes with every request, so plain http is only for this computer (an
+// emulator, a local proxy: localhost, 127.0.0.1, ::1).
+func checkAPIURL(apiURL string) error {
+	u, err := url.Parse(apiURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%q is not an https URL", apiURL)
+	}
+	if u.Scheme == "http" && !loopback(u.Hostname()) {
+		return fmt.Errorf("%q is plain http: the token would cross the network readable; use https (http only for this computer: localhost, 127.0.0.1)", apiURL)
+	}
+	return nil
+}
+
+// loopback says whether host is this computer.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // LedgerAdministrations lists what the token reaches (for the

@@ -214,6 +214,11 @@ func TestLedgerMoneybirdCLI(t *testing.T) {
 	mb, apiURL := newMoneybird(t)
 	r := ledgerRun{t: t, dir: filepath.Join(t.TempDir(), "data"), tokens: []string{mbToken, "wrong-token-xyz"}}
 
+	// Plain http to another computer: the token would cross the network
+	// readable (a wrong command line); to this one (the emulator) it is fine.
+	r.fails(2, "plain http", "", "ledger", "moneybird", "--token", "x", "--api-url", "http://moneybird.example/api/v2")
+	r.fails(2, "plain http", "", "ledger", "moneybird", "--token", "x", "--api-url", "http://10.0.0.5:8080/api/v2")
+
 	// Nothing connected: vat-map says so.
 	r.fails(1, "no_online_ledger", "", "ledger", "vat-map")
 	// A wrong token: refused, nothing saved.

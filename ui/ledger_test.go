@@ -262,6 +262,28 @@ func TestBooksPanelCopyCheckBeforeConnecting(t *testing.T) {
 	}
 }
 
+// TestBooksPanelRefusesPlainHTTP: an API address of plain http to
+// another computer is refused with a Dutch sentence.
+func TestBooksPanelRefusesPlainHTTP(t *testing.T) {
+	svc := newService(t)
+	withShop(t, svc)
+	u := newTestUI(t, svc, "nl")
+	u.tabs.SelectIndex(3)
+	u.config.tabs.SelectIndex(1)
+	p := u.config.books
+	p.kindSel.SetSelected("Moneybird")
+	p.apiURL.SetText("http://moneybird.example/api/v2")
+	p.token.SetText(mbToken)
+	test.Tap(p.connectBtn)
+	u.bg.wait()
+	if !strings.HasPrefix(p.onlineMsg.Text, "Het API-adres moet met https:// beginnen") {
+		t.Errorf("plain http: %q", p.onlineMsg.Text)
+	}
+	if st, _ := svc.LedgerStatus(context.Background()); st.Kind != "ubl" {
+		t.Errorf("connected over plain http: %+v", st)
+	}
+}
+
 // TestBooksPanelEBoekhouden: e-Boekhouden has no administration to pick
 // and maps VAT codes.
 func TestBooksPanelEBoekhouden(t *testing.T) {
