@@ -113,6 +113,14 @@ func (s *Service) attention(ctx context.Context, shopID int64) ([]Attention, err
 			if len(a.Args) == 0 {
 				a.Args = ReasonArgs(rc.Arg)
 			}
+		case rc.Reason == engine.ReasonNoLedger:
+			// An online ledger chosen without its token: the line says
+			// to connect it again, not to choose a folder.
+			if ls, err := s.LedgerSettings(ctx); err == nil {
+				if _, online := ledgers.Lookup(ls.Kind); online {
+					a.Args = map[string]string{"kind": ls.Kind}
+				}
+			}
 		case rc.Reason == store.ReasonChangedAfterBooking:
 			if rc.Count == 1 {
 				a.Args = map[string]string{"note": rc.Arg}
@@ -278,6 +286,9 @@ func AttentionLines(att []Attention) []string {
 			}
 		case engine.ReasonNoLedger:
 			why = "wait for a ledger (orderbrug ledger ubl --dir DIR)"
+			if k := a.Args["kind"]; k != "" {
+				why = "wait: " + ledgerName(k) + " has no token (connect again: orderbrug ledger " + k + " --token -)"
+			}
 		case engine.ReasonLedgerUnavailable:
 			why = "wait: the invoice folder cannot be written, for over an hour now; Orderbrug retries (check the folder: orderbrug ledger status)"
 		case ledger.ReasonUnreachable:

@@ -53,6 +53,9 @@ func (r *cmdline) ledgerUBLCmd() *cobra.Command {
 			if dir != "" && off {
 				return usagef("ledger ubl: --dir DIR or --off, not both")
 			}
+			if dir == "" && !off {
+				return usagef("ledger ubl --dir DIR | ledger ubl --off")
+			}
 			return r.withService(cmd.Context(), func(svc *Service) error {
 				ctx := cmd.Context()
 				if off {
@@ -267,7 +270,22 @@ func (r *cmdline) ledgerVATSetCmd() *cobra.Command {
 			if t == (ledger.Target{}) {
 				return usagef("%s", use)
 			}
+			if c.AccountOnly() && (t.TaxRate != "" || t.VATCode != "") {
+				return usagef("ledger vat-map set %s: --account only: its VAT follows the line's own case", c)
+			}
 			return r.withService(cmd.Context(), func(svc *Service) error {
+				ls, err := svc.LedgerSettings(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if d, ok := ledgers.Lookup(ls.Kind); ok {
+					switch {
+					case d.UsesTaxRates && t.VATCode != "":
+						return usagef("ledger vat-map set: %s maps tax rates (--tax-rate ID), not VAT codes", d.Name)
+					case !d.UsesTaxRates && t.TaxRate != "":
+						return usagef("ledger vat-map set: %s maps VAT codes (--vat-code CODE), not tax rates", d.Name)
+					}
+				}
 				if err := svc.SetVATCase(cmd.Context(), c, t); err != nil {
 					return err
 				}

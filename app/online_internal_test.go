@@ -264,3 +264,50 @@ func testInvoice(t *testing.T, number string) order.Invoice {
 	}
 	return inv
 }
+
+// An online ledger chosen without its token (removed by hand, a settings
+// file from elsewhere): its bookings wait for a ledger, and the line says
+// to connect it again, not to choose a folder.
+func TestNoTokenAttentionSaysConnectAgain(t *testing.T) {
+	ctx := context.Background()
+	svc, err := Open(ctx, Options{DataDir: filepath.Join(t.TempDir(), "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	shop := wcemu.New("ck_k", "cs_s")
+	shopSrv := httptest.NewServer(shop)
+	defer shopSrv.Close()
+	shop.SetURL(shopSrv.URL)
+	shop.AddDutch(3, 3)
+	mb := mbemu.New("42", "tok-1")
+	srv := httptest.NewServer(mb)
+	defer srv.Close()
+	mb.SetURL(srv.URL)
+	if err := svc.SetSeller(ctx, order.Seller{Party: order.Party{Company: "Koffiebar B.V.", KvK: "12345678", VATID: "NL123456789B01",
+		Address: order.Address{Street: "Oudegracht 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}}, IBAN: "NL91ABNA0417164300"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "moneybird", Token: "tok-1", APIURL: srv.URL + "/api/v2"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.store.SetSetting(ctx, keyLedgerToken+"moneybird", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddShop(ctx, ShopInput{Name: "Koffiebar", URL: shopSrv.URL, Key: "ck_k", Secret: "cs_s",
+		Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Sync(ctx, "", nil); CodeOf(err) != CodeWaiting && err != nil {
+		t.Fatal(err)
+	}
+	att, err := svc.Attention(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Join(AttentionLines(att), "\n")
+	if !strings.Contains(lines, "Moneybird has no token (connect again: orderbrug ledger moneybird --token -)") ||
+		strings.Contains(lines, "ledger ubl --dir") {
+		t.Errorf("attention without a token:\n%s", lines)
+	}
+}

@@ -266,8 +266,9 @@ func TestLedgerMoneybirdCLI(t *testing.T) {
 	buitenland := mb.LedgerAccountID("8100")
 	r.ok("", "ledger", "vat-map", "set", "export", "--account", buitenland)
 	r.fails(1, "offers no tax rate", "", "ledger", "vat-map", "set", "21", "--tax-rate", "999")
-	r.fails(1, "invalid vat_code", "", "ledger", "vat-map", "set", "21", "--vat-code", "HOOG_VERK_21")
-	r.fails(1, "invalid case", "", "ledger", "vat-map", "set", "shipping", "--tax-rate", mb.TaxRateID("21% btw"))
+	r.fails(2, "maps tax rates", "", "ledger", "vat-map", "set", "21", "--vat-code", "HOOG_VERK_21")
+	r.fails(2, "--account only", "", "ledger", "vat-map", "set", "shipping", "--tax-rate", mb.TaxRateID("21% btw"))
+	r.fails(2, "ledger ubl --dir DIR | ledger ubl --off", "", "ledger", "ubl")
 	r.fails(1, "offers no account", "", "ledger", "vat-map", "set", "fees", "--account", mb.LedgerAccountID("1300"))
 	r.fails(2, "ledger vat-map set CASE", "", "ledger", "vat-map", "set", "21")
 	if got := row(t, r.vatMap(), ledger.CaseExport); got.Account != buitenland || !got.Manual {
@@ -380,7 +381,7 @@ func TestLedgerEBoekhoudenCLI(t *testing.T) {
 			t.Errorf("%s: %+v, want %s", c, got, code)
 		}
 	}
-	r.fails(1, "invalid tax_rate", "", "ledger", "vat-map", "set", "21", "--tax-rate", "1")
+	r.fails(2, "maps VAT codes", "", "ledger", "vat-map", "set", "21", "--tax-rate", "1")
 	r.fails(1, "offers no vat code", "", "ledger", "vat-map", "set", "21", "--vat-code", "HOOG_VERK_25")
 	r.ok("", "ledger", "vat-map", "set", "reverse_charge", "--vat-code", "VERL_VERK")
 	if got := row(t, r.vatMap(), ledger.CaseReverseCharge); got.VATCode != "VERL_VERK" || !got.Manual {
