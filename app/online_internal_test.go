@@ -21,7 +21,8 @@ import (
 
 // The online ledger is kept as the folder's is (its client keeps the rate
 // limit it has seen), and made again when a setting it is made of changes:
-// the copy, its folder, the token. A mapping change needs no new one (the
+// the copy, its folder, the token (whose journal is the administration's:
+// another token books nothing twice). A mapping change needs no new one (the
 // ledger reads the mapping per booking).
 func TestOnlineLedgerKeptUntilItsSettingsChange(t *testing.T) {
 	ctx := context.Background()
@@ -64,8 +65,45 @@ func TestOnlineLedgerKeptUntilItsSettingsChange(t *testing.T) {
 	if err := svc.SetUBLCopy(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ := svc.ledger(ctx); l == withCopy {
+	noCopy, _ := svc.ledger(ctx)
+	if noCopy == withCopy {
 		t.Error("the copy off did not make the ledger again")
+	}
+	// A booking, then another token for the same administration: the
+	// ledger is made again, its journal is the administration's still.
+	inv := testInvoice(t, "1042")
+	booked, err := noCopy.(ledger.Reporter).BookReport(ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb.AddToken("tok-2")
+	if _, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "moneybird", Token: "tok-2"}); err != nil {
+		t.Fatal(err)
+	}
+	renewed, _ := svc.ledger(ctx)
+	if renewed == noCopy {
+		t.Error("another token did not make the ledger again")
+	}
+	again, err := renewed.(ledger.Reporter).BookReport(ctx, inv)
+	if err != nil || again.Ref != booked.Ref || mb.InvoiceCount() != 1 {
+		t.Errorf("the booking again with the other token: %+v %v, %d invoices", again, err, mb.InvoiceCount())
+	}
+	if _, err := renewed.(ledger.Reporter).BookReport(ctx, testInvoice(t, "1043")); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := svc.store.DB().QueryContext(ctx, `SELECT DISTINCT ns FROM ledger_journal`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nss []string
+	for rows.Next() {
+		var ns string
+		rows.Scan(&ns)
+		nss = append(nss, ns)
+	}
+	rows.Close()
+	if len(nss) != 1 || nss[0] != "moneybird/42" {
+		t.Errorf("journal namespaces %v, want [moneybird/42] whatever the token", nss)
 	}
 	// Without a token (removed by hand): no ledger, the bookings wait for one.
 	if err := svc.store.SetSetting(ctx, keyLedgerToken+"moneybird", ""); err != nil {

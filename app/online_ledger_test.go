@@ -303,9 +303,14 @@ func TestLedgerMoneybirdCLI(t *testing.T) {
 	}
 	r.fails(1, "not_allowed", "", "ledger", "ubl", "--off")
 	r.fails(1, "no_online_ledger", "", "ledger", "vat-map")
-	// And to Moneybird again, with what was kept: the copy on again.
+	// And to Moneybird again, with what was kept: the copy off still
+	// (ledger ubl --dir turns it on).
 	r.ok("", "ledger", "use", "moneybird")
-	if st := r.status(); st.Kind != "moneybird" || !st.TokenSet || st.Account.ID != mbAdmin {
+	if st := r.status(); st.Kind != "moneybird" || !st.TokenSet || st.Account.ID != mbAdmin || st.UBLCopy || st.Dir != copyDir {
+		t.Errorf("ledger use moneybird: %+v", st)
+	}
+	r.ok("", "ledger", "ubl", "--dir", copyDir)
+	if st := r.status(); st.Kind != "moneybird" || !st.UBLCopy {
 		t.Errorf("ledger use moneybird: %+v", st)
 	}
 
