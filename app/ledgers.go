@@ -572,6 +572,7 @@ func (s *Service) ledgerChanged(ctx context.Context) error {
 	s.ledgerMu.Lock()
 	s.online, s.onlineKey = nil, ""
 	s.ledgerMu.Unlock()
+	s.forgetChoices()
 	return s.settingsChanged(ctx, engine.ReasonNoLedger, engine.ReasonLedgerUnavailable, ledger.ReasonUnreachable,
 		ledger.ReasonUnauthorized, ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped)
 }
@@ -579,26 +580,99 @@ func (s *Service) ledgerChanged(ctx context.Context) error {
 // currentOnline is the online ledger of the settings, made afresh (not
 // the kept one: a test must ask the package, with what is stored now).
 func (s *Service) currentOnline(ctx context.Context) (ledger.Descriptor, ledger.Online, error) {
+	d, l, _, err := s.currentOnlineKey(ctx)
+	return d, l, err
+}
+
+// currentOnlineKey is currentOnline with the key of what it is made of
+// (kind, administration, API root, the token's hash): the key of its
+// cached Choices.
+func (s *Service) currentOnlineKey(ctx context.Context) (ledger.Descriptor, ledger.Online, string, error) {
 	ls, err := s.LedgerSettings(ctx)
 	if err != nil {
-		return ledger.Descriptor{}, nil, err
+		return ledger.Descriptor{}, nil, "", err
 	}
 	d, ok := ledgers.Lookup(ls.Kind)
 	if !ok {
-		return d, nil, &Error{Code: CodeNoOnlineLedger, Err: errors.New("bookings go to the UBL folder: connect an online ledger first (orderbrug ledger moneybird|eboekhouden --token -)")}
+		return d, nil, "", &Error{Code: CodeNoOnlineLedger, Err: errors.New("bookings go to the UBL folder: connect an online ledger first (orderbrug ledger moneybird|eboekhouden --token -)")}
 	}
 	tok, err := s.ledgerToken(ctx, ls.Kind)
 	if err != nil {
-		return d, nil, err
+		return d, nil, "", err
 	}
 	if tok == "" {
-		return d, nil, required("token")
+		return d, nil, "", required("token")
 	}
-	l, err := d.New(s.onlineConfig(d, ls.Online[d.Kind], tok))
+	o := ls.Online[d.Kind]
+	l, err := d.New(s.onlineConfig(d, o, tok))
 	if err != nil {
-		return d, nil, ledgerError(d, err)
+		return d, nil, "", ledgerError(d, err)
 	}
-	return d, l, nil
+	sum := sha256.Sum256([]byte(tok))
+	return d, l, strings.Join([]string{d.Kind, mappingAdmin(d, o), o.APIURL, hex.EncodeToString(sum[:])}, "\x00"), nil
+}
+
+// choicesTTL is how long the package's Choices are kept: the mapping
+// screen and every change of it read them, and each asking costs
+// requests (Moneybird: two of its 150 per 5 minutes, shared with the
+// bookings of a backlog). A tax rate or account made in the package since
+// is found all the same: an id not among the kept ones asks again.
+const choicesTTL = 5 * time.Minute
+
+// choicesCache is the Choices of the online ledger of key, asked at at.
+type choicesCache struct {
+	key string
+	at  time.Time
+	ch  ledger.Choices
+}
+
+// ledgerChoices are l's Choices: the kept ones when they are of key and
+// younger than choicesTTL (fresh: never), else asked now and kept.
+func (s *Service) ledgerChoices(ctx context.Context, l ledger.Online, key string, fresh bool) (ledger.Choices, error) {
+	now := s.clock.Now()
+	s.choicesMu.Lock()
+	c := s.choices
+	s.choicesMu.Unlock()
+	if !fresh && c.key == key && now.Sub(c.at) < choicesTTL {
+		return c.ch, nil
+	}
+	ch, err := l.Choices(ctx)
+	if err != nil {
+		return ch, err
+	}
+	s.choicesMu.Lock()
+	s.choices = choicesCache{key: key, at: now, ch: ch}
+	s.choicesMu.Unlock()
+	return ch, nil
+}
+
+// forgetChoices drops the kept Choices (another ledger, token or
+// administration; "Vernieuwen").
+func (s *Service) forgetChoices() {
+	s.choicesMu.Lock()
+	s.choices = choicesCache{}
+	s.choicesMu.Unlock()
+}
+
+// RefreshVATMapping is VATMapping with the package asked again (not the
+// choices kept for a few minutes): the mapping screen's "Vernieuwen".
+func (s *Service) RefreshVATMapping(ctx context.Context) (vm VATMap, choicesErr error, err error) {
+	s.forgetChoices()
+	return s.VATMapping(ctx)
+}
+
+// LedgerAccountName is the name of the online ledger's revenue account id
+// as the choices kept show it ("8000 Omzet"), "" when they are not kept
+// or lack it. It asks nothing.
+func (s *Service) LedgerAccountName(id string) string {
+	s.choicesMu.Lock()
+	defer s.choicesMu.Unlock()
+	for _, a := range s.choices.ch.Accounts {
+		if a.ID == id {
+			return a.Name
+		}
+	}
+	return ""
 }
 
 // TestLedger asks the online ledger whether the stored token still works
@@ -692,7 +766,7 @@ type VATMap struct {
 // choices and the names of what is mapped. choicesErr is set (and the rows
 // have ids only) when the package could not be asked.
 func (s *Service) VATMapping(ctx context.Context) (vm VATMap, choicesErr error, err error) {
-	d, l, err := s.currentOnline(ctx)
+	d, l, key, err := s.currentOnlineKey(ctx)
 	if err != nil {
 		return vm, nil, err
 	}
@@ -708,7 +782,7 @@ func (s *Service) VATMapping(ctx context.Context) (vm VATMap, choicesErr error, 
 		m = storedMapping{Mapping: ledger.Mapping{}}
 	}
 	vm = VATMap{Kind: d.Kind, Name: d.Name, UsesTaxRates: d.UsesTaxRates, Choices: ledger.Choices{Accounts: []ledger.Choice{}}}
-	ch, cerr := l.Choices(ctx)
+	ch, cerr := s.ledgerChoices(ctx, l, key, false)
 	if cerr != nil {
 		choicesErr = ledgerError(d, cerr)
 	} else {
@@ -751,7 +825,7 @@ func (s *Service) VATMapping(ctx context.Context) (vm VATMap, choicesErr error, 
 // empty field keeps what was mapped. Bookings that waited for a mapping go
 // at once.
 func (s *Service) SetVATCase(ctx context.Context, c ledger.Case, t ledger.Target) error {
-	d, l, err := s.currentOnline(ctx)
+	d, l, key, err := s.currentOnlineKey(ctx)
 	if err != nil {
 		return err
 	}
@@ -771,9 +845,20 @@ func (s *Service) SetVATCase(ctx context.Context, c ledger.Case, t ledger.Target
 		}
 		return required("vat_code")
 	}
-	ch, err := l.Choices(ctx)
+	// The choices kept: a mapping change costs the package no requests
+	// (during a backlog they are the bookings'). An id not among them may
+	// be new in the package: asked again once before it is refused.
+	ch, err := s.ledgerChoices(ctx, l, key, false)
 	if err != nil {
 		return ledgerError(d, err)
+	}
+	has := func(list []ledger.Choice, id string) bool {
+		return id == "" || slices.ContainsFunc(list, func(x ledger.Choice) bool { return x.ID == id })
+	}
+	if !has(ch.TaxRates, t.TaxRate) || !has(ch.VATCodes, t.VATCode) || !has(ch.Accounts, t.Account) {
+		if ch, err = s.ledgerChoices(ctx, l, key, true); err != nil {
+			return ledgerError(d, err)
+		}
 	}
 	offered := func(field string, list []ledger.Choice, id string) error {
 		if id == "" {

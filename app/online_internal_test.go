@@ -349,3 +349,58 @@ func TestNoTokenAttentionSaysConnectAgain(t *testing.T) {
 		t.Errorf("attention without a token:\n%s", lines)
 	}
 }
+
+// The package's choices are kept for a few minutes: the mapping screen
+// and each change of it cost Moneybird no requests (its 150 per 5 minutes
+// are the bookings'), an id not among them is asked for once more (an
+// account made in Moneybird since), and a new connect asks again.
+func TestChoicesAreKept(t *testing.T) {
+	ctx := context.Background()
+	svc, err := Open(ctx, Options{DataDir: filepath.Join(t.TempDir(), "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	mb := mbemu.New("42", "tok-1")
+	srv := httptest.NewServer(mb)
+	defer srv.Close()
+	mb.SetURL(srv.URL)
+	if _, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "moneybird", Token: "tok-1", APIURL: srv.URL + "/api/v2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, cerr, err := svc.VATMapping(ctx); err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
+	mb.ResetRequests()
+	for _, code := range []string{"8100", "8000"} {
+		if err := svc.SetVATCase(ctx, ledger.CaseExport, ledger.Target{Account: mb.LedgerAccountID(code)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, cerr, err := svc.VATMapping(ctx); err != nil || cerr != nil {
+			t.Fatal(err, cerr)
+		}
+	}
+	if n := mb.Requests(); n != 0 {
+		t.Errorf("two mapping changes asked Moneybird %d times", n)
+	}
+	if name := svc.LedgerAccountName(mb.LedgerAccountID("8000")); !strings.Contains(name, "8000") {
+		t.Errorf("account name %q", name)
+	}
+	// An account made in Moneybird since: found by asking again.
+	code := "8300"
+	id := mb.AddLedgerAccount(mbemu.LedgerAccount{Name: "Omzet workshops", AccountType: "revenue", AccountID: &code})
+	if err := svc.SetVATCase(ctx, ledger.CaseFees, ledger.Target{Account: id}); err != nil {
+		t.Errorf("a new account: %v", err)
+	}
+	if n := mb.Requests(); n == 0 {
+		t.Error("a new account was not asked for")
+	}
+	// Past the few minutes, the package is asked again.
+	svc.choicesMu.Lock()
+	svc.choices.at = svc.choices.at.Add(-choicesTTL)
+	svc.choicesMu.Unlock()
+	mb.ResetRequests()
+	if _, _, err := svc.VATMapping(ctx); err != nil || mb.Requests() == 0 {
+		t.Errorf("old choices were used: %v, %d requests", err, mb.Requests())
+	}
+}

@@ -93,6 +93,10 @@ type Service struct {
 	ublDir    string
 	online    ledger.Ledger
 	onlineKey string
+	// choices are the online ledger's Choices as last asked (its tax
+	// rates, VAT codes and accounts), for choicesTTL (app/ledgers.go).
+	choicesMu gosync.Mutex
+	choices   choicesCache
 }
 
 // Open opens the data directory's database and builds the engine. Nothing

@@ -33,24 +33,32 @@ type vatMapping struct {
 
 func newVATMapping(p *booksPanel) *vatMapping {
 	m := &vatMapping{p: p, msg: message(), rows: container.NewVBox()}
-	refresh := widget.NewButtonWithIcon(lang.L("books.vat.refresh"), theme.ViewRefreshIcon(), m.load)
+	refresh := widget.NewButtonWithIcon(lang.L("books.vat.refresh"), theme.ViewRefreshIcon(), func() { m.loadWith("", true) })
 	m.content = container.NewVBox(m.rows, container.NewHBox(refresh), m.msg)
 	return m
 }
 
 // load fetches the mapping and the package's choices (off the UI
-// goroutine) and builds the rows.
-func (m *vatMapping) load() { m.loadSaying("") }
+// goroutine; the choices the service keeps for a few minutes) and builds
+// the rows.
+func (m *vatMapping) load() { m.loadWith("", false) }
 
 // loadSaying is load, then ok on the message line (when the package's
 // choices came).
-func (m *vatMapping) loadSaying(ok string) {
+func (m *vatMapping) loadSaying(ok string) { m.loadWith(ok, false) }
+
+// loadWith is loadSaying; fresh asks the package again ("Vernieuwen").
+func (m *vatMapping) loadWith(ok string, fresh bool) {
 	type data struct {
 		vm      app.VATMap
 		choices error
 	}
 	run(m.p.u, func(ctx context.Context) (data, error) {
-		vm, cerr, err := m.p.u.svc.VATMapping(ctx)
+		get := m.p.u.svc.VATMapping
+		if fresh {
+			get = m.p.u.svc.RefreshVATMapping
+		}
+		vm, cerr, err := get(ctx)
 		return data{vm, cerr}, err
 	}, func(d data, err error) {
 		if err != nil {
