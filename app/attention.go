@@ -125,10 +125,79 @@ func (s *Service) attention(ctx context.Context, shopID int64) ([]Attention, err
 			if rc.Count == 1 {
 				a.Args = map[string]string{"note": rc.Arg}
 			}
+		case rc.Reason == ledger.ReasonVATUnmapped || rc.Reason == ledger.ReasonAccountUnmapped:
+			// A line per case, so that each names what to map.
+			groups, err := s.byCase(ctx, rc)
+			if err != nil {
+				return nil, err
+			}
+			for _, g := range groups {
+				out = append(out, Attention{Shop: name, State: a.State, Reason: rc.Reason, Args: g.args, Count: g.count})
+			}
+			continue
+		case rc.Reason == ledger.ReasonUnauthorized:
+			// The package's code (MODULE_001: e-Boekhouden's free
+			// trial is used up) of one of them: one token, one refusal.
+			a.Args = ReasonArgs(rc.Arg)
 		case rc.Count == 1:
 			a.Args = ReasonArgs(rc.Arg)
 		}
 		out = append(out, a)
+	}
+	return out, nil
+}
+
+// caseGroup is the orders of a reason count that wait for one VAT case.
+type caseGroup struct {
+	args  map[string]string
+	count int
+}
+
+// byCase splits rc (queued orders waiting for a VAT case or an account to
+// be mapped) by the case each waits for, in the order of ledger.Cases
+// (other cases, e-Boekhouden's "debtor", after them).
+func (s *Service) byCase(ctx context.Context, rc store.ReasonCount) ([]caseGroup, error) {
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT reason_arg, COUNT(*) FROM orders
+		WHERE shop_id = ? AND state = ? AND reason = ? GROUP BY reason_arg`, rc.ShopID, string(rc.State), rc.Reason)
+	if err != nil {
+		return nil, fmt.Errorf("orders by VAT case: %w", err)
+	}
+	defer rows.Close()
+	byCase := map[string]*caseGroup{}
+	var order []string
+	for rows.Next() {
+		var arg string
+		var n int
+		if err := rows.Scan(&arg, &n); err != nil {
+			return nil, err
+		}
+		c := ReasonArgs(arg)["case"]
+		g, ok := byCase[c]
+		if !ok {
+			g = &caseGroup{args: map[string]string{}}
+			if c != "" {
+				g.args["case"] = c
+			}
+			byCase[c] = g
+			order = append(order, c)
+		}
+		g.count += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rank := func(c string) int {
+		for i, x := range ledger.Cases {
+			if string(x) == c {
+				return i
+			}
+		}
+		return len(ledger.Cases)
+	}
+	sort.SliceStable(order, func(i, j int) bool { return rank(order[i]) < rank(order[j]) })
+	out := make([]caseGroup, 0, len(order))
+	for _, c := range order {
+		out = append(out, *byCase[c])
 	}
 	return out, nil
 }
@@ -295,7 +364,17 @@ func AttentionLines(att []Attention) []string {
 			why = plural(a.Count, "waits", "wait") + " for the ledger to be reachable; Orderbrug retries"
 		case ledger.ReasonUnauthorized:
 			why = "wait: the accounting package refuses the token (orderbrug ledger status; connect again with --token -)"
-		case ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped:
+			if a.Args["code"] == "MODULE_001" {
+				why = "wait: the e-Boekhouden subscription allows no more bookings (the free trial's limit is reached); extend it in e-Boekhouden"
+			}
+		case ledger.ReasonAccountUnmapped:
+			if a.Args["case"] == "debtor" {
+				// Not a case of the mapping: e-Boekhouden's own ledger.
+				why = "wait: e-Boekhouden has no debtors ledger (make one of category Debiteuren, such as 1300, in e-Boekhouden)"
+				break
+			}
+			fallthrough
+		case ledger.ReasonVATUnmapped:
 			need := "a tax rate or VAT code"
 			if a.Reason == ledger.ReasonAccountUnmapped {
 				need = "a revenue account"

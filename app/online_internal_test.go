@@ -404,3 +404,90 @@ func TestChoicesAreKept(t *testing.T) {
 		t.Errorf("old choices were used: %v, %d requests", err, mb.Requests())
 	}
 }
+
+// Bookings waiting for two unmapped VAT cases are a line per case, each
+// naming its case (not one line without it).
+func TestUnmappedAttentionPerCase(t *testing.T) {
+	ctx := context.Background()
+	svc, err := Open(ctx, Options{DataDir: filepath.Join(t.TempDir(), "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	shop := wcemu.New("ck_k", "cs_s")
+	shopSrv := httptest.NewServer(shop)
+	defer shopSrv.Close()
+	shop.SetURL(shopSrv.URL)
+	shop.AddDutch(12, 3)
+	mb := mbemu.New("42", "tok-1")
+	srv := httptest.NewServer(mb)
+	defer srv.Close()
+	mb.SetURL(srv.URL)
+	if err := svc.SetSeller(ctx, order.Seller{Party: order.Party{Company: "Koffiebar B.V.", KvK: "12345678", VATID: "NL123456789B01",
+		Address: order.Address{Street: "Oudegracht 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}}, IBAN: "NL91ABNA0417164300"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "moneybird", Token: "tok-1", APIURL: srv.URL + "/api/v2"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := svc.storedMapping(ctx, "moneybird")
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(m.Mapping, ledger.Case21)
+	delete(m.Mapping, ledger.Case9)
+	if err := svc.store.SetSetting(ctx, keyLedgerMapping+"moneybird", m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddShop(ctx, ShopInput{Name: "Koffiebar", URL: shopSrv.URL, Key: "ck_k", Secret: "cs_s",
+		Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Sync(ctx, "", nil); err != nil && CodeOf(err) != CodeWaiting {
+		t.Fatal(err)
+	}
+	waiting, err := svc.Orders(ctx, OrderQuery{Reason: ledger.ReasonVATUnmapped})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	for _, o := range waiting {
+		want[ReasonArgs(o.ReasonArg)["case"]]++
+	}
+	if want["21"] == 0 || want["9"] == 0 {
+		t.Fatalf("no bookings wait for both cases: %v", want)
+	}
+	att, err := svc.Attention(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, a := range att {
+		if a.Reason == ledger.ReasonVATUnmapped {
+			if a.Args["case"] == "" {
+				t.Errorf("a line without its case: %+v", a)
+			}
+			got[a.Args["case"]] += a.Count
+		}
+	}
+	if len(got) != len(want) || got["21"] != want["21"] || got["9"] != want["9"] {
+		t.Errorf("attention per case %v, want %v", got, want)
+	}
+	lines := strings.Join(AttentionLines(att), "\n")
+	if !strings.Contains(lines, "for VAT case 21 (orderbrug ledger vat-map)") || !strings.Contains(lines, "for VAT case 9 (orderbrug ledger vat-map)") {
+		t.Errorf("lines:\n%s", lines)
+	}
+}
+
+// The e-Boekhouden refusals of their own: no debtors ledger (not a VAT
+// case: no vat-map), the free trial's limit.
+func TestAttentionLinesOfEBoekhouden(t *testing.T) {
+	lines := AttentionLines([]Attention{
+		{Shop: "Koffiebar", State: Queued, Reason: ledger.ReasonAccountUnmapped, Args: map[string]string{"case": "debtor"}, Count: 3},
+		{Shop: "Koffiebar", State: Queued, Reason: ledger.ReasonUnauthorized, Args: map[string]string{"code": "MODULE_001"}, Count: 2},
+	})
+	if len(lines) != 2 || !strings.Contains(lines[0], "e-Boekhouden has no debtors ledger") || strings.Contains(lines[0], "vat-map") ||
+		!strings.Contains(lines[1], "subscription allows no more bookings") {
+		t.Errorf("lines:\n%s", strings.Join(lines, "\n"))
+	}
+}

@@ -155,6 +155,23 @@ func TestEveryEventCodeHasASentence(t *testing.T) {
 			reasons[m[1]] = true
 		}
 	}
+	// The online ledgers' warnings: their Warn* constants (the engine
+	// makes each an event).
+	warnRE := regexp.MustCompile(`Warn\w+ *= *"([a-z_]+)"`)
+	warnFiles, _ := filepath.Glob("../sync/ledger/*/*.go")
+	base, _ := filepath.Glob("../sync/ledger/*.go")
+	for _, f := range append(warnFiles, base...) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, _ := os.ReadFile(f)
+		for _, m := range warnRE.FindAllStringSubmatch(string(b), -1) {
+			events[m[1]] = true
+		}
+	}
+	if !events["ledger_vat_differs"] || !events["ledger_net_differs"] {
+		t.Fatalf("the scan of the ledgers' warnings found %v: it is broken", events)
+	}
 	if !events["booking_failed"] || !events["poll_done"] || !events["shop_added"] {
 		t.Fatalf("scan found %v: it is broken", events)
 	}

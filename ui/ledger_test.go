@@ -375,6 +375,22 @@ func TestLedgerSentences(t *testing.T) {
 			"Bestelling 1042 is geboekt (4600001), maar het boekhoudpakket rekent over 21% € 8,69 btw en de winkel € 8,68 (verschil € 0,01)."},
 		{eventText(app.Event{Code: ledger.ReasonRateLimited, Args: map[string]string{"count": "37", "until": until.Format(time.RFC3339)}}),
 			"wachtende boekingen 37, tot "},
+		{eventText(app.Event{Code: ledger.WarnVATDiffers, OrderNo: "1042",
+			Args: map[string]string{"rate": "21", "shop": "8.68", "ledger": "8.69", "diff": "0.01", "ref": "4600001", "paid": "42.01"}}),
+			"(verschil € 0,01). Als betaald geregistreerd: € 42,01. Controleer"},
+		{eventText(app.Event{Code: "ledger_vat_unchecked", OrderNo: "1042", Args: map[string]string{"vat_codes": "HOOG_VERK_21,LAAG_VERK_9", "ref": "77"}}),
+			"Bestelling 1042 is geboekt (77), maar de btw kon niet bij het boekhoudpakket worden nagekeken (btw-codes HOOG_VERK_21,LAAG_VERK_9)."},
+		{eventText(app.Event{Code: "ledger_net_differs", OrderNo: "1042", Shop: "Koffiebar",
+			Args: map[string]string{"account": "3300001", "shop": "100.00", "ledger": "95.00", "diff": "-5.00", "ref": "46"}}),
+			"op omzetrekening 3300001 boekt het boekhoudpakket € 95,00 en de winkel € 100,00 (verschil € 5,00)"},
+		{eventText(app.Event{Code: "ledger_vat_eur_differs", OrderNo: "1042", Shop: "Koffiebar",
+			Args: map[string]string{"currency": "USD", "shop": "17.30", "ledger": "17.31", "diff": "0.01", "ref": "46"}}),
+			"Bestelling 1042 in USD is geboekt (46), maar het boekhoudpakket rekent € 17,31 btw in euro en de winkel € 17,30 (verschil € 0,01)"},
+		{eventText(app.Event{Code: "ledger_number_changed", OrderNo: "1042",
+			Args: map[string]string{"number": "koffiebar-1042-4a1beab1eed4", "taken": "koffiebar-1042", "ref": "9"}}),
+			"geboekt onder factuurnummer koffiebar-1042-4a1beab1eed4: het boekhoudpakket heeft koffiebar-1042 al voor een andere factuur"},
+		{reasonSentence(ledger.ReasonAccountUnmapped, map[string]string{"case": "debtor"}), "e-Boekhouden heeft geen debiteurenrekening"},
+		{reasonSentence(ledger.ReasonUnauthorized, map[string]string{"code": "MODULE_001"}), "Je e-Boekhouden-abonnement laat geen boekingen meer toe"},
 		{errorText(&app.Error{Code: app.CodeLedgerNetwork}), "Het boekhoudpakket is niet bereikbaar"},
 		{kindErrorText(&app.Error{Code: app.CodeLedgerAuth, Field: "token"}, "eboekhouden"), "e-Boekhouden weigert het API-token"},
 		{errorText(&app.Error{Code: app.CodeInvalid, Field: "tax_rate"}), "Dit btw-tarief biedt het boekhoudpakket niet aan"},
@@ -389,5 +405,15 @@ func TestLedgerSentences(t *testing.T) {
 	}
 	if got := rateWaitText(app.LedgerStatus{Name: "Moneybird"}, until); got != "" {
 		t.Errorf("nothing waits: %q", got)
+	}
+	if got := reasonSentence(ledger.ReasonAccountUnmapped, map[string]string{"case": "debtor"}); strings.Contains(got, "debtor%") {
+		t.Errorf("the debtors ledger as a VAT case: %q", got)
+	}
+	// The end of a rate limit is said on the interface's clock: today's
+	// a time of day.
+	u := newTestUI(t, svc, "nl")
+	u.now = func() time.Time { return until.Add(-time.Hour) }
+	if got := reasonSentence(ledger.ReasonRateLimited, map[string]string{"until": until.Format(time.RFC3339)}); !strings.Contains(got, "om 14:35 vanzelf") {
+		t.Errorf("the limit's end on the UI clock: %q", got)
 	}
 }

@@ -113,6 +113,9 @@ func kindReasonSentence(code string, args map[string]string, kind order.Source) 
 	if own := key + "." + string(kind); kind != "" && known[own] {
 		key = own
 	}
+	if v := reasonVariant(code, args); v != "" && known[key+"."+v] {
+		key += "." + v
+	}
 	for _, k := range reasonFigures[code] {
 		if args[k] == "" {
 			// A record from before figures were kept: the sentence
@@ -122,6 +125,21 @@ func kindReasonSentence(code string, args map[string]string, kind order.Source) 
 		}
 	}
 	return tr(key, fallback, data)
+}
+
+// reasonVariant is the sentence of its own a reason has for some figures
+// ("reason.<code>.<variant>"), "" for none: an account_unmapped of
+// e-Boekhouden's debtors ledger (case "debtor", not a VAT case), a refused
+// token that is e-Boekhouden's subscription (code MODULE_001: the free
+// trial's limit).
+func reasonVariant(code string, args map[string]string) string {
+	switch {
+	case code == ledger.ReasonAccountUnmapped && args["case"] == "debtor":
+		return "debtor"
+	case code == ledger.ReasonUnauthorized && args["code"] == "MODULE_001":
+		return "module"
+	}
+	return ""
 }
 
 // reasonFigures are the figures each reason's sentence shows; without them
@@ -250,8 +268,15 @@ var eventCodes = []string{"order_parked", "order_queued", "order_before_start", 
 	// public URL to be called at.
 	"webhook_no_public_url",
 	// The online ledgers': bookings wait for the rate limit; the package
-	// computed other VAT than the shop charged.
-	ledger.ReasonRateLimited, ledger.WarnVATDiffers}
+	// computed other VAT than the shop charged; its VAT could not be read
+	// back (e-Boekhouden); its net revenue on an account or its VAT in
+	// EUR differs from the shop's (Moneybird); the booking took another
+	// invoice number, its own being another invoice's (e-Boekhouden).
+	// (The packages' own warning codes by value: the interface names no
+	// ledger kind; TestEveryEventCodeHasASentence reads their Warn*
+	// constants.)
+	ledger.ReasonRateLimited, ledger.WarnVATDiffers, "ledger_vat_unchecked", "ledger_net_differs",
+	"ledger_vat_eur_differs", "ledger_number_changed"}
 
 // pollKinds are engine.KindName's answers; each has "pollkind.<kind>".
 var pollKinds = []string{"auth", "not_found", "network", "bad_response", "bad_request", "unknown"}
@@ -415,7 +440,7 @@ func noteMoney(s string) string {
 func ledgerFigures(args map[string]string, data map[string]any) {
 	if u := args["until"]; u != "" {
 		if t, err := time.Parse(time.RFC3339, u); err == nil {
-			data["until"] = untilText(time.Now(), t)
+			data["until"] = untilText(textClock(), t)
 		}
 	}
 	if c := args["case"]; c != "" {
@@ -427,17 +452,48 @@ func ledgerFigures(args map[string]string, data map[string]any) {
 	// A VAT difference (ledger_vat_differs): the shop's and the
 	// package's VAT of a rate, as shop_vat and ledger_vat (the event's
 	// "shop" is also the shop's name), and the difference.
+	// The same for a net revenue (ledger_net_differs, by account) and the
+	// VAT in EUR of another currency (ledger_vat_eur_differs): as
+	// shop_money, ledger_money and diff_money.
 	for _, k := range []string{"shop", "ledger", "diff"} {
-		if v, ok := args[k]; ok && args["rate"] != "" {
-			if m, err := order.ParseMoney(v); err == nil {
-				if m < 0 {
-					m = -m
-				}
-				data[k+"_vat"] = formatMoney(m, "EUR")
+		v, ok := args[k]
+		if !ok || (args["rate"] == "" && args["account"] == "" && args["currency"] == "") {
+			continue
+		}
+		if m, err := order.ParseMoney(v); err == nil {
+			if m < 0 {
+				m = -m
 			}
+			data[k+"_vat"] = formatMoney(m, "EUR")
+			data[k+"_money"] = formatMoney(m, "EUR")
+		}
+	}
+	// What was paid of a booking whose VAT differs ("paid"), "" when the
+	// warning does not say.
+	data["paid_text"] = ""
+	if v := args["paid"]; v != "" {
+		if m, err := order.ParseMoney(v); err == nil {
+			data["paid_text"] = " " + lang.L("event.ledger_vat_differs.paid", map[string]any{"Paid": formatMoney(m.Abs(), "EUR")})
+		}
+	}
+	// A revenue account by its name where the mapping screen has read it
+	// ("8000 Omzet"), else by its id.
+	if a := args["account"]; a != "" {
+		data["account_text"] = a
+		if n := textAccountName(a); n != "" {
+			data["account_text"] = n
 		}
 	}
 }
+
+// textClock is the interface's clock for the texts (the UI's, which tests
+// set); textAccountName names an online ledger's revenue account id from
+// what the service keeps, asking nothing ("" when it does not know it).
+// New sets both.
+var (
+	textClock       = time.Now
+	textAccountName = func(string) string { return "" }
+)
 
 // untilText is the end of a wait: "14:35" today, "3 dec 2026 14:35"
 // another day.

@@ -126,6 +126,8 @@ func New(a fyne.App, svc *app.Service, opt Options) *UI {
 	applyLanguage(code)
 	a.SetIcon(assets.Icon)
 	u := &UI{app: a, svc: svc, opt: opt, openURL: a.OpenURL, now: time.Now, debounce: 300 * time.Millisecond}
+	textClock = func() time.Time { return u.now() }
+	textAccountName = svc.LedgerAccountName
 	u.kinds = opt.kinds
 	if u.kinds == nil {
 		u.kinds = svc
