@@ -226,7 +226,7 @@ func (r *cmdline) ledgerVATMapCmd() *cobra.Command {
 					note := ""
 					switch {
 					case row.Missing:
-						note = "not mapped: bookings wait"
+						note = "not mapped: bookings of this case wait"
 					case row.Manual:
 						note = "set by you"
 					}

@@ -113,12 +113,16 @@ type LedgerStatus struct {
 	Waiting LedgerWaiting `json:"waiting"`
 }
 
-// ledgerName is the name of kind ("UBL" for the folder).
+// ledgerName is the name of kind ("UBL" for the folder); a kind this
+// build does not have (settings of a newer one) is named as it is.
 func ledgerName(kind string) string {
 	if d, ok := ledgers.Lookup(kind); ok {
 		return d.Name
 	}
-	return "UBL"
+	if kind == "" || kind == ledger.KindUBL {
+		return "UBL"
+	}
+	return kind
 }
 
 // LedgerStatus returns where bookings go and what waits for the ledger.

@@ -491,3 +491,20 @@ func TestAttentionLinesOfEBoekhouden(t *testing.T) {
 		t.Errorf("lines:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// A ledger kind from newer settings is named as it is, not "UBL".
+func TestLedgerStatusOfAnUnknownKind(t *testing.T) {
+	ctx := context.Background()
+	svc, err := Open(ctx, Options{DataDir: filepath.Join(t.TempDir(), "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if err := svc.store.SetSetting(ctx, keyLedger, LedgerSettings{Kind: "exactonline"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := svc.LedgerStatus(ctx)
+	if err != nil || st.Kind != "exactonline" || st.Name != "exactonline" {
+		t.Errorf("status %+v %v", st, err)
+	}
+}
