@@ -88,7 +88,7 @@ func TestCLIStory(t *testing.T) {
 		{[]string{"order", "ignore", "Nope", "1"}, 1, "no_such_shop"},
 		{[]string{"seller", "set", "--iban", "NL91ABNA0417164301"}, 1, "invalid iban"},
 		{[]string{"shop", "add", "woocommerce", "--name", "Koffiebar", "--url", srv.URL, "--key", "k", "--secret", "s"}, 1, "shop_exists"},
-		{[]string{"ledger", "ubl"}, 1, "required dir"},
+		{[]string{"ledger", "ubl"}, 2, "ledger ubl --dir DIR | ledger ubl --off"},
 	} {
 		code, out, errOut := cli(t, dir, tt.args...)
 		if code != tt.code || !strings.Contains(errOut, tt.says) || out != "" {
