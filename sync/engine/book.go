@@ -143,6 +143,10 @@ type failure struct {
 	// booking is added.
 	args  map[string]string
 	cause error
+	// keepOrder leaves the order's own reason as it is (the booking's
+	// failure is still recorded and logged): a credit note waiting for an
+	// invoice that waits itself says less than the invoice's reason.
+	keepOrder bool
 }
 
 // fail records f for j and marks j done.
@@ -161,6 +165,9 @@ func (e *Engine) fail(ctx context.Context, j *job, f failure) error {
 		args["refund"] = it.RefundID
 	}
 	reason := f.reason
+	if f.keepOrder && !f.permanent {
+		reason = ""
+	}
 	if f.permanent && it.Kind == order.KindCreditNote {
 		// A booked order stays booked (the store sees to that) and shows
 		// credit_note_failed; the failure's own code goes with the figures.
@@ -275,7 +282,10 @@ func (e *Engine) prepare(ctx context.Context, rd *round, it store.OutboxItem) (*
 
 	if rec.InvoiceID == "" {
 		// The invoice is not booked yet; the credit note waits for it.
-		return j, e.fail(ctx, j, failure{reason: ReasonWaitingForInvoice, cause: errors.New("the order's invoice is not booked yet")})
+		// The order shows why its invoice waits (the ledger unreachable, a
+		// VAT case unmapped), when it has a reason already.
+		return j, e.fail(ctx, j, failure{reason: ReasonWaitingForInvoice, cause: errors.New("the order's invoice is not booked yet"),
+			keepOrder: rec.State == store.Queued && rec.Reason != ""})
 	}
 	inv, ok, err := rec.Invoice()
 	if err != nil {

@@ -178,7 +178,7 @@ const reasonCreditFailed = "credit_note_failed"
 // that a booked order stays booked: a failed credit note gives it reason
 // credit_note_failed (reasonArg then says which and why) and never un-books
 // it. A transient failure schedules the next attempt at next and notes the
-// reason on a queued order.
+// reason on a queued order; with reason "" the order keeps the one it has.
 func (s *Store) BookingFailed(ctx context.Context, it OutboxItem, permanent bool, reason, reasonArg, detail string, next time.Time, ev Event) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -206,6 +206,8 @@ func (s *Store) BookingFailed(ctx context.Context, it OutboxItem, permanent bool
 		_, err = tx.ExecContext(ctx, `UPDATE orders SET state='failed', reason=?, reason_arg=?, detail=?, state_at=?
 			WHERE shop_id=? AND ext_id=? AND state IN ('queued','failed')`,
 			reason, reasonArg, detail, now, it.ShopID, it.ExtID)
+	case reason == "":
+		// The order keeps the reason it shows (BookingFailed's doc).
 	default:
 		_, err = tx.ExecContext(ctx, `UPDATE orders SET reason=?, reason_arg=?, detail=? WHERE shop_id=? AND ext_id=? AND state='queued'`,
 			reason, reasonArg, detail, it.ShopID, it.ExtID)
