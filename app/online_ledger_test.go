@@ -590,7 +590,7 @@ func TestLedgerNewTokenLiftsTheWait(t *testing.T) {
 	mb.SetRateLimit(12, time.Hour)
 	r.run("", "sync")
 	st := r.status()
-	if st.Waiting.Count == 0 || !st.Waiting.Next.After(time.Now().Add(time.Minute)) {
+	if st.Waiting.Count == 0 || !st.Waiting.Next.After(time.Now()) {
 		t.Fatalf("nothing waits for the limit: %+v", st.Waiting)
 	}
 	// A setting that is not the package's: the wait stays.
@@ -602,7 +602,7 @@ func TestLedgerNewTokenLiftsTheWait(t *testing.T) {
 	mb.AddToken(newToken)
 	r.tokens = append(r.tokens, newToken)
 	r.ok(newToken+"\n", "ledger", "moneybird", "--token", "-")
-	if w := r.status().Waiting; w.Count != st.Waiting.Count || w.Next.After(time.Now()) {
+	if w := r.status().Waiting; w.Count != st.Waiting.Count || w.Next.After(time.Now()) || !w.Next.Before(st.Waiting.Next) {
 		t.Errorf("another token: the bookings still wait until %v (%d)", w.Next, w.Count)
 	}
 }
