@@ -147,12 +147,17 @@ type failure struct {
 	// failure is still recorded and logged): a credit note waiting for an
 	// invoice that waits itself says less than the invoice's reason.
 	keepOrder bool
+	// next, when set, is the next attempt (else the backoff's).
+	next time.Time
 }
 
 // fail records f for j and marks j done.
 func (e *Engine) fail(ctx context.Context, j *job, f failure) error {
 	it := j.it
 	level, code, next, out := store.Warn, "booking_retry", e.now().Add(e.backoff(it.Attempts+1)), retrying
+	if !f.next.IsZero() {
+		next = f.next
+	}
 	if f.permanent {
 		level, code, next, out = store.Error, "booking_failed", e.now(), failed
 	}
@@ -284,8 +289,20 @@ func (e *Engine) prepare(ctx context.Context, rd *round, it store.OutboxItem) (*
 		// The invoice is not booked yet; the credit note waits for it.
 		// The order shows why its invoice waits (the ledger unreachable, a
 		// VAT case unmapped), when it has a reason already.
-		return j, e.fail(ctx, j, failure{reason: ReasonWaitingForInvoice, cause: errors.New("the order's invoice is not booked yet"),
-			keepOrder: rec.State == store.Queued && rec.Reason != ""})
+		f := failure{reason: ReasonWaitingForInvoice, cause: errors.New("the order's invoice is not booked yet"),
+			keepOrder: rec.State == store.Queued && rec.Reason != ""}
+		// It is tried again with its invoice, not before: a rate limit's
+		// waiting line shows when the bookings go.
+		bs, err := e.Store.Bookings(ctx, it.ShopID, it.ExtID)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			if b.Kind == order.KindInvoice && b.State == "pending" && b.NextAt.After(e.now()) {
+				f.next = b.NextAt
+			}
+		}
+		return j, e.fail(ctx, j, f)
 	}
 	inv, ok, err := rec.Invoice()
 	if err != nil {

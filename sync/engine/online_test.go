@@ -229,3 +229,39 @@ func TestBookDueOneAtATime(t *testing.T) {
 		t.Errorf("%d booked, want 20", len(fl.booked))
 	}
 }
+
+// TestCreditNoteWaitsWithItsInvoice: a refunded order whose invoice waits
+// for the rate limit: its credit note is tried again when the invoice is,
+// not at its own backoff, so the waiting line's time is when they go, and
+// the order keeps showing the rate limit.
+func TestCreditNoteWaitsWithItsInvoice(t *testing.T) {
+	ctx := context.Background()
+	fl := newFakeLedger()
+	wl := &windowLedger{fakeLedger: fl, n: 1, window: 5 * time.Minute}
+	r := newBookRig(t, wl, fl)
+	wl.now = func() time.Time { return r.now }
+	r.apply(t, dutchOrder("4001", r.now), withRefund(dutchOrder("4002", r.now), "r1", 1000, r.now))
+	if res := r.bookDue(t); res.Booked != 1 {
+		t.Fatalf("%+v, want the first invoice booked", res)
+	}
+	until := r.t0.Add(5 * time.Minute)
+	rec := r.rec(t, "4002")
+	if rec.Reason != ledger.ReasonRateLimited {
+		t.Errorf("order 4002 shows %s, want %s", rec.Reason, ledger.ReasonRateLimited)
+	}
+	for k, b := range r.bookings(t, "4002") {
+		if !b.NextAt.Equal(until) {
+			t.Errorf("booking %s next at %s, want %s with its invoice", k, b.NextAt, until)
+		}
+	}
+	if w, _ := r.st.WaitingFor(ctx, ledger.ReasonRateLimited); !w.Next.Equal(until) {
+		t.Errorf("waiting line says %s, want %s", w.Next, until)
+	}
+	r.now = until
+	r.bookDue(t)
+	r.now = until.Add(5 * time.Minute)
+	r.bookDue(t)
+	if got := len(fl.bookedKeys()); got != 3 {
+		t.Errorf("%d booked, want 2 invoices and a credit note", got)
+	}
+}
