@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/orderbrug/orderbrug/sync/engine"
 )
 
 // Commands that poll and book now: sync and recheck. Next to a running
@@ -37,7 +36,7 @@ func syncWith(ctx context.Context, p printer, svc *Service, shop string) error {
 			fmt.Fprintf(w, "%s: %d orders seen, %d new, %d changed\n", p.Shop, p.Seen, p.New, p.Changed)
 		}
 		b := res.Booked
-		fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s%s%s\n", b.Booked, b.Failed, b.Retrying, rateNote(b),
+		fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s%s%s\n", b.Booked, b.Failed, b.Retrying, rateNote(ctx, svc),
 			unreachableNote(ctx, svc), waitingNote(res.Attention))
 		printAttention(w, res.Attention)
 	}); perr != nil {
@@ -100,19 +99,34 @@ func recheckWith(ctx context.Context, w io.Writer, svc *Service) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s%s%s\n", b.Booked, b.Failed, b.Retrying, rateNote(b),
+	fmt.Fprintf(w, "booked %d, failed %d, retrying %d%s%s%s\n", b.Booked, b.Failed, b.Retrying, rateNote(ctx, svc),
 		unreachableNote(ctx, svc), waitingNote(att))
 	printAttention(w, att)
 	return waitingError(att)
 }
 
 // rateNote says how many bookings wait for the online ledger's rate limit
-// ("" for none): they book later on their own.
-func rateNote(b engine.BookResult) string {
-	if b.Waiting == 0 {
+// and until when ("" for none): the whole backlog waiting, not only what
+// this run sent (a sync soon after another sends nothing while hundreds
+// wait). They book later on their own.
+func rateNote(ctx context.Context, svc *Service) string {
+	w, err := svc.LedgerWait(ctx)
+	if err != nil || w.Count == 0 {
 		return ""
 	}
-	return fmt.Sprintf(", %d waiting for the ledger's rate limit (orderbrug ledger status)", b.Waiting)
+	name := "the ledger"
+	if ls, err := svc.LedgerSettings(ctx); err == nil {
+		if _, online := ledgers.Lookup(ls.Kind); online {
+			name = ledgerName(ls.Kind)
+		}
+	}
+	next, now := w.Next.Local(), svc.clock.Now().Local()
+	until := next.Format("15:04")
+	if next.Format(time.DateOnly) != now.Format(time.DateOnly) {
+		until = next.Format("2006-01-02 15:04")
+	}
+	return fmt.Sprintf(", %d %s for %s's rate limit until %s (orderbrug ledger status)", w.Count,
+		plural(w.Count, "booking waits", "bookings wait"), name, until)
 }
 
 // unreachableNote says how many bookings wait for the online ledger to
