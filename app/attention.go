@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -36,8 +37,10 @@ type Attention struct {
 // until someone acts. Orders parked for their status are not in the list:
 // they wait on the shop, not on a person.
 func (a Attention) BookingWaits() bool {
-	if a.Reason == ledger.ReasonUnreachable {
+	if a.Reason == ledger.ReasonUnreachable && a.Args["long"] == "" {
 		// Waits on time: the package answers again, Orderbrug retries.
+		// Not past the hour (see unavailableAttempts): a mistyped API
+		// URL, a package gone for good, is a person's matter then.
 		return false
 	}
 	return a.State == Queued || a.State == Failed || a.State == Booked ||
@@ -49,9 +52,10 @@ func (a Attention) BookingWaits() bool {
 var ownerWaits = map[store.State][]string{
 	// The online ledgers': a refused token, a VAT case or account not
 	// mapped, a closed period. A rate limit and a package that does not
-	// answer (ledger_unreachable: a 5xx, a timeout) wait on time, not on
-	// a person. ledger_unavailable (the invoice folder or the UBL copy's
-	// cannot be written) is a person's only once it has lasted: see
+	// answer (ledger_unreachable: a 5xx, a timeout, a host not found)
+	// wait on time, not on a person. ledger_unreachable and
+	// ledger_unavailable (the invoice folder or the UBL copy's cannot be
+	// written) are a person's only once they have lasted: see
 	// unavailableAttempts.
 	store.Queued: {engine.ReasonSellerIncomplete, engine.ReasonNoLedger,
 		ledger.ReasonUnauthorized, ledger.ReasonVATUnmapped, ledger.ReasonAccountUnmapped, ledger.ReasonPeriodLocked},
@@ -135,6 +139,14 @@ func (s *Service) attention(ctx context.Context, shopID int64) ([]Attention, err
 				out = append(out, Attention{Shop: name, State: a.State, Reason: rc.Reason, Args: g.args, Count: g.count})
 			}
 			continue
+		case rc.Reason == ledger.ReasonUnreachable:
+			// Only past the hour (longUnavailable): the sentence says
+			// it has lasted, not that Orderbrug will manage on its own.
+			a.Args = map[string]string{}
+			if rc.Count == 1 {
+				maps.Copy(a.Args, ReasonArgs(rc.Arg))
+			}
+			a.Args["long"] = "1"
 		case rc.Reason == ledger.ReasonUnauthorized:
 			// The package's code (MODULE_001: e-Boekhouden's free
 			// trial is used up) of one of them: one token, one refusal.
@@ -202,31 +214,35 @@ func (s *Service) byCase(ctx context.Context, rc store.ReasonCount) ([]caseGroup
 	return out, nil
 }
 
-// unavailableAttempts is when a booking the ledger could not take
-// (ledger_unavailable: the invoice folder, or the UBL copy's, cannot be
-// written: a removed USB stick, a network share away, permissions, a full
-// disk) waits on a person: after this many attempts. With the engine's
-// backoff (1, 2, 4 ... minutes) the seventh comes after 63 minutes of
-// failing: a share that is back within the hour is no one's matter, and
-// cron's sync does not exit 3 for it; a folder away for longer is.
+// unavailableAttempts is when a booking the ledger could not take waits
+// on a person: after this many attempts. That is ledger_unavailable (the
+// invoice folder, or the UBL copy's, cannot be written: a removed USB
+// stick, a network share away, permissions, a full disk) and
+// ledger_unreachable (the online package did not answer: an outage, a
+// timeout, but also a mistyped --api-url whose host is not found, an
+// answer Orderbrug does not know). With the engine's backoff (1, 2, 4 ...
+// minutes) the seventh comes after 63 minutes of failing: a share or a
+// package that is back within the hour is no one's matter, and cron's
+// sync does not exit 3 for it; one away for longer is.
 const unavailableAttempts = 7
 
-// longUnavailable counts, per shop (all for shopID 0), the queued orders
-// whose booking waits with ledger_unavailable and has failed
-// unavailableAttempts times or more.
+// longUnavailable counts, per shop (all for shopID 0) and reason, the
+// queued orders whose booking waits with ledger_unavailable or
+// ledger_unreachable and has failed unavailableAttempts times or more.
 func (s *Service) longUnavailable(ctx context.Context, shopID int64) ([]store.ReasonCount, error) {
-	rows, err := s.store.DB().QueryContext(ctx, `SELECT o.shop_id, MAX(o.reason_arg), COUNT(DISTINCT o.ext_id) FROM orders o
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT o.shop_id, o.reason, MAX(o.reason_arg), COUNT(DISTINCT o.ext_id) FROM orders o
 		JOIN outbox b ON b.shop_id = o.shop_id AND b.ext_id = o.ext_id
-		WHERE (? = 0 OR o.shop_id = ?) AND o.state = 'queued' AND o.reason = ? AND b.state = 'pending' AND b.attempts >= ?
-		GROUP BY o.shop_id ORDER BY o.shop_id`, shopID, shopID, engine.ReasonLedgerUnavailable, unavailableAttempts)
+		WHERE (? = 0 OR o.shop_id = ?) AND o.state = 'queued' AND o.reason IN (?, ?) AND b.state = 'pending' AND b.attempts >= ?
+		GROUP BY o.shop_id, o.reason ORDER BY o.shop_id, o.reason`, shopID, shopID,
+		engine.ReasonLedgerUnavailable, ledger.ReasonUnreachable, unavailableAttempts)
 	if err != nil {
 		return nil, fmt.Errorf("bookings the ledger cannot take: %w", err)
 	}
 	defer rows.Close()
 	var out []store.ReasonCount
 	for rows.Next() {
-		rc := store.ReasonCount{State: store.Queued, Reason: engine.ReasonLedgerUnavailable}
-		if err := rows.Scan(&rc.ShopID, &rc.Arg, &rc.Count); err != nil {
+		rc := store.ReasonCount{State: store.Queued}
+		if err := rows.Scan(&rc.ShopID, &rc.Reason, &rc.Arg, &rc.Count); err != nil {
 			return nil, err
 		}
 		out = append(out, rc)
@@ -362,6 +378,10 @@ func AttentionLines(att []Attention) []string {
 			why = "wait: the invoice folder cannot be written, for over an hour now; Orderbrug retries (check the folder: orderbrug ledger status)"
 		case ledger.ReasonUnreachable:
 			why = plural(a.Count, "waits", "wait") + " for the ledger to be reachable; Orderbrug retries"
+			if a.Args["long"] != "" {
+				why = "wait: the accounting package has been unreachable for over an hour; Orderbrug retries " +
+					"(check the connection and the API URL: orderbrug ledger status)"
+			}
 		case ledger.ReasonUnauthorized:
 			why = "wait: the accounting package refuses the token (orderbrug ledger status; connect again with --token -)"
 			if a.Args["code"] == "MODULE_001" {

@@ -131,13 +131,16 @@ func kindReasonSentence(code string, args map[string]string, kind order.Source) 
 // ("reason.<code>.<variant>"), "" for none: an account_unmapped of
 // e-Boekhouden's debtors ledger (case "debtor", not a VAT case), a refused
 // token that is e-Boekhouden's subscription (code MODULE_001: the free
-// trial's limit).
+// trial's limit), a package unreachable for over an hour (figure "long").
 func reasonVariant(code string, args map[string]string) string {
 	switch {
 	case code == ledger.ReasonAccountUnmapped && args["case"] == "debtor":
 		return "debtor"
 	case code == ledger.ReasonUnauthorized && args["code"] == "MODULE_001":
 		return "module"
+	case code == ledger.ReasonUnreachable && args["long"] != "":
+		// Past the hour (app's attention list): it has lasted.
+		return "long"
 	}
 	return ""
 }
