@@ -34,11 +34,16 @@ const dueBatch = 500
 // A ledger that implements ledger.BatchLedger gets the due bookings of a
 // round in one BookBatch call, and the ones it booked are recorded in one
 // transaction once BookBatch returns: a booking is recorded only after its
-// file is durable. One BookDue runs at a time; another waits for it.
+// file is durable. One BookDue runs at a time; another waits for it (or
+// for its context).
 func (e *Engine) BookDue(ctx context.Context) (BookResult, error) {
-	e.booking.Lock()
-	defer e.booking.Unlock()
 	var res BookResult
+	select {
+	case e.bookingSlot() <- struct{}{}:
+		defer func() { <-e.bookingSlot() }()
+	case <-ctx.Done():
+		return res, ctx.Err()
+	}
 	for {
 		items, err := e.Store.DueBookings(ctx, e.now(), dueBatch)
 		if err != nil {
@@ -47,8 +52,14 @@ func (e *Engine) BookDue(ctx context.Context) (BookResult, error) {
 		if len(items) == 0 {
 			break
 		}
-		if err := e.bookRound(ctx, items, &res); err != nil {
+		limited, err := e.bookRound(ctx, items, &res)
+		if err != nil {
 			return res, err
+		}
+		if limited {
+			// The ledger takes nothing more for now: the rest of the
+			// backlog waits (WaitDue), and this BookDue ends.
+			break
 		}
 	}
 	if res != (BookResult{}) {
@@ -60,12 +71,12 @@ func (e *Engine) BookDue(ctx context.Context) (BookResult, error) {
 // bookRound books one round of due items. A credit note whose invoice is in
 // the same round is prepared once that invoice is recorded (in a second
 // group), so it never has to wait for a retry.
-func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *BookResult) error {
+func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *BookResult) (limited bool, err error) {
 	rd := &round{shops: map[int64]store.Shop{}}
 	for len(items) > 0 {
 		recs, err := e.Store.RecordsOf(ctx, items)
 		if err != nil {
-			return err
+			return false, err
 		}
 		rd.recs = recs
 		var group []*job
@@ -73,7 +84,7 @@ func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *B
 		invoices := map[store.RecordKey]bool{}
 		for _, it := range items {
 			if err := ctx.Err(); err != nil {
-				return err
+				return false, err
 			}
 			key := store.RecordKey{ShopID: it.ShopID, ExtID: it.ExtID}
 			if it.Kind == order.KindCreditNote && invoices[key] {
@@ -82,7 +93,7 @@ func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *B
 			}
 			j, err := e.prepare(ctx, rd, it)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if j.done {
 				res.count(j.outcome)
@@ -93,12 +104,12 @@ func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *B
 			}
 			group = append(group, j)
 		}
-		if err := e.bookGroup(ctx, group, res); err != nil {
-			return err
+		if err := e.bookGroup(ctx, rd, group, res); err != nil {
+			return false, err
 		}
 		items = later
 	}
-	return nil
+	return rd.limited, nil
 }
 
 func (r *BookResult) count(o bookOutcome) {
@@ -111,6 +122,8 @@ func (r *BookResult) count(o bookOutcome) {
 		r.Retrying++
 	case cancelled:
 		r.Cancelled++
+	case waiting:
+		r.Waiting++
 	}
 }
 
@@ -121,6 +134,9 @@ const (
 	failed
 	retrying
 	cancelled
+	// waiting: it waits for the ledger's limit or for its invoice,
+	// without an attempt counted.
+	waiting
 )
 
 // job is one booking on its way to the ledger: the invoice or credit note
@@ -147,17 +163,12 @@ type failure struct {
 	// failure is still recorded and logged): a credit note waiting for an
 	// invoice that waits itself says less than the invoice's reason.
 	keepOrder bool
-	// next, when set, is the next attempt (else the backoff's).
-	next time.Time
 }
 
 // fail records f for j and marks j done.
 func (e *Engine) fail(ctx context.Context, j *job, f failure) error {
 	it := j.it
 	level, code, next, out := store.Warn, "booking_retry", e.now().Add(e.backoff(it.Attempts+1)), retrying
-	if !f.next.IsZero() {
-		next = f.next
-	}
 	if f.permanent {
 		level, code, next, out = store.Error, "booking_failed", e.now(), failed
 	}
@@ -188,7 +199,7 @@ func (e *Engine) fail(ctx context.Context, j *job, f failure) error {
 	}
 	e.log().Warn("booking not done", "shop", j.sh.Name, "order", j.number, "kind", it.Kind, "permanent", f.permanent, "err", f.cause)
 	j.done, j.outcome = true, out
-	return e.Store.BookingFailed(ctx, it, f.permanent, reason, string(arg), f.cause.Error(), next,
+	return e.Store.BookingFailedAs(ctx, it, f.permanent, f.reason, reason, string(arg), f.cause.Error(), next,
 		store.Event{Level: level, Shop: j.sh.Name, OrderNo: j.number, Code: code, Args: evArgs, Detail: f.cause.Error()})
 }
 
@@ -202,6 +213,8 @@ func invoiceFailure(err error) failure {
 // round is what the bookings of one round share: the shops and the seller
 // are read once per round, not once per booking.
 type round struct {
+	// limited is set once the ledger said it takes nothing more for now.
+	limited   bool
 	shops     map[int64]store.Shop
 	recs      map[store.RecordKey]store.Record
 	seller    order.Seller
@@ -289,20 +302,22 @@ func (e *Engine) prepare(ctx context.Context, rd *round, it store.OutboxItem) (*
 		// The invoice is not booked yet; the credit note waits for it.
 		// The order shows why its invoice waits (the ledger unreachable, a
 		// VAT case unmapped), when it has a reason already.
-		f := failure{reason: ReasonWaitingForInvoice, cause: errors.New("the order's invoice is not booked yet"),
-			keepOrder: rec.State == store.Queued && rec.Reason != ""}
-		// It is tried again with its invoice, not before: a rate limit's
-		// waiting line shows when the bookings go.
+		cause := errors.New("the order's invoice is not booked yet")
+		// While its invoice waits for a time (a rate limit, a retry), it
+		// waits with it, without an attempt counted or a line in the
+		// Logboek: a rate limit's waiting line shows when both go.
 		bs, err := e.Store.Bookings(ctx, it.ShopID, it.ExtID)
 		if err != nil {
 			return nil, err
 		}
 		for _, b := range bs {
 			if b.Kind == order.KindInvoice && b.State == "pending" && b.NextAt.After(e.now()) {
-				f.next = b.NextAt
+				j.done, j.outcome = true, waiting
+				return j, e.Store.BookingsWait(ctx, []store.OutboxItem{it}, "", "", cause.Error(), b.NextAt, store.Event{})
 			}
 		}
-		return j, e.fail(ctx, j, f)
+		return j, e.fail(ctx, j, failure{reason: ReasonWaitingForInvoice, cause: cause,
+			keepOrder: rec.State == store.Queued && rec.Reason != ""})
 	}
 	inv, ok, err := rec.Invoice()
 	if err != nil {
@@ -342,6 +357,11 @@ func (e *Engine) prepare(ctx context.Context, rd *round, it store.OutboxItem) (*
 	if err != nil {
 		return j, e.fail(ctx, j, invoiceFailure(err))
 	}
+	// An invoice kept before it carried these has neither: the order says.
+	cn.PricesIncludeTax = o.PricesIncludeTax
+	if cn.SourceURL == "" {
+		cn.SourceURL = o.ShopURL
+	}
 	j.inv = cn
 	return j, nil
 }
@@ -361,8 +381,13 @@ func creditOf(o order.Order, it store.OutboxItem) (order.Refund, bool) {
 }
 
 // bookGroup hands the prepared jobs to the ledger, in one batch when it can
-// take one, and records the outcomes.
-func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) error {
+// take one, and records the outcomes. Once the ledger says it takes no more
+// for now (a rate limit), the rest of the group and every other booking due
+// wait until then without asking it (rd.limited is set); once it is
+// unreachable (ledger.ReasonUnreachable), the rest of the group waits for
+// the first booking's next attempt: a package that does not answer costs
+// one timeout per round, not one per booking, and holds up nothing else.
+func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *BookResult) error {
 	if len(group) == 0 {
 		return nil
 	}
@@ -383,6 +408,7 @@ func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) e
 	refs := make([]string, len(group))
 	errs := make([]error, len(group))
 	warns := make([][]ledger.Warning, len(group))
+	asked := make([]bool, len(group))
 	if bl, ok := l.(ledger.BatchLedger); ok && len(group) > 1 {
 		invs := make([]order.Invoice, len(group))
 		for i, j := range group {
@@ -392,19 +418,21 @@ func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) e
 		if len(refs) != len(group) || len(errs) != len(group) {
 			return fmt.Errorf("ledger returned %d refs and %d errors for %d bookings", len(refs), len(errs), len(group))
 		}
+		for i := range asked {
+			asked[i] = true
+		}
 	} else {
 		reporter, _ := l.(ledger.Reporter)
-		var limited error
+		var stop error
 		for i, j := range group {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if limited != nil {
-				// The ledger takes nothing more until then: the rest of
-				// the group waits without asking.
-				errs[i] = limited
+			if stop != nil {
+				errs[i] = stop
 				continue
 			}
+			asked[i] = true
 			if reporter != nil {
 				var b ledger.Booked
 				b, errs[i] = reporter.BookReport(ctx, j.inv)
@@ -412,14 +440,14 @@ func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) e
 			} else {
 				refs[i], errs[i] = l.Book(ctx, j.inv)
 			}
-			if _, ok := ledger.RetryAt(errs[i]); ok {
-				limited = errs[i]
+			if _, ok := ledger.RetryAt(errs[i]); ok || isUnreachable(errs[i]) {
+				stop = errs[i]
 			}
 		}
 	}
 	var done []store.Done
-	var waits []store.OutboxItem
-	var until time.Time
+	var waits, unreached []store.OutboxItem
+	var until, unreachedUntil time.Time
 	var waitErr error
 	for i, j := range group {
 		if errs[i] != nil {
@@ -432,6 +460,12 @@ func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) e
 				res.Waiting++
 				continue
 			}
+			if !asked[i] {
+				// Not asked: the ledger did not answer the booking before.
+				unreached = append(unreached, j.it)
+				res.Waiting++
+				continue
+			}
 			f := failure{reason: ReasonLedgerUnavailable, cause: errs[i]}
 			var re *ledger.ReasonError
 			switch {
@@ -439,6 +473,9 @@ func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) e
 				f.permanent, f.reason = true, ReasonLedgerRejected
 			case errors.As(errs[i], &re):
 				f.reason, f.args = re.Reason, re.Args
+			}
+			if isUnreachable(errs[i]) {
+				unreachedUntil = e.now().Add(e.backoff(j.it.Attempts + 1))
 			}
 			if err := e.fail(ctx, j, f); err != nil {
 				return err
@@ -450,25 +487,32 @@ func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) e
 		for k, v := range j.evArgs {
 			args[k] = v
 		}
-		done = append(done, store.Done{Item: j.it, Ref: refs[i], Invoice: j.inv,
-			Event: store.Event{Shop: j.sh.Name, OrderNo: j.number, Code: "booked", Args: args}})
+		d := store.Done{Item: j.it, Ref: refs[i], Invoice: j.inv,
+			Event: store.Event{Shop: j.sh.Name, OrderNo: j.number, Code: "booked", Args: args}}
+		for _, w := range warns[i] {
+			wargs := map[string]string{"invoice": j.inv.ID, "ref": refs[i]}
+			for k, v := range w.Args {
+				wargs[k] = v
+			}
+			d.Warnings = append(d.Warnings, store.Event{Level: store.Warn, Shop: j.sh.Name, OrderNo: j.number, Code: w.Code, Args: wargs})
+		}
+		done = append(done, d)
 	}
 	if err := e.Store.BookingsDone(ctx, done); err != nil {
 		return err
 	}
 	res.Booked += len(done)
-	for i, j := range group {
-		for _, w := range warns[i] {
-			if errs[i] != nil {
-				break
-			}
-			args := map[string]string{"invoice": j.inv.ID, "ref": refs[i]}
-			for k, v := range w.Args {
-				args[k] = v
-			}
-			if err := e.Store.AddEvent(ctx, store.Event{Level: store.Warn, Shop: j.sh.Name, OrderNo: j.number, Code: w.Code, Args: args}); err != nil {
-				return err
-			}
+	if len(unreached) > 0 {
+		if !unreachedUntil.After(e.now()) {
+			unreachedUntil = e.now().Add(e.backoff(1))
+		}
+		arg, err := json.Marshal(map[string]string{"kind": string(order.KindInvoice)})
+		if err != nil {
+			return err
+		}
+		if err := e.Store.BookingsWait(ctx, unreached, ledger.ReasonUnreachable, string(arg), "the ledger did not answer the booking before",
+			unreachedUntil, store.Event{}); err != nil {
+			return err
 		}
 	}
 	if len(waits) > 0 {
@@ -481,13 +525,27 @@ func (e *Engine) bookGroup(ctx context.Context, group []*job, res *BookResult) e
 		if err != nil {
 			return err
 		}
-		e.log().Info("bookings wait for the ledger's rate limit", "count", len(waits), "until", at)
-		if err := e.Store.BookingsWait(ctx, waits, ledger.ReasonRateLimited, string(arg), waitErr.Error(), until,
-			store.Event{Code: ledger.ReasonRateLimited, Args: map[string]string{"count": fmt.Sprint(len(waits)), "until": at}}); err != nil {
+		if err := e.Store.BookingsWait(ctx, waits, ledger.ReasonRateLimited, string(arg), waitErr.Error(), until, store.Event{}); err != nil {
 			return err
 		}
+		// The rest of the backlog waits too, in one statement, with one
+		// event for all.
+		n, err := e.Store.WaitDue(ctx, ledger.ReasonRateLimited, string(arg), waitErr.Error(), until, len(waits),
+			store.Event{Code: ledger.ReasonRateLimited, Args: map[string]string{"until": at}})
+		if err != nil {
+			return err
+		}
+		res.Waiting += n
+		rd.limited = true
+		e.log().Info("bookings wait for the ledger's rate limit", "count", len(waits)+n, "until", at)
 	}
 	return nil
+}
+
+// isUnreachable says the ledger gave no usable answer (ledger.ReasonUnreachable).
+func isUnreachable(err error) bool {
+	var re *ledger.ReasonError
+	return errors.As(err, &re) && re.Reason == ledger.ReasonUnreachable
 }
 
 func (e *Engine) backoff(n int) time.Duration {

@@ -45,11 +45,19 @@ type Engine struct {
 	// the polling goroutine (the app re-checks the shop's webhooks then).
 	Polled func(ctx context.Context, sh store.Shop)
 
-	// booking lets one BookDue run at a time: the worker, a webhook, a
+	// The booking slot lets one BookDue run at a time: the worker, a webhook, a
 	// person's "book anyway" and a sync all call it, and two rounds taking
 	// the same due booking would ask an online ledger twice (Moneybird
 	// does not deduplicate) and spend its rate limit twice.
-	booking gosync.Mutex
+	slotOnce gosync.Once
+	slot     chan struct{}
+}
+
+// bookingSlot is the one slot BookDue holds while it runs (a channel, so
+// that a caller waiting for it can give up when its context ends).
+func (e *Engine) bookingSlot() chan struct{} {
+	e.slotOnce.Do(func() { e.slot = make(chan struct{}, 1) })
+	return e.slot
 }
 
 // ErrNoLedger means no ledger is set up yet.

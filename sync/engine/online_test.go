@@ -265,3 +265,144 @@ func TestCreditNoteWaitsWithItsInvoice(t *testing.T) {
 		t.Errorf("%d booked, want 2 invoices and a credit note", got)
 	}
 }
+
+// unreachableLedger is fakeLedger behind a package that does not answer:
+// every attempt is a ledger.ReasonUnreachable error, as the app tags a
+// timeout, until up.
+type unreachableLedger struct {
+	*fakeLedger
+	mu    sync.Mutex
+	up    bool
+	calls int
+}
+
+func (u *unreachableLedger) Book(ctx context.Context, inv order.Invoice) (string, error) {
+	u.mu.Lock()
+	u.calls++
+	up := u.up
+	u.mu.Unlock()
+	if !up {
+		return "", ledger.WithReason(ledger.ReasonUnreachable, nil, errors.New("no answer within 30s"))
+	}
+	return u.fakeLedger.Book(ctx, inv)
+}
+
+// TestUnreachableLedgerAskedOncePerRound: a package that does not answer
+// costs one attempt per round, not one per booking (each a timeout): the
+// rest of the round waits for the first booking's next attempt, without
+// an attempt of its own, with the reason shown; once it answers, all are
+// booked once.
+func TestUnreachableLedgerAskedOncePerRound(t *testing.T) {
+	ctx := context.Background()
+	fl := newFakeLedger()
+	ul := &unreachableLedger{fakeLedger: fl}
+	r := newBookRig(t, ul, fl)
+	for i := 1; i <= 6; i++ {
+		r.apply(t, dutchOrder(fmt.Sprint(5000+i), r.now))
+	}
+	res := r.bookDue(t)
+	if ul.calls != 1 || res.Retrying != 1 || res.Waiting != 5 {
+		t.Fatalf("%d calls, %+v; want the package asked once, 1 retrying and 5 waiting", ul.calls, res)
+	}
+	next := r.now.Add(time.Minute) // the rig's backoff for a first failure
+	for i := 1; i <= 6; i++ {
+		id := fmt.Sprint(5000 + i)
+		if rec := r.rec(t, id); rec.State != store.Queued || rec.Reason != ledger.ReasonUnreachable {
+			t.Errorf("order %s: %s %s", id, rec.State, rec.Reason)
+		}
+		for _, b := range r.bookings(t, id) {
+			if !b.NextAt.Equal(next) || b.Attempts > 1 {
+				t.Errorf("order %s: next %s attempts %d, want %s", id, b.NextAt, b.Attempts, next)
+			}
+		}
+	}
+	if w, _ := r.st.WaitingFor(ctx, ledger.ReasonUnreachable); w.Count != 6 {
+		t.Errorf("WaitingFor unreachable = %+v, want 6", w)
+	}
+	ul.up = true
+	r.now = next
+	if res := r.bookDue(t); res.Booked != 6 {
+		t.Fatalf("%+v, want all 6 booked", res)
+	}
+	if len(fl.bookedKeys()) != 6 {
+		t.Errorf("%d booked", len(fl.bookedKeys()))
+	}
+}
+
+// TestRateLimitPostponesTheBacklog: a backlog larger than a round (500):
+// once the ledger's limit is reached, every booking due waits until the
+// limit's end in one go, with one event counting them all, instead of a
+// round of refusals per 500.
+func TestRateLimitPostponesTheBacklog(t *testing.T) {
+	ctx := context.Background()
+	fl := newFakeLedger()
+	wl := &windowLedger{fakeLedger: fl, n: 2, window: 5 * time.Minute}
+	r := newBookRig(t, wl, fl)
+	wl.now = func() time.Time { return r.now }
+	var os []order.Order
+	for i := 0; i < 520; i++ {
+		os = append(os, dutchOrder(fmt.Sprint(10000+i), r.now))
+	}
+	r.apply(t, os...)
+	res := r.bookDue(t)
+	if res.Booked != 2 || res.Waiting != 518 || wl.calls != 3 {
+		t.Fatalf("%+v after %d calls; want 2 booked, 518 waiting, 3 calls", res, wl.calls)
+	}
+	until := r.t0.Add(5 * time.Minute)
+	if next, _ := r.st.NextDue(ctx); !next.Equal(until) {
+		t.Errorf("next due %s, want %s", next, until)
+	}
+	w, _ := r.st.WaitingFor(ctx, ledger.ReasonRateLimited)
+	if w.Count != 518 {
+		t.Errorf("WaitingFor = %+v, want 518", w)
+	}
+	evs, _ := r.st.Events(ctx, store.EventFilter{Limit: 1000})
+	n := 0
+	for _, e := range evs {
+		if e.Code == ledger.ReasonRateLimited {
+			n++
+			if e.Args["count"] != "518" {
+				t.Errorf("event args %v, want count 518", e.Args)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d rate-limit events, want 1", n)
+	}
+}
+
+// TestCreditNoteOfABookedOrderWaitsVisibly: a refund of an order booked
+// already waits for a token the package refuses; the order stays booked
+// without a reason, but the booking itself carries it, so it is counted
+// and released when the token is fixed.
+func TestCreditNoteOfABookedOrderWaitsVisibly(t *testing.T) {
+	ctx := context.Background()
+	fl := newFakeLedger()
+	wl := &windowLedger{fakeLedger: fl, n: 100, window: time.Minute}
+	r := newBookRig(t, wl, fl)
+	wl.now = func() time.Time { return r.now }
+	o := dutchOrder("6001", r.now)
+	r.apply(t, o)
+	r.bookDue(t)
+	wl.failAt = func(inv order.Invoice) error {
+		return ledger.WithReason(ledger.ReasonUnauthorized, nil, errors.New("401 token revoked"))
+	}
+	r.now = r.now.Add(time.Minute)
+	r.apply(t, withRefund(o, "r1", 500, r.now))
+	if res := r.bookDue(t); res.Retrying != 1 {
+		t.Fatalf("%+v, want the credit note retrying", res)
+	}
+	if rec := r.rec(t, "6001"); rec.State != store.Booked {
+		t.Fatalf("order is %s", rec.State)
+	}
+	if w, _ := r.st.WaitingFor(ctx, ledger.ReasonUnauthorized); w.Count != 1 {
+		t.Errorf("WaitingFor unauthorized = %+v, want the credit note", w)
+	}
+	wl.failAt = nil
+	if n, err := r.st.RetryWaiting(ctx, ledger.ReasonUnauthorized); err != nil || n != 1 {
+		t.Fatalf("RetryWaiting = %d, %v; want the credit note released", n, err)
+	}
+	if res := r.bookDue(t); res.Booked != 1 {
+		t.Fatalf("%+v, want the credit note booked at once", res)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/orderbrug/orderbrug/sync/order"
@@ -74,6 +75,10 @@ type Done struct {
 	Ref     string
 	Invoice order.Invoice
 	Event   Event
+	// Warnings are more events of the booking (a VAT difference the ledger
+	// reported), written in the same transaction: a booking is never
+	// recorded without them.
+	Warnings []Event
 }
 
 // BookingDone records a successful booking. For an invoice the order becomes
@@ -120,7 +125,7 @@ func prepareDone(ctx context.Context, tx *sql.Tx) (*doneStmts, error) {
 		dst **sql.Stmt
 		q   string
 	}{
-		{&st.outbox, `UPDATE outbox SET state='done', ref=?, done_at=?, attempts=attempts+1, last_error='' WHERE id=?`},
+		{&st.outbox, `UPDATE outbox SET state='done', ref=?, done_at=?, attempts=attempts+1, last_error='', reason='' WHERE id=?`},
 		{&st.invoice, `UPDATE orders SET state='booked', reason='', reason_arg='', detail='', state_at=?,
 			invoice_id=?, invoice_date=?, booking_ref=?, booked_invoice=? WHERE shop_id=? AND ext_id=?`},
 		{&st.credit, `UPDATE orders SET reason='', reason_arg='', detail=''
@@ -166,7 +171,15 @@ func (st *doneStmts) done(ctx context.Context, now int64, d Done) error {
 	} else if _, err := st.credit.ExecContext(ctx, it.ShopID, it.ExtID, reasonCreditFailed); err != nil {
 		return err
 	}
-	return addEventTx(ctx, stmtExecer{st.event}, now, d.Event)
+	if err := addEventTx(ctx, stmtExecer{st.event}, now, d.Event); err != nil {
+		return err
+	}
+	for _, w := range d.Warnings {
+		if err := addEventTx(ctx, stmtExecer{st.event}, now, w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // reasonCreditFailed is engine.ReasonCreditFailed: a booked order whose
@@ -180,6 +193,14 @@ const reasonCreditFailed = "credit_note_failed"
 // it. A transient failure schedules the next attempt at next and notes the
 // reason on a queued order; with reason "" the order keeps the one it has.
 func (s *Store) BookingFailed(ctx context.Context, it OutboxItem, permanent bool, reason, reasonArg, detail string, next time.Time, ev Event) error {
+	return s.BookingFailedAs(ctx, it, permanent, reason, reason, reasonArg, detail, next, ev)
+}
+
+// BookingFailedAs is BookingFailed with the booking's own reason apart
+// from the order's: own is kept on the booking (WaitingFor, RetryWaiting
+// read it), reason goes to the order as BookingFailed says ("" keeps the
+// order's).
+func (s *Store) BookingFailedAs(ctx context.Context, it OutboxItem, permanent bool, own, reason, reasonArg, detail string, next time.Time, ev Event) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("record failed booking: %w", err)
@@ -190,8 +211,8 @@ func (s *Store) BookingFailed(ctx context.Context, it OutboxItem, permanent bool
 	if permanent {
 		state = "failed"
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state=?, attempts=attempts+1, next_at=?, last_error=? WHERE id=?`,
-		state, ms(next), detail, it.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state=?, attempts=attempts+1, next_at=?, last_error=?, reason=? WHERE id=?`,
+		state, ms(next), detail, own, it.ID); err != nil {
 		return fmt.Errorf("record failed booking: %w", err)
 	}
 	switch {
@@ -308,7 +329,8 @@ func (s *Store) RetryWaiting(ctx context.Context, reason string) (int, error) {
 	defer tx.Rollback()
 	now := s.now()
 	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state='pending', attempts=0, next_at=? WHERE state IN ('pending','failed')
-		AND EXISTS (SELECT 1 FROM orders o WHERE o.shop_id=outbox.shop_id AND o.ext_id=outbox.ext_id AND o.reason=?)`, now, reason)
+		AND (outbox.reason=? OR EXISTS (SELECT 1 FROM orders o WHERE o.shop_id=outbox.shop_id AND o.ext_id=outbox.ext_id AND o.reason=?))`,
+		now, reason, reason)
 	if err != nil {
 		return 0, err
 	}
@@ -342,8 +364,8 @@ func (s *Store) BookingCancelled(ctx context.Context, it OutboxItem, detail stri
 // BookingsWait puts bookings back in the queue until next without counting
 // an attempt: the ledger said it takes no request before then (a rate
 // limit). It is not a failure, so the orders keep their state (queued) and
-// show reason with reasonArg; ev, when it has a Code, is logged once for
-// all of them, not once per booking.
+// show reason with reasonArg (reason "": they keep theirs); ev, when it has
+// a Code, is logged once for all of them, not once per booking.
 func (s *Store) BookingsWait(ctx context.Context, items []OutboxItem, reason, reasonArg, detail string, next time.Time, ev Event) error {
 	if len(items) == 0 {
 		return nil
@@ -354,9 +376,12 @@ func (s *Store) BookingsWait(ctx context.Context, items []OutboxItem, reason, re
 	}
 	defer tx.Rollback()
 	for _, it := range items {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_at=?, last_error=? WHERE id=? AND state='pending'`,
-			ms(next), detail, it.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_at=?, last_error=?, reason=? WHERE id=? AND state='pending'`,
+			ms(next), detail, reason, it.ID); err != nil {
 			return fmt.Errorf("record waiting bookings: %w", err)
+		}
+		if reason == "" {
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE orders SET reason=?, reason_arg=?, detail=? WHERE shop_id=? AND ext_id=? AND state='queued'`,
 			reason, reasonArg, detail, it.ShopID, it.ExtID); err != nil {
@@ -378,13 +403,14 @@ type Waiting struct {
 	Next  time.Time `json:"next,omitempty"`
 }
 
-// WaitingFor counts the pending bookings whose order shows reason.
+// WaitingFor counts the pending bookings that wait for reason, or whose
+// order shows it.
 func (s *Store) WaitingFor(ctx context.Context, reason string) (Waiting, error) {
 	var w Waiting
 	var next int64
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(b.next_at),0) FROM outbox b
 		JOIN orders o ON o.shop_id=b.shop_id AND o.ext_id=b.ext_id
-		WHERE b.state='pending' AND o.reason=?`, reason).Scan(&w.Count, &next)
+		WHERE b.state='pending' AND (b.reason=? OR o.reason=?)`, reason, reason).Scan(&w.Count, &next)
 	if err != nil {
 		return w, fmt.Errorf("waiting bookings: %w", err)
 	}
@@ -392,4 +418,43 @@ func (s *Store) WaitingFor(ctx context.Context, reason string) (Waiting, error) 
 		w.Next = fromMS(next)
 	}
 	return w, nil
+}
+
+// WaitDue makes every booking due by now wait until next as well, as
+// BookingsWait does (the booking's reason; a queued order without a reason
+// shows it), and returns how many: once a ledger's limit is reached,
+// asking it for the rest of the backlog one round at a time would only be
+// refused. ev, when it has a Code, is logged once, with the count in
+// ev.Args["count"] added to what the caller counted.
+func (s *Store) WaitDue(ctx context.Context, reason, reasonArg, detail string, next time.Time, counted int, ev Event) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("postpone due bookings: %w", err)
+	}
+	defer tx.Rollback()
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET reason=?, reason_arg=?, detail=? WHERE state='queued' AND reason=''
+		AND EXISTS (SELECT 1 FROM outbox b WHERE b.shop_id=orders.shop_id AND b.ext_id=orders.ext_id AND b.state='pending' AND b.next_at<=?)`,
+		reason, reasonArg, detail, now); err != nil {
+		return 0, fmt.Errorf("postpone due bookings: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_at=?, last_error=?, reason=? WHERE state='pending' AND next_at<=?`,
+		ms(next), detail, reason, now)
+	if err != nil {
+		return 0, fmt.Errorf("postpone due bookings: %w", err)
+	}
+	n64, _ := res.RowsAffected()
+	n := int(n64)
+	if ev.Code != "" {
+		args := map[string]string{}
+		for k, v := range ev.Args {
+			args[k] = v
+		}
+		args["count"] = strconv.Itoa(counted + n)
+		ev.Args = args
+		if err := addEventTx(ctx, tx, now, ev); err != nil {
+			return 0, fmt.Errorf("postpone due bookings: %w", err)
+		}
+	}
+	return n, tx.Commit()
 }
