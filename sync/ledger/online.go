@@ -234,10 +234,12 @@ type Reporter interface {
 	BookReport(ctx context.Context, inv order.Invoice) (Booked, error)
 }
 
-// WithCopy books every invoice into copy (the UBL folder, the audit trail)
-// first and then into main; the reference is main's. The copy is
-// idempotent, so a booking main refuses or delays is written once however
-// often it is retried.
+// WithCopy books every invoice into main and, once main has it, into copy
+// (the UBL folder, the audit trail); the reference is main's. The copy is
+// never written for a booking main refused or delayed (a file for a sale
+// that is not in the books could be imported by hand). Both are
+// idempotent: when the copy fails, the retry finds main's booking done and
+// writes the copy.
 func WithCopy(main Online, copy Ledger) Online {
 	return &withCopy{Online: main, copy: copy}
 }
@@ -253,14 +255,20 @@ func (w *withCopy) Book(ctx context.Context, inv order.Invoice) (string, error) 
 }
 
 func (w *withCopy) BookReport(ctx context.Context, inv order.Invoice) (Booked, error) {
+	var b Booked
+	var err error
+	if r, ok := w.Online.(Reporter); ok {
+		b, err = r.BookReport(ctx, inv)
+	} else {
+		b.Ref, err = w.Online.Book(ctx, inv)
+	}
+	if err != nil {
+		return Booked{}, err
+	}
 	if _, err := w.copy.Book(ctx, inv); err != nil {
 		return Booked{}, fmt.Errorf("UBL copy: %w", err)
 	}
-	if r, ok := w.Online.(Reporter); ok {
-		return r.BookReport(ctx, inv)
-	}
-	ref, err := w.Online.Book(ctx, inv)
-	return Booked{Ref: ref}, err
+	return b, nil
 }
 
 // Reference is the number a booking has in an online ledger: the shop's

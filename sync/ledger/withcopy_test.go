@@ -1,0 +1,81 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/ledger/ubl"
+	"github.com/orderbrug/orderbrug/sync/order"
+)
+
+// heldLedger is an online ledger that refuses or delays what err says,
+// else books (by Key, once).
+type heldLedger struct {
+	err    error
+	booked map[string]bool
+}
+
+func (h *heldLedger) Book(ctx context.Context, inv order.Invoice) (string, error) {
+	if h.err != nil {
+		return "", h.err
+	}
+	h.booked[inv.Key] = true
+	return "mb-" + inv.ID, nil
+}
+func (h *heldLedger) Check(context.Context) (ledger.Account, error)    { return ledger.Account{}, nil }
+func (h *heldLedger) Choices(context.Context) (ledger.Choices, error)  { return ledger.Choices{}, nil }
+func (h *heldLedger) Defaults(context.Context) (ledger.Mapping, error) { return nil, nil }
+
+// TestWithCopyWritesTheCopyOnceBooked: the UBL copy of a booking the
+// online ledger refused or delayed is not written (a file for a sale that
+// is not in the books could be imported by hand); once the ledger has it,
+// the copy is there and the reference is the ledger's.
+func TestWithCopyWritesTheCopyOnceBooked(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	main := &heldLedger{booked: map[string]bool{}}
+	l := ledger.WithCopy(main, ubl.New(dir))
+	o := order.Order{Source: order.WooCommerce, ID: "1042", Number: "1042", Status: "processing", Currency: "EUR",
+		Created: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Paid: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC),
+		Buyer: order.Party{Name: "Jan Jansen", Email: "jan@example.nl", Address: order.Address{Street: "Kerkstraat 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}},
+		Lines: []order.Line{{Kind: order.Product, ID: "1", Name: "Koffiemok", Quantity: 1, Net: 1000, VAT: 210, Rate: 2100}},
+		Total: 1210, TotalTax: 210}
+	seller := order.Seller{Party: order.Party{Company: "De Boon B.V.", KvK: "12345678", VATID: "NL123456789B01",
+		Address: order.Address{Street: "Oudegracht 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}}, IBAN: "NL91ABNA0417164300"}
+	inv, err := order.NewInvoice(o, order.InvoiceOptions{Shop: "koffiebar", Seller: seller})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := func() int {
+		es, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(es)
+	}
+	for _, held := range []error{
+		&ledger.RateLimitedError{Until: time.Now().Add(time.Minute)},
+		ledger.WithReason(ledger.ReasonVATUnmapped, map[string]string{"case": "21"}, errors.New("21 is not mapped")),
+		ledger.Permanent(errors.New("422 refused")),
+	} {
+		main.err = held
+		if _, err := l.Book(ctx, inv); !errors.Is(err, held) {
+			t.Fatalf("Book = %v, want %v", err, held)
+		}
+		if n := files(); n != 0 {
+			t.Fatalf("after %v: %d files in the copy folder, want none", held, n)
+		}
+	}
+	main.err = nil
+	ref, err := l.Book(ctx, inv)
+	if err != nil || ref != "mb-1042" || !main.booked[inv.Key] {
+		t.Fatalf("Book = %q, %v", ref, err)
+	}
+	if n := files(); n != 1 {
+		t.Fatalf("%d files in the copy folder, want the booking's", n)
+	}
+}
