@@ -51,6 +51,8 @@ type openRow struct {
 // their credit notes failed (action: retry). They stay booked, so neither
 // ignore nor book anyway is offered there.
 type openTab struct {
+	// loads counts the loads started (on the UI goroutine).
+	loads   int
 	u       *UI
 	content fyne.CanvasObject
 	view    *widget.Select
@@ -268,6 +270,11 @@ func (t *openTab) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 // after booking or with a failed credit note); filtering happens in memory.
 func (t *openTab) load() {
 	view := t.viewIndex()
+	// Loads run in the background and may finish out of order: only the
+	// newest one's rows are shown (an older one would bring back an order
+	// a person just ignored).
+	t.loads++
+	gen := t.loads
 	run(t.u, func(ctx context.Context) ([]openRow, error) {
 		if view != viewChanged {
 			state := app.Parked
@@ -299,8 +306,8 @@ func (t *openTab) load() {
 		}
 		return makeOpenRows(vs), nil
 	}, func(rows []openRow, err error) {
-		if view != t.viewIndex() {
-			return // the view changed meanwhile; its own load follows
+		if view != t.viewIndex() || gen != t.loads {
+			return // the view changed meanwhile, or a newer load follows
 		}
 		if err != nil {
 			t.count.SetText(errorText(err))

@@ -22,6 +22,8 @@ const doneLimit = 2000
 // doneTab is Verwerkt: booked orders with their invoice file, and failed
 // ones with the reason and a retry button.
 type doneTab struct {
+	// loads counts the loads started (on the UI goroutine).
+	loads   int
 	u       *UI
 	content fyne.CanvasObject
 	mode    *widget.RadioGroup
@@ -143,6 +145,8 @@ type doneLoad struct {
 // checks.
 func (t *doneTab) load() {
 	st, counted := t.state, t.counted
+	t.loads++ // as openTab's: only the newest load's rows are shown
+	gen := t.loads
 	run(t.u, func(ctx context.Context) (doneLoad, error) {
 		q := app.OrderQuery{States: []app.State{st}, Limit: doneLimit}
 		if st == app.Ignored && counted {
@@ -165,8 +169,8 @@ func (t *doneTab) load() {
 			t.mode.Options = append(t.mode.Options, lang.L("done.counted"))
 			t.mode.Refresh()
 		}
-		if st != t.state || counted != t.counted {
-			return // the choice changed while loading
+		if st != t.state || counted != t.counted || gen != t.loads {
+			return // the choice changed while loading, or a newer load follows
 		}
 		rows := l.rows
 		t.rows = rows
