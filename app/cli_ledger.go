@@ -47,7 +47,7 @@ func (r *cmdline) ledgerUBLCmd() *cobra.Command {
 	var off bool
 	cmd := &cobra.Command{
 		Use:   "ubl --dir DIR | ubl --off",
-		Short: "write UBL invoices into DIR (beside an online ledger: its UBL copy); --off: no copy beside the online ledger",
+		Short: "write UBL invoices into DIR (beside an online ledger: the folder of its UBL copy, by default the UBL folder's subfolder kopie); --off: no copy beside the online ledger",
 		Args:  exactArgs(0, "ledger ubl --dir DIR | ledger ubl --off"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir != "" && off {
@@ -79,7 +79,7 @@ func (r *cmdline) ledgerUBLCmd() *cobra.Command {
 				if st.Kind == ledger.KindUBL {
 					fmt.Fprintf(r.c.Stdout, "invoices go to %s\n", st.Dir)
 				} else {
-					fmt.Fprintf(r.c.Stdout, "invoices go to %s, with a UBL copy in %s\n", st.Name, st.Dir)
+					fmt.Fprintf(r.c.Stdout, "invoices go to %s, with a UBL copy in %s\n", st.Name, st.CopyDir)
 				}
 				return nil
 			})
@@ -140,7 +140,7 @@ func (r *cmdline) printConnected(cmd *cobra.Command, svc *Service, st LedgerStat
 	}
 	fmt.Fprintf(w, "connected: invoices go to %s, administration %s\n", st.Name, strings.TrimSpace(acc))
 	if st.UBLCopy {
-		fmt.Fprintf(w, "UBL copy in %s (orderbrug ledger ubl --off: none)\n", st.Dir)
+		fmt.Fprintln(w, copyLine(st)+" (orderbrug ledger ubl --dir DIR: another folder, --off: none)")
 	}
 	vm, _, err := svc.VATMapping(cmd.Context())
 	if err != nil {
@@ -336,7 +336,7 @@ func (r *cmdline) ledgerStatusCmd() *cobra.Command {
 					fmt.Fprintf(w, "invoices go to %s, administration %s, token set: %v, API %s\n",
 						st.Name, strings.TrimSpace(acc), st.TokenSet, st.APIURL)
 					if st.UBLCopy {
-						fmt.Fprintf(w, "UBL copy in %s\n", st.Dir)
+						fmt.Fprintln(w, copyLine(st))
 					} else {
 						fmt.Fprintln(w, "no UBL copy")
 					}
@@ -350,6 +350,15 @@ func (r *cmdline) ledgerStatusCmd() *cobra.Command {
 	}
 	jsonFlag(cmd, false)
 	return cmd
+}
+
+// copyLine says where the UBL copy beside the online ledger goes: by
+// default a subfolder of the UBL folder, not the folder itself.
+func copyLine(st LedgerStatus) string {
+	if st.CopyDefault && st.Dir != "" {
+		return fmt.Sprintf("UBL copy in %s, a subfolder of the UBL folder %s: not that folder itself, which your accounting package may import (it would get every booking twice)", st.CopyDir, st.Dir)
+	}
+	return "UBL copy in " + st.CopyDir
 }
 
 // ledgerUsage are the usage lines of the online ledgers' connect commands.

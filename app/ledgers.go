@@ -97,11 +97,19 @@ type LedgerStatus struct {
 	// Kind is "ubl" or an online kind; Name what a person reads.
 	Kind string `json:"kind"`
 	Name string `json:"name"`
-	// Dir is the UBL folder (the copy's folder beside an online ledger).
+	// Dir is the UBL folder: the ledger, or the one `ledger use ubl`
+	// goes back to.
 	Dir string `json:"dir"`
 	// UBLCopy: beside an online ledger, every booking is also written
-	// into Dir (only when Dir is set).
+	// into CopyDir (only when there is one).
 	UBLCopy bool `json:"ubl_copy"`
+	// CopyDir is the UBL copy's folder beside an online ledger (also
+	// while the folder is the ledger or the copy is off: where a connect
+	// or turning it on puts it); "" with no folder known. CopyDefault: none was chosen, it
+	// is the subfolder "kopie" of Dir (never Dir itself: a folder the
+	// package imports would get every booking twice).
+	CopyDir     string `json:"copy_dir"`
+	CopyDefault bool   `json:"copy_dir_default"`
 	// CopyOn is the copy's setting whatever the kind: what a connect
 	// keeps when it is not told (the GUI's check before connecting).
 	CopyOn bool `json:"-"`
@@ -132,9 +140,10 @@ func (s *Service) LedgerStatus(ctx context.Context) (LedgerStatus, error) {
 		return LedgerStatus{}, err
 	}
 	st := LedgerStatus{Kind: ls.Kind, Name: ledgerName(ls.Kind), Dir: ls.Dir, CopyOn: !ls.NoCopy}
+	st.CopyDir, st.CopyDefault = copyFolder(ls)
 	if d, ok := ledgers.Lookup(ls.Kind); ok {
 		o := ls.Online[ls.Kind]
-		st.UBLCopy = !ls.NoCopy && ls.Dir != ""
+		st.UBLCopy = !ls.NoCopy && st.CopyDir != ""
 		st.Account = ledger.Account{Name: o.AccountName}
 		if d.NeedsAdministration {
 			// A kind with one administration per token has no id to
@@ -274,7 +283,7 @@ func (s *Service) onlineLedger(ctx context.Context, ls LedgerSettings) (ledger.L
 	o := ls.Online[ls.Kind]
 	copyDir := ""
 	if !ls.NoCopy {
-		copyDir = ls.Dir
+		copyDir, _ = copyFolder(ls)
 	}
 	// The token counts by its hash: the key holds no secret.
 	sum := sha256.Sum256([]byte(tok))
@@ -369,8 +378,8 @@ type LedgerConnect struct {
 	APIURL string
 	// Copy turns the UBL copy beside the online ledger on or off with the
 	// connect; nil keeps the setting (on unless turned off before). On
-	// needs a folder (Dir) to write into: without one there is no copy
-	// until a folder is set.
+	// needs a folder to write into (CopyDir, else the subfolder "kopie"
+	// of Dir): without one there is no copy until a folder is set.
 	Copy *bool
 }
 
@@ -705,6 +714,11 @@ func (s *Service) UseUBL(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if ls.Dir == "" && ls.CopyDir != "" {
+		// No UBL folder was ever chosen, only the copy's: the folder
+		// the owner has the files in.
+		ls.Dir = ls.CopyDir
+	}
 	if ls.Dir == "" {
 		return required("dir")
 	}
@@ -719,7 +733,8 @@ func (s *Service) UseUBL(ctx context.Context) error {
 }
 
 // SetUBLCopy turns the UBL copy beside an online ledger on or off. Off is
-// refused while the folder is the only ledger; on needs a folder.
+// refused while the folder is the only ledger; on needs a folder (the
+// copy's own, or the UBL folder for its subfolder "kopie").
 func (s *Service) SetUBLCopy(ctx context.Context, on bool) error {
 	ls, err := s.LedgerSettings(ctx)
 	if err != nil {
@@ -728,7 +743,7 @@ func (s *Service) SetUBLCopy(ctx context.Context, on bool) error {
 	if _, online := ledgers.Lookup(ls.Kind); !online && !on {
 		return &Error{Code: CodeNotAllowed, Field: "ubl_copy", Err: errors.New("the UBL folder is the only ledger: connect an online ledger before turning its copy off")}
 	}
-	if on && ls.Dir == "" {
+	if on && ls.Dir == "" && ls.CopyDir == "" {
 		return required("dir")
 	}
 	ls.NoCopy = !on

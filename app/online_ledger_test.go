@@ -290,11 +290,11 @@ func TestLedgerMoneybirdCLI(t *testing.T) {
 	if !strings.Contains(out, "UBL copy in "+copyDir) {
 		t.Errorf("ledger ubl --dir beside Moneybird: %s", out)
 	}
-	if st := r.status(); st.Kind != "moneybird" || !st.UBLCopy || st.Dir != copyDir {
+	if st := r.status(); st.Kind != "moneybird" || !st.UBLCopy || st.CopyDir != copyDir || st.Dir != "" {
 		t.Errorf("with a copy: %+v", st)
 	}
 	r.ok("", "ledger", "ubl", "--off")
-	if st := r.status(); st.Kind != "moneybird" || st.UBLCopy || st.Dir != copyDir {
+	if st := r.status(); st.Kind != "moneybird" || st.UBLCopy || st.CopyDir != copyDir {
 		t.Errorf("copy off: %+v", st)
 	}
 	// Back to the folder: the copy cannot go off there.
@@ -424,15 +424,31 @@ func booked(t *testing.T, r ledgerRun) int {
 
 // TestLedgerBooksIntoMoneybirdWithACopy: with Moneybird connected and the
 // UBL copy on, a sync books every invoice into Moneybird once and writes
-// its UBL file; a second sync books nothing new.
+// its UBL file; a second sync books nothing new. The copy goes into a
+// folder of its own, never the UBL folder the owner had (often imported
+// into the package, which would get every booking twice): by default its
+// subfolder "kopie", else the folder `ledger ubl --dir` gives while
+// Moneybird is the ledger; `ledger use ubl` books into the UBL folder
+// again.
 func TestLedgerBooksIntoMoneybirdWithACopy(t *testing.T) {
-	r, _ := bookingSetup(t, 8)
+	r, shop := bookingSetup(t, 8)
 	mb, apiURL := newMoneybird(t)
-	copyDir := filepath.Join(t.TempDir(), "kopie")
-	r.ok("", "ledger", "ubl", "--dir", copyDir)
-	r.ok(mbToken+"\n", "ledger", "moneybird", "--token", "-", "--api-url", apiURL)
-	if st := r.status(); !st.UBLCopy || st.Dir != copyDir {
-		t.Fatalf("the folder set before connecting is the copy's: %+v", st)
+	ublDir := filepath.Join(t.TempDir(), "facturen")
+	copyDir := filepath.Join(ublDir, "kopie")
+	xml := func(dir string) int {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
+		return len(files)
+	}
+	r.ok("", "ledger", "ubl", "--dir", ublDir)
+	out := r.ok(mbToken+"\n", "ledger", "moneybird", "--token", "-", "--api-url", apiURL)
+	if !strings.Contains(out, "UBL copy in "+copyDir+", a subfolder of the UBL folder "+ublDir) {
+		t.Errorf("the connect does not say where the copy goes:\n%s", out)
+	}
+	if st := r.status(); !st.UBLCopy || st.Dir != ublDir || st.CopyDir != copyDir || !st.CopyDefault {
+		t.Fatalf("the copy beside Moneybird is the UBL folder's subfolder: %+v", st)
+	}
+	if text := r.ok("", "ledger", "status"); !strings.Contains(text, "UBL copy in "+copyDir+", a subfolder") {
+		t.Errorf("ledger status:\n%s", text)
 	}
 	code, out, errOut := r.run("", "sync")
 	if code != 0 {
@@ -442,9 +458,11 @@ func TestLedgerBooksIntoMoneybirdWithACopy(t *testing.T) {
 	if want := wantBooked(t, r); n != want || want == 0 || mb.InvoiceCount() != bookingsDone(t, r) {
 		t.Fatalf("%d orders booked, want %d; %d invoices for %d bookings\n%s%s", n, want, mb.InvoiceCount(), bookingsDone(t, r), out, errOut)
 	}
-	files, _ := filepath.Glob(filepath.Join(copyDir, "*.xml"))
-	if len(files) != mb.InvoiceCount() {
-		t.Errorf("%d UBL copies for %d Moneybird invoices", len(files), mb.InvoiceCount())
+	if n := xml(copyDir); n != mb.InvoiceCount() {
+		t.Errorf("%d UBL copies for %d Moneybird invoices", n, mb.InvoiceCount())
+	}
+	if n := xml(ublDir); n != 0 {
+		t.Errorf("%d copies in the UBL folder the package may import: each booked twice", n)
 	}
 	for _, inv := range mb.Invoices() {
 		if len(mb.InvoicesByReference(inv.Reference)) != 1 || !strings.HasPrefix(inv.Reference, "koffiebar-") {
@@ -457,6 +475,39 @@ func TestLedgerBooksIntoMoneybirdWithACopy(t *testing.T) {
 	}
 	if mb.InvoiceCount() != before {
 		t.Errorf("a second sync booked %d more", mb.InvoiceCount()-before)
+	}
+
+	// A folder chosen for the copy while Moneybird is the ledger: the
+	// copies go there; the UBL folder stays the one to go back to.
+	own := filepath.Join(t.TempDir(), "archief")
+	if out := r.ok("", "ledger", "ubl", "--dir", own); !strings.Contains(out, "with a UBL copy in "+own) {
+		t.Errorf("ledger ubl --dir beside Moneybird: %s", out)
+	}
+	if st := r.status(); !st.UBLCopy || st.Dir != ublDir || st.CopyDir != own || st.CopyDefault {
+		t.Fatalf("the copy's own folder: %+v", st)
+	}
+	shop.PlaceDutch(4, 9)
+	if code, out, errOut := r.run("", "sync"); code != 0 {
+		t.Fatalf("sync with the copy's own folder: exit %d\n%s%s", code, out, errOut)
+	}
+	if n, want := xml(own), mb.InvoiceCount()-before; n != want || want == 0 {
+		t.Errorf("%d copies in the chosen folder for %d new invoices", n, want)
+	}
+	if n := xml(ublDir); n != 0 {
+		t.Errorf("%d copies in the UBL folder", n)
+	}
+
+	// Back to the folder: bookings go into the UBL folder again.
+	if out := r.ok("", "ledger", "use", "ubl"); !strings.Contains(out, "invoices go to "+ublDir) {
+		t.Errorf("ledger use ubl: %s", out)
+	}
+	inMoneybird := mb.InvoiceCount()
+	shop.PlaceDutch(3, 11)
+	if code, out, errOut := r.run("", "sync"); code != 0 {
+		t.Fatalf("sync into the folder: exit %d\n%s%s", code, out, errOut)
+	}
+	if n, want := xml(ublDir), bookingsDone(t, r)-inMoneybird; n != want || want == 0 || mb.InvoiceCount() != inMoneybird {
+		t.Errorf("%d files in the UBL folder for %d bookings; Moneybird %d invoices, was %d", n, want, mb.InvoiceCount(), inMoneybird)
 	}
 	r.noTokenStored()
 }

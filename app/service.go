@@ -245,13 +245,20 @@ type LedgerSettings struct {
 	// Kind is "ubl" (files in a folder), the default, or an online ledger
 	// ("moneybird", "eboekhouden").
 	Kind string `json:"kind"`
-	// Dir is the UBL folder: the ledger, or beside an online ledger the
-	// folder of its UBL copy.
+	// Dir is the UBL folder: the ledger when Kind is "ubl", and the one
+	// `ledger use ubl` goes back to. Never the UBL copy's beside an online
+	// ledger (see CopyDir): many owners have it imported into their
+	// package, which would then get every booking twice.
 	Dir string `json:"dir"`
+	// CopyDir is the folder of the UBL copy beside an online ledger, as
+	// the owner chose it (`ledger ubl --dir` while an online ledger is the
+	// kind, the copy card). "" is the default: the subfolder "kopie" of
+	// Dir (copyFolder), also for settings of before it was kept.
+	CopyDir string `json:"copy_dir,omitempty"`
 	// NoCopy turns the UBL copy beside an online ledger off. Stored as the
 	// negation so that settings from before the online ledgers have the
 	// copy on. A connect keeps it unless LedgerConnect.Copy says otherwise
-	// (the GUI's check); a new folder (SetUBLDir) turns the copy on.
+	// (the GUI's check); a copy folder chosen (SetCopyDir) turns it on.
 	NoCopy bool `json:"no_ubl_copy,omitempty"`
 	// Online are the settings of each online kind, kept when another
 	// ledger is chosen.
@@ -297,11 +304,54 @@ func (s *Service) LedgerSettings(ctx context.Context) (LedgerSettings, error) {
 	return ls, nil
 }
 
-// SetUBLDir sets the UBL folder: the ledger while no online ledger is
-// chosen, else the folder of the online ledger's UBL copy, which it turns
-// on. The folder is created if needed and must be writable. Bookings
-// waiting for a ledger go at once.
+// copyDirName is the default folder of the UBL copy beside an online
+// ledger: a subfolder of the UBL folder, never that folder itself.
+const copyDirName = "kopie"
+
+// copyFolder is the folder of the UBL copy beside an online ledger, on or
+// off ("" when no folder is known), and whether it is the default (none
+// chosen): the subfolder "kopie" of the UBL folder.
+func copyFolder(ls LedgerSettings) (dir string, byDefault bool) {
+	switch {
+	case ls.CopyDir != "":
+		return ls.CopyDir, false
+	case ls.Dir != "":
+		return filepath.Join(ls.Dir, copyDirName), true
+	}
+	return "", false
+}
+
+// SetUBLDir is `ledger ubl --dir DIR`: the UBL folder while it is the
+// ledger; while an online ledger is the kind, the folder of its UBL copy
+// (SetCopyDir), the UBL folder staying as it was for `ledger use ubl`.
 func (s *Service) SetUBLDir(ctx context.Context, dir string) error {
+	ls, err := s.LedgerSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if _, online := ledgers.Lookup(ls.Kind); online {
+		return s.SetCopyDir(ctx, dir)
+	}
+	return s.SetLedgerDir(ctx, dir)
+}
+
+// SetLedgerDir sets the UBL folder, whatever the kind: the ledger when it
+// is the kind, the one `ledger use ubl` goes back to otherwise. The folder
+// is created if needed and must be writable. Bookings waiting for a
+// ledger go at once.
+func (s *Service) SetLedgerDir(ctx context.Context, dir string) error {
+	return s.setFolder(ctx, dir, func(ls *LedgerSettings, abs string) { ls.Dir, ls.NoCopy = abs, false })
+}
+
+// SetCopyDir sets the folder of the UBL copy beside an online ledger and
+// turns the copy on; the UBL folder is left as it is. Created if needed;
+// it must be writable.
+func (s *Service) SetCopyDir(ctx context.Context, dir string) error {
+	return s.setFolder(ctx, dir, func(ls *LedgerSettings, abs string) { ls.CopyDir, ls.NoCopy = abs, false })
+}
+
+// setFolder checks dir and stores it with set.
+func (s *Service) setFolder(ctx context.Context, dir string, set func(*LedgerSettings, string)) error {
 	if dir == "" {
 		return required("dir")
 	}
@@ -322,7 +372,7 @@ func (s *Service) SetUBLDir(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	ls.Dir, ls.NoCopy = abs, false
+	set(&ls, abs)
 	if err := s.store.SetSetting(ctx, keyLedger, ls); err != nil {
 		return err
 	}

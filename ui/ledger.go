@@ -231,6 +231,7 @@ func (p *booksPanel) layout() {
 		p.copyOn.Hide()
 		p.dirCard.SetTitle(lang.L("books.ubl"))
 		p.dirCard.SetSubTitle(lang.L("books.ubl.hint"))
+		p.dir.SetText(p.ledgerDir())
 		if _, cur := p.kindInfo(p.st.Kind); cur {
 			p.useUBL.Show()
 		} else {
@@ -271,6 +272,7 @@ func (p *booksPanel) layout() {
 	}
 	p.dirCard.SetTitle(lang.L("books.copy.title"))
 	p.dirCard.SetSubTitle(lang.L("books.copy.hint"))
+	p.dir.SetText(p.copyDir())
 	p.copyOn.Show()
 	p.quiet = true
 	if connected {
@@ -288,6 +290,43 @@ func (p *booksPanel) layout() {
 	}
 }
 
+// ledgerDir is the folder the UBL card shows: the UBL folder, else the
+// copy's folder the owner chose (`ledger use ubl` goes there), else the
+// one proposed.
+func (p *booksPanel) ledgerDir() string {
+	switch {
+	case p.st.Dir != "":
+		return p.st.Dir
+	case p.st.CopyDir != "" && !p.st.CopyDefault:
+		return p.st.CopyDir
+	}
+	return defaultInvoiceDir()
+}
+
+// copyDir is the folder the UBL copy's card shows: the copy's own, by
+// default the subfolder "kopie" of the UBL folder (never the UBL folder
+// itself: a folder the package imports would get every booking twice).
+func (p *booksPanel) copyDir() string {
+	switch {
+	case p.st.CopyDir != "":
+		return p.st.CopyDir
+	case p.st.Dir != "":
+		return filepath.Join(p.st.Dir, "kopie")
+	}
+	return defaultInvoiceDir()
+}
+
+// copyText says where the UBL copy goes ("" without one).
+func copyText(st app.LedgerStatus) string {
+	switch {
+	case !st.UBLCopy:
+		return ""
+	case st.CopyDefault && st.Dir != "":
+		return lang.L("books.status.copy.default", map[string]any{"Dir": st.CopyDir, "UBL": st.Dir})
+	}
+	return lang.L("books.status.copy", map[string]any{"Dir": st.CopyDir})
+}
+
 // showStatus writes where invoices go now, and what waits for the rate
 // limit.
 func (p *booksPanel) showStatus() {
@@ -299,7 +338,7 @@ func (p *booksPanel) showStatus() {
 	case online:
 		text = lang.L("books.status.online", map[string]any{"Name": st.Name, "Account": accountText(st.Account)})
 		if st.UBLCopy {
-			text += " " + lang.L("books.status.copy", map[string]any{"Dir": st.Dir})
+			text += " " + copyText(st)
 		} else {
 			text += " " + lang.L("books.status.no_copy")
 		}
@@ -412,12 +451,12 @@ func (p *booksPanel) setAccounts(accs []ledger.Account) {
 func (p *booksPanel) connect() {
 	c := p.connectInput()
 	// The UBL copy as the check shows it: on or off with the connect; on
-	// with no folder set yet, the one proposed becomes the copy's.
+	// with another folder than the copy's now, the one shown becomes it.
 	on := p.copyOn.Checked
 	c.Copy = &on
 	copyDir := ""
-	if on && p.st.Dir == "" {
-		copyDir = strings.TrimSpace(p.dir.Text)
+	if dir := strings.TrimSpace(p.dir.Text); on && dir != p.st.CopyDir {
+		copyDir = dir
 	}
 	p.connectBtn.Disable()
 	run(p.u, func(ctx context.Context) (app.LedgerStatus, error) {
@@ -425,7 +464,7 @@ func (p *booksPanel) connect() {
 		if err != nil || copyDir == "" {
 			return st, err
 		}
-		if err := p.u.svc.SetUBLDir(ctx, copyDir); err != nil {
+		if err := p.u.svc.SetCopyDir(ctx, copyDir); err != nil {
 			// Connected all the same: the copy's folder is said below.
 			p.u.post(func() { setMessage(p.dirMsg, err, "") })
 			return st, nil
@@ -449,7 +488,11 @@ func (p *booksPanel) connect() {
 			p.token.SetText("")
 			p.layout()
 			p.showStatus()
-			ledgerMessage(p.onlineMsg, nil, lang.L("books.connected", map[string]any{"Name": st.Name, "Account": accountText(st.Account)}), c.Kind)
+			msg := lang.L("books.connected", map[string]any{"Name": st.Name, "Account": accountText(st.Account)})
+			if ct := copyText(st); ct != "" {
+				msg += " " + ct
+			}
+			ledgerMessage(p.onlineMsg, nil, msg, c.Kind)
 			p.vat.load()
 		})
 }
@@ -468,7 +511,7 @@ func (p *booksPanel) saveUseUBL() {
 	dir := strings.TrimSpace(p.dir.Text)
 	run(p.u, func(ctx context.Context) (app.LedgerStatus, error) {
 		if dir != "" && dir != p.st.Dir {
-			if err := p.u.svc.SetUBLDir(ctx, dir); err != nil {
+			if err := p.u.svc.SetLedgerDir(ctx, dir); err != nil {
 				return app.LedgerStatus{}, err
 			}
 		}
@@ -497,15 +540,20 @@ func defaultInvoiceDir() string {
 	return filepath.Join(home, "Documents", "Orderbrug", "Facturen")
 }
 
-// saveDir saves the folder: the ledger, or the online ledger's copy
+// saveDir saves the folder: the ledger's, or the online ledger's copy's
 // (which it turns on). With the folder chosen while an online ledger is
 // connected, the folder becomes the only ledger.
 func (p *booksPanel) saveDir() {
 	dir := strings.TrimSpace(p.dir.Text)
 	_, onlineNow := p.kindInfo(p.st.Kind)
+	_, copyCard := p.kindInfo(p.selected)
 	toUBL := p.selected == ledger.KindUBL && onlineNow
 	run(p.u, func(ctx context.Context) (app.LedgerStatus, error) {
-		if err := p.u.svc.SetUBLDir(ctx, dir); err != nil {
+		set := p.u.svc.SetLedgerDir
+		if copyCard {
+			set = p.u.svc.SetCopyDir
+		}
+		if err := set(ctx, dir); err != nil {
 			return app.LedgerStatus{}, err
 		}
 		if toUBL {
@@ -534,8 +582,8 @@ func (p *booksPanel) setCopy(on bool) {
 	dir := strings.TrimSpace(p.dir.Text)
 	run(p.u, func(ctx context.Context) (app.LedgerStatus, error) {
 		var err error
-		if on && dir != p.st.Dir {
-			err = p.u.svc.SetUBLDir(ctx, dir)
+		if on && dir != p.st.CopyDir {
+			err = p.u.svc.SetCopyDir(ctx, dir)
 		} else {
 			err = p.u.svc.SetUBLCopy(ctx, on)
 		}

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -106,8 +107,11 @@ func TestBooksPanelConnectsMoneybird(t *testing.T) {
 	if !strings.HasPrefix(p.onlineMsg.Text, "Verbonden met Moneybird: Webwinkel De Proef") {
 		t.Fatalf("connect: %q", p.onlineMsg.Text)
 	}
-	if st, _ := svc.LedgerStatus(context.Background()); !st.UBLCopy || st.Dir != copyDir || !p.copyOn.Checked {
+	if st, _ := svc.LedgerStatus(context.Background()); !st.UBLCopy || st.CopyDir != copyDir || !p.copyOn.Checked {
 		t.Errorf("the copy after connect: %+v", st)
+	}
+	if !strings.Contains(p.onlineMsg.Text, "Een UBL-kopie van elke boeking komt in "+copyDir) {
+		t.Errorf("the connect does not say where the copy goes: %q", p.onlineMsg.Text)
 	}
 	if p.token.Text != "" || p.token.PlaceHolder != "Opgeslagen (leeg laten om het te houden)" {
 		t.Errorf("the token stays in the entry: %q / %q", p.token.Text, p.token.PlaceHolder)
@@ -176,7 +180,7 @@ func TestBooksPanelConnectsMoneybird(t *testing.T) {
 	p.dir.SetText(dir)
 	p.copyOn.SetChecked(true)
 	u.bg.wait()
-	if st, _ := svc.LedgerStatus(context.Background()); !st.UBLCopy || st.Dir != dir {
+	if st, _ := svc.LedgerStatus(context.Background()); !st.UBLCopy || st.CopyDir != dir {
 		t.Errorf("copy on: %+v (%q)", st, p.dirMsg.Text)
 	}
 	if !strings.Contains(p.status.Text, "Een UBL-kopie van elke boeking komt in "+dir) {
@@ -238,7 +242,7 @@ func TestBooksPanelCopyCheckBeforeConnecting(t *testing.T) {
 	// The copy off, the folder the only ledger again: choosing Moneybird
 	// shows the copy off, as a connect would keep it.
 	dir := t.TempDir()
-	if err := svc.SetUBLDir(ctx, dir); err != nil {
+	if err := svc.SetLedgerDir(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.SetUBLCopy(ctx, false); err != nil {
@@ -257,8 +261,59 @@ func TestBooksPanelCopyCheckBeforeConnecting(t *testing.T) {
 	p.apiURL.SetText(apiURL)
 	test.Tap(p.connectBtn)
 	u.bg.wait()
-	if st, _ := svc.LedgerStatus(ctx); st.Kind != "moneybird" || !st.UBLCopy || st.Dir != dir || !p.copyOn.Checked {
+	if st, _ := svc.LedgerStatus(ctx); st.Kind != "moneybird" || !st.UBLCopy || st.Dir != dir ||
+		st.CopyDir != filepath.Join(dir, "kopie") || !p.copyOn.Checked {
 		t.Errorf("ticked before connecting: %+v, check %v (%q)", st, p.copyOn.Checked, p.onlineMsg.Text)
+	}
+}
+
+// TestBooksPanelCopyHasItsOwnFolder: the UBL copy's card shows the
+// copy's folder, by default the subfolder kopie of the invoice folder
+// (never the invoice folder itself, which the package may import), and
+// saves another one there; the UBL card shows the invoice folder still.
+func TestBooksPanelCopyHasItsOwnFolder(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t)
+	withShop(t, svc)
+	_, apiURL := newMoneybird(t)
+	u := newTestUI(t, svc, "nl")
+	u.tabs.SelectIndex(3)
+	u.config.tabs.SelectIndex(1)
+	p := u.config.books
+	ublDir := t.TempDir()
+	if err := svc.SetUBLDir(ctx, ublDir); err != nil {
+		t.Fatal(err)
+	}
+	p.load()
+	u.bg.wait()
+	p.kindSel.SetSelected("Moneybird")
+	if want := filepath.Join(ublDir, "kopie"); p.dir.Text != want {
+		t.Fatalf("the copy card proposes %q, want %q", p.dir.Text, want)
+	}
+	p.apiURL.SetText(apiURL)
+	p.token.SetText(mbToken)
+	test.Tap(p.connectBtn)
+	u.bg.wait()
+	st, _ := svc.LedgerStatus(ctx)
+	if st.Kind != "moneybird" || !st.UBLCopy || st.Dir != ublDir || st.CopyDir != filepath.Join(ublDir, "kopie") {
+		t.Fatalf("after connect: %+v (%q)", st, p.onlineMsg.Text)
+	}
+	if want := "Een UBL-kopie van elke boeking komt in " + filepath.Join(ublDir, "kopie") + ", een submap van de factuurmap " + ublDir; !strings.Contains(p.onlineMsg.Text, want) ||
+		!strings.Contains(p.status.Text, want) {
+		t.Errorf("where the copy goes: message %q, status %q", p.onlineMsg.Text, p.status.Text)
+	}
+	// Another folder for the copy, saved on its card.
+	own := t.TempDir()
+	p.dir.SetText(own)
+	p.saveDir()
+	u.bg.wait()
+	if st, _ := svc.LedgerStatus(ctx); st.Kind != "moneybird" || st.Dir != ublDir || st.CopyDir != own || st.CopyDefault {
+		t.Errorf("the copy's folder saved: %+v (%q)", st, p.dirMsg.Text)
+	}
+	// The UBL card shows the invoice folder, not the copy's.
+	p.kindSel.SetSelected("UBL-map")
+	if p.dir.Text != ublDir {
+		t.Errorf("the UBL card shows %q, want %q", p.dir.Text, ublDir)
 	}
 }
 
