@@ -227,14 +227,24 @@ func (s *Service) byCase(ctx context.Context, rc store.ReasonCount) ([]caseGroup
 const unavailableAttempts = 7
 
 // longUnavailable counts, per shop (all for shopID 0) and reason, the
-// queued orders whose booking waits with ledger_unavailable or
-// ledger_unreachable and has failed unavailableAttempts times or more.
+// queued orders that wait on a ledger away for long:
+//   - ledger_unavailable: the booking has failed unavailableAttempts times
+//     or more (each booking tries the folder itself);
+//   - ledger_unreachable: the package has not answered a booking that
+//     many times. The engine asks a package that does not answer with one
+//     booking per round, the rest waiting for that one's retry without an
+//     attempt of their own: once that booking has tried for over an hour,
+//     every booking waiting for the package counts, whatever its shop.
 func (s *Service) longUnavailable(ctx context.Context, shopID int64) ([]store.ReasonCount, error) {
 	rows, err := s.store.DB().QueryContext(ctx, `SELECT o.shop_id, o.reason, MAX(o.reason_arg), COUNT(DISTINCT o.ext_id) FROM orders o
 		JOIN outbox b ON b.shop_id = o.shop_id AND b.ext_id = o.ext_id
-		WHERE (? = 0 OR o.shop_id = ?) AND o.state = 'queued' AND o.reason IN (?, ?) AND b.state = 'pending' AND b.attempts >= ?
+		WHERE (? = 0 OR o.shop_id = ?) AND o.state = 'queued' AND b.state = 'pending' AND (
+			(o.reason = ? AND b.attempts >= ?) OR
+			(o.reason = ? AND EXISTS (SELECT 1 FROM orders o2 JOIN outbox b2 ON b2.shop_id = o2.shop_id AND b2.ext_id = o2.ext_id
+				WHERE o2.state = 'queued' AND o2.reason = ? AND b2.state = 'pending' AND b2.attempts >= ?)))
 		GROUP BY o.shop_id, o.reason ORDER BY o.shop_id, o.reason`, shopID, shopID,
-		engine.ReasonLedgerUnavailable, ledger.ReasonUnreachable, unavailableAttempts)
+		engine.ReasonLedgerUnavailable, unavailableAttempts,
+		ledger.ReasonUnreachable, ledger.ReasonUnreachable, unavailableAttempts)
 	if err != nil {
 		return nil, fmt.Errorf("bookings the ledger cannot take: %w", err)
 	}
