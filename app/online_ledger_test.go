@@ -561,8 +561,11 @@ func TestLedgerMoneybird500WaitsOnTime(t *testing.T) {
 	}
 	var queued []app.OrderView
 	json.Unmarshal([]byte(r.ok("", "orders", "--state", "queued", "--json")), &queued)
-	if len(queued) == 0 || len(queued) > 3 {
-		t.Fatalf("%d queued after 3 failed creates", len(queued))
+	// The first 500 ends the round: the rest of it waits for that
+	// booking's retry instead of spending Moneybird's limit on a package
+	// that fails.
+	if len(queued) == 0 {
+		t.Fatal("nothing queued after a failed create")
 	}
 	for _, q := range queued {
 		if q.Reason != ledger.ReasonUnreachable {
@@ -572,9 +575,12 @@ func TestLedgerMoneybird500WaitsOnTime(t *testing.T) {
 	if att := r.ok("", "orders", "--state", "failed", "--json"); strings.TrimSpace(att) != "[]" {
 		t.Errorf("failed orders: %s", att)
 	}
-	r.clock.(*clockwork.FakeClock).Advance(5 * time.Minute)
-	if code, out, errOut := r.run("", "sync"); code != 0 {
-		t.Fatalf("the next sync: exit %d\n%s%s", code, out, errOut)
+	// A sync every 5 minutes: the two other 500s cost a round each.
+	for i := 0; i < 3; i++ {
+		r.clock.(*clockwork.FakeClock).Advance(5 * time.Minute)
+		if code, out, errOut := r.run("", "sync"); code != 0 {
+			t.Fatalf("sync %d: exit %d\n%s%s", i+2, code, out, errOut)
+		}
 	}
 	if n, want := booked(t, r), wantBooked(t, r); n != want || want == 0 || mb.InvoiceCount() != bookingsDone(t, r) {
 		t.Errorf("%d of %d booked, %d invoices for %d bookings", n, want, mb.InvoiceCount(), bookingsDone(t, r))
