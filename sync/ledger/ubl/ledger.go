@@ -48,7 +48,8 @@ func New(dir string) *Ledger { return &Ledger{dir: dir} }
 // inv.Key: every file carries a hash of its Key, and a Key that already has
 // a file returns that file's path without writing. The file appears whole or
 // not at all (temporary file in the same folder, fsync, hard link or rename,
-// fsync of the folder), so a crash never leaves a half file under the real
+// fsync of the folder; on Windows a write-through move instead of the last
+// three), so a crash never leaves a half file under the real
 // name. An invoice that cannot be a valid Peppol document is a permanent
 // error; a folder problem wraps ErrNotWritable and is retried.
 func (l *Ledger) Book(ctx context.Context, inv order.Invoice) (string, error) {
@@ -259,7 +260,7 @@ func (l *Ledger) BookBatch(ctx context.Context, invs []order.Invoice) (refs []st
 		if errs[p.i] != nil {
 			continue
 		}
-		if err := os.Link(p.tmp, p.path); err != nil {
+		if err := placeNew(p.tmp, p.path); err != nil {
 			if _, serr := os.Lstat(p.path); serr == nil || errors.Is(err, fs.ErrExist) {
 				refs[p.i], errs[p.i] = l.bookLocked(invs[p.i], p.data)
 				continue
@@ -351,9 +352,10 @@ func (l *Ledger) writeNew(path string, data []byte) (won bool, err error) {
 	if err := tmp.Close(); err != nil {
 		return false, fmt.Errorf("ubl: close %s: %w: %w", tmp.Name(), ErrNotWritable, err)
 	}
-	// A hard link creates path only if it does not exist: two processes
-	// booking the same Key cannot both win, and nothing is overwritten.
-	if err := os.Link(tmp.Name(), path); err != nil {
+	// placeNew creates path only if it does not exist (a hard link; a
+	// write-through move on Windows): two processes booking the same Key
+	// cannot both win, and nothing is overwritten.
+	if err := placeNew(tmp.Name(), path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return false, nil
 		}
@@ -373,21 +375,9 @@ func (l *Ledger) writeNew(path string, data []byte) (won bool, err error) {
 	return true, nil
 }
 
-// syncDir fsyncs a folder, so that names linked in it survive a crash. A
-// variable, so that tests can see the syncs.
+// syncDir makes the names made in a folder survive a crash (syncFolder, per
+// platform). A variable, so that tests can see the syncs.
 var syncDir = syncFolder
-
-func syncFolder(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) {
-		return err // some platforms cannot sync a directory: nothing to do there
-	}
-	return nil
-}
 
 // removeStaleTemps removes temporary files that a crashed Book left behind.
 // They never count as booked: Book looks only at final names.

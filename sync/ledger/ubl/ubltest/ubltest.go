@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +54,10 @@ func XMLFiles(tb testing.TB, dir string) []string {
 // Validate checks files with the kit and fails the test with the kit's
 // output when any file is invalid. It fails, never skips, when the kit or its
 // Java is missing: CI installs them, and an unvalidated invoice is not a
-// tested one.
+// tested one. On Windows (the test binaries under Wine) it skips the test,
+// saying so: the kit is a bash script over xmllint and Java, which do not run
+// there; the checks before it have passed, and the same files are validated
+// on Linux.
 //
 // The kit's script starts a JVM per file (about 2 s each). For many files
 // the same checks run batched: xmllint with the kit's XSD over all files of
@@ -66,6 +70,9 @@ func Validate(tb testing.TB, files ...string) {
 	tb.Helper()
 	if len(files) == 0 {
 		tb.Fatal("ubltest: no files to validate")
+	}
+	if runtime.GOOS == "windows" {
+		tb.Skipf("ubltest: %d files not validated: the kit (bash, xmllint, Java) does not run on Windows", len(files))
 	}
 	path, err := ValidatorPath()
 	if err != nil {
