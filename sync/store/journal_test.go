@@ -4,8 +4,10 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
+	"github.com/orderbrug/orderbrug/sync/order"
 	"github.com/orderbrug/orderbrug/sync/store"
 )
 
@@ -41,5 +43,50 @@ func TestJournal(t *testing.T) {
 	e, ok, err := st.Journal("moneybird/1").Get(ctx, "inv/k")
 	if err != nil || !ok || e != (ledger.Entry{State: ledger.StateCreated, Ref: "4711", Data: `{"vat":"0.01"}`}) {
 		t.Fatalf("after reopen: %+v %v %v", e, ok, err)
+	}
+}
+
+// TestCancelledBookingKeepsNoWaitingReason: a booking that waited for the
+// ledger's limit and was then cancelled (its order parked) is not brought
+// back when the limit's wait is released.
+func TestCancelledBookingKeepsNoWaitingReason(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	st.Now = func() time.Time { return now }
+	sh, err := st.AddShop(ctx, store.Shop{Name: "Koffiebar", Source: order.WooCommerce, BaseURL: "https://w.example",
+		Forward: []order.Status{"processing"}, PollInterval: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := order.Order{Source: order.WooCommerce, ID: "7", Number: "7", Status: "processing", Currency: "EUR", Created: now, Modified: now,
+		Lines: []order.Line{{Kind: order.Product, ID: "1", Name: "Mok", Quantity: 1, Net: 1000, VAT: 210, Rate: 2100}}, Total: 1210, TotalTax: 210}
+	queue := func(prev *store.Record, o order.Order) store.Decision {
+		return store.Decision{State: store.Queued, Bookings: []store.Booking{{Key: "k/" + o.ID, Kind: order.KindInvoice}}}
+	}
+	if _, err := st.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o}}, queue); err != nil {
+		t.Fatal(err)
+	}
+	due, err := st.DueBookings(ctx, now, 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("due %d, %v", len(due), err)
+	}
+	if _, err := st.WaitDue(ctx, ledger.ReasonRateLimited, "", "429", now.Add(time.Minute), 0, store.Event{}); err != nil {
+		t.Fatal(err)
+	}
+	// The order is parked meanwhile (its status went back); the round
+	// cancels its booking.
+	if err := st.SetState(ctx, sh.ID, "7", store.Parked, "status_not_forwarded", store.Event{Code: "parked"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.BookingCancelled(ctx, due[0], "order is parked", store.Event{Code: "booking_cancelled"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.RetryWaiting(ctx, ledger.ReasonRateLimited); err != nil || n != 0 {
+		t.Fatalf("RetryWaiting brought back %d cancelled bookings (%v)", n, err)
 	}
 }

@@ -227,7 +227,7 @@ const insertBooking = `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id,
 
 const insertOrRetryBooking = `INSERT INTO outbox(key, shop_id, ext_id, kind, refund_id, state, next_at, created_at, amount, note)
 		VALUES (?,?,?,?,?,'pending',?,?,?,?) ON CONFLICT(key) DO UPDATE SET state='pending', attempts=0,
-		next_at=excluded.next_at, last_error='' WHERE outbox.state='failed'`
+		next_at=excluded.next_at, last_error='', reason='' WHERE outbox.state='failed'`
 
 const insertEvent = `INSERT INTO events(at, level, shop, order_no, code, args, detail) VALUES (?,?,?,?,?,?,?)`
 

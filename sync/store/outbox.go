@@ -252,7 +252,7 @@ func (s *Store) RetryBookings(ctx context.Context, shopID int64, extID string, e
 	}
 	defer tx.Rollback()
 	now := s.now()
-	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state='pending', attempts=0, next_at=?, last_error=''
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state='pending', attempts=0, next_at=?, last_error='', reason=''
 		WHERE shop_id=? AND ext_id=? AND state='failed'`, now, shopID, extID)
 	if err != nil {
 		return 0, fmt.Errorf("retry bookings: %w", err)
@@ -328,7 +328,7 @@ func (s *Store) RetryWaiting(ctx context.Context, reason string) (int, error) {
 	}
 	defer tx.Rollback()
 	now := s.now()
-	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state='pending', attempts=0, next_at=? WHERE state IN ('pending','failed')
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state='pending', attempts=0, next_at=?, reason='' WHERE state IN ('pending','failed')
 		AND (outbox.reason=? OR EXISTS (SELECT 1 FROM orders o WHERE o.shop_id=outbox.shop_id AND o.ext_id=outbox.ext_id AND o.reason=?))`,
 		now, reason, reason)
 	if err != nil {
@@ -351,7 +351,7 @@ func (s *Store) BookingCancelled(ctx context.Context, it OutboxItem, detail stri
 	}
 	defer tx.Rollback()
 	now := s.now()
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state='failed', attempts=attempts+1, next_at=?, last_error=? WHERE id=?`,
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state='failed', attempts=attempts+1, next_at=?, last_error=?, reason='' WHERE id=?`,
 		now, detail, it.ID); err != nil {
 		return fmt.Errorf("cancel booking: %w", err)
 	}
@@ -421,8 +421,8 @@ func (s *Store) WaitingFor(ctx context.Context, reason string) (Waiting, error) 
 }
 
 // WaitDue makes every booking due by now wait until next as well, as
-// BookingsWait does (the booking's reason; a queued order without a reason
-// shows it), and returns how many: once a ledger's limit is reached,
+// BookingsWait does (the booking's reason; a queued order without a reason,
+// or with one of the ledger's waits, shows it), and returns how many: once a ledger's limit is reached,
 // asking it for the rest of the backlog one round at a time would only be
 // refused. ev, when it has a Code, is logged once, with the count in
 // ev.Args["count"] added to what the caller counted.
@@ -433,7 +433,8 @@ func (s *Store) WaitDue(ctx context.Context, reason, reasonArg, detail string, n
 	}
 	defer tx.Rollback()
 	now := s.now()
-	if _, err := tx.ExecContext(ctx, `UPDATE orders SET reason=?, reason_arg=?, detail=? WHERE state='queued' AND reason=''
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET reason=?, reason_arg=?, detail=? WHERE state='queued'
+		AND reason IN ('', 'ledger_unavailable', 'ledger_unreachable', 'ledger_rate_limited')
 		AND EXISTS (SELECT 1 FROM outbox b WHERE b.shop_id=orders.shop_id AND b.ext_id=orders.ext_id AND b.state='pending' AND b.next_at<=?)`,
 		reason, reasonArg, detail, now); err != nil {
 		return 0, fmt.Errorf("postpone due bookings: %w", err)
@@ -457,4 +458,17 @@ func (s *Store) WaitDue(ctx context.Context, reason, reasonArg, detail string, n
 		}
 	}
 	return n, tx.Commit()
+}
+
+// ShareAttempts gives every pending booking waiting for reason at least
+// attempts attempts: while a ledger does not answer, the engine asks it
+// with one booking per round and the rest wait for that one, so each
+// shares its count. Whichever is asked next then backs off as long, and
+// "unreachable for over an hour" holds for all of them.
+func (s *Store) ShareAttempts(ctx context.Context, reason string, attempts int) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET attempts=MAX(attempts, ?) WHERE state='pending' AND reason=?`,
+		attempts, reason); err != nil {
+		return fmt.Errorf("share attempts: %w", err)
+	}
+	return nil
 }
