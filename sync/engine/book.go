@@ -16,8 +16,9 @@ import (
 // BookResult tells what one run of the outbox did.
 type BookResult struct {
 	Booked, Failed, Retrying, Cancelled int
-	// Waiting bookings wait for the ledger's rate limit: not failed, due
-	// again when the limit allows.
+	// Waiting bookings wait for a time without an attempt counted: the
+	// ledger's rate limit, the retry of a booking the ledger did not
+	// answer, or their credit note's invoice.
 	Waiting int
 }
 
@@ -37,6 +38,15 @@ const dueBatch = 500
 // file is durable. One BookDue runs at a time; another waits for it (or
 // for its context).
 func (e *Engine) BookDue(ctx context.Context) (BookResult, error) {
+	res, err := e.bookDue(ctx)
+	if res != (BookResult{}) {
+		// Once the slot is free: a subscriber may book again.
+		e.changed()
+	}
+	return res, err
+}
+
+func (e *Engine) bookDue(ctx context.Context) (BookResult, error) {
 	var res BookResult
 	select {
 	case e.bookingSlot() <- struct{}{}:
@@ -52,18 +62,16 @@ func (e *Engine) BookDue(ctx context.Context) (BookResult, error) {
 		if len(items) == 0 {
 			break
 		}
-		limited, err := e.bookRound(ctx, items, &res)
+		stopped, err := e.bookRound(ctx, items, &res)
 		if err != nil {
 			return res, err
 		}
-		if limited {
-			// The ledger takes nothing more for now: the rest of the
-			// backlog waits (WaitDue), and this BookDue ends.
+		if stopped {
+			// The ledger takes nothing more for now (a rate limit) or
+			// does not answer: the rest of the backlog waits (WaitDue),
+			// and this BookDue ends.
 			break
 		}
-	}
-	if res != (BookResult{}) {
-		e.changed()
 	}
 	return res, nil
 }
@@ -71,7 +79,7 @@ func (e *Engine) BookDue(ctx context.Context) (BookResult, error) {
 // bookRound books one round of due items. A credit note whose invoice is in
 // the same round is prepared once that invoice is recorded (in a second
 // group), so it never has to wait for a retry.
-func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *BookResult) (limited bool, err error) {
+func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *BookResult) (stopped bool, err error) {
 	rd := &round{shops: map[int64]store.Shop{}}
 	for len(items) > 0 {
 		recs, err := e.Store.RecordsOf(ctx, items)
@@ -107,9 +115,13 @@ func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *B
 		if err := e.bookGroup(ctx, rd, group, res); err != nil {
 			return false, err
 		}
+		if rd.stopped {
+			// The later group was due too: WaitDue made it wait.
+			return true, nil
+		}
 		items = later
 	}
-	return rd.limited, nil
+	return false, nil
 }
 
 func (r *BookResult) count(o bookOutcome) {
@@ -213,8 +225,9 @@ func invoiceFailure(err error) failure {
 // round is what the bookings of one round share: the shops and the seller
 // are read once per round, not once per booking.
 type round struct {
-	// limited is set once the ledger said it takes nothing more for now.
-	limited   bool
+	// stopped is set once the ledger said it takes nothing more for now
+	// or did not answer: every booking due waits (WaitDue).
+	stopped   bool
 	shops     map[int64]store.Shop
 	recs      map[store.RecordKey]store.Record
 	seller    order.Seller
@@ -383,10 +396,11 @@ func creditOf(o order.Order, it store.OutboxItem) (order.Refund, bool) {
 // bookGroup hands the prepared jobs to the ledger, in one batch when it can
 // take one, and records the outcomes. Once the ledger says it takes no more
 // for now (a rate limit), the rest of the group and every other booking due
-// wait until then without asking it (rd.limited is set); once it is
-// unreachable (ledger.ReasonUnreachable), the rest of the group waits for
-// the first booking's next attempt: a package that does not answer costs
-// one timeout per round, not one per booking, and holds up nothing else.
+// wait until then without asking it (rd.stopped is set); once it is
+// unreachable (ledger.ReasonUnreachable), the rest of the group and every
+// other booking due wait for the first booking's next attempt: a package
+// that does not answer costs one timeout per round, not one per booking,
+// and holds up nothing else.
 func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *BookResult) error {
 	if len(group) == 0 {
 		return nil
@@ -409,6 +423,7 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 	errs := make([]error, len(group))
 	warns := make([][]ledger.Warning, len(group))
 	asked := make([]bool, len(group))
+	var unreachedUntil time.Time
 	if bl, ok := l.(ledger.BatchLedger); ok && len(group) > 1 {
 		invs := make([]order.Invoice, len(group))
 		for i, j := range group {
@@ -424,6 +439,15 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 	} else {
 		reporter, _ := l.(ledger.Reporter)
 		var stop error
+		// The package did not answer at its last asking, and its next
+		// asking is not due yet: a booking queued meanwhile waits for it.
+		w, err := e.Store.WaitingFor(ctx, ledger.ReasonUnreachable)
+		if err != nil {
+			return err
+		}
+		if w.Count > 0 && w.Next.After(e.now()) {
+			stop, unreachedUntil = ledger.WithReason(ledger.ReasonUnreachable, nil, errors.New("waits for the ledger's next asking")), w.Next
+		}
 		for i, j := range group {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -447,7 +471,8 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 	}
 	var done []store.Done
 	var waits, unreached []store.OutboxItem
-	var until, unreachedUntil time.Time
+	var until time.Time
+	unreachedAttempts := 0
 	var waitErr error
 	for i, j := range group {
 		if errs[i] != nil {
@@ -475,7 +500,8 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 				f.reason, f.args = re.Reason, re.Args
 			}
 			if isUnreachable(errs[i]) {
-				unreachedUntil = e.now().Add(e.backoff(j.it.Attempts + 1))
+				unreachedAttempts = j.it.Attempts + 1
+				unreachedUntil = e.now().Add(e.backoff(unreachedAttempts))
 			}
 			if err := e.fail(ctx, j, f); err != nil {
 				return err
@@ -502,7 +528,7 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 		return err
 	}
 	res.Booked += len(done)
-	if len(unreached) > 0 {
+	if len(unreached) > 0 || !unreachedUntil.IsZero() {
 		if !unreachedUntil.After(e.now()) {
 			unreachedUntil = e.now().Add(e.backoff(1))
 		}
@@ -510,10 +536,21 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 		if err != nil {
 			return err
 		}
-		if err := e.Store.BookingsWait(ctx, unreached, ledger.ReasonUnreachable, string(arg), "the ledger did not answer the booking before",
-			unreachedUntil, store.Event{}); err != nil {
+		const detail = "the ledger did not answer the booking before"
+		if err := e.Store.BookingsWait(ctx, unreached, ledger.ReasonUnreachable, string(arg), detail, unreachedUntil, store.Event{}); err != nil {
 			return err
 		}
+		// Every other booking due waits for that retry too: asking the
+		// next round would cost another timeout.
+		n, err := e.Store.WaitDue(ctx, ledger.ReasonUnreachable, string(arg), detail, unreachedUntil, 0, store.Event{})
+		if err != nil {
+			return err
+		}
+		if err := e.Store.ShareAttempts(ctx, ledger.ReasonUnreachable, max(unreachedAttempts, 1)); err != nil {
+			return err
+		}
+		res.Waiting += n
+		rd.stopped = true
 	}
 	if len(waits) > 0 {
 		if now := e.now(); !until.After(now) {
@@ -536,7 +573,7 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 			return err
 		}
 		res.Waiting += n
-		rd.limited = true
+		rd.stopped = true
 		e.log().Info("bookings wait for the ledger's rate limit", "count", len(waits)+n, "until", at)
 	}
 	return nil

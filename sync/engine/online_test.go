@@ -406,3 +406,88 @@ func TestCreditNoteOfABookedOrderWaitsVisibly(t *testing.T) {
 		t.Fatalf("%+v, want the credit note booked at once", res)
 	}
 }
+
+// TestStopsMidRound: the ledger's limit, or its silence, reached in the
+// first group of a round ends the round: the credit notes of the second
+// group (their invoices were in the first) wait without being asked, one
+// event tells of all, and the counts say what happened.
+func TestStopsMidRound(t *testing.T) {
+	ctx := context.Background()
+	t.Run("rate limit", func(t *testing.T) {
+		fl := newFakeLedger()
+		wl := &windowLedger{fakeLedger: fl, n: 2, window: 5 * time.Minute}
+		r := newBookRig(t, wl, fl)
+		wl.now = func() time.Time { return r.now }
+		r.apply(t, dutchOrder("4101", r.now), withRefund(dutchOrder("4102", r.now), "r1", 500, r.now), dutchOrder("4103", r.now))
+		res := r.bookDue(t)
+		if wl.calls != 3 || res.Booked != 2 || res.Waiting != 2 {
+			t.Fatalf("%d calls, %+v; want 3 calls, 2 booked, 2 waiting", wl.calls, res)
+		}
+		evs, _ := r.st.Events(ctx, store.EventFilter{})
+		n := 0
+		for _, e := range evs {
+			if e.Code == ledger.ReasonRateLimited {
+				n++
+				if e.Args["count"] != "2" {
+					t.Errorf("event count %s, want 2", e.Args["count"])
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d rate-limit events, want 1", n)
+		}
+	})
+	t.Run("unreachable", func(t *testing.T) {
+		fl := newFakeLedger()
+		ul := &unreachableLedger{fakeLedger: fl}
+		r := newBookRig(t, ul, fl)
+		r.apply(t, dutchOrder("4201", r.now), withRefund(dutchOrder("4202", r.now), "r1", 500, r.now), dutchOrder("4203", r.now))
+		res := r.bookDue(t)
+		if ul.calls != 1 || res.Retrying != 1 || res.Waiting != 3 {
+			t.Fatalf("%d calls, %+v; want the package asked once, 1 retrying, 3 waiting", ul.calls, res)
+		}
+		for _, id := range []string{"4201", "4202", "4203"} {
+			for k, b := range r.bookings(t, id) {
+				if b.Attempts > 1 || !b.NextAt.After(r.now) {
+					t.Errorf("%s: attempts %d next %s", k, b.Attempts, b.NextAt)
+				}
+			}
+		}
+	})
+}
+
+// TestUnreachableBackoffGrowsWhoeverIsAsked: while the package does not
+// answer, a new order queued meanwhile waits for the package's next
+// asking instead of asking it, and the wait keeps growing whichever
+// booking is asked: the bookings share their attempts.
+func TestUnreachableBackoffGrowsWhoeverIsAsked(t *testing.T) {
+	fl := newFakeLedger()
+	ul := &unreachableLedger{fakeLedger: fl}
+	r := newBookRig(t, ul, fl)
+	r.apply(t, dutchOrder("4301", r.now), dutchOrder("4302", r.now))
+	r.bookDue(t) // attempt 1: next in 1 minute (the rig's backoff is n minutes)
+	first := r.now.Add(time.Minute)
+	r.now = r.now.Add(30 * time.Second)
+	r.apply(t, dutchOrder("4303", r.now)) // due now, before the others
+	r.bookDue(t)
+	if ul.calls != 1 {
+		t.Fatalf("the package was asked %d times; a booking queued meanwhile waits for its next asking", ul.calls)
+	}
+	for k, b := range r.bookings(t, "4303") {
+		if !b.NextAt.Equal(first) {
+			t.Errorf("%s: next %s, want %s with the others", k, b.NextAt, first)
+		}
+	}
+	r.now = first
+	r.bookDue(t)
+	for _, id := range []string{"4301", "4302", "4303"} {
+		for k, b := range r.bookings(t, id) {
+			if b.Attempts != 2 {
+				t.Errorf("%s: %d attempts, want the shared 2", k, b.Attempts)
+			}
+			if want := first.Add(2 * time.Minute); !b.NextAt.Equal(want) {
+				t.Errorf("%s: next %s, want %s (the second attempt's backoff)", k, b.NextAt, want)
+			}
+		}
+	}
+}
