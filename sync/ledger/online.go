@@ -254,7 +254,20 @@ func (w *withCopy) Book(ctx context.Context, inv order.Invoice) (string, error) 
 	return b.Ref, err
 }
 
+// Validator is a Ledger that can tell, without booking, that it would
+// refuse an invoice (the UBL copy's file would not be valid).
+type Validator interface {
+	Validate(inv order.Invoice) error
+}
+
 func (w *withCopy) BookReport(ctx context.Context, inv order.Invoice) (Booked, error) {
+	if v, ok := w.copy.(Validator); ok {
+		// Refused before the online ledger has it: once it has, a refused
+		// copy would leave a booked invoice recorded as failed.
+		if err := v.Validate(inv); err != nil {
+			return Booked{}, fmt.Errorf("UBL copy: %w", err)
+		}
+	}
 	var b Booked
 	var err error
 	if r, ok := w.Online.(Reporter); ok {
@@ -266,7 +279,9 @@ func (w *withCopy) BookReport(ctx context.Context, inv order.Invoice) (Booked, e
 		return Booked{}, err
 	}
 	if _, err := w.copy.Book(ctx, inv); err != nil {
-		return Booked{}, fmt.Errorf("UBL copy: %w", err)
+		// Never permanent now (%v, not %w): the online ledger has the
+		// booking, and the retry, which finds it there, writes the copy.
+		return Booked{}, fmt.Errorf("UBL copy: %v", err)
 	}
 	return b, nil
 }

@@ -44,6 +44,16 @@ type Ledger struct {
 // the files hold customers' names and addresses) on the first Book.
 func New(dir string) *Ledger { return &Ledger{dir: dir} }
 
+// Validate says whether Book would refuse inv for what it is (a
+// ledger.Permanent error), without writing anything: the UBL copy beside
+// an online ledger is checked before the online ledger books.
+func (l *Ledger) Validate(inv order.Invoice) error {
+	if _, err := Marshal(inv); err != nil {
+		return ledger.Permanent(fmt.Errorf("ubl: %w", err))
+	}
+	return nil
+}
+
 // Book writes inv as one UBL file and returns its path. It is idempotent on
 // inv.Key: every file carries a hash of its Key, and a Key that already has
 // a file returns that file's path without writing. The file appears whole or
