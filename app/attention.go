@@ -233,7 +233,8 @@ const unavailableAttempts = 7
 //   - ledger_unreachable: the package has not answered a booking that
 //     many times. The engine asks a package that does not answer with one
 //     booking per round, the rest waiting for that one's retry without an
-//     attempt of their own: once that booking has tried for over an hour,
+//     attempt of their own: once that booking (the booking's own reason,
+//     so a booked order's credit note too) has tried for over an hour,
 //     every booking waiting for the package counts, whatever its shop.
 func (s *Service) longUnavailable(ctx context.Context, shopID int64) ([]store.ReasonCount, error) {
 	rows, err := s.store.DB().QueryContext(ctx, `SELECT o.shop_id, o.reason, MAX(o.reason_arg), COUNT(DISTINCT o.ext_id) FROM orders o
@@ -241,10 +242,10 @@ func (s *Service) longUnavailable(ctx context.Context, shopID int64) ([]store.Re
 		WHERE (? = 0 OR o.shop_id = ?) AND o.state = 'queued' AND b.state = 'pending' AND (
 			(o.reason = ? AND b.attempts >= ?) OR
 			(o.reason = ? AND EXISTS (SELECT 1 FROM orders o2 JOIN outbox b2 ON b2.shop_id = o2.shop_id AND b2.ext_id = o2.ext_id
-				WHERE o2.state = 'queued' AND o2.reason = ? AND b2.state = 'pending' AND b2.attempts >= ?)))
+				WHERE b2.state = 'pending' AND b2.attempts >= ? AND (b2.reason = ? OR (o2.state = 'queued' AND o2.reason = ?)))))
 		GROUP BY o.shop_id, o.reason ORDER BY o.shop_id, o.reason`, shopID, shopID,
 		engine.ReasonLedgerUnavailable, unavailableAttempts,
-		ledger.ReasonUnreachable, ledger.ReasonUnreachable, unavailableAttempts)
+		ledger.ReasonUnreachable, unavailableAttempts, ledger.ReasonUnreachable, ledger.ReasonUnreachable)
 	if err != nil {
 		return nil, fmt.Errorf("bookings the ledger cannot take: %w", err)
 	}
