@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -63,7 +64,11 @@ func TestBookingCommandsRunInServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() {
-		child.Process.Signal(os.Interrupt)
+		if runtime.GOOS == "windows" {
+			child.Process.Kill() // Windows cannot send os.Interrupt to a process
+		} else {
+			child.Process.Signal(os.Interrupt)
+		}
 		child.Wait()
 		if t.Failed() {
 			t.Logf("serve's stderr:\n%s", childErr.String())

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -69,8 +70,12 @@ func TestInstanceIgnoresAWrongToken(t *testing.T) {
 		t.Fatal("a wrong token showed the window")
 	case <-time.After(100 * time.Millisecond):
 	}
-	if fi, err := os.Stat(filepath.Join(dir, instanceAddr)); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("instance.addr: %v %v", fi.Mode(), err)
+	if fi, err := os.Stat(filepath.Join(dir, instanceAddr)); err != nil {
+		t.Errorf("instance.addr: %v", err)
+	} else if runtime.GOOS == "windows" {
+		t.Log("instance.addr mode not checked: Windows has no Unix modes (0600 is ignored)")
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Errorf("instance.addr: mode %v, want 0600", fi.Mode())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	gosync "sync"
 	"sync/atomic"
 	"testing"
@@ -66,8 +67,12 @@ func TestBackupWhileWritesGoOn(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	if fi, err := os.Stat(last); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("backup file: %v %v", fi, err)
+	if fi, err := os.Stat(last); err != nil {
+		t.Fatalf("backup file: %v", err)
+	} else if runtime.GOOS == "windows" {
+		t.Log("backup file mode not checked: Windows has no Unix modes (0600 is ignored)")
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file mode %v, want 0600", fi.Mode().Perm())
 	}
 	if n := written.Load(); n <= before {
 		t.Fatalf("the writer stopped during the backups (%d written): nothing went on", n)

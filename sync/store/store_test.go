@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -46,7 +47,9 @@ func TestOpenPermissionsAndReopen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := fi.Mode().Perm(); got != want {
+		if runtime.GOOS == "windows" {
+			t.Logf("%s: mode not checked: Windows has no Unix modes (%o is ignored)", path, want)
+		} else if got := fi.Mode().Perm(); got != want {
 			t.Errorf("%s: mode %o, want %o", path, got, want)
 		}
 	}
