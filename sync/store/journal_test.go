@@ -90,3 +90,52 @@ func TestCancelledBookingKeepsNoWaitingReason(t *testing.T) {
 		t.Fatalf("RetryWaiting brought back %d cancelled bookings (%v)", n, err)
 	}
 }
+
+// TestAttemptsCountPerReason: a booking's attempts count the failures of
+// its current reason; another reason starts at 1, so a credit note that
+// waited hours for its invoice does not back off an hour, nor count as
+// long unreachable, at the ledger's first silence.
+func TestAttemptsCountPerReason(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	st.Now = func() time.Time { return now }
+	sh, err := st.AddShop(ctx, store.Shop{Name: "Koffiebar", Source: order.WooCommerce, BaseURL: "https://w.example",
+		Forward: []order.Status{"processing"}, PollInterval: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := order.Order{Source: order.WooCommerce, ID: "8", Number: "8", Status: "processing", Currency: "EUR", Created: now, Modified: now,
+		Lines: []order.Line{{Kind: order.Product, ID: "1", Name: "Mok", Quantity: 1, Net: 1000, VAT: 210, Rate: 2100}}, Total: 1210, TotalTax: 210}
+	queue := func(prev *store.Record, o order.Order) store.Decision {
+		return store.Decision{State: store.Queued, Bookings: []store.Booking{{Key: "k/" + o.ID, Kind: order.KindInvoice}}}
+	}
+	if _, err := st.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o}}, queue); err != nil {
+		t.Fatal(err)
+	}
+	attempts := func() store.OutboxItem {
+		bs, err := st.Bookings(ctx, sh.ID, "8")
+		if err != nil || len(bs) != 1 {
+			t.Fatalf("%d bookings, %v", len(bs), err)
+		}
+		return bs[0]
+	}
+	for i := 0; i < 3; i++ {
+		if err := st.BookingFailed(ctx, attempts(), false, "waiting_for_invoice", "", "later", now, store.Event{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b := attempts(); b.Attempts != 3 || b.Reason != "waiting_for_invoice" {
+		t.Fatalf("after 3 failures: %d attempts, reason %q", b.Attempts, b.Reason)
+	}
+	if err := st.BookingFailed(ctx, attempts(), false, ledger.ReasonUnreachable, "", "no answer", now, store.Event{}); err != nil {
+		t.Fatal(err)
+	}
+	if b := attempts(); b.Attempts != 1 || b.Reason != ledger.ReasonUnreachable {
+		t.Fatalf("another reason: %d attempts, reason %q; want 1", b.Attempts, b.Reason)
+	}
+}

@@ -27,6 +27,9 @@ type OutboxItem struct {
 	// Amount and Note: see Booking.
 	Amount order.Money
 	Note   string
+	// Reason is why it waits ("" for none): Attempts counts the attempts
+	// since it last changed.
+	Reason string
 }
 
 // DueBookings lists pending bookings whose time has come, oldest first.
@@ -34,7 +37,7 @@ func (s *Store) DueBookings(ctx context.Context, now time.Time, limit int) ([]Ou
 	return s.outbox(ctx, `WHERE state='pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?`, ms(now), limit)
 }
 
-const outboxCols = `id, key, shop_id, ext_id, kind, refund_id, state, attempts, next_at, last_error, ref, amount, note`
+const outboxCols = `id, key, shop_id, ext_id, kind, refund_id, state, attempts, next_at, last_error, ref, amount, note, reason`
 
 func (s *Store) outbox(ctx context.Context, where string, args ...any) ([]OutboxItem, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox `+where, args...)
@@ -47,7 +50,7 @@ func (s *Store) outbox(ctx context.Context, where string, args ...any) ([]Outbox
 		var it OutboxItem
 		var next int64
 		if err := rows.Scan(&it.ID, &it.Key, &it.ShopID, &it.ExtID, &it.Kind, &it.RefundID, &it.State, &it.Attempts,
-			&next, &it.LastError, &it.Ref, &it.Amount, &it.Note); err != nil {
+			&next, &it.LastError, &it.Ref, &it.Amount, &it.Note, &it.Reason); err != nil {
 			return nil, err
 		}
 		it.NextAt = fromMS(next)
@@ -211,8 +214,11 @@ func (s *Store) BookingFailedAs(ctx context.Context, it OutboxItem, permanent bo
 	if permanent {
 		state = "failed"
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state=?, attempts=attempts+1, next_at=?, last_error=?, reason=? WHERE id=?`,
-		state, ms(next), detail, own, it.ID); err != nil {
+	// Attempts count per reason: a booking that waited for its invoice for
+	// hours starts afresh when the ledger does not answer.
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state=?, attempts=CASE WHEN reason=? THEN attempts+1 ELSE 1 END,
+		next_at=?, last_error=?, reason=? WHERE id=?`,
+		state, own, ms(next), detail, own, it.ID); err != nil {
 		return fmt.Errorf("record failed booking: %w", err)
 	}
 	switch {
@@ -376,8 +382,9 @@ func (s *Store) BookingsWait(ctx context.Context, items []OutboxItem, reason, re
 	}
 	defer tx.Rollback()
 	for _, it := range items {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_at=?, last_error=?, reason=? WHERE id=? AND state='pending'`,
-			ms(next), detail, reason, it.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_at=?, last_error=?,
+			attempts=CASE WHEN reason=? THEN attempts ELSE 0 END, reason=? WHERE id=? AND state='pending'`,
+			ms(next), detail, reason, reason, it.ID); err != nil {
 			return fmt.Errorf("record waiting bookings: %w", err)
 		}
 		if reason == "" {
@@ -439,8 +446,9 @@ func (s *Store) WaitDue(ctx context.Context, reason, reasonArg, detail string, n
 		reason, reasonArg, detail, now); err != nil {
 		return 0, fmt.Errorf("postpone due bookings: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_at=?, last_error=?, reason=? WHERE state='pending' AND next_at<=?`,
-		ms(next), detail, reason, now)
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_at=?, last_error=?,
+		attempts=CASE WHEN reason=? THEN attempts ELSE 0 END, reason=? WHERE state='pending' AND next_at<=?`,
+		ms(next), detail, reason, reason, now)
 	if err != nil {
 		return 0, fmt.Errorf("postpone due bookings: %w", err)
 	}
@@ -471,4 +479,17 @@ func (s *Store) ShareAttempts(ctx context.Context, reason string, attempts int) 
 		return fmt.Errorf("share attempts: %w", err)
 	}
 	return nil
+}
+
+// NextAsking is when the first pending booking that waits for reason
+// itself (its own reason, not its order's) is due; ok is false when none
+// waits.
+func (s *Store) NextAsking(ctx context.Context, reason string) (next time.Time, ok bool, err error) {
+	var n int
+	var at int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(next_at),0) FROM outbox WHERE state='pending' AND reason=?`,
+		reason).Scan(&n, &at); err != nil {
+		return time.Time{}, false, fmt.Errorf("next asking: %w", err)
+	}
+	return fromMS(at), n > 0, nil
 }
