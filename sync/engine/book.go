@@ -180,7 +180,7 @@ type failure struct {
 // fail records f for j and marks j done.
 func (e *Engine) fail(ctx context.Context, j *job, f failure) error {
 	it := j.it
-	level, code, next, out := store.Warn, "booking_retry", e.now().Add(e.backoff(it.Attempts+1)), retrying
+	level, code, next, out := store.Warn, "booking_retry", e.now().Add(e.backoff(attemptsFor(it, f.reason))), retrying
 	if f.permanent {
 		level, code, next, out = store.Error, "booking_failed", e.now(), failed
 	}
@@ -227,7 +227,9 @@ func invoiceFailure(err error) failure {
 type round struct {
 	// stopped is set once the ledger said it takes nothing more for now
 	// or did not answer: every booking due waits (WaitDue).
-	stopped   bool
+	stopped bool
+	// answered is set once the ledger answered a booking in this round.
+	answered  bool
 	shops     map[int64]store.Shop
 	recs      map[store.RecordKey]store.Record
 	seller    order.Seller
@@ -439,14 +441,17 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 	} else {
 		reporter, _ := l.(ledger.Reporter)
 		var stop error
-		// The package did not answer at its last asking, and its next
-		// asking is not due yet: a booking queued meanwhile waits for it.
-		w, err := e.Store.WaitingFor(ctx, ledger.ReasonUnreachable)
-		if err != nil {
-			return err
-		}
-		if w.Count > 0 && w.Next.After(e.now()) {
-			stop, unreachedUntil = ledger.WithReason(ledger.ReasonUnreachable, nil, errors.New("waits for the ledger's next asking")), w.Next
+		// The online package did not answer at its last asking, none has
+		// answered in this round, and its next asking is not due yet: a
+		// booking queued meanwhile waits for it.
+		if _, online := l.(ledger.Online); online && !rd.answered {
+			next, waiting, err := e.Store.NextAsking(ctx, ledger.ReasonUnreachable)
+			if err != nil {
+				return err
+			}
+			if waiting && next.After(e.now()) {
+				stop, unreachedUntil = ledger.WithReason(ledger.ReasonUnreachable, nil, errors.New("waits for the ledger's next asking")), next
+			}
 		}
 		for i, j := range group {
 			if err := ctx.Err(); err != nil {
@@ -466,6 +471,8 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 			}
 			if _, ok := ledger.RetryAt(errs[i]); ok || isUnreachable(errs[i]) {
 				stop = errs[i]
+			} else {
+				rd.answered = true
 			}
 		}
 	}
@@ -500,7 +507,7 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 				f.reason, f.args = re.Reason, re.Args
 			}
 			if isUnreachable(errs[i]) {
-				unreachedAttempts = j.it.Attempts + 1
+				unreachedAttempts = attemptsFor(j.it, ledger.ReasonUnreachable)
 				unreachedUntil = e.now().Add(e.backoff(unreachedAttempts))
 			}
 			if err := e.fail(ctx, j, f); err != nil {
@@ -577,6 +584,16 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 		e.log().Info("bookings wait for the ledger's rate limit", "count", len(waits)+n, "until", at)
 	}
 	return nil
+}
+
+// attemptsFor is the attempt a failure with reason makes: attempts count
+// per reason (store.BookingFailedAs), so a booking that failed for
+// another reason before starts at 1.
+func attemptsFor(it store.OutboxItem, reason string) int {
+	if it.Reason != reason {
+		return 1
+	}
+	return it.Attempts + 1
 }
 
 // isUnreachable says the ledger gave no usable answer (ledger.ReasonUnreachable).
