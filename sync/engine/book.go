@@ -55,14 +55,15 @@ func (e *Engine) bookDue(ctx context.Context) (BookResult, error) {
 		return res, ctx.Err()
 	}
 	for {
-		items, err := e.Store.DueBookings(ctx, e.now(), dueBatch)
+		start := e.now()
+		items, err := e.Store.DueBookings(ctx, start, dueBatch)
 		if err != nil {
 			return res, err
 		}
 		if len(items) == 0 {
 			break
 		}
-		stopped, err := e.bookRound(ctx, items, &res)
+		stopped, err := e.bookRound(ctx, start, items, &res)
 		if err != nil {
 			return res, err
 		}
@@ -79,8 +80,8 @@ func (e *Engine) bookDue(ctx context.Context) (BookResult, error) {
 // bookRound books one round of due items. A credit note whose invoice is in
 // the same round is prepared once that invoice is recorded (in a second
 // group), so it never has to wait for a retry.
-func (e *Engine) bookRound(ctx context.Context, items []store.OutboxItem, res *BookResult) (stopped bool, err error) {
-	rd := &round{shops: map[int64]store.Shop{}}
+func (e *Engine) bookRound(ctx context.Context, start time.Time, items []store.OutboxItem, res *BookResult) (stopped bool, err error) {
+	rd := &round{start: start, shops: map[int64]store.Shop{}}
 	for len(items) > 0 {
 		recs, err := e.Store.RecordsOf(ctx, items)
 		if err != nil {
@@ -229,7 +230,9 @@ type round struct {
 	// or did not answer: every booking due waits (WaitDue).
 	stopped bool
 	// answered is set once the ledger answered a booking in this round.
-	answered  bool
+	answered bool
+	// start is when the round took its due bookings.
+	start     time.Time
 	shops     map[int64]store.Shop
 	recs      map[store.RecordKey]store.Record
 	seller    order.Seller
@@ -549,7 +552,7 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 		}
 		// Every other booking due waits for that retry too: asking the
 		// next round would cost another timeout.
-		n, err := e.Store.WaitDue(ctx, ledger.ReasonUnreachable, string(arg), detail, unreachedUntil, 0, store.Event{})
+		n, err := e.Store.WaitDue(ctx, ledger.ReasonUnreachable, string(arg), detail, unreachedUntil, rd.start, 0, store.Event{})
 		if err != nil {
 			return err
 		}
@@ -574,7 +577,7 @@ func (e *Engine) bookGroup(ctx context.Context, rd *round, group []*job, res *Bo
 		}
 		// The rest of the backlog waits too, in one statement, with one
 		// event for all.
-		n, err := e.Store.WaitDue(ctx, ledger.ReasonRateLimited, string(arg), waitErr.Error(), until, len(waits),
+		n, err := e.Store.WaitDue(ctx, ledger.ReasonRateLimited, string(arg), waitErr.Error(), until, rd.start, len(waits),
 			store.Event{Code: ledger.ReasonRateLimited, Args: map[string]string{"until": at}})
 		if err != nil {
 			return err

@@ -75,7 +75,7 @@ func TestCancelledBookingKeepsNoWaitingReason(t *testing.T) {
 	if err != nil || len(due) != 1 {
 		t.Fatalf("due %d, %v", len(due), err)
 	}
-	if _, err := st.WaitDue(ctx, ledger.ReasonRateLimited, "", "429", now.Add(time.Minute), 0, store.Event{}); err != nil {
+	if _, err := st.WaitDue(ctx, ledger.ReasonRateLimited, "", "429", now.Add(time.Minute), now, 0, store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	// The order is parked meanwhile (its status went back); the round
@@ -137,5 +137,40 @@ func TestAttemptsCountPerReason(t *testing.T) {
 	}
 	if b := attempts(); b.Attempts != 1 || b.Reason != ledger.ReasonUnreachable {
 		t.Fatalf("another reason: %d attempts, reason %q; want 1", b.Attempts, b.Reason)
+	}
+}
+
+// TestWaitDueLeavesWhatWasReleasedSince: a round that ends in a rate limit
+// makes wait only what was due when it started; a booking a settings
+// change released meanwhile (the owner switched to the UBL folder) goes.
+func TestWaitDueLeavesWhatWasReleasedSince(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	st.Now = func() time.Time { return now }
+	sh, err := st.AddShop(ctx, store.Shop{Name: "Koffiebar", Source: order.WooCommerce, BaseURL: "https://w.example",
+		Forward: []order.Status{"processing"}, PollInterval: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := order.Order{Source: order.WooCommerce, ID: "9", Number: "9", Status: "processing", Currency: "EUR", Created: now, Modified: now,
+		Lines: []order.Line{{Kind: order.Product, ID: "1", Name: "Mok", Quantity: 1, Net: 1000, VAT: 210, Rate: 2100}}, Total: 1210, TotalTax: 210}
+	queue := func(prev *store.Record, o order.Order) store.Decision {
+		return store.Decision{State: store.Queued, Bookings: []store.Booking{{Key: "k/" + o.ID, Kind: order.KindInvoice}}}
+	}
+	if _, err := st.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o}}, queue); err != nil {
+		t.Fatal(err)
+	}
+	roundStart := now.Add(-time.Second) // the round began before the booking was queued
+	n, err := st.WaitDue(ctx, ledger.ReasonRateLimited, "", "429", now.Add(5*time.Minute), roundStart, 0, store.Event{})
+	if err != nil || n != 0 {
+		t.Fatalf("WaitDue touched %d bookings due only after the round began (%v)", n, err)
+	}
+	if due, _ := st.DueBookings(ctx, now, 10); len(due) != 1 {
+		t.Fatalf("%d due, want the booking still due", len(due))
 	}
 }

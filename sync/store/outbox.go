@@ -427,13 +427,15 @@ func (s *Store) WaitingFor(ctx context.Context, reason string) (Waiting, error) 
 	return w, nil
 }
 
-// WaitDue makes every booking due by now wait until next as well, as
-// BookingsWait does (the booking's reason; a queued order without a reason,
-// or with one of the ledger's waits, shows it), and returns how many: once a ledger's limit is reached,
-// asking it for the rest of the backlog one round at a time would only be
-// refused. ev, when it has a Code, is logged once, with the count in
-// ev.Args["count"] added to what the caller counted.
-func (s *Store) WaitDue(ctx context.Context, reason, reasonArg, detail string, next time.Time, counted int, ev Event) (int, error) {
+// WaitDue makes every booking due by dueBy (the round's start) wait until
+// next as well, as BookingsWait does (the booking's reason; a queued order
+// without a reason, or with one of the ledger's waits, shows it), and
+// returns how many: once a ledger's limit is reached, asking it for the
+// rest of the backlog one round at a time would only be refused. A booking
+// a settings change released after dueBy is left alone. ev, when it has a
+// Code, is logged once, with the count in ev.Args["count"] added to what
+// the caller counted.
+func (s *Store) WaitDue(ctx context.Context, reason, reasonArg, detail string, next, dueBy time.Time, counted int, ev Event) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("postpone due bookings: %w", err)
@@ -443,12 +445,12 @@ func (s *Store) WaitDue(ctx context.Context, reason, reasonArg, detail string, n
 	if _, err := tx.ExecContext(ctx, `UPDATE orders SET reason=?, reason_arg=?, detail=? WHERE state='queued'
 		AND reason IN ('', 'ledger_unavailable', 'ledger_unreachable', 'ledger_rate_limited')
 		AND EXISTS (SELECT 1 FROM outbox b WHERE b.shop_id=orders.shop_id AND b.ext_id=orders.ext_id AND b.state='pending' AND b.next_at<=?)`,
-		reason, reasonArg, detail, now); err != nil {
+		reason, reasonArg, detail, ms(dueBy)); err != nil {
 		return 0, fmt.Errorf("postpone due bookings: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_at=?, last_error=?,
 		attempts=CASE WHEN reason=? THEN attempts ELSE 0 END, reason=? WHERE state='pending' AND next_at<=?`,
-		ms(next), detail, reason, reason, now)
+		ms(next), detail, reason, reason, ms(dueBy))
 	if err != nil {
 		return 0, fmt.Errorf("postpone due bookings: %w", err)
 	}
