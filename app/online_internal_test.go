@@ -124,22 +124,7 @@ func TestUnmappedCaseWaitsUntilMapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	shop := wcemu.New("ck_k", "cs_s")
-	shopSrv := httptest.NewServer(shop)
-	defer shopSrv.Close()
-	shop.SetURL(shopSrv.URL)
-	shop.AddDutch(6, 3)
-	mb := mbemu.New("42", "tok-1")
-	srv := httptest.NewServer(mb)
-	defer srv.Close()
-	mb.SetURL(srv.URL)
-	if err := svc.SetSeller(ctx, order.Seller{Party: order.Party{Company: "Koffiebar B.V.", KvK: "12345678", VATID: "NL123456789B01",
-		Address: order.Address{Street: "Oudegracht 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}}, IBAN: "NL91ABNA0417164300"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "moneybird", Token: "tok-1", APIURL: srv.URL + "/api/v2"}); err != nil {
-		t.Fatal(err)
-	}
+	mb, addShop := moneybirdShop(t, svc, 6)
 	// The 21% case taken out of the mapping.
 	m, err := svc.storedMapping(ctx, "moneybird")
 	if err != nil {
@@ -150,10 +135,7 @@ func TestUnmappedCaseWaitsUntilMapped(t *testing.T) {
 	if err := svc.store.SetSetting(ctx, keyLedgerMapping+"moneybird", m); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.AddShop(ctx, ShopInput{Name: "Koffiebar", URL: shopSrv.URL, Key: "ck_k", Secret: "cs_s",
-		Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
+	addShop()
 	if _, err := svc.Sync(ctx, "", nil); err != nil && CodeOf(err) != CodeWaiting {
 		t.Fatal(err)
 	}
@@ -313,29 +295,11 @@ func TestNoTokenAttentionSaysConnectAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	shop := wcemu.New("ck_k", "cs_s")
-	shopSrv := httptest.NewServer(shop)
-	defer shopSrv.Close()
-	shop.SetURL(shopSrv.URL)
-	shop.AddDutch(3, 3)
-	mb := mbemu.New("42", "tok-1")
-	srv := httptest.NewServer(mb)
-	defer srv.Close()
-	mb.SetURL(srv.URL)
-	if err := svc.SetSeller(ctx, order.Seller{Party: order.Party{Company: "Koffiebar B.V.", KvK: "12345678", VATID: "NL123456789B01",
-		Address: order.Address{Street: "Oudegracht 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}}, IBAN: "NL91ABNA0417164300"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "moneybird", Token: "tok-1", APIURL: srv.URL + "/api/v2"}); err != nil {
-		t.Fatal(err)
-	}
+	_, addShop := moneybirdShop(t, svc, 3)
 	if err := svc.store.SetSetting(ctx, keyLedgerToken+"moneybird", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.AddShop(ctx, ShopInput{Name: "Koffiebar", URL: shopSrv.URL, Key: "ck_k", Secret: "cs_s",
-		Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
+	addShop()
 	if _, err := svc.Sync(ctx, "", nil); CodeOf(err) != CodeWaiting && err != nil {
 		t.Fatal(err)
 	}
@@ -414,22 +378,7 @@ func TestUnmappedAttentionPerCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	shop := wcemu.New("ck_k", "cs_s")
-	shopSrv := httptest.NewServer(shop)
-	defer shopSrv.Close()
-	shop.SetURL(shopSrv.URL)
-	shop.AddDutch(12, 3)
-	mb := mbemu.New("42", "tok-1")
-	srv := httptest.NewServer(mb)
-	defer srv.Close()
-	mb.SetURL(srv.URL)
-	if err := svc.SetSeller(ctx, order.Seller{Party: order.Party{Company: "Koffiebar B.V.", KvK: "12345678", VATID: "NL123456789B01",
-		Address: order.Address{Street: "Oudegracht 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}}, IBAN: "NL91ABNA0417164300"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "moneybird", Token: "tok-1", APIURL: srv.URL + "/api/v2"}); err != nil {
-		t.Fatal(err)
-	}
+	_, addShop := moneybirdShop(t, svc, 12)
 	m, err := svc.storedMapping(ctx, "moneybird")
 	if err != nil {
 		t.Fatal(err)
@@ -439,10 +388,7 @@ func TestUnmappedAttentionPerCase(t *testing.T) {
 	if err := svc.store.SetSetting(ctx, keyLedgerMapping+"moneybird", m); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.AddShop(ctx, ShopInput{Name: "Koffiebar", URL: shopSrv.URL, Key: "ck_k", Secret: "cs_s",
-		Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
+	addShop()
 	if _, err := svc.Sync(ctx, "", nil); err != nil && CodeOf(err) != CodeWaiting {
 		t.Fatal(err)
 	}
@@ -506,5 +452,37 @@ func TestLedgerStatusOfAnUnknownKind(t *testing.T) {
 	st, err := svc.LedgerStatus(ctx)
 	if err != nil || st.Kind != "exactonline" || st.Name != "exactonline" {
 		t.Errorf("status %+v %v", st, err)
+	}
+}
+
+// moneybirdShop is a WooCommerce emulator with orders Dutch orders (not
+// yet added: addShop adds it, so a test can change the ledger first), the
+// seller's details, and svc connected to a Moneybird emulator
+// (administration 42, token tok-1), on 127.0.0.1.
+func moneybirdShop(t *testing.T, svc *Service, orders int) (mb *mbemu.Moneybird, addShop func()) {
+	t.Helper()
+	ctx := context.Background()
+	shop := wcemu.New("ck_k", "cs_s")
+	shopSrv := httptest.NewServer(shop)
+	t.Cleanup(shopSrv.Close)
+	shop.SetURL(shopSrv.URL)
+	shop.AddDutch(orders, 3)
+	mb = mbemu.New("42", "tok-1")
+	srv := httptest.NewServer(mb)
+	t.Cleanup(srv.Close)
+	mb.SetURL(srv.URL)
+	if err := svc.SetSeller(ctx, order.Seller{Party: order.Party{Company: "Koffiebar B.V.", KvK: "12345678", VATID: "NL123456789B01",
+		Address: order.Address{Street: "Oudegracht 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}}, IBAN: "NL91ABNA0417164300"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "moneybird", Token: "tok-1", APIURL: srv.URL + "/api/v2"}); err != nil {
+		t.Fatal(err)
+	}
+	return mb, func() {
+		t.Helper()
+		if _, err := svc.AddShop(ctx, ShopInput{Name: "Koffiebar", URL: shopSrv.URL, Key: "ck_k", Secret: "cs_s",
+			Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,9 +12,6 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/orderbrug/orderbrug/sync/ledger"
-	"github.com/orderbrug/orderbrug/sync/ledger/moneybird/mbemu"
-	"github.com/orderbrug/orderbrug/sync/order"
-	"github.com/orderbrug/orderbrug/sync/source/woocommerce/wcemu"
 )
 
 // TestUnreachableForAnHourAsksAPerson: an API URL nothing answers at (a
@@ -34,22 +30,7 @@ func TestUnreachableForAnHourAsksAPerson(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	shop := wcemu.New("ck_k", "cs_s")
-	shopSrv := httptest.NewServer(shop)
-	defer shopSrv.Close()
-	shop.SetURL(shopSrv.URL)
-	shop.AddDutch(4, 3)
-	mb := mbemu.New("42", "tok-1")
-	srv := httptest.NewServer(mb)
-	defer srv.Close()
-	mb.SetURL(srv.URL)
-	if err := svc.SetSeller(ctx, order.Seller{Party: order.Party{Company: "Koffiebar B.V.", KvK: "12345678", VATID: "NL123456789B01",
-		Address: order.Address{Street: "Oudegracht 1", Postcode: "3511 AA", City: "Utrecht", Country: "NL"}}, IBAN: "NL91ABNA0417164300"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ConnectLedger(ctx, LedgerConnect{Kind: "moneybird", Token: "tok-1", APIURL: srv.URL + "/api/v2"}); err != nil {
-		t.Fatal(err)
-	}
+	_, addShop := moneybirdShop(t, svc, 4)
 	// The API URL mistyped afterwards (the settings as a person could
 	// leave them): nothing listens there.
 	ls, err := svc.LedgerSettings(ctx)
@@ -65,10 +46,7 @@ func TestUnreachableForAnHourAsksAPerson(t *testing.T) {
 	if err := svc.ledgerChanged(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.AddShop(ctx, ShopInput{Name: "Koffiebar", URL: shopSrv.URL, Key: "ck_k", Secret: "cs_s",
-		Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
+	addShop()
 	asked := time.Time{}
 	var last []Attention
 	for clock.Since(start) <= 2*time.Hour {

@@ -51,26 +51,7 @@ func TestJournal(t *testing.T) {
 // back when the limit's wait is released.
 func TestCancelledBookingKeepsNoWaitingReason(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	st.Now = func() time.Time { return now }
-	sh, err := st.AddShop(ctx, store.Shop{Name: "Koffiebar", Source: order.WooCommerce, BaseURL: "https://w.example",
-		Forward: []order.Status{"processing"}, PollInterval: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := order.Order{Source: order.WooCommerce, ID: "7", Number: "7", Status: "processing", Currency: "EUR", Created: now, Modified: now,
-		Lines: []order.Line{{Kind: order.Product, ID: "1", Name: "Mok", Quantity: 1, Net: 1000, VAT: 210, Rate: 2100}}, Total: 1210, TotalTax: 210}
-	queue := func(prev *store.Record, o order.Order) store.Decision {
-		return store.Decision{State: store.Queued, Bookings: []store.Booking{{Key: "k/" + o.ID, Kind: order.KindInvoice}}}
-	}
-	if _, err := st.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o}}, queue); err != nil {
-		t.Fatal(err)
-	}
+	st, sh, now := queuedBooking(t, "7")
 	due, err := st.DueBookings(ctx, now, 10)
 	if err != nil || len(due) != 1 {
 		t.Fatalf("due %d, %v", len(due), err)
@@ -97,26 +78,7 @@ func TestCancelledBookingKeepsNoWaitingReason(t *testing.T) {
 // long unreachable, at the ledger's first silence.
 func TestAttemptsCountPerReason(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	st.Now = func() time.Time { return now }
-	sh, err := st.AddShop(ctx, store.Shop{Name: "Koffiebar", Source: order.WooCommerce, BaseURL: "https://w.example",
-		Forward: []order.Status{"processing"}, PollInterval: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := order.Order{Source: order.WooCommerce, ID: "8", Number: "8", Status: "processing", Currency: "EUR", Created: now, Modified: now,
-		Lines: []order.Line{{Kind: order.Product, ID: "1", Name: "Mok", Quantity: 1, Net: 1000, VAT: 210, Rate: 2100}}, Total: 1210, TotalTax: 210}
-	queue := func(prev *store.Record, o order.Order) store.Decision {
-		return store.Decision{State: store.Queued, Bookings: []store.Booking{{Key: "k/" + o.ID, Kind: order.KindInvoice}}}
-	}
-	if _, err := st.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o}}, queue); err != nil {
-		t.Fatal(err)
-	}
+	st, sh, now := queuedBooking(t, "8")
 	attempts := func() store.OutboxItem {
 		bs, err := st.Bookings(ctx, sh.ID, "8")
 		if err != nil || len(bs) != 1 {
@@ -145,26 +107,7 @@ func TestAttemptsCountPerReason(t *testing.T) {
 // change released meanwhile (the owner switched to the UBL folder) goes.
 func TestWaitDueLeavesWhatWasReleasedSince(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	st.Now = func() time.Time { return now }
-	sh, err := st.AddShop(ctx, store.Shop{Name: "Koffiebar", Source: order.WooCommerce, BaseURL: "https://w.example",
-		Forward: []order.Status{"processing"}, PollInterval: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := order.Order{Source: order.WooCommerce, ID: "9", Number: "9", Status: "processing", Currency: "EUR", Created: now, Modified: now,
-		Lines: []order.Line{{Kind: order.Product, ID: "1", Name: "Mok", Quantity: 1, Net: 1000, VAT: 210, Rate: 2100}}, Total: 1210, TotalTax: 210}
-	queue := func(prev *store.Record, o order.Order) store.Decision {
-		return store.Decision{State: store.Queued, Bookings: []store.Booking{{Key: "k/" + o.ID, Kind: order.KindInvoice}}}
-	}
-	if _, err := st.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o}}, queue); err != nil {
-		t.Fatal(err)
-	}
+	st, _, now := queuedBooking(t, "9")
 	roundStart := now.Add(-time.Second) // the round began before the booking was queued
 	n, err := st.WaitDue(ctx, ledger.ReasonRateLimited, "", "429", now.Add(5*time.Minute), roundStart, 0, store.Event{})
 	if err != nil || n != 0 {
@@ -173,4 +116,33 @@ func TestWaitDueLeavesWhatWasReleasedSince(t *testing.T) {
 	if due, _ := st.DueBookings(ctx, now, 10); len(due) != 1 {
 		t.Fatalf("%d due, want the booking still due", len(due))
 	}
+}
+
+// queuedBooking is a store on a real SQLite file, its clock at a fixed
+// now, with one shop and one queued order (id) whose invoice booking is
+// due.
+func queuedBooking(t *testing.T, id string) (*store.Store, store.Shop, time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	st.Now = func() time.Time { return now }
+	sh, err := st.AddShop(ctx, store.Shop{Name: "Koffiebar", Source: order.WooCommerce, BaseURL: "https://w.example",
+		Forward: []order.Status{"processing"}, PollInterval: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := order.Order{Source: order.WooCommerce, ID: id, Number: id, Status: "processing", Currency: "EUR", Created: now, Modified: now,
+		Lines: []order.Line{{Kind: order.Product, ID: "1", Name: "Mok", Quantity: 1, Net: 1000, VAT: 210, Rate: 2100}}, Total: 1210, TotalTax: 210}
+	queue := func(prev *store.Record, o order.Order) store.Decision {
+		return store.Decision{State: store.Queued, Bookings: []store.Booking{{Key: "k/" + o.ID, Kind: order.KindInvoice}}}
+	}
+	if _, err := st.Apply(ctx, []store.Observation{{ShopID: sh.ID, Order: o}}, queue); err != nil {
+		t.Fatal(err)
+	}
+	return st, sh, now
 }
