@@ -15,6 +15,7 @@ func main() {
 	// Fyne's package inits ran with LC_ALL=C (see clocale): the locale as
 	// the user has it again, before the window reads it.
 	clocale.Restore()
+	console(os.Args[1:]) // Windows: a command typed in a console prints there
 	os.Exit(run(os.Args[1:]))
 }
 

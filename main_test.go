@@ -108,3 +108,28 @@ func TestLocaleRestoredForTheWindow(t *testing.T) {
 		t.Errorf("Fyne asked after start-up with LANG=C.UTF-8 logged %q, want its locale error", stderr)
 	}
 }
+
+// TestOpensWindow: only --data-dir and --hidden (a double-click, the login
+// start) open the window; every command line with a command or another
+// flag is for the console, where orderbrug.exe then prints (Windows).
+func TestOpensWindow(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, true},
+		{[]string{"--hidden"}, true},
+		{[]string{"--hidden=true", "--data-dir", `C:\Users\Jan\Orderbrug data`}, true},
+		{[]string{"--data-dir=D:\\boeken"}, true},
+		{[]string{"--data-dir", "sync"}, true}, // "sync" is the folder here
+		{[]string{"help"}, false},
+		{[]string{"-h"}, false},
+		{[]string{"--data-dir", "x", "sync", "--json"}, false},
+		{[]string{"--hidden", "orders"}, false},
+		{[]string{"--bogus"}, false}, // its error must be seen
+	} {
+		if got := opensWindow(c.args); got != c.want {
+			t.Errorf("opensWindow(%q) = %v, want %v", c.args, got, c.want)
+		}
+	}
+}

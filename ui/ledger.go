@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -97,13 +96,7 @@ func newBooksPanel(u *UI) *booksPanel {
 	p.useUBL.Hide()
 
 	p.dir = widget.NewEntry()
-	browse := widget.NewButtonWithIcon(lang.L("action.browse"), theme.FolderOpenIcon(), func() {
-		dialog.ShowFolderOpen(func(l fyne.ListableURI, err error) {
-			if err == nil && l != nil {
-				p.dir.SetText(l.Path())
-			}
-		}, u.win)
-	})
+	browse := widget.NewButtonWithIcon(lang.L("action.browse"), theme.FolderOpenIcon(), func() { u.pickFolder(p.dir) })
 	saveDir := widget.NewButtonWithIcon(lang.L("action.save"), theme.DocumentSaveIcon(), p.saveDir)
 	p.copyOn = widget.NewCheck(lang.L("books.copy"), func(on bool) {
 		if !p.quiet {

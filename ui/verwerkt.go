@@ -2,13 +2,11 @@ package ui
 
 import (
 	"context"
-	"net/url"
 	"path/filepath"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -207,11 +205,7 @@ func (t *doneTab) openPath(p string) {
 	if p == "" {
 		return
 	}
-	u, err := url.Parse(storage.NewFileURI(p).String())
-	if err == nil {
-		err = t.u.openURL(u)
-	}
-	if err != nil {
+	if err := t.u.openURL(fileURL(p)); err != nil {
 		t.u.showError(err)
 	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -126,13 +125,7 @@ func newWizard(u *UI) *wizard {
 
 	w.dir = widget.NewEntry()
 	w.dir.SetText(defaultInvoiceDir())
-	browse := widget.NewButtonWithIcon(lang.L("action.browse"), theme.FolderOpenIcon(), func() {
-		dialog.ShowFolderOpen(func(l fyne.ListableURI, err error) {
-			if err == nil && l != nil {
-				w.dir.SetText(l.Path())
-			}
-		}, u.win)
-	})
+	browse := widget.NewButtonWithIcon(lang.L("action.browse"), theme.FolderOpenIcon(), func() { u.pickFolder(w.dir) })
 	w.pages[stepFolder] = container.NewVBox(wrapLabel(lang.L("books.ubl.hint")),
 		container.NewBorder(nil, nil, nil, browse, w.dir))
 

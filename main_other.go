@@ -1,0 +1,6 @@
+//go:build !windows
+
+package main
+
+// console: a console program has its terminal already (see main_windows.go).
+func console([]string) {}
