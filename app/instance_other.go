@@ -1,11 +1,11 @@
-//go:build !unix
+//go:build !unix && !windows
 
 package app
 
 import "os"
 
-// lockingSupported is false here (Windows): a running instance is then
-// recognised by answering on the address in instance.addr.
+// lockingSupported is false here (neither Unix nor Windows): a running
+// instance is then recognised by answering on the address in instance.addr.
 const lockingSupported = false
 
 func tryLock(*os.File) (bool, error) { return true, nil }
