@@ -92,7 +92,7 @@ func claim(dataDir string, show bool) (*Instance, error) {
 }
 
 func claimOnce(dataDir string, show bool) (*Instance, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	if err := makeDataDir(dataDir); err != nil {
 		return nil, fmt.Errorf("instance: %w", err)
 	}
 	f, err := os.OpenFile(filepath.Join(dataDir, instanceLock), os.O_CREATE|os.O_RDWR, 0o600)

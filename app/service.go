@@ -118,6 +118,11 @@ func Open(ctx context.Context, opt Options) (*Service, error) {
 	if opt.HTTPClient == nil {
 		opt.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	// Made here, not by store.Open, so that a new folder is the user's
+	// alone on Windows too (where store.Open's 0700 is not looked at).
+	if err := makeDataDir(opt.DataDir); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
 	st, err := store.Open(ctx, opt.DataDir)
 	if err != nil {
 		if errors.Is(err, store.ErrNewerSchema) {
@@ -359,7 +364,7 @@ func (s *Service) setFolder(ctx context.Context, dir string, set func(*LedgerSet
 	if err != nil {
 		return invalid("dir", err)
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
+	if err := makeDataDir(abs); err != nil {
 		return invalid("dir", err)
 	}
 	probe, err := os.CreateTemp(abs, ".orderbrug-probe-*")
