@@ -4,104 +4,65 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strings"
 )
 
-// ErrAutostartUnsupported: starting at login is only set up on Linux and
-// the BSDs (XDG autostart). On Windows it would be a Run registry value and
-// on macOS a LaunchAgent; neither is built yet.
+// "Start bij inloggen": the login start of Orderbrug, per platform.
+//   - Linux and the BSDs (autostart_xdg.go): an XDG autostart entry,
+//     ~/.config/autostart/nl.orderbrug.app.desktop, that desktop sessions
+//     run at login.
+//   - Windows (autostart_windows.go): the value "Orderbrug" of the per-user
+//     Run key, HKCU\Software\Microsoft\Windows\CurrentVersion\Run.
+//   - Elsewhere (macOS: it would be a LaunchAgent) it is not built:
+//     NewAutostart returns ErrAutostartUnsupported.
+//
+// The type Autostart is declared per platform, with the fields that say
+// where the login start is (Dir on Linux; Key, Approved and Value on
+// Windows) and Exec, the program and its arguments, everywhere.
+
+// ErrAutostartUnsupported: starting at login is set up on Linux, the BSDs
+// and Windows only.
 var ErrAutostartUnsupported = errors.New("start at login is not supported on " + runtime.GOOS)
 
-// Autostart is "Start bij inloggen": an XDG autostart entry
-// (~/.config/autostart/nl.orderbrug.app.desktop) that desktop sessions run
-// at login.
-type Autostart struct {
-	// Dir is the autostart folder.
-	Dir string
-	// Exec is the program and its arguments.
-	Exec []string
-}
-
-// autostartFile is named after the app ID, as the XDG spec advises.
-const autostartFile = "nl.orderbrug.app.desktop"
-
 // NewAutostart is the login start of this executable with args (for example
-// "--hidden"), in $XDG_CONFIG_HOME/autostart or ~/.config/autostart.
+// "--hidden"): on Linux and the BSDs in $XDG_CONFIG_HOME/autostart or
+// ~/.config/autostart, on Windows in the per-user Run key.
 func NewAutostart(args ...string) (*Autostart, error) {
-	switch runtime.GOOS {
-	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
-	default:
+	if !autostartSupported {
 		return nil, ErrAutostartUnsupported
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("autostart: %w", err)
 	}
-	cfg := os.Getenv("XDG_CONFIG_HOME")
-	if cfg == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return nil, fmt.Errorf("autostart: %w", err)
-		}
-		cfg = filepath.Join(home, ".config")
-	}
-	return &Autostart{Dir: filepath.Join(cfg, "autostart"), Exec: append([]string{exe}, args...)}, nil
-}
-
-func (a *Autostart) path() string { return filepath.Join(a.Dir, autostartFile) }
-
-// Enabled reports whether the entry exists and is not hidden.
-func (a *Autostart) Enabled() bool {
-	b, err := os.ReadFile(a.path())
+	a, err := newAutostart(append([]string{exe}, args...))
 	if err != nil {
-		return false
+		return nil, fmt.Errorf("autostart: %w", err)
 	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.TrimSpace(l) == "Hidden=true" {
-			return false
-		}
-	}
-	return true
+	return a, nil
 }
 
-// Enable writes the entry.
+// Enabled reports whether the login start is set up and not turned off by
+// the desktop's own switch (a Hidden=true entry on Linux, "Disabled" in
+// the Task Manager's or Settings' list of startup apps on Windows).
+func (a *Autostart) Enabled() bool { return a.enabled() }
+
+// Enable sets up the login start of a.Exec, turning the desktop's own
+// switch back on.
 func (a *Autostart) Enable() error {
 	if len(a.Exec) == 0 {
 		return errors.New("autostart: no program")
 	}
-	if err := os.MkdirAll(a.Dir, 0o755); err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	quoted := make([]string, len(a.Exec))
-	for i, s := range a.Exec {
-		quoted[i] = quoteExec(s)
-	}
-	body := "[Desktop Entry]\nType=Application\nName=Orderbrug\nComment=Books web-shop orders\n" +
-		"Exec=" + strings.Join(quoted, " ") + "\nIcon=nl.orderbrug.app\nTerminal=false\nX-GNOME-Autostart-enabled=true\n"
-	if err := writeFileAtomic(a.path(), []byte(body)); err != nil {
+	if err := a.enable(); err != nil {
 		return fmt.Errorf("autostart: %w", err)
 	}
 	return nil
 }
 
-// Disable removes the entry; removing a missing one is no error.
+// Disable removes the login start; removing a missing one is no error.
 func (a *Autostart) Disable() error {
-	if err := os.Remove(a.path()); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := a.disable(); err != nil {
 		return fmt.Errorf("autostart: %w", err)
 	}
 	return nil
-}
-
-// quoteExec quotes an Exec argument as the Desktop Entry spec demands:
-// arguments with reserved characters in double quotes, with ", `, $ and \
-// escaped by a backslash, and % doubled.
-func quoteExec(s string) string {
-	s = strings.ReplaceAll(s, "%", "%%")
-	if s != "" && !strings.ContainsAny(s, " \t\n\"'\\><~|&;$*?#()`") {
-		return s
-	}
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`", `$`, `\$`)
-	return `"` + r.Replace(s) + `"`
 }
