@@ -2,9 +2,21 @@ package main
 
 import (
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
+
+// Console functions golang.org/x/sys/windows does not wrap.
+var (
+	kernel32              = windows.NewLazySystemDLL("kernel32.dll")
+	attachConsole         = kernel32.NewProc("AttachConsole")
+	freeConsole           = kernel32.NewProc("FreeConsole")
+	getConsoleProcessList = kernel32.NewProc("GetConsoleProcessList")
+)
+
+// attachParentProcess is AttachConsole's ATTACH_PARENT_PROCESS ((DWORD)-1).
+const attachParentProcess = ^uintptr(0)
 
 // console gives a command line of orderbrug.exe a console to print to.
 //
@@ -23,15 +35,18 @@ import (
 // that console, which then closes instead of standing behind the window.
 func console(args []string) {
 	if !opensWindow(args) {
-		if invalid(os.Stdout) && windows.AttachConsole(windows.ATTACH_PARENT_PROCESS) == nil {
+		if !invalid(os.Stdout) {
+			return // a console program, or redirected: it prints already
+		}
+		if ok, _, _ := attachConsole.Call(attachParentProcess); ok != 0 {
 			reopen(&os.Stdout, "CONOUT$", windows.STD_OUTPUT_HANDLE)
 			reopen(&os.Stderr, "CONOUT$", windows.STD_ERROR_HANDLE)
 		}
 		return
 	}
 	var pids [2]uint32
-	if n, err := windows.GetConsoleProcessList(&pids[0], uint32(len(pids))); err == nil && n == 1 {
-		_ = windows.FreeConsole()
+	if n, _, _ := getConsoleProcessList.Call(uintptr(unsafe.Pointer(&pids[0])), uintptr(len(pids))); n == 1 {
+		_, _, _ = freeConsole.Call()
 	}
 }
 
