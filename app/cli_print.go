@@ -64,13 +64,17 @@ var zeroTime = []byte(`"0001-01-01T00:00:00Z"`)
 // printJSON writes v indented. Every command's --json follows the rules in
 // jsonout.go; as a last guard for a type that has no JSON shape of its own
 // yet, a zero time is written as null (never). The quoted token cannot match
-// inside another string, where its quotes would be escaped.
+// inside another string, where its quotes would be escaped. Names keep their
+// & < > as typed ("De Zon & Zn", not "De Zon \u0026 Zn"): the output is for
+// scripts and people, never for an HTML page.
 func printJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	b = bytes.ReplaceAll(b, zeroTime, []byte("null"))
-	_, err = w.Write(append(b, '\n'))
+	_, err := w.Write(bytes.ReplaceAll(buf.Bytes(), zeroTime, []byte("null")))
 	return err
 }

@@ -162,8 +162,12 @@ func TestJSONShape(t *testing.T) {
 	// Two shops (no engine runs: no next poll), a seller, a ledger, a sync that books.
 	ok("shop", "add", "woocommerce", "--name", "Koffiebar", "--url", srv.URL, "--key", testKey, "--secret", testSecret,
 		"--since", "2020-01-01", "--interval", "1h30m")
-	ok("seller", "set", "--name", "Koffiebar De Boon B.V.", "--kvk", "12345678", "--vat", "NL123456789B01",
+	ok("seller", "set", "--name", "Koffie & Thee <De Boon> B.V.", "--kvk", "12345678", "--vat", "NL123456789B01",
 		"--street", "Oudegracht 1", "--postcode", "3511 AA", "--city", "Utrecht", "--country", "NL", "--iban", "NL91ABNA0417164300")
+	// What a script greps for is what was typed: no \u0026 for &.
+	if out := ok("seller", "show", "--json"); !strings.Contains(out, `"company": "Koffie & Thee <De Boon> B.V."`) {
+		t.Errorf("seller show --json escapes the name:\n%s", out)
+	}
 	ok("ledger", "ubl", "--dir", filepath.Join(t.TempDir(), "facturen"))
 	ok("sync")
 	ok("shop", "add", "woocommerce", "--name", "Theehuis", "--url", srv.URL, "--key", testKey, "--secret", testSecret)
