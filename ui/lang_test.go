@@ -129,6 +129,8 @@ func TestEveryEventCodeHasASentence(t *testing.T) {
 	reasonRE := regexp.MustCompile(`Reason\w+ *= *"([a-z_]+)"`)
 	// The engine's decide helper: ev(store.Warn, "code", args).
 	evRE := regexp.MustCompile(`ev\(store\.\w+, *"([a-z][a-z_]+)"`)
+	// A code chosen before the event is written: code := "webhook_on".
+	varRE := regexp.MustCompile(`\bcode :?= *"([a-z][a-z_]+)"`)
 	var files []string
 	for _, g := range []string{"../sync/engine/*.go", "../app/*.go"} {
 		m, _ := filepath.Glob(g)
@@ -149,6 +151,9 @@ func TestEveryEventCodeHasASentence(t *testing.T) {
 			}
 		}
 		for _, m := range evRE.FindAllStringSubmatch(src, -1) {
+			events[m[1]] = true
+		}
+		for _, m := range varRE.FindAllStringSubmatch(src, -1) {
 			events[m[1]] = true
 		}
 		for _, m := range reasonRE.FindAllStringSubmatch(src, -1) {

@@ -270,6 +270,8 @@ var eventCodes = []string{"order_parked", "order_queued", "order_before_start", 
 	// Webhooks on for a kind that registers nothing (a till), without a
 	// public URL to be called at.
 	"webhook_no_public_url",
+	// Webhooks turned on or off for a shop.
+	"webhook_on", "webhook_off",
 	// The online ledgers': bookings wait for the rate limit; the package
 	// computed other VAT than the shop charged; its VAT could not be read
 	// back (e-Boekhouden); its net revenue on an account or its VAT in
