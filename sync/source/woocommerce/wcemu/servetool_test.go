@@ -15,13 +15,16 @@ import (
 
 // TestServeTool is a tool for .ci/wine-smoke, not a check: with
 // ORDERBRUG_WCEMU_SERVE=<file> it serves an emulated WooCommerce shop with
-// 12 Dutch orders on a free port of 127.0.0.1, writes "URL KEY SECRET" to
-// that file once it listens, and serves for ORDERBRUG_WCEMU_SERVE_FOR
+// 12 Dutch orders on a free port of 127.0.0.1, writes "URL KEY SECRET PORT"
+// to that file once it listens (PORT: another port that was free, for the
+// webhook listener of the Orderbrug under test), and serves for ORDERBRUG_WCEMU_SERVE_FOR
 // seconds (default 600) or until killed. The Orderbrug under test (a
 // Windows .exe under Wine) connects to it as to a real shop.
 //
-// POST /emu/deliver places one new order, completed, as a customer would,
-// and delivers it to every active order.created webhook the way
+// POST /emu/deliver waits (up to 60 s) for an active order.created webhook
+// (Orderbrug registers its webhooks once its listener is up), places one
+// new order, completed, as a customer would, and delivers it to every such
+// webhook the way
 // WooCommerce's Hookshot does (signed with the secret Orderbrug registered);
 // it answers {"order": ID, "number": "N", "codes": [status codes]}. The
 // shop allows deliveries to 127.0.0.1 on any port, as a site's
@@ -49,7 +52,18 @@ func TestServeTool(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/", shop)
 	seed := uint64(1000)
+	active := func() bool {
+		for _, h := range shop.Webhooks() {
+			if h.Topic == "order.created" && h.Status == "active" {
+				return true
+			}
+		}
+		return false
+	}
 	mux.HandleFunc("POST /emu/deliver", func(w http.ResponseWriter, r *http.Request) {
+		for end := time.Now().Add(60 * time.Second); !active() && time.Now().Before(end); {
+			time.Sleep(100 * time.Millisecond)
+		}
 		seed++
 		id := shop.PlaceDutch(1, seed)[0]
 		shop.SetStatus(id, "completed")
@@ -78,8 +92,14 @@ func TestServeTool(t *testing.T) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(free.Addr().String())
+	free.Close()
 	tmp := info + ".tmp"
-	if err := os.WriteFile(tmp, []byte(url+" "+key+" "+secret+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(tmp, []byte(url+" "+key+" "+secret+" "+port+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Rename(tmp, info); err != nil {
