@@ -38,3 +38,18 @@ func TestLocalPath(t *testing.T) {
 		t.Errorf("%q has no drive", got)
 	}
 }
+
+// TestScreenshotTab: ORDERBRUG_SCREENSHOT_TAB names a tab, or a part of
+// Configuratie ("configuratie/algemeen", where the data folder's path is
+// shown), for the screenshots of .ci/gui-smoke.sh and .ci/wine-smoke.
+func TestScreenshotTab(t *testing.T) {
+	svc := newService(t)
+	withShop(t, svc)
+	u := newTestUIWith(t, svc, Options{Language: "nl", Tab: "configuratie/algemeen"})
+	if got := u.tabs.SelectedIndex(); got != 3 {
+		t.Fatalf("tab %d selected, want Configuratie (3)", got)
+	}
+	if got := u.config.tabs.Selected().Text; got != "Algemeen" {
+		t.Errorf("Configuratie shows %q, want Algemeen", got)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"context"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,7 +55,8 @@ type Options struct {
 	// kinds replaces the service's kinds (tests: two kinds).
 	kinds kindAPI
 	// Tab selects the tab shown first by its name ("overzicht", "open",
-	// "verwerkt", "configuratie", "logboek"); Run takes
+	// "verwerkt", "configuratie", "logboek"; a part of Configuratie as
+	// "configuratie/algemeen"); Run takes
 	// $ORDERBRUG_SCREENSHOT_TAB when empty, for .ci/gui-smoke.sh.
 	Tab string
 }
@@ -193,9 +195,15 @@ func (u *UI) showTabs() {
 		container.NewTabItem(lang.L("tab.log"), u.logbook.content),
 	)
 	u.tabs.SetTabLocation(container.TabLocationTop)
+	tab, sub, _ := strings.Cut(u.opt.Tab, "/")
 	for i, name := range []string{"overzicht", "open", "verwerkt", "configuratie", "logboek"} {
-		if name == u.opt.Tab {
+		if name == tab {
 			u.tabs.SelectIndex(i)
+		}
+	}
+	for i, name := range []string{"winkelsysteem", "boekhouding", "webhooks", "tunnel", "algemeen"} {
+		if tab == "configuratie" && name == sub {
+			u.config.tabs.SelectIndex(i)
 		}
 	}
 	u.addShortcuts()
