@@ -4,7 +4,7 @@ GO ?= .ci/go
 BIN ?= orderbrug
 DATA ?=
 
-.PHONY: build run test check bench fuzz release package screenshots clean
+.PHONY: build run test check bench fuzz release package package-windows screenshots clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -36,5 +36,12 @@ package:
 	$(GO) install fyne.io/tools/cmd/fyne@v1.7.4
 	PATH="$$($(GO) env GOPATH)/bin:$$PATH" GOTOOLCHAIN=go1.26.11 fyne package -os linux -release
 
+# The Windows package in dist/ (orderbrug.exe, orderbrug-cli.exe, LEESMIJ.txt and a zip),
+# cross-built with mingw, then checked; signed when ORDERBRUG_SIGN_PFX is set. See
+# .ci/package-windows (also: .ci/package-windows --check [ZIP]).
+package-windows:
+	GO=$(GO) .ci/package-windows
+
 clean:
 	rm -f $(BIN) *.tar.xz
+	rm -rf dist
