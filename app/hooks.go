@@ -305,12 +305,15 @@ func (s *Service) markDelivery() {
 // StartWebhooks starts the local webhook server on listen (default: the
 // address kept in the settings, first chosen at random on 127.0.0.1 and then
 // kept, so a manual set-up keeps working), and the tunnel when one is set up.
-// It returns once the server listens.
+// It returns once the server listens. An address given here is for this run
+// only: a `serve --listen 0.0.0.0:8787` once (which on Windows brings the
+// firewall's question) never makes the window listen beyond loopback later.
 func (s *Service) StartWebhooks(ctx context.Context, listen string) error {
 	ts, err := s.tunnelSettings(ctx)
 	if err != nil {
 		return err
 	}
+	given := listen != ""
 	if listen == "" {
 		listen = ts.Listen
 	}
@@ -331,7 +334,7 @@ func (s *Service) StartWebhooks(ctx context.Context, listen string) error {
 		return &Error{Code: CodeInvalid, Field: "listen", Err: err}
 	}
 	addr := ln.Addr().String()
-	if ts.Listen == "" || (listen == ts.Listen && addr != ts.Listen) {
+	if !given && addr != ts.Listen {
 		ts.Listen = addr
 		if err := s.store.SetSetting(ctx, keyTunnel, ts); err != nil {
 			ln.Close()
