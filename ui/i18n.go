@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -35,6 +36,19 @@ func applyLanguage(code string) string {
 	_ = os.Setenv("LANGUAGE", code)
 	if err := lang.AddTranslationsFS(assets.Lang, "lang"); err != nil {
 		fyne.LogError("load translations", err)
+	}
+	if runtime.GOOS == "windows" {
+		// Fyne takes the language from the Windows locale alone there
+		// (LANGUAGE means nothing to Windows): the chosen language's
+		// sentences are added once more under the locale's own tag
+		// ("en-US"), which Fyne then matches first. A later choice adds
+		// its own over them. Fyne's own few words (a dialog's buttons)
+		// stay in the language of Windows.
+		if b, err := assets.Lang.ReadFile("lang/" + code + ".json"); err == nil {
+			if err := lang.AddTranslationsForLocale(b, lang.SystemLocale()); err != nil {
+				fyne.LogError("load translations for the Windows locale", err)
+			}
+		}
 	}
 	current.Store(code)
 	return code
