@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"os"
 
@@ -24,9 +25,17 @@ func run(args []string) int {
 	slog.SetDefault(logger)
 	// Without a command (only --data-dir and --hidden, as autostart starts
 	// it) the CLI opens the window.
-	cli := &app.CLI{Stdout: os.Stdout, Stderr: os.Stderr, Options: app.Options{Logger: logger},
+	// What it printed last is kept for a window start that fails.
+	tail := &tailWriter{max: 2048}
+	cli := &app.CLI{Stdout: os.Stdout, Stderr: io.MultiWriter(os.Stderr, tail), Options: app.Options{Logger: logger},
 		GUI: func(ctx context.Context, dataDir string, hidden bool) error {
 			return runGUI(ctx, dataDir, hidden, logger)
 		}}
-	return cli.Run(context.Background(), args)
+	code := cli.Run(context.Background(), args)
+	if code != 0 && opensWindow(args) {
+		// A double-click that cannot open the window says why (Windows:
+		// a message box; elsewhere the terminal has it already).
+		startFailed(tail.String())
+	}
+	return code
 }

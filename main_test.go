@@ -126,10 +126,33 @@ func TestOpensWindow(t *testing.T) {
 		{[]string{"-h"}, false},
 		{[]string{"--data-dir", "x", "sync", "--json"}, false},
 		{[]string{"--hidden", "orders"}, false},
-		{[]string{"--bogus"}, false}, // its error must be seen
+		{[]string{"--bogus"}, false},                          // its error must be seen
+		{[]string{"-data-dir", `D:\boeken`, "-hidden"}, true}, // the CLI takes one dash too
+		{[]string{"-data-dir=x"}, true},
+		{[]string{"-json"}, false},
 	} {
 		if got := opensWindow(c.args); got != c.want {
 			t.Errorf("opensWindow(%q) = %v, want %v", c.args, got, c.want)
 		}
+	}
+}
+
+// TestFailureText: a window start that failed (on Windows a message box,
+// the program having no console) says so, with the error the command line
+// printed last and where the log is.
+func TestFailureText(t *testing.T) {
+	tail := &tailWriter{max: 64}
+	fmt.Fprintf(tail, "%s\norderbrug: instance: open C:\\x\\instance.lock: Access is denied.\n", strings.Repeat("time=... level=INFO msg=start\n", 20))
+	if len(tail.String()) != 64 {
+		t.Fatalf("tail keeps %d bytes, want 64", len(tail.String()))
+	}
+	got := failureText("time=x level=WARN msg=y\norderbrug: database is newer than this Orderbrug\n", `C:\Users\Jan\AppData\Local\orderbrug\orderbrug.log`)
+	for _, want := range []string{"database is newer than this Orderbrug", `C:\Users\Jan\AppData\Local\orderbrug\orderbrug.log`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("failureText = %q, lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, "orderbrug: ") || strings.Contains(got, "level=WARN") || strings.Contains(got, "start.failed") {
+		t.Errorf("failureText = %q: the prefix, the log or the bare key", got)
 	}
 }
