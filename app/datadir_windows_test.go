@@ -225,3 +225,35 @@ func TestDataDirSDDL(t *testing.T) {
 		t.Errorf("SDDL %q", s)
 	}
 }
+
+// TestDataDirRestrictOnlyOnFixedDrives: a new folder gets an access list of
+// its own on a local fixed drive (and when the drive's type cannot be
+// told), not on a network share (a UNC path, a mapped drive), a removable
+// drive (a FAT USB stick), a CD or RAM disk; there it is made as it is.
+func TestDataDirRestrictOnlyOnFixedDrives(t *testing.T) {
+	for typ, want := range map[uint32]bool{
+		windows.DRIVE_FIXED:       true,
+		windows.DRIVE_UNKNOWN:     true,
+		windows.DRIVE_NO_ROOT_DIR: true,
+		windows.DRIVE_REMOTE:      false,
+		windows.DRIVE_REMOVABLE:   false,
+		windows.DRIVE_CDROM:       false,
+		windows.DRIVE_RAMDISK:     false,
+	} {
+		if got := restrictOn(typ); got != want {
+			t.Errorf("restrictOn(%s, %d) = %v, want %v", driveName(typ), typ, got, want)
+		}
+	}
+	tmp := t.TempDir()
+	typ := driveTypeOf(tmp)
+	t.Logf("%s is on %s (%d)", tmp, driveName(typ), typ)
+	if typ == windows.DRIVE_FIXED {
+		dir := filepath.Join(tmp, "new")
+		if note, err := mkPrivateDir(dir); err != nil || note != "" {
+			t.Errorf("on a fixed drive: note %q, err %v; want none", note, err)
+		}
+		if _, err := mkPrivateDir(dir); !os.IsExist(err) {
+			t.Errorf("a second mkPrivateDir: %v, want it exists", err)
+		}
+	}
+}
