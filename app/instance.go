@@ -328,8 +328,14 @@ func readAddr(addrFile string) (addr, token string, err error) {
 // signalPing asks the running instance whether it is there.
 func signalPing(addrFile string) error { return signalVerb(addrFile, "ping") }
 
-// signalShow asks the running instance to show its window.
-func signalShow(addrFile string) error { return signalVerb(addrFile, "show") }
+// signalShow asks the running instance to show its window. On Windows that
+// one is a background process, which Windows does not let bring its window
+// to the front; this process, just started by the user, may, and first
+// passes that right on (allowForeground).
+func signalShow(addrFile string) error {
+	_ = allowForeground()
+	return signalVerb(addrFile, "show")
+}
 
 func signalVerb(addrFile, verb string) error {
 	addr, token, err := readAddr(addrFile)

@@ -9,3 +9,7 @@ import "os"
 const lockingSupported = false
 
 func tryLock(*os.File) (bool, error) { return true, nil }
+
+// allowForeground: only Windows keeps a background process from raising
+// its window.
+func allowForeground() error { return nil }

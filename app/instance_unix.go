@@ -21,3 +21,7 @@ func tryLock(f *os.File) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// allowForeground: only Windows keeps a background process from raising
+// its window.
+func allowForeground() error { return nil }

@@ -27,3 +27,24 @@ func tryLock(f *os.File) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// asfwAny is ASFW_ANY, (DWORD)-1: any process.
+const asfwAny = 0xFFFFFFFF
+
+var procAllowSetForegroundWindow = windows.NewLazySystemDLL("user32.dll").NewProc("AllowSetForegroundWindow")
+
+// allowForeground lets the running Orderbrug bring its window to the front
+// (SetForegroundWindow), which Windows refuses a background process unless
+// the foreground process allows it: this one, which the user just started.
+// Its error (this process has no foreground right to give: started from
+// a script, say) is nothing to act on; the window then flashes in the
+// taskbar instead.
+func allowForeground() error {
+	if err := procAllowSetForegroundWindow.Find(); err != nil {
+		return err
+	}
+	if ok, _, err := procAllowSetForegroundWindow.Call(asfwAny); ok == 0 {
+		return err
+	}
+	return nil
+}
