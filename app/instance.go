@@ -364,10 +364,32 @@ func signalVerb(addrFile, verb string) error {
 	return errors.New("unexpected answer " + ans)
 }
 
+// writeFileAtomic writes b to path through a temporary file renamed over
+// it, so that a reader sees the old content or the new, never a part.
 func writeFileAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err := renameRetrying(tmp, path, time.Second, os.Rename); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// renameRetrying renames from to to, trying again every 20 ms for up to
+// within while it fails: on Windows a rename over a file that another
+// process has open (a second start reading instance.addr; Go opens files
+// without FILE_SHARE_DELETE) fails with Access denied or a sharing
+// violation until that one closes it, a moment later.
+func renameRetrying(from, to string, within time.Duration, rename func(from, to string) error) error {
+	deadline := time.Now().Add(within)
+	for {
+		err := rename(from, to)
+		if err == nil || !time.Now().Before(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -118,3 +118,61 @@ func TestWindowWaitsForACommand(t *testing.T) {
 		t.Fatal("the window did not start after the command ended")
 	}
 }
+
+// TestRenameRetrying: a rename that fails for a moment (on Windows: the
+// target open in another process) is tried again until it succeeds; one
+// that keeps failing returns its error once the time is up.
+func TestRenameRetrying(t *testing.T) {
+	busy := errors.New("sharing violation")
+	tries := 0
+	flaky := func(string, string) error {
+		if tries++; tries < 4 {
+			return busy
+		}
+		return nil
+	}
+	if err := renameRetrying("a", "b", time.Second, flaky); err != nil || tries != 4 {
+		t.Errorf("a rename that fails three times: %v after %d tries, want success after 4", err, tries)
+	}
+	start := time.Now()
+	tries = 0
+	never := func(string, string) error { tries++; return busy }
+	if err := renameRetrying("a", "b", 100*time.Millisecond, never); !errors.Is(err, busy) {
+		t.Errorf("a rename that keeps failing: %v", err)
+	}
+	if d := time.Since(start); d < 100*time.Millisecond || d > time.Second || tries < 2 {
+		t.Errorf("a rename that keeps failing: gave up after %v and %d tries, want about 100 ms", d, tries)
+	}
+}
+
+// TestWriteFileAtomicOverAnOpenFile: instance.addr is replaced while
+// another process (here: this one) has it open for reading, as a second
+// start does; on Windows the rename waits for the reader to close it.
+func TestWriteFileAtomicOverAnOpenFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), instanceAddr)
+	if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct := os.WriteFile(path+".probe", []byte("x"), 0o600)
+	if direct == nil {
+		direct = os.Rename(path+".probe", path)
+	}
+	t.Logf("a plain rename over the open file: %v", direct)
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		f.Close()
+	}()
+	if err := writeFileAtomic(path, []byte("new\n")); err != nil {
+		t.Fatalf("writeFileAtomic over a file open for 150 ms: %v", err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "new\n" {
+		t.Errorf("content %q (%v), want new", b, err)
+	}
+	if runtime.GOOS == "windows" && direct == nil {
+		t.Log("this Windows (Wine?) lets a file open for reading be renamed over: the retry was not needed")
+	}
+}
