@@ -316,6 +316,14 @@ func (s *Service) StartWebhooks(ctx context.Context, listen string) error {
 	given := listen != ""
 	if listen == "" {
 		listen = ts.Listen
+		if listen != "" && !loopbackAddr(listen) && listen != ts.OwnListen {
+			// Kept before an address given for one run stopped being kept
+			// (serve --listen 0.0.0.0:8787 once): back to loopback, on a
+			// port kept from now on. The own-URL listener is the owner's
+			// choice and stays.
+			s.log.Info("webhook server: the kept address is not loopback; listening on 127.0.0.1 instead", "was", listen)
+			listen = "127.0.0.1:0"
+		}
 	}
 	if listen == "" {
 		listen = "127.0.0.1:0"
@@ -327,14 +335,17 @@ func (s *Service) StartWebhooks(ctx context.Context, listen string) error {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil && listen == ts.Listen {
 		// The kept port is taken (another program): take a new one.
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
+		listen = "127.0.0.1:0"
+		ln, err = net.Listen("tcp", listen)
 	}
 	if err != nil {
 		cancel()
 		return &Error{Code: CodeInvalid, Field: "listen", Err: err}
 	}
 	addr := ln.Addr().String()
-	if !given && addr != ts.Listen {
+	// A new address is kept; the kept one stays as written (0.0.0.0:8787
+	// is not rewritten as [::]:8787, which would no longer be OwnListen).
+	if !given && listen != ts.Listen && addr != ts.Listen {
 		ts.Listen = addr
 		if err := s.store.SetSetting(ctx, keyTunnel, ts); err != nil {
 			ln.Close()
@@ -353,4 +364,19 @@ func (s *Service) StartWebhooks(ctx context.Context, listen string) error {
 		}
 	}()
 	return s.startTunnel(ctx, ts)
+}
+
+// loopbackAddr reports whether a host:port listens on loopback only
+// (127.0.0.0/8, ::1, localhost); an empty host or 0.0.0.0 is every
+// interface.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

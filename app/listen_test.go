@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/orderbrug/orderbrug/app"
+	"github.com/orderbrug/orderbrug/sync/store"
 )
 
 // TestWebhookListenerStaysOnLoopback: the local webhook server listens on
@@ -55,5 +56,71 @@ func TestWebhookListenerStaysOnLoopback(t *testing.T) {
 	}
 	if again, _ := run(""); again != first {
 		t.Errorf("after a --listen run the default listens on %s, not the kept %s", again, first)
+	}
+}
+
+// TestWebhookListenerLeavesAnOldWideAddress: an install that kept an
+// address beyond loopback before such addresses stopped being kept (a
+// first serve --listen 0.0.0.0:8787) listens on loopback again, on a port
+// it keeps from then on; the own-URL listener (OwnListen), which the owner
+// chose for the proxy, stays where it is.
+func TestWebhookListenerLeavesAnOldWideAddress(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	seed := func(ts app.TunnelSettings) {
+		t.Helper()
+		st, err := store.Open(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := st.SetSetting(ctx, "tunnel", ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func() (local, kept string) {
+		t.Helper()
+		svc, err := app.Open(ctx, app.Options{DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer svc.Close()
+		if err := svc.StartWebhooks(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		ts, _, err := svc.TunnelSettings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc.TunnelStatus().Local, ts.Listen
+	}
+	loopback := func(addr string) bool {
+		host, _, err := net.SplitHostPort(addr)
+		return err == nil && net.ParseIP(host).IsLoopback()
+	}
+	for _, old := range []string{"0.0.0.0:0", "[::]:0", ":0"} {
+		seed(app.TunnelSettings{Listen: old})
+		local, kept := run()
+		if !loopback(local) || kept != local {
+			t.Fatalf("kept %s: listened on %s, kept %q; want loopback, kept", old, local, kept)
+		}
+		if again, _ := run(); again != local {
+			t.Errorf("kept %s: the next start listens on %s, not the new %s", old, again, local)
+		}
+	}
+
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(free.Addr().String())
+	free.Close()
+	own := net.JoinHostPort("0.0.0.0", port)
+	seed(app.TunnelSettings{Listen: own, OwnListen: own})
+	for i := 0; i < 2; i++ {
+		local, kept := run()
+		if _, p, _ := net.SplitHostPort(local); kept != own || p != port || loopback(local) {
+			t.Errorf("start %d with the own-URL listener %s: listened on %s, kept %q; want it kept", i+1, own, local, kept)
+		}
 	}
 }
