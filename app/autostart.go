@@ -66,3 +66,18 @@ func (a *Autostart) Disable() error {
 	}
 	return nil
 }
+
+// Refresh rewrites the login start with a.Exec when it is on (Enabled) and
+// the command it starts is another one: the program was moved or unzipped
+// elsewhere, and the stored one would start nothing, or an old copy. A
+// login start that is off, or turned off by the desktop's own switch, is
+// left as it is. changed reports whether it was rewritten.
+func (a *Autostart) Refresh() (changed bool, err error) {
+	if len(a.Exec) == 0 || !a.enabled() || !a.stale() {
+		return false, nil
+	}
+	if err := a.rewrite(); err != nil {
+		return false, fmt.Errorf("autostart: %w", err)
+	}
+	return true, nil
+}

@@ -17,3 +17,5 @@ func newAutostart([]string) (*Autostart, error) { return nil, ErrAutostartUnsupp
 func (a *Autostart) enabled() bool  { return false }
 func (a *Autostart) enable() error  { return ErrAutostartUnsupported }
 func (a *Autostart) disable() error { return nil } // nothing was set up
+func (a *Autostart) stale() bool    { return false }
+func (a *Autostart) rewrite() error { return ErrAutostartUnsupported }

@@ -76,3 +76,41 @@ func TestQuoteExec(t *testing.T) {
 		}
 	}
 }
+
+// TestAutostartRefresh: a login start that is on but starts another
+// program (Orderbrug was moved) is rewritten with this one; one that is
+// current, off, or hidden by the desktop's own switch is left alone.
+func TestAutostartRefresh(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "autostart")
+	path := filepath.Join(dir, "nl.orderbrug.app.desktop")
+	moved := &Autostart{Dir: dir, Exec: []string{"/new place/orderbrug", "--hidden"}}
+	if changed, err := moved.Refresh(); changed || err != nil {
+		t.Fatalf("no login start: Refresh %v, %v", changed, err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("Refresh without a login start made one (%v)", err)
+	}
+	old := &Autostart{Dir: dir, Exec: []string{"/old/orderbrug", "--hidden"}}
+	if err := old.Enable(); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := moved.Refresh(); !changed || err != nil {
+		t.Fatalf("a login start of the old place: Refresh %v, %v; want rewritten", changed, err)
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "Exec=\"/new place/orderbrug\" --hidden\n") {
+		t.Errorf("after Refresh:\n%s", b)
+	}
+	if changed, err := moved.Refresh(); changed || err != nil {
+		t.Errorf("a current login start: Refresh %v, %v; want left alone", changed, err)
+	}
+	hidden := "[Desktop Entry]\nExec=/old/orderbrug --hidden\nHidden=true\n"
+	if err := os.WriteFile(path, []byte(hidden), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := moved.Refresh(); changed || err != nil {
+		t.Errorf("a hidden login start: Refresh %v, %v; want left alone", changed, err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != hidden {
+		t.Errorf("a hidden login start was changed:\n%s", b)
+	}
+}

@@ -96,15 +96,32 @@ func (a *Autostart) turnedOff() bool {
 // enable writes the Run value (REG_SZ) and removes a "turned off" that the
 // Task Manager left: ticking the box means starting at login.
 func (a *Autostart) enable() error {
+	if err := a.rewrite(); err != nil {
+		return err
+	}
+	return a.forgetApproval()
+}
+
+// rewrite writes the Run value (REG_SZ), leaving the Task Manager's switch
+// as it is.
+func (a *Autostart) rewrite() error {
 	k, _, err := registry.CreateKey(registry.CURRENT_USER, a.Key, registry.SET_VALUE)
 	if err != nil {
 		return err
 	}
 	defer k.Close()
-	if err := k.SetStringValue(a.Value, a.commandLine()); err != nil {
-		return err
+	return k.SetStringValue(a.Value, a.commandLine())
+}
+
+// stale: the Run value is another command line than a.Exec's.
+func (a *Autostart) stale() bool {
+	k, err := registry.OpenKey(registry.CURRENT_USER, a.Key, registry.QUERY_VALUE)
+	if err != nil {
+		return false
 	}
-	return a.forgetApproval()
+	defer k.Close()
+	s, _, err := k.GetStringValue(a.Value)
+	return err == nil && s != a.commandLine()
 }
 
 // disable removes the Run value and what the Task Manager kept about it.

@@ -186,3 +186,51 @@ func TestAutostartStartsTheGUIBuild(t *testing.T) {
 		t.Errorf("another program: %s", guiExe(other))
 	}
 }
+
+// TestAutostartRefresh: a Run value that is on but starts another program
+// (Orderbrug was moved or unzipped elsewhere) is rewritten with this one; a
+// current one, a missing one and one the Task Manager turned off are left
+// as they are.
+func TestAutostartRefresh(t *testing.T) {
+	moved := testAutostart(t, `D:\Nieuw\Order Brug\orderbrug.exe`, "--hidden")
+	old := *moved
+	old.Exec = []string{`C:\Users\x\Downloads\orderbrug\orderbrug.exe`, "--hidden"}
+	if changed, err := moved.Refresh(); changed || err != nil {
+		t.Fatalf("no Run value: Refresh %v, %v", changed, err)
+	}
+	if _, _, ok := runValueOf(t, moved); ok {
+		t.Fatal("Refresh without a login start made one")
+	}
+	if err := old.Enable(); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := moved.Refresh(); !changed || err != nil {
+		t.Fatalf("a Run value of the old place: Refresh %v, %v; want rewritten", changed, err)
+	}
+	const want = `"D:\Nieuw\Order Brug\orderbrug.exe" --hidden`
+	if data, _, _ := runValueOf(t, moved); data != want {
+		t.Errorf("after Refresh: %q, want %q", data, want)
+	}
+	if changed, err := moved.Refresh(); changed || err != nil {
+		t.Errorf("a current Run value: Refresh %v, %v; want left alone", changed, err)
+	}
+
+	if err := old.Enable(); err != nil {
+		t.Fatal(err)
+	}
+	k, _, err := registry.CreateKey(registry.CURRENT_USER, moved.Approved, registry.SET_VALUE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = k.SetBinaryValue(moved.Value, []byte{3, 0, 0, 0, 0xd4, 0x0d, 0x43, 0x8d, 0xc8, 0x3b, 0xd9, 0x01})
+	k.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := moved.Refresh(); changed || err != nil {
+		t.Errorf("turned off in the Task Manager: Refresh %v, %v; want left alone", changed, err)
+	}
+	if data, _, _ := runValueOf(t, moved); data != windows.ComposeCommandLine(old.Exec) {
+		t.Errorf("turned off in the Task Manager, the Run value changed to %q", data)
+	}
+}

@@ -57,14 +57,36 @@ func (a *Autostart) enable() error {
 	if err := os.MkdirAll(a.Dir, 0o755); err != nil {
 		return err
 	}
+	body := "[Desktop Entry]\nType=Application\nName=Orderbrug\nComment=Books web-shop orders\n" +
+		"Exec=" + a.execLine() + "\nIcon=nl.orderbrug.app\nTerminal=false\nX-GNOME-Autostart-enabled=true\n"
+	return writeFileAtomic(a.path(), []byte(body))
+}
+
+// execLine is the Exec key's value for a.Exec.
+func (a *Autostart) execLine() string {
 	quoted := make([]string, len(a.Exec))
 	for i, s := range a.Exec {
 		quoted[i] = quoteExec(s)
 	}
-	body := "[Desktop Entry]\nType=Application\nName=Orderbrug\nComment=Books web-shop orders\n" +
-		"Exec=" + strings.Join(quoted, " ") + "\nIcon=nl.orderbrug.app\nTerminal=false\nX-GNOME-Autostart-enabled=true\n"
-	return writeFileAtomic(a.path(), []byte(body))
+	return strings.Join(quoted, " ")
 }
+
+// stale: the entry's Exec line is another than a.Exec's.
+func (a *Autostart) stale() bool {
+	b, err := os.ReadFile(a.path())
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "Exec="); ok {
+			return v != a.execLine()
+		}
+	}
+	return true
+}
+
+// rewrite writes the entry anew.
+func (a *Autostart) rewrite() error { return a.enable() }
 
 // disable removes the entry.
 func (a *Autostart) disable() error {

@@ -1178,14 +1178,20 @@ func newGeneralPanel(u *UI) *generalPanel {
 }
 
 // autostartArgs: the login start runs hidden in the tray, on the same data
-// directory as this run.
+// directory as this run, as an absolute path: the login start runs in
+// another folder (C:\Windows\System32 on Windows, the home folder on
+// Linux) than the one a relative --data-dir was typed in.
 func autostartArgs(opt Options) []string {
 	if opt.AutostartArgs != nil {
 		return opt.AutostartArgs
 	}
 	args := []string{"--hidden"}
-	if def, err := app.DefaultDataDir(); opt.DataDir != "" && (err != nil || filepath.Clean(def) != filepath.Clean(opt.DataDir)) {
-		args = append(args, "--data-dir", opt.DataDir)
+	dir := opt.DataDir
+	if abs, err := filepath.Abs(dir); dir != "" && err == nil {
+		dir = abs
+	}
+	if def, err := app.DefaultDataDir(); dir != "" && (err != nil || filepath.Clean(def) != dir) {
+		args = append(args, "--data-dir", dir)
 	}
 	return args
 }

@@ -15,6 +15,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -109,6 +110,7 @@ func Run(a fyne.App, svc *app.Service, opt Options) error {
 		opt.Tab = os.Getenv("ORDERBRUG_SCREENSHOT_TAB")
 	}
 	u := New(a, svc, opt)
+	refreshAutostart(opt)
 	u.setupTray()
 	if !opt.StartHidden || u.tray == nil {
 		u.win.Show()
@@ -116,6 +118,23 @@ func Run(a fyne.App, svc *app.Service, opt Options) error {
 	a.Run()
 	u.Close()
 	return nil
+}
+
+// refreshAutostart brings an enabled "Start bij inloggen" up to date when
+// it starts another command than this run's (the program was moved, or
+// unzipped elsewhere); one that is off, or turned off in the Task Manager,
+// stays off. Run only: tests call New and never touch the real Run key or
+// autostart folder.
+func refreshAutostart(opt Options) {
+	as, err := app.NewAutostart(autostartArgs(opt)...)
+	if err != nil {
+		return // not supported here
+	}
+	if changed, err := as.Refresh(); err != nil {
+		slog.Warn("start at login: not brought up to date", "err", err)
+	} else if changed {
+		slog.Info("start at login: now starts this program", "exec", as.Exec)
+	}
 }
 
 // New builds the window and its tabs (or the wizard when no shop is set up)
