@@ -353,8 +353,14 @@ func (s *Service) StartWebhooks(ctx context.Context, listen string) error {
 		}
 	}
 	srv := webhook.NewServer(s.httpHandler())
+	local := addr
+	if _, port, _ := net.SplitHostPort(listen); port != "" && port != "0" {
+		// Listening where asked: as asked (0.0.0.0:8787, which the own
+		// URL's OwnListen names, not the listener's [::]:8787).
+		local = listen
+	}
 	s.mu.Lock()
-	s.tunnel.Local = addr
+	s.tunnel.Local = local
 	s.mu.Unlock()
 	s.bg.Add(1)
 	go func() {

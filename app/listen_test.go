@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/orderbrug/orderbrug/app"
 	"github.com/orderbrug/orderbrug/sync/store"
@@ -122,5 +123,44 @@ func TestWebhookListenerLeavesAnOldWideAddress(t *testing.T) {
 		if _, p, _ := net.SplitHostPort(local); kept != own || p != port || loopback(local) {
 			t.Errorf("start %d with the own-URL listener %s: listened on %s, kept %q; want it kept", i+1, own, local, kept)
 		}
+	}
+}
+
+// TestOwnURLOnEveryInterface: an own URL whose proxy forwards to
+// 0.0.0.0:PORT (a proxy on another computer) is served by the webhook
+// server itself, not by a second listener on the same port that cannot
+// open (the server reports itself as [::]:PORT).
+func TestOwnURLOnEveryInterface(t *testing.T) {
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Skip("no IPv4 any-address here:", err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	svc, err := app.Open(ctx, app.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if err := svc.SetOwnURL(ctx, "https://winkel.example/orderbrug", "0.0.0.0:"+port); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.StartWebhooks(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := svc.TunnelStatus()
+		if st.State == "online" {
+			break
+		}
+		if st.State == "error" || time.Now().After(deadline) {
+			t.Fatalf("own URL on 0.0.0.0:%s: %+v", port, st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := svc.TunnelStatus().Local; got != "0.0.0.0:"+port {
+		t.Errorf("local %q, want 0.0.0.0:%s", got, port)
 	}
 }
