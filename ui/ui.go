@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -125,8 +126,15 @@ func Run(a fyne.App, svc *app.Service, opt Options) error {
 // unzipped elsewhere); one that is off, or turned off in the Task Manager,
 // stays off. Run only: tests call New and never touch the real Run key or
 // autostart folder.
+//
+// Only a run on the default data folder does it: a window opened once on
+// another folder (--data-dir, a trial) must not repoint the login start.
 func refreshAutostart(opt Options) {
-	as, err := app.NewAutostart(autostartArgs(opt)...)
+	args := autostartArgs(opt)
+	if slices.Contains(args, "--data-dir") {
+		return
+	}
+	as, err := app.NewAutostart(args...)
 	if err != nil {
 		return // not supported here
 	}
