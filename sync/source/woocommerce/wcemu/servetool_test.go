@@ -18,7 +18,9 @@ import (
 // 12 Dutch orders on a free port of 127.0.0.1, writes "URL KEY SECRET PORT"
 // to that file once it listens (PORT: another port that was free, for the
 // webhook listener of the Orderbrug under test), and serves for ORDERBRUG_WCEMU_SERVE_FOR
-// seconds (default 600) or until killed. The Orderbrug under test (a
+// seconds (default 600) or until killed; past 10 minutes, run the test
+// binary with -test.timeout=0 (go test's default timeout would end it with a
+// panic). The Orderbrug under test (a
 // Windows .exe under Wine) connects to it as to a real shop.
 //
 // POST /emu/deliver waits (up to 60 s) for an active order.created webhook
