@@ -26,3 +26,10 @@ wine_prefix() {
 	"$wineserver" -w
 	cp "$dir/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
 }
+
+# wine_keep_server: one wineserver for the rest of the run (the caller's
+# cleanup kills it with -k; `wineserver -w` would then wait for ever). By
+# default it exits 3 s after its last program, and a program starting just
+# then loses its connection ("wine client error:0: recvmsg: Connection reset
+# by peer"), as CI saw between two test binaries.
+wine_keep_server() { "$wineserver" -p; }
