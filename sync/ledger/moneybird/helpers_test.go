@@ -72,6 +72,13 @@ func newEnvWith(t testing.TB, wrap func(http.Handler) http.Handler) *env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	// Limiters are shared per API root and token, and a closed test
+	// server's port comes again (often on Windows: a test under Wine met
+	// an earlier test's spent window at its own URL): each test starts
+	// with none. The package's tests do not run in parallel.
+	limiters.Lock()
+	clear(limiters.m)
+	limiters.Unlock()
 	mb.SetURL(srv.URL)
 	clk := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	mb.SetClock(clk.Now)
